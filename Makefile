@@ -1,0 +1,43 @@
+# Two commands: `make demo` and `make test`. Each sets itself up on a fresh Debian machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test system-packages venv lint e2e clean-demo
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: system-packages venv
+	mkdir -p var
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en >/dev/null 2>&1 || true
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: system-packages venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+e2e: system-packages venv
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+clean-demo:
+	rm -rf var

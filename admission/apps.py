@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AdmissionConfig(AppConfig):
+    name = "admission"
+    verbose_name = _("乡镇职责准入")

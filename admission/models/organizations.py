@@ -1,0 +1,113 @@
+"""Jurisdictions, the organizations in them, and the people who act for those organizations."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Jurisdiction(models.Model):
+    """A banner or county: every other row belongs to exactly one."""
+
+    name = models.CharField(_("名称"), max_length=60)
+    division_code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
+    city_name = models.CharField(_("所属市（盟）"), max_length=60)
+
+    class Meta:
+        verbose_name = _("旗县（区）")
+        verbose_name_plural = _("旗县（区）")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganizationKind(models.TextChoices):
+    DEPARTMENT = "department", _("旗直职能部门")
+    TOWNSHIP = "township", _("乡镇")
+    ORGANIZATION_OFFICE = "organization_office", _("旗委编办")
+    JUSTICE_BUREAU = "justice_bureau", _("旗司法局")
+    DATA_BUREAU = "data_bureau", _("旗政数局")
+    BANNER_LEADERSHIP = "banner_leadership", _("旗委、旗政府")
+    CITY_GOVERNMENT = "city_government", _("市政府")
+
+
+# Bodies of which a jurisdiction has exactly one.
+SINGLE_BODY_KINDS = frozenset(
+    {
+        OrganizationKind.ORGANIZATION_OFFICE,
+        OrganizationKind.JUSTICE_BUREAU,
+        OrganizationKind.DATA_BUREAU,
+        OrganizationKind.BANNER_LEADERSHIP,
+        OrganizationKind.CITY_GOVERNMENT,
+    }
+)
+JOINT_MEETING_KINDS = (
+    OrganizationKind.ORGANIZATION_OFFICE,
+    OrganizationKind.JUSTICE_BUREAU,
+    OrganizationKind.DATA_BUREAU,
+)
+
+
+class Organization(models.Model):
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="organizations", verbose_name=_("旗县（区）")
+    )
+    kind = models.CharField(_("类别"), max_length=32, choices=OrganizationKind.choices)
+    name = models.CharField(_("名称"), max_length=80)
+    division_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["jurisdiction", "kind", "division_code", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "name"], name="organization_unique_name"),
+            models.UniqueConstraint(
+                fields=["jurisdiction", "kind"],
+                condition=models.Q(kind__in=[k.value for k in SINGLE_BODY_KINDS]),
+                name="organization_single_body_per_jurisdiction",
+            ),
+        ]
+        indexes = [models.Index(fields=["jurisdiction", "kind"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_township(self) -> bool:
+        return self.kind == OrganizationKind.TOWNSHIP
+
+    @property
+    def is_joint_meeting_member(self) -> bool:
+        return self.kind in JOINT_MEETING_KINDS
+
+
+class Role(models.TextChoices):
+    CLERK = "clerk", _("经办人")
+    REVIEWER = "reviewer", _("审核人")
+    HEAD = "head", _("负责人")
+
+
+DECIDING_ROLES = frozenset({Role.REVIEWER, Role.HEAD})
+
+
+class Membership(models.Model):
+    """A user acts for exactly one organization, in one role."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("用户")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("单位")
+    )
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.CLERK)
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+
+    def __str__(self) -> str:
+        return f"{self.organization} · {self.get_role_display()} · {self.user.get_username()}"
+
+    @property
+    def can_decide(self) -> bool:
+        return self.role in DECIDING_ROLES

@@ -1,0 +1,119 @@
+"""Who may do what, on which object. The one place object-level rules live.
+
+A user acts for one organization (Membership). Nobody sees across jurisdictions.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import (
+    AdvisoryOpinion,
+    ApprovalDecision,
+    DutyRequest,
+    Membership,
+    OrganizationKind,
+    RequestState,
+)
+from .models.requests import EDITABLE_STATES, WITHDRAWABLE_STATES
+
+VIEW_PROCESS_PERMISSION = "workflows.view_admissionprocess"
+
+
+def membership_of(user) -> Membership | None:
+    """The membership the user acts through, cached on the user object for the request."""
+    if user is None or not user.is_authenticated:
+        return None
+    if not hasattr(user, "_admission_membership"):
+        user._admission_membership = (
+            Membership.objects.select_related("organization__jurisdiction").filter(user=user).first()
+        )
+    return user._admission_membership
+
+
+def organization_task_permission(organization_id: int) -> str:
+    """Permission a Viewflow task carries so that it lands in this organization's queue."""
+    return f"admission.org_{organization_id}"
+
+
+def organization_decision_permission(organization_id: int) -> str:
+    """Like organization_task_permission, but only reviewers and heads hold it."""
+    return f"admission.org_{organization_id}_decide"
+
+
+def permissions_of(membership: Membership | None) -> set[str]:
+    if membership is None:
+        return set()
+    perms = {VIEW_PROCESS_PERMISSION, organization_task_permission(membership.organization_id)}
+    if membership.can_decide:
+        perms.add(organization_decision_permission(membership.organization_id))
+    return perms
+
+
+def _visibility_filter(membership: Membership) -> Q:
+    org = membership.organization
+    kind = org.kind
+    if kind in (
+        OrganizationKind.ORGANIZATION_OFFICE,
+        OrganizationKind.JUSTICE_BUREAU,
+        OrganizationKind.DATA_BUREAU,
+    ):
+        return Q()
+    if kind == OrganizationKind.TOWNSHIP:
+        return Q(townships=org)
+    if kind == OrganizationKind.DEPARTMENT:
+        consulted = AdvisoryOpinion.objects.filter(request=OuterRef("pk"), organization=org)
+        return Q(department=org) | Q(Exists(consulted))
+    decided = ApprovalDecision.objects.filter(request=OuterRef("pk"), body=org)
+    awaiting = RequestState.AWAITING_APPROVAL if kind == OrganizationKind.BANNER_LEADERSHIP else RequestState.AWAITING_CITY
+    return Q(state=awaiting) | Q(Exists(decided))
+
+
+def visible_requests(user) -> QuerySet[DutyRequest]:
+    """Departments: their own (and those they are asked about); townships: those naming them;
+    joint meeting: the whole jurisdiction; approving bodies: what awaits them and what they decided."""
+    membership = membership_of(user)
+    if membership is None:
+        return DutyRequest.objects.none()
+    return DutyRequest.objects.filter(
+        Q(jurisdiction_id=membership.organization.jurisdiction_id) & _visibility_filter(membership)
+    )
+
+
+def can_view_request(user, request: DutyRequest) -> bool:
+    return visible_requests(user).filter(pk=request.pk).exists()
+
+
+def is_requesting_department(user, request: DutyRequest) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.organization_id == request.department_id
+
+
+def can_create_request(user) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.organization.kind == OrganizationKind.DEPARTMENT
+
+
+def can_edit_request(user, request: DutyRequest) -> bool:
+    return is_requesting_department(user, request) and request.state in EDITABLE_STATES
+
+
+def can_withdraw_request(user, request: DutyRequest) -> bool:
+    return is_requesting_department(user, request) and request.state in WITHDRAWABLE_STATES
+
+
+def acts_for(user, organization) -> bool:
+    membership = membership_of(user)
+    return membership is not None and membership.organization_id == organization.pk
+
+
+def can_decide_for(user, organization) -> bool:
+    membership = membership_of(user)
+    return acts_for(user, organization) and membership.can_decide
+
+
+def organization_id_from_permission(permission: str | None) -> int | None:
+    """Inverse of organization_task_permission / organization_decision_permission."""
+    if not permission or not permission.startswith("admission.org_"):
+        return None
+    return int(permission.removeprefix("admission.org_").removesuffix("_decide"))

@@ -1,0 +1,114 @@
+"""Art. 1 and 4(3): who approves, and what admission puts on the townships' duty lists."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ..models import (
+    ApprovalDecision,
+    ApprovalStage,
+    AttachmentKind,
+    AuditAction,
+    DutyRequest,
+    Organization,
+    OrganizationKind,
+    TownshipDuty,
+    Track,
+)
+from .audit import record_event
+from .intake import require_decider
+from .transitions import apply_transition, locked_request
+from .uploads import store_attachment
+
+
+def decide_at_banner(*, request: DutyRequest, actor, approves: bool, reasons: str = "") -> ApprovalDecision:
+    """Temporary track: the banner party committee and government approve or refuse.
+    Regular track: the banner government examines, and passes it on to the city or refuses."""
+    body = require_decider(actor, request, (OrganizationKind.BANNER_LEADERSHIP,), "旗委、旗政府")
+    reasons = (reasons or "").strip()
+    if not approves and not reasons:
+        raise ValidationError({"reasons": ["不同意时须写明理由。"]})
+    with locked_request(request) as request:
+        temporary = request.track == Track.TEMPORARY
+        stage = ApprovalStage.BANNER_APPROVAL if temporary else ApprovalStage.BANNER_EXAMINATION
+        if not approves:
+            transition = request.refuse
+        else:
+            transition = request.approve_temporary if temporary else request.pass_banner_examination
+        apply_transition(
+            request=request, transition=transition, actor=actor, action=AuditAction.DECIDE_APPROVAL,
+            note=f"{ApprovalStage(stage).label}：{'同意' if approves else '不同意'}。{reasons}",
+        )
+        decision = ApprovalDecision.objects.create(
+            request=request, stage=stage, body=body, approves=approves, reasons=reasons,
+            decision_date=timezone.localdate(), recorded_by=actor,
+        )
+        if approves and temporary:
+            admit_to_duty_lists(request=request, decision=decision, actor=actor)
+    return decision
+
+
+def record_city_decision(
+    *,
+    request: DutyRequest,
+    actor,
+    approves: bool,
+    document_number: str,
+    decision_date: date | None,
+    reply_scan=None,
+    reasons: str = "",
+) -> ApprovalDecision:
+    """The city government decides outside this system; the lead unit records its reply."""
+    require_decider(actor, request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
+    document_number, reasons = (document_number or "").strip(), (reasons or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not document_number:
+        errors["document_number"] = ["请填写市政府批复的文号，如“呼政字〔2026〕12号”。"]
+    if decision_date is None:
+        errors["decision_date"] = ["请填写市政府批复的日期。"]
+    elif decision_date > timezone.localdate():
+        errors["decision_date"] = ["批复日期不能晚于今天。"]
+    if reply_scan is None:
+        errors["reply_scan"] = ["请上传市政府批复的扫描件。"]
+    if not approves and not reasons:
+        errors["reasons"] = ["市政府不予批准时请摘录其理由。"]
+    if errors:
+        raise ValidationError(errors)
+    city = Organization.objects.get(jurisdiction_id=request.jurisdiction_id, kind=OrganizationKind.CITY_GOVERNMENT)
+    with locked_request(request) as request:
+        apply_transition(
+            request=request, transition=request.record_city_approval if approves else request.refuse,
+            actor=actor, action=AuditAction.DECIDE_APPROVAL,
+            note=f"{city.name}{document_number}：{'批准' if approves else '不予批准'}。{reasons}",
+        )
+        scan = store_attachment(request=request, kind=AttachmentKind.CITY_REPLY, uploaded=reply_scan, actor=actor)
+        decision = ApprovalDecision.objects.create(
+            request=request, stage=ApprovalStage.CITY_APPROVAL, body=city, approves=approves, reasons=reasons,
+            document_number=document_number, decision_date=decision_date, reply_scan=scan, recorded_by=actor,
+        )
+        if approves:
+            admit_to_duty_lists(request=request, decision=decision, actor=actor)
+    return decision
+
+
+def admit_to_duty_lists(*, request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+    """Art. 4(3), 4(5), 7: the only way onto a township's list is an admission decision."""
+    now = timezone.now()
+    duties = [
+        TownshipDuty.objects.create(
+            township=township, request=request, decision=decision, department=request.department,
+            duty_name=request.duty_name, legal_basis=request.legal_basis,
+            content=request.powers_and_responsibilities, track=request.track, end_date=request.end_date,
+            funding_amount=request.funding_amount, funding_source=request.funding_source,
+            technical_support=request.technical_support, training=request.training, admitted_at=now,
+        )
+        for township in request.townships.order_by("division_code")
+    ]
+    record_event(
+        request=request, actor=actor, action=AuditAction.ADMIT_TO_DUTY_LIST,
+        note="、".join(d.township.name for d in duties), data={"township_duties": [d.pk for d in duties]},
+    )
+    return duties

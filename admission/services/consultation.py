@@ -1,0 +1,57 @@
+"""Art. 4(1): each township's written opinion; the consultation concludes when all have answered."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from ..models import AttachmentKind, AuditAction, Consultation, ConsultationOutcome
+from ..permissions import acts_for
+from .audit import record_event
+from .errors import ConflictError
+from .transitions import apply_transition, locked_request
+from .uploads import store_attachment
+
+
+def record_consultation_opinion(
+    *, consultation: Consultation, actor, agrees: bool, opinion: str, letter=None
+) -> Consultation:
+    if not acts_for(actor, consultation.township):
+        raise PermissionDenied("只有被征求意见的乡镇可以出具意见。")
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise ValidationError({"opinion": ["请填写书面意见的内容。"]})
+    if not agrees and len(opinion) < 10:
+        raise ValidationError({"opinion": ["不同意时请写明理由和修改建议（不少于 10 个字），以便部门修改。"]})
+    with locked_request(consultation.request) as request:
+        consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        if consultation.outcome != ConsultationOutcome.PENDING or consultation.round != request.consultation_round:
+            raise ConflictError("该乡镇已就本轮征求意见作出答复，不能重复答复。")
+        if letter is not None:
+            consultation.letter = store_attachment(
+                request=request, kind=AttachmentKind.CONSULTATION_LETTER, uploaded=letter, actor=actor
+            )
+        consultation.outcome = ConsultationOutcome.AGREED if agrees else ConsultationOutcome.DISAGREED
+        consultation.opinion = opinion
+        consultation.responded_by = actor
+        consultation.responded_at = timezone.now()
+        consultation.save()
+        record_event(
+            request=request, actor=actor, action=AuditAction.RECORD_CONSULTATION_OPINION,
+            note=f"{consultation.get_outcome_display()}：{opinion}",
+            data={"consultation": consultation.pk, "round": consultation.round, "agrees": agrees},
+        )
+        _conclude_if_all_answered(request=request, actor=actor)
+    return consultation
+
+
+def _conclude_if_all_answered(*, request, actor) -> None:
+    if request.current_consultations().filter(outcome=ConsultationOutcome.PENDING).exists():
+        return
+    if request.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED).exists():
+        transition, note = request.conclude_consultation_disagreed, "有乡镇不同意，退回申请部门修改后重新征求意见或撤回。"
+    else:
+        transition, note = request.conclude_consultation_agreed, "所有乡镇均同意，协商一致。"
+    apply_transition(
+        request=request, transition=transition, actor=actor, action=AuditAction.CONCLUDE_CONSULTATION, note=note
+    )

@@ -1,0 +1,214 @@
+"""Drafting, consulting, submitting and withdrawing a duty request (Art. 1, 4(1), 7)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import (
+    AffairClass,
+    AttachmentKind,
+    AuditAction,
+    Consultation,
+    DutyRequest,
+    Organization,
+    OrganizationKind,
+    Track,
+)
+from ..permissions import (
+    can_create_request,
+    can_edit_request,
+    can_withdraw_request,
+    is_requesting_department,
+    membership_of,
+)
+from .audit import record_event
+from .transitions import apply_transition, locked_request
+from .uploads import store_attachment
+
+MEASURE = "《阿荣旗乡镇职责准入管理办法（试行）》"
+
+# Art. 1 and Art. 7: what is refused, why, and where the department should go instead.
+OUT_OF_SCOPE_REASONS: dict[str, str] = {
+    AffairClass.ADMINISTRATIVE_PENALTY: "行政处罚属于行政权力事项，不适用职责准入（{m}第一条）。如确需由乡镇行使，请按行政执法权下放程序报请依法赋权，并调整权责清单。",
+    AffairClass.ADMINISTRATIVE_LICENSING: "行政许可属于行政权力事项，不适用职责准入（{m}第一条）。如确需由乡镇实施，请按相对集中行政许可权和赋权程序办理，并调整权责清单。",
+    AffairClass.ADMINISTRATIVE_COERCION: "行政强制属于行政权力事项，不适用职责准入（{m}第一条）。如确需由乡镇实施，请按行政执法权下放程序报请依法赋权。",
+    AffairClass.OTHER_ADMINISTRATIVE_POWER: "行政征收、给付、检查、确认、奖励、裁决等属于行政权力事项，不适用职责准入（{m}第一条）。请按权责清单动态调整和依法赋权程序办理。",
+    AffairClass.EMERGENCY_HANDLING: "涉及人民群众生命财产安全和公共安全的突发、紧急事件处置工作不宜纳入乡镇职责准入事项（{m}第七条），请按突发事件应急预案和属地应急处置机制办理。",
+}
+
+# Art. 4(1): the elements a written application must contain, in the measure's order.
+REQUIRED_TEXT_ELEMENTS: tuple[tuple[str, str], ...] = (
+    ("duty_name", "职责名称"),
+    ("work_objective", "工作目标"),
+    ("powers_and_responsibilities", "权责内容"),
+    ("legal_basis", "法定依据"),
+    ("division_of_responsibilities", "责任分工"),
+    ("work_process", "办事流程"),
+    ("completion_time_limit", "完成时限"),
+    ("operating_mechanism", "运行机制"),
+    ("staffing", "人员安排"),
+    ("technical_support", "保障措施·技术支持"),
+    ("training", "保障措施·业务培训"),
+)
+
+EDITABLE_FIELDS = (
+    "duty_name", "affair_class", "track", "end_date", "work_objective", "powers_and_responsibilities",
+    "legal_basis", "division_of_responsibilities", "work_process", "completion_time_limit",
+    "operating_mechanism", "staffing", "funding_amount", "funding_source", "technical_support", "training",
+)
+
+
+def scope_errors(*, affair_class: str) -> dict[str, list[str]]:
+    """Art. 1, Art. 7: administrative powers and emergency handling cannot be admitted."""
+    reason = OUT_OF_SCOPE_REASONS.get(affair_class)
+    return {"affair_class": [reason.format(m=MEASURE)]} if reason else {}
+
+
+def format_errors(*, track: str, end_date: date | None, funding_amount: Decimal | None, today: date) -> dict[str, list[str]]:
+    """Rules that hold even for a draft: they describe what the values mean, not whether they are complete."""
+    errors: dict[str, list[str]] = {}
+    if track == Track.TEMPORARY and end_date is not None and end_date <= today:
+        errors["end_date"] = ["阶段性、临时性工作任务的截止日期须晚于今天。"]
+    if track == Track.REGULAR and end_date is not None:
+        errors["end_date"] = ["常态化职责事项不设截止日期；如工作有明确时限，请将准入类型选为“阶段性、临时性工作任务”。"]
+    if funding_amount is not None and funding_amount < 0:
+        errors["funding_amount"] = ["工作经费不能为负数。"]
+    return errors
+
+
+def completeness_errors(*, values: dict[str, Any], townships: list[Organization]) -> dict[str, list[str]]:
+    """Art. 4(1): every element must be present before the townships are consulted and before submission."""
+    errors: dict[str, list[str]] = {}
+    for field, label in REQUIRED_TEXT_ELEMENTS:
+        if not str(values.get(field) or "").strip():
+            errors[field] = [f"请填写“{label}”（第四条第一项要求书面申请包括此项）。"]
+    if values.get("track") == Track.TEMPORARY and not values.get("end_date"):
+        errors["end_date"] = ["阶段性、临时性工作任务须写明截止日期（第一条、第四条第三项）。"]
+    amount = values.get("funding_amount")
+    if amount is None:
+        errors["funding_amount"] = ["请填写工作经费金额（元），没有经费请填 0 并在技术支持、培训中写明保障方式（第五条）。"]
+    elif amount > 0 and not str(values.get("funding_source") or "").strip():
+        errors["funding_source"] = ["有工作经费时请写明经费来源（如旗本级财政预算）。"]
+    if not townships:
+        errors["townships"] = ["请至少选择一个涉及的乡镇。"]
+    return errors
+
+
+def _merge(*error_dicts: dict[str, list[str]]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for errors in error_dicts:
+        for field, messages in errors.items():
+            merged.setdefault(field, []).extend(messages)
+    return merged
+
+
+def _check_townships(*, townships: list[Organization], jurisdiction_id: int) -> None:
+    if any(t.kind != OrganizationKind.TOWNSHIP or t.jurisdiction_id != jurisdiction_id for t in townships):
+        raise ValidationError({"townships": ["只能选择本旗的乡镇。"]})
+
+
+def save_draft(
+    *, actor, values: dict[str, Any], townships: list[Organization], request: DutyRequest | None = None
+) -> DutyRequest:
+    """Create or update the department's draft. Scope and format are checked now; completeness later."""
+    membership = membership_of(actor)
+    if request is None and not can_create_request(actor):
+        raise PermissionDenied("只有旗直职能部门可以提出准入申请。")
+    if request is not None and not can_edit_request(actor, request):
+        raise PermissionDenied("当前状态下不能修改该申请。")
+    errors = _merge(
+        scope_errors(affair_class=values.get("affair_class", AffairClass.ADMINISTRATIVE_AFFAIR)),
+        format_errors(
+            track=values.get("track", Track.REGULAR), end_date=values.get("end_date"),
+            funding_amount=values.get("funding_amount"), today=timezone.localdate(),
+        ),
+    )
+    if errors:
+        raise ValidationError(errors)
+    _check_townships(townships=townships, jurisdiction_id=membership.organization.jurisdiction_id)
+    with transaction.atomic():
+        if request is None:
+            request = DutyRequest(
+                jurisdiction_id=membership.organization.jurisdiction_id,
+                department=membership.organization,
+                created_by=actor,
+            )
+            action, changed = AuditAction.CREATE_REQUEST, list(EDITABLE_FIELDS)
+        else:
+            request = DutyRequest.objects.select_for_update().get(pk=request.pk)
+            if not can_edit_request(actor, request):
+                raise PermissionDenied("当前状态下不能修改该申请。")
+            action = AuditAction.UPDATE_REQUEST
+            changed = [f for f in EDITABLE_FIELDS if getattr(request, f) != values.get(f)]
+        for field in EDITABLE_FIELDS:
+            setattr(request, field, values.get(field))
+        request.save()
+        previous = set(request.townships.values_list("pk", flat=True))
+        request.townships.set(townships)
+        if previous != {t.pk for t in townships}:
+            changed.append("townships")
+        record_event(
+            request=request, actor=actor, action=action, note=request.duty_name,
+            data={"changed_fields": changed},
+        )
+    return request
+
+
+def start_consultation(*, request: DutyRequest, actor) -> DutyRequest:
+    """Art. 4(1): ask each township concerned for its written opinion (a new round each time)."""
+    if not can_edit_request(actor, request):
+        raise PermissionDenied("只有申请部门可以发起征求意见。")
+    with locked_request(request) as request:
+        townships = list(request.townships.all())
+        errors = _merge(
+            scope_errors(affair_class=request.affair_class),
+            completeness_errors(values={f: getattr(request, f) for f in EDITABLE_FIELDS}, townships=townships),
+            format_errors(track=request.track, end_date=request.end_date, funding_amount=request.funding_amount,
+                          today=timezone.localdate()),
+        )
+        if errors:
+            raise ValidationError(errors)
+        apply_transition(
+            request=request, transition=request.start_consultation, actor=actor,
+            action=AuditAction.START_CONSULTATION,
+            note="、".join(t.name for t in townships),
+        )
+        Consultation.objects.bulk_create(
+            Consultation(request=request, township=t, round=request.consultation_round) for t in townships
+        )
+    return request
+
+
+def submit_request(*, request: DutyRequest, actor, application_letter, supporting_files=()) -> DutyRequest:
+    """Art. 4(1): after agreement, the department applies in writing to the lead unit."""
+    if not is_requesting_department(actor, request):
+        raise PermissionDenied("只有申请部门可以提交申请。")
+    if application_letter is None:
+        raise ValidationError({"application_letter": ["请上传加盖部门公章的书面申请（PDF、JPEG、PNG 或 OFD）。"]})
+    # The content cannot change after consultation starts, so what the townships agreed to is what is submitted.
+    with locked_request(request) as request:
+        apply_transition(request=request, transition=request.submit, actor=actor, action=AuditAction.SUBMIT_REQUEST)
+        store_attachment(request=request, kind=AttachmentKind.APPLICATION_LETTER, uploaded=application_letter, actor=actor)
+        for uploaded in supporting_files:
+            store_attachment(request=request, kind=AttachmentKind.SUPPORTING, uploaded=uploaded, actor=actor)
+    return request
+
+
+def withdraw_request(*, request: DutyRequest, actor, reason: str) -> DutyRequest:
+    """The department withdraws its request before a decision."""
+    if not can_withdraw_request(actor, request):
+        raise PermissionDenied("只有申请部门可以在作出决定前撤回申请。")
+    if not reason.strip():
+        raise ValidationError({"reason": ["请写明撤回理由。"]})
+    with locked_request(request) as request:
+        apply_transition(
+            request=request, transition=request.withdraw, actor=actor, action=AuditAction.WITHDRAW_REQUEST,
+            note=reason.strip(),
+        )
+    return request

@@ -1,0 +1,45 @@
+"""Shared mechanics of every state-changing action: lock the case, check the transition, audit it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import transaction
+from django_fsm import can_proceed
+
+from ..models import AuditAction, DutyRequest, RequestState
+from .audit import record_event
+from .errors import ConflictError
+
+
+@contextmanager
+def locked_request(request: DutyRequest) -> Iterator[DutyRequest]:
+    """A fresh copy of the case, row-locked until the surrounding transaction ends."""
+    with transaction.atomic():
+        yield DutyRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def apply_transition(
+    *,
+    request: DutyRequest,
+    transition: Callable[[], Any],
+    actor,
+    action: AuditAction,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Run one FSM transition of `request`, save it and record it, or raise ConflictError."""
+    if not can_proceed(transition):
+        state_label = RequestState(request.state).label
+        raise ConflictError(
+            f"该申请当前状态为「{state_label}」，不能执行「{AuditAction(action).label}」。请刷新页面查看最新进展。"
+        )
+    from_state = request.state
+    transition()
+    request.save()
+    record_event(
+        request=request, actor=actor, action=action, from_state=from_state, to_state=request.state,
+        note=note, data=data,
+    )

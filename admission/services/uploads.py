@@ -1,0 +1,85 @@
+"""Uploaded files: checked by content, size-limited, stored outside the web root."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+from ..models import Attachment, AttachmentKind, DutyRequest
+from ..permissions import membership_of
+from .audit import record_event
+from ..models import AuditAction
+
+ACCEPTED_FORMATS_LABEL = "PDF、JPEG、PNG、OFD"
+
+
+def _sniff_content_type(head: bytes, uploaded: UploadedFile) -> str | None:
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"PK\x03\x04"):
+        # OFD (GB/T 33190) is a ZIP package whose root holds OFD.xml.
+        uploaded.seek(0)
+        try:
+            with zipfile.ZipFile(uploaded) as package:
+                if "OFD.xml" in package.namelist():
+                    return "application/ofd"
+        except zipfile.BadZipFile:
+            return None
+    return None
+
+
+def check_upload(uploaded: UploadedFile, *, field_label: str = "附件") -> str:
+    """Return the file's real content type, or raise a ValidationError saying what to fix."""
+    limit = settings.ADMISSION_MAX_UPLOAD_BYTES
+    if uploaded.size > limit:
+        raise ValidationError(
+            f"{field_label}「{uploaded.name}」大小为 {uploaded.size / 1048576:.1f} MB，超过 {limit // 1048576} MB 上限，请压缩或拆分后重新上传。"
+        )
+    if uploaded.size == 0:
+        raise ValidationError(f"{field_label}「{uploaded.name}」是空文件，请重新选择。")
+    uploaded.seek(0)
+    head = uploaded.read(16)
+    content_type = _sniff_content_type(head, uploaded)
+    uploaded.seek(0)
+    if content_type is None:
+        raise ValidationError(
+            f"{field_label}「{uploaded.name}」不是 {ACCEPTED_FORMATS_LABEL} 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。"
+        )
+    return content_type
+
+
+def store_attachment(
+    *, request: DutyRequest, kind: AttachmentKind, uploaded: UploadedFile, actor
+) -> Attachment:
+    """Check and store one file on the case; call inside the transaction of the action it belongs to."""
+    content_type = check_upload(uploaded, field_label=AttachmentKind(kind).label)
+    digest = hashlib.sha256()
+    for chunk in uploaded.chunks():
+        digest.update(chunk)
+    uploaded.seek(0)
+    attachment = Attachment(
+        request=request,
+        kind=kind,
+        original_name=uploaded.name[:200],
+        content_type=content_type,
+        size=uploaded.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+        organization=membership_of(actor).organization,
+    )
+    attachment.file.save(uploaded.name, uploaded, save=False)
+    attachment.save()
+    record_event(
+        request=request, actor=actor, action=AuditAction.ATTACH_FILE,
+        note=f"{attachment.get_kind_display()}：{attachment.original_name}",
+        data={"attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size},
+    )
+    return attachment

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "admission"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("requests/", views.request_list, name="request_list"),
+    path("requests/new/", views.request_create, name="request_create"),
+    path("requests/<int:pk>/", views.request_detail, name="request_detail"),
+    path("requests/<int:pk>/edit/", views.request_edit, name="request_edit"),
+    path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("duties/", views.duty_list, name="duty_list"),
+]

@@ -1,0 +1,163 @@
+"""Pages about cases and duty lists. Thin: selectors read, services (via workflows.engine) write."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from workflows import engine
+from workflows.selectors import can_work_on, current_steps
+
+from . import permissions, selectors
+from .forms import DutyRequestForm, WithdrawForm, apply_service_errors
+from .models import Attachment, DutyRequest, OrganizationKind, RequestState
+from .services import requests as request_services
+from .services.errors import ConflictError
+
+
+def _visible_request_or_404(user, pk: int) -> DutyRequest:
+    request = get_object_or_404(DutyRequest.objects.select_related("department", "jurisdiction"), pk=pk)
+    if not permissions.can_view_request(user, request):
+        raise Http404
+    return request
+
+
+def home(request):
+    membership = permissions.membership_of(request.user)
+    if membership is None:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        raise PermissionDenied(_("您的账号尚未关联任何单位，请联系旗委编办管理员。"))
+    if membership.organization.kind == OrganizationKind.TOWNSHIP:
+        return redirect("admission:duty_list")
+    return redirect("workflows:inbox")
+
+
+def request_list(request):
+    state = request.GET.get("state", "")
+    query = request.GET.get("q", "").strip()
+    requests = selectors.request_list(user=request.user, state=state, query=query)
+    page = Paginator(requests, 25).get_page(request.GET.get("page"))
+    return render(
+        request, "admission/request_list.html",
+        {"page": page, "state": state, "q": query, "states": RequestState.choices,
+         "can_create": permissions.can_create_request(request.user)},
+    )
+
+
+def _edit(request, duty_request: DutyRequest | None):
+    membership = permissions.membership_of(request.user)
+    form = DutyRequestForm(
+        request.POST or None, instance=duty_request, jurisdiction=membership.organization.jurisdiction
+    )
+    if request.method == "POST" and form.is_valid():
+        consult = "consult" in request.POST
+        try:
+            with transaction.atomic():
+                saved = request_services.save_draft(
+                    actor=request.user, values=form.values(), townships=list(form.cleaned_data["townships"]),
+                    request=duty_request,
+                )
+                if consult:
+                    engine.begin_consultation(request=saved, actor=request.user)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            if consult:
+                messages.success(request, _("已保存，并书面征求涉及乡镇的意见。"))
+            else:
+                messages.success(request, _("草稿已保存。"))
+            return redirect("admission:request_detail", pk=saved.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "admission/request_form.html", {"form": form, "duty_request": duty_request}, status=status
+    )
+
+
+def request_create(request):
+    if not permissions.can_create_request(request.user):
+        raise PermissionDenied(_("只有旗直职能部门可以提出准入申请。"))
+    return _edit(request, None)
+
+
+def request_edit(request, pk: int):
+    duty_request = _visible_request_or_404(request.user, pk)
+    if not permissions.can_edit_request(request.user, duty_request):
+        raise PermissionDenied(_("当前状态下不能修改该申请。"))
+    return _edit(request, duty_request)
+
+
+def request_detail(request, pk: int):
+    duty_request = _visible_request_or_404(request.user, pk)
+    steps = current_steps(request=duty_request)
+    for step in steps:
+        step["actionable"] = can_work_on(user=request.user, task=step["task"])
+    return render(
+        request, "admission/request_detail.html",
+        {
+            "duty_request": duty_request,
+            "detail": selectors.request_detail(request=duty_request),
+            "steps": steps,
+            "can_edit": permissions.can_edit_request(request.user, duty_request),
+            "can_consult": permissions.can_edit_request(request.user, duty_request)
+            and duty_request.state == RequestState.DRAFT,
+            "can_withdraw": permissions.can_withdraw_request(request.user, duty_request),
+            "withdraw_form": WithdrawForm(),
+        },
+    )
+
+
+@require_POST
+def request_withdraw(request, pk: int):
+    duty_request = _visible_request_or_404(request.user, pk)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            engine.withdraw(request=duty_request, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("申请已撤回，相关待办任务已取消。"))
+            return redirect("admission:request_detail", pk=pk)
+    for error in form.errors.get("reason", []) + form.non_field_errors():
+        messages.error(request, error)
+    return redirect("admission:request_detail", pk=pk)
+
+
+def attachment_download(request, pk: int):
+    attachment = get_object_or_404(Attachment.objects.select_related("request"), pk=pk)
+    if not permissions.can_view_request(request.user, attachment.request):
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+def duty_list(request):
+    township_id = request.GET.get("township") or None
+    query = request.GET.get("q", "").strip()
+    duties = selectors.township_duties(
+        user=request.user, township_id=int(township_id) if township_id and township_id.isdigit() else None,
+        query=query,
+    )
+    page = Paginator(duties, 50).get_page(request.GET.get("page"))
+    membership = permissions.membership_of(request.user)
+    return render(
+        request, "admission/duty_list.html",
+        {
+            "page": page, "q": query, "township_id": township_id,
+            "townships": selectors.townships_of(user=request.user)
+            if membership and membership.organization.kind != OrganizationKind.TOWNSHIP else [],
+        },
+    )

@@ -1,0 +1,9 @@
+"""Test settings: the real settings, a throwaway key and a fast password hasher."""
+
+import os
+
+os.environ.setdefault("ADMISSION_ALLOW_INSECURE_KEY", "1")
+
+from .settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

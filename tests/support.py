@@ -1,0 +1,189 @@
+"""Test scaffolding: a small banner with a user for every role, and helpers that walk the procedure."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from admission.models import Organization, OrganizationKind, Role, Track
+from admission.services import approval, consultation, intake, review
+from admission.services import requests as request_services
+from admission.services.setup import add_member, create_jurisdiction
+from workflows import engine
+from workflows.models import AdmissionProcess
+
+PASSWORD = "pass-1234"
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(name: str = "申请.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+@dataclass
+class Banner:
+    jurisdiction: object
+    orgs: dict[str, Organization]
+    users: dict[str, object] = field(default_factory=dict)
+
+    def org(self, key: str) -> Organization:
+        return self.orgs[key]
+
+
+def build_banner(*, code: str, name: str, short: str, prefix: str = "") -> Banner:
+    jurisdiction = create_jurisdiction(
+        name=name, short_name=short, division_code=code, city_name="呼伦贝尔市", city_government_name="呼伦贝尔市人民政府",
+        townships=[(f"{prefix}那吉镇", f"{code}100"), (f"{prefix}六合镇", f"{code}101"), (f"{prefix}亚东镇", f"{code}102")],
+        departments=[f"{prefix}旗林业和草原局", f"{prefix}旗应急管理局", f"{prefix}旗农牧局"],
+    )
+    orgs_by_name = {o.name: o for o in jurisdiction.organizations.all()}
+    by_kind = {o.kind: o for o in orgs_by_name.values()}
+    orgs = {
+        "office": by_kind[OrganizationKind.ORGANIZATION_OFFICE],
+        "justice": by_kind[OrganizationKind.JUSTICE_BUREAU],
+        "data": by_kind[OrganizationKind.DATA_BUREAU],
+        "leadership": by_kind[OrganizationKind.BANNER_LEADERSHIP],
+        "city": by_kind[OrganizationKind.CITY_GOVERNMENT],
+        "forestry": orgs_by_name[f"{prefix}旗林业和草原局"],
+        "emergency": orgs_by_name[f"{prefix}旗应急管理局"],
+        "agriculture": orgs_by_name[f"{prefix}旗农牧局"],
+        "naji": orgs_by_name[f"{prefix}那吉镇"],
+        "liuhe": orgs_by_name[f"{prefix}六合镇"],
+        "yadong": orgs_by_name[f"{prefix}亚东镇"],
+    }
+    banner = Banner(jurisdiction=jurisdiction, orgs=orgs)
+    roles = {
+        "forestry": Role.CLERK, "emergency": Role.CLERK, "agriculture": Role.CLERK,
+        "naji": Role.CLERK, "liuhe": Role.CLERK, "yadong": Role.CLERK,
+        "office": Role.REVIEWER, "justice": Role.REVIEWER, "data": Role.REVIEWER, "leadership": Role.HEAD,
+    }
+    for key, role in roles.items():
+        banner.users[key] = add_member(organization=orgs[key], username=f"{prefix}{key}", password=PASSWORD, role=role)
+    banner.users["office_clerk"] = add_member(
+        organization=orgs["office"], username=f"{prefix}office_clerk", password=PASSWORD, role=Role.CLERK
+    )
+    banner.users["office2"] = add_member(
+        organization=orgs["office"], username=f"{prefix}office2", password=PASSWORD, role=Role.REVIEWER
+    )
+    return banner
+
+
+def complete_values(**overrides) -> dict:
+    values = {
+        "duty_name": "森林草原防火巡查",
+        "affair_class": "administrative_affair",
+        "track": Track.REGULAR,
+        "end_date": None,
+        "work_objective": "落实森林草原防火属地巡查责任，早发现早报告。",
+        "powers_and_responsibilities": "组织护林员开展日常巡查，发现火情及时报告旗林草局。",
+        "legal_basis": "《森林防火条例》第二十条；《草原防火条例》第十七条。",
+        "division_of_responsibilities": "旗林草局负责业务指导和考核，乡镇负责组织巡查和信息报送。",
+        "work_process": "制定巡查计划—组织巡查—登记台账—发现火情立即报告。",
+        "completion_time_limit": "长期",
+        "operating_mechanism": "每月调度，每季度通报。",
+        "staffing": "每镇明确 1 名分管领导和 2 名专职人员。",
+        "funding_amount": Decimal("120000.00"),
+        "funding_source": "旗本级财政预算",
+        "technical_support": "旗林草局提供巡护终端和系统账号。",
+        "training": "每年汛前、防火期前各组织一次培训。",
+    }
+    values.update(overrides)
+    return values
+
+
+def temporary_values(**overrides) -> dict:
+    return complete_values(
+        duty_name="第三次全国土壤普查样点协助调查", track=Track.TEMPORARY,
+        end_date=timezone.localdate() + timedelta(days=180), completion_time_limit="2027年5月31日前",
+        **overrides,
+    )
+
+
+def draft(banner: Banner, *, townships=("naji", "liuhe"), department="forestry", **overrides):
+    return request_services.save_draft(
+        actor=banner.users[department], values=complete_values(**overrides),
+        townships=[banner.org(t) for t in townships],
+    )
+
+
+def open_task(request, node_name: str, **data) -> Task:
+    tasks = Task.objects.filter(
+        process__in=AdmissionProcess.for_request(request), flow_task_type="HUMAN",
+        status__in=(STATUS.NEW, STATUS.ASSIGNED),
+    )
+    matches = [t for t in tasks if t.flow_task.name == node_name and all(t.data.get(k) == v for k, v in data.items())]
+    assert len(matches) == 1, f"expected one open {node_name} task, got {[t.flow_task.name for t in tasks]}"
+    return matches[0]
+
+
+def do(request, node_name: str, user, action, **data):
+    task = open_task(request, node_name, **data)
+    result = engine.perform_task(task=task, user=user, action=lambda activation: action())
+    request.refresh_from_db()
+    return result
+
+
+def consult_all(banner: Banner, request, *, disagree: tuple[str, ...] = ()):
+    for key in [k for k in ("naji", "liuhe", "yadong") if banner.org(k) in request.townships.all()]:
+        c = request.current_consultations().get(township=banner.org(key))
+        agrees = key not in disagree
+        do(request, "consult", banner.users[key],
+           lambda c=c, key=key, agrees=agrees: consultation.record_consultation_opinion(
+               consultation=c, actor=banner.users[key], agrees=agrees,
+               opinion="同意承担，按方案落实。" if agrees else "人员不足，建议明确每镇 2 名专职人员和经费后再议。"),
+           consultation=c.pk)
+
+
+def submit(banner: Banner, request, department="forestry"):
+    do(request, "submit", banner.users[department],
+       lambda: request_services.submit_request(request=request, actor=banner.users[department], application_letter=pdf()))
+
+
+def accept(banner: Banner, request):
+    do(request, "intake", banner.users["office"], lambda: intake.accept_for_review(request=request, actor=banner.users["office"]))
+
+
+def bureau_opinions(banner: Banner, request, *, passes=("office", "justice", "data")):
+    for key, node in (("office", "lead_review"), ("justice", "legality_review"), ("data", "data_review")):
+        do(request, node, banner.users[key], lambda key=key: review.record_bureau_opinion(
+            request=request, actor=banner.users[key], passes=key in passes, reasoning=f"{key} 审核意见"))
+
+
+FINDINGS = {
+    "work_content": "属于行政事务。", "legal_basis": "依据充分。", "division_of_responsibilities": "分工明确。",
+    "consultation": "三镇均同意。", "safeguards": "经费、技术、培训到位。",
+}
+
+
+def conclude(banner: Banner, request, *, passes=True):
+    do(request, "consolidate", banner.users["office"], lambda: review.conclude_review(
+        request=request, actor=banner.users["office"], passes=passes, findings=FINDINGS,
+        reasons="" if passes else "法定依据不足，该事项属于部门法定职责。",
+        remedy="" if passes else "补充法律法规依据后重新申请。"))
+
+
+def banner_decides(banner: Banner, request, *, approves=True):
+    do(request, "banner_decision", banner.users["leadership"], lambda: approval.decide_at_banner(
+        request=request, actor=banner.users["leadership"], approves=approves, reasons="" if approves else "暂缓下放。"))
+
+
+def city_decides(banner: Banner, request, *, approves=True):
+    do(request, "city_decision", banner.users["office"], lambda: approval.record_city_decision(
+        request=request, actor=banner.users["office"], approves=approves, document_number="呼政字〔2026〕12号",
+        decision_date=timezone.localdate(), reply_scan=pdf("批复.pdf"), reasons="" if approves else "不符合要求。"))
+
+
+def to_under_review(banner: Banner, **overrides):
+    request = draft(banner, **overrides)
+    request = engine.begin_consultation(request=request, actor=banner.users["forestry"])
+    consult_all(banner, request)
+    submit(banner, request)
+    accept(banner, request)
+    return request

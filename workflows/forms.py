@@ -1,0 +1,126 @@
+"""One form per human task."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from admission.forms import MultipleUploadField, UploadField
+from admission.models import Organization, OrganizationKind
+
+
+def verdict_field(label, yes, no):
+    return forms.TypedChoiceField(
+        label=label, choices=[("1", yes), ("0", no)], coerce=lambda v: v == "1", widget=forms.RadioSelect,
+    )
+
+
+def textarea(label, required=True, rows=4, help_text=""):
+    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), help_text=help_text)
+
+
+class ConsultationOpinionForm(forms.Form):
+    agrees = verdict_field(_("意见"), _("同意承担"), _("不同意"))
+    opinion = textarea(_("书面意见"), help_text=_("不同意时请写明理由和修改建议。"))
+    letter = UploadField(label=_("盖章的书面意见（扫描件，可选）"), required=False)
+
+
+class ReviseForm(forms.Form):
+    pass
+
+
+class SubmitApplicationForm(forms.Form):
+    application_letter = UploadField(label=_("书面申请（加盖部门公章）"))
+    supporting_files = MultipleUploadField(label=_("佐证材料（可多选，可选）"), required=False)
+
+
+class IntakeForm(forms.Form):
+    ACCEPT, SUPPLEMENT = "accept", "supplement"
+    decision = forms.ChoiceField(
+        label=_("受理意见"), widget=forms.RadioSelect,
+        choices=[(ACCEPT, _("材料齐全，受理并启动联席审核")), (SUPPLEMENT, _("材料不全，一次性告知补正"))],
+    )
+    items = textarea(_("需补正的全部事项（每行一条）"), required=False)
+    note = textarea(_("备注"), required=False, rows=2)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.SUPPLEMENT and not (data.get("items") or "").strip():
+            self.add_error("items", _("请逐条列出需要补正的全部材料或内容，每行一条。"))
+        return data
+
+
+class SupplementForm(forms.Form):
+    note = textarea(_("补正说明"), rows=3)
+    supporting_files = MultipleUploadField(label=_("补正材料（可多选）"), required=False)
+
+
+class LeadReviewForm(forms.Form):
+    OPINION, ADVICE = "opinion", "advice"
+    decision = forms.ChoiceField(
+        label=_("办理方式"), widget=forms.RadioSelect,
+        choices=[(OPINION, _("出具本单位审核意见")), (ADVICE, _("先征求相关部门、专家意见"))],
+    )
+    passes = verdict_field(_("本单位意见"), _("通过"), _("不通过"))
+    passes.required = False
+    reasoning = textarea(_("审核意见（职责分工）"), required=False)
+    question = textarea(_("征求意见事项"), required=False, rows=2)
+    departments = forms.ModelMultipleChoiceField(
+        label=_("相关部门"), queryset=Organization.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    experts = textarea(_("专家（每行一位：姓名，单位）"), required=False, rows=2)
+
+    def __init__(self, *args, duty_request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].queryset = Organization.objects.filter(
+            jurisdiction_id=duty_request.jurisdiction_id, kind=OrganizationKind.DEPARTMENT
+        ).exclude(pk=duty_request.department_id)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.OPINION:
+            if data.get("passes") in (None, ""):
+                self.add_error("passes", _("请选择本单位意见。"))
+            if not (data.get("reasoning") or "").strip():
+                self.add_error("reasoning", _("请写明审核意见及其依据。"))
+        return data
+
+    def expert_list(self) -> list[tuple[str, str]]:
+        experts = []
+        for line in (self.cleaned_data.get("experts") or "").splitlines():
+            name, _sep, affiliation = line.replace(",", "，").partition("，")
+            if name.strip():
+                experts.append((name.strip(), affiliation.strip()))
+        return experts
+
+
+class AdvisoryOpinionForm(forms.Form):
+    answer = textarea(_("意见"))
+    letter = UploadField(label=_("书面意见（扫描件，可选）"), required=False)
+
+
+class BureauOpinionForm(forms.Form):
+    passes = verdict_field(_("审核结论"), _("通过"), _("不通过"))
+    reasoning = textarea(_("审核意见及依据"))
+
+
+class ConcludeReviewForm(forms.Form):
+    passes = verdict_field(_("审核结论"), _("符合准入条件，报旗委、旗政府"), _("不符合准入条件，书面告知并说明理由"))
+    work_content = textarea(_("工作内容"), rows=2)
+    legal_basis = textarea(_("法定依据"), rows=2)
+    division_of_responsibilities = textarea(_("责任分工"), rows=2)
+    consultation = textarea(_("协商意见"), rows=2)
+    safeguards = textarea(_("保障措施"), rows=2)
+    reasons = textarea(_("不予准入的理由"), required=False, rows=3)
+    remedy = textarea(_("重新申请需改正的事项"), required=False, rows=2)
+
+
+class BannerDecisionForm(forms.Form):
+    approves = verdict_field(_("决定"), _("同意"), _("不同意"))
+    reasons = textarea(_("意见或理由"), required=False, rows=3, help_text=_("不同意时必填。"))
+
+
+class CityDecisionForm(forms.Form):
+    approves = verdict_field(_("市政府批复结果"), _("批准"), _("不予批准"))
+    document_number = forms.CharField(label=_("批复文号"), max_length=60, help_text=_("如“呼政字〔2026〕12号”。"))
+    decision_date = forms.DateField(label=_("批复日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reply_scan = UploadField(label=_("批复扫描件"))
+    reasons = textarea(_("不予批准的理由（摘录）"), required=False, rows=2)

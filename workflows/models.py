@@ -1,0 +1,22 @@
+from django.contrib.contenttypes.models import ContentType
+from viewflow.workflow.models import Process
+
+from admission.models import DutyRequest
+
+
+class AdmissionProcess(Process):
+    """One admission case routed through AdmissionFlow; its artifact is the DutyRequest."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "准入办理流程"
+
+    @property
+    def duty_request(self) -> DutyRequest:
+        return self.artifact
+
+    @classmethod
+    def for_request(cls, request: DutyRequest):
+        return cls.objects.filter(
+            artifact_content_type=ContentType.objects.get_for_model(DutyRequest), artifact_object_id=request.pk
+        )

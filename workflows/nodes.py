@@ -1,0 +1,34 @@
+"""Flow nodes Viewflow 2.4 documents but does not ship."""
+
+from viewflow.workflow.activation import Activation
+from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.nodes import Split
+from viewflow.workflow.nodes.split import SplitActivation
+
+
+class ForEachSplitActivation(SplitActivation):
+    @Activation.status.super()
+    def activate(self):
+        for node, cond, data_source in self.flow_task._branches:
+            if cond and not cond(self):
+                continue
+            if data_source is None:
+                self.next_tasks.append((node, None))
+            else:
+                self.next_tasks.extend((node, item) for item in data_source(self))
+        if not self.next_tasks:
+            raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class ForEachSplit(Split):
+    """Parallel split with one task per item of `data_source(activation)`, the item stored as `task.data`.
+
+    Viewflow 2.4 documents `Split.Next(node, case=None, data_source=None)` but its `Next` accepts no
+    `data_source`; this node supplies exactly the documented behaviour and nothing more.
+    """
+
+    activation_class = ForEachSplitActivation
+
+    def Next(self, node, case=None, data_source=None):
+        self._activate_next.append((node, case, data_source))
+        return self

@@ -1,0 +1,270 @@
+"""Task pages. Thin: a form collects, a service acts (through engine.perform_task), errors return to the form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from viewflow.workflow.models import Task
+
+from admission.forms import apply_service_errors
+from admission.models import AdvisoryOpinion, Consultation, ConsultationOutcome
+from admission.permissions import can_view_request
+from admission.services import approval, consultation, intake, review
+from admission.services import requests as request_services
+from admission.services.errors import ConflictError
+
+from . import engine, forms, selectors
+
+
+class TaskView(View):
+    """Base of every task page: GET shows the case and the form, POST performs the task."""
+
+    form_class: type = None
+    success_message = _("已办理。")
+    template_name = "workflows/task.html"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.task = kwargs["task"]
+        self.duty_request = self.task.process.coerced.duty_request
+
+    def get_form(self, data=None, files=None):
+        return self.form_class(data, files)
+
+    def perform(self, form, activation):
+        raise NotImplementedError
+
+    def extra_context(self) -> dict:
+        return {}
+
+    def render_page(self, form, status=200):
+        context = {
+            "task": self.task,
+            "duty_request": self.duty_request,
+            "form": form,
+            "detail": selectors.request_detail(request=self.duty_request),
+            **self.extra_context(),
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        return self.render_page(self.get_form())
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                engine.perform_task(
+                    task=self.task, user=request.user, action=lambda activation: self.perform(form, activation)
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            except ConflictError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, self.success_message)
+                return redirect("admission:request_detail", pk=self.duty_request.pk)
+        return self.render_page(form, status=422)
+
+
+class ConsultationOpinionView(TaskView):
+    form_class = forms.ConsultationOpinionForm
+    success_message = _("书面意见已送达申请部门。")
+
+    def perform(self, form, activation):
+        consultation.record_consultation_opinion(
+            consultation=Consultation.objects.get(pk=self.task.data["consultation"]), actor=self.request.user,
+            agrees=form.cleaned_data["agrees"], opinion=form.cleaned_data["opinion"],
+            letter=form.cleaned_data.get("letter"),
+        )
+
+
+class ReviseView(TaskView):
+    form_class = forms.ReviseForm
+    success_message = _("已重新书面征求乡镇意见。")
+
+    def extra_context(self):
+        previous = self.duty_request.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED)
+        return {"disagreements": previous.select_related("township")}
+
+    def perform(self, form, activation):
+        request_services.start_consultation(request=self.duty_request, actor=self.request.user)
+
+
+class SubmitApplicationView(TaskView):
+    form_class = forms.SubmitApplicationForm
+    success_message = _("书面申请已提交旗委编办。")
+
+    def perform(self, form, activation):
+        request_services.submit_request(
+            request=self.duty_request, actor=self.request.user,
+            application_letter=form.cleaned_data["application_letter"],
+            supporting_files=form.cleaned_data["supporting_files"],
+        )
+
+
+class IntakeView(TaskView):
+    form_class = forms.IntakeForm
+    success_message = _("受理意见已办理。")
+
+    def perform(self, form, activation):
+        data = form.cleaned_data
+        if data["decision"] == form.ACCEPT:
+            intake.accept_for_review(request=self.duty_request, actor=self.request.user, note=data["note"])
+        else:
+            intake.return_for_supplement(
+                request=self.duty_request, actor=self.request.user, items=data["items"].splitlines()
+            )
+
+
+class SupplementView(TaskView):
+    form_class = forms.SupplementForm
+    success_message = _("补正材料已重新提交。")
+
+    def extra_context(self):
+        return {"supplement_notice": self.duty_request.supplement_notices.order_by("-issued_at").first()}
+
+    def perform(self, form, activation):
+        intake.resubmit_request(
+            request=self.duty_request, actor=self.request.user, note=form.cleaned_data["note"],
+            supporting_files=form.cleaned_data["supporting_files"],
+        )
+
+
+class LeadReviewView(TaskView):
+    form_class = forms.LeadReviewForm
+    success_message = _("已办理。")
+
+    def get_form(self, data=None, files=None):
+        return self.form_class(data, files, duty_request=self.duty_request)
+
+    def perform(self, form, activation):
+        data = form.cleaned_data
+        if data["decision"] == form.ADVICE:
+            review.request_advisory_opinions(
+                request=self.duty_request, actor=self.request.user, question=data["question"],
+                departments=list(data["departments"]), experts=form.expert_list(),
+            )
+        else:
+            review.record_bureau_opinion(
+                request=self.duty_request, actor=self.request.user, passes=data["passes"],
+                reasoning=data["reasoning"],
+            )
+
+
+class AdvisoryOpinionView(TaskView):
+    form_class = forms.AdvisoryOpinionForm
+    success_message = _("意见已送达旗委编办。")
+
+    def extra_context(self):
+        return {"advisory": AdvisoryOpinion.objects.get(pk=self.task.data["advisory_opinion"])}
+
+    def perform(self, form, activation):
+        review.record_advisory_opinion(
+            advisory=AdvisoryOpinion.objects.get(pk=self.task.data["advisory_opinion"]), actor=self.request.user,
+            answer=form.cleaned_data["answer"], letter=form.cleaned_data.get("letter"),
+        )
+
+
+class BureauOpinionView(TaskView):
+    form_class = forms.BureauOpinionForm
+    success_message = _("审核意见已提交。")
+
+    def perform(self, form, activation):
+        review.record_bureau_opinion(
+            request=self.duty_request, actor=self.request.user, passes=form.cleaned_data["passes"],
+            reasoning=form.cleaned_data["reasoning"],
+        )
+
+
+class ConcludeReviewView(TaskView):
+    form_class = forms.ConcludeReviewForm
+    success_message = _("审核意见已形成。")
+
+    def perform(self, form, activation):
+        data = form.cleaned_data
+        review.conclude_review(
+            request=self.duty_request, actor=self.request.user, passes=data["passes"],
+            findings={field: data[field] for field, _label in review.FOCUS_POINTS},
+            reasons=data["reasons"], remedy=data["remedy"],
+        )
+
+
+class BannerDecisionView(TaskView):
+    form_class = forms.BannerDecisionForm
+    success_message = _("审批决定已作出。")
+
+    def perform(self, form, activation):
+        approval.decide_at_banner(
+            request=self.duty_request, actor=self.request.user, approves=form.cleaned_data["approves"],
+            reasons=form.cleaned_data["reasons"],
+        )
+
+
+class CityDecisionView(TaskView):
+    form_class = forms.CityDecisionForm
+    success_message = _("市政府批复已登记。")
+
+    def perform(self, form, activation):
+        data = form.cleaned_data
+        approval.record_city_decision(
+            request=self.duty_request, actor=self.request.user, approves=data["approves"],
+            document_number=data["document_number"], decision_date=data["decision_date"],
+            reply_scan=data["reply_scan"], reasons=data["reasons"],
+        )
+
+
+# --- task lists and task actions ------------------------------------------------------------
+
+
+def _task_or_404(user, pk: int) -> Task:
+    task = get_object_or_404(Task.objects.select_related("process", "owner"), pk=pk)
+    if not selectors.can_work_on(user=user, task=task):
+        duty_request = task.process.coerced.duty_request
+        if duty_request is not None and can_view_request(user, duty_request):
+            raise PermissionDenied(_("您所在单位无权办理该任务。"))
+        raise PermissionDenied
+    return task
+
+
+def task_list(request, box: str = "inbox"):
+    tasks = selectors.task_box(user=request.user, box=box)
+    page = Paginator(tasks, 25).get_page(request.GET.get("page"))
+    return render(request, "workflows/task_list.html", {"box": box, "page": page, "rows": selectors.task_rows(page)})
+
+
+def execute_task(request, pk: int):
+    task = _task_or_404(request.user, pk)
+    if task.status not in engine.OPEN_TASK_STATUSES:
+        messages.info(request, _("该任务已办结。"))
+        return redirect("admission:request_detail", pk=task.process.coerced.duty_request.pk)
+    return task.flow_task.view(request, task=task)
+
+
+@require_POST
+def claim_task(request, pk: int):
+    task = _task_or_404(request.user, pk)
+    try:
+        engine.claim_task(task=task, user=request.user)
+    except ConflictError as error:
+        messages.error(request, error.message)
+        return redirect("workflows:queue")
+    messages.success(request, _("已领取，任务已移入待办。"))
+    return redirect("workflows:execute", pk=task.pk)
+
+
+@require_POST
+def release_task(request, pk: int):
+    task = _task_or_404(request.user, pk)
+    try:
+        engine.release_task(task=task, user=request.user)
+    except ConflictError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("任务已退回本单位任务队列。"))
+    return redirect("workflows:inbox")
