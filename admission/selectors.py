@@ -55,7 +55,7 @@ def township_duties(*, user, township_id: int | None = None, query: str = "", in
         duties = duties.filter(status=DutyStatus.ACTIVE)
     if query:
         duties = duties.filter(Q(duty_name__icontains=query) | Q(department__name__icontains=query))
-    return duties.select_related("township", "department", "decision", "request").order_by(
+    return duties.select_related("township", "department", "decision__body", "request").order_by(
         "township__division_code", "-admitted_at"
     )
 

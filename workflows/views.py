@@ -13,6 +13,7 @@ from viewflow.workflow.models import Task
 
 from admission.forms import apply_service_errors
 from admission.models import AdvisoryOpinion, Consultation, ConsultationOutcome
+from admission import selectors as request_selectors
 from admission.permissions import can_view_request
 from admission.services import approval, consultation, intake, review
 from admission.services import requests as request_services
@@ -47,7 +48,7 @@ class TaskView(View):
             "task": self.task,
             "duty_request": self.duty_request,
             "form": form,
-            "detail": selectors.request_detail(request=self.duty_request),
+            "detail": request_selectors.request_detail(request=self.duty_request),
             **self.extra_context(),
         }
         return render(self.request, self.template_name, context, status=status)
