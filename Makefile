@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext
+APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

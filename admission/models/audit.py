@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .organizations import Jurisdiction, Organization
-from .requests import DutyRequest
+from .requests import DutyRequest, RequestState
 
 
 class AuditAction(models.TextChoices):
@@ -62,3 +62,9 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
+
+    @property
+    def state_change_label(self) -> str:
+        if not self.to_state or self.to_state == self.from_state:
+            return ""
+        return f"{RequestState(self.from_state).label} → {RequestState(self.to_state).label}"
