@@ -66,6 +66,7 @@ class DutyRequestForm(forms.ModelForm):
             "legal_basis": _("写明法律法规、规章或“三定”规定的名称和条款。"),
             "completion_time_limit": _("如“长期”或“2027年6月30日前完成”。"),
             "funding_amount": _("没有经费请填 0。"),
+            "end_date": _("仅阶段性、临时性工作任务填写；常态化职责事项不设截止日期。"),
         }
 
     def __init__(self, *args, jurisdiction, **kwargs):

@@ -34,8 +34,6 @@ def home(request):
         if request.user.is_staff:
             return redirect("admin:index")
         raise PermissionDenied(_("您的账号尚未关联任何单位，请联系旗委编办管理员。"))
-    if membership.organization.kind == OrganizationKind.TOWNSHIP:
-        return redirect("admission:duty_list")
     return redirect("workflows:inbox")
 
 

@@ -236,7 +236,11 @@ def _task_or_404(user, pk: int) -> Task:
 def task_list(request, box: str = "inbox"):
     tasks = selectors.task_box(user=request.user, box=box)
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
-    return render(request, "workflows/task_list.html", {"box": box, "page": page, "rows": selectors.task_rows(page)})
+    queue_count = selectors.task_box(user=request.user, box="queue").count() if box == "inbox" else 0
+    return render(
+        request, "workflows/task_list.html",
+        {"box": box, "page": page, "rows": selectors.task_rows(page), "queue_count": queue_count},
+    )
 
 
 def execute_task(request, pk: int):
