@@ -1,0 +1,349 @@
+"""Arun Banner demo data: the real organization chart, a user for every role, and cases at every step.
+
+Every case is driven through the same services and flow that people use, so each role's queue holds real,
+workable tasks and each finished case has its full history. Running it again changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from admission.models import Jurisdiction, Membership, OrganizationKind, Role, Track
+from admission.services import approval, consultation, intake, review
+from admission.services import requests as request_services
+from admission.services.setup import add_member, create_jurisdiction
+from workflows import engine
+from workflows.models import AdmissionProcess
+
+PASSWORD = "demo-2026"
+DIVISION_CODE = "150721"
+
+# procedure.md: the 12 townships of Arun Banner and their division codes.
+TOWNSHIPS = (
+    ("naji", "那吉镇", "150721100"), ("liuhe", "六合镇", "150721101"), ("yadong", "亚东镇", "150721102"),
+    ("huoerqi", "霍尔奇镇", "150721103"), ("xiangyangyu", "向阳峪镇", "150721104"),
+    ("sanchahe", "三岔河镇", "150721105"), ("fuxing", "复兴镇", "150721106"), ("xingan", "兴安镇", "150721110"),
+    ("deliqier", "得力其尔鄂温克族乡", "150721200"), ("chabaqi", "查巴奇鄂温克族乡", "150721201"),
+    ("yinhe", "音河达斡尔鄂温克族乡", "150721202"), ("xinfa", "新发朝鲜族乡", "150721203"),
+)
+DEPARTMENTS = (
+    ("linye", "旗林业和草原局"), ("yingji", "旗应急管理局"), ("nongmu", "旗农牧局"),
+    ("minzheng", "旗民政局"), ("weijian", "旗卫生健康委员会"),
+)
+# (username, organization key, role, full name)
+PEOPLE = (
+    ("bianban", "office", Role.REVIEWER, "赵立新"),
+    ("bianban_zr", "office", Role.HEAD, "孙振华"),
+    ("bianban_ky", "office", Role.CLERK, "李晓雯"),
+    ("sifa", "justice", Role.REVIEWER, "吴海峰"),
+    ("zhengshu", "data", Role.REVIEWER, "郑丽娟"),
+    ("lingdao", "leadership", Role.HEAD, "周国栋"),
+    ("linye", "linye", Role.CLERK, "王静"),
+    ("yingji", "yingji", Role.CLERK, "刘洋"),
+    ("nongmu", "nongmu", Role.CLERK, "张宏伟"),
+    ("minzheng", "minzheng", Role.CLERK, "陈淑芬"),
+    ("weijian", "weijian", Role.CLERK, "杨帆"),
+) + tuple((key, key, Role.CLERK, f"{name}经办人") for key, name, _code in TOWNSHIPS)
+
+
+@dataclass
+class Case:
+    """One demo case: what the department asks, and how far the procedure has gone."""
+
+    department: str
+    duty_name: str
+    townships: tuple[str, ...]
+    steps: tuple[str, ...]
+    temporary: bool = False
+    details: dict = field(default_factory=dict)
+
+
+# Each step names a walk method below; the last step decides which queue the case waits in.
+CASES = (
+    Case("linye", "森林草原防火巡查", ("naji", "liuhe", "yadong"),
+         ("consult", "submit", "accept", "review", "conclude", "approve", "city_approves")),
+    Case("nongmu", "第三次全国土壤普查样点协助调查", ("huoerqi", "xiangyangyu"),
+         ("consult", "submit", "accept", "review", "conclude", "approve"), temporary=True),
+    Case("minzheng", "特困人员探访关爱", ("naji", "sanchahe", "fuxing", "xinfa"),
+         ("consult_with_disagreement", "revise", "consult", "submit", "supplement_notice", "resubmit", "accept",
+          "ask_advice", "give_advice", "review", "conclude", "approve", "city_approves")),
+    Case("weijian", "乡镇卫生院药品采购监管", ("liuhe", "yadong"),
+         ("consult", "submit", "accept", "review_justice_fails", "conclude_rejects")),
+    Case("yingji", "农村自建房安全隐患集中排查", ("naji", "huoerqi", "xingan"),
+         ("consult", "submit", "accept", "review", "conclude", "refuse"), temporary=True),
+    Case("nongmu", "农机安全生产检查", ("chabaqi", "deliqier"), ("withdraw_while_consulting",)),
+    # Open cases, one for every queue.
+    Case("linye", "林业有害生物监测调查", ("naji", "yinhe"), ()),
+    Case("minzheng", "高龄津贴资格初审", ("naji", "liuhe", "yadong", "xinfa"), ("consult_xinfa_only",)),
+    Case("yingji", "防汛物资储备点日常管理", ("naji", "yadong"), ("consult_with_disagreement",)),
+    Case("linye", "古树名木日常巡护", ("xiangyangyu", "chabaqi"), ("consult",)),
+    Case("weijian", "爱国卫生运动季度检查", ("sanchahe", "fuxing"), ("consult", "submit")),
+    Case("nongmu", "动物防疫村级防疫员管理", ("liuhe", "xingan", "yinhe"),
+         ("consult", "submit", "supplement_notice")),
+    Case("minzheng", "殡葬改革宣传引导", ("naji", "huoerqi"), ("consult", "submit", "accept")),
+    Case("linye", "草原禁牧休牧巡查", ("deliqier", "chabaqi", "yinhe"),
+         ("consult", "submit", "accept", "ask_advice", "legality_review")),
+    Case("yingji", "森林草原防灭火宣传教育", ("liuhe", "sanchahe"), ("consult", "submit", "accept", "review")),
+    Case("weijian", "老年人健康体检协助组织", ("naji", "liuhe", "fuxing"),
+         ("consult", "submit", "accept", "review", "conclude"), temporary=True),
+    Case("nongmu", "耕地撂荒情况排查", ("huoerqi", "xiangyangyu", "xingan"),
+         ("consult", "submit", "accept", "review", "conclude")),
+    Case("minzheng", "农村留守老人关爱服务", ("yadong", "xinfa"),
+         ("consult", "submit", "accept", "review", "conclude", "approve")),
+)
+
+
+def _values(case: Case, department_name: str) -> dict:
+    short = department_name.removeprefix("旗")
+    values = {
+        "duty_name": case.duty_name,
+        "affair_class": "administrative_affair",
+        "track": Track.TEMPORARY if case.temporary else Track.REGULAR,
+        "end_date": timezone.localdate() + timedelta(days=240) if case.temporary else None,
+        "work_objective": f"落实{case.duty_name}工作，做到底数清、情况明、责任实。",
+        "powers_and_responsibilities": f"乡镇负责辖区内{case.duty_name}的组织实施、信息登记和情况报送；{short}负责业务指导、监督和考核。",
+        "legal_basis": "《内蒙古自治区人民政府关于公布自治区本级行政权力和责任清单的通知》（内政发〔2023〕19号）及相关行业法规。",
+        "division_of_responsibilities": f"{short}制定工作方案、组织培训并承担主体责任；乡镇组织实施并按月报送台账。",
+        "work_process": "制定计划 → 组织实施 → 登记台账 → 汇总报送 → 问题转办。",
+        "completion_time_limit": "2027年6月30日前" if case.temporary else "长期，按月报送",
+        "operating_mechanism": "月调度、季通报，年终纳入乡镇实绩考核。",
+        "staffing": "每个乡镇明确 1 名分管领导和 1 至 2 名具体工作人员。",
+        "funding_amount": Decimal("80000.00") + Decimal(len(case.duty_name) * 5000),
+        "funding_source": "旗本级财政预算",
+        "technical_support": f"{short}提供工作终端、系统账号和技术指导。",
+        "training": "每年至少组织两次业务培训，新任工作人员上岗前培训。",
+    }
+    values.update(case.details)
+    return values
+
+
+def _letter(title: str, body: str) -> SimpleUploadedFile:
+    """A rendered PDF standing in for a scanned, stamped letter."""
+    from weasyprint import HTML
+
+    html = (
+        "<html><body style='font-family:\"Noto Serif CJK SC\",serif;margin:3cm 2.5cm'>"
+        f"<h1 style='text-align:center;font-size:20pt'>{escape(title)}</h1>"
+        f"<p style='font-size:14pt;line-height:1.8;text-indent:2em'>{escape(body)}</p>"
+        f"<p style='text-align:right;font-size:14pt;margin-top:3em'>{timezone.localdate():%Y年%m月%d日}</p>"
+        "</body></html>"
+    )
+    return SimpleUploadedFile(f"{title}.pdf", HTML(string=html).write_pdf(), content_type="application/pdf")
+
+
+class Walk:
+    """Drives one case through the real flow, as its people would."""
+
+    def __init__(self, command: "Command", case: Case):
+        self.c = command
+        self.case = case
+        self.department = command.users[case.department]
+        self.request = request_services.save_draft(
+            actor=self.department,
+            values=_values(case, command.orgs[case.department].name),
+            townships=[command.orgs[t] for t in case.townships],
+        )
+
+    def _do(self, node_name: str, user, action, **data) -> None:
+        tasks = Task.objects.filter(
+            process__in=AdmissionProcess.for_request(self.request), status__in=(STATUS.NEW, STATUS.ASSIGNED),
+        )
+        task = next(t for t in tasks if t.flow_task.name == node_name and all(t.data.get(k) == v for k, v in data.items()))
+        engine.perform_task(task=task, user=user, action=lambda activation: action())
+        self.request.refresh_from_db()
+
+    def _opinion(self, township: str, *, agrees: bool) -> None:
+        user = self.c.users[township]
+        current = self.request.current_consultations().get(township=self.c.orgs[township])
+        text = (
+            "经镇党委会议研究，同意承担该项职责，按方案配齐人员、落实台账。" if agrees
+            else "我乡镇目前无专职人员承担该项工作，且未明确工作经费，建议明确人员编制和经费保障后再议。"
+        )
+        self._do("consult", user, lambda: consultation.record_consultation_opinion(
+            consultation=current, actor=user, agrees=agrees, opinion=text), consultation=current.pk)
+
+    def _begin(self) -> None:
+        if self.request.state == "draft":
+            self.request = engine.begin_consultation(request=self.request, actor=self.department)
+
+    def consult(self) -> None:
+        self._begin()
+        for township in self.case.townships:
+            if self.request.current_consultations().get(township=self.c.orgs[township]).outcome == "pending":
+                self._opinion(township, agrees=True)
+
+    def consult_with_disagreement(self) -> None:
+        self._begin()
+        *agreeing, last = self.case.townships
+        for township in agreeing:
+            self._opinion(township, agrees=True)
+        self._opinion(last, agrees=False)
+
+    def consult_xinfa_only(self) -> None:
+        self._begin()
+        self._opinion("xinfa", agrees=True)
+
+    def revise(self) -> None:
+        self._do("revise", self.department, lambda: request_services.start_consultation(
+            request=self.request, actor=self.department))
+
+    def submit(self) -> None:
+        letter = _letter(f"关于{self.case.duty_name}纳入乡镇职责准入的申请",
+                         f"经书面征求涉及乡镇意见，各乡镇均同意承担。现申请将“{self.case.duty_name}”纳入乡镇职责准入事项，请予审核。")
+        self._do("submit", self.department, lambda: request_services.submit_request(
+            request=self.request, actor=self.department, application_letter=letter))
+
+    def supplement_notice(self) -> None:
+        office = self.c.users["bianban"]
+        self._do("intake", office, lambda: intake.return_for_supplement(request=self.request, actor=office, items=[
+            "书面申请未加盖部门公章，请重新上传盖章扫描件。",
+            "请补充各乡镇人员安排的具体岗位和人数。",
+        ]))
+
+    def resubmit(self) -> None:
+        self._do("supplement", self.department, lambda: intake.resubmit_request(
+            request=self.request, actor=self.department, note="已重新上传盖章申请，并补充人员安排说明。",
+            supporting_files=[_letter("人员安排补充说明", "各乡镇明确分管领导 1 名、具体工作人员 2 名。")]))
+
+    def accept(self) -> None:
+        office = self.c.users["bianban"]
+        self._do("intake", office, lambda: intake.accept_for_review(request=self.request, actor=office, note="材料齐全，予以受理。"))
+
+    def ask_advice(self) -> None:
+        office = self.c.users["bianban"]
+        self._do("lead_review", office, lambda: review.request_advisory_opinions(
+            request=self.request, actor=office, question="该事项与贵单位现有职责是否存在交叉，乡镇承接后如何衔接？",
+            departments=[self.c.orgs["yingji"]]))
+
+    def give_advice(self) -> None:
+        user = self.c.users["yingji"]
+        advisory = self.request.advisory_opinions.get(organization=self.c.orgs["yingji"])
+        self._do("give_advice", user, lambda: review.record_advisory_opinion(
+            advisory=advisory, actor=user, answer="与我局职责无交叉，建议乡镇承接后与应急站共享信息。"),
+            advisory_opinion=advisory.pk)
+
+    def _bureau(self, key: str, node: str, *, passes: bool = True) -> None:
+        user = self.c.users[key]
+        reasoning = "经审核，事项属于行政事务，依据充分，分工明确，同意。" if passes else (
+            "经法制审核，药品采购监管属于卫生健康部门的法定监管职责，依法不得转由乡镇承担。")
+        self._do(node, user, lambda: review.record_bureau_opinion(
+            request=self.request, actor=user, passes=passes, reasoning=reasoning))
+
+    def legality_review(self) -> None:
+        self._bureau("sifa", "legality_review")
+
+    def review(self) -> None:
+        open_nodes = {t.flow_task.name for t in engine.open_tasks(self.request)}
+        for key, node in (("bianban", "lead_review"), ("sifa", "legality_review"), ("zhengshu", "data_review")):
+            if node in open_nodes:
+                self._bureau(key, node)
+
+    def review_justice_fails(self) -> None:
+        self._bureau("bianban", "lead_review")
+        self._bureau("sifa", "legality_review", passes=False)
+        self._bureau("zhengshu", "data_review")
+
+    def _conclude(self, *, passes: bool) -> None:
+        office = self.c.users["bianban"]
+        findings = {key: "符合要求。" for key, _label in review.FOCUS_POINTS}
+        if not passes:
+            findings["legal_basis"] = "属于部门法定监管职责，不得转嫁乡镇。"
+        self._do("consolidate", office, lambda: review.conclude_review(
+            request=self.request, actor=office, passes=passes, findings=findings,
+            reasons="" if passes else "该事项属于旗卫生健康委员会法定监管职责，依据《药品管理法》不得转由乡镇承担。",
+            remedy="" if passes else "由旗卫生健康委员会依法履行；如需乡镇配合，可按工作配合事项另行商定。"))
+
+    def conclude(self) -> None:
+        self._conclude(passes=True)
+
+    def conclude_rejects(self) -> None:
+        self._conclude(passes=False)
+
+    def _banner(self, *, approves: bool) -> None:
+        head = self.c.users["lingdao"]
+        self._do("banner_decision", head, lambda: approval.decide_at_banner(
+            request=self.request, actor=head, approves=approves,
+            reasons="" if approves else "本年度已开展同类排查，暂不新增乡镇工作任务，由部门自行组织。"))
+
+    def approve(self) -> None:
+        self._banner(approves=True)
+
+    def refuse(self) -> None:
+        self._banner(approves=False)
+
+    def city_approves(self) -> None:
+        office = self.c.users["bianban"]
+        reply = _letter("呼伦贝尔市人民政府关于同意阿荣旗乡镇职责准入事项的批复", f"同意将“{self.case.duty_name}”纳入阿荣旗乡镇职责清单。")
+        self._do("city_decision", office, lambda: approval.record_city_decision(
+            request=self.request, actor=office, approves=True, document_number=f"呼政字〔2026〕{self.request.pk}号",
+            decision_date=timezone.localdate(), reply_scan=reply))
+
+    def withdraw_while_consulting(self) -> None:
+        self._begin()
+        self.request = engine.withdraw(request=self.request, actor=self.department,
+                                       reason="该项工作已由自治区统一组织开展，无需乡镇承担。")
+
+
+class Command(BaseCommand):
+    help = "Load Arun Banner demo data (organizations, a user for every role, cases at every step) and print the users."
+
+    def handle(self, *args, **options):
+        if Jurisdiction.objects.filter(division_code=DIVISION_CODE).exists():
+            self.stdout.write("阿荣旗演示数据已存在，未作改动（删除 var/ 目录可重置演示环境）。")
+        else:
+            with transaction.atomic():
+                self._build()
+            self.stdout.write(self.style.SUCCESS(f"已创建阿荣旗演示数据：{len(CASES)} 件申请。"))
+        self._print_users()
+
+    def _build(self) -> None:
+        jurisdiction = create_jurisdiction(
+            name="阿荣旗", short_name="旗", division_code=DIVISION_CODE, city_name="呼伦贝尔市",
+            city_government_name="呼伦贝尔市人民政府",
+            townships=[(name, code) for _key, name, code in TOWNSHIPS],
+            departments=[name for _key, name in DEPARTMENTS],
+        )
+        by_name = {o.name: o for o in jurisdiction.organizations.all()}
+        by_kind = {o.kind: o for o in by_name.values()}
+        self.orgs = {
+            "office": by_kind[OrganizationKind.ORGANIZATION_OFFICE],
+            "justice": by_kind[OrganizationKind.JUSTICE_BUREAU],
+            "data": by_kind[OrganizationKind.DATA_BUREAU],
+            "leadership": by_kind[OrganizationKind.BANNER_LEADERSHIP],
+            **{key: by_name[name] for key, name in DEPARTMENTS},
+            **{key: by_name[name] for key, name, _code in TOWNSHIPS},
+        }
+        self.users = {
+            username: add_member(organization=self.orgs[org], username=username, password=PASSWORD, role=role,
+                                 full_name=full_name)
+            for username, org, role, full_name in PEOPLE
+        }
+        get_user_model().objects.create_superuser(username="admin", password=PASSWORD, email="")
+        for case in CASES:
+            walk = Walk(self, case)
+            for step in case.steps:
+                getattr(walk, step)()
+
+    def _print_users(self) -> None:
+        rows = [("admin", "—", "系统管理员（/admin/）")] + [
+            (m.user.username, m.organization.name, m.get_role_display())
+            for m in Membership.objects.select_related("user", "organization")
+            .filter(organization__jurisdiction__division_code=DIVISION_CODE)
+            .order_by("organization__kind", "organization__division_code", "user__username")
+        ]
+        self.stdout.write(f"\n演示用户（密码均为 {PASSWORD}）：")
+        width = max(len(r[0]) for r in rows)
+        for username, organization, role in rows:
+            self.stdout.write(f"  {username.ljust(width)}  {organization}  {role}")
+        self.stdout.write("\n打开 http://127.0.0.1:8000/ 用上述账号登录。")
