@@ -33,6 +33,7 @@ def request_detail(*, request: DutyRequest) -> dict:
         "review_conclusion": ReviewConclusion.objects.filter(request=request).select_related("given_by").first(),
         "approval_decisions": list(request.approval_decisions.select_related("body", "recorded_by", "reply_scan")),
         "history": list(request.audit_events.select_related("actor", "organization")),
+        "documents": list(request.documents.select_related("issuer").order_by("issued_at", "pk")),
     }
 
 

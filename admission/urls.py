@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import document_views, views
 
 app_name = "admission"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("duties/", views.duty_list, name="duty_list"),
+    path("documents/<int:pk>/", document_views.document_download, name="document_download"),
 ]

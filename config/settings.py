@@ -109,6 +109,18 @@ ADMISSION_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Official documents (admission.documents): where their QR codes point, how they are signed, when they render.
+ADMISSION_PUBLIC_URL = os.environ.get("ADMISSION_PUBLIC_URL", "http://127.0.0.1:8000")
+ADMISSION_SIGNER = os.environ.get("ADMISSION_SIGNER", "admission.documents.signing.Pkcs12Signer")
+ADMISSION_SIGNING_KEYS_DIR = Path(os.environ.get("ADMISSION_SIGNING_KEYS_DIR", VAR_DIR / "keys"))
+ADMISSION_SIGNING_PASSPHRASE = os.environ.get("ADMISSION_SIGNING_PASSPHRASE", "")
+ADMISSION_TRUST_ROOTS = [
+    p for p in os.environ.get("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
+] or [str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")]
+ADMISSION_TSA_URL = os.environ.get("ADMISSION_TSA_URL", "")
+# "inline": render right after the deciding transaction commits; "worker": `manage.py document_worker` does it.
+ADMISSION_DOCUMENT_JOBS = os.environ.get("ADMISSION_DOCUMENT_JOBS", "inline")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -7,3 +7,6 @@ os.environ.setdefault("ADMISSION_ALLOW_INSECURE_KEY", "1")
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Documents wait for the worker unless a test renders them; document tests switch to "inline".
+ADMISSION_DOCUMENT_JOBS = "worker"

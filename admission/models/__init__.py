@@ -1,4 +1,5 @@
 from .audit import AuditAction, AuditEvent
+from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
 from .duties import DutyStatus, TownshipDuty
 from .organizations import (
     DECIDING_ROLES,
@@ -28,7 +29,8 @@ from .requests import (
 
 __all__ = [
     "AdvisoryOpinion", "AffairClass", "ApprovalDecision", "ApprovalStage", "Attachment", "AttachmentKind",
-    "AuditAction", "AuditEvent", "BureauReviewOpinion", "Consultation", "ConsultationOutcome", "DECIDING_ROLES",
+    "AuditAction", "AuditEvent", "BureauReviewOpinion", "DocumentCounter", "DocumentKind", "DocumentStatus",
+    "OfficialDocument", "RenderStatus", "Consultation", "ConsultationOutcome", "DECIDING_ROLES",
     "DutyRequest", "DutyStatus", "JOINT_MEETING_KINDS", "Jurisdiction", "Membership", "Organization",
     "OrganizationKind", "RequestState", "ReviewConclusion", "Role", "SupplementNotice", "TownshipDuty", "Track",
 ]

@@ -26,6 +26,8 @@ class AuditAction(models.TextChoices):
     DECIDE_APPROVAL = "decide_approval", _("审批决定")
     ADMIT_TO_DUTY_LIST = "admit_to_duty_list", _("纳入乡镇职责事项清单")
     WITHDRAW_REQUEST = "withdraw_request", _("撤回申请")
+    ISSUE_DOCUMENT = "issue_document", _("编号发文")
+    RENDER_DOCUMENT = "render_document", _("公文生成并签章")
 
 
 class AuditEventQuerySet(models.QuerySet):

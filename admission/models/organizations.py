@@ -11,6 +11,8 @@ class Jurisdiction(models.Model):
     name = models.CharField(_("名称"), max_length=60)
     division_code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
     city_name = models.CharField(_("所属市（盟）"), max_length=60)
+    # The one-character abbreviation that opens its bodies' document numbers (阿 in 阿编准〔2026〕3号).
+    abbreviation = models.CharField(_("简称"), max_length=4, blank=True)
 
     class Meta:
         verbose_name = _("旗县（区）")
@@ -54,6 +56,9 @@ class Organization(models.Model):
     kind = models.CharField(_("类别"), max_length=32, choices=OrganizationKind.choices)
     name = models.CharField(_("名称"), max_length=80)
     division_code = models.CharField(_("区划代码"), max_length=12, blank=True)
+    # For official documents: the full name on the header mark and the seal, and the issuing-body code (发文机关代字).
+    official_name = models.CharField(_("全称"), max_length=120, blank=True)
+    document_prefix = models.CharField(_("发文机关代字"), max_length=12, blank=True)
 
     class Meta:
         verbose_name = _("单位")

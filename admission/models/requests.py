@@ -362,6 +362,16 @@ class AdvisoryOpinion(models.Model):
         return f"专家 {self.expert_name}{affiliation}"
 
 
+# Art. 4(2): the five points the review opinion must address, as (ReviewConclusion field, label).
+FOCUS_POINTS = (
+    ("work_content", "工作内容"),
+    ("legal_basis", "法定依据"),
+    ("division_of_responsibilities", "责任分工"),
+    ("consultation", "协商意见"),
+    ("safeguards", "保障措施"),
+)
+
+
 class ReviewConclusion(models.Model):
     """Art. 4(2): the lead unit's consolidated review opinion on the five focus points."""
 

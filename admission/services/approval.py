@@ -18,7 +18,9 @@ from ..models import (
     TownshipDuty,
     Track,
 )
+from ..documents import content as drafts
 from .audit import record_event
+from .documents import issue_document
 from .intake import require_decider
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
@@ -48,6 +50,9 @@ def decide_at_banner(*, request: DutyRequest, actor, approves: bool, reasons: st
         )
         if approves and temporary:
             admit_to_duty_lists(request=request, decision=decision, actor=actor)
+        elif not approves:
+            issue_document(draft=drafts.refusal_notice(request=request, decision=decision), request=request,
+                           actor=actor)
     return decision
 
 
@@ -111,4 +116,5 @@ def admit_to_duty_lists(*, request: DutyRequest, decision: ApprovalDecision, act
         request=request, actor=actor, action=AuditAction.ADMIT_TO_DUTY_LIST,
         note="、".join(d.township.name for d in duties), data={"township_duties": [d.pk for d in duties]},
     )
+    issue_document(draft=drafts.admission_decision(request=request, decision=decision), request=request, actor=actor)
     return duties

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from ..documents import content as drafts
 from ..models import AttachmentKind, AuditAction, DutyRequest, OrganizationKind, SupplementNotice
 from ..permissions import can_decide_for, is_requesting_department, membership_of
+from .documents import issue_document
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
@@ -49,7 +51,9 @@ def return_for_supplement(*, request: DutyRequest, actor, items: list[str]) -> S
             request=request, transition=request.return_for_supplement, actor=actor,
             action=AuditAction.RETURN_FOR_SUPPLEMENT, note="；".join(items), data={"items": items},
         )
-        return SupplementNotice.objects.create(request=request, items=items, issued_by=actor)
+        notice = SupplementNotice.objects.create(request=request, items=items, issued_by=actor)
+        issue_document(draft=drafts.supplement_notice(request=request, items=items), request=request, actor=actor)
+        return notice
 
 
 def resubmit_request(*, request: DutyRequest, actor, note: str = "", supporting_files=()) -> DutyRequest:

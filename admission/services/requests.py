@@ -27,7 +27,9 @@ from ..permissions import (
     is_requesting_department,
     membership_of,
 )
+from ..documents import content as drafts
 from .audit import record_event
+from .documents import issue_document
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
@@ -182,6 +184,9 @@ def start_consultation(*, request: DutyRequest, actor) -> DutyRequest:
         Consultation.objects.bulk_create(
             Consultation(request=request, township=t, round=request.consultation_round) for t in townships
         )
+        for township in townships:
+            issue_document(draft=drafts.consultation_letter(request=request, township=township), request=request,
+                           actor=actor)
     return request
 
 

@@ -18,20 +18,16 @@ from ..models import (
     ReviewConclusion,
 )
 from ..permissions import acts_for
+from ..models.requests import FOCUS_POINTS
+from ..documents import content as drafts
 from .audit import record_event
+from .documents import issue_document
 from .errors import ConflictError
 from .intake import require_decider
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
 # Art. 4(2): what the review focuses on.
-FOCUS_POINTS = (
-    ("work_content", "工作内容"),
-    ("legal_basis", "法定依据"),
-    ("division_of_responsibilities", "责任分工"),
-    ("consultation", "协商意见"),
-    ("safeguards", "保障措施"),
-)
 
 
 def _require_under_review(request: DutyRequest) -> None:
@@ -167,4 +163,8 @@ def conclude_review(
             action=AuditAction.CONCLUDE_REVIEW,
             note="审核通过，报旗委、旗政府。" if passes else f"审核不通过：{reasons.strip()}",
         )
+        draft = (drafts.review_opinion if passes else drafts.non_admission_notice)(
+            request=request, conclusion=conclusion
+        )
+        issue_document(draft=draft, request=request, actor=actor)
     return conclusion

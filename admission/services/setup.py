@@ -10,12 +10,18 @@ from django.db import transaction
 from ..models import Jurisdiction, Membership, Organization, OrganizationKind, Role
 
 # Names follow each banner's own: "{short}委编办" etc. are set by the caller when they differ.
+# Per kind: the working name, the full name for headers and seals, and the issuing-body code of document numbers.
 BODY_NAMES = {
-    OrganizationKind.ORGANIZATION_OFFICE: "{short}委编办",
-    OrganizationKind.JUSTICE_BUREAU: "{short}司法局",
-    OrganizationKind.DATA_BUREAU: "{short}政务服务与数据管理局",
-    OrganizationKind.BANNER_LEADERSHIP: "{short}委、{short}政府",
+    OrganizationKind.ORGANIZATION_OFFICE: ("{short}委编办", "中共{name}委员会机构编制委员会办公室", "{abbr}编"),
+    OrganizationKind.JUSTICE_BUREAU: ("{short}司法局", "{name}司法局", "{abbr}司"),
+    OrganizationKind.DATA_BUREAU: ("{short}政务服务与数据管理局", "{name}政务服务与数据管理局", "{abbr}政数"),
+    OrganizationKind.BANNER_LEADERSHIP: ("{short}委、{short}政府", "中共{name}委员会 {name}人民政府", "{abbr}党政"),
 }
+
+
+def _local_name(name: str, short: str) -> str:
+    """旗林业和草原局 → 林业和草原局: the part after the banner's short name."""
+    return name.removeprefix(short)
 
 
 @transaction.atomic
@@ -27,17 +33,32 @@ def create_jurisdiction(
     city_name: str,
     city_government_name: str,
     townships: Iterable[tuple[str, str]],
-    departments: Iterable[str],
+    departments: Iterable[str | tuple[str, str]],
+    abbreviation: str = "",
 ) -> Jurisdiction:
-    """Create a banner with its joint-meeting bodies, leadership, city government, townships and departments."""
-    jurisdiction = Jurisdiction.objects.create(name=name, division_code=division_code, city_name=city_name)
+    """Create a banner with its joint-meeting bodies, leadership, city government, townships and departments.
+
+    A department is a name, or (name, issuing-body code) where the code is not the first two characters.
+    """
+    abbr = abbreviation or name[0]
+    jurisdiction = Jurisdiction.objects.create(
+        name=name, division_code=division_code, city_name=city_name, abbreviation=abbr
+    )
+    fill = {"short": short_name, "name": name, "abbr": abbr}
+    department_codes = [(d, "") if isinstance(d, str) else d for d in departments]
     Organization.objects.bulk_create(
-        [Organization(jurisdiction=jurisdiction, kind=kind, name=pattern.format(short=short_name))
-         for kind, pattern in BODY_NAMES.items()]
-        + [Organization(jurisdiction=jurisdiction, kind=OrganizationKind.CITY_GOVERNMENT, name=city_government_name)]
-        + [Organization(jurisdiction=jurisdiction, kind=OrganizationKind.TOWNSHIP, name=t, division_code=code)
+        [Organization(jurisdiction=jurisdiction, kind=kind, name=working.format(**fill),
+                      official_name=official.format(**fill), document_prefix=code.format(**fill))
+         for kind, (working, official, code) in BODY_NAMES.items()]
+        + [Organization(jurisdiction=jurisdiction, kind=OrganizationKind.CITY_GOVERNMENT, name=city_government_name,
+                        official_name=city_government_name)]
+        + [Organization(jurisdiction=jurisdiction, kind=OrganizationKind.TOWNSHIP, name=t, division_code=code,
+                        official_name=f"{name}{t}人民政府", document_prefix=f"{t[:2]}政")
            for t, code in townships]
-        + [Organization(jurisdiction=jurisdiction, kind=OrganizationKind.DEPARTMENT, name=d) for d in departments]
+        + [Organization(jurisdiction=jurisdiction, kind=OrganizationKind.DEPARTMENT, name=d,
+                        official_name=f"{name}{_local_name(d, short_name)}",
+                        document_prefix=abbr + (code or _local_name(d, short_name)[:2]))
+           for d, code in department_codes]
     )
     return jurisdiction
 

@@ -7,9 +7,11 @@ workable tasks and each finished case has its full history. Running it again cha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
@@ -19,6 +21,8 @@ from django.utils.html import escape
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from admission.documents.jobs import render_due
+from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import Jurisdiction, Membership, OrganizationKind, Role, Track
 from admission.services import approval, consultation, intake, review
 from admission.services import requests as request_services
@@ -37,9 +41,10 @@ TOWNSHIPS = (
     ("deliqier", "得力其尔鄂温克族乡", "150721200"), ("chabaqi", "查巴奇鄂温克族乡", "150721201"),
     ("yinhe", "音河达斡尔鄂温克族乡", "150721202"), ("xinfa", "新发朝鲜族乡", "150721203"),
 )
+# (key, name, issuing-body code after the banner's 阿)
 DEPARTMENTS = (
-    ("linye", "旗林业和草原局"), ("yingji", "旗应急管理局"), ("nongmu", "旗农牧局"),
-    ("minzheng", "旗民政局"), ("weijian", "旗卫生健康委员会"),
+    ("linye", "旗林业和草原局", "林草"), ("yingji", "旗应急管理局", "应急"), ("nongmu", "旗农牧局", "农牧"),
+    ("minzheng", "旗民政局", "民政"), ("weijian", "旗卫生健康委员会", "卫健"),
 )
 # (username, organization key, role, full name)
 PEOPLE = (
@@ -304,6 +309,8 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 self._build()
+            # Inline rendering has run on commit; in worker mode the demo still starts with every document ready.
+            render_due(limit=1000)
             self.stdout.write(self.style.SUCCESS(f"已创建阿荣旗演示数据：{len(CASES)} 件申请。"))
         self._print_users()
 
@@ -312,7 +319,7 @@ class Command(BaseCommand):
             name="阿荣旗", short_name="旗", division_code=DIVISION_CODE, city_name="呼伦贝尔市",
             city_government_name="呼伦贝尔市人民政府",
             townships=[(name, code) for _key, name, code in TOWNSHIPS],
-            departments=[name for _key, name in DEPARTMENTS],
+            departments=[(name, code) for _key, name, code in DEPARTMENTS], abbreviation="阿",
         )
         by_name = {o.name: o for o in jurisdiction.organizations.all()}
         by_kind = {o.kind: o for o in by_name.values()}
@@ -321,7 +328,7 @@ class Command(BaseCommand):
             "justice": by_kind[OrganizationKind.JUSTICE_BUREAU],
             "data": by_kind[OrganizationKind.DATA_BUREAU],
             "leadership": by_kind[OrganizationKind.BANNER_LEADERSHIP],
-            **{key: by_name[name] for key, name in DEPARTMENTS},
+            **{key: by_name[name] for key, name, _code in DEPARTMENTS},
             **{key: by_name[name] for key, name, _code in TOWNSHIPS},
         }
         self.users = {
@@ -329,6 +336,8 @@ class Command(BaseCommand):
                                  full_name=full_name)
             for username, org, role, full_name in PEOPLE
         }
+        issue_demo_certificates(keys_dir=Path(settings.ADMISSION_SIGNING_KEYS_DIR), organizations=issuing_organizations(),
+                                passphrase=settings.ADMISSION_SIGNING_PASSPHRASE)
         get_user_model().objects.create_superuser(username="admin", password=PASSWORD, email="")
         for case in CASES:
             walk = Walk(self, case)

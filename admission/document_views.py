@@ -1,0 +1,54 @@
+"""Official documents: permission-checked download, and the public verification page (no login)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_not_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+from .documents.verification import verify_pdf
+from .models import OfficialDocument, RenderStatus
+
+MAX_VERIFY_BYTES = 20 * 1024 * 1024
+
+
+def document_download(request, pk: int):
+    document = get_object_or_404(OfficialDocument.objects.select_related("request"), pk=pk)
+    if document.request is None or not permissions.can_view_request(request.user, document.request):
+        raise Http404
+    if document.render_status != RenderStatus.RENDERED:
+        raise Http404
+    return FileResponse(document.file.open("rb"), as_attachment=False, filename=f"{document.number}.pdf",
+                        content_type="application/pdf")
+
+
+class VerifyUploadForm(forms.Form):
+    file = forms.FileField(label=_("待查验的公文 PDF 文件"))
+
+    def clean_file(self):
+        uploaded = self.cleaned_data["file"]
+        if uploaded.size > MAX_VERIFY_BYTES:
+            raise forms.ValidationError(_("文件超过 20 MB，请上传本系统印发的公文 PDF。"))
+        return uploaded
+
+
+@login_not_required
+def verify_document(request, code: str | None = None):
+    """Anyone holding a document can check it: by its code (QR) or by uploading the PDF."""
+    registered = None
+    if code:
+        registered = (OfficialDocument.objects.select_related("issuer").filter(verification_code=code.upper()).first())
+        if registered is None:
+            raise Http404
+    form, verdict, status = VerifyUploadForm(), None, 200
+    if request.method == "POST":
+        form = VerifyUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            verdict = verify_pdf(form.cleaned_data["file"].read())
+        else:
+            status = 422
+    return render(request, "documents/verify.html",
+                  {"registered": registered, "form": form, "verdict": verdict}, status=status)

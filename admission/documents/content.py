@@ -1,0 +1,186 @@
+"""What each document says, drawn from the case at the moment it is issued.
+
+Each builder returns a Draft: the issuing body, the addressees and copies, the title, and the body as a list of
+blocks ({"h1"|"h2"|"p": text}). The Draft is frozen into OfficialDocument.content, so a later render says the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..models.requests import FOCUS_POINTS
+from ..models import (
+    ApprovalDecision, DocumentKind, DutyRequest, Organization, OrganizationKind, ReviewConclusion, Track,
+)
+
+# Official documents of the Joint Meeting carry these types (公文种类) after the issuer's name in the header mark.
+HEADER_SUFFIX = {
+    DocumentKind.CONSULTATION_LETTER: "",
+    DocumentKind.SUPPLEMENT_NOTICE: "",
+    DocumentKind.NON_ADMISSION_NOTICE: "",
+    DocumentKind.REVIEW_OPINION: "文件",
+    DocumentKind.ADMISSION_DECISION: "文件",
+    DocumentKind.REFUSAL_NOTICE: "",
+}
+# The character after the issuer's code in the number: 阿编准〔2026〕3号.
+NUMBER_CODE = {
+    DocumentKind.CONSULTATION_LETTER: "函",
+    DocumentKind.SUPPLEMENT_NOTICE: "补",
+    DocumentKind.NON_ADMISSION_NOTICE: "复",
+    DocumentKind.REVIEW_OPINION: "审",
+    DocumentKind.ADMISSION_DECISION: "准",
+    DocumentKind.REFUSAL_NOTICE: "复",
+}
+
+
+@dataclass
+class Draft:
+    kind: DocumentKind
+    issuer: Organization
+    title: str
+    addressees: list[Organization]
+    blocks: list[dict[str, str]]
+    copies: list[Organization] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+
+
+def _body(jurisdiction_id: int, kind: OrganizationKind) -> Organization:
+    return Organization.objects.get(jurisdiction_id=jurisdiction_id, kind=kind)
+
+
+def _money(amount) -> str:
+    return "未安排专项经费" if not amount else f"{amount:,.2f}元"
+
+
+def _safeguards(request: DutyRequest) -> list[dict[str, str]]:
+    source = f"（{request.funding_source}）" if request.funding_source else ""
+    return [
+        {"p": f"1．工作经费：{_money(request.funding_amount)}{source}。"},
+        {"p": f"2．技术支持：{request.technical_support}"},
+        {"p": f"3．业务培训：{request.training}"},
+    ]
+
+
+def _elements(request: DutyRequest) -> list[dict[str, str]]:
+    track = "阶段性、临时性工作任务" + (f"，截止日期{request.end_date:%Y年%-m月%-d日}" if request.end_date else "") \
+        if request.track == Track.TEMPORARY else "常态化职责事项"
+    return [
+        {"h2": "（一）职责名称"}, {"p": f"{request.duty_name}（{track}）。"},
+        {"h2": "（二）工作目标"}, {"p": request.work_objective},
+        {"h2": "（三）权责内容"}, {"p": request.powers_and_responsibilities},
+        {"h2": "（四）法定依据"}, {"p": request.legal_basis},
+        {"h2": "（五）责任分工"}, {"p": request.division_of_responsibilities},
+        {"h2": "（六）办事流程"}, {"p": request.work_process},
+        {"h2": "（七）完成时限"}, {"p": request.completion_time_limit},
+        {"h2": "（八）运行机制"}, {"p": request.operating_mechanism},
+        {"h2": "（九）人员安排"}, {"p": request.staffing},
+        {"h2": "（十）保障措施"}, *_safeguards(request),
+    ]
+
+
+def consultation_letter(*, request: DutyRequest, township: Organization) -> Draft:
+    return Draft(
+        kind=DocumentKind.CONSULTATION_LETTER, issuer=request.department, addressees=[township],
+        title=f"关于商请承担“{request.duty_name}”职责事项的函",
+        blocks=[
+            {"p": f"根据《阿荣旗乡镇职责准入管理办法（试行）》第四条第一项规定，我单位拟将“{request.duty_name}”"
+                  f"纳入乡镇职责准入事项，现将有关情况函告如下，请贵单位研究后出具书面意见。"},
+            {"h1": "一、事项基本情况"}, *_elements(request),
+            {"h1": "二、有关要求"},
+            {"p": "请于收函后5个工作日内在系统中出具同意或不同意的书面意见；不同意的，请说明理由。"},
+        ],
+    )
+
+
+def supplement_notice(*, request: DutyRequest, items: list[str]) -> Draft:
+    office = _body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    return Draft(
+        kind=DocumentKind.SUPPLEMENT_NOTICE, issuer=office, addressees=[request.department],
+        title=f"关于“{request.duty_name}”准入申请补正材料的一次性告知书",
+        blocks=[
+            {"p": f"你单位报送的“{request.duty_name}”乡镇职责准入申请（{request.reference}）收悉。经受理审查，"
+                  f"申请材料尚需补正。现将需补正的全部事项一次性告知如下："},
+            *({"p": f"{i}．{item}"} for i, item in enumerate(items, 1)),
+            {"p": "请补正后在系统中重新提交。逾期未补正的，视为撤回申请。"},
+        ],
+    )
+
+
+def non_admission_notice(*, request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
+    office = _body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    return Draft(
+        kind=DocumentKind.NON_ADMISSION_NOTICE, issuer=office, addressees=[request.department],
+        copies=list(request.townships.order_by("division_code")),
+        title=f"关于“{request.duty_name}”不予准入的复函",
+        blocks=[
+            {"p": f"你单位报送的“{request.duty_name}”乡镇职责准入申请（{request.reference}）收悉。"
+                  f"经旗乡镇职责准入联席会议审核，该事项不予准入。现将有关情况函复如下："},
+            {"h1": "一、审核情况"},
+            *({"p": f"{label}：{getattr(conclusion, field)}"} for field, label in FOCUS_POINTS),
+            {"h1": "二、依据和理由"}, {"p": conclusion.reasons},
+            {"h1": "三、重新申请需改正的事项"}, {"p": conclusion.remedy},
+            {"p": "特此函复。"},
+        ],
+    )
+
+
+def review_opinion(*, request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
+    office = _body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    leadership = _body(request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    next_step = (
+        "该事项属于阶段性、临时性工作任务，建议旗委、旗政府审批后由乡镇组织实施。" if request.track == Track.TEMPORARY
+        else "该事项属于常态化职责事项，建议旗政府审查同意后报请呼伦贝尔市人民政府批准。"
+    )
+    return Draft(
+        kind=DocumentKind.REVIEW_OPINION, issuer=office, addressees=[leadership],
+        title=f"关于“{request.duty_name}”纳入乡镇职责准入事项审核意见的请示",
+        blocks=[
+            {"p": f"{request.department.name}申请将“{request.duty_name}”纳入"
+                  f"{'、'.join(t.name for t in request.townships.order_by('division_code'))}职责准入事项。"
+                  f"根据《阿荣旗乡镇职责准入管理办法（试行）》第四条第二项规定，旗乡镇职责准入联席会议进行了审核，现将审核意见请示如下："},
+            {"h1": "一、审核意见"},
+            *({"p": f"{label}：{getattr(conclusion, field)}"} for field, label in FOCUS_POINTS),
+            {"h1": "二、保障措施"}, *_safeguards(request),
+            {"h1": "三、建议"}, {"p": next_step},
+            {"p": "妥否，请批示。"},
+        ],
+    )
+
+
+def admission_decision(*, request: DutyRequest, decision: ApprovalDecision) -> Draft:
+    leadership = _body(request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    townships = list(request.townships.order_by("division_code"))
+    if decision.stage == "city_approval":
+        basis = (f"经旗政府审查，报请{decision.body.name}批准（{decision.body.name}"
+                 f"{decision.document_number}，{decision.decision_date:%Y年%-m月%-d日}），")
+    else:
+        basis = "经旗委、旗政府审批同意，"
+    return Draft(
+        kind=DocumentKind.ADMISSION_DECISION, issuer=leadership, addressees=[request.department, *townships],
+        copies=[_body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)],
+        title=f"关于将“{request.duty_name}”纳入乡镇职责事项的通知",
+        blocks=[
+            {"p": f"{basis}决定将“{request.duty_name}”纳入{'、'.join(t.name for t in townships)}履行职责事项清单。现将有关事项通知如下："},
+            {"h1": "一、准入事项"}, *_elements(request),
+            {"h1": "二、工作要求"},
+            {"p": f"{request.department.name}要按照“权随事转、人随事转、钱随事转”的要求，及时落实工作经费、技术支持和业务培训；"
+                  "各有关乡镇要明确分管领导和工作人员，认真履行职责。"},
+        ],
+    )
+
+
+def refusal_notice(*, request: DutyRequest, decision: ApprovalDecision) -> Draft:
+    leadership = _body(request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    return Draft(
+        kind=DocumentKind.REFUSAL_NOTICE, issuer=leadership, addressees=[request.department],
+        copies=[_body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
+                *request.townships.order_by("division_code")],
+        title=f"关于“{request.duty_name}”不予批准纳入乡镇职责事项的复函",
+        blocks=[
+            {"p": f"你单位申请将“{request.duty_name}”纳入乡镇职责准入事项（{request.reference}），"
+                  f"经旗乡镇职责准入联席会议审核后报旗委、旗政府研究，决定不予批准。"},
+            {"h1": "理由"}, {"p": decision.reasons},
+            {"p": "特此函复。"},
+        ],
+    )
+

@@ -1,0 +1,86 @@
+"""Official documents the procedure issues, their numbers, and their rendering status."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .organizations import Jurisdiction, Organization
+from .requests import DutyRequest
+
+
+class DocumentKind(models.TextChoices):
+    CONSULTATION_LETTER = "consultation_letter", _("征求意见函")
+    SUPPLEMENT_NOTICE = "supplement_notice", _("补正材料一次性告知书")
+    NON_ADMISSION_NOTICE = "non_admission_notice", _("不予准入告知书")
+    REVIEW_OPINION = "review_opinion", _("审核意见的请示")
+    ADMISSION_DECISION = "admission_decision", _("准入决定")
+    REFUSAL_NOTICE = "refusal_notice", _("不予批准通知")
+
+
+class DocumentCounter(models.Model):
+    """The last serial used by one issuing body for one kind of document in one year (row-locked when numbering)."""
+
+    issuer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices)
+    year = models.PositiveSmallIntegerField()
+    last_serial = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "kind", "year"], name="document_counter_once")]
+
+
+class RenderStatus(models.TextChoices):
+    PENDING = "pending", _("生成中")
+    RENDERED = "rendered", _("已生成")
+    FAILED = "failed", _("生成失败，等待重试")
+
+
+class DocumentStatus(models.TextChoices):
+    VALID = "valid", _("有效")
+    REVOKED = "revoked", _("已撤销")
+
+
+class OfficialDocument(models.Model):
+    """One numbered document. Its number and content are fixed when issued; its PDF follows and is never replaced."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(DutyRequest, on_delete=models.PROTECT, related_name="documents", null=True)
+    kind = models.CharField(_("文种"), max_length=32, choices=DocumentKind.choices)
+    issuer = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="issued_documents", verbose_name=_("发文机关")
+    )
+    year = models.PositiveSmallIntegerField()
+    serial = models.PositiveIntegerField()
+    number = models.CharField(_("发文字号"), max_length=40)
+    title = models.CharField(_("标题"), max_length=200)
+    recipients = models.ManyToManyField(Organization, related_name="received_documents", verbose_name=_("主送、抄送"))
+    # Everything the page shows, captured when issued, so rendering (and re-rendering after a failure) is repeatable.
+    content = models.JSONField()
+    verification_code = models.CharField(_("验证码"), max_length=16, unique=True)
+    status = models.CharField(_("效力"), max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.VALID)
+    issued_at = models.DateTimeField(_("成文时间"))
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    render_status = models.CharField(
+        _("生成状态"), max_length=16, choices=RenderStatus.choices, default=RenderStatus.PENDING
+    )
+    render_attempts = models.PositiveSmallIntegerField(default=0)
+    render_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to="documents/%Y/", blank=True)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    signer_subject = models.CharField(max_length=300, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("公文")
+        verbose_name_plural = _("公文")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "kind", "year", "serial"], name="document_number_once"),
+        ]
+        indexes = [models.Index(fields=["render_status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"

@@ -1,0 +1,52 @@
+"""Issuing official documents: number them inside the deciding transaction; render, seal and sign after commit."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..documents import content as drafts
+from ..documents.numbering import format_number, next_serial
+from ..models import AuditAction, DutyRequest, OfficialDocument
+from .audit import record_event
+
+# Crockford-style alphabet: no 0/O, 1/I/L, so a code read aloud or typed from paper is unambiguous.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_verification_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+def issue_document(*, draft: drafts.Draft, request: DutyRequest | None, actor) -> OfficialDocument:
+    """Give `draft` its number and verification code and record it; the PDF is produced after commit."""
+    from ..documents import jobs
+
+    with transaction.atomic():
+        now = timezone.localtime()
+        serial = next_serial(issuer=draft.issuer, kind=draft.kind, year=now.year)
+        number = format_number(issuer=draft.issuer, kind=draft.kind, year=now.year, serial=serial)
+        document = OfficialDocument.objects.create(
+            jurisdiction_id=draft.issuer.jurisdiction_id, request=request, kind=draft.kind, issuer=draft.issuer,
+            year=now.year, serial=serial, number=number, title=draft.title, issued_at=now, issued_by=actor,
+            verification_code=new_verification_code(),
+            content={
+                "mark": draft.issuer.official_name + drafts.HEADER_SUFFIX[draft.kind],
+                "addressees": [o.official_name or o.name for o in draft.addressees],
+                "copies": [o.official_name or o.name for o in draft.copies],
+                "blocks": draft.blocks,
+                "attachments": draft.attachments,
+                "signature": draft.issuer.official_name or draft.issuer.name,
+                "date": f"{now:%Y}年{now.month}月{now.day}日",
+            },
+        )
+        document.recipients.set([*draft.addressees, *draft.copies])
+        if request is not None:
+            record_event(
+                request=request, actor=actor, action=AuditAction.ISSUE_DOCUMENT, note=f"{number} {draft.title}",
+                data={"document": document.pk, "number": number},
+            )
+        transaction.on_commit(lambda: jobs.schedule(document.pk))
+    return document
