@@ -8,7 +8,7 @@ APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 poppler-utils ch
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test system-packages venv lint e2e clean-demo
+.PHONY: demo test system-packages venv lint e2e bench clean-demo
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -38,6 +38,9 @@ test: system-packages venv
 
 e2e: system-packages venv
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+bench: system-packages venv
+	$(PY) bench/documents.py
 
 clean-demo:
 	rm -rf var

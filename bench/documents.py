@@ -1,0 +1,111 @@
+"""Benchmark the document pipeline (number, render, seal, sign, store) against bare WeasyPrint rendering.
+
+    .venv/bin/python bench/documents.py [--runs 20]
+
+Sets up a throwaway SQLite database with the Arun Banner demo in a temporary directory, then for an admission
+decision: `--runs` warm pipeline runs in one process, one cold-process run, and bare WeasyPrint rendering of the
+same HTML. Prints medians and p95s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(var_dir: str) -> None:
+    os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1", ADMISSION_VAR_DIR=var_dir,
+                      ADMISSION_DOCUMENT_JOBS="worker", LOG_LEVEL="WARNING")
+    os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+
+
+def prepare(var_dir: str) -> None:
+    """Migrate and seed once; documents stay pending (worker mode), which keeps setup short."""
+    setup_django(var_dir)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from admission.management.commands import seed_demo
+    from django.db import transaction
+
+    command = seed_demo.Command()
+    with transaction.atomic():
+        command._build()
+
+
+def pipeline_once():
+    from admission.documents import content, jobs
+    from admission.models import ApprovalStage, DutyRequest, RequestState
+    from admission.services.documents import issue_document
+
+    request = DutyRequest.objects.filter(state=RequestState.ADMITTED, track="regular").order_by("pk").first()
+    decision = request.approval_decisions.get(stage=ApprovalStage.CITY_APPROVAL)
+    start = time.perf_counter()
+    document = issue_document(draft=content.admission_decision(request=request, decision=decision), request=request,
+                              actor=decision.recorded_by)
+    jobs.render_document(document.pk)
+    elapsed = time.perf_counter() - start
+    document.refresh_from_db()
+    assert document.render_status == "rendered", document.render_error
+    return elapsed, document
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--cold", metavar="VAR_DIR", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.cold:  # child process: one pipeline run from a cold start
+        started = time.perf_counter()
+        setup_django(args.cold)
+        elapsed, _document = pipeline_once()
+        print(f"{elapsed:.4f} {time.perf_counter() - started:.4f}")
+        return
+
+    with tempfile.TemporaryDirectory() as var_dir:
+        t0 = time.perf_counter()
+        prepare(var_dir)
+        print(f"setup (migrate + demo data, no rendering): {time.perf_counter() - t0:.1f} s")
+        from admission.documents.render import document_html, render_pdf
+        from admission.documents.signing import get_signer
+
+        pipeline_once()  # warm-up: imports, fonts, key loading
+        pipeline = [pipeline_once()[0] for _ in range(args.runs)]
+        _elapsed, document = pipeline_once()
+        html = document_html(document, demo=get_signer().is_demo(document.issuer))
+        bare = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            render_pdf(html)
+            bare.append(time.perf_counter() - start)
+        cold = subprocess.run([sys.executable, __file__, "--cold", var_dir], capture_output=True, text=True,
+                              check=True).stdout.split()
+
+    median_pipeline, median_bare = statistics.median(pipeline), statistics.median(bare)
+    print(f"runs: {args.runs} (admission decision, {len(html)} characters of HTML)")
+    print(f"pipeline (number + render + seal + sign + store): median {median_pipeline:.3f} s, p95 {p95(pipeline):.3f} s")
+    print(f"bare WeasyPrint render of the same HTML:          median {median_bare:.3f} s, p95 {p95(bare):.3f} s")
+    print(f"pipeline / bare: {median_pipeline / median_bare:.2f}x")
+    print(f"cold process: pipeline {float(cold[0]):.3f} s, including Django setup and imports {float(cold[1]):.3f} s")
+
+
+if __name__ == "__main__":
+    main()
