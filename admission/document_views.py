@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions
+from . import permissions, selectors
 from .documents.verification import verify_pdf
 from .models import OfficialDocument, RenderStatus
 
@@ -23,6 +24,11 @@ def document_download(request, pk: int):
         raise Http404
     return FileResponse(document.file.open("rb"), as_attachment=False, filename=f"{document.number}.pdf",
                         content_type="application/pdf")
+
+
+def document_list(request):
+    page = Paginator(selectors.documents_for(user=request.user), 25).get_page(request.GET.get("page"))
+    return render(request, "documents/document_list.html", {"page": page})
 
 
 class VerifyUploadForm(forms.Form):

@@ -68,3 +68,17 @@ def townships_of(*, user) -> QuerySet[Organization]:
     return Organization.objects.filter(
         jurisdiction_id=membership.organization.jurisdiction_id, kind=OrganizationKind.TOWNSHIP
     ).order_by("division_code")
+
+
+def documents_for(*, user):
+    """Documents the user's organization issued or received (主送、抄送), newest first."""
+    from .models import OfficialDocument
+
+    membership = membership_of(user)
+    if membership is None:
+        return OfficialDocument.objects.none()
+    org = membership.organization
+    return (
+        OfficialDocument.objects.filter(Q(recipients=org) | Q(issuer=org)).distinct()
+        .select_related("issuer", "request").order_by("-issued_at", "-pk")
+    )
