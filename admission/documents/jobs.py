@@ -33,7 +33,7 @@ def schedule(document_id: int) -> None:
 def render_document(document_id: int) -> OfficialDocument:
     """Produce the PDF of a document that has none; a document that has one is left as it is."""
     with transaction.atomic():
-        document = (OfficialDocument.objects.select_for_update(**_skip_locked())
+        document = (OfficialDocument.objects.select_for_update(of=("self",), **_skip_locked())
                     .select_related("issuer__jurisdiction", "request").filter(pk=document_id).first())
         if document is None or document.render_status == RenderStatus.RENDERED:
             return document
