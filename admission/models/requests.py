@@ -53,7 +53,9 @@ class RequestState(models.TextChoices):
 
 
 FINAL_STATES = frozenset({RequestState.ADMITTED, RequestState.REJECTED, RequestState.REFUSED, RequestState.WITHDRAWN})
-EDITABLE_STATES = frozenset({RequestState.DRAFT, RequestState.REVISING, RequestState.SUPPLEMENTING})
+# Content is frozen from consultation on: what the townships agreed to is what is reviewed and admitted (Art. 4(1)).
+# A supplement adds materials and explanations; changing the content means revising and consulting again.
+EDITABLE_STATES = frozenset({RequestState.DRAFT, RequestState.REVISING})
 WITHDRAWABLE_STATES = [
     RequestState.DRAFT,
     RequestState.CONSULTING,
@@ -215,11 +217,14 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         """Art. 4(3): the city government approves a regular duty."""
         self.concluded_at = timezone.now()
 
-    @transition(
-        field=state, source=[RequestState.AWAITING_APPROVAL, RequestState.AWAITING_CITY], target=RequestState.REFUSED
-    )
-    def refuse(self):
-        """Art. 4(3): the approving body refuses, with reasons."""
+    @transition(field=state, source=RequestState.AWAITING_APPROVAL, target=RequestState.REFUSED)
+    def refuse_at_banner(self):
+        """Art. 4(3): the banner party committee and government refuse, with reasons."""
+        self.concluded_at = timezone.now()
+
+    @transition(field=state, source=RequestState.AWAITING_CITY, target=RequestState.REFUSED, conditions=[_is_regular])
+    def refuse_by_city(self):
+        """Art. 4(3): the city government refuses a regular duty."""
         self.concluded_at = timezone.now()
 
     @transition(field=state, source=WITHDRAWABLE_STATES, target=RequestState.WITHDRAWN)

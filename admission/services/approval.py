@@ -37,7 +37,7 @@ def decide_at_banner(*, request: DutyRequest, actor, approves: bool, reasons: st
         temporary = request.track == Track.TEMPORARY
         stage = ApprovalStage.BANNER_APPROVAL if temporary else ApprovalStage.BANNER_EXAMINATION
         if not approves:
-            transition = request.refuse
+            transition = request.refuse_at_banner
         else:
             transition = request.approve_temporary if temporary else request.pass_banner_examination
         apply_transition(
@@ -85,7 +85,7 @@ def record_city_decision(
     city = Organization.objects.get(jurisdiction_id=request.jurisdiction_id, kind=OrganizationKind.CITY_GOVERNMENT)
     with locked_request(request) as request:
         apply_transition(
-            request=request, transition=request.record_city_approval if approves else request.refuse,
+            request=request, transition=request.record_city_approval if approves else request.refuse_by_city,
             actor=actor, action=AuditAction.DECIDE_APPROVAL,
             note=f"{city.name}{document_number}：{'批准' if approves else '不予批准'}。{reasons}",
         )

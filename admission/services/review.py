@@ -144,12 +144,12 @@ def conclude_review(
     with locked_request(request) as request:
         _require_under_review(request)
         given = {o.organization.kind: o for o in request.bureau_opinions.select_related("organization")}
-        missing = [OrganizationKind(k).label for k in JOINT_MEETING_KINDS if k not in given]
+        missing = [str(OrganizationKind(k).label) for k in JOINT_MEETING_KINDS if k not in given]
         if missing:
             raise ConflictError(f"尚待{'、'.join(missing)}出具审核意见，暂不能形成审核意见。")
         if request.advisory_opinions.filter(answered_at__isnull=True).exists():
             raise ConflictError("尚有相关部门或专家意见未返回，暂不能形成审核意见。")
-        failing = [OrganizationKind(k).label for k, o in given.items() if not o.passes]
+        failing = [str(OrganizationKind(k).label) for k, o in given.items() if not o.passes]
         if passes and failing:
             raise ValidationError(
                 {"passes": [f"{'、'.join(failing)}的审核意见为不通过，审核结论不能为通过。"]}
