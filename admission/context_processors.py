@@ -1,6 +1,11 @@
+from .models import Notification
 from .permissions import membership_of
 
 
 def acting_organization(request):
     membership = membership_of(getattr(request, "user", None))
-    return {"membership": membership, "acting_organization": membership.organization if membership else None}
+    unread = 0
+    if membership is not None:
+        unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
+    return {"membership": membership, "acting_organization": membership.organization if membership else None,
+            "unread_notifications": unread}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("duties/", views.duty_list, name="duty_list"),
+    path("notifications/", views.notifications, name="notifications"),
     path("documents/", document_views.document_list, name="document_list"),
     path("documents/<int:pk>/", document_views.document_download, name="document_download"),
 ]

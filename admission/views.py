@@ -8,11 +8,12 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from workflows import engine
-from workflows.selectors import can_work_on, current_steps
+from workflows.selectors import can_work_on, current_steps, step_durations
 
 from . import permissions, selectors
 from .forms import DutyRequestForm, WithdrawForm, apply_service_errors
@@ -104,6 +105,7 @@ def request_detail(request, pk: int):
             "duty_request": duty_request,
             "detail": selectors.request_detail(request=duty_request),
             "steps": steps,
+            "durations": step_durations(request=duty_request),
             "can_edit": permissions.can_edit_request(request.user, duty_request),
             "can_consult": permissions.can_edit_request(request.user, duty_request)
             and duty_request.state == RequestState.DRAFT,
@@ -159,3 +161,11 @@ def duty_list(request):
             if membership and membership.organization.kind != OrganizationKind.TOWNSHIP else [],
         },
     )
+
+
+def notifications(request):
+    """Reminders and escalations sent to the user; opening the page marks them read."""
+    page = Paginator(request.user.notifications.all(), 25).get_page(request.GET.get("page"))
+    rows = list(page)
+    request.user.notifications.filter(read_at__isnull=True, pk__in=[n.pk for n in rows]).update(read_at=timezone.now())
+    return render(request, "admission/notifications.html", {"page": page, "rows": rows})

@@ -109,6 +109,14 @@ ADMISSION_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Reminders and escalations (manage.py send_reminders) go by e-mail too; the demo prints them to the console.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "admission@localhost")
+
 # Official documents (admission.documents): where their QR codes point, how they are signed, when they render.
 ADMISSION_PUBLIC_URL = os.environ.get("ADMISSION_PUBLIC_URL", "http://127.0.0.1:8000")
 ADMISSION_SIGNER = os.environ.get("ADMISSION_SIGNER", "admission.documents.signing.Pkcs12Signer")

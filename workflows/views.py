@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -229,17 +230,19 @@ def _task_or_404(user, pk: int) -> Task:
         duty_request = task.process.coerced.duty_request
         if duty_request is not None and can_view_request(user, duty_request):
             raise PermissionDenied(_("您所在单位无权办理该任务。"))
-        raise PermissionDenied
+        raise Http404  # who cannot see the case cannot learn that it exists
     return task
 
 
 def task_list(request, box: str = "inbox"):
-    tasks = selectors.task_box(user=request.user, box=box)
+    urgency = request.GET.get("urgency", "")
+    tasks = selectors.task_box(user=request.user, box=box, urgency=urgency)
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
     queue_count = selectors.task_box(user=request.user, box="queue").count() if box == "inbox" else 0
     return render(
         request, "workflows/task_list.html",
-        {"box": box, "page": page, "rows": selectors.task_rows(page), "queue_count": queue_count},
+        {"box": box, "page": page, "rows": selectors.task_rows(page), "queue_count": queue_count,
+         "urgency": urgency},
     )
 
 

@@ -68,7 +68,7 @@ class Organization(models.Model):
             models.UniqueConstraint(fields=["jurisdiction", "name"], name="organization_unique_name"),
             models.UniqueConstraint(
                 fields=["jurisdiction", "kind"],
-                condition=models.Q(kind__in=[k.value for k in SINGLE_BODY_KINDS]),
+                condition=models.Q(kind__in=sorted(k.value for k in SINGLE_BODY_KINDS)),  # sorted: stable migrations
                 name="organization_single_body_per_jurisdiction",
             ),
         ]

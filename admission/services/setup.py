@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from .deadlines import create_default_time_limits
 from ..models import Jurisdiction, Membership, Organization, OrganizationKind, Role
 
 # Names follow each banner's own: "{short}委编办" etc. are set by the caller when they differ.
@@ -60,6 +61,7 @@ def create_jurisdiction(
                         document_prefix=abbr + (code or _local_name(d, short_name)[:2]))
            for d, code in department_codes]
     )
+    create_default_time_limits(jurisdiction=jurisdiction)
     return jurisdiction
 
 

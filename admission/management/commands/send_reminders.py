@@ -1,0 +1,18 @@
+"""Reminders and escalations for open tasks; run it from cron (e.g. every working morning). Idempotent."""
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from admission.services.reminders import send_reminders
+
+
+class Command(BaseCommand):
+    help = "Remind holders of tasks due soon and escalate overdue tasks to the head of the organization holding them."
+
+    def handle(self, *args, **options):
+        run = send_reminders(today=timezone.localdate())
+        self.stdout.write(f"reminders sent: {run.reminders}; escalations sent: {run.escalations}")
+        for problem in run.problems:
+            self.stderr.write(self.style.ERROR(problem))
+        if run.problems:
+            raise SystemExit(3)  # cron mails a failing job's output: the administrator learns which year to enter

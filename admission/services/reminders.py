@@ -1,0 +1,86 @@
+"""Reminders before a due date and escalation of overdue tasks (issue 5). Safe to run any number of times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from viewflow.workflow.models import Task
+
+from ..calendar import UnknownCalendarYear, WorkingCalendar
+from ..models import Membership, Notification, NoticeKind, Role, TaskDeadline
+from ..models.organizations import DECIDING_ROLES
+from ..permissions import organization_id_from_permission
+
+OPEN = ("NEW", "ASSIGNED", "STARTED")
+REMIND_WORKING_DAYS_BEFORE = 1
+
+
+@dataclass
+class ReminderRun:
+    reminders: int = 0
+    escalations: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def _people_holding(task: Task) -> list:
+    """Who should act: the person who claimed it, or everyone of the organization who may claim it."""
+    if task.owner_id:
+        return [task.owner]
+    org_id = organization_id_from_permission(task.owner_permission)
+    members = Membership.objects.filter(organization_id=org_id).select_related("user")
+    if task.owner_permission.endswith("_decide"):
+        members = members.filter(role__in=DECIDING_ROLES)
+    return [m.user for m in members if m.user.is_active]
+
+
+def _heads_of(task: Task) -> list:
+    org_id = organization_id_from_permission(task.owner_permission)
+    return [m.user for m in Membership.objects.filter(organization_id=org_id, role=Role.HEAD).select_related("user")
+            if m.user.is_active]
+
+
+def _notify(*, user, kind: NoticeKind, task: Task, text: str) -> bool:
+    """Create the notice once; e-mail it when the person has an address. Returns whether it is new."""
+    with transaction.atomic():
+        notice, created = Notification.objects.get_or_create(
+            key=f"{kind}:{task.pk}:{user.pk}",
+            defaults={"user": user, "kind": kind, "text": text, "link": reverse("workflows:execute", args=[task.pk])},
+        )
+        if created and user.email:
+            send_mail(subject=f"【乡镇职责准入】{NoticeKind(kind).label}", message=text, from_email=None,
+                      recipient_list=[user.email])
+            Notification.objects.filter(pk=notice.pk).update(emailed=True)
+    return created
+
+
+def send_reminders(*, today: date) -> ReminderRun:
+    run = ReminderRun()
+    calendars: dict[int, WorkingCalendar] = {}
+    deadlines = (TaskDeadline.objects.filter(task__status__in=OPEN)
+                 .select_related("task__owner", "task__process").order_by("due_date", "pk"))
+    for deadline in deadlines:
+        task = deadline.task
+        title = task.flow_task.task_title
+        if deadline.due_date is None:
+            run.problems.append(f"任务 {task.pk}（{title}）：{deadline.problem}")
+            continue
+        calendar = calendars.setdefault(deadline.jurisdiction_id, WorkingCalendar(deadline.jurisdiction_id))
+        try:
+            left = calendar.working_days_between(today, deadline.due_date)
+        except UnknownCalendarYear as error:
+            run.problems.append(f"任务 {task.pk}（{title}）：{error}")
+            continue
+        if deadline.due_date < today:
+            text = f"“{title}”已于 {deadline.due_date:%Y-%m-%d} 到期，逾期 {-left} 个工作日，请督促办理。"
+            run.escalations += sum(_notify(user=u, kind=NoticeKind.ESCALATION, task=task, text=text)
+                                   for u in _heads_of(task))
+        elif left <= REMIND_WORKING_DAYS_BEFORE:
+            when = "今天" if left == 0 else f"{left} 个工作日后"
+            text = f"“{title}”将于{when}（{deadline.due_date:%Y-%m-%d}）到期，请及时办理。"
+            run.reminders += sum(_notify(user=u, kind=NoticeKind.REMINDER, task=task, text=text)
+                                 for u in _people_holding(task))
+    return run

@@ -1,0 +1,18 @@
+"""Every new human task of the admission flow gets its due date in the transaction that creates it."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from viewflow.workflow.models import Task
+
+from admission.models import DutyRequest
+from admission.services.deadlines import set_deadline
+
+
+@receiver(post_save, sender=Task, dispatch_uid="admission_task_deadline")
+def give_new_task_its_deadline(sender, instance: Task, created: bool, **kwargs) -> None:
+    if not created or instance.flow_task_type != "HUMAN":
+        return
+    jurisdiction_id = DutyRequest.objects.filter(pk=instance.process.artifact_object_id).values_list(
+        "jurisdiction_id", flat=True).first()
+    if jurisdiction_id is not None:
+        set_deadline(task=instance, jurisdiction_id=jurisdiction_id)
