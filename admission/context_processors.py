@@ -1,5 +1,5 @@
 from .models import Notification
-from .permissions import membership_of
+from .permissions import can_see_dashboard, membership_of
 
 
 def acting_organization(request):
@@ -8,4 +8,4 @@ def acting_organization(request):
     if membership is not None:
         unread = Notification.objects.filter(user=request.user, read_at__isnull=True).count()
     return {"membership": membership, "acting_organization": membership.organization if membership else None,
-            "unread_notifications": unread}
+            "unread_notifications": unread, "can_see_dashboard": can_see_dashboard(request.user)}

@@ -117,3 +117,11 @@ def organization_id_from_permission(permission: str | None) -> int | None:
     if not permission or not permission.startswith("admission.org_"):
         return None
     return int(permission.removeprefix("admission.org_").removesuffix("_decide"))
+
+
+def can_see_dashboard(user) -> bool:
+    """The organization office and the banner leadership oversee the whole banner (issue 5)."""
+    membership = membership_of(user)
+    return membership is not None and membership.organization.kind in (
+        OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP,
+    )

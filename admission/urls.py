@@ -14,6 +14,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("duties/", views.duty_list, name="duty_list"),
     path("notifications/", views.notifications, name="notifications"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("documents/", document_views.document_list, name="document_list"),
     path("documents/<int:pk>/", document_views.document_download, name="document_download"),
 ]
