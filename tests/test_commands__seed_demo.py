@@ -74,3 +74,14 @@ def test_demo_seed_is_idempotent(seeded):
     call_command("seed_demo", stdout=out)
     assert (DutyRequest.objects.count(), Membership.objects.count(), Organization.objects.count()) == counts
     assert "已存在" in out.getvalue()
+
+
+def test_demo_has_overdue_and_due_soon_work(seeded):
+    from django.utils import timezone
+
+    from admission.models import TaskDeadline
+
+    today = timezone.localdate()
+    open_deadlines = TaskDeadline.objects.filter(task__status__in=("NEW", "ASSIGNED"))
+    assert open_deadlines.filter(due_date__lt=today, step="legality_review").exists()
+    assert open_deadlines.filter(due_date__gte=today).exists()

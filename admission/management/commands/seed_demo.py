@@ -7,9 +7,9 @@ workable tasks and each finished case has its full history. Running it again cha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -21,11 +21,13 @@ from django.utils.html import escape
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
-from admission.models import Jurisdiction, Membership, OrganizationKind, Role, Track
+from admission.models import DutyRequest, Jurisdiction, Membership, OrganizationKind, Role, Track
 from admission.services import approval, consultation, intake, review
 from admission.services import requests as request_services
+from admission.services.deadlines import set_deadline
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import engine
 from workflows.models import AdmissionProcess
@@ -60,6 +62,14 @@ PEOPLE = (
     ("minzheng", "minzheng", Role.CLERK, "陈淑芬"),
     ("weijian", "weijian", Role.CLERK, "杨帆"),
 ) + tuple((key, key, Role.CLERK, f"{name}经办人") for key, name, _code in TOWNSHIPS)
+
+
+# (case, task, working days since it arrived): a late legality review, an intake due today, a consultation due soon.
+AGED_TASKS = (
+    ("殡葬改革宣传引导", "legality_review", 13),
+    ("爱国卫生运动季度检查", "intake", 3),
+    ("高龄津贴资格初审", "consult", 4),
+)
 
 
 @dataclass
@@ -343,6 +353,25 @@ class Command(BaseCommand):
             walk = Walk(self, case)
             for step in case.steps:
                 getattr(walk, step)()
+        self._age_open_tasks()
+
+    def _age_open_tasks(self) -> None:
+        """Everything above happened just now; let some open tasks have arrived earlier, so that queues and the
+        dashboard show due-soon and overdue work. Due dates are recomputed from the new arrival on the calendar."""
+        calendar = WorkingCalendar(self.orgs["office"].jurisdiction_id)
+        today = timezone.localdate()
+        for duty_name, node, working_days_ago in AGED_TASKS:
+            task = next(t for t in engine.open_tasks(DutyRequest.objects.get(duty_name=duty_name))
+                        if t.flow_task.name == node)
+            arrived = today
+            for _ in range(working_days_ago):
+                arrived -= timedelta(days=1)
+                while not calendar.is_working_day(arrived):
+                    arrived -= timedelta(days=1)
+            Task.objects.filter(pk=task.pk).update(created=timezone.make_aware(
+                datetime.combine(arrived, time(9, 30))))
+            task.refresh_from_db()
+            set_deadline(task=task, jurisdiction_id=self.orgs["office"].jurisdiction_id)
 
     def _print_users(self) -> None:
         rows = [("admin", "—", "系统管理员（/admin/）")] + [
