@@ -54,6 +54,7 @@ PEOPLE = (
     ("bianban_zr", "office", Role.HEAD, "孙振华"),
     ("bianban_ky", "office", Role.CLERK, "李晓雯"),
     ("sifa", "justice", Role.REVIEWER, "吴海峰"),
+    ("sifa_jz", "justice", Role.HEAD, "马建军"),  # receives the escalation of the late legality review
     ("zhengshu", "data", Role.REVIEWER, "郑丽娟"),
     ("lingdao", "leadership", Role.HEAD, "周国栋"),
     ("linye", "linye", Role.CLERK, "王静"),
