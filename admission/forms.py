@@ -50,6 +50,7 @@ class DutyRequestForm(forms.ModelForm):
         fields = list(EDITABLE_FIELDS)
         widgets = {
             "affair_class": forms.RadioSelect,
+            "list_category": forms.RadioSelect,
             "track": forms.RadioSelect,
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "funding_amount": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),

@@ -11,6 +11,7 @@ from .models import (
     AdvisoryOpinion,
     ApprovalDecision,
     DutyRequest,
+    JOINT_MEETING_KINDS,
     Membership,
     OrganizationKind,
     RequestState,
@@ -123,5 +124,26 @@ def can_see_dashboard(user) -> bool:
     """The organization office and the banner leadership oversee the whole banner (issue 5)."""
     membership = membership_of(user)
     return membership is not None and membership.organization.kind in (
+        OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP,
+    )
+
+
+def can_view_duty(user, duty) -> bool:
+    """Who sees a township's duty: the township, the department that handed it down, joint meeting, leadership."""
+    membership = membership_of(user)
+    if membership is None or membership.organization.jurisdiction_id != duty.township.jurisdiction_id:
+        return False
+    org = membership.organization
+    return org.pk in (duty.township_id, duty.department_id) or org.kind in (
+        *JOINT_MEETING_KINDS, OrganizationKind.BANNER_LEADERSHIP,
+    )
+
+
+def can_view_report(user, report) -> bool:
+    """A report protects the township that made it: the department reported on does not see it."""
+    membership = membership_of(user)
+    if membership is None or membership.organization.jurisdiction_id != report.jurisdiction_id:
+        return False
+    return membership.organization_id == report.township_id or membership.organization.kind in (
         OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP,
     )

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from itertools import groupby
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
-from .models import DutyRequest, DutyStatus, Organization, OrganizationKind, ReviewConclusion, TownshipDuty
+from .models import (
+    DutyCategory, DutyRequest, DutyStatus, Organization, OrganizationKind, ReviewConclusion, SafeguardDelivery,
+    TownshipDuty,
+)
 from .permissions import membership_of, visible_requests
 
 
@@ -37,8 +42,46 @@ def request_detail(*, request: DutyRequest) -> dict:
     }
 
 
-def township_duties(*, user, township_id: int | None = None, query: str = "", include_exited: bool = False):
-    """A township sees its own list; the joint meeting sees every township's; others see none."""
+DUTY_FILTERS = ("active", "exited", "unfulfilled")
+
+
+def _with_fulfilment(duties):
+    confirmed = Q(deliveries__confirmed_at__isnull=False)
+    return duties.annotate(
+        funding_confirmed=Coalesce(Sum("deliveries__amount", filter=confirmed & Q(deliveries__kind="funding")),
+                                   Value(Decimal("0")), output_field=DecimalField(max_digits=14, decimal_places=2)),
+        technical_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind="technical_support")),
+        training_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind="training")),
+    )
+
+
+# Art. 5: a safeguard is missing when none was promised, unfulfilled until the township confirms receipt of it.
+UNFULFILLED = (
+    Q(funding_amount__isnull=True) | Q(funding_amount__lte=0) | Q(funding_confirmed__lt=F("funding_amount"))
+    | Q(technical_support="") | Q(technical_confirmed=0) | Q(training="") | Q(training_confirmed=0)
+)
+
+
+def safeguard_gaps(duty) -> list[str]:
+    """What is still missing or unconfirmed for a duty annotated by _with_fulfilment."""
+    gaps = []
+    if not duty.funding_amount:
+        gaps.append("未安排工作经费")
+    elif duty.funding_confirmed < duty.funding_amount:
+        gaps.append(f"经费到位 {duty.funding_confirmed:,.2f} / {duty.funding_amount:,.2f} 元")
+    for field, count, label in (("technical_support", duty.technical_confirmed, "技术支持"),
+                                ("training", duty.training_confirmed, "业务培训")):
+        if not getattr(duty, field):
+            gaps.append(f"未安排{label}")
+        elif not count:
+            gaps.append(f"{label}未确认到位")
+    return gaps
+
+
+def township_duties(*, user, township_id: int | None = None, query: str = "", state: str = "active",
+                    category: str = ""):
+    """A township sees its own list; departments the duties they handed down; the joint meeting and leadership
+    every township's; others none. `state`: active (the current list), exited (上级部门收回事项), unfulfilled."""
     membership = membership_of(user)
     if membership is None:
         return TownshipDuty.objects.none()
@@ -52,13 +95,44 @@ def township_duties(*, user, township_id: int | None = None, query: str = "", in
         return TownshipDuty.objects.none()
     if township_id:
         duties = duties.filter(township_id=township_id)
-    if not include_exited:
+    duties = _with_fulfilment(duties)
+    if state == "exited":
+        duties = duties.filter(status=DutyStatus.EXITED)
+    else:
         duties = duties.filter(status=DutyStatus.ACTIVE)
+        if state == "unfulfilled":
+            duties = duties.filter(UNFULFILLED)
+    if category in DutyCategory.values:
+        duties = duties.filter(category=category)
     if query:
         duties = duties.filter(Q(duty_name__icontains=query) | Q(department__name__icontains=query))
     return duties.select_related("township", "department", "decision__body", "request").order_by(
         "township__division_code", "-admitted_at"
     )
+
+
+def township_summary(*, jurisdiction_id: int) -> list[dict]:
+    """Per township: duties on the list, funding promised and confirmed, duties with safeguard gaps."""
+    active = _with_fulfilment(TownshipDuty.objects.filter(township__jurisdiction_id=jurisdiction_id,
+                                                          status=DutyStatus.ACTIVE))
+    gaps = dict(active.filter(UNFULFILLED).values_list("township").annotate(n=Count("pk", distinct=True)))
+    totals = {
+        row["township"]: row for row in TownshipDuty.objects.filter(
+            township__jurisdiction_id=jurisdiction_id, status=DutyStatus.ACTIVE,
+        ).values("township").annotate(duties=Count("pk"), funding=Sum("funding_amount"))
+    }
+    confirmed = dict(
+        SafeguardDelivery.objects.filter(duty__township__jurisdiction_id=jurisdiction_id, kind="funding",
+                                         duty__status=DutyStatus.ACTIVE, confirmed_at__isnull=False)
+        .values_list("duty__township").annotate(total=Sum("amount"))
+    )
+    return [
+        {"township": t, "duties": totals.get(t.pk, {}).get("duties", 0),
+         "funding": totals.get(t.pk, {}).get("funding") or Decimal("0"),
+         "funding_confirmed": confirmed.get(t.pk) or Decimal("0"), "gaps": gaps.get(t.pk, 0)}
+        for t in Organization.objects.filter(jurisdiction_id=jurisdiction_id, kind=OrganizationKind.TOWNSHIP)
+        .order_by("division_code")
+    ]
 
 
 def townships_of(*, user) -> QuerySet[Organization]:
@@ -82,3 +156,17 @@ def documents_for(*, user):
         OfficialDocument.objects.filter(Q(recipients=org) | Q(issuer=org)).distinct()
         .select_related("issuer", "request").order_by("-issued_at", "-pk")
     )
+
+
+def township_duty_detail_queryset():
+    return _with_fulfilment(TownshipDuty.objects.all()).select_related(
+        "township", "department", "decision__body", "request"
+    )
+
+
+def list_of_township(*, township: Organization, state: str = "active"):
+    """One township's list for exports run without a user (manage.py export_duty_list)."""
+    status = DutyStatus.EXITED if state == "exited" else DutyStatus.ACTIVE
+    return _with_fulfilment(TownshipDuty.objects.filter(township=township, status=status)).select_related(
+        "township", "department", "decision__body", "request"
+    ).order_by("-admitted_at")

@@ -137,31 +137,14 @@ def request_withdraw(request, pk: int):
 
 
 def attachment_download(request, pk: int):
-    attachment = get_object_or_404(Attachment.objects.select_related("request"), pk=pk)
-    if not permissions.can_view_request(request.user, attachment.request):
+    attachment = get_object_or_404(Attachment.objects.select_related("request", "report"), pk=pk)
+    allowed = (permissions.can_view_request(request.user, attachment.request) if attachment.request
+               else permissions.can_view_report(request.user, attachment.report))
+    if not allowed:
         raise Http404
     return FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
         content_type=attachment.content_type,
-    )
-
-
-def duty_list(request):
-    township_id = request.GET.get("township") or None
-    query = request.GET.get("q", "").strip()
-    duties = selectors.township_duties(
-        user=request.user, township_id=int(township_id) if township_id and township_id.isdigit() else None,
-        query=query,
-    )
-    page = Paginator(duties, 50).get_page(request.GET.get("page"))
-    membership = permissions.membership_of(request.user)
-    return render(
-        request, "admission/duty_list.html",
-        {
-            "page": page, "q": query, "township_id": township_id,
-            "townships": selectors.townships_of(user=request.user)
-            if membership and membership.organization.kind != OrganizationKind.TOWNSHIP else [],
-        },
     )
 
 

@@ -81,6 +81,7 @@ def complete_values(**overrides) -> dict:
         "affair_class": "administrative_affair",
         "track": Track.REGULAR,
         "end_date": None,
+        "list_category": "cooperative",
         "work_objective": "落实森林草原防火属地巡查责任，早发现早报告。",
         "powers_and_responsibilities": "组织护林员开展日常巡查，发现火情及时报告旗林草局。",
         "legal_basis": "《森林防火条例》第二十条；《草原防火条例》第十七条。",

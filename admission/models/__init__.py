@@ -3,7 +3,8 @@ from .calendar import (
     CalendarDay, CalendarYear, DayUnit, Notification, NoticeKind, Step, TaskDeadline, TimeLimit,
 )
 from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
-from .duties import DutyStatus, TownshipDuty
+from .duties import DutyStatus, SafeguardDelivery, SafeguardKind, TownshipDuty
+from .reports import PushDownMethod, ReportFinding, UnadmittedDutyReport
 from .organizations import (
     DECIDING_ROLES,
     JOINT_MEETING_KINDS,
@@ -23,6 +24,7 @@ from .requests import (
     BureauReviewOpinion,
     Consultation,
     ConsultationOutcome,
+    DutyCategory,
     DutyRequest,
     RequestState,
     ReviewConclusion,
@@ -32,6 +34,7 @@ from .requests import (
 
 __all__ = [
     "CalendarDay", "CalendarYear", "DayUnit", "Notification", "NoticeKind", "Step", "TaskDeadline", "TimeLimit",
+    "DutyCategory", "PushDownMethod", "ReportFinding", "SafeguardDelivery", "SafeguardKind", "UnadmittedDutyReport",
     "AdvisoryOpinion", "AffairClass", "ApprovalDecision", "ApprovalStage", "Attachment", "AttachmentKind",
     "AuditAction", "AuditEvent", "BureauReviewOpinion", "DocumentCounter", "DocumentKind", "DocumentStatus",
     "OfficialDocument", "RenderStatus", "Consultation", "ConsultationOutcome", "DECIDING_ROLES",

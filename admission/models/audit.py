@@ -27,6 +27,10 @@ class AuditAction(models.TextChoices):
     ADMIT_TO_DUTY_LIST = "admit_to_duty_list", _("纳入乡镇职责事项清单")
     WITHDRAW_REQUEST = "withdraw_request", _("撤回申请")
     ISSUE_DOCUMENT = "issue_document", _("编号发文")
+    RECORD_SAFEGUARD_DELIVERY = "record_safeguard_delivery", _("部门登记保障措施落实")
+    CONFIRM_SAFEGUARD_DELIVERY = "confirm_safeguard_delivery", _("乡镇确认收到保障")
+    REPORT_UNADMITTED_DUTY = "report_unadmitted_duty", _("反映未经准入下放事项")
+    HANDLE_REPORT = "handle_report", _("处理反映事项")
     RENDER_DOCUMENT = "render_document", _("公文生成并签章")
 
 

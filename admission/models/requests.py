@@ -23,6 +23,13 @@ class Track(models.TextChoices):
     TEMPORARY = "temporary", _("阶段性、临时性工作任务（旗委、旗政府批准）")
 
 
+class DutyCategory(models.TextChoices):
+    """The national township duty lists' categories (乡镇履行职责事项清单)."""
+
+    BASIC = "basic", _("基本履职事项")
+    COOPERATIVE = "cooperative", _("配合履职事项")
+
+
 class AffairClass(models.TextChoices):
     """Art. 1 and Art. 7: only administrative affairs can be admitted."""
 
@@ -85,6 +92,10 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         _("事项类别"), max_length=40, choices=AffairClass.choices, default=AffairClass.ADMINISTRATIVE_AFFAIR
     )
     track = models.CharField(_("准入类型"), max_length=16, choices=Track.choices, default=Track.REGULAR)
+    list_category = models.CharField(
+        _("列入清单类别"), max_length=16, choices=DutyCategory.choices,
+        default=DutyCategory.COOPERATIVE, help_text=_("乡镇履行职责事项清单中的类别：乡镇为主履行的为基本履职事项，配合部门履行的为配合履职事项。"),
+    )
     end_date = models.DateField(_("任务截止日期"), null=True, blank=True)
     work_objective = models.TextField(_("工作目标"), blank=True)
     powers_and_responsibilities = models.TextField(_("权责内容"), blank=True)
@@ -245,10 +256,14 @@ class AttachmentKind(models.TextChoices):
     CONSULTATION_LETTER = "consultation_letter", _("乡镇书面意见")
     ADVISORY_LETTER = "advisory_letter", _("相关部门、专家意见")
     CITY_REPLY = "city_reply", _("市政府批复")
+    REPORT_EVIDENCE = "report_evidence", _("反映材料")
 
 
 class Attachment(models.Model):
-    request = models.ForeignKey(DutyRequest, on_delete=models.PROTECT, related_name="attachments")
+    """A file on a case, or evidence to a report of a duty pushed down without admission."""
+
+    request = models.ForeignKey(DutyRequest, on_delete=models.PROTECT, related_name="attachments", null=True)
+    report = models.ForeignKey("UnadmittedDutyReport", on_delete=models.PROTECT, related_name="evidence", null=True)
     kind = models.CharField(_("类别"), max_length=32, choices=AttachmentKind.choices)
     file = models.FileField(upload_to=_attachment_path)
     original_name = models.CharField(_("文件名"), max_length=200)
@@ -263,6 +278,11 @@ class Attachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
         ordering = ["uploaded_at"]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(request__isnull=False, report__isnull=True)
+            | models.Q(request__isnull=True, report__isnull=False),
+            name="attachment_belongs_to_a_case_or_a_report",
+        )]
 
     def __str__(self) -> str:
         return self.original_name

@@ -107,6 +107,7 @@ def admit_to_duty_lists(*, request: DutyRequest, decision: ApprovalDecision, act
             township=township, request=request, decision=decision, department=request.department,
             duty_name=request.duty_name, legal_basis=request.legal_basis,
             content=request.powers_and_responsibilities, track=request.track, end_date=request.end_date,
+            category=request.list_category,
             funding_amount=request.funding_amount, funding_source=request.funding_source,
             technical_support=request.technical_support, training=request.training, admitted_at=now,
         )

@@ -8,18 +8,19 @@ from ..permissions import membership_of
 
 def record_event(
     *,
-    request: DutyRequest,
+    request: DutyRequest | None,
     actor,
     action: AuditAction,
     from_state: str = "",
     to_state: str = "",
     note: str = "",
     data: dict[str, Any] | None = None,
+    jurisdiction_id: int | None = None,
 ) -> AuditEvent:
     """Append one audit event; call it inside the transaction of the change it records."""
     membership = membership_of(actor)
     return AuditEvent.objects.create(
-        jurisdiction_id=request.jurisdiction_id,
+        jurisdiction_id=request.jurisdiction_id if request is not None else jurisdiction_id,
         request=request,
         actor=actor if actor is not None and actor.is_authenticated else None,
         organization=membership.organization if membership else None,

@@ -60,7 +60,7 @@ REQUIRED_TEXT_ELEMENTS: tuple[tuple[str, str], ...] = (
 )
 
 EDITABLE_FIELDS = (
-    "duty_name", "affair_class", "track", "end_date", "work_objective", "powers_and_responsibilities",
+    "duty_name", "affair_class", "track", "end_date", "list_category", "work_objective", "powers_and_responsibilities",
     "legal_basis", "division_of_responsibilities", "work_process", "completion_time_limit",
     "operating_mechanism", "staffing", "funding_amount", "funding_source", "technical_support", "training",
 )

@@ -57,9 +57,9 @@ def check_upload(uploaded: UploadedFile, *, field_label: str = "附件") -> str:
 
 
 def store_attachment(
-    *, request: DutyRequest, kind: AttachmentKind, uploaded: UploadedFile, actor
+    *, request: DutyRequest | None, kind: AttachmentKind, uploaded: UploadedFile, actor, report=None
 ) -> Attachment:
-    """Check and store one file on the case; call inside the transaction of the action it belongs to."""
+    """Check and store one file on the case (or the report); call inside the transaction of its action."""
     content_type = check_upload(uploaded, field_label=AttachmentKind(kind).label)
     digest = hashlib.sha256()
     for chunk in uploaded.chunks():
@@ -67,6 +67,7 @@ def store_attachment(
     uploaded.seek(0)
     attachment = Attachment(
         request=request,
+        report=report,
         kind=kind,
         original_name=uploaded.name[:200],
         content_type=content_type,
@@ -80,6 +81,8 @@ def store_attachment(
     record_event(
         request=request, actor=actor, action=AuditAction.ATTACH_FILE,
         note=f"{attachment.get_kind_display()}：{attachment.original_name}",
-        data={"attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size},
+        data={"attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size,
+              **({"report": report.pk} if report is not None else {})},
+        jurisdiction_id=report.jurisdiction_id if report is not None else None,
     )
     return attachment

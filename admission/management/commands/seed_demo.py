@@ -127,6 +127,7 @@ def _values(case: Case, department_name: str) -> dict:
         "affair_class": "administrative_affair",
         "track": Track.TEMPORARY if case.temporary else Track.REGULAR,
         "end_date": timezone.localdate() + timedelta(days=240) if case.temporary else None,
+        "list_category": "cooperative" if case.temporary or case.department in ("weijian", "yingji") else "basic",
         "work_objective": f"落实{case.duty_name}工作，做到底数清、情况明、责任实。",
         "powers_and_responsibilities": f"乡镇负责辖区内{case.duty_name}的组织实施、信息登记和情况报送；{short}负责业务指导、监督和考核。",
         "legal_basis": "《内蒙古自治区人民政府关于公布自治区本级行政权力和责任清单的通知》（内政发〔2023〕19号）及相关行业法规。",

@@ -1,0 +1,110 @@
+"""The township duty list (Art. 4(5), 5, 7): the list, one duty with its safeguards, exports."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from . import exports, permissions, selectors
+from .forms import apply_service_errors
+from .models import DutyCategory, OrganizationKind, SafeguardDelivery, SafeguardKind, TownshipDuty
+from .services import duties as duty_services
+from .services.errors import ConflictError
+
+
+def duty_list(request):
+    membership = permissions.membership_of(request.user)
+    township_id = request.GET.get("township") or None
+    state = request.GET.get("state", "active")
+    category = request.GET.get("category", "")
+    query = request.GET.get("q", "").strip()
+    duties = selectors.township_duties(
+        user=request.user, township_id=int(township_id) if township_id and township_id.isdigit() else None,
+        query=query, state=state, category=category,
+    )
+    export = request.GET.get("format")
+    if export in ("xlsx", "pdf"):
+        title = exports.list_title(user=request.user, township_id=township_id, state=state)
+        body, content_type = exports.duty_list_file(duties=duties, title=title, format=export)
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="duty-list.{export}"'
+        return response
+    page = Paginator(duties, 50).get_page(request.GET.get("page"))
+    is_township = membership is not None and membership.organization.kind == OrganizationKind.TOWNSHIP
+    oversees = membership is not None and membership.organization.kind == OrganizationKind.ORGANIZATION_OFFICE
+    return render(request, "admission/duty_list.html", {
+        "page": page, "rows": [(d, selectors.safeguard_gaps(d)) for d in page],
+        "q": query, "township_id": township_id, "state": state, "category": category,
+        "categories": DutyCategory.choices,
+        "townships": [] if is_township else selectors.townships_of(user=request.user),
+        "summary": selectors.township_summary(jurisdiction_id=membership.organization.jurisdiction_id)
+        if oversees and not township_id else None,
+        "query_string": request.GET.urlencode(),
+    })
+
+
+class DeliveryForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("保障类别"), choices=SafeguardKind.choices)
+    amount = forms.DecimalField(label=gettext_lazy("拨付金额（元，仅工作经费）"), required=False, max_digits=14,
+                                decimal_places=2)
+    description = forms.CharField(label=gettext_lazy("说明"), max_length=300,
+                                  help_text=gettext_lazy("如拨款文号、系统账号开通情况、培训时间和人数。"))
+
+
+def _visible_duty_or_404(user, pk: int) -> TownshipDuty:
+    duty = get_object_or_404(
+        selectors.township_duty_detail_queryset(), pk=pk,
+    )
+    if not permissions.can_view_duty(user, duty):
+        raise Http404
+    return duty
+
+
+def duty_detail(request, pk: int, form: DeliveryForm | None = None, status: int = 200):
+    duty = _visible_duty_or_404(request.user, pk)
+    can_record = permissions.acts_for(request.user, duty.department) and duty.status == "active"
+    return render(request, "admission/duty_detail.html", {
+        "duty": duty, "gaps": selectors.safeguard_gaps(duty),
+        "deliveries": duty.deliveries.select_related("recorded_by", "confirmed_by"),
+        "documents": duty.request.documents.filter(kind="admission_decision"),
+        "form": form or (DeliveryForm() if can_record else None),
+        "can_confirm": permissions.acts_for(request.user, duty.township),
+    }, status=status)
+
+
+@require_POST
+def record_delivery(request, pk: int):
+    duty = _visible_duty_or_404(request.user, pk)
+    form = DeliveryForm(request.POST)
+    if form.is_valid():
+        try:
+            duty_services.record_safeguard_delivery(duty=duty, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("已登记，待乡镇确认收到。"))
+            return redirect("admission:duty_detail", pk=pk)
+    return duty_detail(request, pk, form=form, status=422)
+
+
+@require_POST
+def confirm_delivery(request, pk: int):
+    delivery = get_object_or_404(SafeguardDelivery.objects.select_related("duty__township"), pk=pk)
+    if not permissions.can_view_duty(request.user, delivery.duty):
+        raise Http404
+    try:
+        duty_services.confirm_safeguard_delivery(delivery=delivery, actor=request.user)
+    except ConflictError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已确认收到。"))
+    return redirect("admission:duty_detail", pk=delivery.duty_id)

@@ -1,0 +1,69 @@
+"""The township duty list as Excel and as PDF, for the page and for `manage.py export_duty_list`."""
+
+from __future__ import annotations
+
+import io
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from . import permissions
+from .models import Organization
+from .selectors import safeguard_gaps
+
+COLUMNS = ("乡镇", "职责名称", "清单类别", "来源部门", "法定依据", "权责内容", "准入类型", "截止日期",
+           "工作经费（元）", "经费来源", "经费到位（元）", "技术支持", "业务培训", "保障缺口", "准入依据", "准入时间")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _row(duty) -> list:
+    decision = duty.decision
+    basis = f"{decision.body.name} {decision.document_number}".strip()
+    return [
+        duty.township.name, duty.duty_name, duty.get_category_display(), duty.department.name, duty.legal_basis,
+        duty.content, duty.get_track_display(), duty.end_date, duty.funding_amount, duty.funding_source,
+        duty.funding_confirmed, duty.technical_support, duty.training, "；".join(safeguard_gaps(duty)) or "无",
+        f"{basis}（{duty.request.reference}）", timezone.localtime(duty.admitted_at).replace(tzinfo=None),
+    ]
+
+
+def list_title(*, user, township_id, state: str) -> str:
+    membership = permissions.membership_of(user)
+    org = membership.organization
+    if org.kind == "township":
+        name = org.name
+    elif township_id:
+        name = Organization.objects.filter(pk=township_id).values_list("name", flat=True).first() or ""
+    else:
+        name = f"{org.jurisdiction.name}各乡镇"
+    return f"{name}{'上级部门收回事项' if state == 'exited' else '履行职责事项清单'}"
+
+
+def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
+    duties = list(duties)
+    if format == "xlsx":
+        from openpyxl import Workbook
+        from openpyxl.styles import Alignment, Font
+
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "职责清单"
+        sheet.append([title])
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.append(list(COLUMNS))
+        for duty in duties:
+            sheet.append(_row(duty))
+        for column, width in zip("ABCDEFGHIJKLMNOP", (12, 24, 12, 18, 30, 30, 12, 12, 14, 16, 14, 24, 24, 24, 24, 18)):
+            sheet.column_dimensions[column].width = width
+        for row in sheet.iter_rows(min_row=3):
+            for cell in row:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue(), XLSX
+    from weasyprint import HTML
+
+    html = render_to_string("admission/duty_list_pdf.html", {
+        "title": title, "rows": [(d, safeguard_gaps(d)) for d in duties], "generated": timezone.localtime(),
+    })
+    return HTML(string=html).write_pdf(), "application/pdf"

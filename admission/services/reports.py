@@ -1,0 +1,76 @@
+"""Art. 7–8: reports of duties pushed down without admission, handled by the organization office to a finding."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import (
+    AttachmentKind, AuditAction, Organization, OrganizationKind, PushDownMethod, ReportFinding, UnadmittedDutyReport,
+)
+from ..permissions import can_decide_for, membership_of
+from .audit import record_event
+from .errors import ConflictError
+from .uploads import store_attachment
+
+
+def report_unadmitted_duty(
+    *, actor, department: Organization | None, duty_description: str, method: str, details: str, evidence=()
+) -> UnadmittedDutyReport:
+    membership = membership_of(actor)
+    if membership is None or membership.organization.kind != OrganizationKind.TOWNSHIP:
+        raise PermissionDenied("只有乡镇可以反映未经准入下放的事项。")
+    township = membership.organization
+    errors: dict[str, list[str]] = {}
+    if department is None or department.kind != OrganizationKind.DEPARTMENT \
+            or department.jurisdiction_id != township.jurisdiction_id:
+        errors["department"] = ["请选择下放事项的本旗职能部门。"]
+    if not (duty_description or "").strip():
+        errors["duty_description"] = ["请写明被下放的工作事项。"]
+    if method not in PushDownMethod.values:
+        errors["method"] = ["请选择下放方式。"]
+    if not (details or "").strip():
+        errors["details"] = ["请写明具体情况：时间、文件或会议、要求乡镇做什么。"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        report = UnadmittedDutyReport.objects.create(
+            jurisdiction_id=township.jurisdiction_id, township=township, department=department,
+            duty_description=duty_description.strip(), method=method, details=details.strip(), reported_by=actor,
+        )
+        for uploaded in evidence:
+            store_attachment(request=None, report=report, kind=AttachmentKind.REPORT_EVIDENCE, uploaded=uploaded,
+                             actor=actor)
+        record_event(
+            request=None, jurisdiction_id=report.jurisdiction_id, actor=actor,
+            action=AuditAction.REPORT_UNADMITTED_DUTY,
+            note=f"{township.name}反映{department.name}：{report.duty_description}（{report.get_method_display()}）",
+            data={"report": report.pk},
+        )
+    return report
+
+
+def handle_report(*, report: UnadmittedDutyReport, actor, finding: str, finding_text: str) -> UnadmittedDutyReport:
+    office = Organization.objects.get(jurisdiction_id=report.jurisdiction_id, kind=OrganizationKind.ORGANIZATION_OFFICE)
+    if not can_decide_for(actor, office):
+        raise PermissionDenied("反映事项由旗委编办审核人员处理。")
+    errors: dict[str, list[str]] = {}
+    if finding not in ReportFinding.values:
+        errors["finding"] = ["请选择处理结果。"]
+    if not (finding_text or "").strip():
+        errors["finding_text"] = ["请写明核查情况和处理意见，反映的乡镇将看到这段文字。"]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        report = UnadmittedDutyReport.objects.select_for_update().get(pk=report.pk)
+        if report.handled_at is not None:
+            raise ConflictError("该反映事项已经处理完毕。")
+        report.finding, report.finding_text = finding, finding_text.strip()
+        report.handled_by, report.handled_at = actor, timezone.now()
+        report.save()
+        record_event(
+            request=None, jurisdiction_id=report.jurisdiction_id, actor=actor, action=AuditAction.HANDLE_REPORT,
+            note=f"{report.get_finding_display()}：{report.finding_text}", data={"report": report.pk},
+        )
+    return report

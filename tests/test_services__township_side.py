@@ -1,0 +1,160 @@
+"""The township's side (issue 4): the list and its categories, safeguards delivered and confirmed (Art. 5),
+exports, and reports of duties pushed down without admission (Art. 7–8)."""
+
+import io
+import subprocess
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from admission.models import AuditAction, AuditEvent, ReportFinding, TownshipDuty
+from admission.selectors import safeguard_gaps, township_duty_detail_queryset, township_summary
+from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery
+from admission.services.errors import ConflictError
+from admission.services.reports import handle_report, report_unadmitted_duty
+from tests import support
+
+
+@pytest.fixture
+def duty(banner):
+    request = support.to_under_review(banner, list_category="basic")
+    support.bureau_opinions(banner, request)
+    support.conclude(banner, request)
+    support.banner_decides(banner, request)
+    support.city_decides(banner, request)
+    return TownshipDuty.objects.get(request=request, township=banner.org("naji"))
+
+
+def fresh(duty):
+    return township_duty_detail_queryset().get(pk=duty.pk)
+
+
+def test_art4_5_an_admitted_duty_carries_its_category_and_only_admission_puts_it_on_the_list(duty):
+    assert duty.get_category_display() == "基本履职事项"
+    assert TownshipDuty.objects.count() == 2  # the two townships named, nothing else
+
+
+def test_art5_safeguards_count_only_once_the_township_confirms_receipt(banner, duty):
+    assert safeguard_gaps(fresh(duty)) == ["经费到位 0.00 / 120,000.00 元", "技术支持未确认到位", "业务培训未确认到位"]
+    forestry, naji = banner.users["forestry"], banner.users["naji"]
+    money = record_safeguard_delivery(duty=duty, actor=forestry, kind="funding", amount=Decimal("120000"),
+                                      description="阿财预〔2026〕8号拨付")
+    support_ = record_safeguard_delivery(duty=duty, actor=forestry, kind="technical_support", description="开通账号")
+    training = record_safeguard_delivery(duty=duty, actor=forestry, kind="training", description="11月培训 12 人")
+    assert len(safeguard_gaps(fresh(duty))) == 3  # recorded, not yet confirmed
+    for delivery in (money, support_, training):
+        confirm_safeguard_delivery(delivery=delivery, actor=naji)
+    assert safeguard_gaps(fresh(duty)) == []
+    actions = list(duty.request.audit_events.values_list("action", flat=True))
+    assert actions.count(AuditAction.RECORD_SAFEGUARD_DELIVERY) == 3
+    assert actions.count(AuditAction.CONFIRM_SAFEGUARD_DELIVERY) == 3
+
+
+def test_art5_only_the_department_records_and_only_the_township_confirms(banner, duty):
+    with pytest.raises(PermissionDenied):
+        record_safeguard_delivery(duty=duty, actor=banner.users["emergency"], kind="training", description="x")
+    delivery = record_safeguard_delivery(duty=duty, actor=banner.users["forestry"], kind="training", description="培训")
+    for key in ("liuhe", "forestry", "office"):
+        with pytest.raises(PermissionDenied):
+            confirm_safeguard_delivery(delivery=delivery, actor=banner.users[key])
+    confirm_safeguard_delivery(delivery=delivery, actor=banner.users["naji"])
+    with pytest.raises(ConflictError):
+        confirm_safeguard_delivery(delivery=delivery, actor=banner.users["naji"])
+
+
+def test_art5_funding_needs_an_amount_and_other_safeguards_none(banner, duty):
+    with pytest.raises(ValidationError) as error:
+        record_safeguard_delivery(duty=duty, actor=banner.users["forestry"], kind="funding", description="拨款")
+    assert "amount" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        record_safeguard_delivery(duty=duty, actor=banner.users["forestry"], kind="training", amount=Decimal("5"),
+                                  description="培训")
+    assert "amount" in error.value.message_dict
+
+
+def test_the_office_summary_shows_funding_and_duties_with_gaps_per_township(banner, duty):
+    rows = {r["township"].name: r for r in township_summary(jurisdiction_id=banner.jurisdiction.pk)}
+    assert rows["那吉镇"]["duties"] == 1 and rows["那吉镇"]["funding"] == Decimal("120000.00")
+    assert rows["那吉镇"]["gaps"] == 1 and rows["亚东镇"]["duties"] == 0
+
+
+def test_pages_filter_unfulfilled_and_export_excel_and_pdf(client, banner, duty):
+    client.force_login(banner.users["naji"])
+    page = client.get(reverse("admission:duty_list"), {"state": "unfulfilled"}).content.decode()
+    assert duty.duty_name in page and "技术支持未确认到位" in page
+    assert duty.duty_name not in client.get(reverse("admission:duty_list"), {"category": "cooperative"}).content.decode()
+    xlsx = client.get(reverse("admission:duty_list"), {"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet["A1"].value == "那吉镇履行职责事项清单"
+    assert [c.value for c in sheet[3]][:3] == ["那吉镇", duty.duty_name, "基本履职事项"]
+    pdf = client.get(reverse("admission:duty_list"), {"format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_export_command_writes_a_townships_list(banner, duty, tmp_path):
+    out = tmp_path / "naji.pdf"
+    call_command("export_duty_list", "--township", "150721100", "--format", "pdf", "--output", str(out),
+                 stdout=io.StringIO())
+    text = "".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "那吉镇履行职责事项清单" in text and duty.duty_name in text
+    with pytest.raises(CommandError):
+        call_command("export_duty_list", "--township", "999", "--output", str(out))
+
+
+def test_recording_a_delivery_on_the_page_keeps_input_on_error(client, banner, duty):
+    client.force_login(banner.users["forestry"])
+    response = client.post(reverse("admission:record_delivery", args=[duty.pk]),
+                           {"kind": "funding", "amount": "", "description": "阿财预〔2026〕8号"})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "工作经费请填写实际拨付的金额" in body and "阿财预〔2026〕8号" in body
+
+
+def test_art7_8_a_township_reports_a_duty_pushed_down_and_sees_the_finding(client, banner):
+    evidence = SimpleUploadedFile("责任状.pdf", support.PDF_BYTES)
+    report = report_unadmitted_duty(
+        actor=banner.users["naji"], department=banner.org("emergency"), duty_description="自建房安全排查",
+        method="responsibility_pledge", details="10月签订目标责任状，要求乡镇全面排查并承担责任。", evidence=[evidence])
+    assert report.evidence.count() == 1
+    assert AuditEvent.objects.filter(action=AuditAction.REPORT_UNADMITTED_DUTY, data__report=report.pk).exists()
+    url = reverse("admission:report_detail", args=[report.pk])
+    for key, status in (("naji", 200), ("office", 200), ("leadership", 200), ("emergency", 404), ("liuhe", 404)):
+        client.force_login(banner.users[key])
+        assert client.get(url).status_code == status, key
+    with pytest.raises(PermissionDenied):
+        handle_report(report=report, actor=banner.users["justice"], finding="unfounded", finding_text="x")
+    client.force_login(banner.users["office"])
+    bad = client.post(url, {"finding": "violation_corrected", "finding_text": ""})
+    assert bad.status_code == 422
+    client.post(url, {"finding": "violation_corrected", "finding_text": "经核查属实，已责令旗应急管理局纠正。"})
+    report.refresh_from_db()
+    assert report.finding == ReportFinding.VIOLATION_CORRECTED
+    client.force_login(banner.users["naji"])
+    assert "已责令旗应急管理局纠正" in client.get(url).content.decode()
+    with pytest.raises(ConflictError):
+        handle_report(report=report, actor=banner.users["office"], finding="unfounded", finding_text="再处理")
+
+
+def test_only_townships_report_and_the_department_must_be_of_the_banner(banner, other_banner):
+    with pytest.raises(PermissionDenied):
+        report_unadmitted_duty(actor=banner.users["forestry"], department=banner.org("emergency"),
+                               duty_description="x", method="other", details="x")
+    with pytest.raises(ValidationError) as error:
+        report_unadmitted_duty(actor=banner.users["naji"], department=other_banner.org("emergency"),
+                               duty_description="", method="nope", details="")
+    assert set(error.value.message_dict) == {"department", "duty_description", "method", "details"}
+
+
+@pytest.mark.parametrize(("key", "status"), [
+    ("naji", 200), ("forestry", 200), ("office", 200), ("leadership", 200), ("liuhe", 404), ("emergency", 404),
+    ("other_banner", 404)])
+def test_a_duty_page_is_seen_by_its_township_department_and_overseers_only(client, banner, other_banner, duty, key,
+                                                                           status):
+    user = other_banner.users["office"] if key == "other_banner" else banner.users[key]
+    client.force_login(user)
+    assert client.get(reverse("admission:duty_detail", args=[duty.pk])).status_code == status
