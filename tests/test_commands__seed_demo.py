@@ -85,3 +85,11 @@ def test_demo_has_overdue_and_due_soon_work(seeded):
     open_deadlines = TaskDeadline.objects.filter(task__status__in=("NEW", "ASSIGNED"))
     assert open_deadlines.filter(due_date__lt=today, step="legality_review").exists()
     assert open_deadlines.filter(due_date__gte=today).exists()
+
+
+def test_demo_has_safeguards_delivered_and_reports_made(seeded):
+    from admission.models import SafeguardDelivery, UnadmittedDutyReport
+
+    assert SafeguardDelivery.objects.filter(confirmed_at__isnull=False).exists()
+    assert SafeguardDelivery.objects.filter(confirmed_at__isnull=True).exists()
+    assert set(UnadmittedDutyReport.objects.values_list("finding", flat=True)) == {"violation_corrected", ""}

@@ -24,10 +24,12 @@ from viewflow.workflow.status import STATUS
 from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
-from admission.models import DutyRequest, Jurisdiction, Membership, OrganizationKind, Role, Track
+from admission.models import DutyRequest, Jurisdiction, Membership, OrganizationKind, Role, TownshipDuty, Track
 from admission.services import approval, consultation, intake, review
 from admission.services import requests as request_services
 from admission.services.deadlines import set_deadline
+from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery
+from admission.services.reports import handle_report, report_unadmitted_duty
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import engine
 from workflows.models import AdmissionProcess
@@ -356,6 +358,39 @@ class Command(BaseCommand):
             for step in case.steps:
                 getattr(walk, step)()
         self._age_open_tasks()
+        self._deliver_safeguards()
+        self._report_pushed_down_duties()
+
+    def _deliver_safeguards(self) -> None:
+        """Art. 5: the forestry bureau has delivered everything for its duty and 那吉镇 confirmed; the civil affairs
+        bureau has paid half and 那吉镇 has not yet confirmed the training."""
+        for duty_name, township, confirm_all in (("森林草原防火巡查", "naji", True), ("特困人员探访关爱", "naji", False)):
+            duty = TownshipDuty.objects.get(duty_name=duty_name, township=self.orgs[township])
+            department = next(u for k, u in self.users.items() if self.orgs.get(k) == duty.department)
+            deliveries = [
+                record_safeguard_delivery(duty=duty, actor=department, kind="funding",
+                                          amount=duty.funding_amount if confirm_all else duty.funding_amount / 2,
+                                          description="阿财预〔2026〕31号拨付"),
+                record_safeguard_delivery(duty=duty, actor=department, kind="technical_support",
+                                          description="已开通系统账号并配发工作终端"),
+                record_safeguard_delivery(duty=duty, actor=department, kind="training",
+                                          description="11月组织业务培训，乡镇 3 人参加"),
+            ]
+            for delivery in deliveries[: None if confirm_all else 2]:
+                confirm_safeguard_delivery(delivery=delivery, actor=self.users[township])
+
+    def _report_pushed_down_duties(self) -> None:
+        """Art. 7–8: one report handled to a finding, one waiting for the organization office."""
+        handled = report_unadmitted_duty(
+            actor=self.users["liuhe"], department=self.orgs["yingji"], duty_description="农村自建房安全隐患排查整治",
+            method="responsibility_pledge", details="旗应急管理局要求各乡镇签订自建房安全目标责任状，由乡镇承担排查整治全部责任。",
+        )
+        handle_report(report=handled, actor=self.users["bianban"], finding="violation_corrected",
+                      finding_text="经核查属实。已责令旗应急管理局撤回责任状，如确需乡镇承担，依程序提出准入申请。")
+        report_unadmitted_duty(
+            actor=self.users["naji"], department=self.orgs["weijian"], duty_description="健康档案录入指标",
+            method="quota_target", details="旗卫生健康委员会按人口分解健康档案录入指标，纳入乡镇年度考核。",
+        )
 
     def _age_open_tasks(self) -> None:
         """Everything above happened just now; let some open tasks have arrived earlier, so that queues and the
