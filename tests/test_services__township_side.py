@@ -158,3 +158,29 @@ def test_a_duty_page_is_seen_by_its_township_department_and_overseers_only(clien
     user = other_banner.users["office"] if key == "other_banner" else banner.users[key]
     client.force_login(user)
     assert client.get(reverse("admission:duty_detail", args=[duty.pk])).status_code == status
+
+
+def test_art4_4_an_expired_temporary_duty_prompts_its_department_once(client, banner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from admission.models import Notification
+    from admission.services.reminders import send_reminders
+
+    temporary = support.temporary_values()
+    request = support.to_under_review(banner, **{k: temporary[k] for k in ("track", "end_date", "completion_time_limit")})
+    support.bureau_opinions(banner, request)
+    support.conclude(banner, request)
+    support.banner_decides(banner, request)
+    duty = TownshipDuty.objects.filter(request=request).first()
+    after_end = duty.end_date + timedelta(days=1)
+    assert not duty.is_expired
+    for _ in range(2):
+        send_reminders(today=after_end)
+    notices = Notification.objects.filter(kind="duty_expired")
+    assert [n.user for n in notices] == [banner.users["forestry"]] * 2  # one per duty (two townships), once each
+    assert "请启动退出程序" in notices[0].text
+    TownshipDuty.objects.filter(pk=duty.pk).update(end_date=timezone.localdate() - timedelta(days=1))
+    client.force_login(banner.users["naji"])
+    assert "已到期，待退出" in client.get(reverse("admission:duty_list")).content.decode()

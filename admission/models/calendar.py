@@ -105,6 +105,7 @@ class TaskDeadline(models.Model):
 class NoticeKind(models.TextChoices):
     REMINDER = "reminder", _("到期提醒")
     ESCALATION = "escalation", _("逾期督办")
+    DUTY_EXPIRED = "duty_expired", _("临时性任务到期")
 
 
 class Notification(models.Model):

@@ -44,6 +44,13 @@ class TownshipDuty(models.Model):
     def __str__(self) -> str:
         return f"{self.township} · {self.duty_name}"
 
+    @property
+    def is_expired(self) -> bool:
+        """Art. 4(4): a temporary task past its end date should leave the list or become regular."""
+        from django.utils import timezone
+
+        return self.status == DutyStatus.ACTIVE and self.end_date is not None and self.end_date < timezone.localdate()
+
 
 class SafeguardKind(models.TextChoices):
     FUNDING = "funding", _("工作经费")

@@ -11,7 +11,7 @@ from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from ..calendar import UnknownCalendarYear, WorkingCalendar
-from ..models import Membership, Notification, NoticeKind, Role, TaskDeadline
+from ..models import DutyStatus, Membership, Notification, NoticeKind, Role, TaskDeadline, TownshipDuty
 from ..models.organizations import DECIDING_ROLES
 from ..permissions import organization_id_from_permission
 
@@ -23,6 +23,7 @@ REMIND_WORKING_DAYS_BEFORE = 1
 class ReminderRun:
     reminders: int = 0
     escalations: int = 0
+    expiries: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -43,12 +44,11 @@ def _heads_of(task: Task) -> list:
             if m.user.is_active]
 
 
-def _notify(*, user, kind: NoticeKind, task: Task, text: str) -> bool:
+def _notify(*, user, kind: NoticeKind, subject_id: int, text: str, link: str) -> bool:
     """Create the notice once; e-mail it when the person has an address. Returns whether it is new."""
     with transaction.atomic():
         notice, created = Notification.objects.get_or_create(
-            key=f"{kind}:{task.pk}:{user.pk}",
-            defaults={"user": user, "kind": kind, "text": text, "link": reverse("workflows:execute", args=[task.pk])},
+            key=f"{kind}:{subject_id}:{user.pk}", defaults={"user": user, "kind": kind, "text": text, "link": link},
         )
         if created and user.email:
             send_mail(subject=f"【乡镇职责准入】{NoticeKind(kind).label}", message=text, from_email=None,
@@ -76,11 +76,28 @@ def send_reminders(*, today: date) -> ReminderRun:
             continue
         if deadline.due_date < today:
             text = f"“{title}”已于 {deadline.due_date:%Y-%m-%d} 到期，逾期 {-left} 个工作日，请督促办理。"
-            run.escalations += sum(_notify(user=u, kind=NoticeKind.ESCALATION, task=task, text=text)
+            run.escalations += sum(_notify(user=u, kind=NoticeKind.ESCALATION, subject_id=task.pk, text=text,
+                                           link=reverse("workflows:execute", args=[task.pk]))
                                    for u in _heads_of(task))
         elif left <= REMIND_WORKING_DAYS_BEFORE:
             when = "今天" if left == 0 else f"{left} 个工作日后"
             text = f"“{title}”将于{when}（{deadline.due_date:%Y-%m-%d}）到期，请及时办理。"
-            run.reminders += sum(_notify(user=u, kind=NoticeKind.REMINDER, task=task, text=text)
+            run.reminders += sum(_notify(user=u, kind=NoticeKind.REMINDER, subject_id=task.pk, text=text,
+                                         link=reverse("workflows:execute", args=[task.pk]))
                                  for u in _people_holding(task))
+    run.expiries = _prompt_expired_duties(today=today)
     return run
+
+
+def _prompt_expired_duties(*, today: date) -> int:
+    """Art. 4(4): a temporary task past its end date prompts its department to start the exit (or an adjustment)."""
+    sent = 0
+    expired = TownshipDuty.objects.filter(status=DutyStatus.ACTIVE, end_date__lt=today).select_related(
+        "township", "department")
+    for duty in expired:
+        text = (f"临时性任务“{duty.duty_name}”（{duty.township.name}）已于 {duty.end_date:%Y-%m-%d} 到期，"
+                "请启动退出程序，或申请调整为常态化职责。")
+        for membership in Membership.objects.filter(organization=duty.department).select_related("user"):
+            sent += _notify(user=membership.user, kind=NoticeKind.DUTY_EXPIRED, subject_id=duty.pk, text=text,
+                            link=reverse("admission:duty_detail", args=[duty.pk]))
+    return sent

@@ -11,7 +11,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         run = send_reminders(today=timezone.localdate())
-        self.stdout.write(f"reminders sent: {run.reminders}; escalations sent: {run.escalations}")
+        self.stdout.write(f"reminders sent: {run.reminders}; escalations sent: {run.escalations}; "
+                          f"expired temporary duties notified: {run.expiries}")
         for problem in run.problems:
             self.stderr.write(self.style.ERROR(problem))
         if run.problems:
