@@ -16,7 +16,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
-from admission.models import DutyRequest
+from admission.models import DutyRequest, RequestState
 from admission.services import requests as request_services
 from admission.services.errors import ConflictError
 
@@ -46,6 +46,20 @@ def begin_consultation(*, request: DutyRequest, actor) -> DutyRequest:
         request = request_services.start_consultation(request=request, actor=actor)
         _flow().start.run(duty_request=request)
     return request
+
+
+def consult_townships(*, request: DutyRequest, actor) -> DutyRequest:
+    """Art. 4(1): send the request to the townships — the first time (a new flow), or again after a
+    disagreement (through the open revise task, so there is only ever one flow per case)."""
+    if request.state == RequestState.REVISING:
+        task = open_tasks(request).filter(flow_task_type="HUMAN").first()
+        if task is None or task.flow_task.name != "revise":
+            raise ConflictError("该申请当前没有待办的修改任务，请刷新页面。")
+        perform_task(task=task, user=actor, action=lambda activation: request_services.start_consultation(
+            request=request, actor=actor))
+        request.refresh_from_db()
+        return request
+    return begin_consultation(request=request, actor=actor)
 
 
 def perform_task(*, task: Task, user, action: Callable[[Any], Any]) -> Any:
