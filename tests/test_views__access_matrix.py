@@ -42,6 +42,10 @@ MATRIX = {
     "withdraw_by_others": ("post", CASE_VISIBLE | {"naji": 403, "office": 403, "office_clerk": 403, "justice": 403,
                                                    "data": 403, "forestry": None}),
     "verify_upload": ("get", _expect(200)),
+    "dashboard": ("get", _expect(403, office=200, office_clerk=200, leadership=200, anonymous=302)),
+    "notifications": ("get", MEMBERS_200),
+    "report_list": ("get", MEMBERS_200),
+    "report_create": ("get", _expect(403, naji=200, yadong=200, anonymous=302)),
 }
 
 
@@ -70,6 +74,10 @@ def url_for(name: str, request) -> str:
         "claim": reverse("workflows:claim", args=[task.pk]),
         "withdraw_by_others": reverse("admission:request_withdraw", args=[request.pk]),
         "verify_upload": reverse("verify_upload"),
+        "dashboard": reverse("admission:dashboard"),
+        "notifications": reverse("admission:notifications"),
+        "report_list": reverse("admission:report_list"),
+        "report_create": reverse("admission:report_create"),
     }[name]
 
 
