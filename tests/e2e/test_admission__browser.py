@@ -10,23 +10,17 @@ Runs in the default `make test` (addopts does not deselect the e2e marker); `mak
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from admission.models import DutyRequest, RequestState
 from tests import support
+from tests.e2e.conftest import CHROMIUM, SHOTS
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made here are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 TIMEOUT_MS = 15_000
 REQUEST_PAGE = re.compile(r"/requests/(\d+)/$")
 TASK_PAGE = re.compile(r"/tasks/\d+/$")
@@ -35,23 +29,6 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 
 DUTY = support.complete_values()  # the same wording the service tests use
 CITY_DOCUMENT_NUMBER = "呼政字〔2026〕12号"
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
-        )
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            yield page
-        finally:
-            browser.close()
 
 
 class Walk:
@@ -136,17 +113,8 @@ class Walk:
 
 
 @pytest.mark.e2e
-def test_regular_admission_walked_through_the_browser_by_every_role(
-    django_db_setup, transactional_db, live_server, page, tmp_path
-):
-    # django_db_setup comes first so that the session-scoped live server stops before the test database is dropped.
-    try:
-        walk_regular_admission(live_server.url, page, tmp_path)
-    finally:
-        # While Playwright's sync API is active, the ORM calls made here get their own connection (Django keys
-        # connections by context); nothing else closes it, and PostgreSQL then refuses to drop the test database
-        # at the end of the session ("is being accessed by other users").
-        connections.close_all()
+def test_regular_admission_walked_through_the_browser_by_every_role(transactional_db, live_server, page, tmp_path):
+    walk_regular_admission(live_server.url, page, tmp_path)
 
 
 def walk_regular_admission(base_url: str, page, tmp_path: Path) -> None:
