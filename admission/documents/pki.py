@@ -17,7 +17,15 @@ from .signing import DEMO_ROOT_NAME, key_path
 ROOT_FILE = "demo-root.pem"
 
 
+def _fit(text: str, limit: int = 64) -> str:
+    """X.509 names hold at most 64 bytes; a long joint name is cut at a character boundary."""
+    while len(text.encode()) > limit:
+        text = text[:-1]
+    return text
+
+
 def _name(common_name: str, organization: str = "") -> x509.Name:
+    common_name, organization = _fit(common_name), _fit(organization)
     parts = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
     if organization:
         parts.insert(1, x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))

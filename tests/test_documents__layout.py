@@ -1,0 +1,469 @@
+"""GB/T 9704-2012 layout, measured from the rendered PDFs themselves.
+
+One module-scoped walk issues every kind of document (a regular case with a supplement loop to admission, one refused
+by the banner leadership, one rejected by the joint meeting), renders them inline after each step "commits", keeps the
+PDF bytes, and rolls the database back. The tests below only read those bytes.
+
+Coordinates: pdfplumber gives points from the top-left corner of the page; the text block (版心) of GB/T 9704 is
+156 x 225 mm: left 28 mm, right 210 - 26 mm, top 37 mm, bottom 297 - 35 mm.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from types import SimpleNamespace
+
+import pdfplumber
+import pytest
+from django.db import transaction
+from django.test import TestCase, override_settings
+
+from admission.documents.pki import issue_demo_certificates, issuing_organizations
+from admission.models import DocumentKind, OfficialDocument, RenderStatus
+from admission.services import intake
+from tests import support
+from workflows import engine
+
+MM = 72 / 25.4
+LEFT, RIGHT, TOP, BOTTOM = 28 * MM, (210 - 26) * MM, 37 * MM, (297 - 35) * MM
+TOLERANCE = 1 * MM
+CENTRE = (LEFT + RIGHT) / 2
+RED = (0.84, 0.0, 0.06)
+# The module's data lives in one rolled-back transaction of the `rendered` fixture; the mark only makes pytest-django
+# set up the test database (it does so only for sessions with at least one django_db test).
+pytestmark = pytest.mark.django_db
+
+NUMBER = re.compile(r"^\S+〔\d{4}〕[1-9]\d*号$")
+PAGE_NUMBER = re.compile(r"^— (\d+) —$")
+# Characters that may not begin a line (避头点) — a line may break early to keep them off a line start.
+NO_LINE_START = set("，。、；：？！）》〕」』”’…—·．,.;:?!)")
+NO_LINE_END = set("（《〔「『“‘(")
+
+
+@dataclass
+class Page:
+    """What the tests read of one PDF page, extracted once per document."""
+
+    page_number: int
+    width: float
+    height: float
+    chars: list
+    rects: list
+    lines: list
+
+
+@dataclass
+class Rendered:
+    kind: str
+    number: str
+    title: str
+    content: dict
+    verification_code: str
+    verify_url: str
+    pdf: bytes
+    path: Path
+
+    @cached_property
+    def pages(self) -> list[Page]:
+        with pdfplumber.open(io.BytesIO(self.pdf)) as pdf:
+            return [Page(p.page_number, p.width, p.height, list(p.chars), list(p.rects), list(p.lines))
+                    for p in pdf.pages]
+
+    @contextmanager
+    def open(self):
+        yield SimpleNamespace(pages=self.pages)
+
+
+@pytest.fixture(scope="module")
+def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, Rendered]:
+    """Every DocumentKind, rendered inline the way the embedded default does it, as {kind: Rendered}."""
+    from admission.documents.render import verify_url
+
+    base = tmp_path_factory.mktemp("layout")
+    keys = base / "keys"
+    with override_settings(
+        ADMISSION_DOCUMENT_JOBS="inline", ADMISSION_SIGNING_KEYS_DIR=keys,
+        ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")], MEDIA_ROOT=base / "files",
+    ), django_db_blocker.unblock(), transaction.atomic():
+        banner = support.build_banner(code="150721", name="阿荣旗", short="旗")
+        issue_demo_certificates(keys_dir=keys, organizations=issuing_organizations(), passphrase="")
+        office, forestry = banner.users["office"], banner.users["forestry"]
+
+        # Only what is issued inside a capture block is rendered (its on-commit job runs); the rest stays pending.
+        admitted = support.draft(banner)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            admitted = engine.begin_consultation(request=admitted, actor=forestry)  # two consultation letters
+        support.consult_all(banner, admitted)
+        support.submit(banner, admitted)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            support.do(admitted, "intake", office, lambda: intake.return_for_supplement(
+                request=admitted, actor=office, items=["书面申请未加盖单位公章。", "缺少各乡镇人员安排明细表。"]))
+        support.do(admitted, "supplement", forestry, lambda: intake.resubmit_request(
+            request=admitted, actor=forestry, note="已补正。"))
+        support.accept(banner, admitted)
+        support.bureau_opinions(banner, admitted)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            support.conclude(banner, admitted)  # review opinion
+            support.banner_decides(banner, admitted)
+            support.city_decides(banner, admitted)  # admission decision (regular track: after the city's approval)
+
+        refused = support.to_under_review(banner, duty_name="农村牧区宅基地日常巡查")
+        support.bureau_opinions(banner, refused)
+        support.conclude(banner, refused)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            support.banner_decides(banner, refused, approves=False)  # refusal notice
+
+        rejected = support.to_under_review(banner, duty_name="河道垃圾日常清理")
+        support.bureau_opinions(banner, rejected, passes=("office", "data"))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            support.conclude(banner, rejected, passes=False)  # non-admission notice
+
+        documents = {}
+        for document in OfficialDocument.objects.filter(render_status=RenderStatus.RENDERED).order_by("pk"):
+            if document.kind in documents:
+                continue
+            data = document.file.read()
+            path = base / f"{document.kind}.pdf"
+            path.write_bytes(data)
+            documents[document.kind] = Rendered(
+                kind=document.kind, number=document.number, title=document.title, content=document.content,
+                verification_code=document.verification_code, verify_url=verify_url(document), pdf=data, path=path,
+            )
+        failed = list(OfficialDocument.objects.filter(render_status=RenderStatus.FAILED).values_list("render_error"))
+        assert not failed, failed
+        transaction.set_rollback(True)
+    return documents
+
+
+KINDS = [kind.value for kind in DocumentKind]
+
+
+@pytest.fixture(params=KINDS)
+def document(request, rendered) -> Rendered:
+    assert request.param in rendered, f"no rendered {request.param}: the walk did not issue it"
+    return rendered[request.param]
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def mm(points: float) -> str:
+    return f"{points / MM:.1f} mm"
+
+
+def rgb(value) -> tuple:
+    """A pdfplumber colour (None, a grey level, or an RGB tuple) as RGB."""
+    if value is None:
+        return (0.0, 0.0, 0.0)
+    value = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+    return value * 3 if len(value) == 1 else value
+
+
+def colour(char) -> tuple:
+    return rgb(char.get("non_stroking_color"))
+
+
+def red(value) -> bool:
+    return len(rgb(value)) == 3 and all(abs(a - b) <= 0.02 for a, b in zip(rgb(value), RED))
+
+
+def is_red(char) -> bool:
+    return red(char.get("non_stroking_color"))
+
+
+def is_black(char) -> bool:
+    return all(abs(v) <= 0.02 for v in colour(char))
+
+
+def lines_of(chars, *, tolerance: float = 1.5):
+    """Group characters into lines by their top, each sorted left to right."""
+    lines: list[list] = []
+    for char in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        if lines and abs(lines[-1][0]["top"] - char["top"]) <= tolerance:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    return [sorted(line, key=lambda c: c["x0"]) for line in lines]
+
+
+def text(line) -> str:
+    return "".join(c["text"] for c in line)
+
+
+def left(line) -> float:
+    return min(c["x0"] for c in line)
+
+
+def right(line) -> float:
+    return max(c["x1"] for c in line)
+
+
+def centre(line) -> float:
+    return (left(line) + right(line)) / 2
+
+
+def is_body_size(char) -> bool:
+    return abs(char["size"] - 16) <= 0.1
+
+
+def body_lines(page):
+    """Black 16 pt lines: the addressee, paragraphs and headings, signature and date."""
+    return lines_of([c for c in page.chars if is_black(c) and is_body_size(c)])
+
+
+def full_width(line) -> bool:
+    """Only CJK characters and punctuation (curly quotes and dashes are East Asian "ambiguous", set full width)."""
+    return all(unicodedata.east_asian_width(c["text"]) in ("W", "F", "A") for c in line)
+
+
+def joined(chars) -> str:
+    return "".join(text(line) for line in lines_of(chars))
+
+
+def verification_block(page):
+    """The running element in the top margin of page 1: the verification code and URL (and the QR code beside it)."""
+    return [c for c in page.chars if c["bottom"] <= TOP + TOLERANCE]
+
+
+def page_number_chars(page):
+    """The running element in the bottom margin: `— N —`."""
+    return [c for c in page.chars if c["top"] >= BOTTOM - TOLERANCE]
+
+
+# --- the tests ---------------------------------------------------------------------------------------------------
+
+
+def test_the_walk_issues_every_kind_of_document(rendered):
+    assert sorted(rendered) == sorted(KINDS)
+
+
+def test_gbt9704_page_is_a4_portrait(document):
+    with document.open() as pdf:
+        assert pdf.pages
+        for page in pdf.pages:
+            assert abs(page.width - 595.28) <= 1 and abs(page.height - 841.89) <= 1, (page.width, page.height)
+
+
+def test_gbt9704_text_stays_inside_the_156_by_225_mm_block(document):
+    """Everything but the two running elements in the margins stays in the text block within ±1 mm."""
+    with document.open() as pdf:
+        for page in pdf.pages:
+            # Running element 1: the page number, alone in the bottom margin of every page.
+            numbers = page_number_chars(page)
+            assert joined(numbers) == f"— {page.page_number} —", (page.page_number, joined(numbers))
+            assert all(c["top"] >= BOTTOM for c in numbers)
+
+            # Running element 2: the verification code and URL above the text block on page 1 only, with its QR code.
+            block = verification_block(page)
+            if page.page_number == 1:
+                assert re.sub(r"\s", "", joined(block)) == f"查验码{document.verification_code}{document.verify_url}"
+                assert all(c["bottom"] <= TOP and c["x1"] <= RIGHT + TOLERANCE for c in block)
+                qr = [g for g in page.lines + page.rects if g["bottom"] <= TOP]
+                assert len(qr) > 20, "the QR code is drawn in the top margin of page 1"
+                assert all(LEFT - TOLERANCE <= g["x0"] and g["x1"] <= RIGHT + TOLERANCE for g in qr)
+            else:
+                assert block == [], f"page {page.page_number}: {joined(block)!r} above the text block"
+
+            running = {id(c) for c in numbers + block}
+            outside = [
+                (c["text"], mm(c["x0"]), mm(c["top"]), mm(c["x1"]), mm(c["bottom"]))
+                for c in page.chars
+                if id(c) not in running and not (
+                    LEFT - TOLERANCE <= c["x0"] and c["x1"] <= RIGHT + TOLERANCE
+                    and TOP - TOLERANCE <= c["top"] and c["bottom"] <= BOTTOM + TOLERANCE
+                )
+            ]
+            assert outside == [], f"page {page.page_number} of {document.number}: outside the text block"
+
+
+def test_gbt9704_header_mark_is_red_and_centred(document):
+    with document.open() as pdf:
+        page = pdf.pages[0]
+        # The header mark: the large (neither body nor the 98 pt 演示文件 watermark) characters above the red rule.
+        mark = [c for c in page.chars if 17 < c["size"] < 40 and c["top"] < 120 * MM]
+        assert joined(mark) == document.content["mark"]
+        assert len(lines_of(mark)) == 1, "the header mark stays on one line"
+        assert all(is_red(c) for c in mark), {colour(c) for c in mark}
+        assert abs(centre(mark) - CENTRE) <= TOLERANCE, mm(centre(mark) - CENTRE)
+
+
+def test_gbt9704_document_number_is_centred_below_the_mark_above_a_red_rule(document):
+    with document.open() as pdf:
+        page = pdf.pages[0]
+        mark_bottom = max(c["bottom"] for c in page.chars if 17 < c["size"] < 40 and c["top"] < 120 * MM)
+        numbers = [line for line in body_lines(page) if NUMBER.match(text(line))]
+        assert [text(line) for line in numbers] == [document.number]
+        number = numbers[0]
+        assert NUMBER.match(document.number), document.number
+        assert abs(centre(number) - CENTRE) <= TOLERANCE, mm(centre(number) - CENTRE)
+        assert number[0]["top"] > mark_bottom
+
+        # A red rule as wide as the text block, below the number and above the title.
+        title_top = min(c["top"] for c in page.chars if abs(c["size"] - 22) <= 0.5)
+        rules = [r for r in page.rects if r["width"] > 100 * MM and red(r.get("non_stroking_color"))]
+        assert len(rules) == 1, rules
+        rule = rules[0]
+        assert abs(rule["x0"] - LEFT) <= TOLERANCE and abs(rule["x1"] - RIGHT) <= TOLERANCE
+        assert number[0]["bottom"] < rule["top"] < title_top
+
+
+def test_gbt9704_title_is_22_pt_centred_and_body_16_pt(document):
+    with document.open() as pdf:
+        first = pdf.pages[0]
+        rule = next(r for r in first.rects if r["width"] > 100 * MM and red(r.get("non_stroking_color")))
+        title = [c for c in first.chars if is_black(c) and c["size"] > 17 and c["top"] > rule["bottom"]]
+        assert joined(title) == document.title
+        assert all(abs(c["size"] - 22) <= 0.5 for c in title), {c["size"] for c in title}
+        for line in lines_of(title):
+            assert abs(centre(line) - CENTRE) <= TOLERANCE, (text(line), mm(centre(line) - CENTRE))
+
+        # The addressee line right below the title: flush left, 16 pt, ending in a full-width colon.
+        below = [line for line in body_lines(first) if line[0]["top"] > max(c["bottom"] for c in title)]
+        addressee = "、".join(document.content["addressees"]) + "："
+        assert abs(left(below[0]) - LEFT) <= 0.5 * MM
+        taken = ""
+        for line in below:
+            taken += text(line)
+            if taken.endswith("："):
+                break
+        assert taken == addressee
+
+        # Every other black character is body text at 3号 (16 pt); only the distribution block on the last page is
+        # at 4号 (14 pt), like the page numbers.
+        title_ids = {id(c) for c in title}
+        body = []
+        for page in pdf.pages:
+            running = {id(c) for c in page_number_chars(page) + verification_block(page)}
+            chars = [c for c in page.chars if is_black(c) and id(c) not in running and id(c) not in title_ids]
+            smaller = [c for c in chars if abs(c["size"] - 14) <= 0.1]
+            assert not smaller or page.page_number == len(pdf.pages), joined(smaller)
+            others = [c for c in chars if abs(c["size"] - 14) > 0.1]
+            assert all(is_body_size(c) for c in others), {(c["text"], c["size"]) for c in others if not is_body_size(c)}
+            body.append(joined(others))
+        text_of_body = "".join(body)
+        assert len(text_of_body) > 100
+        first_block = next(iter(document.content["blocks"][0].values()))
+        assert first_block[:12] in text_of_body
+
+
+def test_gbt9704_a_line_holds_28_body_characters(rendered):
+    """Lines that run from the left edge of the text block to its right edge, in full-width characters."""
+    full = []
+    for document in rendered.values():
+        with document.open() as pdf:
+            for page in pdf.pages:
+                for line in body_lines(page):
+                    if full_width(line) and abs(left(line) - LEFT) <= 0.5 * MM and right(line) >= RIGHT - TOLERANCE:
+                        full.append((document.kind, text(line)))
+    assert full, "no full body line in any document"
+    assert all(27 <= len(line) <= 28 for _, line in full), [f for f in full if not 27 <= len(f[1]) <= 28]
+    assert any(len(line) == 28 for _, line in full)
+
+
+def test_gbt9704_lines_break_only_when_the_28_character_line_is_full(rendered):
+    """A line that is followed by a continuation line must be full unless line-breaking rules (避头尾) forbid
+    moving the next character up: 26 characters after a paragraph's 2-character indent, 28 otherwise."""
+    short = []
+    for document in rendered.values():
+        with document.open() as pdf:
+            for page in pdf.pages:
+                lines = body_lines(page)
+                for line, following in zip(lines, lines[1:]):
+                    continuation = abs(left(following) - LEFT) <= 0.5 * MM
+                    indented = abs(left(line) - (LEFT + 32)) <= TOLERANCE
+                    flush = abs(left(line) - LEFT) <= 0.5 * MM
+                    if not continuation or not (indented or flush) or not full_width(line) or not full_width(following):
+                        continue
+                    if line[-1]["text"] in NO_LINE_END or following[0]["text"] in NO_LINE_START:
+                        continue
+                    if len(following) > 1 and following[1]["text"] in NO_LINE_START:
+                        continue
+                    expected = 26 if indented else 28
+                    if len(line) != expected:
+                        short.append((document.number, page.page_number, len(line), expected, text(line)))
+    assert short == []
+
+
+def test_gbt9704_body_lines_are_spaced_for_22_lines_a_page(rendered):
+    """On pages the body flows onto, lines start at the top of the text block, one grid line (225 mm / 22) apart."""
+    grid = 225 * MM / 22
+    pitches = []
+    for document in rendered.values():
+        for page in document.pages[1:]:
+            lines = body_lines(page)
+            assert len(lines) <= 22, (document.number, page.page_number, len(lines))
+            assert 0 <= lines[0][0]["top"] - TOP < grid / 2, (document.number, page.page_number, mm(lines[0][0]["top"]))
+            pitches += [b[0]["top"] - a[0]["top"] for a, b in zip(lines, lines[1:])]
+    adjacent = [p for p in pitches if p < 1.5 * grid]
+    assert len(adjacent) > 30
+    assert all(abs(p - grid) <= 0.1 * MM for p in adjacent), sorted({mm(p) for p in adjacent})
+    # Paragraphs add no space of their own: any larger gap (before the signature) is a whole number of lines.
+    assert all(abs(p / grid - round(p / grid)) <= 0.05 for p in pitches), sorted({mm(p) for p in pitches})
+
+
+def test_gbt9704_page_numbers_are_dashed_odd_right_even_left(rendered):
+    document = rendered[DocumentKind.ADMISSION_DECISION]
+    with document.open() as pdf:
+        assert len(pdf.pages) >= 2, "needs an even page"
+        one_character = 14  # 4号: the page number stands one character in from the edge of the text block
+        for page in pdf.pages:
+            number = page_number_chars(page)
+            match = PAGE_NUMBER.match(text(number))
+            assert match and int(match.group(1)) == page.page_number, text(number)
+            assert all(abs(c["size"] - 14) <= 0.1 for c in number)
+            assert all(c["top"] >= BOTTOM for c in number)
+            if page.page_number % 2:
+                assert abs(right(number) - (RIGHT - one_character)) <= TOLERANCE, mm(right(number))
+            else:
+                assert abs(left(number) - (LEFT + one_character)) <= TOLERANCE, mm(left(number))
+
+
+def _distribution(pdf):
+    """The distribution block (版记) of the last page: its 14 pt lines and the black rules around them."""
+    page = pdf.pages[-1]
+    lines = lines_of([c for c in page.chars if is_black(c) and abs(c["size"] - 14) <= 0.1 and c["top"] < BOTTOM])
+    rules = [r for r in page.rects if r["width"] >= 150 * MM and not red(r.get("non_stroking_color"))
+             and all(abs(v) <= 0.02 for v in rgb(r.get("stroking_color") or r.get("non_stroking_color")))]
+    return page, lines, rules
+
+
+def test_gbt9704_distribution_block_closes_the_last_page_between_rules(document):
+    with document.open() as pdf:
+        page, lines, rules = _distribution(pdf)
+        copies = document.content["copies"]
+        expected = ([f"抄送：{'，'.join(copies)}。"] if copies else []) + [
+            f"{document.content['signature']}{document.content['date']}印发"]
+        assert re.sub(r"\s", "", "".join(text(line) for line in lines)) == re.sub(r"\s", "", "".join(expected))
+        assert rules, "no rules around the distribution block"
+        top = min(r["top"] for r in rules)
+        bottom = max(r["bottom"] for r in rules)
+        assert top <= lines[0][0]["top"] and lines[-1][0]["bottom"] <= bottom
+        assert all(abs(r["x0"] - LEFT) <= TOLERANCE and abs(r["x1"] - RIGHT) <= TOLERANCE for r in rules)
+        # Nothing of the body below the block; it is the last thing on the page.
+        assert all(c["top"] < top for c in page.chars if is_black(c) and is_body_size(c))
+
+
+def test_gbt9704_distribution_block_last_rule_lies_on_the_bottom_edge_of_the_text_block(document):
+    with document.open() as pdf:
+        _, _, rules = _distribution(pdf)
+        assert abs(max(r["bottom"] for r in rules) - BOTTOM) <= TOLERANCE, mm(max(r["bottom"] for r in rules))
+
+
+def test_pdffonts_lists_only_embedded_fonts(document):
+    output = subprocess.run(["pdffonts", str(document.path)], capture_output=True, text=True, check=True).stdout
+    header, dashes, *rows = output.splitlines()
+    spans, start = [], 0
+    for field in dashes.split(" "):
+        spans.append((start, start + len(field)))
+        start += len(field) + 1
+    names = [header[a:b].strip() for a, b in spans]
+    fonts = [{name: row[a:b].strip() for name, (a, b) in zip(names, spans)} for row in rows if row.strip()]
+    assert fonts, output
+    assert all(font["emb"] == "yes" for font in fonts), output
