@@ -94,7 +94,8 @@ class DutyRequestForm(forms.ModelForm):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("撤回理由"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("撤回理由"), widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请写明撤回理由。")})
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from .models import (
     AdvisoryOpinion,
     ApprovalDecision,
+    Consultation,
     DutyRequest,
     JOINT_MEETING_KINDS,
     Membership,
@@ -54,14 +55,15 @@ def permissions_of(membership: Membership | None) -> set[str]:
 def _visibility_filter(membership: Membership) -> Q:
     org = membership.organization
     kind = org.kind
+    # A draft is the department's own until it goes out to the townships (the first consultation round).
     if kind in (
         OrganizationKind.ORGANIZATION_OFFICE,
         OrganizationKind.JUSTICE_BUREAU,
         OrganizationKind.DATA_BUREAU,
     ):
-        return Q()
+        return Q(consultation_round__gt=0)
     if kind == OrganizationKind.TOWNSHIP:
-        return Q(townships=org)
+        return Q(Exists(Consultation.objects.filter(request=OuterRef("pk"), township=org)))
     if kind == OrganizationKind.DEPARTMENT:
         consulted = AdvisoryOpinion.objects.filter(request=OuterRef("pk"), organization=org)
         return Q(department=org) | Q(Exists(consulted))

@@ -70,7 +70,7 @@ NAMES = {
     "admitted": "护林员日常管理",
     "rejected": "林业有害生物防治检疫",
     "withdrawn": "林草防火物资储备",
-    "yadong_only": "农机安全生产宣传",  # agriculture, yadong only, draft
+    "yadong_only": "农机安全生产宣传",  # agriculture, yadong only, out for consultation
     "other_review": "秸秆禁烧巡查",  # the other banner, under review
     "other_admitted": "草原生态奖补核实",  # the other banner, admitted (on its 那吉镇's list)
 }
@@ -135,8 +135,9 @@ def _build_world() -> World:
     support.conclude(banner, c["rejected"], passes=False)
     c["withdrawn"] = support.draft(banner, duty_name=NAMES["withdrawn"])
     engine.withdraw(request=c["withdrawn"], actor=forestry, reason="工作安排调整。")
-    c["yadong_only"] = support.draft(banner, townships=("yadong",), department="agriculture",
-                                     duty_name=NAMES["yadong_only"])
+    c["yadong_only"] = engine.begin_consultation(
+        request=support.draft(banner, townships=("yadong",), department="agriculture", duty_name=NAMES["yadong_only"]),
+        actor=banner.users["agriculture"])
 
     c["other_review"] = support.to_under_review(other, townships=("naji",), duty_name=NAMES["other_review"])
     c["other_admitted"] = support.to_under_review(other, townships=("naji",), duty_name=NAMES["other_admitted"])
@@ -239,8 +240,8 @@ MATRIX: dict[str, dict[str, int]] = {
     "request_detail": only(200, SEES_REVIEW, 404),
     # Under review the content is frozen, even for the owning department.
     "request_edit": only(403, SEES_REVIEW, 404),
-    # A draft naming only 那吉镇: its department edits it; those who see it get 403; 六合镇 is not named.
-    "request_edit_draft": only(403, ("naji",) + JOINT, 404, forestry=200),
+    # A draft is the department's own until it goes out for consultation: nobody else can know it exists.
+    "request_edit_draft": only(200, ("forestry",), 404),
     "request_withdraw": only(403, SEES_REVIEW, 404, forestry=302),
     "attachment_download": only(200, SEES_REVIEW, 404),
     "document_download": only(200, SEES_REVIEW, 404),
@@ -487,8 +488,8 @@ def test_art4_3_leadership_sees_what_awaits_it_and_what_it_decided(client_as, wo
     ("agriculture", "yadong_only", 200), ("agriculture", "review", 404),
     # A department asked for an advisory opinion (Art. 4(2)) sees that case, and only that one.
     ("emergency", "advised", 200), ("emergency", "review", 404),
-    ("naji", "draft", 200), ("liuhe", "draft", 404), ("yadong", "yadong_only", 200), ("yadong", "review", 404),
-    ("justice", "yadong_only", 200), ("data", "draft", 200), ("office_clerk", "rejected", 200),
+    ("naji", "draft", 404), ("liuhe", "draft", 404), ("naji", "consulting", 200), ("yadong", "yadong_only", 200), ("yadong", "review", 404),
+    ("justice", "yadong_only", 200), ("data", "draft", 404), ("data", "consulting", 200), ("office_clerk", "rejected", 200),
     ("other_office", "review", 404), ("other_office", "other_review", 200),
     ("office", "other_review", 404), ("other_naji", "admitted", 404), ("naji", "other_admitted", 404),
 ])
@@ -586,12 +587,12 @@ def _listed(client, url_name: str, **params) -> str:
 
 
 @pytest.mark.parametrize(("role", "shown", "hidden"), [
-    ("naji", ("review", "draft", "admitted"), ("yadong_only", "other_review", "other_admitted")),
+    ("naji", ("review", "consulting", "admitted"), ("draft", "yadong_only", "other_review", "other_admitted")),
     ("liuhe", ("review", "admitted"), ("draft", "yadong_only", "other_review")),
     ("yadong", ("yadong_only",), ("review", "draft", "admitted", "other_review")),
     ("forestry", ("review", "draft", "withdrawn"), ("yadong_only", "other_review")),
     ("emergency", ("advised",), ("review", "draft", "yadong_only", "other_review")),
-    ("office", ("review", "draft", "yadong_only", "rejected"), ("other_review", "other_admitted")),
+    ("office", ("review", "consulting", "yadong_only", "rejected"), ("draft", "withdrawn", "other_review", "other_admitted")),
     ("justice", ("review", "yadong_only"), ("other_review",)),
     ("leadership", ("awaiting_approval", "awaiting_city", "admitted"),
      ("review", "draft", "rejected", "withdrawn", "other_admitted")),

@@ -624,7 +624,7 @@ def test_art4_3_a_city_decision_without_document_number_is_refused_and_the_rest_
             "reply_scan": support.pdf("批复.pdf"), "reasons": "同意在那吉镇、六合镇实施。"}
     body = refused(post_task(client, banner.users["office"], awaiting_city, "city_decision", data),
                    awaiting_city, before)
-    assert errors_of(body, "document_number") == f"<li>{REQUIRED}</li>"
+    assert errors_of(body, "document_number") == "<li>请填写市政府批复的文号，如“呼政字〔2026〕12号”。</li>"
     assert "批复文号" in field_html(body, "document_number")
     assert "出于浏览器安全限制，提交出错时需重新选择文件" in field_html(body, "reply_scan")
     assert_kept(body, data, skip=("reply_scan",))
@@ -670,5 +670,5 @@ def test_withdrawing_without_a_reason_changes_nothing_and_says_so(client, banner
     response = client.post(reverse("admission:request_withdraw", args=[under_review.pk]), {"reason": "  "},
                            follow=True)
     assert response.redirect_chain == [(reverse("admission:request_detail", args=[under_review.pk]), 302)]
-    assert f'<li class="error">{REQUIRED}</li>' in response.content.decode()
+    assert '<li class="error">请写明撤回理由。</li>' in response.content.decode()
     assert _task_snapshot(under_review) == before
