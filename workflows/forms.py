@@ -120,7 +120,9 @@ class BannerDecisionForm(forms.Form):
 
 class CityDecisionForm(forms.Form):
     approves = verdict_field(_("市政府批复结果"), _("批准"), _("不予批准"))
-    document_number = forms.CharField(label=_("批复文号"), max_length=60, help_text=_("如“呼政字〔2026〕12号”。"))
-    decision_date = forms.DateField(label=_("批复日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    reply_scan = UploadField(label=_("批复扫描件"))
+    document_number = forms.CharField(label=_("批复文号"), max_length=60, help_text=_("如“呼政字〔2026〕12号”。"),
+                                      error_messages={"required": _("请填写市政府批复的文号，如“呼政字〔2026〕12号”。")})
+    decision_date = forms.DateField(label=_("批复日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                                    error_messages={"required": _("请填写市政府批复的日期。")})
+    reply_scan = UploadField(label=_("批复扫描件"), error_messages={"required": _("请上传市政府批复的扫描件。")})
     reasons = textarea(_("不予批准的理由（摘录）"), required=False, rows=2)
