@@ -8,7 +8,7 @@ APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 poppler-utils ch
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test system-packages venv lint e2e bench clean-demo
+.PHONY: demo test system-packages venv messages lint e2e bench clean-demo
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -29,12 +29,15 @@ venv: $(STAMP)
 demo: system-packages venv
 	mkdir -p var
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en >/dev/null 2>&1 || true
+	$(MAKE) messages
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: system-packages venv
+test: system-packages venv messages
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+messages: venv
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv --ignore=var >/dev/null
 
 e2e: system-packages venv
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
