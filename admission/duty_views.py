@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from workflows import engine
+
 from . import exports, permissions, selectors
-from .forms import apply_service_errors
-from .models import DutyCategory, OrganizationKind, SafeguardDelivery, SafeguardKind, TownshipDuty
+from .forms import ChangeProposalForm, apply_service_errors
+from .models import DutyCategory, OrganizationKind, RequestPurpose, SafeguardDelivery, SafeguardKind, TownshipDuty
+from .services import changes
 from .services import duties as duty_services
 from .services.errors import ConflictError
 
@@ -69,6 +73,7 @@ def _visible_duty_or_404(user, pk: int) -> TownshipDuty:
 
 def duty_detail(request, pk: int, form: DeliveryForm | None = None, status: int = 200):
     duty = _visible_duty_or_404(request.user, pk)
+    history = selectors.duty_history(duty=duty)
     can_record = permissions.acts_for(request.user, duty.department) and duty.status == "active"
     return render(request, "admission/duty_detail.html", {
         "duty": duty, "gaps": selectors.safeguard_gaps(duty),
@@ -76,7 +81,46 @@ def duty_detail(request, pk: int, form: DeliveryForm | None = None, status: int 
         "documents": duty.request.documents.filter(kind="admission_decision"),
         "form": form or (DeliveryForm() if can_record else None),
         "can_confirm": permissions.acts_for(request.user, duty.township),
+        "history": history,
+        "can_exit": history["open_change"] is None and permissions.can_propose_change(request.user, duty, "exit"),
+        "can_adjust": history["open_change"] is None
+        and permissions.can_propose_change(request.user, duty, "adjustment"),
     }, status=status)
+
+
+def propose_change(request, pk: int, purpose: str):
+    """Art. 4(4) exit / Art. 4(5) adjustment of a duty on the list. An exit goes out at once (to the other townships
+    holding the duty, or on to the written application); an adjustment opens as a draft whose terms are then edited."""
+    duty = _visible_duty_or_404(request.user, pk)
+    if purpose not in (RequestPurpose.EXIT, RequestPurpose.ADJUSTMENT):
+        raise Http404
+    if not permissions.can_propose_change(request.user, duty, purpose):
+        raise PermissionDenied(_("只有承担该职责的乡镇、责任部门（调整还可以由旗委编办）提出。"))
+    form = ChangeProposalForm(request.POST or None, targets=changes.change_targets(duty=duty, user=request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                case = changes.propose_change(
+                    actor=request.user, duty=duty, purpose=purpose, reasons=form.cleaned_data["reasons"],
+                    targets=list(form.cleaned_data["targets"]),
+                )
+                if purpose == RequestPurpose.EXIT:
+                    case = engine.consult_townships(request=case, actor=request.user)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error(None, error.message)
+        else:
+            if purpose == RequestPurpose.ADJUSTMENT:
+                messages.success(request, _("已创建调整申请草稿，请修改需要调整的内容。"))
+                return redirect("admission:request_edit", pk=case.pk)
+            messages.success(request, _("退出申请已提出。") + (
+                _("已书面征求其他承担该职责的乡镇意见。") if case.consultation_round
+                else _("请在“当前环节”上传书面申请并提交旗委编办。")))
+            return redirect("admission:request_detail", pk=case.pk)
+    return render(request, "admission/change_form.html", {
+        "duty": duty, "form": form, "purpose": purpose, "purpose_label": RequestPurpose(purpose).label,
+    }, status=422 if request.method == "POST" else 200)
 
 
 @require_POST

@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import AffairClass, DutyRequest, Organization, OrganizationKind, Track
-from .services.requests import EDITABLE_FIELDS
+from .models import AffairClass, DutyRequest, Organization, OrganizationKind, TownshipDuty, Track
+from .services.requests import EDITABLE_FIELDS, fields_to_edit
 from .services.uploads import ACCEPTED_FORMATS_LABEL, check_upload
 
 
@@ -47,8 +47,9 @@ class DutyRequestForm(forms.ModelForm):
 
     class Meta:
         model = DutyRequest
-        fields = list(EDITABLE_FIELDS)
+        fields = [*EDITABLE_FIELDS, "change_reasons"]
         widgets = {
+            "change_reasons": forms.Textarea(attrs={"rows": 3}),
             "affair_class": forms.RadioSelect,
             "list_category": forms.RadioSelect,
             "track": forms.RadioSelect,
@@ -77,20 +78,50 @@ class DutyRequestForm(forms.ModelForm):
         ).order_by("division_code")
         if self.instance.pk:
             self.fields["townships"].initial = list(self.instance.townships.values_list("pk", flat=True))
+        # An exit only says why; an adjustment rewrites the terms; the townships of both are those holding the duty.
+        self.editable = fields_to_edit(self.instance if self.instance.pk else None)
+        for name in list(self.fields):
+            if name not in self.editable and (name != "townships" or self.instance.is_change):
+                del self.fields[name]
         for field in self.fields.values():
             field.required = False
-        self.fields["duty_name"].required = True
-        self.fields["affair_class"].initial = AffairClass.ADMINISTRATIVE_AFFAIR
-        self.fields["track"].initial = Track.REGULAR
+        if "duty_name" in self.fields:
+            self.fields["duty_name"].required = True
+            self.fields["affair_class"].initial = AffairClass.ADMINISTRATIVE_AFFAIR
+            self.fields["track"].initial = Track.REGULAR
 
     def values(self) -> dict:
-        values = {f: self.cleaned_data.get(f) for f in EDITABLE_FIELDS}
-        for field in EDITABLE_FIELDS:
+        values = {f: self.cleaned_data.get(f) for f in self.editable}
+        for field in self.editable:
             if field not in ("end_date", "funding_amount"):
                 values[field] = values[field] or ""
-        values["affair_class"] = values["affair_class"] or AffairClass.ADMINISTRATIVE_AFFAIR
-        values["track"] = values["track"] or Track.REGULAR
+        if "track" in values:
+            values["affair_class"] = values["affair_class"] or AffairClass.ADMINISTRATIVE_AFFAIR
+            values["track"] = values["track"] or Track.REGULAR
         return values
+
+
+class ChangeProposalForm(forms.Form):
+    """Art. 4(4), 4(5): which townships' duty, and why."""
+
+    targets = forms.ModelMultipleChoiceField(
+        label=_("涉及乡镇"), queryset=TownshipDuty.objects.none(), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("请至少选择一个乡镇。")},
+    )
+    reasons = forms.CharField(
+        label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("如任务已完成、不再适宜由乡镇承担、法律法规或政策调整、阶段性任务转为常态化等。"),
+        error_messages={"required": _("请写明理由。")},
+    )
+
+    def __init__(self, *args, targets: list[TownshipDuty], **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["targets"]
+        field.queryset = TownshipDuty.objects.filter(pk__in=[t.pk for t in targets]).select_related("township")
+        field.label_from_instance = lambda duty: duty.township.name
+        field.initial = [t.pk for t in targets]
+        if len(targets) == 1:
+            field.widget = forms.MultipleHiddenInput()
 
 
 class WithdrawForm(forms.Form):
@@ -108,6 +139,6 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 __all__ = [
-    "ACCEPTED_FORMATS_LABEL", "DutyRequestForm", "MultipleUploadField", "UploadField", "WithdrawForm",
+    "ACCEPTED_FORMATS_LABEL", "ChangeProposalForm", "DutyRequestForm", "MultipleUploadField", "UploadField", "WithdrawForm",
     "apply_service_errors",
 ]

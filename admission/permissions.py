@@ -15,6 +15,7 @@ from .models import (
     JOINT_MEETING_KINDS,
     Membership,
     OrganizationKind,
+    RequestPurpose,
     RequestState,
 )
 from .models.requests import EDITABLE_STATES, WITHDRAWABLE_STATES
@@ -52,21 +53,30 @@ def permissions_of(membership: Membership | None) -> set[str]:
     return perms
 
 
+# A draft is the applicant's own until it goes out: to the townships (the first consultation round) or, when there
+# is no township to consult, to the lead unit.
+FILED = Q(consultation_round__gt=0) | Q(submitted_at__isnull=False)
+
+
 def _visibility_filter(membership: Membership) -> Q:
     org = membership.organization
     kind = org.kind
-    # A draft is the department's own until it goes out to the townships (the first consultation round).
+    own = Q(applicant=org)
     if kind in (
         OrganizationKind.ORGANIZATION_OFFICE,
         OrganizationKind.JUSTICE_BUREAU,
         OrganizationKind.DATA_BUREAU,
     ):
-        return Q(consultation_round__gt=0)
+        return FILED | own
     if kind == OrganizationKind.TOWNSHIP:
-        return Q(Exists(Consultation.objects.filter(request=OuterRef("pk"), township=org)))
+        # Art. 4(4), 4(5): a township sees the exit or adjustment of a duty it holds, whoever asked for it.
+        holds = DutyRequest.target_duties.through.objects.filter(dutyrequest=OuterRef("pk"), townshipduty__township=org)
+        return own | Q(Exists(Consultation.objects.filter(request=OuterRef("pk"), township=org))) | (
+            FILED & Q(Exists(holds))
+        )
     if kind == OrganizationKind.DEPARTMENT:
         consulted = AdvisoryOpinion.objects.filter(request=OuterRef("pk"), organization=org)
-        return Q(department=org) | Q(Exists(consulted))
+        return own | (Q(department=org) & FILED) | Q(Exists(consulted))
     decided = ApprovalDecision.objects.filter(request=OuterRef("pk"), body=org)
     awaiting = RequestState.AWAITING_APPROVAL if kind == OrganizationKind.BANNER_LEADERSHIP else RequestState.AWAITING_CITY
     return Q(state=awaiting) | Q(Exists(decided))
@@ -87,9 +97,9 @@ def can_view_request(user, request: DutyRequest) -> bool:
     return visible_requests(user).filter(pk=request.pk).exists()
 
 
-def is_requesting_department(user, request: DutyRequest) -> bool:
+def is_applicant(user, request: DutyRequest) -> bool:
     membership = membership_of(user)
-    return membership is not None and membership.organization_id == request.department_id
+    return membership is not None and membership.organization_id == request.applicant_id
 
 
 def can_create_request(user) -> bool:
@@ -98,11 +108,27 @@ def can_create_request(user) -> bool:
 
 
 def can_edit_request(user, request: DutyRequest) -> bool:
-    return is_requesting_department(user, request) and request.state in EDITABLE_STATES
+    return is_applicant(user, request) and request.state in EDITABLE_STATES
 
 
 def can_withdraw_request(user, request: DutyRequest) -> bool:
-    return is_requesting_department(user, request) and request.state in WITHDRAWABLE_STATES
+    return is_applicant(user, request) and request.state in WITHDRAWABLE_STATES
+
+
+def can_propose_change(user, duty, purpose: str) -> bool:
+    """Art. 4(4): the department or the township starts an exit; Art. 4(5): the department, the township or the
+    organization office proposes an adjustment. Only of a duty still on the list."""
+    membership = membership_of(user)
+    if membership is None or duty.status != "active":
+        return False
+    org = membership.organization
+    if org.pk in (duty.department_id, duty.township_id):
+        return True
+    return (
+        purpose == RequestPurpose.ADJUSTMENT
+        and org.kind == OrganizationKind.ORGANIZATION_OFFICE
+        and org.jurisdiction_id == duty.township.jurisdiction_id
+    )
 
 
 def acts_for(user, organization) -> bool:

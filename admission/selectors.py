@@ -8,10 +8,13 @@ from itertools import groupby
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from .documents.content import term_text
 from .models import (
-    DutyCategory, DutyRequest, DutyStatus, Organization, OrganizationKind, ReviewConclusion, SafeguardDelivery,
-    TownshipDuty,
+    DUTY_TERMS, DocumentKind, DutyCategory, DutyRequest, DutyStatus, DutyVersion, OfficialDocument, Organization,
+    OrganizationKind, RequestPurpose, ReviewConclusion, SafeguardDelivery, TownshipDuty,
 )
+from .models.duties import terms_of_duty, terms_of_request
+from .models.requests import FINAL_STATES
 from .permissions import membership_of, visible_requests
 
 
@@ -39,6 +42,52 @@ def request_detail(*, request: DutyRequest) -> dict:
         "approval_decisions": list(request.approval_decisions.select_related("body", "recorded_by", "reply_scan")),
         "history": list(request.audit_events.select_related("actor", "organization")),
         "documents": list(request.documents.select_related("issuer").order_by("issued_at", "pk")),
+        "target_duties": list(request.target_duties.select_related("township").order_by("township__division_code")),
+        "changes": proposed_changes(request=request),
+    }
+
+
+def _labelled(changed: list[str], old: dict, new: dict) -> list[dict]:
+    labels = {f.name: f.verbose_name for f in TownshipDuty._meta.fields}
+    return [{"label": labels[t], "old": term_text(t, old[t]), "new": term_text(t, new[t])} for t in changed]
+
+
+def proposed_changes(*, request: DutyRequest) -> list[dict]:
+    """Art. 4(5): what an adjustment changes — against the current list while it runs, as recorded once approved."""
+    if request.purpose != RequestPurpose.ADJUSTMENT:
+        return []
+    duty = request.target_duties.order_by("township__division_code").first()
+    if duty is None:
+        return []
+    version = DutyVersion.objects.filter(duty=duty, request=request).first()
+    if version is not None:
+        previous = duty.versions.get(number=version.number - 1)
+        return _labelled(version.changed_fields, previous.terms, version.terms)
+    old, new = terms_of_duty(duty), terms_of_request(request)
+    return _labelled([t for t in DUTY_TERMS if old[t] != new[t]], old, new)
+
+
+def duty_history(*, duty: TownshipDuty) -> dict:
+    """Art. 4(4), 4(5): every version of a duty with the decision behind it, its exit, and any open change case."""
+    versions = list(duty.versions.select_related("decision__body", "request"))
+    documents = {
+        d.request_id: d for d in OfficialDocument.objects.filter(
+            request_id__in=[v.request_id for v in versions] + [c.pk for c in duty.change_requests.all()],
+            kind__in=(DocumentKind.ADMISSION_DECISION, DocumentKind.ADJUSTMENT_NOTICE, DocumentKind.EXIT_NOTICE),
+        )
+    }
+    rows = []
+    for previous, version in zip([None, *versions], versions):
+        rows.append({
+            "version": version, "document": documents.get(version.request_id),
+            "changes": _labelled(version.changed_fields, previous.terms, version.terms) if previous else [],
+        })
+    exit_case = duty.change_requests.filter(purpose=RequestPurpose.EXIT, state="exited").first()
+    return {
+        "versions": rows[::-1],
+        "exit_case": exit_case,
+        "exit_notice": documents.get(exit_case.pk) if exit_case else None,
+        "open_change": duty.change_requests.exclude(state__in=FINAL_STATES).first(),
     }
 
 

@@ -62,7 +62,7 @@ def _edit(request, duty_request: DutyRequest | None):
         try:
             with transaction.atomic():
                 saved = request_services.save_draft(
-                    actor=request.user, values=form.values(), townships=list(form.cleaned_data["townships"]),
+                    actor=request.user, values=form.values(), townships=list(form.cleaned_data.get("townships") or []),
                     request=duty_request,
                 )
                 if consult:
@@ -73,14 +73,16 @@ def _edit(request, duty_request: DutyRequest | None):
             form.add_error(None, error.message)
         else:
             if consult:
-                messages.success(request, _("已保存，并书面征求涉及乡镇的意见。"))
+                messages.success(request, _("已保存，并书面征求涉及乡镇的意见。") if saved.consultation_round
+                                 else _("已保存。本乡镇提出的申请无需征求其他乡镇意见，请上传书面申请后提交。"))
             else:
                 messages.success(request, _("草稿已保存。"))
             return redirect("admission:request_detail", pk=saved.pk)
     status = 422 if request.method == "POST" else 200
-    return render(
-        request, "admission/request_form.html", {"form": form, "duty_request": duty_request}, status=status
-    )
+    return render(request, "admission/request_form.html", {
+        "form": form, "duty_request": duty_request,
+        "consults_townships": duty_request is None or duty_request.townships.exclude(pk=duty_request.applicant_id).exists(),
+    }, status=status)
 
 
 def request_create(request):

@@ -12,8 +12,8 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from admission.models import Organization, OrganizationKind, Role, Track
-from admission.services import approval, consultation, intake, review
+from admission.models import Organization, OrganizationKind, RequestState, Role, Track
+from admission.services import approval, changes, consultation, intake, review
 from admission.services import requests as request_services
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import engine
@@ -131,9 +131,13 @@ def do(request, node_name: str, user, action, **data):
     return result
 
 
+def key_of(banner: Banner, organization) -> str:
+    return next(k for k, o in banner.orgs.items() if o.pk == organization.pk)
+
+
 def consult_all(banner: Banner, request, *, disagree: tuple[str, ...] = ()):
-    for key in [k for k in ("naji", "liuhe", "yadong") if banner.org(k) in request.townships.all()]:
-        c = request.current_consultations().get(township=banner.org(key))
+    for c in request.current_consultations().select_related("township").order_by("township__division_code"):
+        key = key_of(banner, c.township)
         agrees = key not in disagree
         do(request, "consult", banner.users[key],
            lambda c=c, key=key, agrees=agrees: consultation.record_consultation_opinion(
@@ -187,4 +191,34 @@ def to_under_review(banner: Banner, **overrides):
     consult_all(banner, request)
     submit(banner, request)
     accept(banner, request)
+    return request
+
+
+def propose(banner: Banner, duty, purpose: str, *, by: str = "forestry", targets=None, reasons: str = "",
+            **terms):
+    """Open an exit or adjustment of `duty` (with the adjusted `terms`) and send it out (Art. 4(4), 4(5))."""
+    actor = banner.users[by]
+    request = changes.propose_change(
+        actor=actor, duty=duty, purpose=purpose, targets=targets,
+        reasons=reasons or ("任务已完成，不再需要乡镇承担。" if purpose == "exit" else "相关法规修订，调整依据和保障。"),
+    )
+    if terms:
+        fields = request_services.fields_to_edit(request)
+        request = request_services.save_draft(
+            actor=actor, request=request, values={f: terms.get(f, getattr(request, f)) for f in fields},
+        )
+    return engine.consult_townships(request=request, actor=actor)
+
+
+def carry_through(banner: Banner, request, *, by: str = "forestry"):
+    """From consultation (if any) to the final approval on the case's track, everyone agreeing."""
+    if request.state == RequestState.CONSULTING:
+        consult_all(banner, request)
+    submit(banner, request, department=by)
+    accept(banner, request)
+    bureau_opinions(banner, request)
+    conclude(banner, request)
+    banner_decides(banner, request)
+    if request.state == RequestState.AWAITING_CITY:
+        city_decides(banner, request)
     return request

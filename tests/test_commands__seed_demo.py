@@ -16,7 +16,7 @@ from workflows.selectors import task_box
 
 @pytest.fixture(scope="module")
 def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Seeding walks 18 cases through the flow: do it once for the module, and flush afterwards."""
+    """Seeding walks 21 cases (18 admissions, 3 exits or adjustments) through the flow: do it once for the module, and flush afterwards."""
     out = io.StringIO()
     with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files")), django_db_blocker.unblock():
         call_command("seed_demo", stdout=out)

@@ -16,6 +16,7 @@ import subprocess
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from types import SimpleNamespace
@@ -113,6 +114,17 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
             support.conclude(banner, admitted)  # review opinion
             support.banner_decides(banner, admitted)
             support.city_decides(banner, admitted)  # admission decision (regular track: after the city's approval)
+
+        # Art. 4(5), 4(4): the admitted duty is adjusted (adjustment notice), then leaves the lists (exit notice).
+        duty = admitted.township_duties.get(township=banner.org("naji"))
+        adjusted = support.propose(banner, duty, "adjustment", targets=list(admitted.township_duties.all()),
+                                   legal_basis="《森林防火条例》（2026年修订）第二十条。",
+                                   funding_amount=Decimal("150000.00"))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            support.carry_through(banner, adjusted)
+        exited = support.propose(banner, duty, "exit", targets=list(admitted.township_duties.all()))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            support.carry_through(banner, exited)
 
         refused = support.to_under_review(banner, duty_name="农村牧区宅基地日常巡查")
         support.bureau_opinions(banner, refused)

@@ -34,8 +34,8 @@ def _body_permission(kind: OrganizationKind):
     return permission
 
 
-def _department_permission(activation) -> str:
-    return organization_task_permission(activation.process.duty_request.department_id)
+def _applicant_permission(activation) -> str:
+    return organization_task_permission(activation.process.duty_request.applicant_id)
 
 
 def _township_permission(activation) -> str:
@@ -63,7 +63,9 @@ class AdmissionFlow(flow.Flow):
     process_title = _("乡镇职责准入")
     lock_impl = lock.select_for_update_lock
 
-    start = nodes.StartHandle(this.start_case).Next(this.consult_split)
+    start = nodes.StartHandle(this.start_case).Next(this.consultation_needed)
+    # Art. 4(4), 4(5): a township asking about its own duty has no other township to consult.
+    consultation_needed = nodes.If(_state_is(RequestState.CONSULTING)).Then(this.consult_split).Else(this.submit)
 
     # Art. 4(1): one written opinion per township concerned, in parallel.
     consult_split = ForEachSplit().Next(this.consult, data_source=this.pending_consultations)
@@ -78,13 +80,13 @@ class AdmissionFlow(flow.Flow):
     revise = (
         HumanTask(views.ReviseView.as_view())
         .Annotation(title=_("修改后重新征求意见"))
-        .Permission(_department_permission)
+        .Permission(_applicant_permission)
         .Next(this.consult_split)
     )
     submit = (
         HumanTask(views.SubmitApplicationView.as_view())
         .Annotation(title=_("提交书面申请"))
-        .Permission(_department_permission)
+        .Permission(_applicant_permission)
         .Next(this.intake)
     )
 
@@ -99,7 +101,7 @@ class AdmissionFlow(flow.Flow):
     supplement = (
         HumanTask(views.SupplementView.as_view())
         .Annotation(title=_("补正材料"))
-        .Permission(_department_permission)
+        .Permission(_applicant_permission)
         .Next(this.intake)
     )
 

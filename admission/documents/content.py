@@ -7,10 +7,14 @@ blocks ({"h1"|"h2"|"p": text}). The Draft is frozen into OfficialDocument.conten
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
+from ..models.duties import terms_of_duty, terms_of_request
 from ..models.requests import FOCUS_POINTS
 from ..models import (
-    ApprovalDecision, DocumentKind, DutyRequest, Organization, OrganizationKind, ReviewConclusion, Track,
+    ApprovalDecision, DocumentKind, DutyCategory, DutyRequest, Organization, OrganizationKind, RequestPurpose,
+    ReviewConclusion, TownshipDuty, Track,
 )
 
 # Official documents of the Joint Meeting carry these types (公文种类) after the issuer's name in the header mark.
@@ -21,6 +25,8 @@ HEADER_SUFFIX = {
     DocumentKind.REVIEW_OPINION: "文件",
     DocumentKind.ADMISSION_DECISION: "文件",
     DocumentKind.REFUSAL_NOTICE: "",
+    DocumentKind.EXIT_NOTICE: "",
+    DocumentKind.ADJUSTMENT_NOTICE: "",
 }
 # The character after the issuer's code in the number: 阿编准〔2026〕3号.
 NUMBER_CODE = {
@@ -30,6 +36,15 @@ NUMBER_CODE = {
     DocumentKind.REVIEW_OPINION: "审",
     DocumentKind.ADMISSION_DECISION: "准",
     DocumentKind.REFUSAL_NOTICE: "复",
+    DocumentKind.EXIT_NOTICE: "退",
+    DocumentKind.ADJUSTMENT_NOTICE: "调",
+}
+MEASURE = "《阿荣旗乡镇职责准入管理办法（试行）》"
+# How each kind of case is named in a sentence: 申请将“X”纳入… / 申请“X”退出… / 申请调整“X”…
+ASKS_TO = {
+    RequestPurpose.ADMISSION: "将“{name}”纳入乡镇职责准入事项",
+    RequestPurpose.EXIT: "“{name}”退出乡镇职责事项",
+    RequestPurpose.ADJUSTMENT: "调整“{name}”乡镇职责事项",
 }
 
 
@@ -78,27 +93,96 @@ def _elements(request: DutyRequest) -> list[dict[str, str]]:
     ]
 
 
+def _asks_to(request: DutyRequest) -> str:
+    return ASKS_TO[request.purpose].format(name=request.duty_name)
+
+
+def _date(value) -> str:
+    return f"{value:%Y年%-m月%-d日}"
+
+
+def term_text(term: str, value) -> str:
+    """A duty term as a sentence shows it; accepts model values and the JSON of a DutyVersion alike."""
+    if value in (None, ""):
+        return "无"
+    if term == "track":
+        return "常态化职责事项" if value == Track.REGULAR else "阶段性、临时性工作任务"
+    if term == "category":
+        return str(DutyCategory(value).label)
+    if term == "end_date":
+        return _date(date.fromisoformat(value) if isinstance(value, str) else value)
+    if term == "funding_amount":
+        return _money(Decimal(value))
+    return str(value)
+
+
+def _changes(request: DutyRequest) -> list[dict[str, str]]:
+    """Art. 4(5): each changed term, from the current list to the adjusted one."""
+    current = terms_of_duty(request.target_duties.order_by("township__division_code").first())
+    proposed = terms_of_request(request)
+    labels = {f.name: f.verbose_name for f in TownshipDuty._meta.fields}
+    changed = [term for term in proposed if proposed[term] != current[term]]
+    return [
+        {"p": f"{i}．{labels[term]}：由“{term_text(term, current[term])}”调整为“{term_text(term, proposed[term])}”。"}
+        for i, term in enumerate(changed, 1)
+    ]
+
+
+def _admission_numbers(request: DutyRequest) -> str:
+    """The numbers of the decisions that admitted the duties an exit or adjustment is about."""
+    from ..models import OfficialDocument
+
+    numbers = OfficialDocument.objects.filter(
+        request__township_duties__in=request.target_duties.all(), kind=DocumentKind.ADMISSION_DECISION,
+    ).values_list("number", flat=True).distinct()
+    return "、".join(numbers)
+
+
+def _approval(decision: ApprovalDecision) -> str:
+    if decision.stage == "city_approval":
+        return (f"经旗政府审查，报请{decision.body.name}批准（{decision.body.name}"
+                f"{decision.document_number}，{_date(decision.decision_date)}），")
+    return "经旗委、旗政府审批同意，"
+
+
 def consultation_letter(*, request: DutyRequest, township: Organization) -> Draft:
+    if request.purpose == RequestPurpose.ADMISSION:
+        title = f"关于商请承担“{request.duty_name}”职责事项的函"
+        opening = (f"根据{MEASURE}第四条第一项规定，我单位拟将“{request.duty_name}”"
+                   f"纳入乡镇职责准入事项，现将有关情况函告如下，请贵单位研究后出具书面意见。")
+        sections = [{"h1": "一、事项基本情况"}, *_elements(request)]
+    else:
+        article = "第四条第四项" if request.purpose == RequestPurpose.EXIT else "第四条第五项"
+        title = f"关于商请{_asks_to(request).replace('乡镇职责事项', '职责事项')}的函"
+        opening = (f"根据{MEASURE}{article}规定，我单位提出{_asks_to(request)}，"
+                   f"理由是：{request.change_reasons.rstrip('。')}。现将有关情况函告如下，请贵单位研究后出具书面意见。")
+        sections = [{"h1": "一、调整内容"}, *_changes(request), {"h1": "二、调整后的职责事项"}, *_elements(request)] \
+            if request.purpose == RequestPurpose.ADJUSTMENT else [{"h1": "一、拟退出的职责事项"}, *_elements(request)]
     return Draft(
-        kind=DocumentKind.CONSULTATION_LETTER, issuer=request.department, addressees=[township],
-        title=f"关于商请承担“{request.duty_name}”职责事项的函",
+        kind=DocumentKind.CONSULTATION_LETTER, issuer=request.applicant, addressees=[township],
+        title=title,
         blocks=[
-            {"p": f"根据《阿荣旗乡镇职责准入管理办法（试行）》第四条第一项规定，我单位拟将“{request.duty_name}”"
-                  f"纳入乡镇职责准入事项，现将有关情况函告如下，请贵单位研究后出具书面意见。"},
-            {"h1": "一、事项基本情况"}, *_elements(request),
-            {"h1": "二、有关要求"},
+            {"p": opening},
+            *sections,
+            {"h1": f"{'三' if request.purpose == RequestPurpose.ADJUSTMENT else '二'}、有关要求"},
             {"p": "请于收函后5个工作日内在系统中出具同意或不同意的书面意见；不同意的，请说明理由。"},
         ],
     )
 
 
+def _other_parties(request: DutyRequest) -> list[Organization]:
+    """Everyone the case concerns besides the applicant: the department and the townships."""
+    parties = [request.department, *request.townships.order_by("division_code")]
+    return [o for o in parties if o.pk != request.applicant_id]
+
+
 def supplement_notice(*, request: DutyRequest, items: list[str]) -> Draft:
     office = _body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
-        kind=DocumentKind.SUPPLEMENT_NOTICE, issuer=office, addressees=[request.department],
-        title=f"关于“{request.duty_name}”准入申请补正材料的一次性告知书",
+        kind=DocumentKind.SUPPLEMENT_NOTICE, issuer=office, addressees=[request.applicant],
+        title=f"关于“{request.duty_name}”{RequestPurpose(request.purpose).label}申请补正材料的一次性告知书",
         blocks=[
-            {"p": f"你单位报送的“{request.duty_name}”乡镇职责准入申请（{request.reference}）收悉。经受理审查，"
+            {"p": f"你单位报送的{_asks_to(request)}的申请（{request.reference}）收悉。经受理审查，"
                   f"申请材料尚需补正。现将需补正的全部事项一次性告知如下："},
             *({"p": f"{i}．{item}"} for i, item in enumerate(items, 1)),
             {"p": "请补正后在系统中重新提交。逾期未补正的，视为撤回申请。"},
@@ -109,12 +193,14 @@ def supplement_notice(*, request: DutyRequest, items: list[str]) -> Draft:
 def non_admission_notice(*, request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
     office = _body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
-        kind=DocumentKind.NON_ADMISSION_NOTICE, issuer=office, addressees=[request.department],
-        copies=list(request.townships.order_by("division_code")),
-        title=f"关于“{request.duty_name}”不予准入的复函",
+        kind=DocumentKind.NON_ADMISSION_NOTICE, issuer=office, addressees=[request.applicant],
+        copies=_other_parties(request),
+        title=f"关于“{request.duty_name}”不予准入的复函" if request.purpose == RequestPurpose.ADMISSION
+        else f"关于{_asks_to(request)}审核未通过的复函",
         blocks=[
-            {"p": f"你单位报送的“{request.duty_name}”乡镇职责准入申请（{request.reference}）收悉。"
-                  f"经旗乡镇职责准入联席会议审核，该事项不予准入。现将有关情况函复如下："},
+            {"p": f"你单位报送的{_asks_to(request)}的申请（{request.reference}）收悉。"
+                  f"经旗乡镇职责准入联席会议审核，"
+                  f"{'该事项不予准入' if request.purpose == RequestPurpose.ADMISSION else '该申请未通过审核'}。现将有关情况函复如下："},
             {"h1": "一、审核情况"},
             *({"p": f"{label}：{getattr(conclusion, field)}"} for field, label in FOCUS_POINTS),
             {"h1": "二、依据和理由"}, {"p": conclusion.reasons},
@@ -131,13 +217,16 @@ def review_opinion(*, request: DutyRequest, conclusion: ReviewConclusion) -> Dra
         "该事项属于阶段性、临时性工作任务，建议旗委、旗政府审批后由乡镇组织实施。" if request.track == Track.TEMPORARY
         else "该事项属于常态化职责事项，建议旗政府审查同意后报请呼伦贝尔市人民政府批准。"
     )
+    if request.is_change:
+        next_step = next_step.replace("由乡镇组织实施", "印发执行")
     return Draft(
         kind=DocumentKind.REVIEW_OPINION, issuer=office, addressees=[leadership],
-        title=f"关于“{request.duty_name}”纳入乡镇职责准入事项审核意见的请示",
+        title=f"关于{_asks_to(request)}审核意见的请示",
         blocks=[
-            {"p": f"{request.department.name}申请将“{request.duty_name}”纳入"
-                  f"{'、'.join(t.name for t in request.townships.order_by('division_code'))}职责准入事项。"
-                  f"根据《阿荣旗乡镇职责准入管理办法（试行）》第四条第二项规定，旗乡镇职责准入联席会议进行了审核，现将审核意见请示如下："},
+            {"p": f"{request.applicant.name}申请{_asks_to(request)}"
+                  f"（涉及{'、'.join(t.name for t in request.townships.order_by('division_code'))}）"
+                  + (f"，理由是：{request.change_reasons.rstrip('。')}" if request.is_change else "")
+                  + f"。根据{MEASURE}第四条规定，旗乡镇职责准入联席会议进行了审核，现将审核意见请示如下："},
             {"h1": "一、审核意见"},
             *({"p": f"{label}：{getattr(conclusion, field)}"} for field, label in FOCUS_POINTS),
             {"h1": "二、保障措施"}, *_safeguards(request),
@@ -150,11 +239,7 @@ def review_opinion(*, request: DutyRequest, conclusion: ReviewConclusion) -> Dra
 def admission_decision(*, request: DutyRequest, decision: ApprovalDecision) -> Draft:
     leadership = _body(request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
     townships = list(request.townships.order_by("division_code"))
-    if decision.stage == "city_approval":
-        basis = (f"经旗政府审查，报请{decision.body.name}批准（{decision.body.name}"
-                 f"{decision.document_number}，{decision.decision_date:%Y年%-m月%-d日}），")
-    else:
-        basis = "经旗委、旗政府审批同意，"
+    basis = _approval(decision)
     return Draft(
         kind=DocumentKind.ADMISSION_DECISION, issuer=leadership, addressees=[request.department, *townships],
         copies=[_body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)],
@@ -172,15 +257,69 @@ def admission_decision(*, request: DutyRequest, decision: ApprovalDecision) -> D
 def refusal_notice(*, request: DutyRequest, decision: ApprovalDecision) -> Draft:
     leadership = _body(request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
     return Draft(
-        kind=DocumentKind.REFUSAL_NOTICE, issuer=leadership, addressees=[request.department],
-        copies=[_body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
-                *request.townships.order_by("division_code")],
-        title=f"关于“{request.duty_name}”不予批准纳入乡镇职责事项的复函",
+        kind=DocumentKind.REFUSAL_NOTICE, issuer=leadership, addressees=[request.applicant],
+        copies=[_body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE), *_other_parties(request)],
+        title=f"关于“{request.duty_name}”不予批准纳入乡镇职责事项的复函" if request.purpose == RequestPurpose.ADMISSION
+        else f"关于{_asks_to(request)}不予批准的复函",
         blocks=[
-            {"p": f"你单位申请将“{request.duty_name}”纳入乡镇职责准入事项（{request.reference}），"
+            {"p": f"你单位申请{_asks_to(request)}（{request.reference}），"
                   f"经旗乡镇职责准入联席会议审核后报旗委、旗政府研究，决定不予批准。"},
             {"h1": "理由"}, {"p": decision.reasons},
             {"p": "特此函复。"},
         ],
     )
 
+
+
+def _notice_to_all_parties(*, request: DutyRequest, kind: DocumentKind, title: str, opening: str,
+                           blocks: list[dict[str, str]]) -> Draft:
+    """Art. 4(4), 4(5): the organization office tells all parties in writing — addressed to the department and the
+    townships, copied to the approving body and the joint meeting's other members. `opening` may use {townships}."""
+    townships = list(request.townships.order_by("division_code"))
+    copies = [_body(request.jurisdiction_id, kind) for kind in (
+        OrganizationKind.BANNER_LEADERSHIP, OrganizationKind.JUSTICE_BUREAU, OrganizationKind.DATA_BUREAU)]
+    return Draft(
+        kind=kind, issuer=_body(request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
+        addressees=[request.department, *townships], copies=copies, title=title,
+        blocks=[{"p": opening.replace("{townships}", "、".join(t.name for t in townships))}, *blocks],
+    )
+
+
+def exit_notice(*, request: DutyRequest, decision: ApprovalDecision) -> Draft:
+    admitted = _admission_numbers(request)
+    return _notice_to_all_parties(
+        request=request, kind=DocumentKind.EXIT_NOTICE, title=f"关于“{request.duty_name}”退出乡镇职责事项的通知",
+        opening=f"{request.applicant.name}提出“{request.duty_name}”退出乡镇职责事项（{request.reference}）。"
+                f"根据{MEASURE}第四条第四项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
+                "该事项自本通知印发之日起退出{townships}履行职责事项清单。现将有关事项通知如下：",
+        blocks=[
+            {"h1": "一、退出事项"},
+            {"p": f"“{request.duty_name}”（{term_text('track', request.track)}"
+                  + (f"，截止日期{_date(request.end_date)}" if request.end_date else "")
+                  + (f"，准入文件{admitted}" if admitted else "") + "）。"},
+            {"p": f"法定依据：{request.legal_basis}"},
+            {"h1": "二、退出理由"}, {"p": request.change_reasons},
+            {"h1": "三、有关要求"},
+            {"p": f"{request.department.name}要及时做好工作交接，收回该项工作；已拨付的工作经费按规定办理清算。"
+                  "有关乡镇自本通知印发之日起不再承担该项职责，任何部门不得以责任状、考核指标、督查检查等方式"
+                  "继续将该项工作交由乡镇承担（第七条）。"},
+        ],
+    )
+
+
+def adjustment_notice(*, request: DutyRequest, decision: ApprovalDecision) -> Draft:
+    """Drawn up before the duties take the new terms: it states what changes from what."""
+    return _notice_to_all_parties(
+        request=request, kind=DocumentKind.ADJUSTMENT_NOTICE, title=f"关于调整“{request.duty_name}”乡镇职责事项的通知",
+        opening=f"{request.applicant.name}提出调整{{townships}}的“{request.duty_name}”职责事项（{request.reference}）。"
+                f"根据{MEASURE}第四条第五项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
+                "自本通知印发之日起按调整后的内容列入乡镇履行职责事项清单。现将有关事项通知如下：",
+        blocks=[
+            {"h1": "一、调整内容"}, *_changes(request),
+            {"h1": "二、调整理由"}, {"p": request.change_reasons},
+            {"h1": "三、调整后的职责事项"}, *_elements(request),
+            {"h1": "四、有关要求"},
+            {"p": f"{request.department.name}要按照调整后的内容落实工作经费、技术支持和业务培训；"
+                  "各有关乡镇按调整后的内容履行职责。"},
+        ],
+    )

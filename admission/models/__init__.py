@@ -3,7 +3,7 @@ from .calendar import (
     CalendarDay, CalendarYear, DayUnit, Notification, NoticeKind, Step, TaskDeadline, TimeLimit,
 )
 from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
-from .duties import DutyStatus, SafeguardDelivery, SafeguardKind, TownshipDuty
+from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, SafeguardKind, TownshipDuty
 from .reports import PushDownMethod, ReportFinding, UnadmittedDutyReport
 from .organizations import (
     DECIDING_ROLES,
@@ -26,6 +26,7 @@ from .requests import (
     ConsultationOutcome,
     DutyCategory,
     DutyRequest,
+    RequestPurpose,
     RequestState,
     ReviewConclusion,
     SupplementNotice,
@@ -38,6 +39,6 @@ __all__ = [
     "AdvisoryOpinion", "AffairClass", "ApprovalDecision", "ApprovalStage", "Attachment", "AttachmentKind",
     "AuditAction", "AuditEvent", "BureauReviewOpinion", "DocumentCounter", "DocumentKind", "DocumentStatus",
     "OfficialDocument", "RenderStatus", "Consultation", "ConsultationOutcome", "DECIDING_ROLES",
-    "DutyRequest", "DutyStatus", "JOINT_MEETING_KINDS", "Jurisdiction", "Membership", "Organization",
+    "DUTY_TERMS", "DutyRequest", "DutyStatus", "DutyVersion", "RequestPurpose", "JOINT_MEETING_KINDS", "Jurisdiction", "Membership", "Organization",
     "OrganizationKind", "RequestState", "ReviewConclusion", "Role", "SupplementNotice", "TownshipDuty", "Track",
 ]

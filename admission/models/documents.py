@@ -15,6 +15,8 @@ class DocumentKind(models.TextChoices):
     REVIEW_OPINION = "review_opinion", _("审核意见的请示")
     ADMISSION_DECISION = "admission_decision", _("准入决定")
     REFUSAL_NOTICE = "refusal_notice", _("不予批准通知")
+    EXIT_NOTICE = "exit_notice", _("退出通知")
+    ADJUSTMENT_NOTICE = "adjustment_notice", _("调整通知")
 
 
 class DocumentCounter(models.Model):

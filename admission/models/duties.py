@@ -33,6 +33,12 @@ class TownshipDuty(models.Model):
     training = models.TextField(_("业务培训"), blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=DutyStatus.choices, default=DutyStatus.ACTIVE)
     admitted_at = models.DateTimeField(_("准入时间"))
+    # Art. 4(4): a duty that leaves the list stays on record with the decision that took it off.
+    exit_decision = models.ForeignKey(
+        ApprovalDecision, on_delete=models.PROTECT, null=True, blank=True, related_name="exited_duties",
+        verbose_name=_("退出决定"),
+    )
+    exited_at = models.DateTimeField(_("退出时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("乡镇职责事项")
@@ -50,6 +56,44 @@ class TownshipDuty(models.Model):
         from django.utils import timezone
 
         return self.status == DutyStatus.ACTIVE and self.end_date is not None and self.end_date < timezone.localdate()
+
+
+# The terms of a duty that an adjustment can change (Art. 4(5)); each version records them all.
+DUTY_TERMS = (
+    "duty_name", "legal_basis", "content", "track", "category", "end_date",
+    "funding_amount", "funding_source", "technical_support", "training",
+)
+
+
+# A duty's term and the request field that carries it, where the names differ.
+REQUEST_FIELD = {"content": "powers_and_responsibilities", "category": "list_category"}
+
+
+def terms_of_request(request: DutyRequest) -> dict:
+    """The duty terms a request proposes (for an admission, the terms it admits)."""
+    return {term: getattr(request, REQUEST_FIELD.get(term, term)) for term in DUTY_TERMS}
+
+
+def terms_of_duty(duty: TownshipDuty) -> dict:
+    return {term: getattr(duty, term) for term in DUTY_TERMS}
+
+
+class DutyVersion(models.Model):
+    """Art. 4(5): the terms of a duty from one decision on — version 1 by the admission, later ones by adjustments."""
+
+    duty = models.ForeignKey(TownshipDuty, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField(_("版本"))
+    request = models.ForeignKey(DutyRequest, on_delete=models.PROTECT, related_name="+")
+    decision = models.ForeignKey(ApprovalDecision, on_delete=models.PROTECT, related_name="+")
+    terms = models.JSONField(_("职责内容"))
+    changed_fields = models.JSONField(_("变更内容"), default=list)
+    valid_from = models.DateTimeField(_("生效时间"))
+
+    class Meta:
+        verbose_name = _("职责事项版本")
+        verbose_name_plural = _("职责事项版本")
+        ordering = ["duty", "number"]
+        constraints = [models.UniqueConstraint(fields=["duty", "number"], name="duty_version_once")]
 
 
 class SafeguardKind(models.TextChoices):

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
 from .organizations import Jurisdiction, Organization
 
@@ -43,6 +43,14 @@ class AffairClass(models.TextChoices):
     EMERGENCY_HANDLING = "emergency_handling", _("突发、紧急事件处置")
 
 
+class RequestPurpose(models.TextChoices):
+    """Art. 4(4) and 4(5): exit and adjustment follow the admission procedure, so they are cases too."""
+
+    ADMISSION = "admission", _("准入")
+    EXIT = "exit", _("退出")
+    ADJUSTMENT = "adjustment", _("调整")
+
+
 class RequestState(models.TextChoices):
     DRAFT = "draft", _("草稿")
     CONSULTING = "consulting", _("征求乡镇意见中")
@@ -54,12 +62,23 @@ class RequestState(models.TextChoices):
     AWAITING_APPROVAL = "awaiting_approval", _("待旗委、旗政府审批")
     AWAITING_CITY = "awaiting_city", _("待市政府批准")
     ADMITTED = "admitted", _("已准入")
+    EXITED = "exited", _("已批准退出")
+    ADJUSTED = "adjusted", _("已批准调整")
     REJECTED = "rejected", _("审核未通过")
     REFUSED = "refused", _("未获批准")
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
-FINAL_STATES = frozenset({RequestState.ADMITTED, RequestState.REJECTED, RequestState.REFUSED, RequestState.WITHDRAWN})
+FINAL_STATES = frozenset({
+    RequestState.ADMITTED, RequestState.EXITED, RequestState.ADJUSTED,
+    RequestState.REJECTED, RequestState.REFUSED, RequestState.WITHDRAWN,
+})
+# What an approval makes of a case, by its purpose.
+APPROVED_STATE = {
+    RequestPurpose.ADMISSION: RequestState.ADMITTED,
+    RequestPurpose.EXIT: RequestState.EXITED,
+    RequestPurpose.ADJUSTMENT: RequestState.ADJUSTED,
+}
 # Content is frozen from consultation on: what the townships agreed to is what is reviewed and admitted (Art. 4(1)).
 # A supplement adds materials and explanations; changing the content means revising and consulting again.
 EDITABLE_STATES = frozenset({RequestState.DRAFT, RequestState.REVISING})
@@ -76,11 +95,29 @@ WITHDRAWABLE_STATES = [
 ]
 
 
+def _approved_state(request: "DutyRequest", *args, **kwargs) -> str:
+    return APPROVED_STATE[request.purpose]
+
+
 class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModelMixin (refresh_from_db)
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="duty_requests")
-    department = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, related_name="duty_requests", verbose_name=_("申请部门")
+    purpose = models.CharField(
+        _("申请事项"), max_length=16, choices=RequestPurpose.choices, default=RequestPurpose.ADMISSION
     )
+    # The department whose duty it is; for an admission it is also the applicant.
+    department = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="duty_requests", verbose_name=_("责任部门")
+    )
+    # Who files and answers for the case: the department, or for exit and adjustment also a township or
+    # the organization office (Art. 4(4), 4(5)).
+    applicant = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申请单位")
+    )
+    # Exit and adjustment: the duties on the townships' lists the case is about.
+    target_duties = models.ManyToManyField(
+        "TownshipDuty", related_name="change_requests", blank=True, verbose_name=_("涉及的乡镇职责事项")
+    )
+    change_reasons = models.TextField(_("退出或调整的理由"), blank=True)
     townships = models.ManyToManyField(
         Organization, related_name="requests_naming_me", verbose_name=_("涉及乡镇")
     )
@@ -164,11 +201,22 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     def _is_regular(self) -> bool:
         return self.track == Track.REGULAR
 
+    def _is_change(self) -> bool:
+        return self.purpose != RequestPurpose.ADMISSION
+
+    @property
+    def is_change(self) -> bool:
+        return self._is_change()
+
     # --- transitions: each cites the article it implements ------------------------------
     @transition(field=state, source=[RequestState.DRAFT, RequestState.REVISING], target=RequestState.CONSULTING)
     def start_consultation(self):
         """Art. 4(1): ask each township concerned for a written opinion."""
         self.consultation_round += 1
+
+    @transition(field=state, source=RequestState.DRAFT, target=RequestState.CONSULTED, conditions=[_is_change])
+    def skip_consultation(self):
+        """Art. 4(4), 4(5): a township asking about its own duty has no other township to consult."""
 
     @transition(
         field=state, source=RequestState.CONSULTING, target=RequestState.CONSULTED,
@@ -211,10 +259,12 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         self.concluded_at = timezone.now()
 
     @transition(
-        field=state, source=RequestState.AWAITING_APPROVAL, target=RequestState.ADMITTED, conditions=[_is_temporary]
+        field=state, source=RequestState.AWAITING_APPROVAL, target=GET_STATE(_approved_state, states=APPROVED_STATE.values()),
+        conditions=[_is_temporary],
     )
     def approve_temporary(self):
-        """Art. 4(3): a temporary task is approved by the banner party committee and government."""
+        """Art. 4(3): a temporary task is approved by the banner party committee and government
+        (its exit or adjustment too, Art. 4(4), 4(5))."""
         self.concluded_at = timezone.now()
 
     @transition(
@@ -223,9 +273,12 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     def pass_banner_examination(self):
         """Art. 1 and 4(3): a regular duty, examined by the banner government, goes to the city."""
 
-    @transition(field=state, source=RequestState.AWAITING_CITY, target=RequestState.ADMITTED, conditions=[_is_regular])
+    @transition(
+        field=state, source=RequestState.AWAITING_CITY, target=GET_STATE(_approved_state, states=APPROVED_STATE.values()),
+        conditions=[_is_regular],
+    )
     def record_city_approval(self):
-        """Art. 4(3): the city government approves a regular duty."""
+        """Art. 4(3): the city government approves a regular duty (its exit or adjustment too)."""
         self.concluded_at = timezone.now()
 
     @transition(field=state, source=RequestState.AWAITING_APPROVAL, target=RequestState.REFUSED)

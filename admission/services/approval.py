@@ -15,12 +15,15 @@ from ..models import (
     DutyRequest,
     Organization,
     OrganizationKind,
+    RequestPurpose,
     TownshipDuty,
     Track,
 )
 from ..documents import content as drafts
 from .audit import record_event
 from .documents import issue_document
+from ..models.duties import terms_of_request
+from .duties import adjust_duties, exit_duties, record_version
 from .intake import require_decider
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
@@ -49,7 +52,7 @@ def decide_at_banner(*, request: DutyRequest, actor, approves: bool, reasons: st
             decision_date=timezone.localdate(), recorded_by=actor,
         )
         if approves and temporary:
-            admit_to_duty_lists(request=request, decision=decision, actor=actor)
+            carry_out(request=request, decision=decision, actor=actor)
         elif not approves:
             issue_document(draft=drafts.refusal_notice(request=request, decision=decision), request=request,
                            actor=actor)
@@ -95,7 +98,7 @@ def record_city_decision(
             document_number=document_number, decision_date=decision_date, reply_scan=scan, recorded_by=actor,
         )
         if approves:
-            admit_to_duty_lists(request=request, decision=decision, actor=actor)
+            carry_out(request=request, decision=decision, actor=actor)
     return decision
 
 
@@ -104,18 +107,26 @@ def admit_to_duty_lists(*, request: DutyRequest, decision: ApprovalDecision, act
     now = timezone.now()
     duties = [
         TownshipDuty.objects.create(
-            township=township, request=request, decision=decision, department=request.department,
-            duty_name=request.duty_name, legal_basis=request.legal_basis,
-            content=request.powers_and_responsibilities, track=request.track, end_date=request.end_date,
-            category=request.list_category,
-            funding_amount=request.funding_amount, funding_source=request.funding_source,
-            technical_support=request.technical_support, training=request.training, admitted_at=now,
+            township=township, request=request, decision=decision, department=request.department, admitted_at=now,
+            **terms_of_request(request),
         )
         for township in request.townships.order_by("division_code")
     ]
+    for duty in duties:
+        record_version(duty=duty, request=request, decision=decision, changed_fields=[])
     record_event(
         request=request, actor=actor, action=AuditAction.ADMIT_TO_DUTY_LIST,
         note="、".join(d.township.name for d in duties), data={"township_duties": [d.pk for d in duties]},
     )
     issue_document(draft=drafts.admission_decision(request=request, decision=decision), request=request, actor=actor)
     return duties
+
+
+def carry_out(*, request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+    """What the final approval does to the townships' lists: admit (Art. 4(3)), exit (4(4)) or adjust (4(5))."""
+    action = {
+        RequestPurpose.ADMISSION: admit_to_duty_lists,
+        RequestPurpose.EXIT: exit_duties,
+        RequestPurpose.ADJUSTMENT: adjust_duties,
+    }[request.purpose]
+    return action(request=request, decision=decision, actor=actor)

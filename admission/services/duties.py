@@ -1,17 +1,93 @@
-"""Art. 5, resources follow the duty: the department records what it delivered, the township confirms receipt."""
+"""What happens to a duty on a township's list after admission: its versions (Art. 4(5)), its exit (Art. 4(4)),
+and its resources (Art. 5: the department records what it delivered, the township confirms receipt)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import AuditAction, DutyStatus, SafeguardDelivery, SafeguardKind, TownshipDuty
+from ..documents import content as drafts
+from ..models import (
+    ApprovalDecision, AuditAction, DutyRequest, DutyStatus, DutyVersion, SafeguardDelivery,
+    SafeguardKind, TownshipDuty,
+)
+from ..models.duties import terms_of_duty, terms_of_request
 from ..permissions import acts_for
 from .audit import record_event
+from .documents import issue_document
 from .errors import ConflictError
+
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def record_version(*, duty: TownshipDuty, request: DutyRequest, decision: ApprovalDecision,
+                   changed_fields: list[str]) -> DutyVersion:
+    number = (duty.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    return DutyVersion.objects.create(
+        duty=duty, number=number, request=request, decision=decision, changed_fields=changed_fields,
+        terms={term: _jsonable(value) for term, value in terms_of_duty(duty).items()}, valid_from=timezone.now(),
+    )
+
+
+def _locked_targets(request: DutyRequest) -> list[TownshipDuty]:
+    duties = list(
+        TownshipDuty.objects.select_for_update(of=("self",)).select_related("township")
+        .filter(change_requests=request).order_by("township__division_code")
+    )
+    gone = [d.township.name for d in duties if d.status != DutyStatus.ACTIVE]
+    if gone or not duties:
+        raise ConflictError(f"{'、'.join(gone) or '所涉乡镇'}的该项职责已不在清单上，请刷新页面。")
+    return duties
+
+
+def exit_duties(*, request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+    """Art. 4(4): on approval the duty leaves the current list, kept on record with its exit decision,
+    and every party is told in writing."""
+    duties = _locked_targets(request)
+    now = timezone.now()
+    for duty in duties:
+        duty.status, duty.exit_decision, duty.exited_at = DutyStatus.EXITED, decision, now
+        duty.save(update_fields=["status", "exit_decision", "exited_at"])
+    record_event(
+        request=request, actor=actor, action=AuditAction.EXIT_FROM_DUTY_LIST,
+        note="、".join(d.township.name for d in duties), data={"township_duties": [d.pk for d in duties]},
+    )
+    issue_document(draft=drafts.exit_notice(request=request, decision=decision), request=request, actor=actor)
+    return duties
+
+
+def adjust_duties(*, request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+    """Art. 4(5): the approved terms replace the current ones; each duty gets a new version saying what changed."""
+    duties = _locked_targets(request)
+    notice = drafts.adjustment_notice(request=request, decision=decision)
+    proposed = terms_of_request(request)
+    changes = {}
+    for duty in duties:
+        changed = [term for term, value in proposed.items() if getattr(duty, term) != value]
+        for term in changed:
+            setattr(duty, term, proposed[term])
+        if changed:
+            duty.save(update_fields=changed)
+        record_version(duty=duty, request=request, decision=decision, changed_fields=changed)
+        changes[duty.pk] = changed
+    record_event(
+        request=request, actor=actor, action=AuditAction.ADJUST_DUTY,
+        note="、".join(d.township.name for d in duties), data={"changed_fields": changes},
+    )
+    issue_document(draft=notice, request=request, actor=actor)
+    return duties
 
 
 def record_safeguard_delivery(

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ..documents import content as drafts
 from ..models import AttachmentKind, AuditAction, DutyRequest, OrganizationKind, SupplementNotice
-from ..permissions import can_decide_for, is_requesting_department, membership_of
+from ..permissions import can_decide_for, is_applicant, membership_of
 from .documents import issue_document
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
@@ -57,8 +57,8 @@ def return_for_supplement(*, request: DutyRequest, actor, items: list[str]) -> S
 
 
 def resubmit_request(*, request: DutyRequest, actor, note: str = "", supporting_files=()) -> DutyRequest:
-    if not is_requesting_department(actor, request):
-        raise PermissionDenied("只有申请部门可以补正后重新提交。")
+    if not is_applicant(actor, request):
+        raise PermissionDenied("只有申请单位可以补正后重新提交。")
     with locked_request(request) as request:
         apply_transition(
             request=request, transition=request.resubmit, actor=actor, action=AuditAction.RESUBMIT_REQUEST,

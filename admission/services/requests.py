@@ -18,13 +18,15 @@ from ..models import (
     DutyRequest,
     Organization,
     OrganizationKind,
+    RequestPurpose,
     Track,
 )
+from ..models.duties import terms_of_duty, terms_of_request
 from ..permissions import (
     can_create_request,
     can_edit_request,
     can_withdraw_request,
-    is_requesting_department,
+    is_applicant,
     membership_of,
 )
 from ..documents import content as drafts
@@ -64,6 +66,32 @@ EDITABLE_FIELDS = (
     "legal_basis", "division_of_responsibilities", "work_process", "completion_time_limit",
     "operating_mechanism", "staffing", "funding_amount", "funding_source", "technical_support", "training",
 )
+
+
+def fields_to_edit(request: DutyRequest | None) -> tuple[str, ...]:
+    """An exit changes nothing but the list, so only its reasons are written; an adjustment rewrites the terms."""
+    if request is None or request.purpose == RequestPurpose.ADMISSION:
+        return EDITABLE_FIELDS
+    if request.purpose == RequestPurpose.EXIT:
+        return ("change_reasons",)
+    return (*EDITABLE_FIELDS, "change_reasons")
+
+
+def change_errors(*, request: DutyRequest) -> dict[str, list[str]]:
+    """Art. 4(4), 4(5): an exit or adjustment says why; an adjustment changes something, and a regular duty
+    stays regular (one no longer needed at the township leaves by exit)."""
+    errors: dict[str, list[str]] = {}
+    word = RequestPurpose(request.purpose).label
+    if not request.change_reasons.strip():
+        errors["change_reasons"] = [f"请写明{word}的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。"]
+    if request.purpose == RequestPurpose.ADJUSTMENT:
+        proposed = terms_of_request(request)
+        current = [terms_of_duty(d) for d in request.target_duties.all()]
+        if current and all(terms == proposed for terms in current):
+            errors["__all__"] = ["调整申请与现行职责事项内容完全相同，请修改需要调整的内容后再提交。"]
+        if request.track == Track.TEMPORARY and any(t["track"] == Track.REGULAR for t in current):
+            errors["track"] = ["常态化职责事项不能调整为阶段性、临时性工作任务；不再需要乡镇承担的，请申请退出。"]
+    return errors
 
 
 def scope_errors(*, affair_class: str) -> dict[str, list[str]]:
@@ -116,9 +144,10 @@ def _check_townships(*, townships: list[Organization], jurisdiction_id: int) -> 
 
 
 def save_draft(
-    *, actor, values: dict[str, Any], townships: list[Organization], request: DutyRequest | None = None
+    *, actor, values: dict[str, Any], townships: list[Organization] | None = None, request: DutyRequest | None = None
 ) -> DutyRequest:
-    """Create or update the department's draft. Scope and format are checked now; completeness later."""
+    """Create or update the applicant's draft. Scope and format are checked now; completeness later.
+    The townships of an exit or adjustment are those holding the duty: `townships` is ignored for them."""
     membership = membership_of(actor)
     if request is None and not can_create_request(actor):
         raise PermissionDenied("只有旗直职能部门可以提出准入申请。")
@@ -133,28 +162,32 @@ def save_draft(
     )
     if errors:
         raise ValidationError(errors)
-    _check_townships(townships=townships, jurisdiction_id=membership.organization.jurisdiction_id)
+    fields = fields_to_edit(request)
+    if fields == EDITABLE_FIELDS:
+        _check_townships(townships=townships or [], jurisdiction_id=membership.organization.jurisdiction_id)
     with transaction.atomic():
         if request is None:
             request = DutyRequest(
                 jurisdiction_id=membership.organization.jurisdiction_id,
                 department=membership.organization,
+                applicant=membership.organization,
                 created_by=actor,
             )
-            action, changed = AuditAction.CREATE_REQUEST, list(EDITABLE_FIELDS)
+            action, changed = AuditAction.CREATE_REQUEST, list(fields)
         else:
             request = DutyRequest.objects.select_for_update().get(pk=request.pk)
             if not can_edit_request(actor, request):
                 raise PermissionDenied("当前状态下不能修改该申请。")
             action = AuditAction.UPDATE_REQUEST
-            changed = [f for f in EDITABLE_FIELDS if getattr(request, f) != values.get(f)]
-        for field in EDITABLE_FIELDS:
+            changed = [f for f in fields if getattr(request, f) != values.get(f)]
+        for field in fields:
             setattr(request, field, values.get(field))
         request.save()
-        previous = set(request.townships.values_list("pk", flat=True))
-        request.townships.set(townships)
-        if previous != {t.pk for t in townships}:
-            changed.append("townships")
+        if fields == EDITABLE_FIELDS and not request.is_change:
+            previous = set(request.townships.values_list("pk", flat=True))
+            request.townships.set(townships or [])
+            if previous != {t.pk for t in townships or []}:
+                changed.append("townships")
         record_event(
             request=request, actor=actor, action=action, note=request.duty_name,
             data={"changed_fields": changed},
@@ -163,19 +196,30 @@ def save_draft(
 
 
 def start_consultation(*, request: DutyRequest, actor) -> DutyRequest:
-    """Art. 4(1): ask each township concerned for its written opinion (a new round each time)."""
+    """Art. 4(1): ask each township concerned for its written opinion (a new round each time).
+
+    An exit or adjustment asks the townships holding the duty, except the one asking (Art. 4(4), 4(5)); when
+    that leaves nobody, the case goes straight on to the written application."""
     if not can_edit_request(actor, request):
-        raise PermissionDenied("只有申请部门可以发起征求意见。")
+        raise PermissionDenied("只有申请单位可以发起征求意见。")
     with locked_request(request) as request:
-        townships = list(request.townships.all())
-        errors = _merge(
+        townships = list(request.townships.order_by("division_code"))
+        checks = [] if request.purpose == RequestPurpose.EXIT else [
             scope_errors(affair_class=request.affair_class),
             completeness_errors(values={f: getattr(request, f) for f in EDITABLE_FIELDS}, townships=townships),
             format_errors(track=request.track, end_date=request.end_date, funding_amount=request.funding_amount,
                           today=timezone.localdate()),
-        )
+        ]
+        errors = _merge(*checks, change_errors(request=request) if request.is_change else {})
         if errors:
             raise ValidationError(errors)
+        townships = [t for t in townships if t.pk != request.applicant_id]
+        if not townships:
+            apply_transition(
+                request=request, transition=request.skip_consultation, actor=actor,
+                action=AuditAction.SKIP_CONSULTATION, note="由持有该职责的乡镇本身提出，无其他乡镇需征求意见。",
+            )
+            return request
         apply_transition(
             request=request, transition=request.start_consultation, actor=actor,
             action=AuditAction.START_CONSULTATION,
@@ -192,8 +236,8 @@ def start_consultation(*, request: DutyRequest, actor) -> DutyRequest:
 
 def submit_request(*, request: DutyRequest, actor, application_letter, supporting_files=()) -> DutyRequest:
     """Art. 4(1): after agreement, the department applies in writing to the lead unit."""
-    if not is_requesting_department(actor, request):
-        raise PermissionDenied("只有申请部门可以提交申请。")
+    if not is_applicant(actor, request):
+        raise PermissionDenied("只有申请单位可以提交申请。")
     if application_letter is None:
         raise ValidationError({"application_letter": ["请上传加盖部门公章的书面申请（PDF、JPEG、PNG 或 OFD）。"]})
     # The content cannot change after consultation starts, so what the townships agreed to is what is submitted.
@@ -206,9 +250,9 @@ def submit_request(*, request: DutyRequest, actor, application_letter, supportin
 
 
 def withdraw_request(*, request: DutyRequest, actor, reason: str) -> DutyRequest:
-    """The department withdraws its request before a decision."""
+    """The applicant withdraws its request before a decision."""
     if not can_withdraw_request(actor, request):
-        raise PermissionDenied("只有申请部门可以在作出决定前撤回申请。")
+        raise PermissionDenied("只有申请单位可以在作出决定前撤回申请。")
     if not reason.strip():
         raise ValidationError({"reason": ["请写明撤回理由。"]})
     with locked_request(request) as request:

@@ -25,7 +25,7 @@ from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import DutyRequest, Jurisdiction, Membership, OrganizationKind, Role, TownshipDuty, Track
-from admission.services import approval, consultation, intake, review
+from admission.services import approval, changes, consultation, intake, review
 from admission.services import requests as request_services
 from admission.services.deadlines import set_deadline
 from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery
@@ -119,6 +119,36 @@ CASES = (
          ("consult", "submit", "accept", "review", "conclude")),
     Case("minzheng", "农村留守老人关爱服务", ("yadong", "xinfa"),
          ("consult", "submit", "accept", "review", "conclude", "approve")),
+    Case("yingji", "汛期地质灾害隐患点巡查", ("liuhe", "sanchahe"),
+         ("consult", "submit", "accept", "review", "conclude", "approve"), temporary=True),
+)
+
+
+@dataclass
+class ChangeCase:
+    """Art. 4(4), 4(5): an exit or adjustment of an admitted duty, asked by `applicant` for `townships`."""
+
+    applicant: str
+    duty_name: str
+    purpose: str
+    townships: tuple[str, ...]
+    steps: tuple[str, ...]
+    reasons: str
+    terms: dict = field(default_factory=dict)
+
+
+CHANGE_CASES = (
+    ChangeCase("nongmu", "第三次全国土壤普查样点协助调查", "adjustment", ("huoerqi", "xiangyangyu"),
+               ("consult", "submit", "accept", "review", "conclude", "approve"),
+               "自治区普查办将外业调查截止时间延后，样点数量增加，需相应延长期限并增加工作经费。",
+               {"end_date": timezone.localdate() + timedelta(days=400), "funding_amount": Decimal("260000.00"),
+                "completion_time_limit": "2027年12月31日前"}),
+    ChangeCase("yingji", "汛期地质灾害隐患点巡查", "exit", ("liuhe", "sanchahe"),
+               ("consult", "submit", "accept", "review", "conclude", "approve"),
+               "汛期巡查任务已全部完成，隐患点已移交自然资源部门日常监测，不再需要乡镇承担。"),
+    # Open: 新发朝鲜族乡 asks to leave a duty it holds; its written application is next.
+    ChangeCase("xinfa", "特困人员探访关爱", "exit", ("xinfa",), (),
+               "本乡特困人员已全部纳入县级集中供养，乡镇不再具备探访关爱的服务对象，不再适宜由乡镇承担。"),
 )
 
 
@@ -164,9 +194,22 @@ def _letter(title: str, body: str) -> SimpleUploadedFile:
 class Walk:
     """Drives one case through the real flow, as its people would."""
 
-    def __init__(self, command: "Command", case: Case):
+    def __init__(self, command: "Command", case: Case | ChangeCase):
         self.c = command
         self.case = case
+        if isinstance(case, ChangeCase):
+            # The applicant of an exit or adjustment is who answers for the case (Art. 4(4), 4(5)).
+            self.department = command.users[case.applicant]
+            duties = list(TownshipDuty.objects.filter(
+                duty_name=case.duty_name, township__in=[command.orgs[t] for t in case.townships]))
+            self.request = changes.propose_change(
+                actor=self.department, duty=duties[0], purpose=case.purpose, reasons=case.reasons, targets=duties)
+            if case.terms:
+                fields = request_services.fields_to_edit(self.request)
+                self.request = request_services.save_draft(actor=self.department, request=self.request, values={
+                    f: case.terms.get(f, getattr(self.request, f)) for f in fields})
+            self._begin()
+            return
         self.department = command.users[case.department]
         self.request = request_services.save_draft(
             actor=self.department,
@@ -198,9 +241,9 @@ class Walk:
 
     def consult(self) -> None:
         self._begin()
-        for township in self.case.townships:
-            if self.request.current_consultations().get(township=self.c.orgs[township]).outcome == "pending":
-                self._opinion(township, agrees=True)
+        keys = {o.pk: k for k, o in self.c.orgs.items()}
+        for current in self.request.current_consultations().filter(outcome="pending"):
+            self._opinion(keys[current.township_id], agrees=True)
 
     def consult_with_disagreement(self) -> None:
         self._begin()
@@ -218,8 +261,12 @@ class Walk:
             request=self.request, actor=self.department))
 
     def submit(self) -> None:
-        letter = _letter(f"关于{self.case.duty_name}纳入乡镇职责准入的申请",
-                         f"经书面征求涉及乡镇意见，各乡镇均同意承担。现申请将“{self.case.duty_name}”纳入乡镇职责准入事项，请予审核。")
+        if isinstance(self.case, ChangeCase):
+            what = f"{self.request.get_purpose_display()}“{self.case.duty_name}”乡镇职责事项"
+            letter = _letter(f"关于{what}的申请", f"{self.case.reasons}现申请{what}，请予审核。")
+        else:
+            letter = _letter(f"关于{self.case.duty_name}纳入乡镇职责准入的申请",
+                             f"经书面征求涉及乡镇意见，各乡镇均同意承担。现申请将“{self.case.duty_name}”纳入乡镇职责准入事项，请予审核。")
         self._do("submit", self.department, lambda: request_services.submit_request(
             request=self.request, actor=self.department, application_letter=letter))
 
@@ -325,7 +372,8 @@ class Command(BaseCommand):
                 self._build()
             # Inline rendering has run on commit; in worker mode the demo still starts with every document ready.
             render_due(limit=1000)
-            self.stdout.write(self.style.SUCCESS(f"已创建阿荣旗演示数据：{len(CASES)} 件申请。"))
+            self.stdout.write(self.style.SUCCESS(
+                f"已创建阿荣旗演示数据：{len(CASES)} 件准入申请，{len(CHANGE_CASES)} 件退出或调整申请。"))
         self._print_users()
 
     def _build(self) -> None:
@@ -354,6 +402,10 @@ class Command(BaseCommand):
                                 passphrase=settings.ADMISSION_SIGNING_PASSPHRASE)
         get_user_model().objects.create_superuser(username="admin", password=PASSWORD, email="")
         for case in CASES:
+            walk = Walk(self, case)
+            for step in case.steps:
+                getattr(walk, step)()
+        for case in CHANGE_CASES:
             walk = Walk(self, case)
             for step in case.steps:
                 getattr(walk, step)()
