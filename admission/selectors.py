@@ -155,7 +155,7 @@ def township_duties(*, user, township_id: int | None = None, query: str = "", st
         duties = duties.filter(category=category)
     if query:
         duties = duties.filter(Q(duty_name__icontains=query) | Q(department__name__icontains=query))
-    return duties.select_related("township", "department", "decision__body", "request").order_by(
+    return duties.select_related("township", "department", "decision__body", "exit_decision__body", "request").order_by(
         "township__division_code", "-admitted_at"
     )
 
@@ -209,7 +209,7 @@ def documents_for(*, user):
 
 def township_duty_detail_queryset():
     return _with_fulfilment(TownshipDuty.objects.all()).select_related(
-        "township", "department", "decision__body", "request"
+        "township", "department", "decision__body", "exit_decision__body", "request"
     )
 
 

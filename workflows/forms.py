@@ -28,7 +28,7 @@ class ReviseForm(forms.Form):
 
 
 class SubmitApplicationForm(forms.Form):
-    application_letter = UploadField(label=_("书面申请（加盖部门公章）"))
+    application_letter = UploadField(label=_("书面申请（加盖单位公章）"))
     supporting_files = MultipleUploadField(label=_("佐证材料（可多选，可选）"), required=False)
 
 

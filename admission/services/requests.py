@@ -239,7 +239,7 @@ def submit_request(*, request: DutyRequest, actor, application_letter, supportin
     if not is_applicant(actor, request):
         raise PermissionDenied("只有申请单位可以提交申请。")
     if application_letter is None:
-        raise ValidationError({"application_letter": ["请上传加盖部门公章的书面申请（PDF、JPEG、PNG 或 OFD）。"]})
+        raise ValidationError({"application_letter": ["请上传加盖单位公章的书面申请（PDF、JPEG、PNG 或 OFD）。"]})
     # The content cannot change after consultation starts, so what the townships agreed to is what is submitted.
     with locked_request(request) as request:
         apply_transition(request=request, transition=request.submit, actor=actor, action=AuditAction.SUBMIT_REQUEST)
