@@ -66,7 +66,7 @@ def _edit(request, duty_request: DutyRequest | None):
                     request=duty_request,
                 )
                 if consult:
-                    engine.consult_townships(request=saved, actor=request.user)
+                    saved = engine.consult_townships(request=saved, actor=request.user)
         except ValidationError as error:
             apply_service_errors(form, error)
         except ConflictError as error:
