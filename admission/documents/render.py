@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from ..models import OfficialDocument
+from .fonts import face_css
 from .seal import seal_svg
 
 TEXT_BLOCK_PT = 156 / 25.4 * 72
@@ -31,6 +32,7 @@ def document_html(document: OfficialDocument, *, demo: bool) -> str:
         "seal": mark_safe(seal_svg(document.issuer.official_name or document.issuer.name)),
         "printed_by": content["signature"],
         "demo": demo,
+        "font_faces": mark_safe(face_css()),
     })
 
 
