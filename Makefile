@@ -8,7 +8,7 @@ APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 poppler-utils ch
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test system-packages venv messages lint e2e bench clean-demo
+.PHONY: demo test system-packages venv messages fonts lint e2e bench clean-demo
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -26,23 +26,27 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: system-packages venv
+demo: system-packages venv fonts
 	mkdir -p var
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	$(MAKE) messages
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
 	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: system-packages venv messages
+test: system-packages venv messages fonts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 messages: venv
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv --ignore=var >/dev/null
 
+# Once per checkout (about a minute; kept in var/fonts): the document fonts cut to GB 2312, for faster renders.
+fonts: system-packages venv
+	DJANGO_DEBUG=1 $(PY) manage.py prepare_fonts
+
 e2e: system-packages venv
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
-bench: system-packages venv
+bench: system-packages venv fonts
 	$(PY) bench/documents.py
 
 clean-demo:

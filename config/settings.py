@@ -128,6 +128,8 @@ ADMISSION_TRUST_ROOTS = [
 ADMISSION_TSA_URL = os.environ.get("ADMISSION_TSA_URL", "")
 # "inline": render right after the deciding transaction commits; "worker": `manage.py document_worker` does it.
 ADMISSION_DOCUMENT_JOBS = os.environ.get("ADMISSION_DOCUMENT_JOBS", "inline")
+# Noto CJK faces cut to GB 2312 by `manage.py prepare_fonts` (admission/documents/fonts.py): faster renders.
+ADMISSION_FONT_DIR = Path(os.environ.get("ADMISSION_FONT_DIR", VAR_DIR / "fonts"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"

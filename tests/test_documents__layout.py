@@ -27,8 +27,10 @@ from django.db import transaction
 from django.test import TestCase, override_settings
 
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
-from admission.models import DocumentKind, OfficialDocument, RenderStatus
+from admission.documents.content import LETTER_KINDS, UPWARD_KINDS
+from admission.models import DocumentKind, OfficialDocument, RenderStatus, Role
 from admission.services import intake
+from admission.services.setup import add_member
 from tests import support
 from workflows import engine
 
@@ -36,6 +38,7 @@ MM = 72 / 25.4
 LEFT, RIGHT, TOP, BOTTOM = 28 * MM, (210 - 26) * MM, 37 * MM, (297 - 35) * MM
 TOLERANCE = 1 * MM
 CENTRE = (LEFT + RIGHT) / 2
+PAGE_HEIGHT = 297 * MM
 RED = (0.84, 0.0, 0.06)
 # The module's data lives in one rolled-back transaction of the `rendered` fixture; the mark only makes pytest-django
 # set up the test database (it does so only for sessions with at least one django_db test).
@@ -96,6 +99,9 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
         banner = support.build_banner(code="150721", name="阿荣旗", short="旗")
         issue_demo_certificates(keys_dir=keys, organizations=issuing_organizations(), passphrase="")
         office, forestry = banner.users["office"], banner.users["forestry"]
+        # The office's head signs off its request to the leadership (签发人, GB/T 9704 7.2.6).
+        add_member(organization=banner.org("office"), username="office_head", password=support.PASSWORD,
+                   role=Role.HEAD, full_name="孙振华")
 
         # Only what is issued inside a capture block is rendered (its on-commit job runs); the rest stays pending.
         admitted = support.draft(banner)
@@ -155,12 +161,29 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
 
 
 KINDS = [kind.value for kind in DocumentKind]
+# GB/T 9704 10.1: 函 and 复函 in the letter format; every other kind in the document format (文件格式).
+LETTERS = [kind for kind in KINDS if kind in LETTER_KINDS]
+FORMAL = [kind for kind in KINDS if kind not in LETTER_KINDS]
+
+
+def _rendered(request, rendered) -> Rendered:
+    assert request.param in rendered, f"no rendered {request.param}: the walk did not issue it"
+    return rendered[request.param]
 
 
 @pytest.fixture(params=KINDS)
 def document(request, rendered) -> Rendered:
-    assert request.param in rendered, f"no rendered {request.param}: the walk did not issue it"
-    return rendered[request.param]
+    return _rendered(request, rendered)
+
+
+@pytest.fixture(params=FORMAL)
+def formal(request, rendered) -> Rendered:
+    return _rendered(request, rendered)
+
+
+@pytest.fixture(params=LETTERS)
+def letter(request, rendered) -> Rendered:
+    return _rendered(request, rendered)
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -241,7 +264,25 @@ def joined(chars) -> str:
 
 def verification_block(page):
     """The running element in the top margin of page 1: the verification code and URL (and the QR code beside it)."""
-    return [c for c in page.chars if c["bottom"] <= TOP + TOLERANCE]
+    return [c for c in page.chars if c["bottom"] <= TOP + TOLERANCE and not is_red(c)]
+
+
+def mark_chars(page):
+    """The header mark: the large red characters (neither body nor the 98 pt 演示文件 watermark) near the top."""
+    return [c for c in page.chars if 17 < c["size"] < 40 and c["top"] < 120 * MM and is_red(c)]
+
+
+def em_box(char) -> tuple[float, float]:
+    """Top and bottom of a CJK character's ideographic em box (0.88 em above the baseline, 0.12 em below): the
+    characters' edges as the standard measures them (pdfplumber's own top and bottom follow the font's ascent)."""
+    baseline = PAGE_HEIGHT - char["matrix"][5]
+    return baseline - 0.88 * char["size"], baseline + 0.12 * char["size"]
+
+
+def red_lines(page, *, wider_than: float = 100 * MM):
+    """Red rules and lines, top to bottom."""
+    return sorted((r for r in page.rects if r["width"] > wider_than and red(r.get("non_stroking_color"))),
+                  key=lambda r: r["top"])
 
 
 def page_number_chars(page):
@@ -268,8 +309,11 @@ def test_gbt9704_text_stays_inside_the_156_by_225_mm_block(document):
     with document.open() as pdf:
         for page in pdf.pages:
             # Running element 1: the page number, alone in the bottom margin of every page.
+            # (GB/T 9704 10.1: none on the first page of a letter.)
             numbers = page_number_chars(page)
-            assert joined(numbers) == f"— {page.page_number} —", (page.page_number, joined(numbers))
+            first_of_letter = page.page_number == 1 and document.content["letter"]
+            expected = "" if first_of_letter else f"— {page.page_number} —"
+            assert joined(numbers) == expected, (page.page_number, joined(numbers))
             assert all(c["top"] >= BOTTOM for c in numbers)
 
             # Running element 2: the verification code and URL above the text block on page 1 only, with its QR code.
@@ -283,7 +327,8 @@ def test_gbt9704_text_stays_inside_the_156_by_225_mm_block(document):
             else:
                 assert block == [], f"page {page.page_number}: {joined(block)!r} above the text block"
 
-            running = {id(c) for c in numbers + block}
+            # A letter's mark stands above the text block, from 30 mm (GB/T 9704 10.1).
+            running = {id(c) for c in numbers + block + (mark_chars(page) if first_of_letter else [])}
             outside = [
                 (c["text"], mm(c["x0"]), mm(c["top"]), mm(c["x1"]), mm(c["bottom"]))
                 for c in page.chars
@@ -298,18 +343,42 @@ def test_gbt9704_text_stays_inside_the_156_by_225_mm_block(document):
 def test_gbt9704_header_mark_is_red_and_centred(document):
     with document.open() as pdf:
         page = pdf.pages[0]
-        # The header mark: the large (neither body nor the 98 pt 演示文件 watermark) characters above the red rule.
-        mark = [c for c in page.chars if 17 < c["size"] < 40 and c["top"] < 120 * MM]
-        assert joined(mark) == document.content["mark"]
-        assert len(lines_of(mark)) == 1, "the header mark stays on one line"
-        assert all(is_red(c) for c in mark), {colour(c) for c in mark}
+        mark = mark_chars(page)
+        bottom = max(c["bottom"] for c in mark)
+        above = [c for c in page.chars if 17 < c["size"] < 40 and c["top"] < bottom]
+        assert all(is_red(c) for c in above), {(c["text"], colour(c)) for c in above}
+        issuers = document.content["issuers"]
+        if len(issuers) == 1 or document.content["letter"]:
+            # One line: the issuer's name (the host's alone on a joint letter, 10.1), 文件 after it in a document.
+            suffix = "" if document.content["letter"] else document.content["mark_suffix"]
+            assert joined(mark) == issuers[0] + suffix
+            assert len(lines_of(mark)) == 1, "the header mark stays on one line"
         assert abs(centre(mark) - CENTRE) <= TOLERANCE, mm(centre(mark) - CENTRE)
 
 
-def test_gbt9704_document_number_is_centred_below_the_mark_above_a_red_rule(document):
+def test_gbt9704_7_2_4_joint_mark_stacks_the_issuers_host_first_with_wenjian_centred_beside_them(rendered):
+    document = rendered[DocumentKind.ADMISSION_DECISION]
+    issuers, suffix = document.content["issuers"], document.content["mark_suffix"]
+    assert issuers == ["中共阿荣旗委员会", "阿荣旗人民政府"] and suffix == "文件"
+    mark = mark_chars(document.pages[0])
+    beside = sorted(mark, key=lambda c: c["x0"])[-len(suffix):]
+    names = lines_of([c for c in mark if c not in beside])
+    assert [text(line) for line in names] == issuers
+    # The names run to the same width, one above the other; 文件 to their right, centred on them vertically.
+    assert all(abs(left(line) - left(names[0])) <= TOLERANCE and abs(right(line) - right(names[0])) <= TOLERANCE
+               for line in names), [(mm(left(line)), mm(right(line))) for line in names]
+    assert text(beside) == suffix and left(beside) >= right(names[0]) - 0.5
+    middle = (names[0][0]["top"] + names[-1][0]["bottom"]) / 2
+    assert abs((beside[0]["top"] + beside[0]["bottom"]) / 2 - middle) <= TOLERANCE
+    assert abs((left(names[0]) + right(beside)) / 2 - CENTRE) <= TOLERANCE
+
+
+@pytest.mark.parametrize("kind", [kind for kind in FORMAL if kind not in UPWARD_KINDS])
+def test_gbt9704_document_number_is_centred_below_the_mark_above_a_red_rule(rendered, kind):
+    document = rendered[kind]
     with document.open() as pdf:
         page = pdf.pages[0]
-        mark_bottom = max(c["bottom"] for c in page.chars if 17 < c["size"] < 40 and c["top"] < 120 * MM)
+        mark_bottom = max(c["bottom"] for c in mark_chars(page))
         numbers = [line for line in body_lines(page) if NUMBER.match(text(line))]
         assert [text(line) for line in numbers] == [document.number]
         number = numbers[0]
@@ -329,7 +398,7 @@ def test_gbt9704_document_number_is_centred_below_the_mark_above_a_red_rule(docu
 def test_gbt9704_title_is_22_pt_centred_and_body_16_pt(document):
     with document.open() as pdf:
         first = pdf.pages[0]
-        rule = next(r for r in first.rects if r["width"] > 100 * MM and red(r.get("non_stroking_color")))
+        rule = red_lines(first)[0]  # the red rule, or a letter's upper double line
         title = [c for c in first.chars if is_black(c) and c["size"] > 17 and c["top"] > rule["bottom"]]
         assert joined(title) == document.title
         assert all(abs(c["size"] - 22) <= 0.5 for c in title), {c["size"] for c in title}
@@ -446,7 +515,8 @@ def _distribution(pdf):
     return page, lines, rules
 
 
-def test_gbt9704_distribution_block_closes_the_last_page_between_rules(document):
+def test_gbt9704_distribution_block_closes_the_last_page_between_rules(formal):
+    document = formal
     with document.open() as pdf:
         page, lines, rules = _distribution(pdf)
         copies = document.content["copies"]
@@ -462,8 +532,8 @@ def test_gbt9704_distribution_block_closes_the_last_page_between_rules(document)
         assert all(c["top"] < top for c in page.chars if is_black(c) and is_body_size(c))
 
 
-def test_gbt9704_distribution_block_last_rule_lies_on_the_bottom_edge_of_the_text_block(document):
-    with document.open() as pdf:
+def test_gbt9704_distribution_block_last_rule_lies_on_the_bottom_edge_of_the_text_block(formal):
+    with formal.open() as pdf:
         _, _, rules = _distribution(pdf)
         assert abs(max(r["bottom"] for r in rules) - BOTTOM) <= TOLERANCE, mm(max(r["bottom"] for r in rules))
 
@@ -479,3 +549,107 @@ def test_pdffonts_lists_only_embedded_fonts(document):
     fonts = [{name: row[a:b].strip() for name, (a, b) in zip(names, spans)} for row in rows if row.strip()]
     assert fonts, output
     assert all(font["emb"] == "yes" for font in fonts), output
+
+
+# --- GB/T 9704 10.1: the letter format (信函格式) of 函 and 复函 ---------------------------------------------------
+
+
+def test_gbt9704_10_1_letter_mark_top_edge_is_30_mm_from_the_top_of_the_page(letter):
+    mark = mark_chars(letter.pages[0])
+    top = min(em_box(c)[0] for c in mark)
+    assert abs(top - 30 * MM) <= 0.5 * MM, mm(top)
+
+
+def test_gbt9704_10_1_letter_has_red_double_lines_170_mm_long(letter):
+    """Thick over thin 4 mm below the mark; thin over thick 20 mm above the bottom edge of the page; centred."""
+    page = letter.pages[0]
+    lines = red_lines(page)
+    assert len(lines) == 4, [(mm(r["top"]), mm(r["bottom"])) for r in lines]
+    for line in lines:
+        assert abs(line["width"] - 170 * MM) <= 0.5 * MM, mm(line["width"])
+        assert abs((line["x0"] + line["x1"]) / 2 - CENTRE) <= 0.5 * MM
+    thick, thin = lines[0]["height"], lines[1]["height"]
+    assert thick > 2 * thin and lines[1]["top"] > lines[0]["bottom"], "upper: thick above thin"
+    assert lines[2]["height"] < lines[3]["height"] / 2 and lines[3]["top"] > lines[2]["bottom"], "lower: thin above thick"
+    mark_bottom = max(em_box(c)[1] for c in mark_chars(page))
+    assert abs(lines[0]["top"] - mark_bottom - 4 * MM) <= 0.5 * MM, mm(lines[0]["top"] - mark_bottom)
+    assert abs(PAGE_HEIGHT - lines[3]["bottom"] - 20 * MM) <= 0.5 * MM, mm(PAGE_HEIGHT - lines[3]["bottom"])
+    # Only the first page is a letterhead.
+    assert all(red_lines(p) == [] for p in letter.pages[1:])
+
+
+def test_gbt9704_10_1_letter_number_is_flush_right_7_8_of_a_character_below_the_double_line(letter):
+    page = letter.pages[0]
+    number = [line for line in body_lines(page) if NUMBER.match(text(line))]
+    assert [text(line) for line in number] == [letter.number]
+    line = number[0]
+    assert abs(right(line) - RIGHT) <= 0.5 * MM, mm(RIGHT - right(line))
+    double_bottom = red_lines(page)[1]["bottom"]
+    gap = min(em_box(c)[0] for c in line) - double_bottom
+    assert abs(gap - 16 * 7 / 8) <= 0.5 * MM, mm(gap)
+    # The title two lines below it.
+    title_top = min(em_box(c)[0] for c in page.chars if is_black(c) and abs(c["size"] - 22) <= 0.5)
+    assert title_top - em_box(line[0])[1] >= 2 * 28.95 - 16
+
+
+def test_gbt9704_10_1_letter_shows_no_page_number_on_its_first_page(letter):
+    pages = letter.pages
+    assert page_number_chars(pages[0]) == []
+    assert all(text(page_number_chars(p)) == f"— {p.page_number} —" for p in pages[1:])
+
+
+def test_gbt9704_10_1_letter_distribution_block_has_only_the_copies_without_rules(letter):
+    page = letter.pages[-1]
+    small = [c for c in page.chars if is_black(c) and abs(c["size"] - 14) <= 0.1 and c["top"] < BOTTOM]
+    copies = letter.content["copies"]
+    assert re.sub(r"\s", "", joined(small)) == (f"抄送：{'，'.join(copies)}。" if copies else "")
+    assert "印发" not in joined(small)
+    black_rules = [r for r in page.rects if r["width"] >= 150 * MM and not red(r.get("non_stroking_color"))]
+    assert black_rules == []
+    if copies:  # at the foot of the last page's text block
+        assert abs(max(c["bottom"] for c in small) - BOTTOM) <= 10 * MM
+
+
+# --- GB/T 9704 7.2.5-7.2.6: the signatory of an upward document (上行文) ----------------------------------------
+
+
+def test_gbt9704_7_2_6_upward_document_names_its_signatory_beside_the_number(rendered):
+    document = rendered[DocumentKind.REVIEW_OPINION]
+    assert document.content["signatory"] == "孙振华"  # the organization office's head
+    page = document.pages[0]
+    line = next(line for line in body_lines(page) if document.number in text(line))
+    assert text(line) == f"{document.number}签发人：孙振华"
+    assert all(is_body_size(c) for c in line)
+    # The number one character in from the left, the signatory's name ending one character in from the right.
+    assert abs(left(line) - (LEFT + 16)) <= 0.5 * MM, mm(left(line) - LEFT)
+    assert abs(right(line) - (RIGHT - 16)) <= 0.5 * MM, mm(RIGHT - right(line))
+    assert red_lines(page)[0]["top"] > line[0]["bottom"], "above the red rule"
+
+
+# --- GB/T 9704 7.3.5.1: a joint issuer signs with both names, each under its own seal ------------------------------
+
+
+@pytest.mark.parametrize("kind", [DocumentKind.ADMISSION_DECISION, DocumentKind.REFUSAL_NOTICE])
+def test_gbt9704_7_3_5_joint_signature_has_each_name_under_its_own_seal_side_by_side(rendered, kind):
+    document = rendered[kind]
+    page = document.pages[-1]
+    issuers = document.content["issuers"]
+    assert issuers == ["中共阿荣旗委员会", "阿荣旗人民政府"]
+    # The signature: both names on one line, host first; the date on the next line, under the last name.
+    names = next(line for line in body_lines(page) if text(line) == "".join(issuers))
+    # The seals' characters: red, set along each ring round the names (rotated, so of varying measured size).
+    seal_chars = [c for c in page.chars if is_red(c) and c["size"] < 30 and abs(c["top"] - names[0]["top"]) < 25 * MM]
+    assert sorted(c["text"] for c in seal_chars) == sorted("".join(issuers))
+    first, second = names[:len(issuers[0])], names[len(issuers[0]):]
+    assert right(first) < left(second)
+    date = next(line for line in body_lines(page) if text(line) == document.content["date"])
+    assert date[0]["top"] > names[0]["bottom"]
+    assert abs(centre(date) - centre(second)) <= TOLERANCE
+    # Each seal centred on its name; the two seals apart (neither overlapping nor touching).
+    seal_centres = []
+    for name in (first, second):
+        ring = [c for c in seal_chars if abs((c["x0"] + c["x1"]) / 2 - centre(name)) <= 25 * MM]
+        seal_centres.append((min(c["x0"] for c in ring) + max(c["x1"] for c in ring)) / 2)
+        assert abs(seal_centres[-1] - centre(name)) <= 3 * MM, mm(seal_centres[-1] - centre(name))
+    assert seal_centres[1] - seal_centres[0] > 42 * MM, mm(seal_centres[1] - seal_centres[0])
+    assert all(LEFT <= c["x0"] and c["x1"] <= RIGHT for c in seal_chars)

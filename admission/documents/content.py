@@ -59,6 +59,30 @@ class Draft:
     attachments: list[str] = field(default_factory=list)
 
 
+# GB/T 9704 10.1: 函 and 复函 go out in the letter format (信函格式); a new letter kind joins here.
+LETTER_KINDS = frozenset({
+    DocumentKind.CONSULTATION_LETTER, DocumentKind.NON_ADMISSION_NOTICE, DocumentKind.REFUSAL_NOTICE,
+})
+# GB/T 9704 7.2.6: an upward document (上行文: the 请示 to the banner leadership) names its signatory (签发人).
+UPWARD_KINDS = frozenset({DocumentKind.REVIEW_OPINION})
+
+
+def issuer_names(organization: Organization) -> list[str]:
+    """The names a body signs with: one for each body of a joint issuer (中共阿荣旗委员会 阿荣旗人民政府), host first.
+
+    A joint body's full name lists its constituents separated by spaces (services/setup.py BODY_NAMES)."""
+    return (organization.official_name or organization.name).split()
+
+
+def signatory(organization: Organization) -> str:
+    """Who signs off (签发人) for a body: its head (the first by username); empty when it has none."""
+    from ..models import Membership, Role
+
+    head = (Membership.objects.filter(organization=organization, role=Role.HEAD).select_related("user")
+            .order_by("user__username").first())
+    return (head.user.get_full_name() or head.user.get_username()) if head else ""
+
+
 def _body(jurisdiction_id: int, kind: OrganizationKind) -> Organization:
     return Organization.objects.get(jurisdiction_id=jurisdiction_id, kind=kind)
 

@@ -47,6 +47,6 @@ def seal_svg(name: str, *, diameter_mm: float = 42) -> str:
         f'viewBox="0 0 {size:.0f} {size:.0f}">'
         f'<circle cx="{c}" cy="{c}" r="{c - ring / 2:.2f}" fill="none" stroke="{SEAL_RED}" stroke-width="{ring:.2f}"/>'
         f"{_star(c, c, size * 0.17)}"
-        f'<g fill="{SEAL_RED}" font-family="Noto Serif CJK SC, serif" font-weight="bold">{"".join(glyphs)}</g>'
+        f'<g fill="{SEAL_RED}" font-family="Noto Serif CJK SC GB2312, Noto Serif CJK SC, serif" font-weight="bold">{"".join(glyphs)}</g>'
         "</svg>"
     )

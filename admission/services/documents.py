@@ -34,11 +34,18 @@ def issue_document(*, draft: drafts.Draft, request: DutyRequest | None, actor) -
             verification_code=new_verification_code(),
             content={
                 "mark": draft.issuer.official_name + drafts.HEADER_SUFFIX[draft.kind],
-                "addressees": [o.official_name or o.name for o in draft.addressees],
-                "copies": [o.official_name or o.name for o in draft.copies],
+                # A joint body is addressed by its bodies' names: 中共阿荣旗委员会、阿荣旗人民政府.
+                "addressees": ["、".join(drafts.issuer_names(o)) for o in draft.addressees],
+                "copies": ["、".join(drafts.issuer_names(o)) for o in draft.copies],
                 "blocks": draft.blocks,
                 "attachments": draft.attachments,
                 "signature": draft.issuer.official_name or draft.issuer.name,
+                # How it is laid out (GB/T 9704): one mark line, seal and signature per issuer; letter format;
+                # the signatory of an upward document beside its number.
+                "issuers": drafts.issuer_names(draft.issuer),
+                "mark_suffix": drafts.HEADER_SUFFIX[draft.kind],
+                "letter": draft.kind in drafts.LETTER_KINDS,
+                "signatory": drafts.signatory(draft.issuer) if draft.kind in drafts.UPWARD_KINDS else "",
                 "date": f"{now:%Y}年{now.month}月{now.day}日",
             },
         )

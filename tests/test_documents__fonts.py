@@ -1,0 +1,37 @@
+"""The document fonts cut to GB 2312 (admission/documents/fonts.py): made once, used first, never the only face."""
+
+from __future__ import annotations
+
+import io
+
+import pdfplumber
+import pytest
+from weasyprint import HTML
+
+from admission.documents import fonts
+
+pytestmark = pytest.mark.skipif(not (fonts.SYSTEM_DIR / fonts.FACES[0].collection).exists(),
+                                reason="fonts-noto-cjk is not installed")
+SERIF = fonts.FACES[0]
+
+
+def test_prepare_cuts_a_face_once_and_declares_it(tmp_path, settings):
+    settings.ADMISSION_FONT_DIR = tmp_path
+    assert fonts.face_css() == ""
+    assert fonts.prepare(text="公文格式", faces=[SERIF]) == [tmp_path / SERIF.filename]
+    assert fonts.prepare(text="公文格式", faces=[SERIF]) == [], "a face already cut is kept"
+    css = fonts.face_css()
+    assert f'font-family: "{SERIF.family}"; font-weight: 400' in css
+    assert (tmp_path / SERIF.filename).as_uri() in css
+    assert list(tmp_path.iterdir()) == [tmp_path / SERIF.filename], "no partial file left behind"
+
+
+def test_a_character_outside_the_cut_falls_back_to_the_full_system_face(tmp_path, settings):
+    settings.ADMISSION_FONT_DIR = tmp_path
+    fonts.prepare(text="公文格式", faces=[SERIF])
+    html = (f'<style>{fonts.face_css()} p {{ font: 16pt "{SERIF.family}", "Noto Serif CJK SC"; }}</style>'
+            "<p>公文格式査</p>")
+    with pdfplumber.open(io.BytesIO(HTML(string=html).write_pdf())) as pdf:
+        used = {c["text"]: c["fontname"] for c in pdf.pages[0].chars}
+    assert all("GB2312" in used[c] for c in "公文格式"), used
+    assert "GB2312" not in used["査"] and "Noto-Serif-CJK-SC" in used["査"], used
