@@ -82,6 +82,9 @@ def duty_detail(request, pk: int, form: DeliveryForm | None = None, status: int 
         "form": form or (DeliveryForm() if can_record else None),
         "can_confirm": permissions.acts_for(request.user, duty.township),
         "history": history,
+        # A case still private to its applicant is not named to others (permissions.FILED).
+        "open_change_visible": history["open_change"] is not None
+        and permissions.can_view_request(request.user, history["open_change"]),
         "can_exit": history["open_change"] is None and permissions.can_propose_change(request.user, duty, "exit"),
         "can_adjust": history["open_change"] is None
         and permissions.can_propose_change(request.user, duty, "adjustment"),

@@ -87,16 +87,18 @@ class DutyRequestForm(forms.ModelForm):
             field.required = False
         if "duty_name" in self.fields:
             self.fields["duty_name"].required = True
-            self.fields["affair_class"].initial = AffairClass.ADMINISTRATIVE_AFFAIR
             self.fields["track"].initial = Track.REGULAR
+        if "affair_class" in self.fields:
+            self.fields["affair_class"].initial = AffairClass.ADMINISTRATIVE_AFFAIR
 
     def values(self) -> dict:
         values = {f: self.cleaned_data.get(f) for f in self.editable}
         for field in self.editable:
             if field not in ("end_date", "funding_amount"):
                 values[field] = values[field] or ""
-        if "track" in values:
+        if "affair_class" in values:
             values["affair_class"] = values["affair_class"] or AffairClass.ADMINISTRATIVE_AFFAIR
+        if "track" in values:
             values["track"] = values["track"] or Track.REGULAR
         return values
 
@@ -106,7 +108,11 @@ class ChangeProposalForm(forms.Form):
 
     targets = forms.ModelMultipleChoiceField(
         label=_("涉及乡镇"), queryset=TownshipDuty.objects.none(), widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": _("请至少选择一个乡镇。")},
+        error_messages={
+            "required": _("请至少选择一个乡镇。"),
+            "invalid_choice": _("所选乡镇已不再承担该项职责，请在下方重新选择。"),
+            "invalid_pk_value": _("所选乡镇已不再承担该项职责，请在下方重新选择。"),
+        },
     )
     reasons = forms.CharField(
         label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}),
@@ -120,8 +126,6 @@ class ChangeProposalForm(forms.Form):
         field.queryset = TownshipDuty.objects.filter(pk__in=[t.pk for t in targets]).select_related("township")
         field.label_from_instance = lambda duty: duty.township.name
         field.initial = [t.pk for t in targets]
-        if len(targets) == 1:
-            field.widget = forms.MultipleHiddenInput()
 
 
 class WithdrawForm(forms.Form):

@@ -11,8 +11,14 @@ Rules (from the issue and admission/permissions.py):
 - a task page is usable only by the organization the task belongs to (workflows.views._task_or_404: 403
   with "您所在单位无权办理该任务。" when the user may see the case, 404 when not);
 - attachments and documents download only for those who may view the request;
-- only departments create requests; only the owning department edits (draft/revising) and withdraws
-  (before a decision).
+- only departments create requests; only the applicant edits (draft/revising) and withdraws (before a decision);
+- Art. 4(4), 4(5): on a duty still on the list, the township holding it and its department may start an exit
+  (duties/<pk>/exit/), and they and the organization office of the same banner may propose an adjustment
+  (duties/<pk>/adjust/); the others who see the duty get 403, those who do not 404; an exited duty takes no
+  proposal (403 for everyone who sees it);
+- an exit filed by a township is its own until it goes out (with nobody else to consult: until it is submitted);
+  then its department and the joint meeting see it, the leadership once it awaits or has its decision; other
+  townships (even one holding the same admitted duty, its own duty not concerned) and other banners never do.
 
 404 means "you cannot know this exists"; 403 means "you may know it exists, but this is not yours to do".
 
@@ -73,6 +79,10 @@ NAMES = {
     "yadong_only": "农机安全生产宣传",  # agriculture, yadong only, out for consultation
     "other_review": "秸秆禁烧巡查",  # the other banner, under review
     "other_admitted": "草原生态奖补核实",  # the other banner, admitted (on its 那吉镇's list)
+    # Art. 4(4): admitted to 那吉镇 and 六合镇, then 那吉镇 asks to exit its own duty (nobody else consulted).
+    "exit_done": "森林资源管理巡护",  # exit approved: 那吉镇's duty has left the list (world.exited_duty)
+    "exit_unfiled": "林草种质资源调查",  # exit waiting for 那吉镇's written application: still its own
+    "exit_filed": "国家重点保护野生植物巡护",  # exit submitted to the 编办: filed
 }
 
 
@@ -86,6 +96,7 @@ class World:
     duty: TownshipDuty | None = None  # 那吉镇's admitted duty (护林员日常管理)
     delivery: SafeguardDelivery | None = None  # training recorded by 林草局 on it, not yet confirmed
     report: UnadmittedDutyReport | None = None  # 那吉镇 reports 应急管理局 (Art. 7), with one evidence file
+    exited_duty: TownshipDuty | None = None  # 那吉镇's 森林资源管理巡护, exited (Art. 4(4))
 
     def case(self, key: str) -> DutyRequest:
         return DutyRequest.objects.get(pk=self.cases[key].pk)
@@ -96,6 +107,21 @@ def _advise(banner, request):
     support.do(request, "lead_review", office, lambda: review.request_advisory_opinions(
         request=request, actor=office, question="请就该事项是否涉及应急管理职责提出意见。",
         departments=[banner.org("emergency")]))
+
+
+def _admitted(banner, name: str) -> DutyRequest:
+    request = support.to_under_review(banner, duty_name=name)
+    support.bureau_opinions(banner, request)
+    support.conclude(banner, request)
+    support.banner_decides(banner, request)
+    support.city_decides(banner, request)
+    return request
+
+
+def _naji_exits(banner, name: str) -> DutyRequest:
+    """Art. 4(4): 那吉镇 asks to exit its own duty of a case admitted to 那吉镇 and 六合镇."""
+    duty = TownshipDuty.objects.get(request=_admitted(banner, name), township=banner.org("naji"))
+    return support.propose(banner, duty, "exit", by="naji")
 
 
 def _build_world() -> World:
@@ -146,11 +172,17 @@ def _build_world() -> World:
     support.banner_decides(other, c["other_admitted"])
     support.city_decides(other, c["other_admitted"])
 
+    c["exit_done"] = support.carry_through(banner, _naji_exits(banner, NAMES["exit_done"]), by="naji")
+    c["exit_unfiled"] = _naji_exits(banner, NAMES["exit_unfiled"])
+    c["exit_filed"] = _naji_exits(banner, NAMES["exit_filed"])
+    support.submit(banner, c["exit_filed"], department="naji")
+
     for key, state in (("review", "under_review"), ("draft", "draft"), ("consulting", "consulting"),
                        ("revising", "revising"), ("consulted", "consulted"), ("advised", "under_review"),
                        ("awaiting_approval", "awaiting_approval"), ("awaiting_city", "awaiting_city"),
                        ("admitted", "admitted"), ("rejected", "rejected"), ("withdrawn", "withdrawn"),
-                       ("other_review", "under_review"), ("other_admitted", "admitted")):
+                       ("other_review", "under_review"), ("other_admitted", "admitted"),
+                       ("exit_done", "exited"), ("exit_unfiled", "consulted"), ("exit_filed", "submitted")):
         assert world.case(key).state == state, key
 
     # Documents render after commit in a worker; stand in for the worker on one consultation letter.
@@ -162,6 +194,8 @@ def _build_world() -> World:
     world.document = document
 
     world.duty = TownshipDuty.objects.get(request=c["admitted"], township=banner.org("naji"))
+    world.exited_duty = c["exit_done"].target_duties.get()
+    assert world.exited_duty.status == "exited" and world.exited_duty.township == banner.org("naji")
     world.delivery = duty_services.record_safeguard_delivery(
         duty=world.duty, actor=forestry, kind="training", description="2026年5月培训护林员 40 人次。")
     world.report = report_services.report_unadmitted_duty(
@@ -229,7 +263,16 @@ SEES_REVIEW = ("forestry", "naji", "liuhe") + JOINT
 NOT_YOURS = "您所在单位无权办理该任务。"
 
 TASK_URLS = {"execute", "claim", "release"}
-ACTIONS = {"request_create_post", "request_withdraw", "claim", "record_delivery", "confirm_delivery"}
+ACTIONS = {"request_create_post", "request_withdraw", "claim", "record_delivery", "confirm_delivery",
+           "propose_exit_post", "propose_adjustment_post", "exit_withdraw"}
+# Who sees 那吉镇's duties: the township, the department that handed them down, joint meeting, leadership.
+SEES_DUTY = ("naji", "forestry", "leadership") + JOINT
+# Art. 4(4): who starts an exit; Art. 4(5): who proposes an adjustment (the 编办's members, whatever their role).
+EXITS = ("naji", "forestry")
+ADJUSTS = ("naji", "forestry", "office", "office_clerk", "office2")
+# 那吉镇's exit once filed (submitted): the township, the department, the joint meeting.
+SEES_FILED_EXIT = ("naji", "forestry") + JOINT
+ONLY_PROPOSERS = "只有承担该职责的乡镇、责任部门（调整还可以由旗委编办）提出。"
 MATRIX: dict[str, dict[str, int]] = {
     # Members land in their inbox; visitors on the login page.
     "home": row(302),
@@ -247,7 +290,27 @@ MATRIX: dict[str, dict[str, int]] = {
     "document_download": only(200, SEES_REVIEW, 404),
     "duty_list": row(200),
     # One township's duty: the township, the department that handed it down, joint meeting, leadership.
-    "duty_detail": only(200, ("naji", "forestry", "leadership") + JOINT, 404),
+    "duty_detail": only(200, SEES_DUTY, 404),
+    "duty_detail_exited": only(200, SEES_DUTY, 404),
+    # Art. 4(4), 4(5): those who see the duty but may not propose are told so (403); the others learn nothing.
+    "propose_exit": only(403, SEES_DUTY, 404, **{r: 200 for r in EXITS}),
+    "propose_exit_post": only(403, SEES_DUTY, 404, **{r: 302 for r in EXITS}),
+    "propose_adjustment": only(403, SEES_DUTY, 404, **{r: 200 for r in ADJUSTS}),
+    "propose_adjustment_post": only(403, SEES_DUTY, 404, **{r: 302 for r in ADJUSTS}),
+    # A duty that has left the list takes no proposal, not even from its township or department.
+    "propose_exit_exited": only(403, SEES_DUTY, 404),
+    "propose_exit_exited_post": only(403, SEES_DUTY, 404),
+    "propose_adjustment_exited": only(403, SEES_DUTY, 404),
+    "propose_adjustment_exited_post": only(403, SEES_DUTY, 404),
+    # 那吉镇's exit: its own until filed; once submitted its department and the joint meeting see it; 六合镇,
+    # holding the same admitted duty, is not concerned; the leadership sees it once it decided.
+    "exit_detail_unfiled": only(200, ("naji",), 404),
+    "exit_detail_filed": only(200, SEES_FILED_EXIT, 404),
+    "exit_detail_done": only(200, SEES_FILED_EXIT + ("leadership",), 404),
+    "exit_edit_unfiled": only(403, ("naji",), 404),  # consulted: no longer editable, even by its applicant
+    "exit_edit_filed": only(403, SEES_FILED_EXIT, 404),
+    # Only the applicant withdraws: the township, not the department whose duty it is.
+    "exit_withdraw": only(403, SEES_FILED_EXIT, 404, naji=302),
     # Art. 5: the department records what it delivered; the township confirms receipt; nobody else.
     "record_delivery": only(403, ("naji", "leadership") + JOINT, 404, forestry=302),
     "confirm_delivery": only(403, ("forestry", "leadership") + JOINT, 404, naji=302),
@@ -317,6 +380,28 @@ def _request(client, world: World, name: str):
         "claim": lambda: post(reverse("workflows:claim", args=[task.pk])),
         "release": lambda: post(reverse("workflows:release", args=[task.pk])),
         "verify_upload": lambda: get(reverse("verify_upload")),
+        "duty_detail_exited": lambda: get(reverse("admission:duty_detail", args=[world.exited_duty.pk])),
+        "propose_exit": lambda: get(reverse("admission:propose_exit", args=[world.duty.pk])),
+        "propose_exit_post": lambda: post(reverse("admission:propose_exit", args=[world.duty.pk]),
+                                          {"targets": [world.duty.pk], "reasons": "护林员队伍已由旗林草局统一管理。"}),
+        "propose_adjustment": lambda: get(reverse("admission:propose_adjustment", args=[world.duty.pk])),
+        "propose_adjustment_post": lambda: post(reverse("admission:propose_adjustment", args=[world.duty.pk]),
+                                                {"targets": [world.duty.pk], "reasons": "护林员管理办法修订。"}),
+        "propose_exit_exited": lambda: get(reverse("admission:propose_exit", args=[world.exited_duty.pk])),
+        "propose_exit_exited_post": lambda: post(reverse("admission:propose_exit", args=[world.exited_duty.pk]),
+                                                 {"targets": [world.exited_duty.pk], "reasons": "再次退出。"}),
+        "propose_adjustment_exited": lambda: get(reverse("admission:propose_adjustment",
+                                                         args=[world.exited_duty.pk])),
+        "propose_adjustment_exited_post": lambda: post(
+            reverse("admission:propose_adjustment", args=[world.exited_duty.pk]),
+            {"targets": [world.exited_duty.pk], "reasons": "调整已退出的事项。"}),
+        "exit_detail_unfiled": lambda: get(reverse("admission:request_detail", args=[world.cases["exit_unfiled"].pk])),
+        "exit_detail_filed": lambda: get(reverse("admission:request_detail", args=[world.cases["exit_filed"].pk])),
+        "exit_detail_done": lambda: get(reverse("admission:request_detail", args=[world.cases["exit_done"].pk])),
+        "exit_edit_unfiled": lambda: get(reverse("admission:request_edit", args=[world.cases["exit_unfiled"].pk])),
+        "exit_edit_filed": lambda: get(reverse("admission:request_edit", args=[world.cases["exit_filed"].pk])),
+        "exit_withdraw": lambda: post(reverse("admission:request_withdraw", args=[world.cases["exit_filed"].pk]),
+                                      {"reason": "与部门协商后暂不退出。"}),
     }[name]()
 
 
@@ -343,8 +428,17 @@ def test_every_url_answers_every_role_as_the_rules_say(client_as, world, name, r
         assert NAMES["review"] in response.content.decode()
     if expected == 200 and name in ("request_edit_draft",):
         assert NAMES["draft"] in response.content.decode()
-    if expected == 200 and name in ("duty_detail",):
+    if expected == 200 and name in ("duty_detail", "propose_exit", "propose_adjustment"):
         assert NAMES["admitted"] in response.content.decode()
+    if expected == 200 and name == "duty_detail_exited":
+        assert NAMES["exit_done"] in response.content.decode() and "退出依据" in response.content.decode()
+    if expected == 200 and name.startswith("exit_detail_"):
+        assert NAMES[name.replace("exit_detail_", "exit_")] in response.content.decode()
+    if expected == 403 and name.startswith("propose_"):
+        assert ONLY_PROPOSERS in response.content.decode()
+    if expected == 404 and name.startswith(("propose_", "exit_", "duty_detail")):
+        _assert_no_leak(response, NAMES["admitted"], NAMES["exit_done"], NAMES["exit_unfiled"],
+                        NAMES["exit_filed"])
     if expected == 200 and name in ("report_detail",):
         assert "签订安全生产责任状" in response.content.decode()
     if expected in (403, 404) and name.startswith("report"):
@@ -371,6 +465,20 @@ def test_every_url_answers_every_role_as_the_rules_say(client_as, world, name, r
     elif acted and name == "confirm_delivery":
         delivery = SafeguardDelivery.objects.get(pk=world.delivery.pk)
         assert delivery.confirmed_by == world.users[role] and delivery.confirmed_at is not None
+    elif acted and name in ("propose_exit_post", "propose_adjustment_post"):
+        created = DutyRequest.objects.latest("pk")
+        assert DutyRequest.objects.count() == requests_before + 1
+        assert created.applicant.memberships.filter(user=world.users[role]).exists()
+        assert list(created.target_duties.all()) == [world.duty]
+        if name == "propose_exit_post":  # sent out at once
+            assert created.purpose == "exit" and created.state in (RequestState.CONSULTING, RequestState.CONSULTED)
+            assert response["Location"] == reverse("admission:request_detail", args=[created.pk])
+        else:  # a draft whose terms are edited next
+            assert created.purpose == "adjustment" and created.state == RequestState.DRAFT
+            assert response["Location"] == reverse("admission:request_edit", args=[created.pk])
+    elif acted and name == "exit_withdraw":
+        assert world.case("exit_filed").state == RequestState.WITHDRAWN
+        assert not engine.open_tasks(world.case("exit_filed")).exists()
     elif acted and name == "request_create_post":
         created = DutyRequest.objects.get(duty_name="越权新建的申请")
         assert created.department.memberships.filter(user=world.users[role]).exists()
@@ -382,6 +490,8 @@ def test_every_url_answers_every_role_as_the_rules_say(client_as, world, name, r
         assert AuditEvent.objects.count() == events_before
         assert SafeguardDelivery.objects.count() == deliveries_before
         assert SafeguardDelivery.objects.get(pk=world.delivery.pk).confirmed_at is None
+        assert world.case("exit_filed").state == RequestState.SUBMITTED
+        assert TownshipDuty.objects.get(pk=world.duty.pk).change_requests.count() == 0
 
 
 # --- task pages: each usable only by the organization it belongs to ------------------------------------
@@ -607,6 +717,28 @@ def test_art4_1_request_list_shows_each_party_only_its_cases(client_as, world, r
         assert NAMES[key] not in body, key
 
 
+@pytest.mark.parametrize(("role", "shown", "hidden"), [
+    ("naji", ("exit_unfiled", "exit_filed", "exit_done"), ()),
+    ("forestry", ("exit_filed", "exit_done"), ("exit_unfiled",)),
+    ("office", ("exit_filed", "exit_done"), ("exit_unfiled",)),
+    ("justice", ("exit_filed", "exit_done"), ("exit_unfiled",)),
+    ("leadership", ("exit_done",), ("exit_unfiled", "exit_filed")),
+    ("liuhe", (), ("exit_unfiled", "exit_filed", "exit_done")),  # holds the same admitted duty, not concerned
+    ("yadong", (), ("exit_unfiled", "exit_filed", "exit_done")),
+    ("emergency", (), ("exit_unfiled", "exit_filed", "exit_done")),
+    ("other_naji", (), ("exit_unfiled", "exit_filed", "exit_done")),
+    ("other_office", (), ("exit_unfiled", "exit_filed", "exit_done")),
+])
+def test_art4_4_request_list_shows_a_townships_exit_only_to_those_who_may_open_it(client_as, world, role, shown,
+                                                                                  hidden):
+    """The exit carries its duty's name, like the admission before it: the rows are told apart by their links."""
+    body = _listed(client_as(role), "admission:request_list")
+    for key in shown:
+        assert reverse("admission:request_detail", args=[world.cases[key].pk]) in body, key
+    for key in hidden:
+        assert f'href="{reverse("admission:request_detail", args=[world.cases[key].pk])}"' not in body, key
+
+
 def test_art4_1_township_sees_only_requests_naming_it_even_when_searching(client_as, world):
     client = client_as("yadong")
     for key in ("review", "draft", "admitted"):
@@ -677,5 +809,7 @@ def test_task_queue_shows_only_tasks_of_the_users_organization(client_as, world,
 ])
 def test_document_list_shows_only_documents_issued_or_addressed_to_the_users_organization(
         client_as, world, role, sees):
-    body = _listed(client_as(role), "admission:document_list")
+    client = client_as(role)
+    # 25 a page, newest first: the exits built after this letter push it to a later page.
+    body = "".join(_listed(client, "admission:document_list", page=page) for page in range(1, 5))
     assert (world.document.number in body) is sees

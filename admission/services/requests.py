@@ -21,7 +21,7 @@ from ..models import (
     RequestPurpose,
     Track,
 )
-from ..models.duties import terms_of_duty, terms_of_request
+from ..models.duties import DUTY_TERMS, REQUEST_FIELD, terms_of_duty, terms_of_request
 from ..permissions import (
     can_create_request,
     can_edit_request,
@@ -74,7 +74,8 @@ def fields_to_edit(request: DutyRequest | None) -> tuple[str, ...]:
         return EDITABLE_FIELDS
     if request.purpose == RequestPurpose.EXIT:
         return ("change_reasons",)
-    return (*EDITABLE_FIELDS, "change_reasons")
+    # Only what the list holds can be adjusted: a change elsewhere would change nothing on it.
+    return (*(REQUEST_FIELD.get(term, term) for term in DUTY_TERMS), "change_reasons")
 
 
 def change_errors(*, request: DutyRequest) -> dict[str, list[str]]:
