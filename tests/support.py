@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
+import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -222,3 +222,33 @@ def carry_through(banner: Banner, request, *, by: str = "forestry"):
     if request.state == RequestState.AWAITING_CITY:
         city_decides(banner, request)
     return request
+
+
+def admitted(banner: Banner, **overrides):
+    """A case taken through review and approval on its track to admitted (Art. 4(3))."""
+    request = to_under_review(banner, **overrides)
+    bureau_opinions(banner, request)
+    conclude(banner, request)
+    banner_decides(banner, request)
+    if request.state == RequestState.AWAITING_CITY:
+        city_decides(banner, request)
+    assert request.state == RequestState.ADMITTED
+    return request
+
+
+# Reading a rendered form page: one field's block, its errors, and the errors above the form.
+def field_html(body: str, name: str) -> str:
+    """The <div class="field"> block of one form field, where its value and its errors are shown."""
+    start = body.index(f'id="field-{name}"')
+    ends = [i for i in (body.find('<div class="field', start), body.find('<div class="actions"', start)) if i != -1]
+    return body[start:min(ends)]
+
+
+def errors_of(body: str, name: str) -> str:
+    match = re.search(r'<ul class="errorlist"[^>]*>(.*?)</ul>', field_html(body, name), re.S)
+    return match.group(1) if match else ""
+
+
+def top_errors(body: str) -> str:
+    match = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', body, re.S)
+    return match.group(1) if match else ""

@@ -16,17 +16,7 @@ from admission.services import changes
 from admission.services.errors import ConflictError
 from admission.services.reminders import send_reminders
 from tests import support
-
-
-def admitted(banner, **overrides):
-    request = support.to_under_review(banner, **overrides)
-    support.bureau_opinions(banner, request)
-    support.conclude(banner, request)
-    support.banner_decides(banner, request)
-    if request.state == RequestState.AWAITING_CITY:
-        support.city_decides(banner, request)
-    assert request.state == RequestState.ADMITTED
-    return request
+from tests.support import admitted
 
 
 @pytest.fixture

@@ -31,9 +31,9 @@ from admission.models import (
     RequestPurpose,
     RequestState,
     TownshipDuty,
-    Track,
 )
 from tests import support
+from tests.support import admitted, errors_of, field_html, top_errors
 from workflows import engine
 from workflows.models import AdmissionProcess
 
@@ -45,17 +45,6 @@ NEW_LEGAL_BASIS = "《森林防火条例》（2026年修订）第二十条；《
 
 
 # --- the world: one regular duty admitted to 那吉镇 and 六合镇 ------------------------------------------------
-
-def admitted(banner, **overrides) -> DutyRequest:
-    request = support.to_under_review(banner, **overrides)
-    support.bureau_opinions(banner, request)
-    support.conclude(banner, request)
-    support.banner_decides(banner, request)
-    if request.state == RequestState.AWAITING_CITY:
-        support.city_decides(banner, request)
-    assert request.state == RequestState.ADMITTED
-    return request
-
 
 @pytest.fixture
 def regular(banner):
@@ -89,21 +78,6 @@ def duty_url(duty) -> str:
     return reverse("admission:duty_detail", args=[duty.pk])
 
 
-def field_html(body: str, name: str) -> str:
-    """The <div class="field"> block of one form field, where its value and its errors are shown."""
-    start = body.index(f'id="field-{name}"')
-    ends = [i for i in (body.find('<div class="field', start), body.find('<div class="actions"', start)) if i != -1]
-    return body[start:min(ends)]
-
-
-def errors_of(body: str, name: str) -> str:
-    match = re.search(r'<ul class="errorlist"[^>]*>(.*?)</ul>', field_html(body, name), re.S)
-    return match.group(1) if match else ""
-
-
-def top_errors(body: str) -> str:
-    match = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', body, re.S)
-    return match.group(1) if match else ""
 
 
 def all_errors(body: str) -> str:

@@ -37,6 +37,7 @@ from admission.models import (
 )
 from admission.services.requests import REQUIRED_TEXT_ELEMENTS
 from tests import support
+from tests.support import errors_of, field_html
 from workflows import engine
 from workflows.models import AdmissionProcess
 
@@ -70,23 +71,6 @@ def typed(banner, *, townships=("naji", "liuhe"), **overrides) -> dict:
     data = dict(TYPED, townships=[banner.org(t).pk for t in townships])
     data.update(overrides)
     return data
-
-
-def field_html(body: str, name: str) -> str:
-    """The <div class="field"> block of one form field, where its value and its errors are shown."""
-    start = body.index(f'id="field-{name}"')
-    ends = [i for i in (body.find('<div class="field', start), body.find('<div class="actions"', start)) if i != -1]
-    return body[start:min(ends)]
-
-
-def errors_of(body: str, name: str) -> str:
-    match = re.search(r'<ul class="errorlist"[^>]*>(.*?)</ul>', field_html(body, name), re.S)
-    return match.group(1) if match else ""
-
-
-def top_errors(body: str) -> str:
-    match = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', body, re.S)
-    return match.group(1) if match else ""
 
 
 def checked(body: str, name: str, value) -> bool:
