@@ -108,7 +108,7 @@ def propose_change(request, pk: int, purpose: str):
                     targets=list(form.cleaned_data["targets"]),
                 )
                 if purpose == RequestPurpose.EXIT:
-                    case = engine.consult_townships(request=case, actor=request.user)
+                    case = engine.consult_townships(duty_request=case, actor=request.user)
         except ValidationError as error:
             apply_service_errors(form, error)
         except ConflictError as error:

@@ -93,13 +93,13 @@ def visible_requests(user) -> QuerySet[DutyRequest]:
     )
 
 
-def can_view_request(user, request: DutyRequest) -> bool:
-    return visible_requests(user).filter(pk=request.pk).exists()
+def can_view_request(user, duty_request: DutyRequest) -> bool:
+    return visible_requests(user).filter(pk=duty_request.pk).exists()
 
 
-def is_applicant(user, request: DutyRequest) -> bool:
+def is_applicant(user, duty_request: DutyRequest) -> bool:
     membership = membership_of(user)
-    return membership is not None and membership.organization_id == request.applicant_id
+    return membership is not None and membership.organization_id == duty_request.applicant_id
 
 
 def can_create_request(user) -> bool:
@@ -107,12 +107,12 @@ def can_create_request(user) -> bool:
     return membership is not None and membership.organization.kind == OrganizationKind.DEPARTMENT
 
 
-def can_edit_request(user, request: DutyRequest) -> bool:
-    return is_applicant(user, request) and request.state in EDITABLE_STATES
+def can_edit_request(user, duty_request: DutyRequest) -> bool:
+    return is_applicant(user, duty_request) and duty_request.state in EDITABLE_STATES
 
 
-def can_withdraw_request(user, request: DutyRequest) -> bool:
-    return is_applicant(user, request) and request.state in WITHDRAWABLE_STATES
+def can_withdraw_request(user, duty_request: DutyRequest) -> bool:
+    return is_applicant(user, duty_request) and duty_request.state in WITHDRAWABLE_STATES
 
 
 def can_propose_change(user, duty, purpose: str) -> bool:

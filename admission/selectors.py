@@ -27,23 +27,23 @@ def request_list(*, user, state: str = "", query: str = "") -> QuerySet[DutyRequ
     return requests.order_by("-updated_at", "-pk")
 
 
-def request_detail(*, request: DutyRequest) -> dict:
+def request_detail(*, duty_request: DutyRequest) -> dict:
     consultations = list(
-        request.consultations.select_related("township", "responded_by", "letter").order_by("-round", "township__division_code")
+        duty_request.consultations.select_related("township", "responded_by", "letter").order_by("-round", "township__division_code")
     )
     return {
-        "townships": list(request.townships.order_by("division_code")),
+        "townships": list(duty_request.townships.order_by("division_code")),
         "consultation_rounds": [(r, list(items)) for r, items in groupby(consultations, key=lambda c: c.round)],
-        "attachments": list(request.attachments.select_related("organization", "uploaded_by")),
-        "supplement_notices": list(request.supplement_notices.select_related("issued_by")),
-        "bureau_opinions": list(request.bureau_opinions.select_related("organization", "given_by")),
-        "advisory_opinions": list(request.advisory_opinions.select_related("organization", "answered_by", "letter")),
-        "review_conclusion": ReviewConclusion.objects.filter(request=request).select_related("given_by").first(),
-        "approval_decisions": list(request.approval_decisions.select_related("body", "recorded_by", "reply_scan")),
-        "history": list(request.audit_events.select_related("actor", "organization")),
-        "documents": list(request.documents.select_related("issuer").order_by("issued_at", "pk")),
-        "target_duties": list(request.target_duties.select_related("township").order_by("township__division_code")),
-        "changes": proposed_changes(request=request),
+        "attachments": list(duty_request.attachments.select_related("organization", "uploaded_by")),
+        "supplement_notices": list(duty_request.supplement_notices.select_related("issued_by")),
+        "bureau_opinions": list(duty_request.bureau_opinions.select_related("organization", "given_by")),
+        "advisory_opinions": list(duty_request.advisory_opinions.select_related("organization", "answered_by", "letter")),
+        "review_conclusion": ReviewConclusion.objects.filter(request=duty_request).select_related("given_by").first(),
+        "approval_decisions": list(duty_request.approval_decisions.select_related("body", "recorded_by", "reply_scan")),
+        "history": list(duty_request.audit_events.select_related("actor", "organization")),
+        "documents": list(duty_request.documents.select_related("issuer").order_by("issued_at", "pk")),
+        "target_duties": list(duty_request.target_duties.select_related("township").order_by("township__division_code")),
+        "changes": proposed_changes(duty_request=duty_request),
     }
 
 
@@ -52,18 +52,18 @@ def _labelled(changed: list[str], old: dict, new: dict) -> list[dict]:
     return [{"label": labels[t], "old": term_text(t, old[t]), "new": term_text(t, new[t])} for t in changed]
 
 
-def proposed_changes(*, request: DutyRequest) -> list[dict]:
+def proposed_changes(*, duty_request: DutyRequest) -> list[dict]:
     """Art. 4(5): what an adjustment changes — against the current list while it runs, as recorded once approved."""
-    if request.purpose != RequestPurpose.ADJUSTMENT:
+    if duty_request.purpose != RequestPurpose.ADJUSTMENT:
         return []
-    duty = request.target_duties.order_by("township__division_code").first()
+    duty = duty_request.target_duties.order_by("township__division_code").first()
     if duty is None:
         return []
-    version = DutyVersion.objects.filter(duty=duty, request=request).first()
+    version = DutyVersion.objects.filter(duty=duty, request=duty_request).first()
     if version is not None:
         previous = duty.versions.get(number=version.number - 1)
         return _labelled(version.changed_fields, previous.terms, version.terms)
-    old, new = terms_of_duty(duty), terms_of_request(request)
+    old, new = terms_of_duty(duty), terms_of_request(duty_request)
     return _labelled([t for t in DUTY_TERMS if old[t] != new[t]], old, new)
 
 

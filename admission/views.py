@@ -63,10 +63,10 @@ def _edit(request, duty_request: DutyRequest | None):
             with transaction.atomic():
                 saved = request_services.save_draft(
                     actor=request.user, values=form.values(), townships=list(form.cleaned_data.get("townships") or []),
-                    request=duty_request,
+                    duty_request=duty_request,
                 )
                 if consult:
-                    saved = engine.consult_townships(request=saved, actor=request.user)
+                    saved = engine.consult_townships(duty_request=saved, actor=request.user)
         except ValidationError as error:
             apply_service_errors(form, error)
         except ConflictError as error:
@@ -100,16 +100,16 @@ def request_edit(request, pk: int):
 
 def request_detail(request, pk: int):
     duty_request = _visible_request_or_404(request.user, pk)
-    steps = current_steps(request=duty_request)
+    steps = current_steps(duty_request=duty_request)
     for step in steps:
         step["actionable"] = can_work_on(user=request.user, task=step["task"])
     return render(
         request, "admission/request_detail.html",
         {
             "duty_request": duty_request,
-            "detail": selectors.request_detail(request=duty_request),
+            "detail": selectors.request_detail(duty_request=duty_request),
             "steps": steps,
-            "durations": step_durations(request=duty_request),
+            "durations": step_durations(duty_request=duty_request),
             "can_edit": permissions.can_edit_request(request.user, duty_request),
             "can_consult": permissions.can_edit_request(request.user, duty_request)
             and duty_request.state == RequestState.DRAFT,
@@ -125,7 +125,7 @@ def request_withdraw(request, pk: int):
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            engine.withdraw(request=duty_request, actor=request.user, reason=form.cleaned_data["reason"])
+            engine.withdraw(duty_request=duty_request, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             apply_service_errors(form, error)
         except ConflictError as error:

@@ -56,7 +56,7 @@ def pipeline_once():
     request = DutyRequest.objects.filter(state=RequestState.ADMITTED, track="regular").order_by("pk").first()
     decision = request.approval_decisions.get(stage=ApprovalStage.CITY_APPROVAL)
     start = time.perf_counter()
-    document = issue_document(draft=content.admission_decision(request=request, decision=decision), request=request,
+    document = issue_document(draft=content.admission_decision(duty_request=request, decision=decision), duty_request=request,
                               actor=decision.recorded_by)
     jobs.render_document(document.pk)
     elapsed = time.perf_counter() - start

@@ -148,17 +148,17 @@ def consult_all(banner: Banner, request, *, disagree: tuple[str, ...] = ()):
 
 def submit(banner: Banner, request, department="forestry"):
     do(request, "submit", banner.users[department],
-       lambda: request_services.submit_request(request=request, actor=banner.users[department], application_letter=pdf()))
+       lambda: request_services.submit_request(duty_request=request, actor=banner.users[department], application_letter=pdf()))
 
 
 def accept(banner: Banner, request):
-    do(request, "intake", banner.users["office"], lambda: intake.accept_for_review(request=request, actor=banner.users["office"]))
+    do(request, "intake", banner.users["office"], lambda: intake.accept_for_review(duty_request=request, actor=banner.users["office"]))
 
 
 def bureau_opinions(banner: Banner, request, *, passes=("office", "justice", "data")):
     for key, node in (("office", "lead_review"), ("justice", "legality_review"), ("data", "data_review")):
         do(request, node, banner.users[key], lambda key=key: review.record_bureau_opinion(
-            request=request, actor=banner.users[key], passes=key in passes, reasoning=f"{key} 审核意见"))
+            duty_request=request, actor=banner.users[key], passes=key in passes, reasoning=f"{key} 审核意见"))
 
 
 FINDINGS = {
@@ -169,25 +169,25 @@ FINDINGS = {
 
 def conclude(banner: Banner, request, *, passes=True):
     do(request, "consolidate", banner.users["office"], lambda: review.conclude_review(
-        request=request, actor=banner.users["office"], passes=passes, findings=FINDINGS,
+        duty_request=request, actor=banner.users["office"], passes=passes, findings=FINDINGS,
         reasons="" if passes else "法定依据不足，该事项属于部门法定职责。",
         remedy="" if passes else "补充法律法规依据后重新申请。"))
 
 
 def banner_decides(banner: Banner, request, *, approves=True):
     do(request, "banner_decision", banner.users["leadership"], lambda: approval.decide_at_banner(
-        request=request, actor=banner.users["leadership"], approves=approves, reasons="" if approves else "暂缓下放。"))
+        duty_request=request, actor=banner.users["leadership"], approves=approves, reasons="" if approves else "暂缓下放。"))
 
 
 def city_decides(banner: Banner, request, *, approves=True):
     do(request, "city_decision", banner.users["office"], lambda: approval.record_city_decision(
-        request=request, actor=banner.users["office"], approves=approves, document_number="呼政字〔2026〕12号",
+        duty_request=request, actor=banner.users["office"], approves=approves, document_number="呼政字〔2026〕12号",
         decision_date=timezone.localdate(), reply_scan=pdf("批复.pdf"), reasons="" if approves else "不符合要求。"))
 
 
 def to_under_review(banner: Banner, **overrides):
     request = draft(banner, **overrides)
-    request = engine.begin_consultation(request=request, actor=banner.users["forestry"])
+    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
     consult_all(banner, request)
     submit(banner, request)
     accept(banner, request)
@@ -205,9 +205,9 @@ def propose(banner: Banner, duty, purpose: str, *, by: str = "forestry", targets
     if terms:
         fields = request_services.fields_to_edit(request)
         request = request_services.save_draft(
-            actor=actor, request=request, values={f: terms.get(f, getattr(request, f)) for f in fields},
+            actor=actor, duty_request=request, values={f: terms.get(f, getattr(request, f)) for f in fields},
         )
-    return engine.consult_townships(request=request, actor=actor)
+    return engine.consult_townships(duty_request=request, actor=actor)
 
 
 def carry_through(banner: Banner, request, *, by: str = "forestry"):

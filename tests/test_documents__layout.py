@@ -106,14 +106,14 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
         # Only what is issued inside a capture block is rendered (its on-commit job runs); the rest stays pending.
         admitted = support.draft(banner)
         with TestCase.captureOnCommitCallbacks(execute=True):
-            admitted = engine.begin_consultation(request=admitted, actor=forestry)  # two consultation letters
+            admitted = engine.begin_consultation(duty_request=admitted, actor=forestry)  # two consultation letters
         support.consult_all(banner, admitted)
         support.submit(banner, admitted)
         with TestCase.captureOnCommitCallbacks(execute=True):
             support.do(admitted, "intake", office, lambda: intake.return_for_supplement(
-                request=admitted, actor=office, items=["书面申请未加盖单位公章。", "缺少各乡镇人员安排明细表。"]))
+                duty_request=admitted, actor=office, items=["书面申请未加盖单位公章。", "缺少各乡镇人员安排明细表。"]))
         support.do(admitted, "supplement", forestry, lambda: intake.resubmit_request(
-            request=admitted, actor=forestry, note="已补正。"))
+            duty_request=admitted, actor=forestry, note="已补正。"))
         support.accept(banner, admitted)
         support.bureau_opinions(banner, admitted)
         with TestCase.captureOnCommitCallbacks(execute=True):

@@ -27,12 +27,12 @@ NUMBER = re.compile(r"^\S+〔\d{4}〕[1-9]\d*号$")
 
 
 def issue_letter(banner, request, department="forestry", township="naji"):
-    return issue_document(draft=drafts.consultation_letter(request=request, township=banner.org(township)),
-                          request=request, actor=banner.users[department])
+    return issue_document(draft=drafts.consultation_letter(duty_request=request, township=banner.org(township)),
+                          duty_request=request, actor=banner.users[department])
 
 
 def issue_supplement(banner, request, items=("补充法律依据。",)):
-    return issue_document(draft=drafts.supplement_notice(request=request, items=list(items)), request=request,
+    return issue_document(draft=drafts.supplement_notice(duty_request=request, items=list(items)), duty_request=request,
                           actor=banner.users["office"])
 
 
@@ -123,7 +123,7 @@ def test_a_failing_deciding_step_rolls_back_its_number_with_it(banner, monkeypat
     """return_for_supplement issues its notice inside the step's transaction: when the step fails after numbering,
     the state change, the notice and the number all roll back, and the retried step gets number 1."""
     request = support.draft(banner)
-    request = engine.begin_consultation(request=request, actor=banner.users["forestry"])
+    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
     support.consult_all(banner, request)
     support.submit(banner, request)
     office = banner.users["office"]
@@ -134,7 +134,7 @@ def test_a_failing_deciding_step_rolls_back_its_number_with_it(banner, monkeypat
     with monkeypatch.context() as patch:
         patch.setattr(document_services, "record_event", broken_audit)  # fails after next_serial, inside the step
         with pytest.raises(DatabaseError):
-            intake.return_for_supplement(request=request, actor=office, items=["补充法律依据。"])
+            intake.return_for_supplement(duty_request=request, actor=office, items=["补充法律依据。"])
     request.refresh_from_db()
     assert request.state == RequestState.SUBMITTED
     assert not SupplementNotice.objects.filter(request=request).exists()
@@ -142,7 +142,7 @@ def test_a_failing_deciding_step_rolls_back_its_number_with_it(banner, monkeypat
     assert not DocumentCounter.objects.filter(kind=DocumentKind.SUPPLEMENT_NOTICE).exists()
 
     support.do(request, "intake", office, lambda: intake.return_for_supplement(
-        request=request, actor=office, items=["补充法律依据。"]))
+        duty_request=request, actor=office, items=["补充法律依据。"]))
     notice = OfficialDocument.objects.get(kind=DocumentKind.SUPPLEMENT_NOTICE)
     assert notice.serial == 1 and notice.number == f"阿编补〔{this_year()}〕1号"
 

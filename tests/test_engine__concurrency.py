@@ -56,7 +56,7 @@ def test_two_reviewers_completing_the_same_task_at_once_one_wins_the_other_is_to
 
     def review_as(user, reasoning, hold=lambda: None):
         def action(activation):
-            review.record_bureau_opinion(request=request, actor=user, passes=True, reasoning=reasoning)
+            review.record_bureau_opinion(duty_request=request, actor=user, passes=True, reasoning=reasoning)
             hold()
         return engine.perform_task(task=task, user=user, action=action)
 
@@ -81,11 +81,11 @@ def test_withdrawal_racing_the_banner_decision_one_wins_and_the_loser_is_told_wh
 
     def decide(hold):
         def action(activation):
-            approval.decide_at_banner(request=request, actor=leadership, approves=True)
+            approval.decide_at_banner(duty_request=request, actor=leadership, approves=True)
             hold()
         return engine.perform_task(task=task, user=leadership, action=action)
 
-    results = race(decide, lambda: engine.withdraw(request=request, actor=forestry, reason="工作调整。"))
+    results = race(decide, lambda: engine.withdraw(duty_request=request, actor=forestry, reason="工作调整。"))
 
     assert not isinstance(results["first"], Exception), results["first"]
     assert isinstance(results["second"], ConflictError)
@@ -107,7 +107,7 @@ def test_city_decision_recorded_twice_at_once_admits_the_duty_once(banner):
     def record(user, hold=lambda: None):
         def action(activation):
             approval.record_city_decision(
-                request=request, actor=user, approves=True, document_number="呼政字〔2026〕1号",
+                duty_request=request, actor=user, approves=True, document_number="呼政字〔2026〕1号",
                 decision_date=timezone.localdate(), reply_scan=support.pdf("批复.pdf"))
             hold()
         return engine.perform_task(task=task, user=user, action=action)

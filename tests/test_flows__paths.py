@@ -79,7 +79,7 @@ def assert_in_step(request, *, expect_state=None, expect_tasks=None) -> None:
 def started(banner, **overrides):
     request = support.draft(banner, **overrides)
     assert_in_step(request, expect_state=RequestState.DRAFT)
-    request = engine.begin_consultation(request=request, actor=banner.users["forestry"])
+    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
     assert_in_step(request, expect_state=RequestState.CONSULTING, expect_tasks=["consult", "consult"])
     return request
 
@@ -139,7 +139,7 @@ def test_art4_1_disagreement_sends_the_request_back_and_a_new_round_needs_everyo
     assert disagreement.outcome == ConsultationOutcome.DISAGREED and "人员不足" in disagreement.opinion
 
     support.do(request, "revise", banner.users["forestry"], lambda: request_services.start_consultation(
-        request=request, actor=banner.users["forestry"]))
+        duty_request=request, actor=banner.users["forestry"]))
     assert_in_step(request, expect_state=RequestState.CONSULTING, expect_tasks=["consult", "consult"])
     assert request.consultation_round == 2
     assert Consultation.objects.filter(request=request, round=2, outcome=ConsultationOutcome.PENDING).count() == 2
@@ -154,7 +154,7 @@ def test_art4_1_department_may_withdraw_instead_of_revising(banner):
     request = started(banner)
     support.consult_all(banner, request, disagree=("naji", "liuhe"))
     assert_in_step(request, expect_state=RequestState.REVISING)
-    engine.withdraw(request=request, actor=banner.users["forestry"], reason="乡镇均不同意，不再申请。")
+    engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="乡镇均不同意，不再申请。")
     assert_in_step(request, expect_state=RequestState.WITHDRAWN)
 
 
@@ -164,13 +164,13 @@ def test_intake_supplement_loop_sends_one_notice_listing_everything(banner):
     support.submit(banner, request)
     items = ["书面申请未盖章。", "缺少各乡镇人员安排明细。"]
     support.do(request, "intake", banner.users["office"], lambda: intake.return_for_supplement(
-        request=request, actor=banner.users["office"], items=items))
+        duty_request=request, actor=banner.users["office"], items=items))
     assert_in_step(request, expect_state=RequestState.SUPPLEMENTING, expect_tasks=["supplement"])
     notice = SupplementNotice.objects.get(request=request)
     assert notice.items == items and notice.resolved_at is None
 
     support.do(request, "supplement", banner.users["forestry"], lambda: intake.resubmit_request(
-        request=request, actor=banner.users["forestry"], note="已补正。", supporting_files=[support.pdf("补正.pdf")]))
+        duty_request=request, actor=banner.users["forestry"], note="已补正。", supporting_files=[support.pdf("补正.pdf")]))
     assert_in_step(request, expect_state=RequestState.SUBMITTED, expect_tasks=["intake"])
     notice.refresh_from_db()
     assert notice.resolved_at is not None
@@ -182,12 +182,12 @@ def test_art4_2_review_waits_for_every_advisory_opinion(banner):
     request = support.to_under_review(banner)
     office, emergency = banner.users["office"], banner.users["emergency"]
     support.do(request, "lead_review", office, lambda: review.request_advisory_opinions(
-        request=request, actor=office, question="与贵局职责是否交叉？",
+        duty_request=request, actor=office, question="与贵局职责是否交叉？",
         departments=[banner.org("emergency")], experts=[("王教授", "内蒙古大学法学院")]))
     support.do(request, "legality_review", banner.users["justice"], lambda: review.record_bureau_opinion(
-        request=request, actor=banner.users["justice"], passes=True, reasoning="合法。"))
+        duty_request=request, actor=banner.users["justice"], passes=True, reasoning="合法。"))
     support.do(request, "data_review", banner.users["data"], lambda: review.record_bureau_opinion(
-        request=request, actor=banner.users["data"], passes=True, reasoning="与权责清单衔接。"))
+        duty_request=request, actor=banner.users["data"], passes=True, reasoning="与权责清单衔接。"))
     # The justice and data bureaus are done, but the lead unit's own review waits for the answers.
     assert_in_step(request, expect_state=RequestState.UNDER_REVIEW, expect_tasks=["give_advice", "give_advice"])
 
@@ -200,7 +200,7 @@ def test_art4_2_review_waits_for_every_advisory_opinion(banner):
     assert_in_step(request, expect_state=RequestState.UNDER_REVIEW, expect_tasks=["lead_review"])
 
     support.do(request, "lead_review", office, lambda: review.record_bureau_opinion(
-        request=request, actor=office, passes=True, reasoning="综合相关部门和专家意见，同意。"))
+        duty_request=request, actor=office, passes=True, reasoning="综合相关部门和专家意见，同意。"))
     assert_in_step(request, expect_tasks=["consolidate"])
     assert request.audit_events.filter(action=AuditAction.RECORD_ADVISORY_OPINION).count() == 2
 
@@ -220,7 +220,7 @@ def test_art4_2_rejection_requires_written_reasons(banner):
     support.bureau_opinions(banner, request)
     with pytest.raises(ValidationError) as error:
         support.do(request, "consolidate", banner.users["office"], lambda: review.conclude_review(
-            request=request, actor=banner.users["office"], passes=False, findings=support.FINDINGS, reasons=""))
+            duty_request=request, actor=banner.users["office"], passes=False, findings=support.FINDINGS, reasons=""))
     assert "reasons" in error.value.message_dict
     # Nothing moved: the task is still open and the request still under review.
     assert_in_step(request, expect_state=RequestState.UNDER_REVIEW, expect_tasks=["consolidate"])
@@ -248,7 +248,7 @@ def _walk_to(banner, state):
     request = support.draft(banner)
     if state == RequestState.DRAFT:
         return request
-    request = engine.begin_consultation(request=request, actor=banner.users["forestry"])
+    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
     if state == RequestState.CONSULTING:
         return request
     support.consult_all(banner, request)
@@ -272,7 +272,7 @@ def _walk_to(banner, state):
 def test_department_withdraws_before_a_decision_and_every_open_task_is_cancelled(banner, state):
     request = _walk_to(banner, state)
     assert request.state == state
-    engine.withdraw(request=request, actor=banner.users["forestry"], reason="工作已调整。")
+    engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="工作已调整。")
     assert_in_step(request, expect_state=RequestState.WITHDRAWN)
     event = request.audit_events.get(action=AuditAction.WITHDRAW_REQUEST)
     assert (event.from_state, event.note) == (state, "工作已调整。")
@@ -284,7 +284,7 @@ def test_withdrawal_after_admission_is_refused(banner):
     request = _walk_to(banner, RequestState.AWAITING_CITY)
     support.city_decides(banner, request)
     with pytest.raises(PermissionDenied):
-        engine.withdraw(request=request, actor=banner.users["forestry"], reason="不想要了。")
+        engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="不想要了。")
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.ADMITTED
     assert not request.audit_events.filter(action=AuditAction.WITHDRAW_REQUEST).exists()
 
@@ -294,10 +294,10 @@ def test_a_finished_task_cannot_be_performed_twice(banner):
     task = support.open_task(request, "legality_review")
     justice = banner.users["justice"]
     engine.perform_task(task=task, user=justice, action=lambda a: review.record_bureau_opinion(
-        request=request, actor=justice, passes=True, reasoning="合法。"))
+        duty_request=request, actor=justice, passes=True, reasoning="合法。"))
     with pytest.raises(ConflictError) as error:
         engine.perform_task(task=task, user=justice, action=lambda a: review.record_bureau_opinion(
-            request=request, actor=justice, passes=False, reasoning="再审一次。"))
+            duty_request=request, actor=justice, passes=False, reasoning="再审一次。"))
     assert "办理完毕" in error.value.message
     assert request.bureau_opinions.count() == 1
     assert AuditEvent.objects.filter(request=request, action=AuditAction.RECORD_BUREAU_OPINION).count() == 1

@@ -122,7 +122,7 @@ def test_art4_4_one_open_exit_or_adjustment_per_duty_at_a_time(banner, regular):
     assert first.reference in error.value.message
     from workflows import engine
 
-    engine.withdraw(request=first, actor=banner.users["naji"], reason="与部门协商后暂不退出。")
+    engine.withdraw(duty_request=first, actor=banner.users["naji"], reason="与部门协商后暂不退出。")
     assert changes.propose_change(actor=banner.users["forestry"], duty=duty, purpose="adjustment", reasons="法规修订。")
 
 
@@ -147,7 +147,7 @@ def test_art4_4_the_department_sees_a_township_exit_once_filed_and_other_townshi
     assert not can_view_request(banner.users["office"], draft)
     from workflows import engine
 
-    case = engine.consult_townships(request=draft, actor=banner.users["naji"])
+    case = engine.consult_townships(duty_request=draft, actor=banner.users["naji"])
     support.submit(banner, case, department="naji")
     assert can_view_request(banner.users["forestry"], case) and can_view_request(banner.users["office"], case)
     assert not can_view_request(banner.users["liuhe"], case)  # liuhe's own duty is not concerned
@@ -159,7 +159,7 @@ def test_art4_5_an_adjustment_keeps_a_version_history_of_what_changed_and_by_whi
     case = support.propose(banner, duties[0], "adjustment", targets=duties,
                            legal_basis="《土壤污染防治法》第十五条（2026年修订）。", funding_amount=Decimal("90000.00"))
     assert case.state == RequestState.CONSULTING
-    assert [c["label"] for c in proposed_changes(request=case)] == ["法定依据", "工作经费（元）"]
+    assert [c["label"] for c in proposed_changes(duty_request=case)] == ["法定依据", "工作经费（元）"]
     support.carry_through(banner, case)
     assert case.state == RequestState.ADJUSTED
     duty = duties[0]
@@ -179,7 +179,7 @@ def test_art4_5_an_adjustment_keeps_a_version_history_of_what_changed_and_by_whi
     text = "".join(next(iter(b.values())) for b in notice.content["blocks"])
     assert "由“120,000.00元”调整为“90,000.00元”" in text
     # After approval the case still shows what it changed, from the recorded versions.
-    assert [c["new"] for c in proposed_changes(request=case)] == ["《土壤污染防治法》第十五条（2026年修订）。", "90,000.00元"]
+    assert [c["new"] for c in proposed_changes(duty_request=case)] == ["《土壤污染防治法》第十五条（2026年修订）。", "90,000.00元"]
 
 
 def test_art4_5_a_temporary_task_made_regular_goes_to_the_city(banner, temporary):

@@ -72,7 +72,7 @@ MB = 1024 * 1024
 
 
 def _consulting(banner, **overrides):
-    return engine.begin_consultation(request=draft(banner, **overrides), actor=banner.users["forestry"])
+    return engine.begin_consultation(duty_request=draft(banner, **overrides), actor=banner.users["forestry"])
 
 
 def _consulted(banner, **overrides):
@@ -126,7 +126,7 @@ def _rejected(banner):
 
 def _withdrawn(banner):
     request = _consulting(banner)
-    return engine.withdraw(request=request, actor=banner.users["forestry"], reason="方案调整，撤回重报。")
+    return engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="方案调整，撤回重报。")
 
 
 STAGES = {
@@ -181,7 +181,7 @@ def test_art4_1_each_missing_element_is_named(banner, field, label, blank):
     assert request.state == RequestState.DRAFT  # a draft may be incomplete
     before = _snapshot(request)
     with pytest.raises(ValidationError) as error:
-        engine.begin_consultation(request=request, actor=banner.users["forestry"])
+        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
     errors = error.value.message_dict
     assert set(errors) == {field}
     assert errors[field] == [f"请填写“{label}”（第四条第一项要求书面申请包括此项）。"]
@@ -202,7 +202,7 @@ def test_art4_1_missing_safeguard_township_or_end_date_is_named(banner, override
     request = draft(banner, townships=townships, **overrides)
     before = _snapshot(request)
     with pytest.raises(ValidationError) as error:
-        engine.begin_consultation(request=request, actor=banner.users["forestry"])
+        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
     errors = error.value.message_dict
     assert set(errors) == {field}
     for word in words:
@@ -213,7 +213,7 @@ def test_art4_1_missing_safeguard_township_or_end_date_is_named(banner, override
 
 def test_art4_1_no_funding_is_allowed_when_stated_as_zero(banner):
     request = draft(banner, funding_amount=Decimal("0"), funding_source="")
-    request = engine.begin_consultation(request=request, actor=banner.users["forestry"])
+    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
     assert request.state == RequestState.CONSULTING
 
 
@@ -222,7 +222,7 @@ def test_art4_1_all_missing_elements_are_named_in_one_error(banner):
     request = request_services.save_draft(actor=banner.users["forestry"], values=values, townships=[])
     assert request.state == RequestState.DRAFT and request.pk is not None
     with pytest.raises(ValidationError) as error:
-        request_services.start_consultation(request=request, actor=banner.users["forestry"])
+        request_services.start_consultation(duty_request=request, actor=banner.users["forestry"])
     errors = error.value.message_dict
     expected = {f for f, _ in REQUIRED_TEXT_ELEMENTS} | {"funding_amount", "townships", "end_date"}
     assert set(errors) == expected
@@ -242,12 +242,12 @@ def test_art4_1_a_draft_may_be_saved_incomplete_and_completed_later(banner):
     assert created.action == AuditAction.CREATE_REQUEST and created.from_state == created.to_state == ""
 
     request = request_services.save_draft(actor=forestry, values=complete_values(), townships=[banner.org("naji")],
-                                          request=request)
+                                          duty_request=request)
     update = AuditEvent.objects.filter(request=request).latest("pk")
     assert update.action == AuditAction.UPDATE_REQUEST
     assert "work_objective" in update.data["changed_fields"] and "townships" in update.data["changed_fields"]
     assert "duty_name" not in update.data["changed_fields"]
-    request = engine.begin_consultation(request=request, actor=forestry)
+    request = engine.begin_consultation(duty_request=request, actor=forestry)
     assert request.state == RequestState.CONSULTING
 
 
@@ -255,7 +255,7 @@ def test_art4_1_start_consultation_rechecks_format_rules_on_a_draft_whose_end_da
     request = draft(banner, **_temporary_overrides())
     DutyRequest.objects.filter(pk=request.pk).update(end_date=timezone.localdate())
     with pytest.raises(ValidationError) as error:
-        engine.begin_consultation(request=request, actor=banner.users["forestry"])
+        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
     assert error.value.message_dict == {"end_date": ["阶段性、临时性工作任务的截止日期须晚于今天。"]}
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.DRAFT
 
@@ -298,7 +298,7 @@ def test_art1_art7_an_existing_draft_cannot_be_changed_to_an_out_of_scope_affair
     before = _snapshot(request)
     with pytest.raises(ValidationError) as error:
         request_services.save_draft(actor=banner.users["forestry"], values=complete_values(affair_class=affair_class),
-                                    townships=[banner.org("naji")], request=request)
+                                    townships=[banner.org("naji")], duty_request=request)
     assert "affair_class" in error.value.message_dict
     request.refresh_from_db()
     assert request.affair_class == AffairClass.ADMINISTRATIVE_AFFAIR
@@ -310,7 +310,7 @@ def test_art1_out_of_scope_affair_is_refused_again_when_consultation_starts(bann
     request = draft(banner)
     DutyRequest.objects.filter(pk=request.pk).update(affair_class=AffairClass.ADMINISTRATIVE_PENALTY)
     with pytest.raises(ValidationError) as error:
-        engine.begin_consultation(request=request, actor=banner.users["forestry"])
+        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
     assert "行政处罚" in error.value.message_dict["affair_class"][0]
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.DRAFT
 
@@ -368,7 +368,7 @@ def test_townships_of_another_jurisdiction_are_refused_on_create_and_on_edit(ban
     request = draft(banner)
     with pytest.raises(ValidationError):
         request_services.save_draft(actor=banner.users["forestry"], values=complete_values(),
-                                    townships=[other_banner.org("liuhe")], request=request)
+                                    townships=[other_banner.org("liuhe")], duty_request=request)
     assert set(DutyRequest.objects.get(pk=request.pk).townships.all()) == {banner.org("naji"), banner.org("liuhe")}
 
 
@@ -398,7 +398,7 @@ def test_only_the_requesting_department_edits_its_draft(banner, intruder):
     before = _snapshot(request)
     with pytest.raises(PermissionDenied):
         request_services.save_draft(actor=banner.users[intruder], values=complete_values(duty_name="篡改"),
-                                    townships=[banner.org("yadong")], request=request)
+                                    townships=[banner.org("yadong")], duty_request=request)
     request.refresh_from_db()
     assert request.duty_name == "森林草原防火巡查" and _snapshot(request) == before
 
@@ -407,9 +407,9 @@ def test_a_department_of_another_banner_cannot_edit_or_consult(banner, other_ban
     request = draft(banner)
     with pytest.raises(PermissionDenied):
         request_services.save_draft(actor=other_banner.users["forestry"], values=complete_values(),
-                                    townships=[banner.org("naji")], request=request)
+                                    townships=[banner.org("naji")], duty_request=request)
     with pytest.raises(PermissionDenied):
-        engine.begin_consultation(request=request, actor=other_banner.users["forestry"])
+        engine.begin_consultation(duty_request=request, actor=other_banner.users["forestry"])
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.DRAFT
 
 
@@ -418,7 +418,7 @@ def test_only_the_requesting_department_starts_consultation(banner, intruder):
     request = draft(banner)
     before = _snapshot(request)
     with pytest.raises(PermissionDenied):
-        engine.begin_consultation(request=request, actor=banner.users[intruder])
+        engine.begin_consultation(duty_request=request, actor=banner.users[intruder])
     assert _snapshot(request) == before
     assert not AdmissionProcess.for_request(request).exists()
 
@@ -428,10 +428,10 @@ def test_only_the_requesting_department_submits(banner, intruder):
     request = _consulted(banner)
     before = _snapshot(request)
     with pytest.raises(PermissionDenied):
-        request_services.submit_request(request=request, actor=banner.users[intruder], application_letter=pdf())
+        request_services.submit_request(duty_request=request, actor=banner.users[intruder], application_letter=pdf())
     with pytest.raises(PermissionDenied):
         do(request, "submit", banner.users[intruder], lambda: request_services.submit_request(
-            request=request, actor=banner.users[intruder], application_letter=pdf()))
+            duty_request=request, actor=banner.users[intruder], application_letter=pdf()))
     assert _snapshot(request) == before
     assert not Attachment.objects.filter(request=request).exists()
     open_task(request, "submit")  # still waiting for the department
@@ -442,18 +442,18 @@ def test_only_the_requesting_department_withdraws(banner, intruder):
     request = _consulting(banner)
     before = _snapshot(request)
     with pytest.raises(PermissionDenied):
-        engine.withdraw(request=request, actor=banner.users[intruder], reason="越权撤回。")
+        engine.withdraw(duty_request=request, actor=banner.users[intruder], reason="越权撤回。")
     assert _snapshot(request) == before
 
 
 def test_only_the_requesting_department_resubmits_after_supplement(banner):
     request = _submitted(banner)
     do(request, "intake", banner.users["office"], lambda: intake.return_for_supplement(
-        request=request, actor=banner.users["office"], items=["补充法律依据原文"]))
+        duty_request=request, actor=banner.users["office"], items=["补充法律依据原文"]))
     before = _snapshot(request)
     for intruder in ("emergency", "naji", "office"):
         with pytest.raises(PermissionDenied):
-            intake.resubmit_request(request=request, actor=banner.users[intruder], note="代为补正")
+            intake.resubmit_request(duty_request=request, actor=banner.users[intruder], note="代为补正")
     assert _snapshot(request) == before == (RequestState.SUPPLEMENTING, 1, before[2])
 
 
@@ -483,10 +483,10 @@ def test_art4_2_only_a_lead_unit_decider_accepts_for_review(banner, key):
     request = _submitted(banner)
     before = _snapshot(request)
     with pytest.raises(PermissionDenied) as error:
-        intake.accept_for_review(request=request, actor=banner.users[key])
+        intake.accept_for_review(duty_request=request, actor=banner.users[key])
     assert "旗委编办" in str(error.value)
     with pytest.raises(PermissionDenied):
-        intake.return_for_supplement(request=request, actor=banner.users[key], items=["补充材料"])
+        intake.return_for_supplement(duty_request=request, actor=banner.users[key], items=["补充材料"])
     assert _snapshot(request) == before
     assert not SupplementNotice.objects.filter(request=request).exists()
 
@@ -494,14 +494,14 @@ def test_art4_2_only_a_lead_unit_decider_accepts_for_review(banner, key):
 def test_art4_2_the_lead_unit_of_another_banner_cannot_accept(banner, other_banner):
     request = _submitted(banner)
     with pytest.raises(PermissionDenied):
-        intake.accept_for_review(request=request, actor=other_banner.users["office"])
+        intake.accept_for_review(duty_request=request, actor=other_banner.users["office"])
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.SUBMITTED
 
 
 def test_art4_2_a_second_reviewer_of_the_lead_unit_may_accept(banner):
     request = _submitted(banner)
     do(request, "intake", banner.users["office2"],
-       lambda: intake.accept_for_review(request=request, actor=banner.users["office2"]))
+       lambda: intake.accept_for_review(duty_request=request, actor=banner.users["office2"]))
     assert request.state == RequestState.UNDER_REVIEW
 
 
@@ -509,7 +509,7 @@ def test_art4_2_a_second_reviewer_of_the_lead_unit_may_accept(banner):
 def test_art3_only_joint_meeting_deciders_give_bureau_opinions(banner, key):
     request = to_under_review(banner)
     with pytest.raises(PermissionDenied):
-        review.record_bureau_opinion(request=request, actor=banner.users[key], passes=True, reasoning="同意。")
+        review.record_bureau_opinion(duty_request=request, actor=banner.users[key], passes=True, reasoning="同意。")
     assert not BureauReviewOpinion.objects.filter(request=request).exists()
 
 
@@ -519,7 +519,7 @@ def test_art4_2_only_the_lead_unit_concludes_the_review(banner, key):
     bureau_opinions(banner, request)
     before = _snapshot(request)
     with pytest.raises(PermissionDenied):
-        review.conclude_review(request=request, actor=banner.users[key], passes=True, findings=FINDINGS)
+        review.conclude_review(duty_request=request, actor=banner.users[key], passes=True, findings=FINDINGS)
     assert _snapshot(request) == before
     assert not ReviewConclusion.objects.filter(request=request).exists()
 
@@ -529,7 +529,7 @@ def test_art4_3_only_the_banner_leadership_decides_at_the_banner(banner, key):
     request = _awaiting_approval(banner)
     before = _snapshot(request)
     with pytest.raises(PermissionDenied) as error:
-        approval.decide_at_banner(request=request, actor=banner.users[key], approves=True)
+        approval.decide_at_banner(duty_request=request, actor=banner.users[key], approves=True)
     assert "旗委、旗政府" in str(error.value)
     assert _snapshot(request) == before
     assert not ApprovalDecision.objects.filter(request=request).exists()
@@ -540,7 +540,7 @@ def test_art4_3_leadership_and_others_cannot_record_the_city_decision(banner, ke
     request = _awaiting_city(banner)
     before = _snapshot(request)
     with pytest.raises(PermissionDenied):
-        approval.record_city_decision(request=request, actor=banner.users[key], approves=True,
+        approval.record_city_decision(duty_request=request, actor=banner.users[key], approves=True,
                                       document_number="呼政字〔2026〕12号", decision_date=timezone.localdate(),
                                       reply_scan=pdf("批复.pdf"))
     assert _snapshot(request) == before
@@ -551,60 +551,60 @@ def test_art4_3_leadership_and_others_cannot_record_the_city_decision(banner, ke
 
 
 def _submit(b, r):
-    return request_services.submit_request(request=r, actor=b.users["forestry"], application_letter=pdf())
+    return request_services.submit_request(duty_request=r, actor=b.users["forestry"], application_letter=pdf())
 
 
 def _accept(b, r):
-    return intake.accept_for_review(request=r, actor=b.users["office"])
+    return intake.accept_for_review(duty_request=r, actor=b.users["office"])
 
 
 def _supplement(b, r):
-    return intake.return_for_supplement(request=r, actor=b.users["office"], items=["补充法律依据"])
+    return intake.return_for_supplement(duty_request=r, actor=b.users["office"], items=["补充法律依据"])
 
 
 def _resubmit(b, r):
-    return intake.resubmit_request(request=r, actor=b.users["forestry"], note="已补正")
+    return intake.resubmit_request(duty_request=r, actor=b.users["forestry"], note="已补正")
 
 
 def _bureau(b, r):
-    return review.record_bureau_opinion(request=r, actor=b.users["justice"], passes=True, reasoning="依据充分。")
+    return review.record_bureau_opinion(duty_request=r, actor=b.users["justice"], passes=True, reasoning="依据充分。")
 
 
 def _conclude(b, r):
-    return review.conclude_review(request=r, actor=b.users["office"], passes=True, findings=FINDINGS)
+    return review.conclude_review(duty_request=r, actor=b.users["office"], passes=True, findings=FINDINGS)
 
 
 def _banner_approves(b, r):
-    return approval.decide_at_banner(request=r, actor=b.users["leadership"], approves=True)
+    return approval.decide_at_banner(duty_request=r, actor=b.users["leadership"], approves=True)
 
 
 def _banner_refuses(b, r):
-    return approval.decide_at_banner(request=r, actor=b.users["leadership"], approves=False, reasons="暂缓下放。")
+    return approval.decide_at_banner(duty_request=r, actor=b.users["leadership"], approves=False, reasons="暂缓下放。")
 
 
 def _city_approves(b, r):
-    return approval.record_city_decision(request=r, actor=b.users["office"], approves=True,
+    return approval.record_city_decision(duty_request=r, actor=b.users["office"], approves=True,
                                          document_number="呼政字〔2026〕12号", decision_date=timezone.localdate(),
                                          reply_scan=pdf("批复.pdf"))
 
 
 def _city_refuses(b, r):
-    return approval.record_city_decision(request=r, actor=b.users["office"], approves=False,
+    return approval.record_city_decision(duty_request=r, actor=b.users["office"], approves=False,
                                          document_number="呼政字〔2026〕13号", decision_date=timezone.localdate(),
                                          reply_scan=pdf("批复.pdf"), reasons="不符合要求。")
 
 
 def _start(b, r):
-    return request_services.start_consultation(request=r, actor=b.users["forestry"])
+    return request_services.start_consultation(duty_request=r, actor=b.users["forestry"])
 
 
 def _withdraw(b, r):
-    return engine.withdraw(request=r, actor=b.users["forestry"], reason="撤回。")
+    return engine.withdraw(duty_request=r, actor=b.users["forestry"], reason="撤回。")
 
 
 def _edit(b, r):
     return request_services.save_draft(actor=b.users["forestry"], values=complete_values(duty_name="改名"),
-                                       townships=[b.org("naji")], request=r)
+                                       townships=[b.org("naji")], duty_request=r)
 
 
 ILLEGAL = [
@@ -662,7 +662,7 @@ def test_illegal_transitions_are_refused_and_change_nothing(banner, stage, actio
 def test_withdrawal_after_a_decision_names_the_reason(banner):
     request = _admitted(banner)
     with pytest.raises(PermissionDenied) as error:
-        request_services.withdraw_request(request=request, actor=banner.users["forestry"], reason="撤回。")
+        request_services.withdraw_request(duty_request=request, actor=banner.users["forestry"], reason="撤回。")
     assert "作出决定前" in str(error.value)
 
 
@@ -676,7 +676,7 @@ def test_a_refused_transition_message_names_state_and_action(banner):
 def test_services_act_on_the_current_state_not_the_callers_stale_copy(banner):
     request = _consulted(banner)
     stale = DutyRequest.objects.get(pk=request.pk)
-    engine.withdraw(request=request, actor=banner.users["forestry"], reason="方案调整。")
+    engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="方案调整。")
     assert stale.state == RequestState.CONSULTED
     before = _snapshot(request)
     with pytest.raises(ConflictError) as error:
@@ -688,10 +688,10 @@ def test_services_act_on_the_current_state_not_the_callers_stale_copy(banner):
 def test_withdrawal_needs_a_reason_and_cancels_the_flow(banner):
     request = _consulted(banner)
     with pytest.raises(ValidationError) as error:
-        engine.withdraw(request=request, actor=banner.users["forestry"], reason="  ")
+        engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="  ")
     assert error.value.message_dict == {"reason": ["请写明撤回理由。"]}
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.CONSULTED
-    request = engine.withdraw(request=request, actor=banner.users["forestry"], reason="方案调整，撤回重报。")
+    request = engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="方案调整，撤回重报。")
     assert request.state == RequestState.WITHDRAWN and request.concluded_at is not None
     assert not engine.open_tasks(request).exists()
     event = AuditEvent.objects.filter(request=request).latest("pk")
@@ -701,7 +701,7 @@ def test_withdrawal_needs_a_reason_and_cancels_the_flow(banner):
 
 def test_a_draft_can_be_withdrawn_without_a_flow(banner):
     request = draft(banner)
-    request = engine.withdraw(request=request, actor=banner.users["forestry"], reason="不再需要。")
+    request = engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="不再需要。")
     assert request.state == RequestState.WITHDRAWN
 
 
@@ -860,10 +860,10 @@ def test_art4_1_a_new_round_creates_new_consultations_and_keeps_the_old_ones(ban
     # The department revises what the township objected to, then consults again.
     revised = request_services.save_draft(
         actor=banner.users["forestry"], values=complete_values(staffing="每镇明确 2 名专职人员，经费单列。"),
-        townships=[banner.org("naji"), banner.org("liuhe")], request=request)
+        townships=[banner.org("naji"), banner.org("liuhe")], duty_request=request)
     assert revised.state == RequestState.REVISING
     do(request, "revise", banner.users["forestry"],
-       lambda: request_services.start_consultation(request=request, actor=banner.users["forestry"]))
+       lambda: request_services.start_consultation(duty_request=request, actor=banner.users["forestry"]))
     assert request.state == RequestState.CONSULTING and request.consultation_round == 2
     round2 = list(request.current_consultations())
     assert len(round2) == 2 and all(c.round == 2 and c.outcome == ConsultationOutcome.PENDING for c in round2)
@@ -884,9 +884,9 @@ def test_art4_1_a_new_round_creates_new_consultations_and_keeps_the_old_ones(ban
 def test_art4_1_a_new_round_consults_the_townships_named_now(banner):
     request = _revising(banner)
     request_services.save_draft(actor=banner.users["forestry"], values=complete_values(),
-                                townships=[banner.org("naji"), banner.org("yadong")], request=request)
+                                townships=[banner.org("naji"), banner.org("yadong")], duty_request=request)
     do(request, "revise", banner.users["forestry"],
-       lambda: request_services.start_consultation(request=request, actor=banner.users["forestry"]))
+       lambda: request_services.start_consultation(duty_request=request, actor=banner.users["forestry"]))
     assert set(request.current_consultations().values_list("township", flat=True)) == {
         banner.org("naji").pk, banner.org("yadong").pk}
 
@@ -895,7 +895,7 @@ def test_art4_1_the_content_is_frozen_while_the_townships_are_consulted(banner):
     request = _consulting(banner)
     with pytest.raises(PermissionDenied):
         request_services.save_draft(actor=banner.users["forestry"], values=complete_values(legal_basis="无"),
-                                    townships=[banner.org("naji")], request=request)
+                                    townships=[banner.org("naji")], duty_request=request)
     request.refresh_from_db()
     assert request.legal_basis == complete_values()["legal_basis"]
 
@@ -906,15 +906,15 @@ def test_art4_1_the_content_is_frozen_while_the_townships_are_consulted(banner):
 def test_intake_supplement_notice_lists_every_item_once_and_resubmission_resolves_it(banner):
     request = _submitted(banner)
     with pytest.raises(ValidationError) as error:
-        intake.return_for_supplement(request=request, actor=banner.users["office"], items=["", "  "])
+        intake.return_for_supplement(duty_request=request, actor=banner.users["office"], items=["", "  "])
     assert set(error.value.message_dict) == {"items"}
     do(request, "intake", banner.users["office"], lambda: intake.return_for_supplement(
-        request=request, actor=banner.users["office"], items=[" 补充法律依据原文 ", "", "补充经费预算批复"]))
+        duty_request=request, actor=banner.users["office"], items=[" 补充法律依据原文 ", "", "补充经费预算批复"]))
     assert request.state == RequestState.SUPPLEMENTING
     notice = SupplementNotice.objects.get(request=request)
     assert notice.items == ["补充法律依据原文", "补充经费预算批复"] and notice.resolved_at is None
     do(request, "supplement", banner.users["forestry"], lambda: intake.resubmit_request(
-        request=request, actor=banner.users["forestry"], note="已补正", supporting_files=[pdf("依据.pdf")]))
+        duty_request=request, actor=banner.users["forestry"], note="已补正", supporting_files=[pdf("依据.pdf")]))
     assert request.state == RequestState.SUBMITTED
     notice.refresh_from_db()
     assert notice.resolved_at is not None
@@ -924,25 +924,25 @@ def test_intake_supplement_notice_lists_every_item_once_and_resubmission_resolve
 def test_art4_1_supplementing_cannot_add_a_township_that_was_not_consulted(banner):
     request = _submitted(banner)
     do(request, "intake", banner.users["office"], lambda: intake.return_for_supplement(
-        request=request, actor=banner.users["office"], items=["补充法律依据原文"]))
+        duty_request=request, actor=banner.users["office"], items=["补充法律依据原文"]))
     with pytest.raises((ValidationError, PermissionDenied, ConflictError)):
         request_services.save_draft(
             actor=banner.users["forestry"], values=complete_values(),
-            townships=[banner.org("naji"), banner.org("liuhe"), banner.org("yadong")], request=request)
+            townships=[banner.org("naji"), banner.org("liuhe"), banner.org("yadong")], duty_request=request)
         do(request, "supplement", banner.users["forestry"], lambda: intake.resubmit_request(
-            request=request, actor=banner.users["forestry"], note="已补正"))
+            duty_request=request, actor=banner.users["forestry"], note="已补正"))
 
 
 def test_art4_2_each_bureau_gives_one_reasoned_opinion(banner):
     request = to_under_review(banner)
     with pytest.raises(ValidationError) as error:
-        review.record_bureau_opinion(request=request, actor=banner.users["justice"], passes=True, reasoning="  ")
+        review.record_bureau_opinion(duty_request=request, actor=banner.users["justice"], passes=True, reasoning="  ")
     assert set(error.value.message_dict) == {"reasoning"}
     do(request, "legality_review", banner.users["justice"], lambda: review.record_bureau_opinion(
-        request=request, actor=banner.users["justice"], passes=True, reasoning="依据充分。"))
+        duty_request=request, actor=banner.users["justice"], passes=True, reasoning="依据充分。"))
     before = _snapshot(request)
     with pytest.raises(ConflictError) as error:
-        review.record_bureau_opinion(request=request, actor=banner.users["justice"], passes=False, reasoning="改判。")
+        review.record_bureau_opinion(duty_request=request, actor=banner.users["justice"], passes=False, reasoning="改判。")
     assert "旗司法局" in error.value.message
     assert BureauReviewOpinion.objects.get(request=request).passes is True
     assert _snapshot(request) == before
@@ -951,9 +951,9 @@ def test_art4_2_each_bureau_gives_one_reasoned_opinion(banner):
 def test_art4_2_the_review_waits_for_every_bureau(banner):
     request = to_under_review(banner)
     do(request, "lead_review", banner.users["office"], lambda: review.record_bureau_opinion(
-        request=request, actor=banner.users["office"], passes=True, reasoning="分工明确。"))
+        duty_request=request, actor=banner.users["office"], passes=True, reasoning="分工明确。"))
     with pytest.raises(ConflictError) as error:
-        review.conclude_review(request=request, actor=banner.users["office"], passes=True, findings=FINDINGS)
+        review.conclude_review(duty_request=request, actor=banner.users["office"], passes=True, findings=FINDINGS)
     assert "旗司法局" in error.value.message and "旗政数局" in error.value.message
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.UNDER_REVIEW
     assert not ReviewConclusion.objects.filter(request=request).exists()
@@ -963,7 +963,7 @@ def test_art4_2_a_review_cannot_pass_over_a_failing_bureau(banner):
     request = to_under_review(banner)
     bureau_opinions(banner, request, passes=("office", "data"))
     with pytest.raises(ValidationError) as error:
-        review.conclude_review(request=request, actor=banner.users["office"], passes=True, findings=FINDINGS)
+        review.conclude_review(duty_request=request, actor=banner.users["office"], passes=True, findings=FINDINGS)
     assert "旗司法局" in error.value.message_dict["passes"][0]
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.UNDER_REVIEW
 
@@ -972,7 +972,7 @@ def test_art4_2_non_admission_needs_written_reasons_and_every_focus_point(banner
     request = to_under_review(banner)
     bureau_opinions(banner, request)
     with pytest.raises(ValidationError) as error:
-        review.conclude_review(request=request, actor=banner.users["office"], passes=False,
+        review.conclude_review(duty_request=request, actor=banner.users["office"], passes=False,
                                findings={"work_content": "属于行政事务。"}, reasons=" ", remedy="")
     assert set(error.value.message_dict) == {
         "legal_basis", "division_of_responsibilities", "consultation", "safeguards", "reasons", "remedy"}
@@ -985,7 +985,7 @@ def test_art4_2_non_admission_needs_written_reasons_and_every_focus_point(banner
 def test_art4_3_a_refusal_needs_reasons(banner):
     request = _awaiting_approval(banner)
     with pytest.raises(ValidationError) as error:
-        approval.decide_at_banner(request=request, actor=banner.users["leadership"], approves=False, reasons=" ")
+        approval.decide_at_banner(duty_request=request, actor=banner.users["leadership"], approves=False, reasons=" ")
     assert set(error.value.message_dict) == {"reasons"}
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.AWAITING_APPROVAL
 
@@ -994,11 +994,11 @@ def test_art4_3_city_decision_needs_number_date_scan_and_reasons(banner):
     request = _awaiting_city(banner)
     before = _snapshot(request)
     with pytest.raises(ValidationError) as error:
-        approval.record_city_decision(request=request, actor=banner.users["office"], approves=False,
+        approval.record_city_decision(duty_request=request, actor=banner.users["office"], approves=False,
                                       document_number=" ", decision_date=None, reply_scan=None, reasons="")
     assert set(error.value.message_dict) == {"document_number", "decision_date", "reply_scan", "reasons"}
     with pytest.raises(ValidationError) as error:
-        approval.record_city_decision(request=request, actor=banner.users["office"], approves=True,
+        approval.record_city_decision(duty_request=request, actor=banner.users["office"], approves=True,
                                       document_number="呼政字〔2026〕12号",
                                       decision_date=timezone.localdate() + timedelta(days=1), reply_scan=pdf())
     assert error.value.message_dict == {"decision_date": ["批复日期不能晚于今天。"]}
@@ -1092,14 +1092,14 @@ def test_uploads_a_refused_letter_rolls_back_the_submission(banner):
     fake = SimpleUploadedFile("申请.pdf", b"MZ\x90\x00" + b"\x00" * 64, content_type="application/pdf")
     with pytest.raises(ValidationError):
         do(request, "submit", banner.users["forestry"], lambda: request_services.submit_request(
-            request=request, actor=banner.users["forestry"], application_letter=fake))
+            duty_request=request, actor=banner.users["forestry"], application_letter=fake))
     too_big = pdf()
     too_big.size = 20 * MB + 1
     with pytest.raises(ValidationError):
         do(request, "submit", banner.users["forestry"], lambda: request_services.submit_request(
-            request=request, actor=banner.users["forestry"], application_letter=too_big))
+            duty_request=request, actor=banner.users["forestry"], application_letter=too_big))
     with pytest.raises(ValidationError) as error:
-        request_services.submit_request(request=request, actor=banner.users["forestry"], application_letter=None)
+        request_services.submit_request(duty_request=request, actor=banner.users["forestry"], application_letter=None)
     assert set(error.value.message_dict) == {"application_letter"}
     assert _snapshot(request) == before
     assert not Attachment.objects.filter(request=request).exists()
@@ -1113,7 +1113,7 @@ def test_uploads_are_stored_under_media_root_with_a_generated_name(banner, setti
     content = support.PDF_BYTES + b"% body\n"
     letter = SimpleUploadedFile("../../../static/申请.pdf", content, content_type="text/html")
     do(request, "submit", banner.users["forestry"], lambda: request_services.submit_request(
-        request=request, actor=banner.users["forestry"], application_letter=letter,
+        duty_request=request, actor=banner.users["forestry"], application_letter=letter,
         supporting_files=[SimpleUploadedFile("照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)]))
     stored = Attachment.objects.get(request=request, kind=AttachmentKind.APPLICATION_LETTER)
     media_root = Path(settings.MEDIA_ROOT).resolve()
@@ -1180,8 +1180,8 @@ def test_audit_each_transition_of_the_other_paths_writes_exactly_one_event(banne
     u, o = banner.users, banner.org
     revising = _revising(banner)
     do(revising, "revise", u["forestry"],
-       lambda: request_services.start_consultation(request=revising, actor=u["forestry"]))
-    engine.withdraw(request=revising, actor=u["forestry"], reason="撤回重报。")
+       lambda: request_services.start_consultation(duty_request=revising, actor=u["forestry"]))
+    engine.withdraw(duty_request=revising, actor=u["forestry"], reason="撤回重报。")
     assert _state_changes(revising) == [
         (AuditAction.START_CONSULTATION, "draft", "consulting", u["forestry"].username, o("forestry").pk),
         (AuditAction.CONCLUDE_CONSULTATION, "consulting", "revising", u["liuhe"].username, o("liuhe").pk),
@@ -1200,9 +1200,9 @@ def test_audit_each_transition_of_the_other_paths_writes_exactly_one_event(banne
 
     supplemented = _submitted(banner)
     do(supplemented, "intake", u["office"], lambda: intake.return_for_supplement(
-        request=supplemented, actor=u["office"], items=["补充法律依据原文"]))
+        duty_request=supplemented, actor=u["office"], items=["补充法律依据原文"]))
     do(supplemented, "supplement", u["forestry"], lambda: intake.resubmit_request(
-        request=supplemented, actor=u["forestry"], note="已补正"))
+        duty_request=supplemented, actor=u["forestry"], note="已补正"))
     assert _state_changes(supplemented)[-2:] == [
         (AuditAction.RETURN_FOR_SUPPLEMENT, "submitted", "supplementing", u["office"].username, o("office").pk),
         (AuditAction.RESUBMIT_REQUEST, "supplementing", "submitted", u["forestry"].username, o("forestry").pk),

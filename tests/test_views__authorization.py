@@ -105,7 +105,7 @@ class World:
 def _advise(banner, request):
     office = banner.users["office"]
     support.do(request, "lead_review", office, lambda: review.request_advisory_opinions(
-        request=request, actor=office, question="请就该事项是否涉及应急管理职责提出意见。",
+        duty_request=request, actor=office, question="请就该事项是否涉及应急管理职责提出意见。",
         departments=[banner.org("emergency")]))
 
 
@@ -136,11 +136,11 @@ def _build_world() -> World:
     c["review"] = support.to_under_review(banner, duty_name=NAMES["review"])
     c["draft"] = support.draft(banner, townships=("naji",), duty_name=NAMES["draft"])
     c["consulting"] = engine.begin_consultation(
-        request=support.draft(banner, duty_name=NAMES["consulting"]), actor=forestry)
-    c["revising"] = engine.begin_consultation(request=support.draft(banner, duty_name=NAMES["revising"]), actor=forestry)
+        duty_request=support.draft(banner, duty_name=NAMES["consulting"]), actor=forestry)
+    c["revising"] = engine.begin_consultation(duty_request=support.draft(banner, duty_name=NAMES["revising"]), actor=forestry)
     support.consult_all(banner, c["revising"], disagree=("naji",))
     c["consulted"] = engine.begin_consultation(
-        request=support.draft(banner, duty_name=NAMES["consulted"]), actor=forestry)
+        duty_request=support.draft(banner, duty_name=NAMES["consulted"]), actor=forestry)
     support.consult_all(banner, c["consulted"])
     c["advised"] = support.to_under_review(banner, duty_name=NAMES["advised"])
     _advise(banner, c["advised"])
@@ -160,9 +160,9 @@ def _build_world() -> World:
     support.bureau_opinions(banner, c["rejected"], passes=("office", "data"))
     support.conclude(banner, c["rejected"], passes=False)
     c["withdrawn"] = support.draft(banner, duty_name=NAMES["withdrawn"])
-    engine.withdraw(request=c["withdrawn"], actor=forestry, reason="工作安排调整。")
+    engine.withdraw(duty_request=c["withdrawn"], actor=forestry, reason="工作安排调整。")
     c["yadong_only"] = engine.begin_consultation(
-        request=support.draft(banner, townships=("yadong",), department="agriculture", duty_name=NAMES["yadong_only"]),
+        duty_request=support.draft(banner, townships=("yadong",), department="agriculture", duty_name=NAMES["yadong_only"]),
         actor=banner.users["agriculture"])
 
     c["other_review"] = support.to_under_review(other, townships=("naji",), duty_name=NAMES["other_review"])

@@ -32,34 +32,34 @@ def _flow():
     return AdmissionFlow
 
 
-def active_process(request: DutyRequest) -> AdmissionProcess | None:
-    return AdmissionProcess.for_request(request).filter(status=PROCESS.NEW).first()
+def active_process(duty_request: DutyRequest) -> AdmissionProcess | None:
+    return AdmissionProcess.for_request(duty_request).filter(status=PROCESS.NEW).first()
 
 
 def _holder(task: Task) -> str:
     return task.owner.get_full_name() or task.owner.get_username() if task.owner_id else "其他人员"
 
 
-def begin_consultation(*, request: DutyRequest, actor) -> DutyRequest:
+def begin_consultation(*, duty_request: DutyRequest, actor) -> DutyRequest:
     """Art. 4(1): a draft goes to the townships; this starts the case's flow."""
     with transaction.atomic():
-        request = request_services.start_consultation(request=request, actor=actor)
-        _flow().start.run(duty_request=request)
-    return request
+        duty_request = request_services.start_consultation(duty_request=duty_request, actor=actor)
+        _flow().start.run(duty_request=duty_request)
+    return duty_request
 
 
-def consult_townships(*, request: DutyRequest, actor) -> DutyRequest:
+def consult_townships(*, duty_request: DutyRequest, actor) -> DutyRequest:
     """Art. 4(1): send the request to the townships — the first time (a new flow), or again after a
     disagreement (through the open revise task, so there is only ever one flow per case)."""
-    if request.state == RequestState.REVISING:
-        task = open_tasks(request).filter(flow_task_type="HUMAN").first()
+    if duty_request.state == RequestState.REVISING:
+        task = open_tasks(duty_request).filter(flow_task_type="HUMAN").first()
         if task is None or task.flow_task.name != "revise":
             raise ConflictError("该申请当前没有待办的修改任务，请刷新页面。")
         perform_task(task=task, user=actor, action=lambda activation: request_services.start_consultation(
-            request=request, actor=actor))
-        request.refresh_from_db()
-        return request
-    return begin_consultation(request=request, actor=actor)
+            duty_request=duty_request, actor=actor))
+        duty_request.refresh_from_db()
+        return duty_request
+    return begin_consultation(duty_request=duty_request, actor=actor)
 
 
 def perform_task(*, task: Task, user, action: Callable[[Any], Any]) -> Any:
@@ -113,24 +113,24 @@ def release_task(*, task: Task, user) -> None:
         raise ConflictError(BUSY_MESSAGE) from error
 
 
-def withdraw(*, request: DutyRequest, actor, reason: str) -> DutyRequest:
+def withdraw(*, duty_request: DutyRequest, actor, reason: str) -> DutyRequest:
     """The department withdraws; the flow's open tasks are cancelled in the same transaction."""
-    process = active_process(request)
+    process = active_process(duty_request)
     if process is None:
-        return request_services.withdraw_request(request=request, actor=actor, reason=reason)
+        return request_services.withdraw_request(duty_request=duty_request, actor=actor, reason=reason)
     flow_class = _flow()
     try:
         with flow_class.lock(process.pk), transaction.atomic():
-            request = request_services.withdraw_request(request=request, actor=actor, reason=reason)
+            duty_request = request_services.withdraw_request(duty_request=duty_request, actor=actor, reason=reason)
             flow_class.instance.cancel(process)
     except FlowLockFailed as error:
         raise ConflictError(BUSY_MESSAGE) from error
-    return request
+    return duty_request
 
 
-def open_tasks(request: DutyRequest):
+def open_tasks(duty_request: DutyRequest):
     return (
-        Task.objects.filter(process__in=AdmissionProcess.for_request(request), status__in=OPEN_TASK_STATUSES)
+        Task.objects.filter(process__in=AdmissionProcess.for_request(duty_request), status__in=OPEN_TASK_STATUSES)
         .select_related("owner")
         .order_by("created")
     )

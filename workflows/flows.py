@@ -164,10 +164,10 @@ class AdmissionFlow(flow.Flow):
         return activation.process
 
     def pending_consultations(self, activation):
-        request = activation.process.duty_request
+        duty_request = activation.process.duty_request
         return [
             {"consultation": c.pk, "township": c.township_id}
-            for c in request.current_consultations().filter(outcome=ConsultationOutcome.PENDING)
+            for c in duty_request.current_consultations().filter(outcome=ConsultationOutcome.PENDING)
         ]
 
     def has_pending_advice(self, activation) -> bool:

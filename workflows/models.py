@@ -16,7 +16,7 @@ class AdmissionProcess(Process):
         return self.artifact
 
     @classmethod
-    def for_request(cls, request: DutyRequest):
+    def for_request(cls, duty_request: DutyRequest):
         return cls.objects.filter(
-            artifact_content_type=ContentType.objects.get_for_model(DutyRequest), artifact_object_id=request.pk
+            artifact_content_type=ContentType.objects.get_for_model(DutyRequest), artifact_object_id=duty_request.pk
         )

@@ -106,21 +106,21 @@ def can_work_on(*, user, task: Task) -> bool:
     return task.status == STATUS.NEW and task.flow_task.can_assign(user, task)
 
 
-def current_steps(*, request: DutyRequest) -> list[dict]:
+def current_steps(*, duty_request: DutyRequest) -> list[dict]:
     tasks = Task.objects.filter(
-        process__in=AdmissionProcess.for_request(request),
+        process__in=AdmissionProcess.for_request(duty_request),
         status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
         flow_task_type="HUMAN",
     ).select_related("process", "owner", "deadline").order_by("created", "pk")
     return task_rows(tasks)
 
 
-def step_durations(*, request: DutyRequest) -> list[dict]:
+def step_durations(*, duty_request: DutyRequest) -> list[dict]:
     """Finished steps of the case with the working days each took (against its time limit)."""
     tasks = Task.objects.filter(
-        process__in=AdmissionProcess.for_request(request), flow_task_type="HUMAN", finished__isnull=False,
+        process__in=AdmissionProcess.for_request(duty_request), flow_task_type="HUMAN", finished__isnull=False,
     ).exclude(status=STATUS.CANCELED).select_related("owner", "deadline").order_by("finished", "pk")
-    calendar = WorkingCalendar(request.jurisdiction_id)
+    calendar = WorkingCalendar(duty_request.jurisdiction_id)
     rows = []
     for t in tasks:
         try:

@@ -49,7 +49,7 @@ class TaskView(View):
             "task": self.task,
             "duty_request": self.duty_request,
             "form": form,
-            "detail": request_selectors.request_detail(request=self.duty_request),
+            "detail": request_selectors.request_detail(duty_request=self.duty_request),
             **self.extra_context(),
         }
         return render(self.request, self.template_name, context, status=status)
@@ -95,7 +95,7 @@ class ReviseView(TaskView):
         return {"disagreements": previous.select_related("township")}
 
     def perform(self, form, activation):
-        request_services.start_consultation(request=self.duty_request, actor=self.request.user)
+        request_services.start_consultation(duty_request=self.duty_request, actor=self.request.user)
 
 
 class SubmitApplicationView(TaskView):
@@ -104,7 +104,7 @@ class SubmitApplicationView(TaskView):
 
     def perform(self, form, activation):
         request_services.submit_request(
-            request=self.duty_request, actor=self.request.user,
+            duty_request=self.duty_request, actor=self.request.user,
             application_letter=form.cleaned_data["application_letter"],
             supporting_files=form.cleaned_data["supporting_files"],
         )
@@ -117,10 +117,10 @@ class IntakeView(TaskView):
     def perform(self, form, activation):
         data = form.cleaned_data
         if data["decision"] == form.ACCEPT:
-            intake.accept_for_review(request=self.duty_request, actor=self.request.user, note=data["note"])
+            intake.accept_for_review(duty_request=self.duty_request, actor=self.request.user, note=data["note"])
         else:
             intake.return_for_supplement(
-                request=self.duty_request, actor=self.request.user, items=data["items"].splitlines()
+                duty_request=self.duty_request, actor=self.request.user, items=data["items"].splitlines()
             )
 
 
@@ -133,7 +133,7 @@ class SupplementView(TaskView):
 
     def perform(self, form, activation):
         intake.resubmit_request(
-            request=self.duty_request, actor=self.request.user, note=form.cleaned_data["note"],
+            duty_request=self.duty_request, actor=self.request.user, note=form.cleaned_data["note"],
             supporting_files=form.cleaned_data["supporting_files"],
         )
 
@@ -149,12 +149,12 @@ class LeadReviewView(TaskView):
         data = form.cleaned_data
         if data["decision"] == form.ADVICE:
             review.request_advisory_opinions(
-                request=self.duty_request, actor=self.request.user, question=data["question"],
+                duty_request=self.duty_request, actor=self.request.user, question=data["question"],
                 departments=list(data["departments"]), experts=form.expert_list(),
             )
         else:
             review.record_bureau_opinion(
-                request=self.duty_request, actor=self.request.user, passes=data["passes"],
+                duty_request=self.duty_request, actor=self.request.user, passes=data["passes"],
                 reasoning=data["reasoning"],
             )
 
@@ -179,7 +179,7 @@ class BureauOpinionView(TaskView):
 
     def perform(self, form, activation):
         review.record_bureau_opinion(
-            request=self.duty_request, actor=self.request.user, passes=form.cleaned_data["passes"],
+            duty_request=self.duty_request, actor=self.request.user, passes=form.cleaned_data["passes"],
             reasoning=form.cleaned_data["reasoning"],
         )
 
@@ -191,7 +191,7 @@ class ConcludeReviewView(TaskView):
     def perform(self, form, activation):
         data = form.cleaned_data
         review.conclude_review(
-            request=self.duty_request, actor=self.request.user, passes=data["passes"],
+            duty_request=self.duty_request, actor=self.request.user, passes=data["passes"],
             findings={field: data[field] for field, _label in review.FOCUS_POINTS},
             reasons=data["reasons"], remedy=data["remedy"],
         )
@@ -203,7 +203,7 @@ class BannerDecisionView(TaskView):
 
     def perform(self, form, activation):
         approval.decide_at_banner(
-            request=self.duty_request, actor=self.request.user, approves=form.cleaned_data["approves"],
+            duty_request=self.duty_request, actor=self.request.user, approves=form.cleaned_data["approves"],
             reasons=form.cleaned_data["reasons"],
         )
 
@@ -215,7 +215,7 @@ class CityDecisionView(TaskView):
     def perform(self, form, activation):
         data = form.cleaned_data
         approval.record_city_decision(
-            request=self.duty_request, actor=self.request.user, approves=data["approves"],
+            duty_request=self.duty_request, actor=self.request.user, approves=data["approves"],
             document_number=data["document_number"], decision_date=data["decision_date"],
             reply_scan=data["reply_scan"], reasons=data["reasons"],
         )

@@ -60,7 +60,7 @@ def render_document(document_id: int) -> OfficialDocument:
         document.save()
         if document.request is not None:
             record_event(
-                request=document.request, actor=document.issued_by, action=AuditAction.RENDER_DOCUMENT,
+                duty_request=document.request, actor=document.issued_by, action=AuditAction.RENDER_DOCUMENT,
                 note=f"{document.number} SHA-256 {document.sha256}",
                 data={"document": document.pk, "sha256": document.sha256},
             )

@@ -69,9 +69,9 @@ DUTY_TERMS = (
 REQUEST_FIELD = {"content": "powers_and_responsibilities", "category": "list_category"}
 
 
-def terms_of_request(request: DutyRequest) -> dict:
+def terms_of_request(duty_request: DutyRequest) -> dict:
     """The duty terms a request proposes (for an admission, the terms it admits)."""
-    return {term: getattr(request, REQUEST_FIELD.get(term, term)) for term in DUTY_TERMS}
+    return {term: getattr(duty_request, REQUEST_FIELD.get(term, term)) for term in DUTY_TERMS}
 
 
 def terms_of_duty(duty: TownshipDuty) -> dict:

@@ -29,39 +29,39 @@ from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
 
-def decide_at_banner(*, request: DutyRequest, actor, approves: bool, reasons: str = "") -> ApprovalDecision:
+def decide_at_banner(*, duty_request: DutyRequest, actor, approves: bool, reasons: str = "") -> ApprovalDecision:
     """Temporary track: the banner party committee and government approve or refuse.
     Regular track: the banner government examines, and passes it on to the city or refuses."""
-    body = require_decider(actor, request, (OrganizationKind.BANNER_LEADERSHIP,), "旗委、旗政府")
+    body = require_decider(actor, duty_request, (OrganizationKind.BANNER_LEADERSHIP,), "旗委、旗政府")
     reasons = (reasons or "").strip()
     if not approves and not reasons:
         raise ValidationError({"reasons": ["不同意时须写明理由。"]})
-    with locked_request(request) as request:
-        temporary = request.track == Track.TEMPORARY
+    with locked_request(duty_request) as duty_request:
+        temporary = duty_request.track == Track.TEMPORARY
         stage = ApprovalStage.BANNER_APPROVAL if temporary else ApprovalStage.BANNER_EXAMINATION
         if not approves:
-            transition = request.refuse_at_banner
+            transition = duty_request.refuse_at_banner
         else:
-            transition = request.approve_temporary if temporary else request.pass_banner_examination
+            transition = duty_request.approve_temporary if temporary else duty_request.pass_banner_examination
         apply_transition(
-            request=request, transition=transition, actor=actor, action=AuditAction.DECIDE_APPROVAL,
+            duty_request=duty_request, transition=transition, actor=actor, action=AuditAction.DECIDE_APPROVAL,
             note=f"{ApprovalStage(stage).label}：{'同意' if approves else '不同意'}。{reasons}",
         )
         decision = ApprovalDecision.objects.create(
-            request=request, stage=stage, body=body, approves=approves, reasons=reasons,
+            request=duty_request, stage=stage, body=body, approves=approves, reasons=reasons,
             decision_date=timezone.localdate(), recorded_by=actor,
         )
         if approves and temporary:
-            carry_out(request=request, decision=decision, actor=actor)
+            carry_out(duty_request=duty_request, decision=decision, actor=actor)
         elif not approves:
-            issue_document(draft=drafts.refusal_notice(request=request, decision=decision), request=request,
+            issue_document(draft=drafts.refusal_notice(duty_request=duty_request, decision=decision), duty_request=duty_request,
                            actor=actor)
     return decision
 
 
 def record_city_decision(
     *,
-    request: DutyRequest,
+    duty_request: DutyRequest,
     actor,
     approves: bool,
     document_number: str,
@@ -70,7 +70,7 @@ def record_city_decision(
     reasons: str = "",
 ) -> ApprovalDecision:
     """The city government decides outside this system; the lead unit records its reply."""
-    require_decider(actor, request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
+    require_decider(actor, duty_request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
     document_number, reasons = (document_number or "").strip(), (reasons or "").strip()
     errors: dict[str, list[str]] = {}
     if not document_number:
@@ -85,48 +85,48 @@ def record_city_decision(
         errors["reasons"] = ["市政府不予批准时请摘录其理由。"]
     if errors:
         raise ValidationError(errors)
-    city = Organization.objects.get(jurisdiction_id=request.jurisdiction_id, kind=OrganizationKind.CITY_GOVERNMENT)
-    with locked_request(request) as request:
+    city = Organization.objects.get(jurisdiction_id=duty_request.jurisdiction_id, kind=OrganizationKind.CITY_GOVERNMENT)
+    with locked_request(duty_request) as duty_request:
         apply_transition(
-            request=request, transition=request.record_city_approval if approves else request.refuse_by_city,
+            duty_request=duty_request, transition=duty_request.record_city_approval if approves else duty_request.refuse_by_city,
             actor=actor, action=AuditAction.DECIDE_APPROVAL,
             note=f"{city.name}{document_number}：{'批准' if approves else '不予批准'}。{reasons}",
         )
-        scan = store_attachment(request=request, kind=AttachmentKind.CITY_REPLY, uploaded=reply_scan, actor=actor)
+        scan = store_attachment(duty_request=duty_request, kind=AttachmentKind.CITY_REPLY, uploaded=reply_scan, actor=actor)
         decision = ApprovalDecision.objects.create(
-            request=request, stage=ApprovalStage.CITY_APPROVAL, body=city, approves=approves, reasons=reasons,
+            request=duty_request, stage=ApprovalStage.CITY_APPROVAL, body=city, approves=approves, reasons=reasons,
             document_number=document_number, decision_date=decision_date, reply_scan=scan, recorded_by=actor,
         )
         if approves:
-            carry_out(request=request, decision=decision, actor=actor)
+            carry_out(duty_request=duty_request, decision=decision, actor=actor)
     return decision
 
 
-def admit_to_duty_lists(*, request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+def admit_to_duty_lists(*, duty_request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
     """Art. 4(3), 4(5), 7: the only way onto a township's list is an admission decision."""
     now = timezone.now()
     duties = [
         TownshipDuty.objects.create(
-            township=township, request=request, decision=decision, department=request.department, admitted_at=now,
-            **terms_of_request(request),
+            township=township, request=duty_request, decision=decision, department=duty_request.department, admitted_at=now,
+            **terms_of_request(duty_request),
         )
-        for township in request.townships.order_by("division_code")
+        for township in duty_request.townships.order_by("division_code")
     ]
     for duty in duties:
-        record_version(duty=duty, request=request, decision=decision, changed_fields=[])
+        record_version(duty=duty, duty_request=duty_request, decision=decision, changed_fields=[])
     record_event(
-        request=request, actor=actor, action=AuditAction.ADMIT_TO_DUTY_LIST,
+        duty_request=duty_request, actor=actor, action=AuditAction.ADMIT_TO_DUTY_LIST,
         note="、".join(d.township.name for d in duties), data={"township_duties": [d.pk for d in duties]},
     )
-    issue_document(draft=drafts.admission_decision(request=request, decision=decision), request=request, actor=actor)
+    issue_document(draft=drafts.admission_decision(duty_request=duty_request, decision=decision), duty_request=duty_request, actor=actor)
     return duties
 
 
-def carry_out(*, request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+def carry_out(*, duty_request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
     """What the final approval does to the townships' lists: admit (Art. 4(3)), exit (4(4)) or adjust (4(5))."""
     action = {
         RequestPurpose.ADMISSION: admit_to_duty_lists,
         RequestPurpose.EXIT: exit_duties,
         RequestPurpose.ADJUSTMENT: adjust_duties,
-    }[request.purpose]
-    return action(request=request, decision=decision, actor=actor)
+    }[duty_request.purpose]
+    return action(duty_request=duty_request, decision=decision, actor=actor)

@@ -8,7 +8,7 @@ from ..permissions import membership_of
 
 def record_event(
     *,
-    request: DutyRequest | None,
+    duty_request: DutyRequest | None,
     actor,
     action: AuditAction,
     from_state: str = "",
@@ -20,8 +20,8 @@ def record_event(
     """Append one audit event; call it inside the transaction of the change it records."""
     membership = membership_of(actor)
     return AuditEvent.objects.create(
-        jurisdiction_id=request.jurisdiction_id if request is not None else jurisdiction_id,
-        request=request,
+        jurisdiction_id=duty_request.jurisdiction_id if duty_request is not None else jurisdiction_id,
+        request=duty_request,
         actor=actor if actor is not None and actor.is_authenticated else None,
         organization=membership.organization if membership else None,
         action=action,

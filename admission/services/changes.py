@@ -69,7 +69,7 @@ def propose_change(
             )
         admitted_by = locked[0].request
         current = locked[0]
-        request = DutyRequest.objects.create(
+        duty_request = DutyRequest.objects.create(
             jurisdiction_id=current.township.jurisdiction_id, purpose=purpose, department_id=current.department_id,
             applicant=org, created_by=actor, change_reasons=reasons,
             duty_name=current.duty_name, legal_basis=current.legal_basis,
@@ -78,11 +78,11 @@ def propose_change(
             technical_support=current.technical_support, training=current.training,
             **{field: getattr(admitted_by, field) for field in CARRIED_OVER},
         )
-        request.target_duties.set(locked)
-        request.townships.set([d.township for d in locked])
+        duty_request.target_duties.set(locked)
+        duty_request.townships.set([d.township for d in locked])
         record_event(
-            request=request, actor=actor, action=AuditAction.PROPOSE_CHANGE,
+            duty_request=duty_request, actor=actor, action=AuditAction.PROPOSE_CHANGE,
             note=f"{RequestPurpose(purpose).label}“{current.duty_name}”（{'、'.join(d.township.name for d in locked)}）：{reasons}",
             data={"township_duties": [d.pk for d in locked], "admitted_by": admitted_by.pk},
         )
-    return request
+    return duty_request

@@ -23,13 +23,13 @@ def record_consultation_opinion(
         raise ValidationError({"opinion": ["请填写书面意见的内容。"]})
     if not agrees and len(opinion) < 10:
         raise ValidationError({"opinion": ["不同意时请写明理由和修改建议（不少于 10 个字），以便部门修改。"]})
-    with locked_request(consultation.request) as request:
+    with locked_request(consultation.request) as duty_request:
         consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
-        if consultation.outcome != ConsultationOutcome.PENDING or consultation.round != request.consultation_round:
+        if consultation.outcome != ConsultationOutcome.PENDING or consultation.round != duty_request.consultation_round:
             raise ConflictError("该乡镇已就本轮征求意见作出答复，不能重复答复。")
         if letter is not None:
             consultation.letter = store_attachment(
-                request=request, kind=AttachmentKind.CONSULTATION_LETTER, uploaded=letter, actor=actor
+                duty_request=duty_request, kind=AttachmentKind.CONSULTATION_LETTER, uploaded=letter, actor=actor
             )
         consultation.outcome = ConsultationOutcome.AGREED if agrees else ConsultationOutcome.DISAGREED
         consultation.opinion = opinion
@@ -37,21 +37,21 @@ def record_consultation_opinion(
         consultation.responded_at = timezone.now()
         consultation.save()
         record_event(
-            request=request, actor=actor, action=AuditAction.RECORD_CONSULTATION_OPINION,
+            duty_request=duty_request, actor=actor, action=AuditAction.RECORD_CONSULTATION_OPINION,
             note=f"{consultation.get_outcome_display()}：{opinion}",
             data={"consultation": consultation.pk, "round": consultation.round, "agrees": agrees},
         )
-        _conclude_if_all_answered(request=request, actor=actor)
+        _conclude_if_all_answered(duty_request=duty_request, actor=actor)
     return consultation
 
 
-def _conclude_if_all_answered(*, request, actor) -> None:
-    if request.current_consultations().filter(outcome=ConsultationOutcome.PENDING).exists():
+def _conclude_if_all_answered(*, duty_request, actor) -> None:
+    if duty_request.current_consultations().filter(outcome=ConsultationOutcome.PENDING).exists():
         return
-    if request.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED).exists():
-        transition, note = request.conclude_consultation_disagreed, "有乡镇不同意，退回申请部门修改后重新征求意见或撤回。"
+    if duty_request.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED).exists():
+        transition, note = duty_request.conclude_consultation_disagreed, "有乡镇不同意，退回申请部门修改后重新征求意见或撤回。"
     else:
-        transition, note = request.conclude_consultation_agreed, "所有乡镇均同意，协商一致。"
+        transition, note = duty_request.conclude_consultation_agreed, "所有乡镇均同意，协商一致。"
     apply_transition(
-        request=request, transition=transition, actor=actor, action=AuditAction.CONCLUDE_CONSULTATION, note=note
+        duty_request=duty_request, transition=transition, actor=actor, action=AuditAction.CONCLUDE_CONSULTATION, note=note
     )

@@ -20,7 +20,7 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
 
 
-def issue_document(*, draft: drafts.Draft, request: DutyRequest | None, actor) -> OfficialDocument:
+def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, actor) -> OfficialDocument:
     """Give `draft` its number and verification code and record it; the PDF is produced after commit."""
     from ..documents import jobs
 
@@ -29,7 +29,7 @@ def issue_document(*, draft: drafts.Draft, request: DutyRequest | None, actor) -
         serial = next_serial(issuer=draft.issuer, kind=draft.kind, year=now.year)
         number = format_number(issuer=draft.issuer, kind=draft.kind, year=now.year, serial=serial)
         document = OfficialDocument.objects.create(
-            jurisdiction_id=draft.issuer.jurisdiction_id, request=request, kind=draft.kind, issuer=draft.issuer,
+            jurisdiction_id=draft.issuer.jurisdiction_id, request=duty_request, kind=draft.kind, issuer=draft.issuer,
             year=now.year, serial=serial, number=number, title=draft.title, issued_at=now, issued_by=actor,
             verification_code=new_verification_code(),
             content={
@@ -50,9 +50,9 @@ def issue_document(*, draft: drafts.Draft, request: DutyRequest | None, actor) -
             },
         )
         document.recipients.set([*draft.addressees, *draft.copies])
-        if request is not None:
+        if duty_request is not None:
             record_event(
-                request=request, actor=actor, action=AuditAction.ISSUE_DOCUMENT, note=f"{number} {draft.title}",
+                duty_request=duty_request, actor=actor, action=AuditAction.ISSUE_DOCUMENT, note=f"{number} {draft.title}",
                 data={"document": document.pk, "number": number},
             )
         transaction.on_commit(lambda: jobs.schedule(document.pk))

@@ -32,19 +32,19 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def record_version(*, duty: TownshipDuty, request: DutyRequest, decision: ApprovalDecision,
+def record_version(*, duty: TownshipDuty, duty_request: DutyRequest, decision: ApprovalDecision,
                    changed_fields: list[str]) -> DutyVersion:
     number = (duty.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     return DutyVersion.objects.create(
-        duty=duty, number=number, request=request, decision=decision, changed_fields=changed_fields,
+        duty=duty, number=number, request=duty_request, decision=decision, changed_fields=changed_fields,
         terms={term: _jsonable(value) for term, value in terms_of_duty(duty).items()}, valid_from=timezone.now(),
     )
 
 
-def _locked_targets(request: DutyRequest) -> list[TownshipDuty]:
+def _locked_targets(duty_request: DutyRequest) -> list[TownshipDuty]:
     duties = list(
         TownshipDuty.objects.select_for_update(of=("self",)).select_related("township")
-        .filter(change_requests=request).order_by("township__division_code")
+        .filter(change_requests=duty_request).order_by("township__division_code")
     )
     gone = [d.township.name for d in duties if d.status != DutyStatus.ACTIVE]
     if gone or not duties:
@@ -52,27 +52,27 @@ def _locked_targets(request: DutyRequest) -> list[TownshipDuty]:
     return duties
 
 
-def exit_duties(*, request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+def exit_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
     """Art. 4(4): on approval the duty leaves the current list, kept on record with its exit decision,
     and every party is told in writing."""
-    duties = _locked_targets(request)
+    duties = _locked_targets(duty_request)
     now = timezone.now()
     for duty in duties:
         duty.status, duty.exit_decision, duty.exited_at = DutyStatus.EXITED, decision, now
         duty.save(update_fields=["status", "exit_decision", "exited_at"])
     record_event(
-        request=request, actor=actor, action=AuditAction.EXIT_FROM_DUTY_LIST,
+        duty_request=duty_request, actor=actor, action=AuditAction.EXIT_FROM_DUTY_LIST,
         note="、".join(d.township.name for d in duties), data={"township_duties": [d.pk for d in duties]},
     )
-    issue_document(draft=drafts.exit_notice(request=request, decision=decision), request=request, actor=actor)
+    issue_document(draft=drafts.exit_notice(duty_request=duty_request, decision=decision), duty_request=duty_request, actor=actor)
     return duties
 
 
-def adjust_duties(*, request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+def adjust_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
     """Art. 4(5): the approved terms replace the current ones; each duty gets a new version saying what changed."""
-    duties = _locked_targets(request)
-    notice = drafts.adjustment_notice(request=request, decision=decision)
-    proposed = terms_of_request(request)
+    duties = _locked_targets(duty_request)
+    notice = drafts.adjustment_notice(duty_request=duty_request, decision=decision)
+    proposed = terms_of_request(duty_request)
     changes = {}
     for duty in duties:
         changed = [term for term, value in proposed.items() if getattr(duty, term) != value]
@@ -80,13 +80,13 @@ def adjust_duties(*, request: DutyRequest, decision: ApprovalDecision, actor) ->
             setattr(duty, term, proposed[term])
         if changed:
             duty.save(update_fields=changed)
-        record_version(duty=duty, request=request, decision=decision, changed_fields=changed)
+        record_version(duty=duty, duty_request=duty_request, decision=decision, changed_fields=changed)
         changes[duty.pk] = changed
     record_event(
-        request=request, actor=actor, action=AuditAction.ADJUST_DUTY,
+        duty_request=duty_request, actor=actor, action=AuditAction.ADJUST_DUTY,
         note="、".join(d.township.name for d in duties), data={"changed_fields": changes},
     )
-    issue_document(draft=notice, request=request, actor=actor)
+    issue_document(draft=notice, duty_request=duty_request, actor=actor)
     return duties
 
 
@@ -115,7 +115,7 @@ def record_safeguard_delivery(
             duty=duty, kind=kind, amount=amount, description=description, recorded_by=actor
         )
         record_event(
-            request=duty.request, actor=actor, action=AuditAction.RECORD_SAFEGUARD_DELIVERY,
+            duty_request=duty.request, actor=actor, action=AuditAction.RECORD_SAFEGUARD_DELIVERY,
             note=f"{duty.township.name}：{SafeguardKind(kind).label}{f' {amount:,.2f}元' if amount else ''}，{description}",
             data={"duty": duty.pk, "delivery": delivery.pk},
         )
@@ -133,7 +133,7 @@ def confirm_safeguard_delivery(*, delivery: SafeguardDelivery, actor) -> Safegua
         delivery.confirmed_by, delivery.confirmed_at = actor, timezone.now()
         delivery.save(update_fields=["confirmed_by", "confirmed_at"])
         record_event(
-            request=delivery.duty.request, actor=actor, action=AuditAction.CONFIRM_SAFEGUARD_DELIVERY,
+            duty_request=delivery.duty.request, actor=actor, action=AuditAction.CONFIRM_SAFEGUARD_DELIVERY,
             note=f"{delivery.duty.township.name}确认收到：{delivery.get_kind_display()}，{delivery.description}",
             data={"duty": delivery.duty_id, "delivery": delivery.pk},
         )

@@ -40,10 +40,10 @@ def report_unadmitted_duty(
             duty_description=duty_description.strip(), method=method, details=details.strip(), reported_by=actor,
         )
         for uploaded in evidence:
-            store_attachment(request=None, report=report, kind=AttachmentKind.REPORT_EVIDENCE, uploaded=uploaded,
+            store_attachment(duty_request=None, report=report, kind=AttachmentKind.REPORT_EVIDENCE, uploaded=uploaded,
                              actor=actor)
         record_event(
-            request=None, jurisdiction_id=report.jurisdiction_id, actor=actor,
+            duty_request=None, jurisdiction_id=report.jurisdiction_id, actor=actor,
             action=AuditAction.REPORT_UNADMITTED_DUTY,
             note=f"{township.name}反映{department.name}：{report.duty_description}（{report.get_method_display()}）",
             data={"report": report.pk},
@@ -70,7 +70,7 @@ def handle_report(*, report: UnadmittedDutyReport, actor, finding: str, finding_
         report.handled_by, report.handled_at = actor, timezone.now()
         report.save()
         record_event(
-            request=None, jurisdiction_id=report.jurisdiction_id, actor=actor, action=AuditAction.HANDLE_REPORT,
+            duty_request=None, jurisdiction_id=report.jurisdiction_id, actor=actor, action=AuditAction.HANDLE_REPORT,
             note=f"{report.get_finding_display()}：{report.finding_text}", data={"report": report.pk},
         )
     return report

@@ -68,29 +68,29 @@ EDITABLE_FIELDS = (
 )
 
 
-def fields_to_edit(request: DutyRequest | None) -> tuple[str, ...]:
+def fields_to_edit(duty_request: DutyRequest | None) -> tuple[str, ...]:
     """An exit changes nothing but the list, so only its reasons are written; an adjustment rewrites the terms."""
-    if request is None or request.purpose == RequestPurpose.ADMISSION:
+    if duty_request is None or duty_request.purpose == RequestPurpose.ADMISSION:
         return EDITABLE_FIELDS
-    if request.purpose == RequestPurpose.EXIT:
+    if duty_request.purpose == RequestPurpose.EXIT:
         return ("change_reasons",)
     # Only what the list holds can be adjusted: a change elsewhere would change nothing on it.
     return (*(REQUEST_FIELD.get(term, term) for term in DUTY_TERMS), "change_reasons")
 
 
-def change_errors(*, request: DutyRequest) -> dict[str, list[str]]:
+def change_errors(*, duty_request: DutyRequest) -> dict[str, list[str]]:
     """Art. 4(4), 4(5): an exit or adjustment says why; an adjustment changes something, and a regular duty
     stays regular (one no longer needed at the township leaves by exit)."""
     errors: dict[str, list[str]] = {}
-    word = RequestPurpose(request.purpose).label
-    if not request.change_reasons.strip():
+    word = RequestPurpose(duty_request.purpose).label
+    if not duty_request.change_reasons.strip():
         errors["change_reasons"] = [f"请写明{word}的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。"]
-    if request.purpose == RequestPurpose.ADJUSTMENT:
-        proposed = terms_of_request(request)
-        current = [terms_of_duty(d) for d in request.target_duties.all()]
+    if duty_request.purpose == RequestPurpose.ADJUSTMENT:
+        proposed = terms_of_request(duty_request)
+        current = [terms_of_duty(d) for d in duty_request.target_duties.all()]
         if current and all(terms == proposed for terms in current):
             errors["__all__"] = ["调整申请与现行职责事项内容完全相同，请修改需要调整的内容后再提交。"]
-        if request.track == Track.TEMPORARY and any(t["track"] == Track.REGULAR for t in current):
+        if duty_request.track == Track.TEMPORARY and any(t["track"] == Track.REGULAR for t in current):
             errors["track"] = ["常态化职责事项不能调整为阶段性、临时性工作任务；不再需要乡镇承担的，请申请退出。"]
     return errors
 
@@ -145,14 +145,14 @@ def _check_townships(*, townships: list[Organization], jurisdiction_id: int) -> 
 
 
 def save_draft(
-    *, actor, values: dict[str, Any], townships: list[Organization] | None = None, request: DutyRequest | None = None
+    *, actor, values: dict[str, Any], townships: list[Organization] | None = None, duty_request: DutyRequest | None = None
 ) -> DutyRequest:
     """Create or update the applicant's draft. Scope and format are checked now; completeness later.
     The townships of an exit or adjustment are those holding the duty: `townships` is ignored for them."""
     membership = membership_of(actor)
-    if request is None and not can_create_request(actor):
+    if duty_request is None and not can_create_request(actor):
         raise PermissionDenied("只有旗直职能部门可以提出准入申请。")
-    if request is not None and not can_edit_request(actor, request):
+    if duty_request is not None and not can_edit_request(actor, duty_request):
         raise PermissionDenied("当前状态下不能修改该申请。")
     errors = _merge(
         scope_errors(affair_class=values.get("affair_class", AffairClass.ADMINISTRATIVE_AFFAIR)),
@@ -163,12 +163,12 @@ def save_draft(
     )
     if errors:
         raise ValidationError(errors)
-    fields = fields_to_edit(request)
+    fields = fields_to_edit(duty_request)
     if fields == EDITABLE_FIELDS:
         _check_townships(townships=townships or [], jurisdiction_id=membership.organization.jurisdiction_id)
     with transaction.atomic():
-        if request is None:
-            request = DutyRequest(
+        if duty_request is None:
+            duty_request = DutyRequest(
                 jurisdiction_id=membership.organization.jurisdiction_id,
                 department=membership.organization,
                 applicant=membership.organization,
@@ -176,89 +176,89 @@ def save_draft(
             )
             action, changed = AuditAction.CREATE_REQUEST, list(fields)
         else:
-            request = DutyRequest.objects.select_for_update().get(pk=request.pk)
-            if not can_edit_request(actor, request):
+            duty_request = DutyRequest.objects.select_for_update().get(pk=duty_request.pk)
+            if not can_edit_request(actor, duty_request):
                 raise PermissionDenied("当前状态下不能修改该申请。")
             action = AuditAction.UPDATE_REQUEST
-            changed = [f for f in fields if getattr(request, f) != values.get(f)]
+            changed = [f for f in fields if getattr(duty_request, f) != values.get(f)]
         for field in fields:
-            setattr(request, field, values.get(field))
-        request.save()
-        if fields == EDITABLE_FIELDS and not request.is_change:
-            previous = set(request.townships.values_list("pk", flat=True))
-            request.townships.set(townships or [])
+            setattr(duty_request, field, values.get(field))
+        duty_request.save()
+        if fields == EDITABLE_FIELDS and not duty_request.is_change:
+            previous = set(duty_request.townships.values_list("pk", flat=True))
+            duty_request.townships.set(townships or [])
             if previous != {t.pk for t in townships or []}:
                 changed.append("townships")
         record_event(
-            request=request, actor=actor, action=action, note=request.duty_name,
+            duty_request=duty_request, actor=actor, action=action, note=duty_request.duty_name,
             data={"changed_fields": changed},
         )
-    return request
+    return duty_request
 
 
-def start_consultation(*, request: DutyRequest, actor) -> DutyRequest:
+def start_consultation(*, duty_request: DutyRequest, actor) -> DutyRequest:
     """Art. 4(1): ask each township concerned for its written opinion (a new round each time).
 
     An exit or adjustment asks the townships holding the duty, except the one asking (Art. 4(4), 4(5)); when
     that leaves nobody, the case goes straight on to the written application."""
-    if not can_edit_request(actor, request):
+    if not can_edit_request(actor, duty_request):
         raise PermissionDenied("只有申请单位可以发起征求意见。")
-    with locked_request(request) as request:
-        townships = list(request.townships.order_by("division_code"))
-        checks = [] if request.purpose == RequestPurpose.EXIT else [
-            scope_errors(affair_class=request.affair_class),
-            completeness_errors(values={f: getattr(request, f) for f in EDITABLE_FIELDS}, townships=townships),
-            format_errors(track=request.track, end_date=request.end_date, funding_amount=request.funding_amount,
+    with locked_request(duty_request) as duty_request:
+        townships = list(duty_request.townships.order_by("division_code"))
+        checks = [] if duty_request.purpose == RequestPurpose.EXIT else [
+            scope_errors(affair_class=duty_request.affair_class),
+            completeness_errors(values={f: getattr(duty_request, f) for f in EDITABLE_FIELDS}, townships=townships),
+            format_errors(track=duty_request.track, end_date=duty_request.end_date, funding_amount=duty_request.funding_amount,
                           today=timezone.localdate()),
         ]
-        errors = _merge(*checks, change_errors(request=request) if request.is_change else {})
+        errors = _merge(*checks, change_errors(duty_request=duty_request) if duty_request.is_change else {})
         if errors:
             raise ValidationError(errors)
-        townships = [t for t in townships if t.pk != request.applicant_id]
+        townships = [t for t in townships if t.pk != duty_request.applicant_id]
         if not townships:
             apply_transition(
-                request=request, transition=request.skip_consultation, actor=actor,
+                duty_request=duty_request, transition=duty_request.skip_consultation, actor=actor,
                 action=AuditAction.SKIP_CONSULTATION, note="由持有该职责的乡镇本身提出，无其他乡镇需征求意见。",
             )
-            return request
+            return duty_request
         apply_transition(
-            request=request, transition=request.start_consultation, actor=actor,
+            duty_request=duty_request, transition=duty_request.start_consultation, actor=actor,
             action=AuditAction.START_CONSULTATION,
             note="、".join(t.name for t in townships),
         )
         Consultation.objects.bulk_create(
-            Consultation(request=request, township=t, round=request.consultation_round) for t in townships
+            Consultation(request=duty_request, township=t, round=duty_request.consultation_round) for t in townships
         )
         for township in townships:
-            issue_document(draft=drafts.consultation_letter(request=request, township=township), request=request,
+            issue_document(draft=drafts.consultation_letter(duty_request=duty_request, township=township), duty_request=duty_request,
                            actor=actor)
-    return request
+    return duty_request
 
 
-def submit_request(*, request: DutyRequest, actor, application_letter, supporting_files=()) -> DutyRequest:
+def submit_request(*, duty_request: DutyRequest, actor, application_letter, supporting_files=()) -> DutyRequest:
     """Art. 4(1): after agreement, the department applies in writing to the lead unit."""
-    if not is_applicant(actor, request):
+    if not is_applicant(actor, duty_request):
         raise PermissionDenied("只有申请单位可以提交申请。")
     if application_letter is None:
         raise ValidationError({"application_letter": ["请上传加盖单位公章的书面申请（PDF、JPEG、PNG 或 OFD）。"]})
     # The content cannot change after consultation starts, so what the townships agreed to is what is submitted.
-    with locked_request(request) as request:
-        apply_transition(request=request, transition=request.submit, actor=actor, action=AuditAction.SUBMIT_REQUEST)
-        store_attachment(request=request, kind=AttachmentKind.APPLICATION_LETTER, uploaded=application_letter, actor=actor)
+    with locked_request(duty_request) as duty_request:
+        apply_transition(duty_request=duty_request, transition=duty_request.submit, actor=actor, action=AuditAction.SUBMIT_REQUEST)
+        store_attachment(duty_request=duty_request, kind=AttachmentKind.APPLICATION_LETTER, uploaded=application_letter, actor=actor)
         for uploaded in supporting_files:
-            store_attachment(request=request, kind=AttachmentKind.SUPPORTING, uploaded=uploaded, actor=actor)
-    return request
+            store_attachment(duty_request=duty_request, kind=AttachmentKind.SUPPORTING, uploaded=uploaded, actor=actor)
+    return duty_request
 
 
-def withdraw_request(*, request: DutyRequest, actor, reason: str) -> DutyRequest:
+def withdraw_request(*, duty_request: DutyRequest, actor, reason: str) -> DutyRequest:
     """The applicant withdraws its request before a decision."""
-    if not can_withdraw_request(actor, request):
+    if not can_withdraw_request(actor, duty_request):
         raise PermissionDenied("只有申请单位可以在作出决定前撤回申请。")
     if not reason.strip():
         raise ValidationError({"reason": ["请写明撤回理由。"]})
-    with locked_request(request) as request:
+    with locked_request(duty_request) as duty_request:
         apply_transition(
-            request=request, transition=request.withdraw, actor=actor, action=AuditAction.WITHDRAW_REQUEST,
+            duty_request=duty_request, transition=duty_request.withdraw, actor=actor, action=AuditAction.WITHDRAW_REQUEST,
             note=reason.strip(),
         )
-    return request
+    return duty_request

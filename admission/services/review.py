@@ -30,26 +30,26 @@ from .uploads import store_attachment
 # Art. 4(2): what the review focuses on.
 
 
-def _require_under_review(request: DutyRequest) -> None:
-    if request.state != RequestState.UNDER_REVIEW:
-        raise ConflictError(f"该申请当前状态为「{RequestState(request.state).label}」，不在联席审核阶段。")
+def _require_under_review(duty_request: DutyRequest) -> None:
+    if duty_request.state != RequestState.UNDER_REVIEW:
+        raise ConflictError(f"该申请当前状态为「{RequestState(duty_request.state).label}」，不在联席审核阶段。")
 
 
-def record_bureau_opinion(*, request: DutyRequest, actor, passes: bool, reasoning: str) -> BureauReviewOpinion:
+def record_bureau_opinion(*, duty_request: DutyRequest, actor, passes: bool, reasoning: str) -> BureauReviewOpinion:
     """One member's own opinion: division of duties (编办), legality review (司法局), power list (政数局)."""
-    organization = require_decider(actor, request, JOINT_MEETING_KINDS, "联席会议成员单位")
+    organization = require_decider(actor, duty_request, JOINT_MEETING_KINDS, "联席会议成员单位")
     reasoning = (reasoning or "").strip()
     if not reasoning:
         raise ValidationError({"reasoning": ["请写明审核意见及其依据。"]})
-    with locked_request(request) as request:
-        _require_under_review(request)
-        if request.bureau_opinions.filter(organization=organization).exists():
+    with locked_request(duty_request) as duty_request:
+        _require_under_review(duty_request)
+        if duty_request.bureau_opinions.filter(organization=organization).exists():
             raise ConflictError(f"{organization.name}已出具审核意见，不能重复提交。")
         opinion = BureauReviewOpinion.objects.create(
-            request=request, organization=organization, passes=passes, reasoning=reasoning, given_by=actor
+            request=duty_request, organization=organization, passes=passes, reasoning=reasoning, given_by=actor
         )
         record_event(
-            request=request, actor=actor, action=AuditAction.RECORD_BUREAU_OPINION,
+            duty_request=duty_request, actor=actor, action=AuditAction.RECORD_BUREAU_OPINION,
             note=f"{'通过' if passes else '不通过'}：{reasoning}", data={"passes": passes},
         )
     return opinion
@@ -57,41 +57,41 @@ def record_bureau_opinion(*, request: DutyRequest, actor, passes: bool, reasonin
 
 def request_advisory_opinions(
     *,
-    request: DutyRequest,
+    duty_request: DutyRequest,
     actor,
     question: str,
     departments: list[Organization] = (),
     experts: list[tuple[str, str]] = (),
 ) -> list[AdvisoryOpinion]:
     """Art. 4(2): ask related departments (and, where needed, experts); the review waits for all answers."""
-    require_decider(actor, request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
+    require_decider(actor, duty_request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
     question = (question or "").strip()
     errors: dict[str, list[str]] = {}
     if not question:
         errors["question"] = ["请写明需要相关部门或专家发表意见的事项。"]
     if not departments and not experts:
         errors["departments"] = ["请至少选择一个相关部门或填写一位专家。"]
-    bad = [d.name for d in departments if d.kind != OrganizationKind.DEPARTMENT or d.jurisdiction_id != request.jurisdiction_id]
+    bad = [d.name for d in departments if d.kind != OrganizationKind.DEPARTMENT or d.jurisdiction_id != duty_request.jurisdiction_id]
     if bad:
         errors["departments"] = [f"只能向本旗的职能部门征求意见：{'、'.join(bad)}。"]
-    if any(d.pk == request.department_id for d in departments):
+    if any(d.pk == duty_request.department_id for d in departments):
         errors["departments"] = ["申请部门本身不能作为相关部门出具意见。"]
     if errors:
         raise ValidationError(errors)
-    with locked_request(request) as request:
-        _require_under_review(request)
+    with locked_request(duty_request) as duty_request:
+        _require_under_review(duty_request)
         created = [
-            AdvisoryOpinion.objects.create(request=request, organization=d, question=question, requested_by=actor)
+            AdvisoryOpinion.objects.create(request=duty_request, organization=d, question=question, requested_by=actor)
             for d in departments
         ] + [
             AdvisoryOpinion.objects.create(
-                request=request, expert_name=name, expert_affiliation=affiliation, question=question,
+                request=duty_request, expert_name=name, expert_affiliation=affiliation, question=question,
                 requested_by=actor,
             )
             for name, affiliation in experts
         ]
         record_event(
-            request=request, actor=actor, action=AuditAction.REQUEST_ADVISORY_OPINIONS,
+            duty_request=duty_request, actor=actor, action=AuditAction.REQUEST_ADVISORY_OPINIONS,
             note=f"{question}（{'、'.join(a.source_label for a in created)}）",
             data={"advisory_opinions": [a.pk for a in created]},
         )
@@ -108,29 +108,29 @@ def record_advisory_opinion(*, advisory: AdvisoryOpinion, actor, answer: str, le
     answer = (answer or "").strip()
     if not answer:
         raise ValidationError({"answer": ["请填写意见内容。"]})
-    with locked_request(advisory.request) as request:
-        _require_under_review(request)
+    with locked_request(advisory.request) as duty_request:
+        _require_under_review(duty_request)
         advisory = AdvisoryOpinion.objects.select_for_update().get(pk=advisory.pk)
         if advisory.answered_at is not None:
             raise ConflictError("该意见已经出具，不能重复提交。")
         if letter is not None:
             advisory.letter = store_attachment(
-                request=request, kind=AttachmentKind.ADVISORY_LETTER, uploaded=letter, actor=actor
+                duty_request=duty_request, kind=AttachmentKind.ADVISORY_LETTER, uploaded=letter, actor=actor
             )
         advisory.answer, advisory.answered_by, advisory.answered_at = answer, actor, timezone.now()
         advisory.save()
         record_event(
-            request=request, actor=actor, action=AuditAction.RECORD_ADVISORY_OPINION,
+            duty_request=duty_request, actor=actor, action=AuditAction.RECORD_ADVISORY_OPINION,
             note=f"{advisory.source_label}：{answer}", data={"advisory_opinion": advisory.pk},
         )
     return advisory
 
 
 def conclude_review(
-    *, request: DutyRequest, actor, passes: bool, findings: dict[str, str], reasons: str = "", remedy: str = ""
+    *, duty_request: DutyRequest, actor, passes: bool, findings: dict[str, str], reasons: str = "", remedy: str = ""
 ) -> ReviewConclusion:
     """Art. 4(2): the consolidated review opinion; not passing needs written reasons."""
-    require_decider(actor, request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
+    require_decider(actor, duty_request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
     errors: dict[str, list[str]] = {}
     for field, label in FOCUS_POINTS:
         if not (findings.get(field) or "").strip():
@@ -141,13 +141,13 @@ def conclude_review(
         errors["remedy"] = ["请写明部门重新申请前需要改正的事项。"]
     if errors:
         raise ValidationError(errors)
-    with locked_request(request) as request:
-        _require_under_review(request)
-        given = {o.organization.kind: o for o in request.bureau_opinions.select_related("organization")}
+    with locked_request(duty_request) as duty_request:
+        _require_under_review(duty_request)
+        given = {o.organization.kind: o for o in duty_request.bureau_opinions.select_related("organization")}
         missing = [str(OrganizationKind(k).label) for k in JOINT_MEETING_KINDS if k not in given]
         if missing:
             raise ConflictError(f"尚待{'、'.join(missing)}出具审核意见，暂不能形成审核意见。")
-        if request.advisory_opinions.filter(answered_at__isnull=True).exists():
+        if duty_request.advisory_opinions.filter(answered_at__isnull=True).exists():
             raise ConflictError("尚有相关部门或专家意见未返回，暂不能形成审核意见。")
         failing = [str(OrganizationKind(k).label) for k, o in given.items() if not o.passes]
         if passes and failing:
@@ -155,16 +155,16 @@ def conclude_review(
                 {"passes": [f"{'、'.join(failing)}的审核意见为不通过，审核结论不能为通过。"]}
             )
         conclusion = ReviewConclusion.objects.create(
-            request=request, passes=passes, reasons=reasons.strip(), remedy=remedy.strip(), given_by=actor,
+            request=duty_request, passes=passes, reasons=reasons.strip(), remedy=remedy.strip(), given_by=actor,
             **{field: findings[field].strip() for field, _ in FOCUS_POINTS},
         )
         apply_transition(
-            request=request, transition=request.pass_review if passes else request.reject, actor=actor,
+            duty_request=duty_request, transition=duty_request.pass_review if passes else duty_request.reject, actor=actor,
             action=AuditAction.CONCLUDE_REVIEW,
             note="审核通过，报旗委、旗政府。" if passes else f"审核不通过：{reasons.strip()}",
         )
         draft = (drafts.review_opinion if passes else drafts.non_admission_notice)(
-            request=request, conclusion=conclusion
+            duty_request=duty_request, conclusion=conclusion
         )
-        issue_document(draft=draft, request=request, actor=actor)
+        issue_document(draft=draft, duty_request=duty_request, actor=actor)
     return conclusion

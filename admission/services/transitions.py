@@ -15,15 +15,15 @@ from .errors import ConflictError
 
 
 @contextmanager
-def locked_request(request: DutyRequest) -> Iterator[DutyRequest]:
+def locked_request(duty_request: DutyRequest) -> Iterator[DutyRequest]:
     """A fresh copy of the case, row-locked until the surrounding transaction ends."""
     with transaction.atomic():
-        yield DutyRequest.objects.select_for_update().get(pk=request.pk)
+        yield DutyRequest.objects.select_for_update().get(pk=duty_request.pk)
 
 
 def apply_transition(
     *,
-    request: DutyRequest,
+    duty_request: DutyRequest,
     transition: Callable[[], Any],
     actor,
     action: AuditAction,
@@ -32,14 +32,14 @@ def apply_transition(
 ) -> None:
     """Run one FSM transition of `request`, save it and record it, or raise ConflictError."""
     if not can_proceed(transition):
-        state_label = RequestState(request.state).label
+        state_label = RequestState(duty_request.state).label
         raise ConflictError(
             f"该申请当前状态为「{state_label}」，不能执行「{AuditAction(action).label}」。请刷新页面查看最新进展。"
         )
-    from_state = request.state
+    from_state = duty_request.state
     transition()
-    request.save()
+    duty_request.save()
     record_event(
-        request=request, actor=actor, action=action, from_state=from_state, to_state=request.state,
+        duty_request=duty_request, actor=actor, action=action, from_state=from_state, to_state=duty_request.state,
         note=note, data=data,
     )

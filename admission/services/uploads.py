@@ -57,7 +57,7 @@ def check_upload(uploaded: UploadedFile, *, field_label: str = "附件") -> str:
 
 
 def store_attachment(
-    *, request: DutyRequest | None, kind: AttachmentKind, uploaded: UploadedFile, actor, report=None
+    *, duty_request: DutyRequest | None, kind: AttachmentKind, uploaded: UploadedFile, actor, report=None
 ) -> Attachment:
     """Check and store one file on the case (or the report); call inside the transaction of its action."""
     content_type = check_upload(uploaded, field_label=AttachmentKind(kind).label)
@@ -66,7 +66,7 @@ def store_attachment(
         digest.update(chunk)
     uploaded.seek(0)
     attachment = Attachment(
-        request=request,
+        request=duty_request,
         report=report,
         kind=kind,
         original_name=uploaded.name[:200],
@@ -79,7 +79,7 @@ def store_attachment(
     attachment.file.save(uploaded.name, uploaded, save=False)
     attachment.save()
     record_event(
-        request=request, actor=actor, action=AuditAction.ATTACH_FILE,
+        duty_request=duty_request, actor=actor, action=AuditAction.ATTACH_FILE,
         note=f"{attachment.get_kind_display()}：{attachment.original_name}",
         data={"attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size,
               **({"report": report.pk} if report is not None else {})},

@@ -206,7 +206,7 @@ class Walk:
                 actor=self.department, duty=duties[0], purpose=case.purpose, reasons=case.reasons, targets=duties)
             if case.terms:
                 fields = request_services.fields_to_edit(self.request)
-                self.request = request_services.save_draft(actor=self.department, request=self.request, values={
+                self.request = request_services.save_draft(actor=self.department, duty_request=self.request, values={
                     f: case.terms.get(f, getattr(self.request, f)) for f in fields})
             self._begin()
             return
@@ -237,7 +237,7 @@ class Walk:
 
     def _begin(self) -> None:
         if self.request.state == "draft":
-            self.request = engine.begin_consultation(request=self.request, actor=self.department)
+            self.request = engine.begin_consultation(duty_request=self.request, actor=self.department)
 
     def consult(self) -> None:
         self._begin()
@@ -258,7 +258,7 @@ class Walk:
 
     def revise(self) -> None:
         self._do("revise", self.department, lambda: request_services.start_consultation(
-            request=self.request, actor=self.department))
+            duty_request=self.request, actor=self.department))
 
     def submit(self) -> None:
         if isinstance(self.case, ChangeCase):
@@ -268,28 +268,28 @@ class Walk:
             letter = _letter(f"关于{self.case.duty_name}纳入乡镇职责准入的申请",
                              f"经书面征求涉及乡镇意见，各乡镇均同意承担。现申请将“{self.case.duty_name}”纳入乡镇职责准入事项，请予审核。")
         self._do("submit", self.department, lambda: request_services.submit_request(
-            request=self.request, actor=self.department, application_letter=letter))
+            duty_request=self.request, actor=self.department, application_letter=letter))
 
     def supplement_notice(self) -> None:
         office = self.c.users["bianban"]
-        self._do("intake", office, lambda: intake.return_for_supplement(request=self.request, actor=office, items=[
+        self._do("intake", office, lambda: intake.return_for_supplement(duty_request=self.request, actor=office, items=[
             "书面申请未加盖部门公章，请重新上传盖章扫描件。",
             "请补充各乡镇人员安排的具体岗位和人数。",
         ]))
 
     def resubmit(self) -> None:
         self._do("supplement", self.department, lambda: intake.resubmit_request(
-            request=self.request, actor=self.department, note="已重新上传盖章申请，并补充人员安排说明。",
+            duty_request=self.request, actor=self.department, note="已重新上传盖章申请，并补充人员安排说明。",
             supporting_files=[_letter("人员安排补充说明", "各乡镇明确分管领导 1 名、具体工作人员 2 名。")]))
 
     def accept(self) -> None:
         office = self.c.users["bianban"]
-        self._do("intake", office, lambda: intake.accept_for_review(request=self.request, actor=office, note="材料齐全，予以受理。"))
+        self._do("intake", office, lambda: intake.accept_for_review(duty_request=self.request, actor=office, note="材料齐全，予以受理。"))
 
     def ask_advice(self) -> None:
         office = self.c.users["bianban"]
         self._do("lead_review", office, lambda: review.request_advisory_opinions(
-            request=self.request, actor=office, question="该事项与贵单位现有职责是否存在交叉，乡镇承接后如何衔接？",
+            duty_request=self.request, actor=office, question="该事项与贵单位现有职责是否存在交叉，乡镇承接后如何衔接？",
             departments=[self.c.orgs["yingji"]]))
 
     def give_advice(self) -> None:
@@ -304,7 +304,7 @@ class Walk:
         reasoning = "经审核，事项属于行政事务，依据充分，分工明确，同意。" if passes else (
             "经法制审核，药品采购监管属于卫生健康部门的法定监管职责，依法不得转由乡镇承担。")
         self._do(node, user, lambda: review.record_bureau_opinion(
-            request=self.request, actor=user, passes=passes, reasoning=reasoning))
+            duty_request=self.request, actor=user, passes=passes, reasoning=reasoning))
 
     def legality_review(self) -> None:
         self._bureau("sifa", "legality_review")
@@ -326,7 +326,7 @@ class Walk:
         if not passes:
             findings["legal_basis"] = "属于部门法定监管职责，不得转嫁乡镇。"
         self._do("consolidate", office, lambda: review.conclude_review(
-            request=self.request, actor=office, passes=passes, findings=findings,
+            duty_request=self.request, actor=office, passes=passes, findings=findings,
             reasons="" if passes else "该事项属于旗卫生健康委员会法定监管职责，依据《药品管理法》不得转由乡镇承担。",
             remedy="" if passes else "由旗卫生健康委员会依法履行；如需乡镇配合，可按工作配合事项另行商定。"))
 
@@ -339,7 +339,7 @@ class Walk:
     def _banner(self, *, approves: bool) -> None:
         head = self.c.users["lingdao"]
         self._do("banner_decision", head, lambda: approval.decide_at_banner(
-            request=self.request, actor=head, approves=approves,
+            duty_request=self.request, actor=head, approves=approves,
             reasons="" if approves else "本年度已开展同类排查，暂不新增乡镇工作任务，由部门自行组织。"))
 
     def approve(self) -> None:
@@ -352,12 +352,12 @@ class Walk:
         office = self.c.users["bianban"]
         reply = _letter("呼伦贝尔市人民政府关于同意阿荣旗乡镇职责准入事项的批复", f"同意将“{self.case.duty_name}”纳入阿荣旗乡镇职责清单。")
         self._do("city_decision", office, lambda: approval.record_city_decision(
-            request=self.request, actor=office, approves=True, document_number=f"呼政字〔2026〕{self.request.pk}号",
+            duty_request=self.request, actor=office, approves=True, document_number=f"呼政字〔2026〕{self.request.pk}号",
             decision_date=timezone.localdate(), reply_scan=reply))
 
     def withdraw_while_consulting(self) -> None:
         self._begin()
-        self.request = engine.withdraw(request=self.request, actor=self.department,
+        self.request = engine.withdraw(duty_request=self.request, actor=self.department,
                                        reason="该项工作已由自治区统一组织开展，无需乡镇承担。")
 
 
