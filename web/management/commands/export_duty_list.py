@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from admission.exports import duty_list_file
+from web.exports import duty_list_file
 from admission.models import Organization, OrganizationKind
 from admission.selectors import list_of_township
 

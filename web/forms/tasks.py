@@ -1,10 +1,12 @@
-"""One form per human task."""
+"""One form per task page. Forms shape input; the rules of the procedure are the services' (their errors land
+on the form through apply_service_errors)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from admission.forms import MultipleUploadField, UploadField
 from admission.models import Organization, OrganizationKind
+
+from .fields import MultipleUploadField, UploadField
 
 
 def verdict_field(label, yes, no):
@@ -41,12 +43,6 @@ class IntakeForm(forms.Form):
     items = textarea(_("需补正的全部事项（每行一条）"), required=False)
     note = textarea(_("备注"), required=False, rows=2)
 
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == self.SUPPLEMENT and not (data.get("items") or "").strip():
-            self.add_error("items", _("请逐条列出需要补正的全部材料或内容，每行一条。"))
-        return data
-
 
 class SupplementForm(forms.Form):
     note = textarea(_("补正说明"), rows=3)
@@ -75,12 +71,10 @@ class LeadReviewForm(forms.Form):
         ).exclude(pk=duty_request.department_id)
 
     def clean(self):
+        # Which branch needs which answer is the form's to say; what a sound opinion is, the service's.
         data = super().clean()
-        if data.get("decision") == self.OPINION:
-            if data.get("passes") in (None, ""):
-                self.add_error("passes", _("请选择本单位意见。"))
-            if not (data.get("reasoning") or "").strip():
-                self.add_error("reasoning", _("请写明审核意见及其依据。"))
+        if data.get("decision") == self.OPINION and data.get("passes") in (None, ""):
+            self.add_error("passes", _("请选择本单位意见。"))
         return data
 
     def expert_list(self) -> list[tuple[str, str]]:
