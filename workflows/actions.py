@@ -146,7 +146,7 @@ def ask_for_advice(
     ))
 
 
-def give_bureau_opinion(*, task: Task, actor, passes: bool, reasoning: str):
+def give_bureau_opinion(*, task: Task, actor, passes: bool | None, reasoning: str):
     """Art. 3, 4(2): the opinion of one member of the joint meeting (lead, legality or data review)."""
     return engine.run_task(task=task, user=actor, nodes=JOINT_REVIEW_NODES, action=lambda: review.record_bureau_opinion(
         duty_request=_case(task), actor=actor, passes=passes, reasoning=reasoning,

@@ -56,7 +56,7 @@ class LeadReviewForm(forms.Form):
         choices=[(OPINION, _("出具本单位审核意见")), (ADVICE, _("先征求相关部门、专家意见"))],
     )
     passes = verdict_field(_("本单位意见"), _("通过"), _("不通过"))
-    passes.required = False
+    passes.required, passes.empty_value = False, None  # the service names a missing verdict with the rest
     reasoning = textarea(_("审核意见（职责分工）"), required=False)
     question = textarea(_("征求意见事项"), required=False, rows=2)
     departments = forms.ModelMultipleChoiceField(
@@ -69,13 +69,6 @@ class LeadReviewForm(forms.Form):
         self.fields["departments"].queryset = Organization.objects.filter(
             jurisdiction_id=duty_request.jurisdiction_id, kind=OrganizationKind.DEPARTMENT
         ).exclude(pk=duty_request.department_id)
-
-    def clean(self):
-        # Which branch needs which answer is the form's to say; what a sound opinion is, the service's.
-        data = super().clean()
-        if data.get("decision") == self.OPINION and data.get("passes") in (None, ""):
-            self.add_error("passes", _("请选择本单位意见。"))
-        return data
 
     def expert_list(self) -> list[tuple[str, str]]:
         experts = []

@@ -24,10 +24,10 @@ from ..forms.fields import apply_service_errors
 
 
 def _visible_request_or_404(user, pk: int) -> DutyRequest:
-    request = get_object_or_404(DutyRequest.objects.select_related("department", "jurisdiction"), pk=pk)
-    if not permissions.can_view_request(user, request):
+    duty_request = get_object_or_404(DutyRequest.objects.select_related("department", "jurisdiction"), pk=pk)
+    if not permissions.can_view_request(user, duty_request):
         raise Http404
-    return request
+    return duty_request
 
 
 def home(request):
@@ -42,8 +42,8 @@ def home(request):
 def request_list(request):
     state = request.GET.get("state", "")
     query = request.GET.get("q", "").strip()
-    requests = selectors.request_list(user=request.user, state=state, query=query)
-    page = Paginator(requests, 25).get_page(request.GET.get("page"))
+    duty_requests = selectors.request_list(user=request.user, state=state, query=query)
+    page = Paginator(duty_requests, 25).get_page(request.GET.get("page"))
     return render(
         request, "admission/request_list.html",
         {"page": page, "state": state, "q": query, "states": RequestState.choices,

@@ -24,7 +24,7 @@ from ..forms.fields import apply_service_errors
 def duty_list(request):
     membership = permissions.membership_of(request.user)
     township_id = request.GET.get("township") or None
-    state = request.GET.get("state", "active")
+    state = request.GET.get("state", DutyStatus.ACTIVE)
     category = request.GET.get("category", "")
     query = request.GET.get("q", "").strip()
     duties = selectors.township_duties(

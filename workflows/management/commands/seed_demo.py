@@ -24,8 +24,8 @@ from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import (
-    ConsultationOutcome, DutyRequest, Jurisdiction, Membership, OrganizationKind, RequestState, Role, TownshipDuty,
-    Track,
+    AffairClass, ConsultationOutcome, DutyCategory, ReportFinding, DutyRequest, Jurisdiction, Membership, OrganizationKind, RequestPurpose, RequestState, Role,
+    SafeguardKind, TownshipDuty, Track,
 )
 from admission.services import review
 from admission.services import requests as request_services
@@ -138,16 +138,16 @@ class ChangeCase:
 
 
 CHANGE_CASES = (
-    ChangeCase("nongmu", "第三次全国土壤普查样点协助调查", "adjustment", ("huoerqi", "xiangyangyu"),
+    ChangeCase("nongmu", "第三次全国土壤普查样点协助调查", RequestPurpose.ADJUSTMENT, ("huoerqi", "xiangyangyu"),
                ("consult", "submit", "accept", "review", "conclude", "approve"),
                "自治区普查办将外业调查截止时间延后，样点数量增加，需相应延长期限并增加工作经费。",
                {"end_date": timezone.localdate() + timedelta(days=400), "funding_amount": Decimal("260000.00"),
                 "completion_time_limit": "2027年12月31日前"}),
-    ChangeCase("yingji", "汛期地质灾害隐患点巡查", "exit", ("liuhe", "sanchahe"),
+    ChangeCase("yingji", "汛期地质灾害隐患点巡查", RequestPurpose.EXIT, ("liuhe", "sanchahe"),
                ("consult", "submit", "accept", "review", "conclude", "approve"),
                "汛期巡查任务已全部完成，隐患点已移交自然资源部门日常监测，不再需要乡镇承担。"),
     # Open: 新发朝鲜族乡 asks to leave a duty it holds; its written application is next.
-    ChangeCase("xinfa", "特困人员探访关爱", "exit", ("xinfa",), (),
+    ChangeCase("xinfa", "特困人员探访关爱", RequestPurpose.EXIT, ("xinfa",), (),
                "本乡特困人员已全部纳入县级集中供养，乡镇不再具备探访关爱的服务对象，不再适宜由乡镇承担。"),
 )
 
@@ -156,10 +156,11 @@ def _values(case: Case, department_name: str) -> dict:
     short = department_name.removeprefix("旗")
     values = {
         "duty_name": case.duty_name,
-        "affair_class": "administrative_affair",
+        "affair_class": AffairClass.ADMINISTRATIVE_AFFAIR,
         "track": Track.TEMPORARY if case.temporary else Track.REGULAR,
         "end_date": timezone.localdate() + timedelta(days=240) if case.temporary else None,
-        "list_category": "cooperative" if case.temporary or case.department in ("weijian", "yingji") else "basic",
+        "list_category": DutyCategory.COOPERATIVE if case.temporary or case.department in ("weijian", "yingji")
+        else DutyCategory.BASIC,
         "work_objective": f"落实{case.duty_name}工作，做到底数清、情况明、责任实。",
         "powers_and_responsibilities": f"乡镇负责辖区内{case.duty_name}的组织实施、信息登记和情况报送；{short}负责业务指导、监督和考核。",
         "legal_basis": "《内蒙古自治区人民政府关于公布自治区本级行政权力和责任清单的通知》（内政发〔2023〕19号）及相关行业法规。",
@@ -413,12 +414,12 @@ class Command(BaseCommand):
             duty = TownshipDuty.objects.get(duty_name=duty_name, township=self.orgs[township])
             department = next(u for k, u in self.users.items() if self.orgs.get(k) == duty.department)
             deliveries = [
-                actions.record_safeguard_delivery(duty=duty, actor=department, kind="funding",
+                actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.FUNDING,
                                           amount=duty.funding_amount if confirm_all else duty.funding_amount / 2,
                                           description="阿财预〔2026〕31号拨付"),
-                actions.record_safeguard_delivery(duty=duty, actor=department, kind="technical_support",
+                actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.TECHNICAL_SUPPORT,
                                           description="已开通系统账号并配发工作终端"),
-                actions.record_safeguard_delivery(duty=duty, actor=department, kind="training",
+                actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.TRAINING,
                                           description="11月组织业务培训，乡镇 3 人参加"),
             ]
             for delivery in deliveries[: None if confirm_all else 2]:
@@ -430,7 +431,7 @@ class Command(BaseCommand):
             actor=self.users["liuhe"], department=self.orgs["yingji"], duty_description="农村自建房安全隐患排查整治",
             method="responsibility_pledge", details="旗应急管理局要求各乡镇签订自建房安全目标责任状，由乡镇承担排查整治全部责任。",
         )
-        actions.handle_report(report=handled, actor=self.users["bianban"], finding="violation_corrected",
+        actions.handle_report(report=handled, actor=self.users["bianban"], finding=ReportFinding.VIOLATION_CORRECTED,
                       finding_text="经核查属实。已责令旗应急管理局撤回责任状，如确需乡镇承担，依程序提出准入申请。")
         actions.report_unadmitted_duty(
             actor=self.users["naji"], department=self.orgs["weijian"], duty_description="健康档案录入指标",
