@@ -37,12 +37,13 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "admission",
     "workflows",
+    "web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "admission.middleware.ChosenLanguageMiddleware",
+    "web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -65,7 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "admission.context_processors.acting_organization",
+                "web.context_processors.acting_organization",
             ],
         },
     },
@@ -103,7 +104,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
 # Uploaded and generated files live outside any web root; they are served only through
-# permission-checked views (admission.views.attachments).
+# permission-checked views (web.views.cases.attachment_download).
 MEDIA_ROOT = VAR_DIR / "files"
 ADMISSION_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

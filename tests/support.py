@@ -10,14 +10,13 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from admission.models import Organization, OrganizationKind, RequestState, Role, Track
-from admission.services import approval, changes, consultation, intake, review
+from admission.services import changes
 from admission.services import requests as request_services
 from admission.services.setup import add_member, create_jurisdiction
-from workflows import engine
-from workflows.models import AdmissionProcess
+from workflows import actions
+from workflows.driver import CaseDriver
 
 PASSWORD = "pass-1234"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -115,18 +114,19 @@ def draft(banner: Banner, *, townships=("naji", "liuhe"), department="forestry",
 
 
 def open_task(request, node_name: str, **data) -> Task:
-    tasks = Task.objects.filter(
-        process__in=AdmissionProcess.for_request(request), flow_task_type="HUMAN",
-        status__in=(STATUS.NEW, STATUS.ASSIGNED),
-    )
-    matches = [t for t in tasks if t.flow_task.name == node_name and all(t.data.get(k) == v for k, v in data.items())]
-    assert len(matches) == 1, f"expected one open {node_name} task, got {[t.flow_task.name for t in tasks]}"
-    return matches[0]
+    return CaseDriver(request).task(node_name, **data)
 
 
 def do(request, node_name: str, user, action, **data):
-    task = open_task(request, node_name, **data)
-    result = engine.perform_task(task=task, user=user, action=lambda activation: action())
+    """Perform the open task of `node_name` with any service call `action` (the page would offer only one)."""
+    driver = CaseDriver(request)
+    result = driver.perform(node_name, user, action, **data)
+    request.refresh_from_db()
+    return result
+
+
+def _driven(request, step):
+    result = step(CaseDriver(request))
     request.refresh_from_db()
     return result
 
@@ -139,26 +139,23 @@ def consult_all(banner: Banner, request, *, disagree: tuple[str, ...] = ()):
     for c in request.current_consultations().select_related("township").order_by("township__division_code"):
         key = key_of(banner, c.township)
         agrees = key not in disagree
-        do(request, "consult", banner.users[key],
-           lambda c=c, key=key, agrees=agrees: consultation.record_consultation_opinion(
-               consultation=c, actor=banner.users[key], agrees=agrees,
-               opinion="同意承担，按方案落实。" if agrees else "人员不足，建议明确每镇 2 名专职人员和经费后再议。"),
-           consultation=c.pk)
+        _driven(request, lambda driver, c=c, key=key, agrees=agrees: driver.give_opinion(
+            banner.users[key], township=c.township, agrees=agrees,
+            opinion="同意承担，按方案落实。" if agrees else "人员不足，建议明确每镇 2 名专职人员和经费后再议。"))
 
 
 def submit(banner: Banner, request, department="forestry"):
-    do(request, "submit", banner.users[department],
-       lambda: request_services.submit_request(duty_request=request, actor=banner.users[department], application_letter=pdf()))
+    _driven(request, lambda driver: driver.submit(banner.users[department], application_letter=pdf()))
 
 
 def accept(banner: Banner, request):
-    do(request, "intake", banner.users["office"], lambda: intake.accept_for_review(duty_request=request, actor=banner.users["office"]))
+    _driven(request, lambda driver: driver.accept(banner.users["office"]))
 
 
 def bureau_opinions(banner: Banner, request, *, passes=("office", "justice", "data")):
     for key, node in (("office", "lead_review"), ("justice", "legality_review"), ("data", "data_review")):
-        do(request, node, banner.users[key], lambda key=key: review.record_bureau_opinion(
-            duty_request=request, actor=banner.users[key], passes=key in passes, reasoning=f"{key} 审核意见"))
+        _driven(request, lambda driver, key=key, node=node: driver.give_bureau_opinion(
+            node, banner.users[key], passes=key in passes, reasoning=f"{key} 审核意见"))
 
 
 FINDINGS = {
@@ -168,26 +165,26 @@ FINDINGS = {
 
 
 def conclude(banner: Banner, request, *, passes=True):
-    do(request, "consolidate", banner.users["office"], lambda: review.conclude_review(
-        duty_request=request, actor=banner.users["office"], passes=passes, findings=FINDINGS,
+    _driven(request, lambda driver: driver.conclude(
+        banner.users["office"], passes=passes, findings=FINDINGS,
         reasons="" if passes else "法定依据不足，该事项属于部门法定职责。",
         remedy="" if passes else "补充法律法规依据后重新申请。"))
 
 
 def banner_decides(banner: Banner, request, *, approves=True):
-    do(request, "banner_decision", banner.users["leadership"], lambda: approval.decide_at_banner(
-        duty_request=request, actor=banner.users["leadership"], approves=approves, reasons="" if approves else "暂缓下放。"))
+    _driven(request, lambda driver: driver.decide_at_banner(
+        banner.users["leadership"], approves=approves, reasons="" if approves else "暂缓下放。"))
 
 
 def city_decides(banner: Banner, request, *, approves=True):
-    do(request, "city_decision", banner.users["office"], lambda: approval.record_city_decision(
-        duty_request=request, actor=banner.users["office"], approves=approves, document_number="呼政字〔2026〕12号",
+    _driven(request, lambda driver: driver.record_city_decision(
+        banner.users["office"], approves=approves, document_number="呼政字〔2026〕12号",
         decision_date=timezone.localdate(), reply_scan=pdf("批复.pdf"), reasons="" if approves else "不符合要求。"))
 
 
 def to_under_review(banner: Banner, **overrides):
     request = draft(banner, **overrides)
-    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+    request = actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     consult_all(banner, request)
     submit(banner, request)
     accept(banner, request)
@@ -207,7 +204,7 @@ def propose(banner: Banner, duty, purpose: str, *, by: str = "forestry", targets
         request = request_services.save_draft(
             actor=actor, duty_request=request, values={f: terms.get(f, getattr(request, f)) for f in fields},
         )
-    return engine.consult_townships(duty_request=request, actor=actor)
+    return actions.consult_townships(duty_request=request, actor=actor)
 
 
 def carry_through(banner: Banner, request, *, by: str = "forestry"):

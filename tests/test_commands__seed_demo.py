@@ -10,7 +10,7 @@ from django.test import override_settings
 from admission.models import (
     DutyRequest, Jurisdiction, Membership, Organization, OrganizationKind, RequestState, Role, TownshipDuty,
 )
-from admission.management.commands.seed_demo import PASSWORD, TOWNSHIPS
+from workflows.management.commands.seed_demo import PASSWORD, TOWNSHIPS
 from workflows.selectors import task_box
 
 

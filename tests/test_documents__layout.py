@@ -32,7 +32,7 @@ from admission.models import DocumentKind, OfficialDocument, RenderStatus, Role
 from admission.services import intake
 from admission.services.setup import add_member
 from tests import support
-from workflows import engine
+from workflows import actions
 
 MM = 72 / 25.4
 LEFT, RIGHT, TOP, BOTTOM = 28 * MM, (210 - 26) * MM, 37 * MM, (297 - 35) * MM
@@ -106,7 +106,7 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
         # Only what is issued inside a capture block is rendered (its on-commit job runs); the rest stays pending.
         admitted = support.draft(banner)
         with TestCase.captureOnCommitCallbacks(execute=True):
-            admitted = engine.begin_consultation(duty_request=admitted, actor=forestry)  # two consultation letters
+            admitted = actions.consult_townships(duty_request=admitted, actor=forestry)  # two consultation letters
         support.consult_all(banner, admitted)
         support.submit(banner, admitted)
         with TestCase.captureOnCommitCallbacks(execute=True):

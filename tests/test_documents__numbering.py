@@ -21,7 +21,7 @@ from admission.services import documents as document_services
 from admission.services import intake
 from admission.services.documents import issue_document
 from tests import support
-from workflows import engine
+from workflows import actions
 
 NUMBER = re.compile(r"^\S+〔\d{4}〕[1-9]\d*号$")
 
@@ -123,7 +123,7 @@ def test_a_failing_deciding_step_rolls_back_its_number_with_it(banner, monkeypat
     """return_for_supplement issues its notice inside the step's transaction: when the step fails after numbering,
     the state change, the notice and the number all roll back, and the retried step gets number 1."""
     request = support.draft(banner)
-    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+    request = actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     support.consult_all(banner, request)
     support.submit(banner, request)
     office = banner.users["office"]

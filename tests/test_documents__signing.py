@@ -25,7 +25,7 @@ from admission.models import (
     ApprovalDecision, AuditAction, DocumentCounter, DocumentKind, OfficialDocument, RenderStatus, RequestState,
 )
 from tests import support
-from workflows import engine
+from workflows import actions
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def letter(keys, banner, django_capture_on_commit_callbacks) -> OfficialDocument
     """One consultation letter of 阿荣旗林业和草原局 to 那吉镇, rendered inline on commit."""
     request = support.draft(banner, townships=("naji",))
     with django_capture_on_commit_callbacks(execute=True):
-        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+        actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     document = OfficialDocument.objects.get(request=request, kind=DocumentKind.CONSULTATION_LETTER)
     assert document.render_status == RenderStatus.RENDERED, document.render_error
     return document
@@ -165,7 +165,7 @@ def test_documents_signed_under_another_root_carry_no_demo_mark(settings, tmp_pa
 
     request = support.draft(banner, townships=("naji",))
     with django_capture_on_commit_callbacks(execute=True):
-        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+        actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     document = OfficialDocument.objects.get(request=request)
     assert document.render_status == RenderStatus.RENDERED, document.render_error
     data = document.file.read()
@@ -199,7 +199,7 @@ def test_download_is_permission_checked(letter, client, banner, other_banner):
 
 def test_download_of_a_document_not_yet_rendered_is_404(keys, banner, client):
     request = support.draft(banner, townships=("naji",))
-    engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])  # never commits: stays pending
+    actions.consult_townships(duty_request=request, actor=banner.users["forestry"])  # never commits: stays pending
     document = OfficialDocument.objects.get(request=request)
     assert document.render_status == RenderStatus.PENDING
     client.force_login(banner.users["forestry"])
@@ -293,7 +293,7 @@ def test_a_signer_that_raises_leaves_the_document_failed_with_its_error(keys, ba
     settings.ADMISSION_SIGNER = f"{__name__}.ExplodingSigner"
     request = support.draft(banner, townships=("naji",))
     with django_capture_on_commit_callbacks(execute=True):
-        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+        actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     request.refresh_from_db()
     assert request.state == RequestState.CONSULTING
     document = OfficialDocument.objects.get(request=request)

@@ -14,7 +14,7 @@ from admission.models import AuditAction, RequestState
 from admission.services import approval, review
 from admission.services.errors import ConflictError
 from tests import support
-from workflows import engine
+from workflows import actions, engine
 
 pytestmark = [
     pytest.mark.postgres,
@@ -55,10 +55,10 @@ def test_two_reviewers_completing_the_same_task_at_once_one_wins_the_other_is_to
     office, office2 = banner.users["office"], banner.users["office2"]
 
     def review_as(user, reasoning, hold=lambda: None):
-        def action(activation):
+        def action():
             review.record_bureau_opinion(duty_request=request, actor=user, passes=True, reasoning=reasoning)
             hold()
-        return engine.perform_task(task=task, user=user, action=action)
+        return engine.run_task(task=task, user=user, nodes=(task.flow_task.name,), action=action)
 
     results = race(lambda hold: review_as(office, "甲的意见", hold), lambda: review_as(office2, "乙的意见"))
 
@@ -80,12 +80,12 @@ def test_withdrawal_racing_the_banner_decision_one_wins_and_the_loser_is_told_wh
     leadership, forestry = banner.users["leadership"], banner.users["forestry"]
 
     def decide(hold):
-        def action(activation):
+        def action():
             approval.decide_at_banner(duty_request=request, actor=leadership, approves=True)
             hold()
-        return engine.perform_task(task=task, user=leadership, action=action)
+        return engine.run_task(task=task, user=leadership, nodes=(task.flow_task.name,), action=action)
 
-    results = race(decide, lambda: engine.withdraw(duty_request=request, actor=forestry, reason="工作调整。"))
+    results = race(decide, lambda: actions.withdraw(duty_request=request, actor=forestry, reason="工作调整。"))
 
     assert not isinstance(results["first"], Exception), results["first"]
     assert isinstance(results["second"], ConflictError)
@@ -105,12 +105,12 @@ def test_city_decision_recorded_twice_at_once_admits_the_duty_once(banner):
     office, office2 = banner.users["office"], banner.users["office2"]
 
     def record(user, hold=lambda: None):
-        def action(activation):
+        def action():
             approval.record_city_decision(
                 duty_request=request, actor=user, approves=True, document_number="呼政字〔2026〕1号",
                 decision_date=timezone.localdate(), reply_scan=support.pdf("批复.pdf"))
             hold()
-        return engine.perform_task(task=task, user=user, action=action)
+        return engine.run_task(task=task, user=user, nodes=(task.flow_task.name,), action=action)
 
     results = race(lambda hold: record(office, hold), lambda: record(office2))
 

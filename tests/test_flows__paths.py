@@ -17,7 +17,7 @@ from admission.services import intake, review
 from admission.services import requests as request_services
 from admission.services.errors import ConflictError
 from tests import support
-from workflows import engine
+from workflows import actions, engine
 from workflows.models import AdmissionProcess
 
 # The human tasks that may be open in each state; the empty set means the case is finished or not started.
@@ -79,7 +79,7 @@ def assert_in_step(request, *, expect_state=None, expect_tasks=None) -> None:
 def started(banner, **overrides):
     request = support.draft(banner, **overrides)
     assert_in_step(request, expect_state=RequestState.DRAFT)
-    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+    request = actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     assert_in_step(request, expect_state=RequestState.CONSULTING, expect_tasks=["consult", "consult"])
     return request
 
@@ -154,7 +154,7 @@ def test_art4_1_department_may_withdraw_instead_of_revising(banner):
     request = started(banner)
     support.consult_all(banner, request, disagree=("naji", "liuhe"))
     assert_in_step(request, expect_state=RequestState.REVISING)
-    engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="乡镇均不同意，不再申请。")
+    actions.withdraw(duty_request=request, actor=banner.users["forestry"], reason="乡镇均不同意，不再申请。")
     assert_in_step(request, expect_state=RequestState.WITHDRAWN)
 
 
@@ -248,7 +248,7 @@ def _walk_to(banner, state):
     request = support.draft(banner)
     if state == RequestState.DRAFT:
         return request
-    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+    request = actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     if state == RequestState.CONSULTING:
         return request
     support.consult_all(banner, request)
@@ -272,7 +272,7 @@ def _walk_to(banner, state):
 def test_department_withdraws_before_a_decision_and_every_open_task_is_cancelled(banner, state):
     request = _walk_to(banner, state)
     assert request.state == state
-    engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="工作已调整。")
+    actions.withdraw(duty_request=request, actor=banner.users["forestry"], reason="工作已调整。")
     assert_in_step(request, expect_state=RequestState.WITHDRAWN)
     event = request.audit_events.get(action=AuditAction.WITHDRAW_REQUEST)
     assert (event.from_state, event.note) == (state, "工作已调整。")
@@ -284,7 +284,7 @@ def test_withdrawal_after_admission_is_refused(banner):
     request = _walk_to(banner, RequestState.AWAITING_CITY)
     support.city_decides(banner, request)
     with pytest.raises(PermissionDenied):
-        engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="不想要了。")
+        actions.withdraw(duty_request=request, actor=banner.users["forestry"], reason="不想要了。")
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.ADMITTED
     assert not request.audit_events.filter(action=AuditAction.WITHDRAW_REQUEST).exists()
 
@@ -293,11 +293,9 @@ def test_a_finished_task_cannot_be_performed_twice(banner):
     request = support.to_under_review(banner)
     task = support.open_task(request, "legality_review")
     justice = banner.users["justice"]
-    engine.perform_task(task=task, user=justice, action=lambda a: review.record_bureau_opinion(
-        duty_request=request, actor=justice, passes=True, reasoning="合法。"))
+    actions.give_bureau_opinion(task=task, actor=justice, passes=True, reasoning="合法。")
     with pytest.raises(ConflictError) as error:
-        engine.perform_task(task=task, user=justice, action=lambda a: review.record_bureau_opinion(
-            duty_request=request, actor=justice, passes=False, reasoning="再审一次。"))
+        actions.give_bureau_opinion(task=task, actor=justice, passes=False, reasoning="再审一次。")
     assert "办理完毕" in error.value.message
     assert request.bureau_opinions.count() == 1
     assert AuditEvent.objects.filter(request=request, action=AuditAction.RECORD_BUREAU_OPINION).count() == 1

@@ -120,9 +120,9 @@ def test_art4_4_one_open_exit_or_adjustment_per_duty_at_a_time(banner, regular):
     with pytest.raises(ConflictError) as error:
         changes.propose_change(actor=banner.users["forestry"], duty=duty, purpose="adjustment", reasons="法规修订。")
     assert first.reference in error.value.message
-    from workflows import engine
+    from workflows import actions
 
-    engine.withdraw(duty_request=first, actor=banner.users["naji"], reason="与部门协商后暂不退出。")
+    actions.withdraw(duty_request=first, actor=banner.users["naji"], reason="与部门协商后暂不退出。")
     assert changes.propose_change(actor=banner.users["forestry"], duty=duty, purpose="adjustment", reasons="法规修订。")
 
 
@@ -145,9 +145,9 @@ def test_art4_4_the_department_sees_a_township_exit_once_filed_and_other_townshi
     assert can_view_request(banner.users["naji"], draft)
     assert not can_view_request(banner.users["forestry"], draft)  # still the township's own draft
     assert not can_view_request(banner.users["office"], draft)
-    from workflows import engine
+    from workflows import actions
 
-    case = engine.consult_townships(duty_request=draft, actor=banner.users["naji"])
+    case = actions.consult_townships(duty_request=draft, actor=banner.users["naji"])
     support.submit(banner, case, department="naji")
     assert can_view_request(banner.users["forestry"], case) and can_view_request(banner.users["office"], case)
     assert not can_view_request(banner.users["liuhe"], case)  # liuhe's own duty is not concerned

@@ -40,9 +40,9 @@ def test_time_limits_are_the_banners_own_settings(banner, other_banner):
 
 
 def engine_started(banner):
-    from workflows import engine
+    from workflows import actions
 
-    return engine.begin_consultation(duty_request=support.draft(banner), actor=banner.users["forestry"])
+    return actions.consult_townships(duty_request=support.draft(banner), actor=banner.users["forestry"])
 
 
 def test_a_year_nobody_entered_leaves_the_due_date_empty_with_the_reason_and_the_case_goes_on(banner):

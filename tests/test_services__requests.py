@@ -1,7 +1,7 @@
 """The service layer (admission/services/*) and the DutyRequest FSM, article by article.
 
 Every state-changing step after consultation starts goes through `workflows.engine` (support.do and
-engine.begin_consultation / engine.withdraw) so the flow and the request stay in step. Refused actions are
+actions.consult_townships / actions.withdraw) so the flow and the request stay in step. Refused actions are
 called on the service directly: that is where the rule lives, and the assertion is that nothing changed.
 """
 
@@ -62,7 +62,7 @@ from tests.support import (
     submit,
     to_under_review,
 )
-from workflows import engine
+from workflows import actions, engine
 from workflows.models import AdmissionProcess
 
 MB = 1024 * 1024
@@ -72,7 +72,7 @@ MB = 1024 * 1024
 
 
 def _consulting(banner, **overrides):
-    return engine.begin_consultation(duty_request=draft(banner, **overrides), actor=banner.users["forestry"])
+    return actions.consult_townships(duty_request=draft(banner, **overrides), actor=banner.users["forestry"])
 
 
 def _consulted(banner, **overrides):
@@ -126,7 +126,7 @@ def _rejected(banner):
 
 def _withdrawn(banner):
     request = _consulting(banner)
-    return engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="方案调整，撤回重报。")
+    return actions.withdraw(duty_request=request, actor=banner.users["forestry"], reason="方案调整，撤回重报。")
 
 
 STAGES = {
@@ -181,7 +181,7 @@ def test_art4_1_each_missing_element_is_named(banner, field, label, blank):
     assert request.state == RequestState.DRAFT  # a draft may be incomplete
     before = _snapshot(request)
     with pytest.raises(ValidationError) as error:
-        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+        actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     errors = error.value.message_dict
     assert set(errors) == {field}
     assert errors[field] == [f"请填写“{label}”（第四条第一项要求书面申请包括此项）。"]
@@ -202,7 +202,7 @@ def test_art4_1_missing_safeguard_township_or_end_date_is_named(banner, override
     request = draft(banner, townships=townships, **overrides)
     before = _snapshot(request)
     with pytest.raises(ValidationError) as error:
-        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+        actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     errors = error.value.message_dict
     assert set(errors) == {field}
     for word in words:
@@ -213,7 +213,7 @@ def test_art4_1_missing_safeguard_township_or_end_date_is_named(banner, override
 
 def test_art4_1_no_funding_is_allowed_when_stated_as_zero(banner):
     request = draft(banner, funding_amount=Decimal("0"), funding_source="")
-    request = engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+    request = actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     assert request.state == RequestState.CONSULTING
 
 
@@ -247,7 +247,7 @@ def test_art4_1_a_draft_may_be_saved_incomplete_and_completed_later(banner):
     assert update.action == AuditAction.UPDATE_REQUEST
     assert "work_objective" in update.data["changed_fields"] and "townships" in update.data["changed_fields"]
     assert "duty_name" not in update.data["changed_fields"]
-    request = engine.begin_consultation(duty_request=request, actor=forestry)
+    request = actions.consult_townships(duty_request=request, actor=forestry)
     assert request.state == RequestState.CONSULTING
 
 
@@ -255,7 +255,7 @@ def test_art4_1_start_consultation_rechecks_format_rules_on_a_draft_whose_end_da
     request = draft(banner, **_temporary_overrides())
     DutyRequest.objects.filter(pk=request.pk).update(end_date=timezone.localdate())
     with pytest.raises(ValidationError) as error:
-        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+        actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     assert error.value.message_dict == {"end_date": ["阶段性、临时性工作任务的截止日期须晚于今天。"]}
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.DRAFT
 
@@ -310,7 +310,7 @@ def test_art1_out_of_scope_affair_is_refused_again_when_consultation_starts(bann
     request = draft(banner)
     DutyRequest.objects.filter(pk=request.pk).update(affair_class=AffairClass.ADMINISTRATIVE_PENALTY)
     with pytest.raises(ValidationError) as error:
-        engine.begin_consultation(duty_request=request, actor=banner.users["forestry"])
+        actions.consult_townships(duty_request=request, actor=banner.users["forestry"])
     assert "行政处罚" in error.value.message_dict["affair_class"][0]
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.DRAFT
 
@@ -409,7 +409,7 @@ def test_a_department_of_another_banner_cannot_edit_or_consult(banner, other_ban
         request_services.save_draft(actor=other_banner.users["forestry"], values=complete_values(),
                                     townships=[banner.org("naji")], duty_request=request)
     with pytest.raises(PermissionDenied):
-        engine.begin_consultation(duty_request=request, actor=other_banner.users["forestry"])
+        actions.consult_townships(duty_request=request, actor=other_banner.users["forestry"])
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.DRAFT
 
 
@@ -418,7 +418,7 @@ def test_only_the_requesting_department_starts_consultation(banner, intruder):
     request = draft(banner)
     before = _snapshot(request)
     with pytest.raises(PermissionDenied):
-        engine.begin_consultation(duty_request=request, actor=banner.users[intruder])
+        actions.consult_townships(duty_request=request, actor=banner.users[intruder])
     assert _snapshot(request) == before
     assert not AdmissionProcess.for_request(request).exists()
 
@@ -442,7 +442,7 @@ def test_only_the_requesting_department_withdraws(banner, intruder):
     request = _consulting(banner)
     before = _snapshot(request)
     with pytest.raises(PermissionDenied):
-        engine.withdraw(duty_request=request, actor=banner.users[intruder], reason="越权撤回。")
+        actions.withdraw(duty_request=request, actor=banner.users[intruder], reason="越权撤回。")
     assert _snapshot(request) == before
 
 
@@ -599,7 +599,7 @@ def _start(b, r):
 
 
 def _withdraw(b, r):
-    return engine.withdraw(duty_request=r, actor=b.users["forestry"], reason="撤回。")
+    return actions.withdraw(duty_request=r, actor=b.users["forestry"], reason="撤回。")
 
 
 def _edit(b, r):
@@ -676,7 +676,7 @@ def test_a_refused_transition_message_names_state_and_action(banner):
 def test_services_act_on_the_current_state_not_the_callers_stale_copy(banner):
     request = _consulted(banner)
     stale = DutyRequest.objects.get(pk=request.pk)
-    engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="方案调整。")
+    actions.withdraw(duty_request=request, actor=banner.users["forestry"], reason="方案调整。")
     assert stale.state == RequestState.CONSULTED
     before = _snapshot(request)
     with pytest.raises(ConflictError) as error:
@@ -688,10 +688,10 @@ def test_services_act_on_the_current_state_not_the_callers_stale_copy(banner):
 def test_withdrawal_needs_a_reason_and_cancels_the_flow(banner):
     request = _consulted(banner)
     with pytest.raises(ValidationError) as error:
-        engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="  ")
+        actions.withdraw(duty_request=request, actor=banner.users["forestry"], reason="  ")
     assert error.value.message_dict == {"reason": ["请写明撤回理由。"]}
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.CONSULTED
-    request = engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="方案调整，撤回重报。")
+    request = actions.withdraw(duty_request=request, actor=banner.users["forestry"], reason="方案调整，撤回重报。")
     assert request.state == RequestState.WITHDRAWN and request.concluded_at is not None
     assert not engine.open_tasks(request).exists()
     event = AuditEvent.objects.filter(request=request).latest("pk")
@@ -701,7 +701,7 @@ def test_withdrawal_needs_a_reason_and_cancels_the_flow(banner):
 
 def test_a_draft_can_be_withdrawn_without_a_flow(banner):
     request = draft(banner)
-    request = engine.withdraw(duty_request=request, actor=banner.users["forestry"], reason="不再需要。")
+    request = actions.withdraw(duty_request=request, actor=banner.users["forestry"], reason="不再需要。")
     assert request.state == RequestState.WITHDRAWN
 
 
@@ -1181,7 +1181,7 @@ def test_audit_each_transition_of_the_other_paths_writes_exactly_one_event(banne
     revising = _revising(banner)
     do(revising, "revise", u["forestry"],
        lambda: request_services.start_consultation(duty_request=revising, actor=u["forestry"]))
-    engine.withdraw(duty_request=revising, actor=u["forestry"], reason="撤回重报。")
+    actions.withdraw(duty_request=revising, actor=u["forestry"], reason="撤回重报。")
     assert _state_changes(revising) == [
         (AuditAction.START_CONSULTATION, "draft", "consulting", u["forestry"].username, o("forestry").pk),
         (AuditAction.CONCLUDE_CONSULTATION, "consulting", "revising", u["liuhe"].username, o("liuhe").pk),

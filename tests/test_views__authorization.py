@@ -8,7 +8,7 @@ Rules (from the issue and admission/permissions.py):
 - nobody sees across jurisdictions: another banner's users get 404 on this banner's case pages, attachments,
   documents and tasks;
 - anonymous visitors are sent to the login page (only the public document-verification page is open);
-- a task page is usable only by the organization the task belongs to (workflows.views._task_or_404: 403
+- a task page is usable only by the organization the task belongs to (web.views.tasks._task_or_404: 403
   with "您所在单位无权办理该任务。" when the user may see the case, 404 when not);
 - attachments and documents download only for those who may view the request;
 - only departments create requests; only the applicant edits (draft/revising) and withdraws (before a decision);
@@ -51,7 +51,7 @@ from admission.services import duties as duty_services
 from admission.services import reports as report_services
 from admission.services import review
 from tests import support
-from workflows import engine
+from workflows import actions, engine
 
 # --- the world -----------------------------------------------------------------------------------------
 
@@ -135,11 +135,11 @@ def _build_world() -> World:
 
     c["review"] = support.to_under_review(banner, duty_name=NAMES["review"])
     c["draft"] = support.draft(banner, townships=("naji",), duty_name=NAMES["draft"])
-    c["consulting"] = engine.begin_consultation(
+    c["consulting"] = actions.consult_townships(
         duty_request=support.draft(banner, duty_name=NAMES["consulting"]), actor=forestry)
-    c["revising"] = engine.begin_consultation(duty_request=support.draft(banner, duty_name=NAMES["revising"]), actor=forestry)
+    c["revising"] = actions.consult_townships(duty_request=support.draft(banner, duty_name=NAMES["revising"]), actor=forestry)
     support.consult_all(banner, c["revising"], disagree=("naji",))
-    c["consulted"] = engine.begin_consultation(
+    c["consulted"] = actions.consult_townships(
         duty_request=support.draft(banner, duty_name=NAMES["consulted"]), actor=forestry)
     support.consult_all(banner, c["consulted"])
     c["advised"] = support.to_under_review(banner, duty_name=NAMES["advised"])
@@ -160,8 +160,8 @@ def _build_world() -> World:
     support.bureau_opinions(banner, c["rejected"], passes=("office", "data"))
     support.conclude(banner, c["rejected"], passes=False)
     c["withdrawn"] = support.draft(banner, duty_name=NAMES["withdrawn"])
-    engine.withdraw(duty_request=c["withdrawn"], actor=forestry, reason="工作安排调整。")
-    c["yadong_only"] = engine.begin_consultation(
+    actions.withdraw(duty_request=c["withdrawn"], actor=forestry, reason="工作安排调整。")
+    c["yadong_only"] = actions.consult_townships(
         duty_request=support.draft(banner, townships=("yadong",), department="agriculture", duty_name=NAMES["yadong_only"]),
         actor=banner.users["agriculture"])
 

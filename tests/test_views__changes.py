@@ -34,7 +34,7 @@ from admission.models import (
 )
 from tests import support
 from tests.support import admitted, errors_of, field_html, top_errors
-from workflows import engine
+from workflows import actions
 from workflows.models import AdmissionProcess
 
 EXIT_BUTTON = "申请退出（第四条第四项）"
@@ -474,7 +474,7 @@ def test_art4_5_every_element_the_adjustment_page_offers_can_be_adjusted_on_its_
         assert case.state == RequestState.DRAFT, field
         edit = reverse("admission:request_edit", args=[case.pk])
         if f'id="field-{field}"' not in client.get(edit).content.decode():
-            engine.withdraw(duty_request=case, actor=banner.users["forestry"], reason="测试下一项。")
+            actions.withdraw(duty_request=case, actor=banner.users["forestry"], reason="测试下一项。")
             continue  # not offered: nothing to honour
         response = client.post(edit, edit_data(case, **{field: value}, consult="1"))
         if response.status_code != 302:
@@ -483,7 +483,7 @@ def test_art4_5_every_element_the_adjustment_page_offers_can_be_adjusted_on_its_
             body = client.get(response["Location"]).content.decode()
             if "调整内容" not in body:
                 refused[field] = "accepted, but 调整内容 does not list it"
-        engine.withdraw(duty_request=DutyRequest.objects.get(pk=case.pk), actor=banner.users["forestry"],
+        actions.withdraw(duty_request=DutyRequest.objects.get(pk=case.pk), actor=banner.users["forestry"],
                         reason="测试下一项。")
     assert refused == {}
 

@@ -38,7 +38,7 @@ from admission.models import (
 from admission.services.requests import REQUIRED_TEXT_ELEMENTS
 from tests import support
 from tests.support import errors_of, field_html
-from workflows import engine
+from workflows import actions, engine
 from workflows.models import AdmissionProcess
 
 REQUIRED = "这个字段是必填项。"  # Django's own message, in Chinese (LANGUAGE_CODE zh-hans)
@@ -318,7 +318,7 @@ def test_art1_editing_a_draft_into_an_out_of_scope_class_is_refused(client, bann
 def test_art4_1_consulting_again_after_a_disagreement_runs_in_the_one_open_flow(client, banner):
     """A stale edit page (opened while a draft) still has the consult button when the request is 'revising':
     consulting again must go through the open revise task, never start a second flow beside it."""
-    request = engine.begin_consultation(duty_request=support.draft(banner), actor=banner.users["forestry"])
+    request = actions.consult_townships(duty_request=support.draft(banner), actor=banner.users["forestry"])
     support.consult_all(banner, request, disagree=("naji",))
     request.refresh_from_db()
     assert request.state == RequestState.REVISING
@@ -372,7 +372,7 @@ def refused(response, request, before) -> str:
 
 @pytest.fixture
 def consulting(banner):
-    return engine.begin_consultation(duty_request=support.draft(banner), actor=banner.users["forestry"])
+    return actions.consult_townships(duty_request=support.draft(banner), actor=banner.users["forestry"])
 
 
 def _naji(banner, request):

@@ -1,30 +1,34 @@
 """AdmissionFlow routes people: who holds the case now, in parallel where the procedure is parallel.
 
-Nodes never change business data. Each human task's view calls an admission service, which performs
-the DutyRequest transition; gateways only read the resulting state.
+Nodes never change business data: each action goes through workflows.actions, whose service performs the
+DutyRequest transition; gateways only read the resulting state (`case_is`). Every human task is declared once,
+in admission.procedure.STEPS: its title and who may act come from there.
 """
 
+from collections.abc import Callable
+
 from django.utils.translation import gettext_lazy as _
+
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
 
 from admission.models import AdvisoryOpinion, ConsultationOutcome, Organization, OrganizationKind, RequestState
 from admission.permissions import organization_decision_permission, organization_task_permission
+from admission.procedure import ActingBody, ProcedureStep, step
 
-from . import views
 from .models import AdmissionProcess
 from .nodes import ForEachSplit
 
 
 class HumanTask(nodes.View):
-    """A task a person performs on the page `view` (served by workflows.views.execute_task)."""
+    """A task a person performs; its page is found by web.views.tasks from the procedure table, not by the flow."""
 
-    @property
-    def view(self):
-        return self._view
+    def __init__(self, procedure_step: ProcedureStep):
+        super().__init__(view=None)
+        self.procedure_step = procedure_step
 
 
-def _body_permission(kind: OrganizationKind):
+def _body_permission(kind: OrganizationKind) -> Callable[..., str]:
     def permission(activation) -> str:
         body = Organization.objects.only("pk").get(
             jurisdiction_id=activation.process.duty_request.jurisdiction_id, kind=kind
@@ -50,7 +54,25 @@ def _advisory_permission(activation) -> str:
     return _body_permission(OrganizationKind.ORGANIZATION_OFFICE)(activation)
 
 
-def _state_is(state: RequestState):
+PERMISSION_OF: dict[ActingBody, Callable[..., str]] = {
+    ActingBody.TOWNSHIP_CONSULTED: _township_permission,
+    ActingBody.APPLICANT: _applicant_permission,
+    ActingBody.ORGANIZATION_OFFICE: _body_permission(OrganizationKind.ORGANIZATION_OFFICE),
+    ActingBody.JUSTICE_BUREAU: _body_permission(OrganizationKind.JUSTICE_BUREAU),
+    ActingBody.DATA_BUREAU: _body_permission(OrganizationKind.DATA_BUREAU),
+    ActingBody.ADVISER: _advisory_permission,
+    ActingBody.BANNER_LEADERSHIP: _body_permission(OrganizationKind.BANNER_LEADERSHIP),
+}
+
+
+def human_task(node: str) -> HumanTask:
+    declared = step(node)
+    return HumanTask(declared).Annotation(title=declared.title).Permission(PERMISSION_OF[declared.acting_body])
+
+
+def case_is(state: RequestState) -> Callable[..., bool]:
+    """The one way a gateway reads the case: the state the service's transition left it in."""
+
     def condition(activation) -> bool:
         activation.process.duty_request.refresh_from_db(fields=["state"])
         return activation.process.duty_request.state == state
@@ -65,98 +87,38 @@ class AdmissionFlow(flow.Flow):
 
     start = nodes.StartHandle(this.start_case).Next(this.consultation_needed)
     # Art. 4(4), 4(5): a township asking about its own duty has no other township to consult.
-    consultation_needed = nodes.If(_state_is(RequestState.CONSULTING)).Then(this.consult_split).Else(this.submit)
+    consultation_needed = nodes.If(case_is(RequestState.CONSULTING)).Then(this.consult_split).Else(this.submit)
 
     # Art. 4(1): one written opinion per township concerned, in parallel.
     consult_split = ForEachSplit().Next(this.consult, data_source=this.pending_consultations)
-    consult = (
-        HumanTask(views.ConsultationOpinionView.as_view())
-        .Annotation(title=_("出具书面意见"))
-        .Permission(_township_permission)
-        .Next(this.consult_join)
-    )
+    consult = human_task("consult").Next(this.consult_join)
     consult_join = nodes.Join().Next(this.consultation_outcome)
-    consultation_outcome = nodes.If(_state_is(RequestState.CONSULTED)).Then(this.submit).Else(this.revise)
-    revise = (
-        HumanTask(views.ReviseView.as_view())
-        .Annotation(title=_("修改后重新征求意见"))
-        .Permission(_applicant_permission)
-        .Next(this.consult_split)
-    )
-    submit = (
-        HumanTask(views.SubmitApplicationView.as_view())
-        .Annotation(title=_("提交书面申请"))
-        .Permission(_applicant_permission)
-        .Next(this.intake)
-    )
+    consultation_outcome = nodes.If(case_is(RequestState.CONSULTED)).Then(this.submit).Else(this.revise)
+    revise = human_task("revise").Next(this.consult_split)
+    submit = human_task("submit").Next(this.intake)
 
     # Intake by the lead unit; the supplement loop (一次性告知).
-    intake = (
-        HumanTask(views.IntakeView.as_view())
-        .Annotation(title=_("受理审查"))
-        .Permission(_body_permission(OrganizationKind.ORGANIZATION_OFFICE))
-        .Next(this.intake_outcome)
-    )
-    intake_outcome = nodes.If(_state_is(RequestState.UNDER_REVIEW)).Then(this.review_split).Else(this.supplement)
-    supplement = (
-        HumanTask(views.SupplementView.as_view())
-        .Annotation(title=_("补正材料"))
-        .Permission(_applicant_permission)
-        .Next(this.intake)
-    )
+    intake = human_task("intake").Next(this.intake_outcome)
+    intake_outcome = nodes.If(case_is(RequestState.UNDER_REVIEW)).Then(this.review_split).Else(this.supplement)
+    supplement = human_task("supplement").Next(this.intake)
 
     # Art. 3 and 4(2): the three members review in parallel; the lead unit may ask others first.
     review_split = nodes.Split().Next(this.lead_review).Next(this.legality_review).Next(this.data_review)
-    lead_review = (
-        HumanTask(views.LeadReviewView.as_view())
-        .Annotation(title=_("编办审核（职责分工）"))
-        .Permission(_body_permission(OrganizationKind.ORGANIZATION_OFFICE))
-        .Next(this.advice_needed)
-    )
+    lead_review = human_task("lead_review").Next(this.advice_needed)
     advice_needed = nodes.If(this.has_pending_advice).Then(this.advice_split).Else(this.review_join)
     advice_split = ForEachSplit().Next(this.give_advice, data_source=this.pending_advice)
-    give_advice = (
-        HumanTask(views.AdvisoryOpinionView.as_view())
-        .Annotation(title=_("出具相关部门、专家意见"))
-        .Permission(_advisory_permission)
-        .Next(this.advice_join)
-    )
+    give_advice = human_task("give_advice").Next(this.advice_join)
     advice_join = nodes.Join().Next(this.lead_review)
-    legality_review = (
-        HumanTask(views.BureauOpinionView.as_view())
-        .Annotation(title=_("法制审核"))
-        .Permission(_body_permission(OrganizationKind.JUSTICE_BUREAU))
-        .Next(this.review_join)
-    )
-    data_review = (
-        HumanTask(views.BureauOpinionView.as_view())
-        .Annotation(title=_("权责清单衔接审核"))
-        .Permission(_body_permission(OrganizationKind.DATA_BUREAU))
-        .Next(this.review_join)
-    )
+    legality_review = human_task("legality_review").Next(this.review_join)
+    data_review = human_task("data_review").Next(this.review_join)
     review_join = nodes.Join().Next(this.consolidate)
-    consolidate = (
-        HumanTask(views.ConcludeReviewView.as_view())
-        .Annotation(title=_("形成审核意见"))
-        .Permission(_body_permission(OrganizationKind.ORGANIZATION_OFFICE))
-        .Next(this.review_outcome)
-    )
-    review_outcome = nodes.If(_state_is(RequestState.AWAITING_APPROVAL)).Then(this.banner_decision).Else(this.end)
+    consolidate = human_task("consolidate").Next(this.review_outcome)
+    review_outcome = nodes.If(case_is(RequestState.AWAITING_APPROVAL)).Then(this.banner_decision).Else(this.end)
 
     # Art. 1 and 4(3): temporary tasks end at the banner; regular duties go on to the city.
-    banner_decision = (
-        HumanTask(views.BannerDecisionView.as_view())
-        .Annotation(title=_("旗委、旗政府审批"))
-        .Permission(_body_permission(OrganizationKind.BANNER_LEADERSHIP))
-        .Next(this.banner_outcome)
-    )
-    banner_outcome = nodes.If(_state_is(RequestState.AWAITING_CITY)).Then(this.city_decision).Else(this.end)
-    city_decision = (
-        HumanTask(views.CityDecisionView.as_view())
-        .Annotation(title=_("登记市政府批复"))
-        .Permission(_body_permission(OrganizationKind.ORGANIZATION_OFFICE))
-        .Next(this.end)
-    )
+    banner_decision = human_task("banner_decision").Next(this.banner_outcome)
+    banner_outcome = nodes.If(case_is(RequestState.AWAITING_CITY)).Then(this.city_decision).Else(this.end)
+    city_decision = human_task("city_decision").Next(this.end)
     end = nodes.End()
 
     def start_case(self, activation, duty_request):

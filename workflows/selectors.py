@@ -13,15 +13,10 @@ from admission.calendar import UnknownCalendarYear, WorkingCalendar
 from admission.models import DutyRequest, Organization, TaskDeadline
 from admission.permissions import membership_of, organization_id_from_permission
 
+from .flows import AdmissionFlow
 from .models import AdmissionProcess
 
 BOXES = ("inbox", "queue", "archive")
-
-
-def _flows():
-    from .flows import AdmissionFlow
-
-    return [AdmissionFlow]
 
 
 URGENCIES = ("overdue", "soon")
@@ -31,7 +26,7 @@ SOON_WORKING_DAYS = 2
 def task_box(*, user, box: str, urgency: str = "") -> QuerySet[Task]:
     """Open boxes are ordered by urgency: tasks whose due date cannot be computed first, then by due date."""
     manager = Task.objects
-    queryset = {"inbox": manager.inbox, "queue": manager.queue, "archive": manager.archive}[box](_flows(), user)
+    queryset = {"inbox": manager.inbox, "queue": manager.queue, "archive": manager.archive}[box]([AdmissionFlow], user)
     queryset = queryset.select_related("process", "owner", "deadline")
     if box == "archive":
         return queryset.order_by("-finished", "pk")

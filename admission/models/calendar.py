@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ..procedure import DayUnit, Step
 from .organizations import Jurisdiction
 
 
@@ -45,28 +46,6 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
-
-
-class DayUnit(models.TextChoices):
-    WORKING = "working", _("工作日")
-    NATURAL = "natural", _("自然日")
-
-
-class Step(models.TextChoices):
-    """Each human step of the procedure, named as the flow names its node."""
-
-    CONSULT = "consult", _("乡镇出具书面意见")
-    REVISE = "revise", _("部门修改后重新征求意见")
-    SUBMIT = "submit", _("部门提交书面申请")
-    INTAKE = "intake", _("受理审查")
-    SUPPLEMENT = "supplement", _("部门补正材料")
-    LEAD_REVIEW = "lead_review", _("编办审核")
-    LEGALITY_REVIEW = "legality_review", _("法制审核")
-    DATA_REVIEW = "data_review", _("权责清单衔接审核")
-    GIVE_ADVICE = "give_advice", _("相关部门、专家意见")
-    CONSOLIDATE = "consolidate", _("形成审核意见")
-    BANNER_DECISION = "banner_decision", _("旗委、旗政府审批")
-    CITY_DECISION = "city_decision", _("登记市政府批复")
 
 
 class TimeLimit(models.Model):

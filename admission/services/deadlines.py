@@ -5,24 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 
 from ..calendar import UnknownCalendarYear, WorkingCalendar
-from ..models import DayUnit, Jurisdiction, Step, TaskDeadline, TimeLimit
+from ..models import Jurisdiction, Step, TaskDeadline, TimeLimit
+from ..procedure import STEPS
 
-# procedure.md "Time limits": consultation reply 5 working days, intake 3, joint review 15, supplement 10.
-# The joint review's 15 is shared: 10 for each body's opinion (in parallel), 5 to consolidate.
-DEFAULT_TIME_LIMITS: dict[str, tuple[int, str]] = {
-    Step.CONSULT: (5, DayUnit.WORKING),
-    Step.REVISE: (10, DayUnit.WORKING),
-    Step.SUBMIT: (10, DayUnit.WORKING),
-    Step.INTAKE: (3, DayUnit.WORKING),
-    Step.SUPPLEMENT: (10, DayUnit.WORKING),
-    Step.LEAD_REVIEW: (10, DayUnit.WORKING),
-    Step.LEGALITY_REVIEW: (10, DayUnit.WORKING),
-    Step.DATA_REVIEW: (10, DayUnit.WORKING),
-    Step.GIVE_ADVICE: (5, DayUnit.WORKING),
-    Step.CONSOLIDATE: (5, DayUnit.WORKING),
-    Step.BANNER_DECISION: (10, DayUnit.WORKING),
-    Step.CITY_DECISION: (30, DayUnit.WORKING),
-}
+# Art. 3, Art. 6: each banner may set its own; until it does, the procedure table's defaults apply.
+DEFAULT_TIME_LIMITS: dict[str, tuple[int, str]] = {s.node: (s.days, s.unit) for s in STEPS}
 
 
 def create_default_time_limits(*, jurisdiction: Jurisdiction) -> None:

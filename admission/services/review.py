@@ -35,12 +35,20 @@ def _require_under_review(duty_request: DutyRequest) -> None:
         raise ConflictError(f"该申请当前状态为「{RequestState(duty_request.state).label}」，不在联席审核阶段。")
 
 
-def record_bureau_opinion(*, duty_request: DutyRequest, actor, passes: bool, reasoning: str) -> BureauReviewOpinion:
-    """One member's own opinion: division of duties (编办), legality review (司法局), power list (政数局)."""
+def record_bureau_opinion(
+    *, duty_request: DutyRequest, actor, passes: bool | None, reasoning: str
+) -> BureauReviewOpinion:
+    """One member's own opinion: division of duties (编办), legality review (司法局), power list (政数局).
+    Every missing part is named at once."""
     organization = require_decider(actor, duty_request, JOINT_MEETING_KINDS, "联席会议成员单位")
     reasoning = (reasoning or "").strip()
+    errors: dict[str, list[str]] = {}
+    if passes is None:
+        errors["passes"] = ["请选择本单位意见。"]
     if not reasoning:
-        raise ValidationError({"reasoning": ["请写明审核意见及其依据。"]})
+        errors["reasoning"] = ["请写明审核意见及其依据。"]
+    if errors:
+        raise ValidationError(errors)
     with locked_request(duty_request) as duty_request:
         _require_under_review(duty_request)
         if duty_request.bureau_opinions.filter(organization=organization).exists():

@@ -1,43 +1,12 @@
-"""Forms: shape input for the services. Domain rules stay in services; the forms only collect."""
+"""The request form (Art. 4(1) elements) and the withdrawal form. Rules stay in services; forms only collect."""
 
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import AffairClass, DutyRequest, Organization, OrganizationKind, TownshipDuty, Track
-from .services.requests import EDITABLE_FIELDS, fields_to_edit
-from .services.uploads import ACCEPTED_FORMATS_LABEL, check_upload
-
-
-class UploadField(forms.FileField):
-    """A file checked by content and size as soon as the form is validated."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("help_text", _("PDF、JPEG、PNG 或 OFD，不超过 20 MB。"))
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.setdefault("accept", ".pdf,.jpg,.jpeg,.png,.ofd")
-
-    def clean(self, data, initial=None):
-        uploaded = super().clean(data, initial)
-        if uploaded:
-            check_upload(uploaded, field_label=str(self.label or "附件"))
-        return uploaded
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleUploadField(UploadField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        items = data if isinstance(data, (list, tuple)) else ([data] if data else [])
-        if self.required and not items:
-            raise ValidationError(self.error_messages["required"], code="required")
-        return [super(MultipleUploadField, self).clean(item, initial) for item in items]
+from admission.models import AffairClass, DutyRequest, Organization, OrganizationKind, Track
+from admission.services.requests import EDITABLE_FIELDS, fields_to_edit
 
 
 class DutyRequestForm(forms.ModelForm):
@@ -103,46 +72,6 @@ class DutyRequestForm(forms.ModelForm):
         return values
 
 
-class ChangeProposalForm(forms.Form):
-    """Art. 4(4), 4(5): which townships' duty, and why."""
-
-    targets = forms.ModelMultipleChoiceField(
-        label=_("涉及乡镇"), queryset=TownshipDuty.objects.none(), widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": _("请至少选择一个乡镇。"),
-            "invalid_choice": _("所选乡镇已不再承担该项职责，请在下方重新选择。"),
-            "invalid_pk_value": _("所选乡镇已不再承担该项职责，请在下方重新选择。"),
-        },
-    )
-    reasons = forms.CharField(
-        label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("如任务已完成、不再适宜由乡镇承担、法律法规或政策调整、阶段性任务转为常态化等。"),
-        error_messages={"required": _("请写明理由。")},
-    )
-
-    def __init__(self, *args, targets: list[TownshipDuty], **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["targets"]
-        field.queryset = TownshipDuty.objects.filter(pk__in=[t.pk for t in targets]).select_related("township")
-        field.label_from_instance = lambda duty: duty.township.name
-        field.initial = [t.pk for t in targets]
-
-
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("撤回理由"), widget=forms.Textarea(attrs={"rows": 2}),
                              error_messages={"required": _("请写明撤回理由。")})
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: field messages on their fields, the rest on top."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
-__all__ = [
-    "ACCEPTED_FORMATS_LABEL", "ChangeProposalForm", "DutyRequestForm", "MultipleUploadField", "UploadField", "WithdrawForm",
-    "apply_service_errors",
-]

@@ -2,31 +2,29 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from workflows import engine
+from admission import permissions, selectors
+from admission.models import DocumentKind, DutyCategory, DutyStatus, OrganizationKind, RequestPurpose, SafeguardDelivery, TownshipDuty
+from admission.services import changes
+from admission.services.errors import ConflictError
+from workflows import actions
 
-from . import exports, permissions, selectors
-from .forms import ChangeProposalForm, apply_service_errors
-from .models import DutyCategory, OrganizationKind, RequestPurpose, SafeguardDelivery, SafeguardKind, TownshipDuty
-from .services import changes
-from .services import duties as duty_services
-from .services.errors import ConflictError
+from .. import exports
+from ..forms.duties import ChangeProposalForm, DeliveryForm
+from ..forms.fields import apply_service_errors
 
 
 def duty_list(request):
     membership = permissions.membership_of(request.user)
     township_id = request.GET.get("township") or None
-    state = request.GET.get("state", "active")
+    state = request.GET.get("state", DutyStatus.ACTIVE)
     category = request.GET.get("category", "")
     query = request.GET.get("q", "").strip()
     duties = selectors.township_duties(
@@ -54,14 +52,6 @@ def duty_list(request):
     })
 
 
-class DeliveryForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("保障类别"), choices=SafeguardKind.choices)
-    amount = forms.DecimalField(label=gettext_lazy("拨付金额（元，仅工作经费）"), required=False, max_digits=14,
-                                decimal_places=2)
-    description = forms.CharField(label=gettext_lazy("说明"), max_length=300,
-                                  help_text=gettext_lazy("如拨款文号、系统账号开通情况、培训时间和人数。"))
-
-
 def _visible_duty_or_404(user, pk: int) -> TownshipDuty:
     duty = get_object_or_404(
         selectors.township_duty_detail_queryset(), pk=pk,
@@ -74,20 +64,20 @@ def _visible_duty_or_404(user, pk: int) -> TownshipDuty:
 def duty_detail(request, pk: int, form: DeliveryForm | None = None, status: int = 200):
     duty = _visible_duty_or_404(request.user, pk)
     history = selectors.duty_history(duty=duty)
-    can_record = permissions.acts_for(request.user, duty.department) and duty.status == "active"
+    can_record = permissions.acts_for(request.user, duty.department) and duty.status == DutyStatus.ACTIVE
     return render(request, "admission/duty_detail.html", {
         "duty": duty, "gaps": selectors.safeguard_gaps(duty),
         "deliveries": duty.deliveries.select_related("recorded_by", "confirmed_by"),
-        "documents": duty.request.documents.filter(kind="admission_decision"),
+        "documents": duty.request.documents.filter(kind=DocumentKind.ADMISSION_DECISION),
         "form": form or (DeliveryForm() if can_record else None),
         "can_confirm": permissions.acts_for(request.user, duty.township),
         "history": history,
         # A case still private to its applicant is not named to others (permissions.FILED).
         "open_change_visible": history["open_change"] is not None
         and permissions.can_view_request(request.user, history["open_change"]),
-        "can_exit": history["open_change"] is None and permissions.can_propose_change(request.user, duty, "exit"),
+        "can_exit": history["open_change"] is None and permissions.can_propose_change(request.user, duty, RequestPurpose.EXIT),
         "can_adjust": history["open_change"] is None
-        and permissions.can_propose_change(request.user, duty, "adjustment"),
+        and permissions.can_propose_change(request.user, duty, RequestPurpose.ADJUSTMENT),
     }, status=status)
 
 
@@ -102,13 +92,10 @@ def propose_change(request, pk: int, purpose: str):
     form = ChangeProposalForm(request.POST or None, targets=changes.change_targets(duty=duty, user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                case = changes.propose_change(
-                    actor=request.user, duty=duty, purpose=purpose, reasons=form.cleaned_data["reasons"],
-                    targets=list(form.cleaned_data["targets"]),
-                )
-                if purpose == RequestPurpose.EXIT:
-                    case = engine.consult_townships(duty_request=case, actor=request.user)
+            case = actions.propose_change(
+                actor=request.user, duty=duty, purpose=purpose, reasons=form.cleaned_data["reasons"],
+                targets=list(form.cleaned_data["targets"]),
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         except ConflictError as error:
@@ -132,7 +119,7 @@ def record_delivery(request, pk: int):
     form = DeliveryForm(request.POST)
     if form.is_valid():
         try:
-            duty_services.record_safeguard_delivery(duty=duty, actor=request.user, **form.cleaned_data)
+            actions.record_safeguard_delivery(duty=duty, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         except ConflictError as error:
@@ -149,7 +136,7 @@ def confirm_delivery(request, pk: int):
     if not permissions.can_view_duty(request.user, delivery.duty):
         raise Http404
     try:
-        duty_services.confirm_safeguard_delivery(delivery=delivery, actor=request.user)
+        actions.confirm_safeguard_delivery(delivery=delivery, actor=request.user)
     except ConflictError as error:
         messages.error(request, error.message)
     else:

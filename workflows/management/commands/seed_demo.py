@@ -19,20 +19,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
 from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
-from admission.models import DutyRequest, Jurisdiction, Membership, OrganizationKind, Role, TownshipDuty, Track
-from admission.services import approval, changes, consultation, intake, review
+from admission.models import (
+    AffairClass, ConsultationOutcome, DutyCategory, ReportFinding, DutyRequest, Jurisdiction, Membership, OrganizationKind, RequestPurpose, RequestState, Role,
+    SafeguardKind, TownshipDuty, Track,
+)
+from admission.services import review
 from admission.services import requests as request_services
 from admission.services.deadlines import set_deadline
-from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery
-from admission.services.reports import handle_report, report_unadmitted_duty
 from admission.services.setup import add_member, create_jurisdiction
-from workflows import engine
-from workflows.models import AdmissionProcess
+from workflows import actions, engine
+from workflows.driver import CaseDriver
 
 PASSWORD = "demo-2026"
 DIVISION_CODE = "150721"
@@ -138,16 +138,16 @@ class ChangeCase:
 
 
 CHANGE_CASES = (
-    ChangeCase("nongmu", "第三次全国土壤普查样点协助调查", "adjustment", ("huoerqi", "xiangyangyu"),
+    ChangeCase("nongmu", "第三次全国土壤普查样点协助调查", RequestPurpose.ADJUSTMENT, ("huoerqi", "xiangyangyu"),
                ("consult", "submit", "accept", "review", "conclude", "approve"),
                "自治区普查办将外业调查截止时间延后，样点数量增加，需相应延长期限并增加工作经费。",
                {"end_date": timezone.localdate() + timedelta(days=400), "funding_amount": Decimal("260000.00"),
                 "completion_time_limit": "2027年12月31日前"}),
-    ChangeCase("yingji", "汛期地质灾害隐患点巡查", "exit", ("liuhe", "sanchahe"),
+    ChangeCase("yingji", "汛期地质灾害隐患点巡查", RequestPurpose.EXIT, ("liuhe", "sanchahe"),
                ("consult", "submit", "accept", "review", "conclude", "approve"),
                "汛期巡查任务已全部完成，隐患点已移交自然资源部门日常监测，不再需要乡镇承担。"),
     # Open: 新发朝鲜族乡 asks to leave a duty it holds; its written application is next.
-    ChangeCase("xinfa", "特困人员探访关爱", "exit", ("xinfa",), (),
+    ChangeCase("xinfa", "特困人员探访关爱", RequestPurpose.EXIT, ("xinfa",), (),
                "本乡特困人员已全部纳入县级集中供养，乡镇不再具备探访关爱的服务对象，不再适宜由乡镇承担。"),
 )
 
@@ -156,10 +156,11 @@ def _values(case: Case, department_name: str) -> dict:
     short = department_name.removeprefix("旗")
     values = {
         "duty_name": case.duty_name,
-        "affair_class": "administrative_affair",
+        "affair_class": AffairClass.ADMINISTRATIVE_AFFAIR,
         "track": Track.TEMPORARY if case.temporary else Track.REGULAR,
         "end_date": timezone.localdate() + timedelta(days=240) if case.temporary else None,
-        "list_category": "cooperative" if case.temporary or case.department in ("weijian", "yingji") else "basic",
+        "list_category": DutyCategory.COOPERATIVE if case.temporary or case.department in ("weijian", "yingji")
+        else DutyCategory.BASIC,
         "work_objective": f"落实{case.duty_name}工作，做到底数清、情况明、责任实。",
         "powers_and_responsibilities": f"乡镇负责辖区内{case.duty_name}的组织实施、信息登记和情况报送；{short}负责业务指导、监督和考核。",
         "legal_basis": "《内蒙古自治区人民政府关于公布自治区本级行政权力和责任清单的通知》（内政发〔2023〕19号）及相关行业法规。",
@@ -202,28 +203,27 @@ class Walk:
             self.department = command.users[case.applicant]
             duties = list(TownshipDuty.objects.filter(
                 duty_name=case.duty_name, township__in=[command.orgs[t] for t in case.townships]))
-            self.request = changes.propose_change(
+            self.request = actions.propose_change(
                 actor=self.department, duty=duties[0], purpose=case.purpose, reasons=case.reasons, targets=duties)
             if case.terms:
                 fields = request_services.fields_to_edit(self.request)
-                self.request = request_services.save_draft(actor=self.department, duty_request=self.request, values={
+                self.request = actions.save_draft(actor=self.department, duty_request=self.request, values={
                     f: case.terms.get(f, getattr(self.request, f)) for f in fields})
             self._begin()
             return
         self.department = command.users[case.department]
-        self.request = request_services.save_draft(
+        self.request = actions.save_draft(
             actor=self.department,
             values=_values(case, command.orgs[case.department].name),
             townships=[command.orgs[t] for t in case.townships],
         )
 
-    def _do(self, node_name: str, user, action, **data) -> None:
-        tasks = Task.objects.filter(
-            process__in=AdmissionProcess.for_request(self.request), status__in=(STATUS.NEW, STATUS.ASSIGNED),
-        )
-        task = next(t for t in tasks if t.flow_task.name == node_name and all(t.data.get(k) == v for k, v in data.items()))
-        engine.perform_task(task=task, user=user, action=lambda activation: action())
-        self.request.refresh_from_db()
+    def _drive(self, step):
+        """One step through the shared driver (the front doors); the case is read again afterwards."""
+        driver = CaseDriver(self.request)
+        step(driver)
+        self.request = driver.duty_request
+        return self.request
 
     def _opinion(self, township: str, *, agrees: bool) -> None:
         user = self.c.users[township]
@@ -232,17 +232,16 @@ class Walk:
             "经镇党委会议研究，同意承担该项职责，按方案配齐人员、落实台账。" if agrees
             else "我乡镇目前无专职人员承担该项工作，且未明确工作经费，建议明确人员编制和经费保障后再议。"
         )
-        self._do("consult", user, lambda: consultation.record_consultation_opinion(
-            consultation=current, actor=user, agrees=agrees, opinion=text), consultation=current.pk)
+        self._drive(lambda d: d.give_opinion(user, township=current.township, agrees=agrees, opinion=text))
 
     def _begin(self) -> None:
-        if self.request.state == "draft":
-            self.request = engine.begin_consultation(duty_request=self.request, actor=self.department)
+        if self.request.state == RequestState.DRAFT:
+            self.request = actions.consult_townships(duty_request=self.request, actor=self.department)
 
     def consult(self) -> None:
         self._begin()
         keys = {o.pk: k for k, o in self.c.orgs.items()}
-        for current in self.request.current_consultations().filter(outcome="pending"):
+        for current in self.request.current_consultations().filter(outcome=ConsultationOutcome.PENDING):
             self._opinion(keys[current.township_id], agrees=True)
 
     def consult_with_disagreement(self) -> None:
@@ -257,8 +256,7 @@ class Walk:
         self._opinion("xinfa", agrees=True)
 
     def revise(self) -> None:
-        self._do("revise", self.department, lambda: request_services.start_consultation(
-            duty_request=self.request, actor=self.department))
+        self._drive(lambda d: d.revise(self.department))
 
     def submit(self) -> None:
         if isinstance(self.case, ChangeCase):
@@ -267,44 +265,40 @@ class Walk:
         else:
             letter = _letter(f"关于{self.case.duty_name}纳入乡镇职责准入的申请",
                              f"经书面征求涉及乡镇意见，各乡镇均同意承担。现申请将“{self.case.duty_name}”纳入乡镇职责准入事项，请予审核。")
-        self._do("submit", self.department, lambda: request_services.submit_request(
-            duty_request=self.request, actor=self.department, application_letter=letter))
+        self._drive(lambda d: d.submit(self.department, application_letter=letter))
 
     def supplement_notice(self) -> None:
         office = self.c.users["bianban"]
-        self._do("intake", office, lambda: intake.return_for_supplement(duty_request=self.request, actor=office, items=[
+        self._drive(lambda d: d.return_for_supplement(office, items=[
             "书面申请未加盖部门公章，请重新上传盖章扫描件。",
             "请补充各乡镇人员安排的具体岗位和人数。",
         ]))
 
     def resubmit(self) -> None:
-        self._do("supplement", self.department, lambda: intake.resubmit_request(
-            duty_request=self.request, actor=self.department, note="已重新上传盖章申请，并补充人员安排说明。",
+        self._drive(lambda d: d.resubmit(
+            self.department, note="已重新上传盖章申请，并补充人员安排说明。",
             supporting_files=[_letter("人员安排补充说明", "各乡镇明确分管领导 1 名、具体工作人员 2 名。")]))
 
     def accept(self) -> None:
         office = self.c.users["bianban"]
-        self._do("intake", office, lambda: intake.accept_for_review(duty_request=self.request, actor=office, note="材料齐全，予以受理。"))
+        self._drive(lambda d: d.accept(office, note="材料齐全，予以受理。"))
 
     def ask_advice(self) -> None:
         office = self.c.users["bianban"]
-        self._do("lead_review", office, lambda: review.request_advisory_opinions(
-            duty_request=self.request, actor=office, question="该事项与贵单位现有职责是否存在交叉，乡镇承接后如何衔接？",
+        self._drive(lambda d: d.ask_for_advice(
+            office, question="该事项与贵单位现有职责是否存在交叉，乡镇承接后如何衔接？",
             departments=[self.c.orgs["yingji"]]))
 
     def give_advice(self) -> None:
         user = self.c.users["yingji"]
         advisory = self.request.advisory_opinions.get(organization=self.c.orgs["yingji"])
-        self._do("give_advice", user, lambda: review.record_advisory_opinion(
-            advisory=advisory, actor=user, answer="与我局职责无交叉，建议乡镇承接后与应急站共享信息。"),
-            advisory_opinion=advisory.pk)
+        self._drive(lambda d: d.give_advice(user, advisory=advisory, answer="与我局职责无交叉，建议乡镇承接后与应急站共享信息。"))
 
     def _bureau(self, key: str, node: str, *, passes: bool = True) -> None:
         user = self.c.users[key]
         reasoning = "经审核，事项属于行政事务，依据充分，分工明确，同意。" if passes else (
             "经法制审核，药品采购监管属于卫生健康部门的法定监管职责，依法不得转由乡镇承担。")
-        self._do(node, user, lambda: review.record_bureau_opinion(
-            duty_request=self.request, actor=user, passes=passes, reasoning=reasoning))
+        self._drive(lambda d: d.give_bureau_opinion(node, user, passes=passes, reasoning=reasoning))
 
     def legality_review(self) -> None:
         self._bureau("sifa", "legality_review")
@@ -325,8 +319,8 @@ class Walk:
         findings = {key: "符合要求。" for key, _label in review.FOCUS_POINTS}
         if not passes:
             findings["legal_basis"] = "属于部门法定监管职责，不得转嫁乡镇。"
-        self._do("consolidate", office, lambda: review.conclude_review(
-            duty_request=self.request, actor=office, passes=passes, findings=findings,
+        self._drive(lambda d: d.conclude(
+            office, passes=passes, findings=findings,
             reasons="" if passes else "该事项属于旗卫生健康委员会法定监管职责，依据《药品管理法》不得转由乡镇承担。",
             remedy="" if passes else "由旗卫生健康委员会依法履行；如需乡镇配合，可按工作配合事项另行商定。"))
 
@@ -338,8 +332,8 @@ class Walk:
 
     def _banner(self, *, approves: bool) -> None:
         head = self.c.users["lingdao"]
-        self._do("banner_decision", head, lambda: approval.decide_at_banner(
-            duty_request=self.request, actor=head, approves=approves,
+        self._drive(lambda d: d.decide_at_banner(
+            head, approves=approves,
             reasons="" if approves else "本年度已开展同类排查，暂不新增乡镇工作任务，由部门自行组织。"))
 
     def approve(self) -> None:
@@ -351,14 +345,14 @@ class Walk:
     def city_approves(self) -> None:
         office = self.c.users["bianban"]
         reply = _letter("呼伦贝尔市人民政府关于同意阿荣旗乡镇职责准入事项的批复", f"同意将“{self.case.duty_name}”纳入阿荣旗乡镇职责清单。")
-        self._do("city_decision", office, lambda: approval.record_city_decision(
-            duty_request=self.request, actor=office, approves=True, document_number=f"呼政字〔2026〕{self.request.pk}号",
+        self._drive(lambda d: d.record_city_decision(
+            office, approves=True, document_number=f"呼政字〔2026〕{self.request.pk}号",
             decision_date=timezone.localdate(), reply_scan=reply))
 
     def withdraw_while_consulting(self) -> None:
         self._begin()
-        self.request = engine.withdraw(duty_request=self.request, actor=self.department,
-                                       reason="该项工作已由自治区统一组织开展，无需乡镇承担。")
+        self.request = actions.withdraw(duty_request=self.request, actor=self.department,
+                                        reason="该项工作已由自治区统一组织开展，无需乡镇承担。")
 
 
 class Command(BaseCommand):
@@ -420,26 +414,26 @@ class Command(BaseCommand):
             duty = TownshipDuty.objects.get(duty_name=duty_name, township=self.orgs[township])
             department = next(u for k, u in self.users.items() if self.orgs.get(k) == duty.department)
             deliveries = [
-                record_safeguard_delivery(duty=duty, actor=department, kind="funding",
+                actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.FUNDING,
                                           amount=duty.funding_amount if confirm_all else duty.funding_amount / 2,
                                           description="阿财预〔2026〕31号拨付"),
-                record_safeguard_delivery(duty=duty, actor=department, kind="technical_support",
+                actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.TECHNICAL_SUPPORT,
                                           description="已开通系统账号并配发工作终端"),
-                record_safeguard_delivery(duty=duty, actor=department, kind="training",
+                actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.TRAINING,
                                           description="11月组织业务培训，乡镇 3 人参加"),
             ]
             for delivery in deliveries[: None if confirm_all else 2]:
-                confirm_safeguard_delivery(delivery=delivery, actor=self.users[township])
+                actions.confirm_safeguard_delivery(delivery=delivery, actor=self.users[township])
 
     def _report_pushed_down_duties(self) -> None:
         """Art. 7–8: one report handled to a finding, one waiting for the organization office."""
-        handled = report_unadmitted_duty(
+        handled = actions.report_unadmitted_duty(
             actor=self.users["liuhe"], department=self.orgs["yingji"], duty_description="农村自建房安全隐患排查整治",
             method="responsibility_pledge", details="旗应急管理局要求各乡镇签订自建房安全目标责任状，由乡镇承担排查整治全部责任。",
         )
-        handle_report(report=handled, actor=self.users["bianban"], finding="violation_corrected",
+        actions.handle_report(report=handled, actor=self.users["bianban"], finding=ReportFinding.VIOLATION_CORRECTED,
                       finding_text="经核查属实。已责令旗应急管理局撤回责任状，如确需乡镇承担，依程序提出准入申请。")
-        report_unadmitted_duty(
+        actions.report_unadmitted_duty(
             actor=self.users["naji"], department=self.orgs["weijian"], duty_description="健康档案录入指标",
             method="quota_target", details="旗卫生健康委员会按人口分解健康档案录入指标，纳入乡镇年度考核。",
         )

@@ -1,6 +1,10 @@
-"""Task pages. Thin: a form collects, a service acts (through engine.perform_task), errors return to the form."""
+"""Task pages. Thin: a form collects, the step's front door in workflows.actions acts, errors return to the form.
+
+Which page serves a task comes from the procedure table (admission.procedure.STEPS), not from the flow."""
 
 from __future__ import annotations
+
+import functools
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,26 +12,30 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.module_loading import import_string
 from django.views import View
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
-from admission.forms import apply_service_errors
-from admission.models import AdvisoryOpinion, Consultation, ConsultationOutcome
 from admission import selectors as request_selectors
+from admission.models import AdvisoryOpinion, ConsultationOutcome
 from admission.permissions import can_view_request
-from admission.services import approval, consultation, intake, review
-from admission.services import requests as request_services
+from admission.procedure import step
 from admission.services.errors import ConflictError
+from admission.services.review import FOCUS_POINTS
+from workflows import actions, engine
+from workflows import selectors as task_selectors
 
-from . import engine, forms, selectors
+from ..forms import tasks as forms
+from ..forms.fields import apply_service_errors
 
 
-class TaskView(View):
+class TaskPage(View):
     """Base of every task page: GET shows the case and the form, POST performs the task."""
 
     form_class: type = None
-    success_message = _("已办理。")
+    success_message = gettext_lazy("已办理。")
     template_name = "workflows/task.html"
 
     def setup(self, request, *args, **kwargs):
@@ -38,7 +46,8 @@ class TaskView(View):
     def get_form(self, data=None, files=None):
         return self.form_class(data, files)
 
-    def perform(self, form, activation):
+    def perform(self, form) -> None:
+        """Call the step's front door in workflows.actions with the form's values."""
         raise NotImplementedError
 
     def extra_context(self) -> dict:
@@ -61,9 +70,7 @@ class TaskView(View):
         form = self.get_form(request.POST, request.FILES)
         if form.is_valid():
             try:
-                engine.perform_task(
-                    task=self.task, user=request.user, action=lambda activation: self.perform(form, activation)
-                )
+                self.perform(form)
             except ValidationError as error:
                 apply_service_errors(form, error)
             except ConflictError as error:
@@ -74,148 +81,143 @@ class TaskView(View):
         return self.render_page(form, status=422)
 
 
-class ConsultationOpinionView(TaskView):
+class ConsultationOpinionPage(TaskPage):
     form_class = forms.ConsultationOpinionForm
-    success_message = _("书面意见已送达申请部门。")
+    success_message = gettext_lazy("书面意见已送达申请部门。")
 
-    def perform(self, form, activation):
-        consultation.record_consultation_opinion(
-            consultation=Consultation.objects.get(pk=self.task.data["consultation"]), actor=self.request.user,
-            agrees=form.cleaned_data["agrees"], opinion=form.cleaned_data["opinion"],
-            letter=form.cleaned_data.get("letter"),
+    def perform(self, form):
+        data = form.cleaned_data
+        actions.give_consultation_opinion(
+            task=self.task, actor=self.request.user, agrees=data["agrees"], opinion=data["opinion"],
+            letter=data.get("letter"),
         )
 
 
-class ReviseView(TaskView):
+class RevisePage(TaskPage):
     form_class = forms.ReviseForm
-    success_message = _("已重新书面征求乡镇意见。")
+    success_message = gettext_lazy("已重新书面征求乡镇意见。")
 
     def extra_context(self):
         previous = self.duty_request.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED)
         return {"disagreements": previous.select_related("township")}
 
-    def perform(self, form, activation):
-        request_services.start_consultation(duty_request=self.duty_request, actor=self.request.user)
+    def perform(self, form):
+        actions.revise_and_consult(task=self.task, actor=self.request.user)
 
 
-class SubmitApplicationView(TaskView):
+class SubmitApplicationPage(TaskPage):
     form_class = forms.SubmitApplicationForm
-    success_message = _("书面申请已提交旗委编办。")
+    success_message = gettext_lazy("书面申请已提交旗委编办。")
 
-    def perform(self, form, activation):
-        request_services.submit_request(
-            duty_request=self.duty_request, actor=self.request.user,
-            application_letter=form.cleaned_data["application_letter"],
+    def perform(self, form):
+        actions.submit_application(
+            task=self.task, actor=self.request.user, application_letter=form.cleaned_data["application_letter"],
             supporting_files=form.cleaned_data["supporting_files"],
         )
 
 
-class IntakeView(TaskView):
+class IntakePage(TaskPage):
     form_class = forms.IntakeForm
-    success_message = _("受理意见已办理。")
+    success_message = gettext_lazy("受理意见已办理。")
 
-    def perform(self, form, activation):
+    def perform(self, form):
         data = form.cleaned_data
         if data["decision"] == form.ACCEPT:
-            intake.accept_for_review(duty_request=self.duty_request, actor=self.request.user, note=data["note"])
+            actions.accept_for_review(task=self.task, actor=self.request.user, note=data["note"])
         else:
-            intake.return_for_supplement(
-                duty_request=self.duty_request, actor=self.request.user, items=data["items"].splitlines()
-            )
+            actions.return_for_supplement(task=self.task, actor=self.request.user, items=data["items"].splitlines())
 
 
-class SupplementView(TaskView):
+class SupplementPage(TaskPage):
     form_class = forms.SupplementForm
-    success_message = _("补正材料已重新提交。")
+    success_message = gettext_lazy("补正材料已重新提交。")
 
     def extra_context(self):
         return {"supplement_notice": self.duty_request.supplement_notices.order_by("-issued_at").first()}
 
-    def perform(self, form, activation):
-        intake.resubmit_request(
-            duty_request=self.duty_request, actor=self.request.user, note=form.cleaned_data["note"],
+    def perform(self, form):
+        actions.resubmit_after_supplement(
+            task=self.task, actor=self.request.user, note=form.cleaned_data["note"],
             supporting_files=form.cleaned_data["supporting_files"],
         )
 
 
-class LeadReviewView(TaskView):
+class LeadReviewPage(TaskPage):
     form_class = forms.LeadReviewForm
-    success_message = _("已办理。")
 
     def get_form(self, data=None, files=None):
         return self.form_class(data, files, duty_request=self.duty_request)
 
-    def perform(self, form, activation):
+    def perform(self, form):
         data = form.cleaned_data
         if data["decision"] == form.ADVICE:
-            review.request_advisory_opinions(
-                duty_request=self.duty_request, actor=self.request.user, question=data["question"],
+            actions.ask_for_advice(
+                task=self.task, actor=self.request.user, question=data["question"],
                 departments=list(data["departments"]), experts=form.expert_list(),
             )
         else:
-            review.record_bureau_opinion(
-                duty_request=self.duty_request, actor=self.request.user, passes=data["passes"],
-                reasoning=data["reasoning"],
+            actions.give_bureau_opinion(
+                task=self.task, actor=self.request.user, passes=data["passes"], reasoning=data["reasoning"]
             )
 
 
-class AdvisoryOpinionView(TaskView):
+class AdvisoryOpinionPage(TaskPage):
     form_class = forms.AdvisoryOpinionForm
-    success_message = _("意见已送达旗委编办。")
+    success_message = gettext_lazy("意见已送达旗委编办。")
 
     def extra_context(self):
         return {"advisory": AdvisoryOpinion.objects.get(pk=self.task.data["advisory_opinion"])}
 
-    def perform(self, form, activation):
-        review.record_advisory_opinion(
-            advisory=AdvisoryOpinion.objects.get(pk=self.task.data["advisory_opinion"]), actor=self.request.user,
-            answer=form.cleaned_data["answer"], letter=form.cleaned_data.get("letter"),
+    def perform(self, form):
+        actions.give_advice(
+            task=self.task, actor=self.request.user, answer=form.cleaned_data["answer"],
+            letter=form.cleaned_data.get("letter"),
         )
 
 
-class BureauOpinionView(TaskView):
+class BureauOpinionPage(TaskPage):
     form_class = forms.BureauOpinionForm
-    success_message = _("审核意见已提交。")
+    success_message = gettext_lazy("审核意见已提交。")
 
-    def perform(self, form, activation):
-        review.record_bureau_opinion(
-            duty_request=self.duty_request, actor=self.request.user, passes=form.cleaned_data["passes"],
+    def perform(self, form):
+        actions.give_bureau_opinion(
+            task=self.task, actor=self.request.user, passes=form.cleaned_data["passes"],
             reasoning=form.cleaned_data["reasoning"],
         )
 
 
-class ConcludeReviewView(TaskView):
+class ConcludeReviewPage(TaskPage):
     form_class = forms.ConcludeReviewForm
-    success_message = _("审核意见已形成。")
+    success_message = gettext_lazy("审核意见已形成。")
 
-    def perform(self, form, activation):
+    def perform(self, form):
         data = form.cleaned_data
-        review.conclude_review(
-            duty_request=self.duty_request, actor=self.request.user, passes=data["passes"],
-            findings={field: data[field] for field, _label in review.FOCUS_POINTS},
-            reasons=data["reasons"], remedy=data["remedy"],
+        actions.conclude_review(
+            task=self.task, actor=self.request.user, passes=data["passes"],
+            findings={field: data[field] for field, _label in FOCUS_POINTS}, reasons=data["reasons"],
+            remedy=data["remedy"],
         )
 
 
-class BannerDecisionView(TaskView):
+class BannerDecisionPage(TaskPage):
     form_class = forms.BannerDecisionForm
-    success_message = _("审批决定已作出。")
+    success_message = gettext_lazy("审批决定已作出。")
 
-    def perform(self, form, activation):
-        approval.decide_at_banner(
-            duty_request=self.duty_request, actor=self.request.user, approves=form.cleaned_data["approves"],
+    def perform(self, form):
+        actions.decide_at_banner(
+            task=self.task, actor=self.request.user, approves=form.cleaned_data["approves"],
             reasons=form.cleaned_data["reasons"],
         )
 
 
-class CityDecisionView(TaskView):
+class CityDecisionPage(TaskPage):
     form_class = forms.CityDecisionForm
-    success_message = _("市政府批复已登记。")
+    success_message = gettext_lazy("市政府批复已登记。")
 
-    def perform(self, form, activation):
+    def perform(self, form):
         data = form.cleaned_data
-        approval.record_city_decision(
-            duty_request=self.duty_request, actor=self.request.user, approves=data["approves"],
+        actions.record_city_decision(
+            task=self.task, actor=self.request.user, approves=data["approves"],
             document_number=data["document_number"], decision_date=data["decision_date"],
             reply_scan=data["reply_scan"], reasons=data["reasons"],
         )
@@ -226,7 +228,7 @@ class CityDecisionView(TaskView):
 
 def _task_or_404(user, pk: int) -> Task:
     task = get_object_or_404(Task.objects.select_related("process", "owner"), pk=pk)
-    if not selectors.can_work_on(user=user, task=task):
+    if not task_selectors.can_work_on(user=user, task=task):
         duty_request = task.process.coerced.duty_request
         if duty_request is not None and can_view_request(user, duty_request):
             raise PermissionDenied(_("您所在单位无权办理该任务。"))
@@ -236,12 +238,12 @@ def _task_or_404(user, pk: int) -> Task:
 
 def task_list(request, box: str = "inbox"):
     urgency = request.GET.get("urgency", "")
-    tasks = selectors.task_box(user=request.user, box=box, urgency=urgency)
+    tasks = task_selectors.task_box(user=request.user, box=box, urgency=urgency)
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
-    queue_count = selectors.task_box(user=request.user, box="queue").count() if box == "inbox" else 0
+    queue_count = task_selectors.task_box(user=request.user, box="queue").count() if box == "inbox" else 0
     return render(
         request, "workflows/task_list.html",
-        {"box": box, "page": page, "rows": selectors.task_rows(page), "queue_count": queue_count,
+        {"box": box, "page": page, "rows": task_selectors.task_rows(page), "queue_count": queue_count,
          "urgency": urgency},
     )
 
@@ -251,14 +253,20 @@ def execute_task(request, pk: int):
     if task.status not in engine.OPEN_TASK_STATUSES:
         messages.info(request, _("该任务已办结。"))
         return redirect("admission:request_detail", pk=task.process.coerced.duty_request.pk)
-    return task.flow_task.view(request, task=task)
+    return _page(task.flow_task.name)(request, task=task)
+
+
+@functools.cache
+def _page(node: str):
+    """The page of a step, as the procedure table names it."""
+    return import_string(step(node).page).as_view()
 
 
 @require_POST
 def claim_task(request, pk: int):
     task = _task_or_404(request.user, pk)
     try:
-        engine.claim_task(task=task, user=request.user)
+        actions.claim_task(task=task, actor=request.user)
     except ConflictError as error:
         messages.error(request, error.message)
         return redirect("workflows:queue")
@@ -270,7 +278,7 @@ def claim_task(request, pk: int):
 def release_task(request, pk: int):
     task = _task_or_404(request.user, pk)
     try:
-        engine.release_task(task=task, user=request.user)
+        actions.release_task(task=task, actor=request.user)
     except ConflictError as error:
         messages.error(request, error.message)
     else:

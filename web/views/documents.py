@@ -9,9 +9,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions, selectors
-from .documents.verification import verify_pdf
-from .models import OfficialDocument, RenderStatus
+from admission import permissions, selectors
+from admission.documents.verification import verify_pdf
+from admission.models import OfficialDocument, RenderStatus
 
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
 

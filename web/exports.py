@@ -1,4 +1,5 @@
-"""The township duty list as Excel and as PDF, for the page and for `manage.py export_duty_list`."""
+"""Files the pages hand out: the township duty list as Excel and PDF (also for `manage.py export_duty_list`) and
+the dashboard's figures as Excel."""
 
 from __future__ import annotations
 
@@ -6,14 +7,16 @@ import io
 
 from django.template.loader import render_to_string
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
 
-from . import permissions
-from .models import Organization
-from .selectors import safeguard_gaps
+from admission import permissions
+from admission.models import DutyStatus, Organization, OrganizationKind
+from admission.selectors import safeguard_gaps
 
 COLUMNS = ("乡镇", "职责名称", "清单类别", "来源部门", "法定依据", "权责内容", "准入类型", "截止日期",
            "工作经费（元）", "经费来源", "经费到位（元）", "技术支持", "业务培训", "保障缺口", "准入依据", "准入时间")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _row(duty) -> list:
@@ -30,21 +33,18 @@ def _row(duty) -> list:
 def list_title(*, user, township_id, state: str) -> str:
     membership = permissions.membership_of(user)
     org = membership.organization
-    if org.kind == "township":
+    if org.kind == OrganizationKind.TOWNSHIP:
         name = org.name
     elif township_id:
         name = Organization.objects.filter(pk=township_id).values_list("name", flat=True).first() or ""
     else:
         name = f"{org.jurisdiction.name}各乡镇"
-    return f"{name}{'上级部门收回事项' if state == 'exited' else '履行职责事项清单'}"
+    return f"{name}{'上级部门收回事项' if state == DutyStatus.EXITED else '履行职责事项清单'}"
 
 
 def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
     duties = list(duties)
     if format == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.styles import Alignment, Font
-
         book = Workbook()
         sheet = book.active
         sheet.title = "职责清单"
@@ -60,10 +60,44 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         out = io.BytesIO()
         book.save(out)
-        return out.getvalue(), XLSX
+        return out.getvalue(), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 
     html = render_to_string("admission/duty_list_pdf.html", {
         "title": title, "rows": [(d, safeguard_gaps(d)) for d in duties], "generated": timezone.localtime(),
     })
     return HTML(string=html).write_pdf(), "application/pdf"
+
+
+def dashboard_xlsx(data: dict) -> bytes:
+    """The dashboard's figures as a workbook, one sheet per table."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "申请状态"
+    sheet.append(["状态", "件数"])
+    for label, n in data["states"]:
+        sheet.append([str(label), n])
+    sheet = book.create_sheet("乡镇职责数")
+    sheet.append(["乡镇", "区划代码", "职责事项总数", f"{data['year']}年新增"])
+    for t in data["townships"]:
+        sheet.append([t.name, t.division_code, t.duties, t.new])
+    sheet = book.create_sheet("各环节用时")
+    sheet.append(["环节", "件数", "中位数（工作日）", "90%分位", "最长"])
+    for s in data["steps"]:
+        sheet.append([str(s["step"]), s["count"], s["median"], s["p90"], s["max"]])
+    sheet = book.create_sheet("逾期任务")
+    sheet.append(["任务", "申请", "到期日", "逾期工作日"])
+    for row in data["overdue"]:
+        sheet.append([row["title"], row["request"].duty_name if row["request"] else "", row["deadline"].due_date,
+                      row["days"]])
+    sheet = book.create_sheet("不予准入理由")
+    sheet.append(["申请", "申请部门", "环节", "理由"])
+    for r in data["rejections"]:
+        sheet.append([r["request"].duty_name, r["request"].department.name, r["stage"], r["reasons"]])
+    sheet = book.create_sheet("保障措施")
+    g = data["safeguards"]
+    sheet.append(["职责事项", "有工作经费", "有技术支持", "有业务培训"])
+    sheet.append([g["total"], g["funded"], g["supported"], g["trained"]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,10 +1,12 @@
-"""One form per human task."""
+"""One form per task page. Forms shape input; the rules of the procedure are the services' (their errors land
+on the form through apply_service_errors)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from admission.forms import MultipleUploadField, UploadField
 from admission.models import Organization, OrganizationKind
+
+from .fields import MultipleUploadField, UploadField
 
 
 def verdict_field(label, yes, no):
@@ -41,12 +43,6 @@ class IntakeForm(forms.Form):
     items = textarea(_("需补正的全部事项（每行一条）"), required=False)
     note = textarea(_("备注"), required=False, rows=2)
 
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == self.SUPPLEMENT and not (data.get("items") or "").strip():
-            self.add_error("items", _("请逐条列出需要补正的全部材料或内容，每行一条。"))
-        return data
-
 
 class SupplementForm(forms.Form):
     note = textarea(_("补正说明"), rows=3)
@@ -60,7 +56,7 @@ class LeadReviewForm(forms.Form):
         choices=[(OPINION, _("出具本单位审核意见")), (ADVICE, _("先征求相关部门、专家意见"))],
     )
     passes = verdict_field(_("本单位意见"), _("通过"), _("不通过"))
-    passes.required = False
+    passes.required, passes.empty_value = False, None  # the service names a missing verdict with the rest
     reasoning = textarea(_("审核意见（职责分工）"), required=False)
     question = textarea(_("征求意见事项"), required=False, rows=2)
     departments = forms.ModelMultipleChoiceField(
@@ -73,15 +69,6 @@ class LeadReviewForm(forms.Form):
         self.fields["departments"].queryset = Organization.objects.filter(
             jurisdiction_id=duty_request.jurisdiction_id, kind=OrganizationKind.DEPARTMENT
         ).exclude(pk=duty_request.department_id)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("decision") == self.OPINION:
-            if data.get("passes") in (None, ""):
-                self.add_error("passes", _("请选择本单位意见。"))
-            if not (data.get("reasoning") or "").strip():
-                self.add_error("reasoning", _("请写明审核意见及其依据。"))
-        return data
 
     def expert_list(self) -> list[tuple[str, str]]:
         experts = []

@@ -1,34 +1,33 @@
-"""Pages about cases and duty lists. Thin: selectors read, services (via workflows.engine) write."""
+"""Pages about cases: list, form, case page, withdrawal, attachments, notifications.
+
+Thin: selectors read; every change goes through its front door in workflows.actions."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from workflows import engine
+from admission import permissions, selectors
+from admission.models import Attachment, DutyRequest, RequestState
+from admission.services.errors import ConflictError
+from workflows import actions
 from workflows.selectors import can_work_on, current_steps, step_durations
 
-from . import dashboard as oversight
-from . import permissions, selectors
-from .forms import DutyRequestForm, WithdrawForm, apply_service_errors
-from .models import Attachment, DutyRequest, OrganizationKind, RequestState
-from .services import requests as request_services
-from .services.errors import ConflictError
+from ..forms.cases import DutyRequestForm, WithdrawForm
+from ..forms.fields import apply_service_errors
 
 
 def _visible_request_or_404(user, pk: int) -> DutyRequest:
-    request = get_object_or_404(DutyRequest.objects.select_related("department", "jurisdiction"), pk=pk)
-    if not permissions.can_view_request(user, request):
+    duty_request = get_object_or_404(DutyRequest.objects.select_related("department", "jurisdiction"), pk=pk)
+    if not permissions.can_view_request(user, duty_request):
         raise Http404
-    return request
+    return duty_request
 
 
 def home(request):
@@ -43,8 +42,8 @@ def home(request):
 def request_list(request):
     state = request.GET.get("state", "")
     query = request.GET.get("q", "").strip()
-    requests = selectors.request_list(user=request.user, state=state, query=query)
-    page = Paginator(requests, 25).get_page(request.GET.get("page"))
+    duty_requests = selectors.request_list(user=request.user, state=state, query=query)
+    page = Paginator(duty_requests, 25).get_page(request.GET.get("page"))
     return render(
         request, "admission/request_list.html",
         {"page": page, "state": state, "q": query, "states": RequestState.choices,
@@ -60,13 +59,10 @@ def _edit(request, duty_request: DutyRequest | None):
     if request.method == "POST" and form.is_valid():
         consult = "consult" in request.POST
         try:
-            with transaction.atomic():
-                saved = request_services.save_draft(
-                    actor=request.user, values=form.values(), townships=list(form.cleaned_data.get("townships") or []),
-                    duty_request=duty_request,
-                )
-                if consult:
-                    saved = engine.consult_townships(duty_request=saved, actor=request.user)
+            saved = actions.save_draft(
+                actor=request.user, values=form.values(), townships=list(form.cleaned_data.get("townships") or []),
+                duty_request=duty_request, consult=consult,
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         except ConflictError as error:
@@ -125,7 +121,7 @@ def request_withdraw(request, pk: int):
     form = WithdrawForm(request.POST)
     if form.is_valid():
         try:
-            engine.withdraw(duty_request=duty_request, actor=request.user, reason=form.cleaned_data["reason"])
+            actions.withdraw(duty_request=duty_request, actor=request.user, reason=form.cleaned_data["reason"])
         except ValidationError as error:
             apply_service_errors(form, error)
         except ConflictError as error:
@@ -156,30 +152,3 @@ def notifications(request):
     rows = list(page)
     request.user.notifications.filter(read_at__isnull=True, pk__in=[n.pk for n in rows]).update(read_at=timezone.now())
     return render(request, "admission/notifications.html", {"page": page, "rows": rows})
-
-
-def dashboard(request):
-    if not permissions.can_see_dashboard(request.user):
-        raise PermissionDenied(_("监督看板仅向旗委编办和旗委、旗政府开放。"))
-    jurisdiction = permissions.membership_of(request.user).organization.jurisdiction
-    this_year = timezone.localdate().year
-    year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year else this_year
-    data = oversight.dashboard_data(jurisdiction_id=jurisdiction.pk, year=year)
-    if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            oversight.export_xlsx(data),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f"attachment; filename=dashboard-{jurisdiction.division_code}-{year}.xlsx"
-        return response
-    charts = {
-        "states": oversight.bar_chart_svg([(str(label), n) for label, n in data["states"]]),
-        "townships": oversight.bar_chart_svg([(t.name, t.duties) for t in data["townships"]], unit=" 项"),
-        "steps": oversight.bar_chart_svg([(str(s["step"]), s["median"]) for s in data["steps"]], unit=" 日"),
-        "rejections": oversight.bar_chart_svg(sorted(oversight.rejection_reason_counts(data["rejections"]).items())),
-    }
-    return render(request, "admission/dashboard.html", {
-        "data": data, "charts": {k: mark_safe(v) for k, v in charts.items()}, "jurisdiction": jurisdiction,
-        "years": range(this_year, this_year - 5, -1),
-    })

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from admission.exports import duty_list_file
-from admission.models import Organization, OrganizationKind
+from web.exports import duty_list_file
+from admission.models import DutyStatus, Organization, OrganizationKind
 from admission.selectors import list_of_township
 
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         org = Organization.objects.filter(kind=OrganizationKind.TOWNSHIP, division_code=township).first()
         if org is None:
             raise CommandError(f"no township with division code {township}")
-        duties = list_of_township(township=org, state="exited" if exited else "active")
+        duties = list_of_township(township=org, state=DutyStatus.EXITED if exited else DutyStatus.ACTIVE)
         title = f"{org.name}{'上级部门收回事项' if exited else '履行职责事项清单'}"
         body, _content_type = duty_list_file(duties=duties, title=title, format=format)
         output.write_bytes(body)

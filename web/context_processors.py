@@ -1,5 +1,5 @@
-from .models import Notification
-from .permissions import can_see_dashboard, membership_of
+from admission.models import Notification
+from admission.permissions import can_see_dashboard, membership_of
 
 
 def acting_organization(request):

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from . import permissions
-from .forms import MultipleUploadField, apply_service_errors
-from .models import Organization, OrganizationKind, PushDownMethod, ReportFinding, UnadmittedDutyReport
-from .services import reports as report_services
-from .services.errors import ConflictError
+from admission import permissions
+from admission.models import Organization, OrganizationKind, UnadmittedDutyReport
+from admission.services.errors import ConflictError
+from workflows import actions
 
-
-class ReportForm(forms.Form):
-    department = forms.ModelChoiceField(label=gettext_lazy("下放事项的部门"), queryset=Organization.objects.none())
-    duty_description = forms.CharField(label=gettext_lazy("被下放的工作事项"), max_length=500)
-    method = forms.ChoiceField(label=gettext_lazy("下放方式"), choices=PushDownMethod.choices, widget=forms.RadioSelect)
-    details = forms.CharField(label=gettext_lazy("具体情况"), widget=forms.Textarea(attrs={"rows": 4}),
-                              help_text=gettext_lazy("时间、文件或会议名称、要求乡镇承担的内容。"))
-    evidence = MultipleUploadField(label=gettext_lazy("证明材料（文件、通知、责任状等的扫描件，可多选）"), required=False)
-
-    def __init__(self, *args, jurisdiction_id, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Organization.objects.filter(
-            jurisdiction_id=jurisdiction_id, kind=OrganizationKind.DEPARTMENT)
-
-
-class FindingForm(forms.Form):
-    finding = forms.ChoiceField(label=gettext_lazy("处理结果"), choices=ReportFinding.choices, widget=forms.RadioSelect)
-    finding_text = forms.CharField(label=gettext_lazy("核查情况和处理意见"), widget=forms.Textarea(attrs={"rows": 4}))
+from ..forms.fields import apply_service_errors
+from ..forms.reports import FindingForm, ReportForm
 
 
 def report_list(request):
@@ -61,7 +42,7 @@ def report_create(request):
                       jurisdiction_id=membership.organization.jurisdiction_id)
     if request.method == "POST" and form.is_valid():
         try:
-            report = report_services.report_unadmitted_duty(actor=request.user, **form.cleaned_data)
+            report = actions.report_unadmitted_duty(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -83,7 +64,7 @@ def report_detail(request, pk: int):
             raise PermissionDenied(_("反映事项由旗委编办审核人员处理。"))
         if form.is_valid():
             try:
-                report_services.handle_report(report=report, actor=request.user, **form.cleaned_data)
+                actions.handle_report(report=report, actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 apply_service_errors(form, error)
             except ConflictError as error:

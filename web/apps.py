@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    """The pages: views, forms, URLs, exports, template tags and static files. Nothing below imports from here."""
+
+    name = "web"

@@ -1,0 +1,47 @@
+"""Every page's address. Two namespaces: "admission" for cases, duties, reports and documents; "workflows" for tasks."""
+
+from django.urls import include, path
+
+from admission.models import RequestPurpose
+
+from .views import cases, documents, duties, oversight, reports, tasks
+
+case_patterns = [
+    path("", cases.home, name="home"),
+    path("requests/", cases.request_list, name="request_list"),
+    path("requests/new/", cases.request_create, name="request_create"),
+    path("requests/<int:pk>/", cases.request_detail, name="request_detail"),
+    path("requests/<int:pk>/edit/", cases.request_edit, name="request_edit"),
+    path("requests/<int:pk>/withdraw/", cases.request_withdraw, name="request_withdraw"),
+    path("attachments/<int:pk>/", cases.attachment_download, name="attachment_download"),
+    path("notifications/", cases.notifications, name="notifications"),
+    path("duties/", duties.duty_list, name="duty_list"),
+    path("duties/<int:pk>/", duties.duty_detail, name="duty_detail"),
+    path("duties/<int:pk>/exit/", duties.propose_change, {"purpose": RequestPurpose.EXIT}, name="propose_exit"),
+    path("duties/<int:pk>/adjust/", duties.propose_change, {"purpose": RequestPurpose.ADJUSTMENT},
+         name="propose_adjustment"),
+    path("duties/<int:pk>/deliveries/", duties.record_delivery, name="record_delivery"),
+    path("deliveries/<int:pk>/confirm/", duties.confirm_delivery, name="confirm_delivery"),
+    path("reports/", reports.report_list, name="report_list"),
+    path("reports/new/", reports.report_create, name="report_create"),
+    path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
+    path("dashboard/", oversight.dashboard, name="dashboard"),
+    path("documents/", documents.document_list, name="document_list"),
+    path("documents/<int:pk>/", documents.document_download, name="document_download"),
+]
+
+task_patterns = [
+    path("", tasks.task_list, {"box": "inbox"}, name="inbox"),
+    path("queue/", tasks.task_list, {"box": "queue"}, name="queue"),
+    path("archive/", tasks.task_list, {"box": "archive"}, name="archive"),
+    path("<int:pk>/", tasks.execute_task, name="execute"),
+    path("<int:pk>/claim/", tasks.claim_task, name="claim"),
+    path("<int:pk>/release/", tasks.release_task, name="release"),
+]
+
+urlpatterns = [
+    path("tasks/", include((task_patterns, "workflows"))),
+    path("verify/", documents.verify_document, name="verify_upload"),
+    path("verify/<str:code>/", documents.verify_document, name="verify_document"),
+    path("", include((case_patterns, "admission"))),
+]

@@ -1,0 +1,42 @@
+"""The oversight dashboard of one banner for one year (Art. 8): figures, charts, a spreadsheet."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from admission import oversight, permissions
+
+from ..charts import bar_chart_svg
+from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx
+
+
+def dashboard(request):
+    if not permissions.can_see_dashboard(request.user):
+        raise PermissionDenied(_("监督看板仅向旗委编办和旗委、旗政府开放。"))
+    jurisdiction = permissions.membership_of(request.user).organization.jurisdiction
+    this_year = timezone.localdate().year
+    year_text = request.GET.get("year", "")
+    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year else this_year
+    data = oversight.dashboard_data(jurisdiction_id=jurisdiction.pk, year=year)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            dashboard_xlsx(data),
+            content_type=XLSX_CONTENT_TYPE,
+        )
+        response["Content-Disposition"] = f"attachment; filename=dashboard-{jurisdiction.division_code}-{year}.xlsx"
+        return response
+    charts = {
+        "states": bar_chart_svg([(str(label), n) for label, n in data["states"]]),
+        "townships": bar_chart_svg([(t.name, t.duties) for t in data["townships"]], unit=" 项"),
+        "steps": bar_chart_svg([(str(s["step"]), s["median"]) for s in data["steps"]], unit=" 日"),
+        "rejections": bar_chart_svg(sorted(oversight.rejection_reason_counts(data["rejections"]).items())),
+    }
+    return render(request, "admission/dashboard.html", {
+        "data": data, "charts": {k: mark_safe(v) for k, v in charts.items()}, "jurisdiction": jurisdiction,
+        "years": range(this_year, this_year - 5, -1),
+    })
