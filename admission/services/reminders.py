@@ -9,6 +9,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from viewflow.workflow.models import Task
+from django.utils.translation import gettext as _
 
 from ..calendar import UnknownCalendarYear, WorkingCalendar
 from ..models import DutyStatus, Membership, Notification, NoticeKind, Role, TaskDeadline, TownshipDuty
@@ -51,7 +52,7 @@ def _notify(*, user, kind: NoticeKind, subject_id: int, text: str, link: str) ->
             key=f"{kind}:{subject_id}:{user.pk}", defaults={"user": user, "kind": kind, "text": text, "link": link},
         )
         if created and user.email:
-            send_mail(subject=f"【乡镇职责准入】{NoticeKind(kind).label}", message=text, from_email=None,
+            send_mail(subject=_("【乡镇职责准入】%(kind)s") % {"kind": NoticeKind(kind).label}, message=text, from_email=None,
                       recipient_list=[user.email])
             Notification.objects.filter(pk=notice.pk).update(emailed=True)
     return created
@@ -66,22 +67,24 @@ def send_reminders(*, today: date) -> ReminderRun:
         task = deadline.task
         title = task.flow_task.task_title
         if deadline.due_date is None:
-            run.problems.append(f"任务 {task.pk}（{title}）：{deadline.problem}")
+            run.problems.append(_("任务 %(task)s（%(title)s）：%(problem)s") % {"task": task.pk, "title": title, "problem": deadline.problem})
             continue
         calendar = calendars.setdefault(deadline.jurisdiction_id, WorkingCalendar(deadline.jurisdiction_id))
         try:
             left = calendar.working_days_between(today, deadline.due_date)
         except UnknownCalendarYear as error:
-            run.problems.append(f"任务 {task.pk}（{title}）：{error}")
+            run.problems.append(_("任务 %(task)s（%(title)s）：%(problem)s") % {"task": task.pk, "title": title, "problem": error})
             continue
         if deadline.due_date < today:
-            text = f"“{title}”已于 {deadline.due_date:%Y-%m-%d} 到期，逾期 {-left} 个工作日，请督促办理。"
+            text = _("“%(title)s”已于 %(due)s 到期，逾期 %(days)s 个工作日，请督促办理。") % {
+                "title": title, "due": f"{deadline.due_date:%Y-%m-%d}", "days": -left}
             run.escalations += sum(_notify(user=u, kind=NoticeKind.ESCALATION, subject_id=task.pk, text=text,
                                            link=reverse("workflows:execute", args=[task.pk]))
                                    for u in _heads_of(task))
         elif left <= REMIND_WORKING_DAYS_BEFORE:
-            when = "今天" if left == 0 else f"{left} 个工作日后"
-            text = f"“{title}”将于{when}（{deadline.due_date:%Y-%m-%d}）到期，请及时办理。"
+            when = _("今天") if left == 0 else _("%(days)s 个工作日后") % {"days": left}
+            text = _("“%(title)s”将于%(when)s（%(due)s）到期，请及时办理。") % {
+                "title": title, "when": when, "due": f"{deadline.due_date:%Y-%m-%d}"}
             run.reminders += sum(_notify(user=u, kind=NoticeKind.REMINDER, subject_id=task.pk, text=text,
                                          link=reverse("workflows:execute", args=[task.pk]))
                                  for u in _people_holding(task))
@@ -95,8 +98,8 @@ def _prompt_expired_duties(*, today: date) -> int:
     expired = TownshipDuty.objects.filter(status=DutyStatus.ACTIVE, end_date__lt=today).select_related(
         "township", "department")
     for duty in expired:
-        text = (f"临时性任务“{duty.duty_name}”（{duty.township.name}）已于 {duty.end_date:%Y-%m-%d} 到期，"
-                "请启动退出程序，或申请调整为常态化职责。")
+        text = _("临时性任务“%(duty)s”（%(township)s）已于 %(end)s 到期，请启动退出程序，或申请调整为常态化职责。") % {
+            "duty": duty.duty_name, "township": duty.township.name, "end": f"{duty.end_date:%Y-%m-%d}"}
         for membership in Membership.objects.filter(organization=duty.department).select_related("user"):
             sent += _notify(user=membership.user, kind=NoticeKind.DUTY_EXPIRED, subject_id=duty.pk, text=text,
                             link=reverse("admission:duty_detail", args=[duty.pk]))

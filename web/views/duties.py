@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -87,8 +87,7 @@ def propose_change(request, pk: int, purpose: str):
     duty = _visible_duty_or_404(request.user, pk)
     if purpose not in (RequestPurpose.EXIT, RequestPurpose.ADJUSTMENT):
         raise Http404
-    if not permissions.can_propose_change(request.user, duty, purpose):
-        raise PermissionDenied(_("只有承担该职责的乡镇、责任部门（调整还可以由旗委编办）提出。"))
+    permissions.require_can_propose_change(request.user, duty, purpose)
     form = ChangeProposalForm(request.POST or None, targets=changes.change_targets(duty=duty, user=request.user))
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 
 from admission import oversight, permissions
 
@@ -16,8 +14,7 @@ from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx
 
 
 def dashboard(request):
-    if not permissions.can_see_dashboard(request.user):
-        raise PermissionDenied(_("监督看板仅向旗委编办和旗委、旗政府开放。"))
+    permissions.require_can_see_dashboard(request.user)
     jurisdiction = permissions.membership_of(request.user).organization.jurisdiction
     this_year = timezone.localdate().year
     year_text = request.GET.get("year", "")
