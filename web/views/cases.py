@@ -19,6 +19,7 @@ from admission.services.errors import ConflictError
 from workflows import actions
 from workflows.selectors import can_work_on, current_steps, step_durations
 
+from ..audit import record_download
 from ..forms.cases import DutyRequestForm, WithdrawForm
 from ..forms.fields import apply_service_errors
 
@@ -136,6 +137,7 @@ def attachment_download(request, pk: int):
                else permissions.can_view_report(request.user, attachment.report))
     if not allowed:
         raise Http404
+    record_download(request, what="attachment", name=attachment.original_name, data={"attachment": attachment.pk})
     return FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
         content_type=attachment.content_type,

@@ -11,12 +11,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from admission import permissions, selectors
-from admission.models import DocumentKind, DutyCategory, DutyStatus, OrganizationKind, RequestPurpose, SafeguardDelivery, TownshipDuty
+from admission.models import (
+    DocumentKind,
+    DutyCategory,
+    DutyStatus,
+    OrganizationKind,
+    RequestPurpose,
+    SafeguardDelivery,
+    TownshipDuty,
+)
 from admission.services import changes
 from admission.services.errors import ConflictError
 from workflows import actions
 
 from .. import exports
+from ..audit import record_download
 from ..forms.duties import ChangeProposalForm, DeliveryForm
 from ..forms.fields import apply_service_errors
 
@@ -35,6 +44,7 @@ def duty_list(request):
     if export in ("xlsx", "pdf"):
         title = exports.list_title(user=request.user, township_id=township_id, state=state)
         body, content_type = exports.duty_list_file(duties=duties, title=title, format=export)
+        record_download(request, what="export", name=f"{title}.{export}", data={"format": export, "township": township_id, "state": state})
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="duty-list.{export}"'
         return response

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 
 from admission import oversight, permissions
 
+from ..audit import record_download
 from ..charts import bar_chart_svg
 from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx
 
@@ -21,6 +22,8 @@ def dashboard(request):
     year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year else this_year
     data = oversight.dashboard_data(jurisdiction_id=jurisdiction.pk, year=year)
     if request.GET.get("format") == "xlsx":
+        record_download(request, what="export", name=f"监督看板 {jurisdiction.name} {year}年",
+                        data={"year": year, "format": "xlsx"})
         response = HttpResponse(
             dashboard_xlsx(data),
             content_type=XLSX_CONTENT_TYPE,
