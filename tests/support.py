@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -249,3 +252,25 @@ def errors_of(body: str, name: str) -> str:
 def top_errors(body: str) -> str:
     match = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', body, re.S)
     return match.group(1) if match else ""
+
+
+# The compiled catalogues (*.mo are not committed): tests/conftest.py compiles them when the session starts.
+def stale_catalogues(locale_dir: Path) -> list[Path]:
+    """The .po files under `locale_dir` whose .mo is missing or older than the .po."""
+    return [
+        po for po in sorted(locale_dir.glob("*/LC_MESSAGES/*.po"))
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+
+
+def compile_stale_catalogues(locale_dir: Path) -> list[Path]:
+    """Compile each stale catalogue the way `manage.py compilemessages` does (msgfmt --check-format); return them."""
+    stale = stale_catalogues(locale_dir)
+    if stale and shutil.which("msgfmt") is None:
+        raise RuntimeError(
+            f"{len(stale)} translation catalogue(s) under {locale_dir} need compiling and msgfmt is missing: "
+            "install gettext (`make test` does)."
+        )
+    for po in stale:
+        subprocess.run(["msgfmt", "--check-format", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
+    return stale
