@@ -6,7 +6,9 @@ import ctypes.util
 import shutil
 import subprocess
 
+from django.conf import settings
 from django.core.checks import Warning, register
+from django.db import DatabaseError
 
 
 def _cjk_fonts() -> list[str]:
@@ -33,3 +35,26 @@ def document_rendering_prerequisites(app_configs, **kwargs):
             id="admission.W002",
         ))
     return warnings
+
+
+@register(deploy=True)
+def no_superuser_in_production(app_configs, **kwargs):
+    """三员分立: production runs with the three administrators, not an all-powerful superuser."""
+    from django.contrib.auth import get_user_model
+
+    if settings.DEBUG:
+        return []
+    try:
+        names = list(get_user_model().objects.filter(is_superuser=True, is_active=True)
+                     .values_list("username", flat=True)[:5])
+    except DatabaseError:  # no database yet (first install): nothing to warn about
+        return []
+    if not names:
+        return []
+    return [Warning(
+        f"Active superuser account(s) {', '.join(names)}: a superuser can do everything, unaudited by separation "
+        "of duties.",
+        hint="Give the system, security and audit administrators their groups (系统管理员, 安全管理员, 审计管理员) "
+             "and deactivate the superuser (manage.py shell or the admin).",
+        id="admission.W010",
+    )]

@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "web.audit.AuditOriginMiddleware",
+    "web.audit.AdminNetworkMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -145,3 +146,15 @@ LOGGING = {
     # WeasyPrint and fontTools narrate every rendering step at INFO.
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
+
+# --- Access and separation of duties (issue 12) --------------------------------------------------------------------
+# Our own reverse proxies: only from these peers is the client address taken from X-Real-IP (deploy/nginx sets it).
+ADMISSION_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("ADMISSION_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+]
+# /admin/ answers only to clients in these networks (comma-separated CIDR); empty in the demo means anywhere.
+ADMISSION_ADMIN_NETWORKS = [
+    n.strip() for n in os.environ.get(
+        "ADMISSION_ADMIN_NETWORKS", "" if DEBUG else "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+    ).split(",") if n.strip()
+]

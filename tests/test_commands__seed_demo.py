@@ -8,7 +8,7 @@ import re
 
 import pdfplumber
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -59,7 +59,10 @@ def test_demo_prints_every_user_and_each_password_works(seeded):
         assert membership.user.username in seeded
         assert authenticate(username=membership.user.username, password=PASSWORD) == membership.user
     assert f"密码均为 {PASSWORD}" in seeded
-    assert authenticate(username="admin", password=PASSWORD).is_superuser
+    for username in ("sysadmin", "secadmin", "auditadmin"):
+        administrator = authenticate(username=username, password=PASSWORD)
+        assert administrator.is_staff and not administrator.is_superuser and username in seeded
+    assert not get_user_model().objects.filter(is_superuser=True).exists()
 
 
 def test_demo_holds_a_case_in_every_state(seeded):

@@ -17,7 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -30,12 +29,13 @@ from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import (
-    AffairClass, ConsultationOutcome, DutyCategory, ReportFinding, DutyRequest, Jurisdiction, Membership, OfficialDocument,
+    AdministratorRole, AffairClass, ConsultationOutcome, DutyCategory, ReportFinding, DutyRequest, Jurisdiction, Membership, OfficialDocument,
     OrganizationKind, RenderStatus, RequestPurpose, RequestState, Role, SafeguardKind, TownshipDuty, Track,
 )
 from admission.services import review
 from admission.services import requests as request_services
 from admission.services.deadlines import set_deadline
+from admission.services.administrators import create_administrator
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import actions, engine
 from workflows.driver import CaseDriver
@@ -57,6 +57,13 @@ DEPARTMENTS = (
     ("minzheng", "旗民政局", "民政"), ("weijian", "旗卫生健康委员会", "卫健"),
 )
 # (username, organization key, role, full name)
+# 三员分立: one of each administrator; none of them acts for a body.
+ADMINISTRATORS = (
+    ("sysadmin", AdministratorRole.SYSTEM, "何建平"),
+    ("secadmin", AdministratorRole.SECURITY, "白玉梅"),
+    ("auditadmin", AdministratorRole.AUDIT, "乌云其其格"),
+)
+
 PEOPLE = (
     ("bianban", "office", Role.REVIEWER, "赵立新"),
     ("bianban_zr", "office", Role.HEAD, "孙振华"),
@@ -433,7 +440,8 @@ class Command(BaseCommand):
         }
         issue_demo_certificates(keys_dir=Path(settings.ADMISSION_SIGNING_KEYS_DIR), organizations=issuing_organizations(),
                                 passphrase=settings.ADMISSION_SIGNING_PASSPHRASE)
-        get_user_model().objects.create_superuser(username="admin", password=PASSWORD, email="")
+        for username, role, full_name in ADMINISTRATORS:
+            create_administrator(username=username, password=PASSWORD, role=role, full_name=full_name)
         for case in CASES:
             walk = Walk(self, case)
             for step in case.steps:
@@ -496,7 +504,7 @@ class Command(BaseCommand):
             set_deadline(task=task, jurisdiction_id=self.orgs["office"].jurisdiction_id)
 
     def _print_users(self) -> None:
-        rows = [("admin", "—", "系统管理员（/admin/）")] + [
+        rows = [(username, "—", f"{role.label}（/admin/）") for username, role, _name in ADMINISTRATORS] + [
             (m.user.username, m.organization.name, m.get_role_display())
             for m in Membership.objects.select_related("user", "organization")
             .filter(organization__jurisdiction__division_code=DIVISION_CODE)
