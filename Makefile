@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address users type when it is not http://HOST:PORT (e.g. HOST=0.0.0.0 behind a name); printed on documents.
+PUBLIC_URL ?=
 
-.PHONY: demo test system-packages venv messages fonts lint e2e bench clean-demo
+.PHONY: demo demo-settings test system-packages venv messages fonts lint e2e bench clean-demo
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -26,12 +28,15 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: system-packages venv fonts
-	mkdir -p var
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	$(MAKE) messages
-	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+# The demo's settings go to var/demo.env (DJANGO_DEBUG=1, a SECRET_KEY made once, ADMISSION_PUBLIC_URL from HOST and
+# PORT, ADMISSION_VAR_DIR), which manage.py reads: every command of the README then runs as written in this checkout.
+demo: system-packages venv demo-settings fonts messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+demo-settings: venv
+	$(PY) -m config.envfile demo --host '$(HOST)' --port '$(PORT)' --public-url '$(PUBLIC_URL)'
 
 test: system-packages venv messages fonts
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -39,7 +44,7 @@ test: system-packages venv messages fonts
 messages: venv
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv --ignore=var >/dev/null
 
-# Once per checkout (about a minute; kept in var/fonts): the document fonts cut to GB 2312, for faster renders.
+# Once per checkout (about a minute, with progress; kept in var/fonts): the document fonts cut to GB 2312.
 fonts: system-packages venv
 	DJANGO_DEBUG=1 $(PY) manage.py prepare_fonts
 

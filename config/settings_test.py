@@ -1,8 +1,13 @@
-"""Test settings: the real settings, a throwaway key and a fast password hasher."""
+"""Test settings: the real settings, a throwaway key and a fast password hasher.
+
+No settings file is read (var/demo.env of a demo in the same checkout must not change what the tests see), and the
+documents point at a public test address."""
 
 import os
 
+os.environ.setdefault("ADMISSION_ENV_FILE", "")
 os.environ.setdefault("ADMISSION_ALLOW_INSECURE_KEY", "1")
+os.environ.setdefault("ADMISSION_PUBLIC_URL", "https://admission.test")
 
 from .settings import *  # noqa: E402,F403
 

@@ -35,3 +35,17 @@ def test_a_character_outside_the_cut_falls_back_to_the_full_system_face(tmp_path
         used = {c["text"]: c["fontname"] for c in pdf.pages[0].chars}
     assert all("GB2312" in used[c] for c in "公文格式"), used
     assert "GB2312" not in used["査"] and "Noto-Serif-CJK-SC" in used["査"], used
+
+
+def test_prepare_says_which_face_it_is_cutting_and_how_far_it_has_come(tmp_path, settings):
+    """issue 11: `make fonts` is not silent for minutes; a face already cut is named as skipped."""
+    settings.ADMISSION_FONT_DIR = tmp_path
+    said: list[str] = []
+    fonts.prepare(text="公文格式", faces=[SERIF], progress=said.append)
+    label = f"[1/1] {SERIF.name}（{SERIF.weight}）"
+    assert [m.split("：")[1][:2] for m in said] == ["读取", "裁切", "写入", "完成"]
+    assert all(m.startswith(label) for m in said)
+    assert "4 个字符" in said[1] and SERIF.filename in said[2]
+    said.clear()
+    fonts.prepare(text="公文格式", faces=[SERIF], progress=said.append)
+    assert said == [f"{label}：已有 {SERIF.filename}，跳过。"]

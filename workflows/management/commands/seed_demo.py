@@ -359,12 +359,15 @@ class Command(BaseCommand):
     help = "Load Arun Banner demo data (organizations, a user for every role, cases at every step) and print the users."
 
     def handle(self, *args, **options):
+        self.verbosity = options["verbosity"]
         if Jurisdiction.objects.filter(division_code=DIVISION_CODE).exists():
             self.stdout.write("阿荣旗演示数据已存在，未作改动（删除 var/ 目录可重置演示环境）。")
         else:
+            self._say("阿荣旗演示数据：建立组织机构、用户和演示证书……")
             with transaction.atomic():
                 self._build()
             # Inline rendering has run on commit; in worker mode the demo still starts with every document ready.
+            self._say("阿荣旗演示数据：生成尚未生成的公文……")
             render_due(limit=1000)
             self.stdout.write(self.style.SUCCESS(
                 f"已创建阿荣旗演示数据：{len(CASES)} 件准入申请，{len(CHANGE_CASES)} 件退出或调整申请。"))
@@ -395,11 +398,10 @@ class Command(BaseCommand):
         issue_demo_certificates(keys_dir=Path(settings.ADMISSION_SIGNING_KEYS_DIR), organizations=issuing_organizations(),
                                 passphrase=settings.ADMISSION_SIGNING_PASSPHRASE)
         get_user_model().objects.create_superuser(username="admin", password=PASSWORD, email="")
-        for case in CASES:
-            walk = Walk(self, case)
-            for step in case.steps:
-                getattr(walk, step)()
-        for case in CHANGE_CASES:
+        cases = (*CASES, *CHANGE_CASES)
+        for number, case in enumerate(cases, 1):
+            # Each case walks the real flow (and, inline, renders its documents): say how far the seeding has come.
+            self._say(f"[{number}/{len(cases)}] {case.duty_name}（{len(case.steps)} 步）")
             walk = Walk(self, case)
             for step in case.steps:
                 getattr(walk, step)()
@@ -456,6 +458,11 @@ class Command(BaseCommand):
             task.refresh_from_db()
             set_deadline(task=task, jurisdiction_id=self.orgs["office"].jurisdiction_id)
 
+    def _say(self, message: str) -> None:
+        if self.verbosity:
+            self.stdout.write(message)
+            self.stdout.flush()
+
     def _print_users(self) -> None:
         rows = [("admin", "—", "系统管理员（/admin/）")] + [
             (m.user.username, m.organization.name, m.get_role_display())
@@ -467,4 +474,5 @@ class Command(BaseCommand):
         width = max(len(r[0]) for r in rows)
         for username, organization, role in rows:
             self.stdout.write(f"  {username.ljust(width)}  {organization}  {role}")
-        self.stdout.write("\n打开 http://127.0.0.1:8000/ 用上述账号登录。")
+        # The address the demo really serves (var/demo.env, from make demo's HOST and PORT), as documents print it.
+        self.stdout.write(f"\n打开 {settings.ADMISSION_PUBLIC_URL.rstrip('/')}/ 用上述账号登录。")
