@@ -23,7 +23,8 @@ except envfile.EnvFileError as error:
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, _FILE_VALUES.get(name, default))
+    """The environment's value, else the settings file's, else `default`; an empty value counts as unset."""
+    return os.environ.get(name) or _FILE_VALUES.get(name) or default
 
 
 def env_flag(name: str, default: bool) -> bool:
@@ -146,6 +147,9 @@ STATIC_ROOT = VAR_DIR / "static"
 # permission-checked views (web.views.cases.attachment_download).
 MEDIA_ROOT = VAR_DIR / "files"
 ADMISSION_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A whole request (a form with several files, each checked against the limit above with a clear message): the
+# reverse proxy refuses anything larger (deploy/nginx/admission.conf: client_max_body_size 100m, tested equal).
+ADMISSION_MAX_REQUEST_BYTES = 100 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -170,8 +174,24 @@ ADMISSION_DOCUMENT_JOBS = env("ADMISSION_DOCUMENT_JOBS", "inline")
 # Noto CJK faces cut to GB 2312 by `manage.py prepare_fonts` (admission/documents/fonts.py): faster renders.
 ADMISSION_FONT_DIR = Path(env("ADMISSION_FONT_DIR", str(VAR_DIR / "fonts")))
 
+# Behind the TLS reverse proxy of deploy/nginx (outside the demo). The proxy terminates TLS and says so in
+# X-Forwarded-Proto, which it always sets itself; gunicorn listens on loopback only (deploy/gunicorn.conf.py).
+ADMISSION_BEHIND_TLS_PROXY = not DEBUG and env_flag("ADMISSION_BEHIND_TLS_PROXY", True)
+if ADMISSION_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+_HTTPS = _PUBLIC.scheme == "https"
+SECURE_SSL_REDIRECT = not DEBUG and env_flag("SECURE_SSL_REDIRECT", _HTTPS)
+# Probes ask gunicorn directly over plain HTTP on loopback (web/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if not DEBUG and _HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The preload list takes registrable domains (the apex of the government's domain, its owner's decision), not the
+# host of one application; the header's preload flag is therefore off, and Django's reminder (W021) silenced.
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG and env("SESSION_COOKIE_SECURE", "1") == "1"
+SESSION_COOKIE_SECURE = not DEBUG and env_flag("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 LOGGING = {

@@ -13,5 +13,8 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+# The test client and the live server speak plain HTTP; tests/test_deploy__nginx.py checks the redirect through TLS.
+SECURE_SSL_REDIRECT = False
+
 # Documents wait for the worker unless a test renders them; document tests switch to "inline".
 ADMISSION_DOCUMENT_JOBS = "worker"
