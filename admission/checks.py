@@ -21,16 +21,26 @@ def _cjk_fonts() -> list[str]:
     return [line for line in result.stdout.splitlines() if line.strip()]
 
 
+def cjk_fonts() -> list[str]:
+    """The CJK font families fontconfig knows (empty: documents would render without Chinese glyphs)."""
+    return _cjk_fonts()
+
+
+def harfbuzz_subsetter() -> str | None:
+    """The HarfBuzz subsetting library WeasyPrint uses, or None."""
+    return ctypes.util.find_library("harfbuzz-subset")
+
+
 @register()
 def document_rendering_prerequisites(app_configs, **kwargs):
     warnings = []
-    if not _cjk_fonts():
+    if not cjk_fonts():
         warnings.append(Warning(
             "No CJK font is installed: official documents would render without Chinese glyphs.",
             hint="Install Debian's fonts-noto-cjk (make demo does), or the official faces (仿宋_GB2312, 方正小标宋).",
             id="admission.W001",
         ))
-    if ctypes.util.find_library("harfbuzz-subset") is None:
+    if harfbuzz_subsetter() is None:
         warnings.append(Warning(
             "HarfBuzz's subsetter (libharfbuzz-subset) is missing: WeasyPrint falls back to fontTools and a "
             "Chinese page takes about 13 s instead of 0.3 s.",

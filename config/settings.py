@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from . import envfile
+from .logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 try:
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "web.middleware.ChosenLanguageMiddleware",
@@ -194,11 +196,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_flag("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # WeasyPrint and fontTools narrate every rendering step at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
-}
+# JSON lines with the request id outside the demo (config/logging.py); LOG_FORMAT=text for plain lines.
+LOGGING = logging_config(level=env("LOG_LEVEL", "INFO"), fmt=env("LOG_FORMAT", "text" if DEBUG else "json"),
+                         quiet_requests=DEBUG)
+
+# /readyz (web/health.py) also pings Redis when the installation has one.
+ADMISSION_REDIS_URL = env("ADMISSION_REDIS_URL")

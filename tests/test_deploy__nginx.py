@@ -6,6 +6,7 @@ plain HTTP is redirected, static files come from nginx and /verify/ is rate-limi
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import secrets
@@ -244,6 +245,39 @@ def test_a_body_over_the_request_limit_is_refused_by_nginx_with_a_chinese_page(s
     assert response.status == 413
     assert "提交的内容过大" in response.read().decode()
     connection.close()
+
+
+def test_the_proxys_request_id_is_in_the_response_and_in_both_json_logs(stack):
+    reply = Client(stack["https"], stack["cert"]).get("/healthz")
+    assert reply.status == 200 and json.loads(reply.body) == {"status": "ok"}
+    request_id = reply.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id), "nginx's $request_id, passed on and echoed"
+
+    def logged(path):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            lines = [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+            found = [line for line in lines if line.get("request_id") == request_id]
+            if found:
+                return lines, found
+            time.sleep(0.2)
+        raise AssertionError(f"{request_id} not in {path}")
+
+    app_lines, app_found = logged(stack["web_log"])
+    assert [(line["logger"], line["path"], line["status"]) for line in app_found] == \
+        [("admission.request", "/healthz", 200)]
+    assert any(line["logger"] == "gunicorn.error" for line in app_lines), "gunicorn's own lines are JSON too"
+    _access, access_found = logged(stack["tmp"] / "access.log")
+    assert access_found[0]["uri"] == "/healthz" and access_found[0]["status"] == 200
+
+
+def test_readiness_answers_this_machine_through_the_proxy(stack):
+    reply = Client(stack["https"], stack["cert"]).get("/readyz")
+    body = json.loads(reply.body)
+    assert body["checks"]["database"] == {**body["checks"]["database"], "ok": True, "detail": "sqlite"}
+    assert body["checks"]["migrations"]["ok"] and body["checks"]["storage"]["ok"]
+    # The seeded banner's bodies have no keys in this installation: not ready, and said so.
+    assert reply.status == 503 and not body["checks"]["signing_keys"]["ok"]
 
 
 def test_gunicorn_refuses_to_start_while_the_public_address_is_loopback(tmp_path):
