@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import datetime, timezone
 
 # What every LogRecord has; anything else on a record came through `extra=` and is written as a field.
@@ -14,13 +15,16 @@ _SKIPPED = {"request", "server_time"}
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds `request_id` (empty outside a request) to every record."""
+    """Adds `request_id` (empty outside a request) to every record.
+
+    Read from web.request_id only once something has imported it (the middleware, in a process that serves): the
+    gunicorn master logs through this filter too and must not import the application (a reload after an upgrade
+    forks workers from it)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            from web.request_id import current_request_id
-
-            record.request_id = current_request_id()
+            module = sys.modules.get("web.request_id")
+            record.request_id = module.current_request_id() if module is not None else ""
         return True
 
 

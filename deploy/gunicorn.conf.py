@@ -55,15 +55,14 @@ chdir = str(ROOT)
 
 
 def on_starting(server):
-    """Run Django's system checks once in the master; an error stops the start with the check's message."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-    from django.core.management import call_command
-    from django.core.management.base import SystemCheckError
+    """Run Django's system checks before any worker starts; an error stops the start with the check's message.
 
-    django.setup()
-    try:
-        call_command("check")
-    except SystemCheckError as error:
-        sys.stderr.write(f"admission-web is not started:\n{error}\n")
-        raise SystemExit(1) from None
+    In a child process: the master itself never imports the application, so a reload (HUP, after an upgrade)
+    starts workers on the new code."""
+    import subprocess
+
+    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), "check"], cwd=ROOT, capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        sys.stderr.write(f"admission-web is not started:\n{result.stderr}{result.stdout}")
+        raise SystemExit(1)
