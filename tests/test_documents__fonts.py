@@ -49,3 +49,18 @@ def test_prepare_says_which_face_it_is_cutting_and_how_far_it_has_come(tmp_path,
     said.clear()
     fonts.prepare(text="公文格式", faces=[SERIF], progress=said.append)
     assert said == [f"{label}：已有 {SERIF.filename}，跳过。"]
+
+
+def test_prepare_fonts_command_reports_each_face_and_the_total(tmp_path, settings):
+    from django.core.management import call_command
+
+    settings.ADMISSION_FONT_DIR = tmp_path
+    for face in fonts.FACES:
+        (tmp_path / face.filename).write_bytes(b"")
+    out = io.StringIO()
+    call_command("prepare_fonts", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"公文字体：把 {len(fonts.FACES)} 个 Noto CJK 字体裁切到 GB 2312，存入 {tmp_path}")
+    assert [line.split("：")[0] for line in lines[1:-1]] == [
+        f"[{n}/{len(fonts.FACES)}] {face.name}（{face.weight}）" for n, face in enumerate(fonts.FACES, 1)]
+    assert lines[-1] == f"公文字体：新生成 0 个，共 {len(fonts.FACES)}/{len(fonts.FACES)} 个。"
