@@ -1,29 +1,70 @@
-"""Settings, all read from the environment.
+"""Settings, all read from the environment, then from one settings file (config/envfile.py: var/demo.env written by
+`make demo`, or /etc/admission/admission.env on a server); a variable set in the environment wins over the file.
 
-The embedded default is a SQLite file under var/ in the checkout; production sets DATABASE_URL
-(postgres://...), SECRET_KEY and DJANGO_DEBUG=0.
+The embedded default is a SQLite file under var/ in the checkout; production sets DATABASE_URL (postgres://...),
+SECRET_KEY, ADMISSION_PUBLIC_URL and DJANGO_DEBUG=0, and runs behind a TLS reverse proxy (deploy/).
 """
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from . import envfile
+from .logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("ADMISSION_VAR_DIR", BASE_DIR / "var"))
+try:
+    ENV_FILE, _FILE_VALUES = envfile.load(BASE_DIR)
+except envfile.EnvFileError as error:
+    raise ImproperlyConfigured(str(error)) from None
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "0").lower() in {"1", "true", "yes", "on"}
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+def env(name: str, default: str = "") -> str:
+    """The environment's value, else the settings file's, else `default`; an empty value counts as unset."""
+    return os.environ.get(name) or _FILE_VALUES.get(name) or default
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = env(name, "")
+    return default if value == "" else value.lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = Path(env("ADMISSION_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_flag("DJANGO_DEBUG", False)
+
+SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("ADMISSION_ALLOW_INSECURE_KEY") != "1":
-        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    if not DEBUG and env("ADMISSION_ALLOW_INSECURE_KEY") != "1":
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DJANGO_DEBUG is off (in the environment or in "
+            f"{ENV_FILE or envfile.PRODUCTION_FILE}; `make demo` writes var/demo.env for the demo)."
+        )
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# The address people and the QR codes of official documents reach this system at. Required outside the demo, and
+# never a loopback or private address (admission.checks refuses to start otherwise); the demo derives it from
+# HOST and PORT. Documents already issued keep the address they were signed with.
+ADMISSION_PUBLIC_URL = env("ADMISSION_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "").strip()
+try:
+    _PUBLIC = urlsplit(ADMISSION_PUBLIC_URL)
+except ValueError:  # admission.checks names the problem
+    _PUBLIC = urlsplit("")
+PUBLIC_ORIGIN = f"{_PUBLIC.scheme}://{_PUBLIC.netloc.rpartition('@')[2]}" if _PUBLIC.hostname else ""
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+if _PUBLIC.hostname and _PUBLIC.hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_PUBLIC.hostname)
+# Origins a browser may POST from: the public address, plus any other name the site is reached under.
+CSRF_TRUSTED_ORIGINS = ([PUBLIC_ORIGIN] if PUBLIC_ORIGIN else []) + env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "web.middleware.ChosenLanguageMiddleware",
@@ -76,8 +118,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -109,43 +151,59 @@ STATIC_ROOT = VAR_DIR / "static"
 # permission-checked views (web.views.cases.attachment_download).
 MEDIA_ROOT = VAR_DIR / "files"
 ADMISSION_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A whole request (a form with several files, each checked against the limit above with a clear message): the
+# reverse proxy refuses anything larger (deploy/nginx/admission.conf: client_max_body_size 100m, tested equal).
+ADMISSION_MAX_REQUEST_BYTES = 100 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Reminders and escalations (manage.py send_reminders) go by e-mail too; the demo prints them to the console.
-EMAIL_BACKEND = os.environ.get(
+EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "admission@localhost")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "admission@localhost")
 
 # Official documents (admission.documents): where their QR codes point, how they are signed, when they render.
-ADMISSION_PUBLIC_URL = os.environ.get("ADMISSION_PUBLIC_URL", "http://127.0.0.1:8000")
-ADMISSION_SIGNER = os.environ.get("ADMISSION_SIGNER", "admission.documents.signing.Pkcs12Signer")
-ADMISSION_SIGNING_KEYS_DIR = Path(os.environ.get("ADMISSION_SIGNING_KEYS_DIR", VAR_DIR / "keys"))
-ADMISSION_SIGNING_PASSPHRASE = os.environ.get("ADMISSION_SIGNING_PASSPHRASE", "")
+ADMISSION_SIGNER = env("ADMISSION_SIGNER", "admission.documents.signing.Pkcs12Signer")
+ADMISSION_SIGNING_KEYS_DIR = Path(env("ADMISSION_SIGNING_KEYS_DIR", str(VAR_DIR / "keys")))
+ADMISSION_SIGNING_PASSPHRASE = env("ADMISSION_SIGNING_PASSPHRASE", "")
 ADMISSION_TRUST_ROOTS = [
-    p for p in os.environ.get("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
+    p for p in env("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
 ] or [str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")]
-ADMISSION_TSA_URL = os.environ.get("ADMISSION_TSA_URL", "")
+ADMISSION_TSA_URL = env("ADMISSION_TSA_URL", "")
 # "inline": render right after the deciding transaction commits; "worker": `manage.py document_worker` does it.
-ADMISSION_DOCUMENT_JOBS = os.environ.get("ADMISSION_DOCUMENT_JOBS", "inline")
+ADMISSION_DOCUMENT_JOBS = env("ADMISSION_DOCUMENT_JOBS", "inline")
 # Noto CJK faces cut to GB 2312 by `manage.py prepare_fonts` (admission/documents/fonts.py): faster renders.
-ADMISSION_FONT_DIR = Path(os.environ.get("ADMISSION_FONT_DIR", VAR_DIR / "fonts"))
+ADMISSION_FONT_DIR = Path(env("ADMISSION_FONT_DIR", str(VAR_DIR / "fonts")))
+
+# Behind the TLS reverse proxy of deploy/nginx (outside the demo). The proxy terminates TLS and says so in
+# X-Forwarded-Proto, which it always sets itself; gunicorn listens on loopback only (deploy/gunicorn.conf.py).
+ADMISSION_BEHIND_TLS_PROXY = not DEBUG and env_flag("ADMISSION_BEHIND_TLS_PROXY", True)
+if ADMISSION_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+_HTTPS = _PUBLIC.scheme == "https"
+SECURE_SSL_REDIRECT = not DEBUG and env_flag("SECURE_SSL_REDIRECT", _HTTPS)
+# Probes ask gunicorn directly over plain HTTP on loopback (web/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if not DEBUG and _HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The preload list takes registrable domains (the apex of the government's domain, its owner's decision), not the
+# host of one application; the header's preload flag is therefore off, and Django's reminder (W021) silenced.
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG and os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+SESSION_COOKIE_SECURE = not DEBUG and env_flag("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint and fontTools narrate every rendering step at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
-}
+# JSON lines with the request id outside the demo (config/logging.py); LOG_FORMAT=text for plain lines.
+LOGGING = logging_config(level=env("LOG_LEVEL", "INFO"), fmt=env("LOG_FORMAT", "text" if DEBUG else "json"),
+                         quiet_requests=DEBUG)
+
+# /readyz (web/health.py) also pings Redis when the installation has one.
+ADMISSION_REDIS_URL = env("ADMISSION_REDIS_URL")
 
 # --- Access and separation of duties (issue 12) --------------------------------------------------------------------
 # Our own reverse proxies: only from these peers is the client address taken from X-Real-IP (deploy/nginx sets it).

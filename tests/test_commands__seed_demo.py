@@ -18,7 +18,7 @@ from admission.models import (
     AuditAction, AuditEvent, DocumentKind, DutyRequest, Jurisdiction, Membership, OfficialDocument, Organization,
     OrganizationKind, RenderStatus, RequestState, Role, TownshipDuty,
 )
-from workflows.management.commands.seed_demo import PASSWORD, TOWNSHIPS
+from workflows.management.commands.seed_demo import CASES, CHANGE_CASES, PASSWORD, TOWNSHIPS
 from workflows.selectors import task_box
 
 
@@ -88,6 +88,22 @@ def test_demo_seed_is_idempotent(seeded):
     call_command("seed_demo", stdout=out)
     assert (DutyRequest.objects.count(), Membership.objects.count(), Organization.objects.count()) == counts
     assert "已存在" in out.getvalue()
+
+
+def test_demo_prints_the_address_it_really_serves_not_port_8000(seeded):
+    """issue 11: `make demo PORT=8123` writes ADMISSION_PUBLIC_URL to var/demo.env; seed_demo prints that address."""
+    out = io.StringIO()
+    with override_settings(ADMISSION_PUBLIC_URL="http://192.0.2.7:8123"):
+        call_command("seed_demo", stdout=out)
+    assert "打开 http://192.0.2.7:8123/ 用上述账号登录。" in out.getvalue()
+    assert "8000" not in out.getvalue()
+
+
+def test_demo_seeding_says_how_far_it_has_come_case_by_case(seeded):
+    """issue 11: `make demo` is not silent for minutes while the cases walk the flow."""
+    cases = (*CASES, *CHANGE_CASES)
+    for number, case in enumerate(cases, 1):
+        assert f"[{number}/{len(cases)}] {case.duty_name}" in seeded
 
 
 def test_demo_has_overdue_and_due_soon_work(seeded):

@@ -399,9 +399,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         self.no_render = options["no_render"]
+        self.verbosity = options["verbosity"]
         if Jurisdiction.objects.filter(division_code=DIVISION_CODE).exists():
             self.stdout.write("阿荣旗演示数据已存在，未作改动（删除 var/ 目录可重置演示环境）。")
         else:
+            self._say("阿荣旗演示数据：建立组织机构、用户和演示证书……")
             # --no-render: documents wait for the worker even where the settings render them inline on commit.
             with override_settings(ADMISSION_DOCUMENT_JOBS="worker") if self.no_render else nullcontext():
                 with transaction.atomic():
@@ -411,6 +413,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"公文未生成（--no-render）：{pending} 份待生成，运行 manage.py document_worker 生成。")
             else:
                 # Inline rendering has run on commit; in worker mode the demo still starts with every document ready.
+                self._say("阿荣旗演示数据：生成尚未生成的公文……")
                 render_due(limit=1000)
             self.stdout.write(self.style.SUCCESS(
                 f"已创建阿荣旗演示数据：{len(CASES)} 件准入申请，{len(CHANGE_CASES)} 件退出或调整申请。"))
@@ -442,11 +445,10 @@ class Command(BaseCommand):
                                 passphrase=settings.ADMISSION_SIGNING_PASSPHRASE)
         for username, role, full_name in ADMINISTRATORS:
             create_administrator(username=username, password=PASSWORD, role=role, full_name=full_name)
-        for case in CASES:
-            walk = Walk(self, case)
-            for step in case.steps:
-                getattr(walk, step)()
-        for case in CHANGE_CASES:
+        cases = (*CASES, *CHANGE_CASES)
+        for number, case in enumerate(cases, 1):
+            # Each case walks the real flow (and, inline, renders its documents): say how far the seeding has come.
+            self._say(f"[{number}/{len(cases)}] {case.duty_name}（{len(case.steps)} 步）")
             walk = Walk(self, case)
             for step in case.steps:
                 getattr(walk, step)()
@@ -503,6 +505,11 @@ class Command(BaseCommand):
             task.refresh_from_db()
             set_deadline(task=task, jurisdiction_id=self.orgs["office"].jurisdiction_id)
 
+    def _say(self, message: str) -> None:
+        if self.verbosity:
+            self.stdout.write(message)
+            self.stdout.flush()
+
     def _print_users(self) -> None:
         rows = [(username, "—", f"{role.label}（/admin/）") for username, role, _name in ADMINISTRATORS] + [
             (m.user.username, m.organization.name, m.get_role_display())
@@ -514,4 +521,5 @@ class Command(BaseCommand):
         width = max(len(r[0]) for r in rows)
         for username, organization, role in rows:
             self.stdout.write(f"  {username.ljust(width)}  {organization}  {role}")
-        self.stdout.write("\n打开 http://127.0.0.1:8000/ 用上述账号登录。")
+        # The address the demo really serves (var/demo.env, from make demo's HOST and PORT), as documents print it.
+        self.stdout.write(f"\n打开 {settings.ADMISSION_PUBLIC_URL.rstrip('/')}/ 用上述账号登录。")
