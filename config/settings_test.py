@@ -8,5 +8,9 @@ from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Documents wait for the worker unless a test renders them; document tests switch to "inline".
-ADMISSION_DOCUMENT_JOBS = "worker"
+# Documents stay pending unless a test renders them (document tests turn rendering on commit back on); no broker:
+# tasks run in-process; no background sweep thread beside the test client.
+ADMISSION_RENDER_ON_COMMIT = False
+ADMISSION_SWEEP_IN_WEB = False
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True
