@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.signals import request_started
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,3 +9,12 @@ class AdmissionConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+
+        # The healing sweep starts with the first request a web process serves: never during migrate or commands.
+        request_started.connect(_sweep_on_request, dispatch_uid="admission-sweep")
+
+
+def _sweep_on_request(**kwargs) -> None:
+    from .tasks import sweep_from_web
+
+    sweep_from_web()
