@@ -8,7 +8,7 @@ APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 poppler-utils ch
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test system-packages venv messages fonts lint e2e bench clean-demo
+.PHONY: demo test system-packages venv messages fonts lint e2e bench clean-demo worker scheduler
 
 system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -48,6 +48,19 @@ e2e: system-packages venv
 
 bench: system-packages venv fonts
 	$(PY) bench/documents.py
+
+# The task engine (Celery on Redis): set CELERY_BROKER_URL (redis://127.0.0.1:6379/0) for these and for the web
+# processes alike. Workers render documents and send notices; run as many as needed, on as many machines. The
+# scheduler (Celery beat) runs the daily reminders and the healing sweep: exactly one in the whole installation.
+# Without a broker neither is needed: tasks run in the web process. deploy/systemd/ has a unit for each.
+WORKER_COMMAND := $(VENV)/bin/celery -A config worker --loglevel INFO
+SCHEDULER_COMMAND := $(VENV)/bin/celery -A config beat --loglevel INFO
+
+worker: venv
+	$(WORKER_COMMAND)
+
+scheduler: venv
+	$(SCHEDULER_COMMAND)
 
 clean-demo:
 	rm -rf var
