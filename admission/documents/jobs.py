@@ -103,6 +103,10 @@ def render_document(document_id: int, *, expected_attempts: int | None = None) -
                           document.number, document.pk, document.render_attempts, document.render_error)
             document.save(update_fields=["render_attempts", "render_status", "render_error", "next_attempt_at"])
             return document
+        name = document.file.field.generate_filename(document, f"{document.verification_code}.pdf")
+        if document.file.storage.exists(name):
+            # Left by an attempt killed between storing the file and committing: no document refers to it.
+            document.file.storage.delete(name)
         document.file.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
         document.sha256 = hashlib.sha256(signed).hexdigest()
         document.size = len(signed)
