@@ -72,11 +72,12 @@ def broker_ready(timeout: float = 2.0) -> tuple[bool, str]:
 # The web process's sweep: after start-up, and periodically when there is no scheduler.
 _sweeping = threading.Lock()
 _last_sweep: float | None = None
+_sweep_thread: threading.Thread | None = None
 
 
 def sweep_from_web() -> bool:
     """Start a sweep in a background thread if one is due in this process; returns whether it started one."""
-    global _last_sweep
+    global _last_sweep, _sweep_thread
     if not settings.ADMISSION_SWEEP_IN_WEB:
         return False
     now = time.monotonic()
@@ -85,7 +86,8 @@ def sweep_from_web() -> bool:
     if not _sweeping.acquire(blocking=False):
         return False
     _last_sweep = now
-    threading.Thread(target=_sweep_in_background, name="admission-sweep", daemon=True).start()
+    _sweep_thread = threading.Thread(target=_sweep_in_background, name="admission-sweep", daemon=True)
+    _sweep_thread.start()
     return True
 
 
