@@ -168,8 +168,8 @@ ADMISSION_RENDER_MAX_ATTEMPTS = int(os.environ.get("ADMISSION_RENDER_MAX_ATTEMPT
 ADMISSION_RENDER_RETRY_SECONDS = int(os.environ.get("ADMISSION_RENDER_RETRY_SECONDS", "120"))
 # The sweep: every SWEEP_SECONDS (scheduler) it queues again each document still pending SWEEP_GRACE seconds after it
 # was issued or last queued (its render was lost: kill -9, Redis down at commit) and each failed one whose retry is due.
-ADMISSION_RENDER_SWEEP_SECONDS = int(os.environ.get("ADMISSION_RENDER_SWEEP_SECONDS", "60"))
-ADMISSION_RENDER_SWEEP_GRACE = int(os.environ.get("ADMISSION_RENDER_SWEEP_GRACE", "30"))
+ADMISSION_RENDER_SWEEP_SECONDS = int(os.environ.get("ADMISSION_RENDER_SWEEP_SECONDS", "30"))
+ADMISSION_RENDER_SWEEP_GRACE = int(os.environ.get("ADMISSION_RENDER_SWEEP_GRACE", "20"))
 # The web process sweeps once after start-up (on its first request, in a thread) and, without a broker, every
 # SWEEP_SECONDS after that, so the embedded default heals itself with no scheduler.
 ADMISSION_SWEEP_IN_WEB = os.environ.get("ADMISSION_SWEEP_IN_WEB", "1") == "1"
