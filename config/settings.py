@@ -150,8 +150,8 @@ CELERY_TASK_ACKS_LATE = True  # a task whose worker dies mid-way is delivered ag
 CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ... also when the pool process was killed (kill -9, OOM)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a render takes a second: hand them out one at a time
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Unacknowledged messages (a worker killed outright) come back after this; retries wait up to 4 h 16 min in the
-# worker, so it is longer than that. The sweep below does not wait for it.
+# Unacknowledged messages (a worker killed outright) come back after this. A retry waits in the worker for up to
+# 2 h 8 min (the 7th of 8 attempts), so this is longer, lest it be delivered twice. The sweep does not wait for it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 # A web request that commits while Redis is down gives up publishing quickly; the sweep renders its document later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
@@ -175,7 +175,12 @@ ADMISSION_RENDER_SWEEP_GRACE = int(os.environ.get("ADMISSION_RENDER_SWEEP_GRACE"
 ADMISSION_SWEEP_IN_WEB = os.environ.get("ADMISSION_SWEEP_IN_WEB", "1") == "1"
 # The daily reminder run (local time, working days of the national calendar only).
 ADMISSION_REMINDERS_AT = os.environ.get("ADMISSION_REMINDERS_AT", "08:30")
-_reminder_hour, _reminder_minute = (int(part) for part in ADMISSION_REMINDERS_AT.split(":"))
+try:
+    _reminder_hour, _reminder_minute = (int(part) for part in ADMISSION_REMINDERS_AT.split(":"))
+    if not (0 <= _reminder_hour < 24 and 0 <= _reminder_minute < 60):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(f"ADMISSION_REMINDERS_AT must be a time as HH:MM, not {ADMISSION_REMINDERS_AT!r}.")
 CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "admission.daily_reminders",
