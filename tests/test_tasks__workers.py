@@ -26,6 +26,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from admission.documents import jobs
+from admission.documents.signing import Pkcs12Signer
 from admission.models import AuditAction, AuditEvent, DocumentCounter, DocumentKind, OfficialDocument, RenderStatus
 from tests.test_tasks__engine import issue_letters, keys, stored_files  # noqa: F401  (keys is a fixture)
 
@@ -93,7 +94,8 @@ def engine(settings, tmp_path, keys):  # noqa: F811
         processes.append(process)
         return process
 
-    def worker(name: str) -> subprocess.Popen:
+    def worker(name: str, **extra_env: str) -> subprocess.Popen:
+        env.update(extra_env)
         return start("worker", "--concurrency", "1", "--hostname", f"{name}@%h", "--without-gossip",
                      "--without-mingle", "--without-heartbeat", log=f"{name}.log")
 
@@ -211,3 +213,32 @@ def test_issue11_a_worker_killed_mid_render_loses_nothing_and_the_scheduler_rend
     _each_rendered_once(documents, settings)
     assert "Sending due task render-sweep" in engine.log("scheduler")
     assert elapsed < 60
+
+
+class FlakySigner(Pkcs12Signer):
+    """Fails while the file named by FLAKY_SIGNER_FLAG exists (a token that comes back), then signs as usual."""
+
+    def is_demo(self, issuer):
+        if Path(os.environ["FLAKY_SIGNER_FLAG"]).exists():
+            raise RuntimeError("签章设备未连接")
+        return super().is_demo(issuer)
+
+
+def test_issue11_a_worker_retries_a_failed_render_with_exponential_back_off(engine, banner, settings, tmp_path):
+    flag = tmp_path / "token-unplugged"
+    flag.touch()
+    [document] = issue_letters(banner, 1)
+    jobs.dispatch(document.pk, attempt=0)
+    engine.worker("patient", ADMISSION_SIGNER=f"{__name__}.FlakySigner", FLAKY_SIGNER_FLAG=str(flag),
+                  ADMISSION_RENDER_RETRY_SECONDS="1")  # back-off 1 s, 2 s, 4 s … instead of minutes
+
+    def attempts() -> int:
+        return OfficialDocument.objects.get(pk=document.pk).render_attempts
+
+    assert wait_until(lambda: attempts() >= 2, timeout=120, interval=0.1), engine.log("patient")
+    flag.unlink()  # the token is back before the third attempt, due 2 s after the second
+    assert wait_until(lambda: _unfinished([document.pk]) == 0, timeout=60)
+    document.refresh_from_db()
+    assert document.render_attempts == 3 and document.render_error == ""
+    log = engine.log("patient")
+    assert "Retry in 1s" in log and "Retry in 2s" in log and "Retry in 4s" not in log  # no scheduler: the worker's own
