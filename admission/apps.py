@@ -15,6 +15,9 @@ class AdmissionConfig(AppConfig):
 
 
 def _sweep_on_request(**kwargs) -> None:
-    from .tasks import sweep_from_web
+    from django.conf import settings
 
-    sweep_from_web()
+    if settings.ADMISSION_SWEEP_IN_WEB:
+        from .tasks import sweep_from_web
+
+        sweep_from_web()
