@@ -53,8 +53,14 @@ class TownshipDutyAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "request", "organization", "actor", "action", "from_state", "to_state"]
-    list_filter = ["jurisdiction", "action"]
+    """The audit trail, read-only, for the audit administrator: filter by what, outcome, where and when."""
+
+    list_display = ["sequence", "created_at", "action", "outcome", "actor", "organization", "source_address",
+                    "request", "note"]
+    list_filter = ["action", "outcome", "jurisdiction", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["note", "actor__username", "source_address", "hash"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor", "organization", "request"]
 
 
 @admin.register(CalendarDay)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import chinese_calendar
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from .models import CalendarDay, CalendarYear, DayUnit
 
@@ -20,8 +21,10 @@ class UnknownCalendarYear(Exception):
     def __init__(self, year: int):
         self.year = year
         super().__init__(
-            f"{year}年的法定节假日和调休安排尚未录入：请管理员在“管理后台 → 工作日历调整”中按国务院办公厅通知录入"
-            f"{year}年的节假日和调休上班日，并在“已录入的年度节假日安排”中登记{year}年。"
+            _(
+                "%(year)s年的法定节假日和调休安排尚未录入：请管理员在“管理后台 → 工作日历调整”中按国务院办公厅通知录入"
+                "%(year)s年的节假日和调休上班日，并在“已录入的年度节假日安排”中登记%(year)s年。"
+            ) % {"year": year}
         )
 
 

@@ -13,6 +13,7 @@ import smtplib
 from celery import shared_task
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from .models import Notification, NoticeKind
 
@@ -40,8 +41,8 @@ def email_notice(self, notification_id: int) -> bool:
         if notice is None or not notice.user.email:
             return False
         try:
-            send_mail(subject=f"【乡镇职责准入】{NoticeKind(notice.kind).label}", message=notice.text, from_email=None,
-                      recipient_list=[notice.user.email])
+            send_mail(subject=_("【乡镇职责准入】%(kind)s") % {"kind": NoticeKind(notice.kind).label},
+                      message=notice.text, from_email=None, recipient_list=[notice.user.email])
         except (OSError, smtplib.SMTPException) as error:
             if self.request.is_eager or self.request.retries >= MAIL_RETRIES:
                 log.error("e-mail of notice %s to %s failed: %s", notice.pk, notice.user.email, error)

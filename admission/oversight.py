@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
+from django.utils.translation import gettext as _
 
 from .calendar import UnknownCalendarYear, WorkingCalendar
 from .models import (
@@ -78,11 +79,11 @@ def dashboard_data(*, jurisdiction_id: int, year: int) -> dict:
     ]
 
     rejections = [
-        {"request": c.request, "stage": "联席会议审核不通过", "reasons": c.reasons, "when": c.given_at}
+        {"request": c.request, "stage": _("联席会议审核不通过"), "reasons": c.reasons, "when": c.given_at}
         for c in ReviewConclusion.objects.filter(request__jurisdiction_id=jurisdiction_id, passes=False,
                                                  given_at__year=year).select_related("request__department")
     ] + [
-        {"request": d.request, "stage": f"{d.get_stage_display()}不同意", "reasons": d.reasons, "when": d.recorded_at}
+        {"request": d.request, "stage": _("%(stage)s不同意") % {"stage": d.get_stage_display()}, "reasons": d.reasons, "when": d.recorded_at}
         for d in ApprovalDecision.objects.filter(request__jurisdiction_id=jurisdiction_id, approves=False,
                                                  recorded_at__year=year).select_related("request__department")
     ]

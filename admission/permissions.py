@@ -5,7 +5,9 @@ A user acts for one organization (Membership). Nobody sees across jurisdictions.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import (
     AdvisoryOpinion,
@@ -13,10 +15,13 @@ from .models import (
     Consultation,
     DutyRequest,
     JOINT_MEETING_KINDS,
+    DutyStatus,
     Membership,
+    Organization,
     OrganizationKind,
     RequestPurpose,
     RequestState,
+    UnadmittedDutyReport,
 )
 from .models.requests import EDITABLE_STATES, WITHDRAWABLE_STATES
 
@@ -119,7 +124,7 @@ def can_propose_change(user, duty, purpose: str) -> bool:
     """Art. 4(4): the department or the township starts an exit; Art. 4(5): the department, the township or the
     organization office proposes an adjustment. Only of a duty still on the list."""
     membership = membership_of(user)
-    if membership is None or duty.status != "active":
+    if membership is None or duty.status != DutyStatus.ACTIVE:
         return False
     org = membership.organization
     if org.pk in (duty.department_id, duty.township_id):
@@ -167,11 +172,152 @@ def can_view_duty(user, duty) -> bool:
     )
 
 
-def can_view_report(user, report) -> bool:
-    """A report protects the township that made it: the department reported on does not see it."""
+def visible_reports(user) -> QuerySet[UnadmittedDutyReport]:
+    """A report protects the township that made it: the department reported on does not see it; the township sees
+    its own, the organization office and the leadership every report of the banner."""
     membership = membership_of(user)
-    if membership is None or membership.organization.jurisdiction_id != report.jurisdiction_id:
-        return False
-    return membership.organization_id == report.township_id or membership.organization.kind in (
-        OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP,
+    if membership is None:
+        return UnadmittedDutyReport.objects.none()
+    org = membership.organization
+    reports = UnadmittedDutyReport.objects.filter(jurisdiction_id=org.jurisdiction_id)
+    if org.kind == OrganizationKind.TOWNSHIP:
+        return reports.filter(township=org)
+    if org.kind in (OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP):
+        return reports
+    return UnadmittedDutyReport.objects.none()
+
+
+def can_view_report(user, report: UnadmittedDutyReport) -> bool:
+    return visible_reports(user).filter(pk=report.pk).exists()
+
+
+def can_report_unadmitted_duty(user) -> bool:
+    """Art. 8: a township reports a duty pushed down to it without admission."""
+    membership = membership_of(user)
+    return membership is not None and membership.organization.kind == OrganizationKind.TOWNSHIP
+
+
+def can_handle_report(user, report: UnadmittedDutyReport) -> bool:
+    """The banner's organization office, by its reviewers and head, handles a report to a finding."""
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.can_decide
+        and membership.organization.kind == OrganizationKind.ORGANIZATION_OFFICE
+        and membership.organization.jurisdiction_id == report.jurisdiction_id
+    )
+
+
+def can_record_safeguard_delivery(user, duty) -> bool:
+    """Art. 5: the department that handed the duty down records what it delivered."""
+    return acts_for(user, duty.department)
+
+
+def can_confirm_safeguard_delivery(user, delivery) -> bool:
+    """Art. 5: the township that received a safeguard confirms it."""
+    return acts_for(user, delivery.duty.township)
+
+
+# One refusal per rule, raised by the services and by the pages alike, so both say the same.
+
+def _deny_unless(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def require_membership(user) -> Membership:
+    membership = membership_of(user)
+    _deny_unless(membership is not None, _("您的账号尚未关联任何单位，请联系旗委编办管理员。"))
+    return membership
+
+
+def require_can_create_request(user) -> None:
+    _deny_unless(can_create_request(user), _("只有旗直职能部门可以提出准入申请。"))
+
+
+def require_can_edit_request(user, duty_request: DutyRequest) -> None:
+    _deny_unless(can_edit_request(user, duty_request), _("当前状态下不能修改该申请。"))
+
+
+def require_can_consult(user, duty_request: DutyRequest) -> None:
+    _deny_unless(can_edit_request(user, duty_request), _("只有申请单位可以发起征求意见。"))
+
+
+def require_applicant_to_submit(user, duty_request: DutyRequest) -> None:
+    _deny_unless(is_applicant(user, duty_request), _("只有申请单位可以提交申请。"))
+
+
+def require_applicant_to_resubmit(user, duty_request: DutyRequest) -> None:
+    _deny_unless(is_applicant(user, duty_request), _("只有申请单位可以补正后重新提交。"))
+
+
+def require_can_withdraw(user, duty_request: DutyRequest) -> None:
+    _deny_unless(can_withdraw_request(user, duty_request), _("只有申请单位可以在作出决定前撤回申请。"))
+
+
+def require_consulted_township(user, consultation) -> None:
+    _deny_unless(acts_for(user, consultation.township), _("只有被征求意见的乡镇可以出具意见。"))
+
+
+def require_consulted_department(user, advisory) -> None:
+    _deny_unless(acts_for(user, advisory.organization), _("只有被征求意见的部门可以出具意见。"))
+
+
+def require_can_propose_change(user, duty, purpose: str) -> None:
+    _deny_unless(
+        can_propose_change(user, duty, purpose), _("只有承担该职责的乡镇、责任部门（调整还可以由旗委编办）提出。")
+    )
+
+
+def require_can_report_unadmitted_duty(user) -> None:
+    _deny_unless(can_report_unadmitted_duty(user), _("只有乡镇可以反映未经准入下放的事项。"))
+
+
+def require_can_handle_report(user, report: UnadmittedDutyReport) -> None:
+    _deny_unless(can_handle_report(user, report), _("反映事项由旗委编办审核人员处理。"))
+
+
+def require_can_record_safeguard_delivery(user, duty) -> None:
+    _deny_unless(can_record_safeguard_delivery(user, duty), _("只有承担保障责任的部门可以登记保障措施落实情况。"))
+
+
+def require_can_confirm_safeguard_delivery(user, delivery) -> None:
+    _deny_unless(can_confirm_safeguard_delivery(user, delivery), _("只有接收保障的乡镇可以确认收到。"))
+
+
+def require_can_see_dashboard(user) -> None:
+    _deny_unless(can_see_dashboard(user), _("监督看板仅向旗委编办和旗委、旗政府开放。"))
+
+
+def _require_decider(user, duty_request: DutyRequest, kinds: tuple[str, ...], message: str) -> Organization:
+    """The user's organization, if it is of one of `kinds` in the case's jurisdiction and the user may decide for it."""
+    membership = membership_of(user)
+    _deny_unless(
+        membership is not None
+        and membership.organization.kind in kinds
+        and membership.organization.jurisdiction_id == duty_request.jurisdiction_id
+        and membership.can_decide,
+        message,
+    )
+    return membership.organization
+
+
+def require_lead_unit(user, duty_request: DutyRequest) -> Organization:
+    """Art. 3: the organization office leads intake, the review and recording the city's reply."""
+    return _require_decider(
+        user, duty_request, (OrganizationKind.ORGANIZATION_OFFICE,), _("只有旗委编办的审核人员或负责人可以办理。")
+    )
+
+
+def require_joint_meeting_member(user, duty_request: DutyRequest) -> Organization:
+    """Art. 3: each member of the joint meeting gives its own opinion."""
+    return _require_decider(
+        user, duty_request, JOINT_MEETING_KINDS, _("只有联席会议成员单位的审核人员或负责人可以办理。")
+    )
+
+
+def require_banner_leadership(user, duty_request: DutyRequest) -> Organization:
+    """Art. 4(3): the banner party committee and government decide."""
+    return _require_decider(
+        user, duty_request, (OrganizationKind.BANNER_LEADERSHIP,), _("只有旗委、旗政府的审核人员或负责人可以办理。")
     )

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from itertools import groupby
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from .documents.content import term_text
 from .models import (
     DUTY_TERMS, DocumentKind, DutyCategory, DutyRequest, DutyStatus, DutyVersion, OfficialDocument, Organization,
-    OrganizationKind, RequestPurpose, ReviewConclusion, SafeguardDelivery, TownshipDuty,
+    OrganizationKind, RequestPurpose, RequestState, ReviewConclusion, SafeguardDelivery, SafeguardKind, TownshipDuty,
 )
 from .models.duties import terms_of_duty, terms_of_request
 from .models.requests import FINAL_STATES
@@ -82,7 +84,7 @@ def duty_history(*, duty: TownshipDuty) -> dict:
             "version": version, "document": documents.get(version.request_id),
             "changes": _labelled(version.changed_fields, previous.terms, version.terms) if previous else [],
         })
-    exit_case = duty.change_requests.filter(purpose=RequestPurpose.EXIT, state="exited").first()
+    exit_case = duty.change_requests.filter(purpose=RequestPurpose.EXIT, state=RequestState.EXITED).first()
     return {
         "versions": rows[::-1],
         "exit_case": exit_case,
@@ -91,16 +93,21 @@ def duty_history(*, duty: TownshipDuty) -> dict:
     }
 
 
-DUTY_FILTERS = ("active", "exited", "unfulfilled")
+class DutyListFilter(StrEnum):
+    """Which part of a duty list to show: the current list, duties taken back (exited), or those with a gap."""
+
+    ACTIVE = "active"
+    EXITED = "exited"
+    UNFULFILLED = "unfulfilled"
 
 
 def _with_fulfilment(duties):
     confirmed = Q(deliveries__confirmed_at__isnull=False)
     return duties.annotate(
-        funding_confirmed=Coalesce(Sum("deliveries__amount", filter=confirmed & Q(deliveries__kind="funding")),
+        funding_confirmed=Coalesce(Sum("deliveries__amount", filter=confirmed & Q(deliveries__kind=SafeguardKind.FUNDING)),
                                    Value(Decimal("0")), output_field=DecimalField(max_digits=14, decimal_places=2)),
-        technical_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind="technical_support")),
-        training_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind="training")),
+        technical_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind=SafeguardKind.TECHNICAL_SUPPORT)),
+        training_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind=SafeguardKind.TRAINING)),
     )
 
 
@@ -115,19 +122,22 @@ def safeguard_gaps(duty) -> list[str]:
     """What is still missing or unconfirmed for a duty annotated by _with_fulfilment."""
     gaps = []
     if not duty.funding_amount:
-        gaps.append("未安排工作经费")
+        gaps.append(_("未安排工作经费"))
     elif duty.funding_confirmed < duty.funding_amount:
-        gaps.append(f"经费到位 {duty.funding_confirmed:,.2f} / {duty.funding_amount:,.2f} 元")
-    for field, count, label in (("technical_support", duty.technical_confirmed, "技术支持"),
-                                ("training", duty.training_confirmed, "业务培训")):
+        gaps.append(_("经费到位 %(confirmed)s / %(promised)s 元") % {
+            "confirmed": f"{duty.funding_confirmed:,.2f}", "promised": f"{duty.funding_amount:,.2f}"})
+    for field, count, missing, unconfirmed in (
+        ("technical_support", duty.technical_confirmed, _("未安排技术支持"), _("技术支持未确认到位")),
+        ("training", duty.training_confirmed, _("未安排业务培训"), _("业务培训未确认到位")),
+    ):
         if not getattr(duty, field):
-            gaps.append(f"未安排{label}")
+            gaps.append(missing)
         elif not count:
-            gaps.append(f"{label}未确认到位")
+            gaps.append(unconfirmed)
     return gaps
 
 
-def township_duties(*, user, township_id: int | None = None, query: str = "", state: str = "active",
+def township_duties(*, user, township_id: int | None = None, query: str = "", state: str = DutyListFilter.ACTIVE,
                     category: str = ""):
     """A township sees its own list; departments the duties they handed down; the joint meeting and leadership
     every township's; others none. `state`: active (the current list), exited (上级部门收回事项), unfulfilled."""
@@ -145,11 +155,11 @@ def township_duties(*, user, township_id: int | None = None, query: str = "", st
     if township_id:
         duties = duties.filter(township_id=township_id)
     duties = _with_fulfilment(duties)
-    if state == "exited":
+    if state == DutyListFilter.EXITED:
         duties = duties.filter(status=DutyStatus.EXITED)
     else:
         duties = duties.filter(status=DutyStatus.ACTIVE)
-        if state == "unfulfilled":
+        if state == DutyListFilter.UNFULFILLED:
             duties = duties.filter(UNFULFILLED)
     if category in DutyCategory.values:
         duties = duties.filter(category=category)
@@ -171,7 +181,7 @@ def township_summary(*, jurisdiction_id: int) -> list[dict]:
         ).values("township").annotate(duties=Count("pk"), funding=Sum("funding_amount"))
     }
     confirmed = dict(
-        SafeguardDelivery.objects.filter(duty__township__jurisdiction_id=jurisdiction_id, kind="funding",
+        SafeguardDelivery.objects.filter(duty__township__jurisdiction_id=jurisdiction_id, kind=SafeguardKind.FUNDING,
                                          duty__status=DutyStatus.ACTIVE, confirmed_at__isnull=False)
         .values_list("duty__township").annotate(total=Sum("amount"))
     )
@@ -213,9 +223,9 @@ def township_duty_detail_queryset():
     )
 
 
-def list_of_township(*, township: Organization, state: str = "active"):
+def list_of_township(*, township: Organization, state: str = DutyListFilter.ACTIVE):
     """One township's list for exports run without a user (manage.py export_duty_list)."""
-    status = DutyStatus.EXITED if state == "exited" else DutyStatus.ACTIVE
+    status = DutyStatus.EXITED if state == DutyListFilter.EXITED else DutyStatus.ACTIVE
     return _with_fulfilment(TownshipDuty.objects.filter(township=township, status=status)).select_related(
         "township", "department", "decision__body", "request"
     ).order_by("-admitted_at")

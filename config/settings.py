@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "web.audit.AuditOriginMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -1,6 +1,19 @@
+from pathlib import Path
 
 import pytest
 
+
+def pytest_sessionstart(session):
+    """Plain `pytest` on a fresh clone: the English catalogue (*.mo is not committed) is compiled when missing or older
+    than its .po, and any translations Django loaded before that are dropped."""
+    from django.conf import settings
+    from django.utils.translation.reloader import translation_file_changed
+
+    from tests.support import compile_stale_catalogues
+
+    for locale_dir in settings.LOCALE_PATHS:
+        for po in compile_stale_catalogues(Path(locale_dir)):
+            translation_file_changed(sender=None, file_path=po.with_suffix(".mo"))
 
 
 @pytest.fixture(autouse=True)

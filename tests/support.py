@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from admission.models import Organization, OrganizationKind, RequestState, Role, Track
-from admission.services import changes
+from admission.models import AuditEvent, DutyRequest, Organization, OrganizationKind, RequestState, Role, Track
+from admission.services import approval, changes, intake, review
 from admission.services import requests as request_services
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import actions
@@ -233,6 +236,129 @@ def admitted(banner: Banner, **overrides):
     return request
 
 
+# Cases stopped at each state, for the service tests (tests/test_services__*.py, tests/test_fsm__duty_request.py).
+def consulting_case(banner: Banner, **overrides):
+    return actions.consult_townships(duty_request=draft(banner, **overrides), actor=banner.users["forestry"])
+
+
+def consulted_case(banner: Banner, **overrides):
+    request = consulting_case(banner, **overrides)
+    consult_all(banner, request)
+    return request
+
+
+def revising_case(banner: Banner):
+    request = consulting_case(banner)
+    consult_all(banner, request, disagree=("liuhe",))
+    return request
+
+
+def submitted_case(banner: Banner):
+    request = consulted_case(banner)
+    submit(banner, request)
+    return request
+
+
+def awaiting_approval_case(banner: Banner, **overrides):
+    request = to_under_review(banner, **overrides)
+    bureau_opinions(banner, request)
+    conclude(banner, request)
+    return request
+
+
+def awaiting_city_case(banner: Banner):
+    request = awaiting_approval_case(banner)
+    banner_decides(banner, request)
+    return request
+
+
+def temporary_overrides():
+    return {"track": Track.TEMPORARY, "end_date": timezone.localdate() + timedelta(days=180),
+            "completion_time_limit": "2027年5月31日前"}
+
+
+def admitted_temporary_case(banner: Banner):
+    request = awaiting_approval_case(banner, **temporary_overrides())
+    banner_decides(banner, request)
+    return request
+
+
+def rejected_case(banner: Banner):
+    request = to_under_review(banner)
+    bureau_opinions(banner, request, passes=("office", "data"))
+    conclude(banner, request, passes=False)
+    return request
+
+
+def _events(request) -> list[int]:
+    return list(AuditEvent.objects.filter(request_id=request.pk).order_by("pk").values_list("pk", flat=True))
+
+
+def snapshot(request):
+    """What a refused action must leave as it was: the state, the consultation round and the audit trail."""
+    fresh = DutyRequest.objects.get(pk=request.pk)
+    return fresh.state, fresh.consultation_round, _events(request)
+
+
+# Each action called on its service directly, outside the flow: a refused action is refused there, where the rule
+# lives. (b, r) = (Banner, request); tests/test_services__transitions.py names its cases after them without "direct_".
+def direct_submit(b, r):
+    return request_services.submit_request(duty_request=r, actor=b.users["forestry"], application_letter=pdf())
+
+
+def direct_accept(b, r):
+    return intake.accept_for_review(duty_request=r, actor=b.users["office"])
+
+
+def direct_supplement(b, r):
+    return intake.return_for_supplement(duty_request=r, actor=b.users["office"], items=["补充法律依据"])
+
+
+def direct_resubmit(b, r):
+    return intake.resubmit_request(duty_request=r, actor=b.users["forestry"], note="已补正")
+
+
+def direct_bureau(b, r):
+    return review.record_bureau_opinion(duty_request=r, actor=b.users["justice"], passes=True, reasoning="依据充分。")
+
+
+def direct_conclude(b, r):
+    return review.conclude_review(duty_request=r, actor=b.users["office"], passes=True, findings=FINDINGS)
+
+
+def direct_banner_approves(b, r):
+    return approval.decide_at_banner(duty_request=r, actor=b.users["leadership"], approves=True)
+
+
+def direct_banner_refuses(b, r):
+    return approval.decide_at_banner(duty_request=r, actor=b.users["leadership"], approves=False, reasons="暂缓下放。")
+
+
+def direct_city_approves(b, r):
+    return approval.record_city_decision(duty_request=r, actor=b.users["office"], approves=True,
+                                         document_number="呼政字〔2026〕12号", decision_date=timezone.localdate(),
+                                         reply_scan=pdf("批复.pdf"))
+
+
+def direct_city_refuses(b, r):
+    return approval.record_city_decision(duty_request=r, actor=b.users["office"], approves=False,
+                                         document_number="呼政字〔2026〕13号", decision_date=timezone.localdate(),
+                                         reply_scan=pdf("批复.pdf"), reasons="不符合要求。")
+
+
+def direct_start(b, r):
+    return request_services.start_consultation(duty_request=r, actor=b.users["forestry"])
+
+
+def direct_withdraw(b, r):
+    return actions.withdraw(duty_request=r, actor=b.users["forestry"], reason="撤回。")
+
+
+def direct_edit(b, r):
+    return request_services.save_draft(actor=b.users["forestry"], values=complete_values(duty_name="改名"),
+                                       townships=[b.org("naji")], duty_request=r)
+
+
 # Reading a rendered form page: one field's block, its errors, and the errors above the form.
 def field_html(body: str, name: str) -> str:
     """The <div class="field"> block of one form field, where its value and its errors are shown."""
@@ -249,3 +375,25 @@ def errors_of(body: str, name: str) -> str:
 def top_errors(body: str) -> str:
     match = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', body, re.S)
     return match.group(1) if match else ""
+
+
+# The compiled catalogues (*.mo are not committed): tests/conftest.py compiles them when the session starts.
+def stale_catalogues(locale_dir: Path) -> list[Path]:
+    """The .po files under `locale_dir` whose .mo is missing or older than the .po."""
+    return [
+        po for po in sorted(locale_dir.glob("*/LC_MESSAGES/*.po"))
+        if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
+    ]
+
+
+def compile_stale_catalogues(locale_dir: Path) -> list[Path]:
+    """Compile each stale catalogue the way `manage.py compilemessages` does (msgfmt --check-format); return them."""
+    stale = stale_catalogues(locale_dir)
+    if stale and shutil.which("msgfmt") is None:
+        raise RuntimeError(
+            f"{len(stale)} translation catalogue(s) under {locale_dir} need compiling and msgfmt is missing: "
+            "install gettext (`make test` does)."
+        )
+    for po in stale:
+        subprocess.run(["msgfmt", "--check-format", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
+    return stale

@@ -1,14 +1,22 @@
-"""The demo data `make demo` loads: Arun Banner as it is, a user for every role, work in every queue."""
+"""The demo data `make demo` loads: Arun Banner as it is, a user for every role, work in every queue.
 
+The module seeds once with `--no-render` (the data without the PDFs); one test renders and checks documents for real."""
+
+import hashlib
 import io
+import re
 
+import pdfplumber
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import override_settings
 
+from admission.documents import jobs
+from admission.documents.verification import verify_pdf
 from admission.models import (
-    DutyRequest, Jurisdiction, Membership, Organization, OrganizationKind, RequestState, Role, TownshipDuty,
+    AuditAction, AuditEvent, DocumentKind, DutyRequest, Jurisdiction, Membership, OfficialDocument, Organization,
+    OrganizationKind, RenderStatus, RequestState, Role, TownshipDuty,
 )
 from workflows.management.commands.seed_demo import PASSWORD, TOWNSHIPS
 from workflows.selectors import task_box
@@ -16,10 +24,13 @@ from workflows.selectors import task_box
 
 @pytest.fixture(scope="module")
 def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Seeding walks 21 cases (18 admissions, 3 exits or adjustments) through the flow: do it once for the module, and flush afterwards."""
+    """Seeding walks 21 cases (18 admissions, 3 exits or adjustments) through the flow: do it once for the module,
+    without rendering the documents (--no-render), with the demo keys in a temporary directory, and flush afterwards."""
     out = io.StringIO()
-    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files")), django_db_blocker.unblock():
-        call_command("seed_demo", stdout=out)
+    keys = tmp_path_factory.mktemp("keys")
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files"), ADMISSION_SIGNING_KEYS_DIR=keys,
+                           ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")]), django_db_blocker.unblock():
+        call_command("seed_demo", "--no-render", stdout=out)
         yield out.getvalue()
         call_command("flush", interactive=False, verbosity=0)
 
@@ -93,3 +104,31 @@ def test_demo_has_safeguards_delivered_and_reports_made(seeded):
     assert SafeguardDelivery.objects.filter(confirmed_at__isnull=False).exists()
     assert SafeguardDelivery.objects.filter(confirmed_at__isnull=True).exists()
     assert set(UnadmittedDutyReport.objects.values_list("finding", flat=True)) == {"violation_corrected", ""}
+
+
+def test_demo_no_render_issues_the_documents_and_leaves_every_one_pending(seeded):
+    documents = OfficialDocument.objects.all()
+    assert documents.count() >= 50
+    assert set(documents.values_list("kind", flat=True)) == set(DocumentKind.values)
+    assert set(documents.values_list("render_status", flat=True)) == {RenderStatus.PENDING}
+    assert not documents.exclude(file="").exists() and not documents.exclude(sha256="").exists()
+    assert not AuditEvent.objects.filter(action=AuditAction.RENDER_DOCUMENT).exists()
+    assert f"{documents.count()} 份待生成" in seeded
+
+
+def test_demo_documents_render_sealed_signed_and_verifiable_one_of_each_kind(seeded):
+    """The one test that renders for real: the first pending document of each kind, through the worker's job."""
+    for kind in DocumentKind.values:
+        pending = OfficialDocument.objects.filter(kind=kind).order_by("pk").first()
+        document = jobs.render_document(pending.pk)
+        assert document.render_status == RenderStatus.RENDERED, (kind, document.render_error)
+        with document.file.open("rb") as stored:
+            data = stored.read()
+        assert hashlib.sha256(data).hexdigest() == document.sha256 and len(data) == document.size
+        verdict = verify_pdf(data)
+        assert verdict.document == document and verdict.valid, (kind, verdict.problem)
+        assert document.issuer.official_name in verdict.signer
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            text = re.sub(r"\s", "", "".join(page.extract_text() or "" for page in pdf.pages))
+        assert f"查验码{document.verification_code}" in text, kind
+    assert OfficialDocument.objects.filter(render_status=RenderStatus.RENDERED).count() == len(DocumentKind.values)

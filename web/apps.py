@@ -5,3 +5,6 @@ class WebConfig(AppConfig):
     """The pages: views, forms, URLs, exports, template tags and static files. Nothing below imports from here."""
 
     name = "web"
+
+    def ready(self):
+        from . import audit  # noqa: F401  (connects the security-event receivers)

@@ -17,6 +17,21 @@ from admission.selectors import safeguard_gaps
 COLUMNS = ("乡镇", "职责名称", "清单类别", "来源部门", "法定依据", "权责内容", "准入类型", "截止日期",
            "工作经费（元）", "经费来源", "经费到位（元）", "技术支持", "业务培训", "保障缺口", "准入依据", "准入时间")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# What a spreadsheet program may read as the start of a formula (CSV/formula injection, OWASP).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _saved(book: Workbook) -> bytes:
+    """The workbook's bytes, every piece of text stored as text: nothing a user typed becomes a formula."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+                    cell.data_type = "s"  # openpyxl stores "=…" as a formula unless told otherwise
+                    cell.quotePrefix = True  # and a program that re-parses the cell on edit keeps it text
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 def _row(duty) -> list:
@@ -58,9 +73,7 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
         for row in sheet.iter_rows(min_row=3):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue(), XLSX_CONTENT_TYPE
+        return _saved(book), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 
     html = render_to_string("admission/duty_list_pdf.html", {
@@ -98,6 +111,4 @@ def dashboard_xlsx(data: dict) -> bytes:
     g = data["safeguards"]
     sheet.append(["职责事项", "有工作经费", "有技术支持", "有业务培训"])
     sheet.append([g["total"], g["funded"], g["supported"], g["trained"]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return _saved(book)

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from ..language import in_official_language
 from ..models.duties import terms_of_duty, terms_of_request
 from ..models.requests import FOCUS_POINTS
 from ..models import (
-    ApprovalDecision, DocumentKind, DutyCategory, DutyRequest, Organization, OrganizationKind, RequestPurpose,
+    ApprovalDecision, ApprovalStage, DocumentKind, DutyCategory, DutyRequest, Organization, OrganizationKind, RequestPurpose,
     ReviewConclusion, TownshipDuty, Track,
 )
 
@@ -163,12 +164,13 @@ def _admission_numbers(duty_request: DutyRequest) -> str:
 
 
 def _approval(decision: ApprovalDecision) -> str:
-    if decision.stage == "city_approval":
+    if decision.stage == ApprovalStage.CITY_APPROVAL:
         return (f"经旗政府审查，报请{decision.body.name}批准（{decision.body.name}"
                 f"{decision.document_number}，{_date(decision.decision_date)}），")
     return "经旗委、旗政府审批同意，"
 
 
+@in_official_language
 def consultation_letter(*, duty_request: DutyRequest, township: Organization) -> Draft:
     if duty_request.purpose == RequestPurpose.ADMISSION:
         title = f"关于商请承担“{duty_request.duty_name}”职责事项的函"
@@ -200,6 +202,7 @@ def _other_parties(duty_request: DutyRequest) -> list[Organization]:
     return [o for o in parties if o.pk != duty_request.applicant_id]
 
 
+@in_official_language
 def supplement_notice(*, duty_request: DutyRequest, items: list[str]) -> Draft:
     office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
@@ -214,6 +217,7 @@ def supplement_notice(*, duty_request: DutyRequest, items: list[str]) -> Draft:
     )
 
 
+@in_official_language
 def non_admission_notice(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
     office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
@@ -234,6 +238,7 @@ def non_admission_notice(*, duty_request: DutyRequest, conclusion: ReviewConclus
     )
 
 
+@in_official_language
 def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
     office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
     leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
@@ -260,6 +265,7 @@ def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -
     )
 
 
+@in_official_language
 def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
     leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
     townships = list(duty_request.townships.order_by("division_code"))
@@ -278,6 +284,7 @@ def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision)
     )
 
 
+@in_official_language
 def refusal_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
     leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
     return Draft(
@@ -309,6 +316,7 @@ def _notice_to_all_parties(*, duty_request: DutyRequest, kind: DocumentKind, tit
     )
 
 
+@in_official_language
 def exit_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
     admitted = _admission_numbers(duty_request)
     return _notice_to_all_parties(
@@ -331,6 +339,7 @@ def exit_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Dra
     )
 
 
+@in_official_language
 def adjustment_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
     """Drawn up before the duties take the new terms: it states what changes from what."""
     return _notice_to_all_parties(

@@ -14,7 +14,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from ..models import OfficialDocument
+from ..models import DocumentStatus, OfficialDocument
 
 CODE_IN_KEYWORDS = re.compile(r"验证码([0-9A-Z]{10})")
 
@@ -31,7 +31,7 @@ class Verdict:
 
     @property
     def valid(self) -> bool:
-        return self.registered and self.intact and self.trusted and self.document.status == "valid"
+        return self.registered and self.intact and self.trusted and self.document.status == DocumentStatus.VALID
 
 
 def trust_roots() -> list:
@@ -84,6 +84,6 @@ def _problem(verdict: Verdict) -> str:
         return "电子签章校验失败：签章后文件被改动。"
     if not verdict.trusted:
         return "签章证书不受信任。"
-    if verdict.document.status != "valid":
+    if verdict.document.status != DocumentStatus.VALID:
         return f"该公文状态为“{verdict.document.get_status_display()}”。"
     return ""

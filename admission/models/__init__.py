@@ -1,4 +1,4 @@
-from .audit import AuditAction, AuditEvent
+from .audit import AuditAction, AuditChainHead, AuditEvent, AuditOutcome
 from .calendar import (
     CalendarDay, CalendarYear, DayUnit, Notification, NoticeKind, Step, TaskDeadline, TimeLimit,
 )
@@ -37,7 +37,7 @@ __all__ = [
     "CalendarDay", "CalendarYear", "DayUnit", "Notification", "NoticeKind", "Step", "TaskDeadline", "TimeLimit",
     "DutyCategory", "PushDownMethod", "ReportFinding", "SafeguardDelivery", "SafeguardKind", "UnadmittedDutyReport",
     "AdvisoryOpinion", "AffairClass", "ApprovalDecision", "ApprovalStage", "Attachment", "AttachmentKind",
-    "AuditAction", "AuditEvent", "BureauReviewOpinion", "DocumentCounter", "DocumentKind", "DocumentStatus",
+    "AuditAction", "AuditChainHead", "AuditEvent", "AuditOutcome", "BureauReviewOpinion", "DocumentCounter", "DocumentKind", "DocumentStatus",
     "OfficialDocument", "RenderStatus", "Consultation", "ConsultationOutcome", "DECIDING_ROLES",
     "DUTY_TERMS", "DutyRequest", "DutyStatus", "DutyVersion", "RequestPurpose", "JOINT_MEETING_KINDS", "Jurisdiction", "Membership", "Organization",
     "OrganizationKind", "RequestState", "ReviewConclusion", "Role", "SupplementNotice", "TownshipDuty", "Track",

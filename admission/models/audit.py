@@ -1,4 +1,8 @@
-"""Append-only audit trail: one event per state change, written in the same transaction."""
+"""Append-only audit trail: one event per state change or security event, written in the same transaction, then
+sealed into a hash chain (each event's hash covers the one before it), so a rewritten or deleted row is caught."""
+
+import hashlib
+import json
 
 from django.conf import settings
 from django.db import models
@@ -36,9 +40,38 @@ class AuditAction(models.TextChoices):
     REPORT_UNADMITTED_DUTY = "report_unadmitted_duty", _("反映未经准入下放事项")
     HANDLE_REPORT = "handle_report", _("处理反映事项")
     RENDER_DOCUMENT = "render_document", _("公文生成并签章")
+    # Security events (等保2.0 安全审计): who, from where, with what outcome.
+    LOGIN = "login", _("登录")
+    LOGOUT = "logout", _("退出登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOCKOUT = "lockout", _("账号锁定")
+    UNLOCK = "unlock", _("解除锁定")
+    PASSWORD_CHANGE = "password_change", _("修改密码")
+    SECOND_FACTOR_CHANGE = "second_factor_change", _("变更双因素认证")
+    DOWNLOAD = "download", _("下载文件")
+    EXPORT = "export", _("导出数据")
+    PERMISSION_DENIED = "permission_denied", _("越权访问被拒绝")
+    ADMIN_CHANGE = "admin_change", _("管理后台变更")
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("成功")
+    FAILURE = "failure", _("失败")
+    DENIED = "denied", _("拒绝")
+
+
+SECURITY_ACTIONS = frozenset({
+    AuditAction.LOGIN, AuditAction.LOGOUT, AuditAction.LOGIN_FAILED, AuditAction.LOCKOUT, AuditAction.UNLOCK,
+    AuditAction.PASSWORD_CHANGE, AuditAction.SECOND_FACTOR_CHANGE, AuditAction.DOWNLOAD, AuditAction.EXPORT,
+    AuditAction.PERMISSION_DENIED, AuditAction.ADMIN_CHANGE,
+})
 
 
 class AuditEventQuerySet(models.QuerySet):
+    def changes(self):
+        """Events that record a change of the system's data (not who logged in, looked or was refused)."""
+        return self.exclude(action__in=SECURITY_ACTIONS)
+
     def update(self, **kwargs):
         raise PermissionError("Audit events are append-only.")
 
@@ -46,8 +79,26 @@ class AuditEventQuerySet(models.QuerySet):
         raise PermissionError("Audit events are append-only.")
 
 
+# The fields a seal covers, in order. Changing this list breaks every existing chain: add a new version instead.
+SEALED_FIELDS = (
+    "sequence", "previous_hash", "jurisdiction_id", "request_id", "actor_id", "organization_id", "action",
+    "from_state", "to_state", "note", "data", "source_address", "user_agent", "outcome", "created_at",
+)
+GENESIS_HASH = "0" * 64
+
+
+def event_digest(values: dict) -> str:
+    """SHA-256 over an event's sealed fields (a plain dict, so data migrations can seal with historical models)."""
+    canonical = {
+        field: values[field].isoformat() if field == "created_at" else values[field] for field in SEALED_FIELDS
+    }
+    return hashlib.sha256(
+        json.dumps(canonical, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+
+
 class AuditEvent(models.Model):
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, null=True, related_name="+")
     request = models.ForeignKey(DutyRequest, on_delete=models.PROTECT, null=True, related_name="audit_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, related_name="+")
@@ -56,7 +107,14 @@ class AuditEvent(models.Model):
     to_state = models.CharField(_("新状态"), max_length=32, blank=True)
     note = models.TextField(_("意见或说明"), blank=True)
     data = models.JSONField(default=dict, blank=True)
+    source_address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+    outcome = models.CharField(_("结果"), max_length=16, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Set once, by services.audit.seal_pending_events, after the recording transaction commits.
+    sequence = models.BigIntegerField(_("链序号"), null=True, blank=True, unique=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(_("哈希"), max_length=64, blank=True)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -73,8 +131,24 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_action_display()}"
+
+    def sealed_values(self) -> dict:
+        return {field: getattr(self, field) for field in SEALED_FIELDS}
+
     @property
     def state_change_label(self) -> str:
         if not self.to_state or self.to_state == self.from_state:
             return ""
         return f"{RequestState(self.from_state).label} → {RequestState(self.to_state).label}"
+
+
+class AuditChainHead(models.Model):
+    """The end of the audit hash chain: one row, locked while events are sealed onto it."""
+
+    last_sequence = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    def __str__(self) -> str:
+        return f"#{self.last_sequence} {self.last_hash[:12]}"

@@ -442,11 +442,11 @@ class AdvisoryOpinion(models.Model):
 
 # Art. 4(2): the five points the review opinion must address, as (ReviewConclusion field, label).
 FOCUS_POINTS = (
-    ("work_content", "工作内容"),
-    ("legal_basis", "法定依据"),
-    ("division_of_responsibilities", "责任分工"),
-    ("consultation", "协商意见"),
-    ("safeguards", "保障措施"),
+    ("work_content", _("工作内容")),
+    ("legal_basis", _("法定依据")),
+    ("division_of_responsibilities", _("责任分工")),
+    ("consultation", _("协商意见")),
+    ("safeguards", _("保障措施")),
 )
 
 

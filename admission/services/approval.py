@@ -6,7 +6,9 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ..language import official
 from ..models import (
     ApprovalDecision,
     ApprovalStage,
@@ -24,7 +26,7 @@ from .audit import record_event
 from .documents import issue_document
 from ..models.duties import terms_of_request
 from .duties import adjust_duties, exit_duties, record_version
-from .intake import require_decider
+from ..permissions import require_banner_leadership, require_lead_unit
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
@@ -32,10 +34,10 @@ from .uploads import store_attachment
 def decide_at_banner(*, duty_request: DutyRequest, actor, approves: bool, reasons: str = "") -> ApprovalDecision:
     """Temporary track: the banner party committee and government approve or refuse.
     Regular track: the banner government examines, and passes it on to the city or refuses."""
-    body = require_decider(actor, duty_request, (OrganizationKind.BANNER_LEADERSHIP,), "旗委、旗政府")
+    body = require_banner_leadership(actor, duty_request)
     reasons = (reasons or "").strip()
     if not approves and not reasons:
-        raise ValidationError({"reasons": ["不同意时须写明理由。"]})
+        raise ValidationError({"reasons": [_("不同意时须写明理由。")]})
     with locked_request(duty_request) as duty_request:
         temporary = duty_request.track == Track.TEMPORARY
         stage = ApprovalStage.BANNER_APPROVAL if temporary else ApprovalStage.BANNER_EXAMINATION
@@ -45,7 +47,7 @@ def decide_at_banner(*, duty_request: DutyRequest, actor, approves: bool, reason
             transition = duty_request.approve_temporary if temporary else duty_request.pass_banner_examination
         apply_transition(
             duty_request=duty_request, transition=transition, actor=actor, action=AuditAction.DECIDE_APPROVAL,
-            note=f"{ApprovalStage(stage).label}：{'同意' if approves else '不同意'}。{reasons}",
+            note=f"{official(ApprovalStage(stage).label)}：{'同意' if approves else '不同意'}。{reasons}",
         )
         decision = ApprovalDecision.objects.create(
             request=duty_request, stage=stage, body=body, approves=approves, reasons=reasons,
@@ -70,19 +72,19 @@ def record_city_decision(
     reasons: str = "",
 ) -> ApprovalDecision:
     """The city government decides outside this system; the lead unit records its reply."""
-    require_decider(actor, duty_request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
+    require_lead_unit(actor, duty_request)
     document_number, reasons = (document_number or "").strip(), (reasons or "").strip()
     errors: dict[str, list[str]] = {}
     if not document_number:
-        errors["document_number"] = ["请填写市政府批复的文号，如“呼政字〔2026〕12号”。"]
+        errors["document_number"] = [_("请填写市政府批复的文号，如“呼政字〔2026〕12号”。")]
     if decision_date is None:
-        errors["decision_date"] = ["请填写市政府批复的日期。"]
+        errors["decision_date"] = [_("请填写市政府批复的日期。")]
     elif decision_date > timezone.localdate():
-        errors["decision_date"] = ["批复日期不能晚于今天。"]
+        errors["decision_date"] = [_("批复日期不能晚于今天。")]
     if reply_scan is None:
-        errors["reply_scan"] = ["请上传市政府批复的扫描件。"]
+        errors["reply_scan"] = [_("请上传市政府批复的扫描件。")]
     if not approves and not reasons:
-        errors["reasons"] = ["市政府不予批准时请摘录其理由。"]
+        errors["reasons"] = [_("市政府不予批准时请摘录其理由。")]
     if errors:
         raise ValidationError(errors)
     city = Organization.objects.get(jurisdiction_id=duty_request.jurisdiction_id, kind=OrganizationKind.CITY_GOVERNMENT)

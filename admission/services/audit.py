@@ -1,9 +1,40 @@
+"""The audit trail: append an event in the transaction of what it records; seal events into the hash chain after
+commit; walk the chain to find the first event rewritten, removed or inserted."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from ..models import AuditAction, AuditEvent, DutyRequest
+from django.db import models, transaction
+
+from ..models import AuditAction, AuditChainHead, AuditEvent, AuditOutcome, DutyRequest
+from ..models.audit import GENESIS_HASH, event_digest
 from ..permissions import membership_of
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an action comes from: the address and client of the web request, when there is one."""
+
+    address: str | None = None
+    user_agent: str = ""
+
+
+_origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())
+
+
+@contextmanager
+def acting_from(origin: Origin) -> Iterator[None]:
+    """Every event recorded inside carries `origin` (set by the web layer for each request)."""
+    token = _origin.set(origin)
+    try:
+        yield
+    finally:
+        _origin.reset(token)
 
 
 def record_event(
@@ -16,11 +47,18 @@ def record_event(
     note: str = "",
     data: dict[str, Any] | None = None,
     jurisdiction_id: int | None = None,
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
 ) -> AuditEvent:
     """Append one audit event; call it inside the transaction of the change it records."""
     membership = membership_of(actor)
-    return AuditEvent.objects.create(
-        jurisdiction_id=duty_request.jurisdiction_id if duty_request is not None else jurisdiction_id,
+    origin = _origin.get()
+    if jurisdiction_id is None:
+        if duty_request is not None:
+            jurisdiction_id = duty_request.jurisdiction_id
+        elif membership is not None:
+            jurisdiction_id = membership.organization.jurisdiction_id
+    event = AuditEvent.objects.create(
+        jurisdiction_id=jurisdiction_id,
         request=duty_request,
         actor=actor if actor is not None and actor.is_authenticated else None,
         organization=membership.organization if membership else None,
@@ -29,4 +67,68 @@ def record_event(
         to_state=to_state,
         note=note,
         data=data or {},
+        source_address=origin.address,
+        user_agent=origin.user_agent[:300],
+        outcome=outcome,
     )
+    transaction.on_commit(seal_pending_events, robust=True)  # a failed seal is retried by the next one
+    return event
+
+
+def record_security_event(
+    *, actor, action: AuditAction, outcome: AuditOutcome = AuditOutcome.SUCCESS, note: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """A login, a refusal, a download: an event of its own, committed even when nothing else is."""
+    with transaction.atomic():
+        return record_event(duty_request=None, actor=actor, action=action, outcome=outcome, note=note, data=data)
+
+
+def seal_pending_events(*, batch: int = 500) -> int:
+    """Chain every committed, unsealed event onto the head, in the order they are found; returns how many.
+
+    Sealing runs after the recording transaction commits, in its own short transaction, so concurrent cases do not
+    queue on the chain's head while they work; a process killed in between leaves events the next call seals."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+            pending = list(AuditEvent.objects.filter(sequence__isnull=True).order_by("pk")[:batch])
+            for event in pending:
+                event.sequence, event.previous_hash = head.last_sequence + 1, head.last_hash
+                event.hash = event_digest(event.sealed_values())
+                # The one permitted write to an event (AuditEventQuerySet refuses update() to everyone else).
+                models.QuerySet.update(
+                    AuditEvent.objects.filter(pk=event.pk, sequence__isnull=True),
+                    sequence=event.sequence, previous_hash=event.previous_hash, hash=event.hash,
+                )
+                head.last_sequence, head.last_hash = event.sequence, event.hash
+            head.save()
+        sealed += len(pending)
+        if len(pending) < batch:
+            return sealed
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    sequence: int
+    event_id: int | None
+    problem: str
+
+
+def verify_chain() -> tuple[int, ChainBreak | None]:
+    """Walk the sealed chain in order: (events checked, the first break or None)."""
+    expected_previous, expected_sequence, checked = GENESIS_HASH, 1, 0
+    events = AuditEvent.objects.filter(sequence__isnull=False).order_by("sequence")
+    for event in events.iterator(chunk_size=2000):
+        if event.sequence != expected_sequence:
+            return checked, ChainBreak(expected_sequence, None, f"missing: the chain jumps to #{event.sequence}")
+        if event.previous_hash != expected_previous:
+            return checked, ChainBreak(event.sequence, event.pk, "does not follow the event before it")
+        if event_digest(event.sealed_values()) != event.hash:
+            return checked, ChainBreak(event.sequence, event.pk, "altered after it was sealed")
+        expected_previous, expected_sequence, checked = event.hash, expected_sequence + 1, checked + 1
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_sequence, head.last_hash) != (expected_sequence - 1, expected_previous):
+        return checked, ChainBreak(expected_sequence, None, f"missing: the chain ends before #{head.last_sequence}")
+    return checked, None

@@ -5,12 +5,14 @@ other townships holding the duty, written application, joint review, approval on
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from ..language import official
 from ..models import AuditAction, DutyRequest, DutyStatus, OrganizationKind, RequestPurpose, TownshipDuty
 from ..models.requests import FINAL_STATES
-from ..permissions import can_propose_change, membership_of
+from ..permissions import membership_of, require_can_propose_change
 from .audit import record_event
 from .errors import ConflictError
 
@@ -38,19 +40,18 @@ def propose_change(
 ) -> DutyRequest:
     """Open an exit or adjustment case as the applicant's draft, carrying the duty's current terms."""
     if purpose not in (RequestPurpose.EXIT, RequestPurpose.ADJUSTMENT):
-        raise ValidationError({"purpose": ["请选择申请退出或提出调整。"]})
-    if not can_propose_change(actor, duty, purpose):
-        raise PermissionDenied("只有承担该职责的乡镇、责任部门（调整还可以由旗委编办）提出。")
+        raise ValidationError({"purpose": [_("请选择申请退出或提出调整。")]})
+    require_can_propose_change(actor, duty, purpose)
     reasons = (reasons or "").strip()
     allowed = {d.pk for d in change_targets(duty=duty, user=actor)}
     targets = targets if targets is not None else [duty]
     errors: dict[str, list[str]] = {}
     if not reasons:
-        errors["reasons"] = [f"请写明{RequestPurpose(purpose).label}的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。"]
+        errors["reasons"] = [_("请写明%(purpose)s的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。") % {"purpose": RequestPurpose(purpose).label}]
     if not targets:
-        errors["targets"] = ["请至少选择一个乡镇。"]
+        errors["targets"] = [_("请至少选择一个乡镇。")]
     elif any(t.pk not in allowed for t in targets):
-        errors["targets"] = ["只能选择仍承担该项职责的乡镇；乡镇只能就本乡镇的职责提出。"]
+        errors["targets"] = [_("只能选择仍承担该项职责的乡镇；乡镇只能就本乡镇的职责提出。")]
     if errors:
         raise ValidationError(errors)
     org = membership_of(actor).organization
@@ -60,12 +61,12 @@ def propose_change(
             .filter(pk__in=[t.pk for t in targets]).order_by("pk")
         )
         if any(d.status != DutyStatus.ACTIVE for d in locked):
-            raise ConflictError("所选职责事项已退出清单，请刷新页面。")
+            raise ConflictError(_("所选职责事项已退出清单，请刷新页面。"))
         open_case = DutyRequest.objects.filter(target_duties__in=locked).exclude(state__in=FINAL_STATES).first()
         if open_case is not None:
             raise ConflictError(
-                f"该职责事项已有正在办理的{open_case.get_purpose_display()}申请（{open_case.reference}），"
-                "请待其办结或撤回后再提出。"
+                _("该职责事项已有正在办理的%(purpose)s申请（%(reference)s），请待其办结或撤回后再提出。")
+                % {"purpose": open_case.get_purpose_display(), "reference": open_case.reference}
             )
         admitted_by = locked[0].request
         current = locked[0]
@@ -82,7 +83,7 @@ def propose_change(
         duty_request.townships.set([d.township for d in locked])
         record_event(
             duty_request=duty_request, actor=actor, action=AuditAction.PROPOSE_CHANGE,
-            note=f"{RequestPurpose(purpose).label}“{current.duty_name}”（{'、'.join(d.township.name for d in locked)}）：{reasons}",
+            note=f"{official(RequestPurpose(purpose).label)}“{current.duty_name}”（{'、'.join(d.township.name for d in locked)}）：{reasons}",
             data={"township_duties": [d.pk for d in locked], "admitted_by": admitted_by.pk},
         )
     return duty_request

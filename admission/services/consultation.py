@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ..language import official
 from ..models import AttachmentKind, AuditAction, Consultation, ConsultationOutcome
-from ..permissions import acts_for
+from ..permissions import require_consulted_township
 from .audit import record_event
 from .errors import ConflictError
 from .transitions import apply_transition, locked_request
@@ -16,17 +18,16 @@ from .uploads import store_attachment
 def record_consultation_opinion(
     *, consultation: Consultation, actor, agrees: bool, opinion: str, letter=None
 ) -> Consultation:
-    if not acts_for(actor, consultation.township):
-        raise PermissionDenied("只有被征求意见的乡镇可以出具意见。")
+    require_consulted_township(actor, consultation)
     opinion = (opinion or "").strip()
     if not opinion:
-        raise ValidationError({"opinion": ["请填写书面意见的内容。"]})
+        raise ValidationError({"opinion": [_("请填写书面意见的内容。")]})
     if not agrees and len(opinion) < 10:
-        raise ValidationError({"opinion": ["不同意时请写明理由和修改建议（不少于 10 个字），以便部门修改。"]})
+        raise ValidationError({"opinion": [_("不同意时请写明理由和修改建议（不少于 10 个字），以便部门修改。")]})
     with locked_request(consultation.request) as duty_request:
         consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
         if consultation.outcome != ConsultationOutcome.PENDING or consultation.round != duty_request.consultation_round:
-            raise ConflictError("该乡镇已就本轮征求意见作出答复，不能重复答复。")
+            raise ConflictError(_("该乡镇已就本轮征求意见作出答复，不能重复答复。"))
         if letter is not None:
             consultation.letter = store_attachment(
                 duty_request=duty_request, kind=AttachmentKind.CONSULTATION_LETTER, uploaded=letter, actor=actor
@@ -38,7 +39,7 @@ def record_consultation_opinion(
         consultation.save()
         record_event(
             duty_request=duty_request, actor=actor, action=AuditAction.RECORD_CONSULTATION_OPINION,
-            note=f"{consultation.get_outcome_display()}：{opinion}",
+            note=f"{official(ConsultationOutcome(consultation.outcome).label)}：{opinion}",
             data={"consultation": consultation.pk, "round": consultation.round, "agrees": agrees},
         )
         _conclude_if_all_answered(duty_request=duty_request, actor=actor)

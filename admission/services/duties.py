@@ -7,17 +7,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..documents import content as drafts
+from ..language import official
 from ..models import (
     ApprovalDecision, AuditAction, DutyRequest, DutyStatus, DutyVersion, SafeguardDelivery,
     SafeguardKind, TownshipDuty,
 )
 from ..models.duties import terms_of_duty, terms_of_request
-from ..permissions import acts_for
+from ..permissions import require_can_confirm_safeguard_delivery, require_can_record_safeguard_delivery
 from .audit import record_event
 from .documents import issue_document
 from .errors import ConflictError
@@ -48,7 +50,9 @@ def _locked_targets(duty_request: DutyRequest) -> list[TownshipDuty]:
     )
     gone = [d.township.name for d in duties if d.status != DutyStatus.ACTIVE]
     if gone or not duties:
-        raise ConflictError(f"{'、'.join(gone) or '所涉乡镇'}的该项职责已不在清单上，请刷新页面。")
+        raise ConflictError(
+            _("%(townships)s的该项职责已不在清单上，请刷新页面。") % {"townships": "、".join(gone) or _("所涉乡镇")}
+        )
     return duties
 
 
@@ -93,48 +97,46 @@ def adjust_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, acto
 def record_safeguard_delivery(
     *, duty: TownshipDuty, actor, kind: str, description: str, amount: Decimal | None = None
 ) -> SafeguardDelivery:
-    if not acts_for(actor, duty.department):
-        raise PermissionDenied("只有承担保障责任的部门可以登记保障措施落实情况。")
+    require_can_record_safeguard_delivery(actor, duty)
     description = (description or "").strip()
     errors: dict[str, list[str]] = {}
     if kind not in SafeguardKind.values:
-        errors["kind"] = ["请选择保障类别。"]
+        errors["kind"] = [_("请选择保障类别。")]
     if not description:
-        errors["description"] = ["请写明拨付或提供的内容，如拨款文号、培训时间和人数。"]
+        errors["description"] = [_("请写明拨付或提供的内容，如拨款文号、培训时间和人数。")]
     if kind == SafeguardKind.FUNDING and (amount is None or amount <= 0):
-        errors["amount"] = ["工作经费请填写实际拨付的金额（元），须大于 0。"]
+        errors["amount"] = [_("工作经费请填写实际拨付的金额（元），须大于 0。")]
     if kind != SafeguardKind.FUNDING and amount is not None:
-        errors["amount"] = ["只有工作经费需要填写金额。"]
+        errors["amount"] = [_("只有工作经费需要填写金额。")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         duty = TownshipDuty.objects.select_for_update().get(pk=duty.pk)
         if duty.status != DutyStatus.ACTIVE:
-            raise ConflictError("该职责事项已退出清单，不能再登记保障措施。")
+            raise ConflictError(_("该职责事项已退出清单，不能再登记保障措施。"))
         delivery = SafeguardDelivery.objects.create(
             duty=duty, kind=kind, amount=amount, description=description, recorded_by=actor
         )
         record_event(
             duty_request=duty.request, actor=actor, action=AuditAction.RECORD_SAFEGUARD_DELIVERY,
-            note=f"{duty.township.name}：{SafeguardKind(kind).label}{f' {amount:,.2f}元' if amount else ''}，{description}",
+            note=f"{duty.township.name}：{official(SafeguardKind(kind).label)}{f' {amount:,.2f}元' if amount else ''}，{description}",
             data={"duty": duty.pk, "delivery": delivery.pk},
         )
     return delivery
 
 
 def confirm_safeguard_delivery(*, delivery: SafeguardDelivery, actor) -> SafeguardDelivery:
-    if not acts_for(actor, delivery.duty.township):
-        raise PermissionDenied("只有接收保障的乡镇可以确认收到。")
+    require_can_confirm_safeguard_delivery(actor, delivery)
     with transaction.atomic():
         delivery = SafeguardDelivery.objects.select_for_update().select_related("duty__township", "duty__request") \
             .get(pk=delivery.pk)
         if delivery.confirmed_at is not None:
-            raise ConflictError("该项保障已经确认收到，无需重复确认。")
+            raise ConflictError(_("该项保障已经确认收到，无需重复确认。"))
         delivery.confirmed_by, delivery.confirmed_at = actor, timezone.now()
         delivery.save(update_fields=["confirmed_by", "confirmed_at"])
         record_event(
             duty_request=delivery.duty.request, actor=actor, action=AuditAction.CONFIRM_SAFEGUARD_DELIVERY,
-            note=f"{delivery.duty.township.name}确认收到：{delivery.get_kind_display()}，{delivery.description}",
+            note=f"{delivery.duty.township.name}确认收到：{official(SafeguardKind(delivery.kind).label)}，{delivery.description}",
             data={"duty": delivery.duty_id, "delivery": delivery.pk},
         )
     return delivery

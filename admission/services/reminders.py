@@ -6,14 +6,14 @@ send_reminders` runs `send_reminders` by hand. Notices are e-mailed by a task on
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
-
-import logging
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
 from ..calendar import UnknownCalendarYear, WorkingCalendar
@@ -73,22 +73,24 @@ def send_reminders(*, today: date) -> ReminderRun:
         task = deadline.task
         title = task.flow_task.task_title
         if deadline.due_date is None:
-            run.problems.append(f"任务 {task.pk}（{title}）：{deadline.problem}")
+            run.problems.append(_("任务 %(task)s（%(title)s）：%(problem)s") % {"task": task.pk, "title": title, "problem": deadline.problem})
             continue
         calendar = calendars.setdefault(deadline.jurisdiction_id, WorkingCalendar(deadline.jurisdiction_id))
         try:
             left = calendar.working_days_between(today, deadline.due_date)
         except UnknownCalendarYear as error:
-            run.problems.append(f"任务 {task.pk}（{title}）：{error}")
+            run.problems.append(_("任务 %(task)s（%(title)s）：%(problem)s") % {"task": task.pk, "title": title, "problem": error})
             continue
         if deadline.due_date < today:
-            text = f"“{title}”已于 {deadline.due_date:%Y-%m-%d} 到期，逾期 {-left} 个工作日，请督促办理。"
+            text = _("“%(title)s”已于 %(due)s 到期，逾期 %(days)s 个工作日，请督促办理。") % {
+                "title": title, "due": f"{deadline.due_date:%Y-%m-%d}", "days": -left}
             run.escalations += sum(_notify(user=u, kind=NoticeKind.ESCALATION, subject_id=task.pk, text=text,
                                            link=reverse("workflows:execute", args=[task.pk]))
                                    for u in _heads_of(task))
         elif left <= REMIND_WORKING_DAYS_BEFORE:
-            when = "今天" if left == 0 else f"{left} 个工作日后"
-            text = f"“{title}”将于{when}（{deadline.due_date:%Y-%m-%d}）到期，请及时办理。"
+            when = _("今天") if left == 0 else _("%(days)s 个工作日后") % {"days": left}
+            text = _("“%(title)s”将于%(when)s（%(due)s）到期，请及时办理。") % {
+                "title": title, "when": when, "due": f"{deadline.due_date:%Y-%m-%d}"}
             run.reminders += sum(_notify(user=u, kind=NoticeKind.REMINDER, subject_id=task.pk, text=text,
                                          link=reverse("workflows:execute", args=[task.pk]))
                                  for u in _people_holding(task))
@@ -102,8 +104,8 @@ def _prompt_expired_duties(*, today: date) -> int:
     expired = TownshipDuty.objects.filter(status=DutyStatus.ACTIVE, end_date__lt=today).select_related(
         "township", "department")
     for duty in expired:
-        text = (f"临时性任务“{duty.duty_name}”（{duty.township.name}）已于 {duty.end_date:%Y-%m-%d} 到期，"
-                "请启动退出程序，或申请调整为常态化职责。")
+        text = _("临时性任务“%(duty)s”（%(township)s）已于 %(end)s 到期，请启动退出程序，或申请调整为常态化职责。") % {
+            "duty": duty.duty_name, "township": duty.township.name, "end": f"{duty.end_date:%Y-%m-%d}"}
         for membership in Membership.objects.filter(organization=duty.department).select_related("user"):
             sent += _notify(user=membership.user, kind=NoticeKind.DUTY_EXPIRED, subject_id=duty.pk, text=text,
                             link=reverse("admission:duty_detail", args=[duty.pk]))
@@ -122,9 +124,11 @@ def daily_run(*, today: date) -> ReminderRun | None:
         return None
     run = send_reminders(today=today)
     if run.problems:
-        more = f"（另有 {len(run.problems) - 1} 项，见日志）" if len(run.problems) > 1 else ""
-        report_to_administrators(text=f"{today:%Y-%m-%d} 的到期提醒有未能处理的任务：{run.problems[0]}{more}",
-                                 key=f"reminders-{today:%Y%m%d}")
+        more = _("（另有 %(count)s 项，见日志）") % {"count": len(run.problems) - 1} if len(run.problems) > 1 else ""
+        report_to_administrators(
+            text=_("%(day)s 的到期提醒有未能处理的任务：%(problem)s%(more)s") % {
+                "day": f"{today:%Y-%m-%d}", "problem": run.problems[0], "more": more},
+            key=f"reminders-{today:%Y%m%d}")
     return run
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ..language import official
 from ..models import (
     AttachmentKind, AuditAction, Organization, OrganizationKind, PushDownMethod, ReportFinding, UnadmittedDutyReport,
 )
-from ..permissions import can_decide_for, membership_of
+from ..permissions import membership_of, require_can_handle_report, require_can_report_unadmitted_duty
 from .audit import record_event
 from .errors import ConflictError
 from .uploads import store_attachment
@@ -18,20 +20,18 @@ from .uploads import store_attachment
 def report_unadmitted_duty(
     *, actor, department: Organization | None, duty_description: str, method: str, details: str, evidence=()
 ) -> UnadmittedDutyReport:
-    membership = membership_of(actor)
-    if membership is None or membership.organization.kind != OrganizationKind.TOWNSHIP:
-        raise PermissionDenied("只有乡镇可以反映未经准入下放的事项。")
-    township = membership.organization
+    require_can_report_unadmitted_duty(actor)
+    township = membership_of(actor).organization
     errors: dict[str, list[str]] = {}
     if department is None or department.kind != OrganizationKind.DEPARTMENT \
             or department.jurisdiction_id != township.jurisdiction_id:
-        errors["department"] = ["请选择下放事项的本旗职能部门。"]
+        errors["department"] = [_("请选择下放事项的本旗职能部门。")]
     if not (duty_description or "").strip():
-        errors["duty_description"] = ["请写明被下放的工作事项。"]
+        errors["duty_description"] = [_("请写明被下放的工作事项。")]
     if method not in PushDownMethod.values:
-        errors["method"] = ["请选择下放方式。"]
+        errors["method"] = [_("请选择下放方式。")]
     if not (details or "").strip():
-        errors["details"] = ["请写明具体情况：时间、文件或会议、要求乡镇做什么。"]
+        errors["details"] = [_("请写明具体情况：时间、文件或会议、要求乡镇做什么。")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -45,32 +45,30 @@ def report_unadmitted_duty(
         record_event(
             duty_request=None, jurisdiction_id=report.jurisdiction_id, actor=actor,
             action=AuditAction.REPORT_UNADMITTED_DUTY,
-            note=f"{township.name}反映{department.name}：{report.duty_description}（{report.get_method_display()}）",
+            note=f"{township.name}反映{department.name}：{report.duty_description}（{official(PushDownMethod(report.method).label)}）",
             data={"report": report.pk},
         )
     return report
 
 
 def handle_report(*, report: UnadmittedDutyReport, actor, finding: str, finding_text: str) -> UnadmittedDutyReport:
-    office = Organization.objects.get(jurisdiction_id=report.jurisdiction_id, kind=OrganizationKind.ORGANIZATION_OFFICE)
-    if not can_decide_for(actor, office):
-        raise PermissionDenied("反映事项由旗委编办审核人员处理。")
+    require_can_handle_report(actor, report)
     errors: dict[str, list[str]] = {}
     if finding not in ReportFinding.values:
-        errors["finding"] = ["请选择处理结果。"]
+        errors["finding"] = [_("请选择处理结果。")]
     if not (finding_text or "").strip():
-        errors["finding_text"] = ["请写明核查情况和处理意见，反映的乡镇将看到这段文字。"]
+        errors["finding_text"] = [_("请写明核查情况和处理意见，反映的乡镇将看到这段文字。")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         report = UnadmittedDutyReport.objects.select_for_update().get(pk=report.pk)
         if report.handled_at is not None:
-            raise ConflictError("该反映事项已经处理完毕。")
+            raise ConflictError(_("该反映事项已经处理完毕。"))
         report.finding, report.finding_text = finding, finding_text.strip()
         report.handled_by, report.handled_at = actor, timezone.now()
         report.save()
         record_event(
             duty_request=None, jurisdiction_id=report.jurisdiction_id, actor=actor, action=AuditAction.HANDLE_REPORT,
-            note=f"{report.get_finding_display()}：{report.finding_text}", data={"report": report.pk},
+            note=f"{official(ReportFinding(report.finding).label)}：{report.finding_text}", data={"report": report.pk},
         )
     return report

@@ -6,9 +6,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import (
     AffairClass,
@@ -23,11 +25,12 @@ from ..models import (
 )
 from ..models.duties import DUTY_TERMS, REQUEST_FIELD, terms_of_duty, terms_of_request
 from ..permissions import (
-    can_create_request,
-    can_edit_request,
-    can_withdraw_request,
-    is_applicant,
     membership_of,
+    require_applicant_to_submit,
+    require_can_consult,
+    require_can_create_request,
+    require_can_edit_request,
+    require_can_withdraw,
 )
 from ..documents import content as drafts
 from .audit import record_event
@@ -35,30 +38,30 @@ from .documents import issue_document
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
-MEASURE = "《阿荣旗乡镇职责准入管理办法（试行）》"
+MEASURE = gettext_lazy("《阿荣旗乡镇职责准入管理办法（试行）》")
 
 # Art. 1 and Art. 7: what is refused, why, and where the department should go instead.
-OUT_OF_SCOPE_REASONS: dict[str, str] = {
-    AffairClass.ADMINISTRATIVE_PENALTY: "行政处罚属于行政权力事项，不适用职责准入（{m}第一条）。如确需由乡镇行使，请按行政执法权下放程序报请依法赋权，并调整权责清单。",
-    AffairClass.ADMINISTRATIVE_LICENSING: "行政许可属于行政权力事项，不适用职责准入（{m}第一条）。如确需由乡镇实施，请按相对集中行政许可权和赋权程序办理，并调整权责清单。",
-    AffairClass.ADMINISTRATIVE_COERCION: "行政强制属于行政权力事项，不适用职责准入（{m}第一条）。如确需由乡镇实施，请按行政执法权下放程序报请依法赋权。",
-    AffairClass.OTHER_ADMINISTRATIVE_POWER: "行政征收、给付、检查、确认、奖励、裁决等属于行政权力事项，不适用职责准入（{m}第一条）。请按权责清单动态调整和依法赋权程序办理。",
-    AffairClass.EMERGENCY_HANDLING: "涉及人民群众生命财产安全和公共安全的突发、紧急事件处置工作不宜纳入乡镇职责准入事项（{m}第七条），请按突发事件应急预案和属地应急处置机制办理。",
+OUT_OF_SCOPE_REASONS: dict[str, Any] = {
+    AffairClass.ADMINISTRATIVE_PENALTY: gettext_lazy("行政处罚属于行政权力事项，不适用职责准入（%(measure)s第一条）。如确需由乡镇行使，请按行政执法权下放程序报请依法赋权，并调整权责清单。"),
+    AffairClass.ADMINISTRATIVE_LICENSING: gettext_lazy("行政许可属于行政权力事项，不适用职责准入（%(measure)s第一条）。如确需由乡镇实施，请按相对集中行政许可权和赋权程序办理，并调整权责清单。"),
+    AffairClass.ADMINISTRATIVE_COERCION: gettext_lazy("行政强制属于行政权力事项，不适用职责准入（%(measure)s第一条）。如确需由乡镇实施，请按行政执法权下放程序报请依法赋权。"),
+    AffairClass.OTHER_ADMINISTRATIVE_POWER: gettext_lazy("行政征收、给付、检查、确认、奖励、裁决等属于行政权力事项，不适用职责准入（%(measure)s第一条）。请按权责清单动态调整和依法赋权程序办理。"),
+    AffairClass.EMERGENCY_HANDLING: gettext_lazy("涉及人民群众生命财产安全和公共安全的突发、紧急事件处置工作不宜纳入乡镇职责准入事项（%(measure)s第七条），请按突发事件应急预案和属地应急处置机制办理。"),
 }
 
 # Art. 4(1): the elements a written application must contain, in the measure's order.
-REQUIRED_TEXT_ELEMENTS: tuple[tuple[str, str], ...] = (
-    ("duty_name", "职责名称"),
-    ("work_objective", "工作目标"),
-    ("powers_and_responsibilities", "权责内容"),
-    ("legal_basis", "法定依据"),
-    ("division_of_responsibilities", "责任分工"),
-    ("work_process", "办事流程"),
-    ("completion_time_limit", "完成时限"),
-    ("operating_mechanism", "运行机制"),
-    ("staffing", "人员安排"),
-    ("technical_support", "保障措施·技术支持"),
-    ("training", "保障措施·业务培训"),
+REQUIRED_TEXT_ELEMENTS: tuple[tuple[str, Any], ...] = (
+    ("duty_name", gettext_lazy("职责名称")),
+    ("work_objective", gettext_lazy("工作目标")),
+    ("powers_and_responsibilities", gettext_lazy("权责内容")),
+    ("legal_basis", gettext_lazy("法定依据")),
+    ("division_of_responsibilities", gettext_lazy("责任分工")),
+    ("work_process", gettext_lazy("办事流程")),
+    ("completion_time_limit", gettext_lazy("完成时限")),
+    ("operating_mechanism", gettext_lazy("运行机制")),
+    ("staffing", gettext_lazy("人员安排")),
+    ("technical_support", gettext_lazy("保障措施·技术支持")),
+    ("training", gettext_lazy("保障措施·业务培训")),
 )
 
 EDITABLE_FIELDS = (
@@ -84,32 +87,32 @@ def change_errors(*, duty_request: DutyRequest) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     word = RequestPurpose(duty_request.purpose).label
     if not duty_request.change_reasons.strip():
-        errors["change_reasons"] = [f"请写明{word}的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。"]
+        errors["change_reasons"] = [_("请写明%(purpose)s的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。") % {"purpose": word}]
     if duty_request.purpose == RequestPurpose.ADJUSTMENT:
         proposed = terms_of_request(duty_request)
         current = [terms_of_duty(d) for d in duty_request.target_duties.all()]
         if current and all(terms == proposed for terms in current):
-            errors["__all__"] = ["调整申请与现行职责事项内容完全相同，请修改需要调整的内容后再提交。"]
+            errors["__all__"] = [_("调整申请与现行职责事项内容完全相同，请修改需要调整的内容后再提交。")]
         if duty_request.track == Track.TEMPORARY and any(t["track"] == Track.REGULAR for t in current):
-            errors["track"] = ["常态化职责事项不能调整为阶段性、临时性工作任务；不再需要乡镇承担的，请申请退出。"]
+            errors["track"] = [_("常态化职责事项不能调整为阶段性、临时性工作任务；不再需要乡镇承担的，请申请退出。")]
     return errors
 
 
 def scope_errors(*, affair_class: str) -> dict[str, list[str]]:
     """Art. 1, Art. 7: administrative powers and emergency handling cannot be admitted."""
     reason = OUT_OF_SCOPE_REASONS.get(affair_class)
-    return {"affair_class": [reason.format(m=MEASURE)]} if reason else {}
+    return {"affair_class": [reason % {"measure": MEASURE}]} if reason else {}
 
 
 def format_errors(*, track: str, end_date: date | None, funding_amount: Decimal | None, today: date) -> dict[str, list[str]]:
     """Rules that hold even for a draft: they describe what the values mean, not whether they are complete."""
     errors: dict[str, list[str]] = {}
     if track == Track.TEMPORARY and end_date is not None and end_date <= today:
-        errors["end_date"] = ["阶段性、临时性工作任务的截止日期须晚于今天。"]
+        errors["end_date"] = [_("阶段性、临时性工作任务的截止日期须晚于今天。")]
     if track == Track.REGULAR and end_date is not None:
-        errors["end_date"] = ["常态化职责事项不设截止日期；如工作有明确时限，请将准入类型选为“阶段性、临时性工作任务”。"]
+        errors["end_date"] = [_("常态化职责事项不设截止日期；如工作有明确时限，请将准入类型选为“阶段性、临时性工作任务”。")]
     if funding_amount is not None and funding_amount < 0:
-        errors["funding_amount"] = ["工作经费不能为负数。"]
+        errors["funding_amount"] = [_("工作经费不能为负数。")]
     return errors
 
 
@@ -118,16 +121,16 @@ def completeness_errors(*, values: dict[str, Any], townships: list[Organization]
     errors: dict[str, list[str]] = {}
     for field, label in REQUIRED_TEXT_ELEMENTS:
         if not str(values.get(field) or "").strip():
-            errors[field] = [f"请填写“{label}”（第四条第一项要求书面申请包括此项）。"]
+            errors[field] = [_("请填写“%(element)s”（第四条第一项要求书面申请包括此项）。") % {"element": label}]
     if values.get("track") == Track.TEMPORARY and not values.get("end_date"):
-        errors["end_date"] = ["阶段性、临时性工作任务须写明截止日期（第一条、第四条第三项）。"]
+        errors["end_date"] = [_("阶段性、临时性工作任务须写明截止日期（第一条、第四条第三项）。")]
     amount = values.get("funding_amount")
     if amount is None:
-        errors["funding_amount"] = ["请填写工作经费金额（元），没有经费请填 0 并在技术支持、培训中写明保障方式（第五条）。"]
+        errors["funding_amount"] = [_("请填写工作经费金额（元），没有经费请填 0 并在技术支持、培训中写明保障方式（第五条）。")]
     elif amount > 0 and not str(values.get("funding_source") or "").strip():
-        errors["funding_source"] = ["有工作经费时请写明经费来源（如旗本级财政预算）。"]
+        errors["funding_source"] = [_("有工作经费时请写明经费来源（如旗本级财政预算）。")]
     if not townships:
-        errors["townships"] = ["请至少选择一个涉及的乡镇。"]
+        errors["townships"] = [_("请至少选择一个涉及的乡镇。")]
     return errors
 
 
@@ -141,7 +144,7 @@ def _merge(*error_dicts: dict[str, list[str]]) -> dict[str, list[str]]:
 
 def _check_townships(*, townships: list[Organization], jurisdiction_id: int) -> None:
     if any(t.kind != OrganizationKind.TOWNSHIP or t.jurisdiction_id != jurisdiction_id for t in townships):
-        raise ValidationError({"townships": ["只能选择本旗的乡镇。"]})
+        raise ValidationError({"townships": [_("只能选择本旗的乡镇。")]})
 
 
 def save_draft(
@@ -150,10 +153,10 @@ def save_draft(
     """Create or update the applicant's draft. Scope and format are checked now; completeness later.
     The townships of an exit or adjustment are those holding the duty: `townships` is ignored for them."""
     membership = membership_of(actor)
-    if duty_request is None and not can_create_request(actor):
-        raise PermissionDenied("只有旗直职能部门可以提出准入申请。")
-    if duty_request is not None and not can_edit_request(actor, duty_request):
-        raise PermissionDenied("当前状态下不能修改该申请。")
+    if duty_request is None:
+        require_can_create_request(actor)
+    else:
+        require_can_edit_request(actor, duty_request)
     errors = _merge(
         scope_errors(affair_class=values.get("affair_class", AffairClass.ADMINISTRATIVE_AFFAIR)),
         format_errors(
@@ -177,8 +180,7 @@ def save_draft(
             action, changed = AuditAction.CREATE_REQUEST, list(fields)
         else:
             duty_request = DutyRequest.objects.select_for_update().get(pk=duty_request.pk)
-            if not can_edit_request(actor, duty_request):
-                raise PermissionDenied("当前状态下不能修改该申请。")
+            require_can_edit_request(actor, duty_request)
             action = AuditAction.UPDATE_REQUEST
             changed = [f for f in fields if getattr(duty_request, f) != values.get(f)]
         for field in fields:
@@ -201,8 +203,7 @@ def start_consultation(*, duty_request: DutyRequest, actor) -> DutyRequest:
 
     An exit or adjustment asks the townships holding the duty, except the one asking (Art. 4(4), 4(5)); when
     that leaves nobody, the case goes straight on to the written application."""
-    if not can_edit_request(actor, duty_request):
-        raise PermissionDenied("只有申请单位可以发起征求意见。")
+    require_can_consult(actor, duty_request)
     with locked_request(duty_request) as duty_request:
         townships = list(duty_request.townships.order_by("division_code"))
         checks = [] if duty_request.purpose == RequestPurpose.EXIT else [
@@ -237,10 +238,9 @@ def start_consultation(*, duty_request: DutyRequest, actor) -> DutyRequest:
 
 def submit_request(*, duty_request: DutyRequest, actor, application_letter, supporting_files=()) -> DutyRequest:
     """Art. 4(1): after agreement, the department applies in writing to the lead unit."""
-    if not is_applicant(actor, duty_request):
-        raise PermissionDenied("只有申请单位可以提交申请。")
+    require_applicant_to_submit(actor, duty_request)
     if application_letter is None:
-        raise ValidationError({"application_letter": ["请上传加盖单位公章的书面申请（PDF、JPEG、PNG 或 OFD）。"]})
+        raise ValidationError({"application_letter": [_("请上传加盖单位公章的书面申请（PDF、JPEG、PNG 或 OFD）。")]})
     # The content cannot change after consultation starts, so what the townships agreed to is what is submitted.
     with locked_request(duty_request) as duty_request:
         apply_transition(duty_request=duty_request, transition=duty_request.submit, actor=actor, action=AuditAction.SUBMIT_REQUEST)
@@ -252,10 +252,9 @@ def submit_request(*, duty_request: DutyRequest, actor, application_letter, supp
 
 def withdraw_request(*, duty_request: DutyRequest, actor, reason: str) -> DutyRequest:
     """The applicant withdraws its request before a decision."""
-    if not can_withdraw_request(actor, duty_request):
-        raise PermissionDenied("只有申请单位可以在作出决定前撤回申请。")
+    require_can_withdraw(actor, duty_request)
     if not reason.strip():
-        raise ValidationError({"reason": ["请写明撤回理由。"]})
+        raise ValidationError({"reason": [_("请写明撤回理由。")]})
     with locked_request(duty_request) as duty_request:
         apply_transition(
             duty_request=duty_request, transition=duty_request.withdraw, actor=actor, action=AuditAction.WITHDRAW_REQUEST,

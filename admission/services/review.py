@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import (
     JOINT_MEETING_KINDS,
@@ -17,22 +18,20 @@ from ..models import (
     RequestState,
     ReviewConclusion,
 )
-from ..permissions import acts_for
+from ..permissions import require_consulted_department, require_joint_meeting_member, require_lead_unit
 from ..models.requests import FOCUS_POINTS
 from ..documents import content as drafts
 from .audit import record_event
 from .documents import issue_document
 from .errors import ConflictError
-from .intake import require_decider
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
-# Art. 4(2): what the review focuses on.
-
-
 def _require_under_review(duty_request: DutyRequest) -> None:
     if duty_request.state != RequestState.UNDER_REVIEW:
-        raise ConflictError(f"该申请当前状态为「{RequestState(duty_request.state).label}」，不在联席审核阶段。")
+        raise ConflictError(
+            _("该申请当前状态为「%(state)s」，不在联席审核阶段。") % {"state": RequestState(duty_request.state).label}
+        )
 
 
 def record_bureau_opinion(
@@ -40,19 +39,19 @@ def record_bureau_opinion(
 ) -> BureauReviewOpinion:
     """One member's own opinion: division of duties (编办), legality review (司法局), power list (政数局).
     Every missing part is named at once."""
-    organization = require_decider(actor, duty_request, JOINT_MEETING_KINDS, "联席会议成员单位")
+    organization = require_joint_meeting_member(actor, duty_request)
     reasoning = (reasoning or "").strip()
     errors: dict[str, list[str]] = {}
     if passes is None:
-        errors["passes"] = ["请选择本单位意见。"]
+        errors["passes"] = [_("请选择本单位意见。")]
     if not reasoning:
-        errors["reasoning"] = ["请写明审核意见及其依据。"]
+        errors["reasoning"] = [_("请写明审核意见及其依据。")]
     if errors:
         raise ValidationError(errors)
     with locked_request(duty_request) as duty_request:
         _require_under_review(duty_request)
         if duty_request.bureau_opinions.filter(organization=organization).exists():
-            raise ConflictError(f"{organization.name}已出具审核意见，不能重复提交。")
+            raise ConflictError(_("%(organization)s已出具审核意见，不能重复提交。") % {"organization": organization.name})
         opinion = BureauReviewOpinion.objects.create(
             request=duty_request, organization=organization, passes=passes, reasoning=reasoning, given_by=actor
         )
@@ -72,18 +71,18 @@ def request_advisory_opinions(
     experts: list[tuple[str, str]] = (),
 ) -> list[AdvisoryOpinion]:
     """Art. 4(2): ask related departments (and, where needed, experts); the review waits for all answers."""
-    require_decider(actor, duty_request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
+    require_lead_unit(actor, duty_request)
     question = (question or "").strip()
     errors: dict[str, list[str]] = {}
     if not question:
-        errors["question"] = ["请写明需要相关部门或专家发表意见的事项。"]
+        errors["question"] = [_("请写明需要相关部门或专家发表意见的事项。")]
     if not departments and not experts:
-        errors["departments"] = ["请至少选择一个相关部门或填写一位专家。"]
+        errors["departments"] = [_("请至少选择一个相关部门或填写一位专家。")]
     bad = [d.name for d in departments if d.kind != OrganizationKind.DEPARTMENT or d.jurisdiction_id != duty_request.jurisdiction_id]
     if bad:
-        errors["departments"] = [f"只能向本旗的职能部门征求意见：{'、'.join(bad)}。"]
+        errors["departments"] = [_("只能向本旗的职能部门征求意见：%(organizations)s。") % {"organizations": "、".join(bad)}]
     if any(d.pk == duty_request.department_id for d in departments):
-        errors["departments"] = ["申请部门本身不能作为相关部门出具意见。"]
+        errors["departments"] = [_("申请部门本身不能作为相关部门出具意见。")]
     if errors:
         raise ValidationError(errors)
     with locked_request(duty_request) as duty_request:
@@ -109,18 +108,17 @@ def request_advisory_opinions(
 def record_advisory_opinion(*, advisory: AdvisoryOpinion, actor, answer: str, letter=None) -> AdvisoryOpinion:
     """A related department answers for itself; an expert's opinion is recorded by the lead unit."""
     if advisory.organization_id:
-        if not acts_for(actor, advisory.organization):
-            raise PermissionDenied("只有被征求意见的部门可以出具意见。")
+        require_consulted_department(actor, advisory)
     else:
-        require_decider(actor, advisory.request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
+        require_lead_unit(actor, advisory.request)
     answer = (answer or "").strip()
     if not answer:
-        raise ValidationError({"answer": ["请填写意见内容。"]})
+        raise ValidationError({"answer": [_("请填写意见内容。")]})
     with locked_request(advisory.request) as duty_request:
         _require_under_review(duty_request)
         advisory = AdvisoryOpinion.objects.select_for_update().get(pk=advisory.pk)
         if advisory.answered_at is not None:
-            raise ConflictError("该意见已经出具，不能重复提交。")
+            raise ConflictError(_("该意见已经出具，不能重复提交。"))
         if letter is not None:
             advisory.letter = store_attachment(
                 duty_request=duty_request, kind=AttachmentKind.ADVISORY_LETTER, uploaded=letter, actor=actor
@@ -138,15 +136,15 @@ def conclude_review(
     *, duty_request: DutyRequest, actor, passes: bool, findings: dict[str, str], reasons: str = "", remedy: str = ""
 ) -> ReviewConclusion:
     """Art. 4(2): the consolidated review opinion; not passing needs written reasons."""
-    require_decider(actor, duty_request, (OrganizationKind.ORGANIZATION_OFFICE,), "旗委编办")
+    require_lead_unit(actor, duty_request)
     errors: dict[str, list[str]] = {}
     for field, label in FOCUS_POINTS:
         if not (findings.get(field) or "").strip():
-            errors[field] = [f"请写明对“{label}”的审核意见（第四条第二项重点审核内容）。"]
+            errors[field] = [_("请写明对“%(focus_point)s”的审核意见（第四条第二项重点审核内容）。") % {"focus_point": label}]
     if not passes and not reasons.strip():
-        errors["reasons"] = ["审核不通过须书面说明理由（第四条第二项）。"]
+        errors["reasons"] = [_("审核不通过须书面说明理由（第四条第二项）。")]
     if not passes and not remedy.strip():
-        errors["remedy"] = ["请写明部门重新申请前需要改正的事项。"]
+        errors["remedy"] = [_("请写明部门重新申请前需要改正的事项。")]
     if errors:
         raise ValidationError(errors)
     with locked_request(duty_request) as duty_request:
@@ -154,13 +152,17 @@ def conclude_review(
         given = {o.organization.kind: o for o in duty_request.bureau_opinions.select_related("organization")}
         missing = [str(OrganizationKind(k).label) for k in JOINT_MEETING_KINDS if k not in given]
         if missing:
-            raise ConflictError(f"尚待{'、'.join(missing)}出具审核意见，暂不能形成审核意见。")
+            raise ConflictError(
+                _("尚待%(organizations)s出具审核意见，暂不能形成审核意见。") % {"organizations": "、".join(missing)}
+            )
         if duty_request.advisory_opinions.filter(answered_at__isnull=True).exists():
-            raise ConflictError("尚有相关部门或专家意见未返回，暂不能形成审核意见。")
+            raise ConflictError(_("尚有相关部门或专家意见未返回，暂不能形成审核意见。"))
         failing = [str(OrganizationKind(k).label) for k, o in given.items() if not o.passes]
         if passes and failing:
             raise ValidationError(
-                {"passes": [f"{'、'.join(failing)}的审核意见为不通过，审核结论不能为通过。"]}
+                {"passes": [
+                    _("%(organizations)s的审核意见为不通过，审核结论不能为通过。") % {"organizations": "、".join(failing)}
+                ]}
             )
         conclusion = ReviewConclusion.objects.create(
             request=duty_request, passes=passes, reasons=reasons.strip(), remedy=remedy.strip(), given_by=actor,

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from ..models import AuditAction, DutyRequest, RequestState
@@ -34,7 +35,8 @@ def apply_transition(
     if not can_proceed(transition):
         state_label = RequestState(duty_request.state).label
         raise ConflictError(
-            f"该申请当前状态为「{state_label}」，不能执行「{AuditAction(action).label}」。请刷新页面查看最新进展。"
+            _("该申请当前状态为「%(state)s」，不能执行「%(action)s」。请刷新页面查看最新进展。")
+            % {"state": state_label, "action": AuditAction(action).label}
         )
     from_state = duty_request.state
     transition()

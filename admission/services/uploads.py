@@ -6,9 +6,11 @@ import hashlib
 import zipfile
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from ..language import official
 from ..models import Attachment, AttachmentKind, DutyRequest
 from ..permissions import membership_of
 from .audit import record_event
@@ -36,22 +38,25 @@ def _sniff_content_type(head: bytes, uploaded: UploadedFile) -> str | None:
     return None
 
 
-def check_upload(uploaded: UploadedFile, *, field_label: str = "附件") -> str:
+def check_upload(uploaded: UploadedFile, *, field_label: str | None = None) -> str:
     """Return the file's real content type, or raise a ValidationError saying what to fix."""
     limit = settings.ADMISSION_MAX_UPLOAD_BYTES
+    named = {"field": field_label or _("附件"), "name": uploaded.name}
     if uploaded.size > limit:
         raise ValidationError(
-            f"{field_label}「{uploaded.name}」大小为 {uploaded.size / 1048576:.1f} MB，超过 {limit // 1048576} MB 上限，请压缩或拆分后重新上传。"
+            _("%(field)s「%(name)s」大小为 %(size).1f MB，超过 %(limit)d MB 上限，请压缩或拆分后重新上传。")
+            % {**named, "size": uploaded.size / 1048576, "limit": limit // 1048576}
         )
     if uploaded.size == 0:
-        raise ValidationError(f"{field_label}「{uploaded.name}」是空文件，请重新选择。")
+        raise ValidationError(_("%(field)s「%(name)s」是空文件，请重新选择。") % named)
     uploaded.seek(0)
     head = uploaded.read(16)
     content_type = _sniff_content_type(head, uploaded)
     uploaded.seek(0)
     if content_type is None:
         raise ValidationError(
-            f"{field_label}「{uploaded.name}」不是 {ACCEPTED_FORMATS_LABEL} 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。"
+            _("%(field)s「%(name)s」不是 %(formats)s 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。")
+            % {**named, "formats": ACCEPTED_FORMATS_LABEL}
         )
     return content_type
 
@@ -80,7 +85,7 @@ def store_attachment(
     attachment.save()
     record_event(
         duty_request=duty_request, actor=actor, action=AuditAction.ATTACH_FILE,
-        note=f"{attachment.get_kind_display()}：{attachment.original_name}",
+        note=f"{official(AttachmentKind(attachment.kind).label)}：{attachment.original_name}",
         data={"attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size,
               **({"report": report.pk} if report is not None else {})},
         jurisdiction_id=report.jurisdiction_id if report is not None else None,

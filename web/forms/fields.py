@@ -20,7 +20,7 @@ class UploadField(forms.FileField):
     def clean(self, data, initial=None):
         uploaded = super().clean(data, initial)
         if uploaded:
-            check_upload(uploaded, field_label=str(self.label or "附件"))
+            check_upload(uploaded, field_label=str(self.label) if self.label else None)
         return uploaded
 
 

@@ -5,9 +5,9 @@ Thin: selectors read; every change goes through its front door in workflows.acti
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from admission.services.errors import ConflictError
 from workflows import actions
 from workflows.selectors import can_work_on, current_steps, step_durations
 
+from ..audit import record_download
 from ..forms.cases import DutyRequestForm, WithdrawForm
 from ..forms.fields import apply_service_errors
 
@@ -31,11 +32,9 @@ def _visible_request_or_404(user, pk: int) -> DutyRequest:
 
 
 def home(request):
-    membership = permissions.membership_of(request.user)
-    if membership is None:
-        if request.user.is_staff:
-            return redirect("admin:index")
-        raise PermissionDenied(_("您的账号尚未关联任何单位，请联系旗委编办管理员。"))
+    if permissions.membership_of(request.user) is None and request.user.is_staff:
+        return redirect("admin:index")
+    permissions.require_membership(request.user)
     return redirect("workflows:inbox")
 
 
@@ -82,15 +81,13 @@ def _edit(request, duty_request: DutyRequest | None):
 
 
 def request_create(request):
-    if not permissions.can_create_request(request.user):
-        raise PermissionDenied(_("只有旗直职能部门可以提出准入申请。"))
+    permissions.require_can_create_request(request.user)
     return _edit(request, None)
 
 
 def request_edit(request, pk: int):
     duty_request = _visible_request_or_404(request.user, pk)
-    if not permissions.can_edit_request(request.user, duty_request):
-        raise PermissionDenied(_("当前状态下不能修改该申请。"))
+    permissions.require_can_edit_request(request.user, duty_request)
     return _edit(request, duty_request)
 
 
@@ -140,6 +137,7 @@ def attachment_download(request, pk: int):
                else permissions.can_view_report(request.user, attachment.report))
     if not allowed:
         raise Http404
+    record_download(request, what="attachment", name=attachment.original_name, data={"attachment": attachment.pk})
     return FileResponse(
         attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name,
         content_type=attachment.content_type,

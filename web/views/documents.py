@@ -13,6 +13,8 @@ from admission import permissions, selectors
 from admission.documents.verification import verify_pdf
 from admission.models import OfficialDocument, RenderStatus
 
+from ..audit import record_download
+
 MAX_VERIFY_BYTES = 20 * 1024 * 1024
 
 
@@ -22,6 +24,7 @@ def document_download(request, pk: int):
         raise Http404
     if document.render_status != RenderStatus.RENDERED:
         raise Http404
+    record_download(request, what="document", name=f"{document.number} {document.title}", data={"document": document.pk})
     return FileResponse(document.file.open("rb"), as_attachment=False, filename=f"{document.number}.pdf",
                         content_type="application/pdf")
 

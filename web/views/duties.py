@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,12 +11,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from admission import permissions, selectors
-from admission.models import DocumentKind, DutyCategory, DutyStatus, OrganizationKind, RequestPurpose, SafeguardDelivery, TownshipDuty
+from admission.models import (
+    DocumentKind,
+    DutyCategory,
+    DutyStatus,
+    OrganizationKind,
+    RequestPurpose,
+    SafeguardDelivery,
+    TownshipDuty,
+)
 from admission.services import changes
 from admission.services.errors import ConflictError
 from workflows import actions
 
 from .. import exports
+from ..audit import record_download
 from ..forms.duties import ChangeProposalForm, DeliveryForm
 from ..forms.fields import apply_service_errors
 
@@ -35,6 +44,7 @@ def duty_list(request):
     if export in ("xlsx", "pdf"):
         title = exports.list_title(user=request.user, township_id=township_id, state=state)
         body, content_type = exports.duty_list_file(duties=duties, title=title, format=export)
+        record_download(request, what="export", name=f"{title}.{export}", data={"format": export, "township": township_id, "state": state})
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="duty-list.{export}"'
         return response
@@ -87,8 +97,7 @@ def propose_change(request, pk: int, purpose: str):
     duty = _visible_duty_or_404(request.user, pk)
     if purpose not in (RequestPurpose.EXIT, RequestPurpose.ADJUSTMENT):
         raise Http404
-    if not permissions.can_propose_change(request.user, duty, purpose):
-        raise PermissionDenied(_("只有承担该职责的乡镇、责任部门（调整还可以由旗委编办）提出。"))
+    permissions.require_can_propose_change(request.user, duty, purpose)
     form = ChangeProposalForm(request.POST or None, targets=changes.change_targets(duty=duty, user=request.user))
     if request.method == "POST" and form.is_valid():
         try:

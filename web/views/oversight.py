@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext as _
 
 from admission import oversight, permissions
 
+from ..audit import record_download
 from ..charts import bar_chart_svg
 from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx
 
 
 def dashboard(request):
-    if not permissions.can_see_dashboard(request.user):
-        raise PermissionDenied(_("监督看板仅向旗委编办和旗委、旗政府开放。"))
+    permissions.require_can_see_dashboard(request.user)
     jurisdiction = permissions.membership_of(request.user).organization.jurisdiction
     this_year = timezone.localdate().year
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year else this_year
     data = oversight.dashboard_data(jurisdiction_id=jurisdiction.pk, year=year)
     if request.GET.get("format") == "xlsx":
+        record_download(request, what="export", name=f"监督看板 {jurisdiction.name} {year}年",
+                        data={"year": year, "format": "xlsx"})
         response = HttpResponse(
             dashboard_xlsx(data),
             content_type=XLSX_CONTENT_TYPE,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from admission import permissions
-from admission.models import Organization, OrganizationKind, UnadmittedDutyReport
+from admission.models import UnadmittedDutyReport
 from admission.services.errors import ConflictError
 from workflows import actions
 
@@ -19,27 +19,18 @@ from ..forms.reports import FindingForm, ReportForm
 
 
 def report_list(request):
-    membership = permissions.membership_of(request.user)
-    reports = UnadmittedDutyReport.objects.none()
-    if membership is not None:
-        org = membership.organization
-        if org.kind == OrganizationKind.TOWNSHIP:
-            reports = UnadmittedDutyReport.objects.filter(township=org)
-        elif org.kind in (OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP):
-            reports = UnadmittedDutyReport.objects.filter(jurisdiction_id=org.jurisdiction_id)
+    reports = permissions.visible_reports(request.user)
     page = Paginator(reports.select_related("township", "department").order_by("handled_at", "-reported_at"), 25) \
         .get_page(request.GET.get("page"))
     return render(request, "admission/report_list.html", {
-        "page": page, "can_report": membership is not None and membership.organization.kind == OrganizationKind.TOWNSHIP,
+        "page": page, "can_report": permissions.can_report_unadmitted_duty(request.user),
     })
 
 
 def report_create(request):
-    membership = permissions.membership_of(request.user)
-    if membership is None or membership.organization.kind != OrganizationKind.TOWNSHIP:
-        raise PermissionDenied(_("只有乡镇可以反映未经准入下放的事项。"))
+    permissions.require_can_report_unadmitted_duty(request.user)
     form = ReportForm(request.POST or None, request.FILES or None,
-                      jurisdiction_id=membership.organization.jurisdiction_id)
+                      jurisdiction_id=permissions.membership_of(request.user).organization.jurisdiction_id)
     if request.method == "POST" and form.is_valid():
         try:
             report = actions.report_unadmitted_duty(actor=request.user, **form.cleaned_data)
@@ -56,12 +47,13 @@ def report_detail(request, pk: int):
     report = get_object_or_404(UnadmittedDutyReport.objects.select_related("township", "department"), pk=pk)
     if not permissions.can_view_report(request.user, report):
         raise Http404
-    office = Organization.objects.get(jurisdiction_id=report.jurisdiction_id, kind=OrganizationKind.ORGANIZATION_OFFICE)
-    can_handle = report.handled_at is None and permissions.can_decide_for(request.user, office)
+    can_handle = report.handled_at is None and permissions.can_handle_report(request.user, report)
     form, status = (FindingForm(request.POST or None) if can_handle else None), 200
     if request.method == "POST":
-        if not can_handle:
-            raise PermissionDenied(_("反映事项由旗委编办审核人员处理。"))
+        permissions.require_can_handle_report(request.user, report)
+        if form is None:
+            messages.info(request, _("该反映事项已经处理完毕。"))
+            return redirect("admission:report_detail", pk=pk)
         if form.is_valid():
             try:
                 actions.handle_report(report=report, actor=request.user, **form.cleaned_data)

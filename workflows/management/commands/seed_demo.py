@@ -2,10 +2,15 @@
 
 Every case is driven through the same services and flow that people use, so each role's queue holds real,
 workable tasks and each finished case has its full history. Running it again changes nothing.
+
+`--no-render` is for fixtures that need only the data: the official documents are issued and numbered but stay pending
+(neither rendered nor signed; the sweep renders them later: the web process's after start-up, or the scheduler's), and each stand-in letter is a blank
+one-page PDF instead of a rendered one.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -16,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.html import escape
 from viewflow.workflow.models import Task
@@ -24,8 +30,8 @@ from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import (
-    AffairClass, ConsultationOutcome, DutyCategory, ReportFinding, DutyRequest, Jurisdiction, Membership, OrganizationKind, RequestPurpose, RequestState, Role,
-    SafeguardKind, TownshipDuty, Track,
+    AffairClass, ConsultationOutcome, DutyCategory, ReportFinding, DutyRequest, Jurisdiction, Membership, OfficialDocument,
+    OrganizationKind, RenderStatus, RequestPurpose, RequestState, Role, SafeguardKind, TownshipDuty, Track,
 )
 from admission.services import review
 from admission.services import requests as request_services
@@ -192,6 +198,21 @@ def _letter(title: str, body: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{title}.pdf", HTML(string=html).write_pdf(), content_type="application/pdf")
 
 
+def _blank_letter(title: str) -> SimpleUploadedFile:
+    """--no-render: a valid one-page blank A4 PDF in place of the rendered letter."""
+    objects = (b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>")
+    data, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(data))
+        data += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(data)
+    data += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    data += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    data += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return SimpleUploadedFile(f"{title}.pdf", data, content_type="application/pdf")
+
+
 class Walk:
     """Drives one case through the real flow, as its people would."""
 
@@ -217,6 +238,9 @@ class Walk:
             values=_values(case, command.orgs[case.department].name),
             townships=[command.orgs[t] for t in case.townships],
         )
+
+    def letter(self, title: str, body: str) -> SimpleUploadedFile:
+        return _blank_letter(title) if self.c.no_render else _letter(title, body)
 
     def _drive(self, step):
         """One step through the shared driver (the front doors); the case is read again afterwards."""
@@ -261,9 +285,9 @@ class Walk:
     def submit(self) -> None:
         if isinstance(self.case, ChangeCase):
             what = f"{self.request.get_purpose_display()}“{self.case.duty_name}”乡镇职责事项"
-            letter = _letter(f"关于{what}的申请", f"{self.case.reasons}现申请{what}，请予审核。")
+            letter = self.letter(f"关于{what}的申请", f"{self.case.reasons}现申请{what}，请予审核。")
         else:
-            letter = _letter(f"关于{self.case.duty_name}纳入乡镇职责准入的申请",
+            letter = self.letter(f"关于{self.case.duty_name}纳入乡镇职责准入的申请",
                              f"经书面征求涉及乡镇意见，各乡镇均同意承担。现申请将“{self.case.duty_name}”纳入乡镇职责准入事项，请予审核。")
         self._drive(lambda d: d.submit(self.department, application_letter=letter))
 
@@ -277,7 +301,7 @@ class Walk:
     def resubmit(self) -> None:
         self._drive(lambda d: d.resubmit(
             self.department, note="已重新上传盖章申请，并补充人员安排说明。",
-            supporting_files=[_letter("人员安排补充说明", "各乡镇明确分管领导 1 名、具体工作人员 2 名。")]))
+            supporting_files=[self.letter("人员安排补充说明", "各乡镇明确分管领导 1 名、具体工作人员 2 名。")]))
 
     def accept(self) -> None:
         office = self.c.users["bianban"]
@@ -344,7 +368,7 @@ class Walk:
 
     def city_approves(self) -> None:
         office = self.c.users["bianban"]
-        reply = _letter("呼伦贝尔市人民政府关于同意阿荣旗乡镇职责准入事项的批复", f"同意将“{self.case.duty_name}”纳入阿荣旗乡镇职责清单。")
+        reply = self.letter("呼伦贝尔市人民政府关于同意阿荣旗乡镇职责准入事项的批复", f"同意将“{self.case.duty_name}”纳入阿荣旗乡镇职责清单。")
         self._drive(lambda d: d.record_city_decision(
             office, approves=True, document_number=f"呼政字〔2026〕{self.request.pk}号",
             decision_date=timezone.localdate(), reply_scan=reply))
@@ -357,15 +381,30 @@ class Walk:
 
 class Command(BaseCommand):
     help = "Load Arun Banner demo data (organizations, a user for every role, cases at every step) and print the users."
+    no_render = False
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-render", action="store_true",
+            help="Leave the official documents pending (not rendered or signed; the sweep renders them later) "
+                 "and attach blank one-page PDFs as the letters: for test fixtures that need only the data.",
+        )
 
     def handle(self, *args, **options):
+        self.no_render = options["no_render"]
         if Jurisdiction.objects.filter(division_code=DIVISION_CODE).exists():
             self.stdout.write("阿荣旗演示数据已存在，未作改动（删除 var/ 目录可重置演示环境）。")
         else:
-            with transaction.atomic():
-                self._build()
-            # Inline rendering has run on commit; in worker mode the demo still starts with every document ready.
-            render_due(limit=1000)
+            # --no-render: documents wait for the sweep even where the settings render them on commit.
+            with override_settings(ADMISSION_RENDER_ON_COMMIT=False) if self.no_render else nullcontext():
+                with transaction.atomic():
+                    self._build()
+            if self.no_render:
+                pending = OfficialDocument.objects.filter(render_status=RenderStatus.PENDING).count()
+                self.stdout.write(f"公文未生成（--no-render）：{pending} 份待生成，Web 服务或任务进程启动后自动生成。")
+            else:
+                # Rendered on commit in-process; with a broker, the demo still starts with every document ready.
+                render_due(limit=1000)
             self.stdout.write(self.style.SUCCESS(
                 f"已创建阿荣旗演示数据：{len(CASES)} 件准入申请，{len(CHANGE_CASES)} 件退出或调整申请。"))
         self._print_users()

