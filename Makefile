@@ -16,8 +16,8 @@ PORT ?= 8000
 # The address users type when it is not http://HOST:PORT (e.g. HOST=0.0.0.0 behind a name); printed on documents.
 PUBLIC_URL ?=
 
-.PHONY: demo demo-settings test install serve system-packages test-packages app-venv venv messages fonts e2e bench \
-	clean-demo
+.PHONY: demo demo-settings test install serve system-packages test-packages app-venv venv messages fonts lint e2e bench \
+	clean-demo worker scheduler
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -74,10 +74,14 @@ install: system-packages app-venv messages fonts
 # The production stack on this machine, in the foreground (Ctrl-C stops it all; when one process ends, the others
 # are stopped). Settings: the environment, then /etc/admission/admission.env or var/demo.env (config/envfile.py).
 # One process a line of SERVE_PROCESSES; deploy/systemd/ has a unit for each.
-SERVE_PROCESSES := "$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py config.wsgi:application"
-# The task worker and the scheduler (issue 11, the task engine) join SERVE_PROCESSES here.
-serve:
-	@deploy/serve $(SERVE_PROCESSES)
+# With a broker (CELERY_BROKER_URL, from the environment or the settings file) the worker and the scheduler join.
+WEB_COMMAND := $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py config.wsgi:application
+serve: app-venv
+	@broker=$$(DJANGO_SETTINGS_MODULE=config.settings $(PY) -c \
+	  'import django; django.setup(); from django.conf import settings; print(settings.CELERY_BROKER_URL)'); \
+	if [ -n "$$broker" ]; then deploy/serve "$(WEB_COMMAND)" "$(WORKER_COMMAND)" "$(SCHEDULER_COMMAND)"; \
+	else echo "serve: no CELERY_BROKER_URL: tasks run inside the web processes (docs/operations.md, 第 9 节)" >&2; \
+	  deploy/serve "$(WEB_COMMAND)"; fi
 
 messages: app-venv
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv --ignore=var >/dev/null
@@ -91,6 +95,19 @@ e2e: test-packages venv
 
 bench: test-packages venv fonts
 	$(PY) bench/documents.py
+
+# The task engine (Celery on Redis): set CELERY_BROKER_URL (redis://127.0.0.1:6379/0) for these and for the web
+# processes alike. Workers render documents and send notices; run as many as needed, on as many machines. The
+# scheduler (Celery beat) runs the daily reminders and the healing sweep: exactly one in the whole installation.
+# Without a broker neither is needed: tasks run in the web process. deploy/systemd/ has a unit for each.
+WORKER_COMMAND := $(VENV)/bin/celery -A config worker --loglevel INFO
+SCHEDULER_COMMAND := $(VENV)/bin/celery -A config beat --loglevel INFO
+
+worker: app-venv
+	$(WORKER_COMMAND)
+
+scheduler: app-venv
+	$(SCHEDULER_COMMAND)
 
 clean-demo:
 	rm -rf var

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 def setup_django(var_dir: str) -> None:
     os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1", ADMISSION_VAR_DIR=var_dir,
-                      ADMISSION_DOCUMENT_JOBS="worker", LOG_LEVEL="WARNING")
+                      ADMISSION_RENDER_ON_COMMIT="0", LOG_LEVEL="WARNING")
     # The GB 2312 cuts of the fonts are made once for the checkout (var/fonts), not for each throwaway var dir.
     os.environ.setdefault("ADMISSION_FONT_DIR", str(ROOT / "var" / "fonts"))
     os.environ.pop("DATABASE_URL", None)

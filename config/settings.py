@@ -173,8 +173,6 @@ ADMISSION_TRUST_ROOTS = [
     p for p in env("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
 ] or [str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")]
 ADMISSION_TSA_URL = env("ADMISSION_TSA_URL", "")
-# "inline": render right after the deciding transaction commits; "worker": `manage.py document_worker` does it.
-ADMISSION_DOCUMENT_JOBS = env("ADMISSION_DOCUMENT_JOBS", "inline")
 # Noto CJK faces cut to GB 2312 by `manage.py prepare_fonts` (admission/documents/fonts.py): faster renders.
 ADMISSION_FONT_DIR = Path(env("ADMISSION_FONT_DIR", str(VAR_DIR / "fonts")))
 
@@ -204,6 +202,65 @@ LOGGING = logging_config(level=env("LOG_LEVEL", "INFO"), fmt=env("LOG_FORMAT", "
 
 # /readyz (web/health.py) also pings Redis when the installation has one.
 ADMISSION_REDIS_URL = env("ADMISSION_REDIS_URL")
+
+# ---------------------------------------------------------------------------------------------------------------
+# Task engine (Celery): rendering documents, the daily reminder run, e-mailed notices, the healing sweep.
+# With CELERY_BROKER_URL (redis://127.0.0.1:6379/0) tasks go to `make worker` processes and `make scheduler`
+# (Celery beat) runs the timetable below. Without it (the embedded default) every task runs in the process that
+# asked for it, after its transaction commits, and the web process sweeps for unfinished documents itself.
+# ---------------------------------------------------------------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False  # a failed after-commit task must not turn a committed decision into a 500
+CELERY_TASK_IGNORE_RESULT = True  # state lives on the rows (render_status, Notification.emailed), not in a backend
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies mid-way is delivered again ...
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ... also when the pool process was killed (kill -9, OOM)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a render takes a second: hand them out one at a time
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Unacknowledged messages (a worker killed outright) come back after this. A retry waits in the worker for up to
+# 2 h 8 min (the 7th of 8 attempts), so this is longer, lest it be delivered twice. The sweep does not wait for it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# A web request that commits while Redis is down gives up publishing quickly; the sweep renders its document later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_TIMEZONE = TIME_ZONE
+# The Redis list the tasks go through: give each installation its own when several share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "admission")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Render each document as soon as its issuing transaction commits (tests turn it off and render explicitly).
+ADMISSION_RENDER_ON_COMMIT = os.environ.get("ADMISSION_RENDER_ON_COMMIT", "1") == "1"
+# A failed render is retried after 2, 4, 8 … minutes; after this many failures it is dead (admin: 公文 → 死信).
+ADMISSION_RENDER_MAX_ATTEMPTS = int(os.environ.get("ADMISSION_RENDER_MAX_ATTEMPTS", "8"))
+ADMISSION_RENDER_RETRY_SECONDS = int(os.environ.get("ADMISSION_RENDER_RETRY_SECONDS", "120"))
+# The sweep: every SWEEP_SECONDS (scheduler) it queues again each document still pending SWEEP_GRACE seconds after it
+# was issued or last queued (its render was lost: kill -9, Redis down at commit) and each failed one whose retry is due.
+ADMISSION_RENDER_SWEEP_SECONDS = int(os.environ.get("ADMISSION_RENDER_SWEEP_SECONDS", "30"))
+ADMISSION_RENDER_SWEEP_GRACE = int(os.environ.get("ADMISSION_RENDER_SWEEP_GRACE", "20"))
+# The web process sweeps once after start-up (on its first request, in a thread) and, without a broker, every
+# SWEEP_SECONDS after that, so the embedded default heals itself with no scheduler.
+ADMISSION_SWEEP_IN_WEB = os.environ.get("ADMISSION_SWEEP_IN_WEB", "1") == "1"
+# The daily reminder run (local time, working days of the national calendar only).
+ADMISSION_REMINDERS_AT = os.environ.get("ADMISSION_REMINDERS_AT", "08:30")
+try:
+    _reminder_hour, _reminder_minute = (int(part) for part in ADMISSION_REMINDERS_AT.split(":"))
+    if not (0 <= _reminder_hour < 24 and 0 <= _reminder_minute < 60):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(f"ADMISSION_REMINDERS_AT must be a time as HH:MM, not {ADMISSION_REMINDERS_AT!r}.")
+CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {
+        "task": "admission.daily_reminders",
+        "schedule": crontab(hour=_reminder_hour, minute=_reminder_minute),
+    },
+    "render-sweep": {"task": "admission.sweep_documents", "schedule": float(ADMISSION_RENDER_SWEEP_SECONDS)},
+}
+# /readyz pings the broker too.
+ADMISSION_REDIS_URL = ADMISSION_REDIS_URL or CELERY_BROKER_URL
+# --------------------------------------------------------------------------- end of the task engine (Celery) ---
+
 
 # --- Access and separation of duties (issue 12) --------------------------------------------------------------------
 # Our own reverse proxies: only from these peers is the client address taken from X-Real-IP (deploy/nginx sets it).

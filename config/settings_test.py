@@ -16,5 +16,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The test client and the live server speak plain HTTP; tests/test_deploy__nginx.py checks the redirect through TLS.
 SECURE_SSL_REDIRECT = False
 
-# Documents wait for the worker unless a test renders them; document tests switch to "inline".
-ADMISSION_DOCUMENT_JOBS = "worker"
+
+# Documents stay pending unless a test renders them (document tests turn rendering on commit back on); no broker:
+# tasks run in-process; no background sweep thread beside the test client.
+ADMISSION_RENDER_ON_COMMIT = False
+ADMISSION_SWEEP_IN_WEB = False
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True

@@ -43,7 +43,7 @@ def seeded_sqlite(directory: Path) -> Path:
     """Migrate a SQLite file and seed it, as `manage.py` in a child process does on a real machine."""
     database = directory / "db.sqlite3"
     env = child_env(DJANGO_DEBUG="1", ADMISSION_ENV_FILE="", ADMISSION_VAR_DIR=str(directory),
-                    DATABASE_URL=f"sqlite:///{database}", ADMISSION_DOCUMENT_JOBS="worker")
+                    DATABASE_URL=f"sqlite:///{database}", ADMISSION_RENDER_ON_COMMIT="0")
     manage("migrate", "--noinput", "-v0", env=env)
     manage("shell", "-c", SEED, env=env)
     return database

@@ -144,7 +144,7 @@ def stack(tmp_path_factory, seeded_database):
     env = child_env(
         DJANGO_DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ADMISSION_ENV_FILE="", ADMISSION_VAR_DIR=str(var),
         DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}", ADMISSION_PUBLIC_URL=f"https://{HOST}:{https_port}",
-        ADMISSION_BIND=f"127.0.0.1:{web_port}", WEB_CONCURRENCY="2", ADMISSION_DOCUMENT_JOBS="worker",
+        ADMISSION_BIND=f"127.0.0.1:{web_port}", WEB_CONCURRENCY="2", ADMISSION_RENDER_ON_COMMIT="0", ADMISSION_SWEEP_IN_WEB="0",
         ADMISSION_FONT_DIR=str(settings.ADMISSION_FONT_DIR), LOG_FORMAT="json",
     )
     manage("collectstatic", "--noinput", "-v0", env=env)

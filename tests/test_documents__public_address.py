@@ -26,7 +26,7 @@ def _text(data: bytes) -> str:
 @pytest.fixture
 def inline_documents(settings, tmp_path, banner):
     keys = tmp_path / "keys"
-    settings.ADMISSION_DOCUMENT_JOBS = "inline"
+    settings.ADMISSION_RENDER_ON_COMMIT = True
     settings.ADMISSION_SIGNING_KEYS_DIR = keys
     settings.ADMISSION_TRUST_ROOTS = [str(keys / "demo-root.pem")]
     issue_demo_certificates(keys_dir=keys, organizations=issuing_organizations(), passphrase="")

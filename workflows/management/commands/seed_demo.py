@@ -4,7 +4,7 @@ Every case is driven through the same services and flow that people use, so each
 workable tasks and each finished case has its full history. Running it again changes nothing.
 
 `--no-render` is for fixtures that need only the data: the official documents are issued and numbered but stay pending
-(neither rendered nor signed; `manage.py document_worker` renders them later), and each stand-in letter is a blank
+(neither rendered nor signed; the sweep renders them later: the web process's after start-up, or the scheduler's), and each stand-in letter is a blank
 one-page PDF instead of a rendered one.
 """
 
@@ -393,8 +393,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--no-render", action="store_true",
-            help="Leave the official documents pending (not rendered or signed; `manage.py document_worker` renders "
-                 "them) and attach blank one-page PDFs as the letters: for test fixtures that need only the data.",
+            help="Leave the official documents pending (not rendered or signed; the sweep renders them later) "
+                 "and attach blank one-page PDFs as the letters: for test fixtures that need only the data.",
         )
 
     def handle(self, *args, **options):
@@ -404,15 +404,15 @@ class Command(BaseCommand):
             self.stdout.write("阿荣旗演示数据已存在，未作改动（删除 var/ 目录可重置演示环境）。")
         else:
             self._say("阿荣旗演示数据：建立组织机构、用户和演示证书……")
-            # --no-render: documents wait for the worker even where the settings render them inline on commit.
-            with override_settings(ADMISSION_DOCUMENT_JOBS="worker") if self.no_render else nullcontext():
+            # --no-render: documents wait for the sweep even where the settings render them on commit.
+            with override_settings(ADMISSION_RENDER_ON_COMMIT=False) if self.no_render else nullcontext():
                 with transaction.atomic():
                     self._build()
             if self.no_render:
                 pending = OfficialDocument.objects.filter(render_status=RenderStatus.PENDING).count()
-                self.stdout.write(f"公文未生成（--no-render）：{pending} 份待生成，运行 manage.py document_worker 生成。")
+                self.stdout.write(f"公文未生成（--no-render）：{pending} 份待生成，Web 服务或任务进程启动后自动生成。")
             else:
-                # Inline rendering has run on commit; in worker mode the demo still starts with every document ready.
+                # Rendered on commit in-process; with a broker, the demo still starts with every document ready.
                 self._say("阿荣旗演示数据：生成尚未生成的公文……")
                 render_due(limit=1000)
             self.stdout.write(self.style.SUCCESS(
