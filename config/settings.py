@@ -4,6 +4,7 @@ The embedded default is a SQLite file under var/ in the checkout; production set
 (postgres://...), SECRET_KEY and DJANGO_DEBUG=0.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -106,6 +107,18 @@ STATIC_ROOT = VAR_DIR / "static"
 # Uploaded and generated files live outside any web root; they are served only through
 # permission-checked views (web.views.cases.attachment_download).
 MEDIA_ROOT = VAR_DIR / "files"
+# --- File storage (issue 11, part 5) ---------------------------------------------------------------------------
+# Every stored file (documents, uploads) is read and written through Django's storage API, never by path, so a shared
+# or S3-compatible store is configuration: ADMISSION_FILE_STORAGE names the backend (e.g. django-storages'
+# "storages.backends.s3.S3Storage") and ADMISSION_FILE_STORAGE_OPTIONS its options as JSON (docs/operations.md, 文件存储).
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get("ADMISSION_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("ADMISSION_FILE_STORAGE_OPTIONS") or "{}"),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# --- end of file storage ----------------------------------------------------------------------------------------
 ADMISSION_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     REPORT_UNADMITTED_DUTY = "report_unadmitted_duty", _("反映未经准入下放事项")
     HANDLE_REPORT = "handle_report", _("处理反映事项")
     RENDER_DOCUMENT = "render_document", _("公文生成并签章")
+    REFUSE_STORED_FILE = "refuse_stored_file", _("存储文件校验不符，拒绝提供")
 
 
 class AuditEventQuerySet(models.QuerySet):
