@@ -30,6 +30,7 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path, PurePosixPath
@@ -182,33 +183,53 @@ def _dump_database(connection, work: Path, say: Say) -> tuple[dict, dict, dict[s
         raise BackupError(f"cannot back up a {vendor} database (PostgreSQL or SQLite only)")
     target = work / DATABASE_FILES[vendor]
     info = {"vendor": vendor, "file": target.name}
-    with transaction.atomic(using=connection.alias):
-        with connection.cursor() as cursor:
-            if vendor == "postgresql":
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                cursor.execute("SELECT pg_export_snapshot()")
-                snapshot = cursor.fetchone()[0]
-                pg_dump = _pg_tool("pg_dump")
-                server, client = connection.pg_version // 10000, tool_major(pg_dump)
-                if client < server:
-                    raise BackupError(f"pg_dump {client} cannot dump a PostgreSQL {server} server: install "
-                                      f"postgresql-client-{server}.")
-                say(f"database: pg_dump (client {client}, server {server}) of {connection.settings_dict['NAME']}")
-                _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}"],
-                     _pg_env(connection), "pg_dump")
-                info.update(server_major=server, pg_dump_major=client)
-            else:
-                say("database: SQLite copy through its backup API")
-                connection.ensure_connection()
-                copy = sqlite3.connect(target)
-                try:
-                    connection.connection.backup(copy)
-                finally:
-                    copy.close()
-        migrations = applied_migrations(connection.alias)
-        digests = database_digests(connection.alias)
-        referenced = {s.name: s.sha256 for s in stored_files() if s.name}
-    return info, {"applied": migrations, **digests}, referenced
+    if vendor == "sqlite":
+        # SQLite's backup API copies a consistent state by itself (it restarts if another connection writes); the
+        # manifest's figures are then read from the copy, which is that state.
+        say("database: SQLite copy through its backup API")
+        connection.ensure_connection()
+        copy = sqlite3.connect(target)
+        try:
+            connection.connection.backup(copy)
+        finally:
+            copy.close()
+        with _connection_to(target) as alias:
+            return info, _contents(alias), _referenced(alias)
+    pg_dump = _pg_tool("pg_dump")
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+        server, client = connection.pg_version // 10000, tool_major(pg_dump)
+        if client < server:
+            raise BackupError(f"pg_dump {client} cannot dump a PostgreSQL {server} server: install "
+                              f"postgresql-client-{server}.")
+        say(f"database: pg_dump (client {client}, server {server}) of {connection.settings_dict['NAME']}")
+        _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}"], _pg_env(connection),
+             "pg_dump")
+        info.update(server_major=server, pg_dump_major=client)
+        return info, _contents(connection.alias), _referenced(connection.alias)
+
+
+def _contents(alias: str) -> dict:
+    return {"applied": applied_migrations(alias), **database_digests(alias)}
+
+
+def _referenced(alias: str) -> dict[str, str]:
+    return {s.name: s.sha256 for s in stored_files(using=alias) if s.name}
+
+
+@contextmanager
+def _connection_to(sqlite_file: Path):
+    """A temporary connection alias to a copy of this installation's SQLite database, for reading it with the ORM."""
+    alias = "admission-backup-copy"
+    connections.settings[alias] = {**connections.settings[DEFAULT_DB_ALIAS], "NAME": str(sqlite_file)}
+    try:
+        yield alias
+    finally:
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
 
 
 def create_backup(*, destination: Path, archive: bool = False, keep: int | None = None,
@@ -399,6 +420,7 @@ class RestoreResult:
     skipped_identical: int
     contents: dict
     unapplied_migrations: list[str]
+    findings: list[str]  # stored files not as the restored database registered them
 
 
 def restore_backup(opened: OpenedBackup, *, force: bool = False, say: Say = lambda line: None) -> RestoreResult:
@@ -419,6 +441,8 @@ def restore_backup(opened: OpenedBackup, *, force: bool = False, say: Say = lamb
         raise BackupError("the backup was made by a newer version of the application (migrations unknown here: "
                           f"{', '.join(unknown[:10])}); install that version first. Nothing was restored.")
 
+    if connection.vendor == "sqlite":  # a fresh machine: SQLite creates the file, not its directory
+        Path(str(connection.settings_dict["NAME"])).parent.mkdir(parents=True, exist_ok=True)
     # Check everything that could be overwritten before changing anything.
     tables = _database_is_empty(connection)
     if tables and not force:
@@ -482,7 +506,9 @@ def restore_backup(opened: OpenedBackup, *, force: bool = False, say: Say = lamb
         raise BackupError(f"after restore, {', '.join(differing)} differ from the manifest: "
                           + "; ".join(f"{k}: expected {expected[k]}, found {contents.get(k)}" for k in differing))
     unapplied = sorted(known - {f"{a}.{n}" for a, names in applied_migrations().items() for n in names})
-    return RestoreResult(len(tables), restored_files, restored_keys, len(identical), contents, unapplied)
+    say("checking every stored file against the restored database")
+    findings = [f.describe() for f in map(check, stored_files()) if f is not None]
+    return RestoreResult(len(tables), restored_files, restored_keys, len(identical), contents, unapplied, findings)
 
 
 def _restore_database(connection, dump: Path, *, drop: list[str], say: Say) -> None:

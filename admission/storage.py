@@ -16,6 +16,7 @@ from enum import Enum
 from typing import IO
 
 from django.core.files.storage import Storage, default_storage
+from django.db import DEFAULT_DB_ALIAS
 
 from .models import Attachment, OfficialDocument, RenderStatus
 
@@ -81,12 +82,12 @@ class StoredFileRefused(Exception):
         self.finding = finding
 
 
-def stored_files() -> Iterator[StoredFile]:
+def stored_files(using: str = DEFAULT_DB_ALIAS) -> Iterator[StoredFile]:
     """Every file the database references: rendered documents and all attachments, oldest first."""
-    documents = OfficialDocument.objects.filter(render_status=RenderStatus.RENDERED).order_by("pk")
+    documents = OfficialDocument.objects.using(using).filter(render_status=RenderStatus.RENDERED).order_by("pk")
     for document in documents.only("pk", "file", "sha256", "size", "number").iterator(chunk_size=500):
         yield StoredFile.of_document(document)
-    for attachment in Attachment.objects.order_by("pk").only(
+    for attachment in Attachment.objects.using(using).order_by("pk").only(
         "pk", "file", "sha256", "size", "original_name"
     ).iterator(chunk_size=500):
         yield StoredFile.of_attachment(attachment)

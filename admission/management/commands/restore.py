@@ -30,7 +30,9 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=2) from error
         try:
             manifest = opened.manifest
-            self.stdout.write(f"backup of {manifest.get('created_at')} by {manifest.get('app')}, "
+            app = manifest.get("app") or {}
+            made_by = f"{app.get('name')} {app.get('version')}" + (f" ({app['commit'][:12]})" if app.get("commit") else "")
+            self.stdout.write(f"backup of {manifest.get('created_at')} by {made_by}, "
                               f"{len(manifest.get('files', {}))} files, manifest SHA-256 {opened.manifest_sha256}")
             if manifest_sha256 and manifest_sha256.lower() != opened.manifest_sha256:
                 raise CommandError("the manifest is not the one expected (--manifest-sha256): refusing this backup",
@@ -54,7 +56,11 @@ class Command(BaseCommand):
             opened.close()
         for key, value in result.contents.items():
             self.stdout.write(f"{key}: {value['count']} (SHA-256 {value['sha256'][:16]}…) as in the manifest")
+        for finding in result.findings:
+            self.stderr.write(f"PROBLEM {finding}")
         if result.unapplied_migrations:
             self.stdout.write(f"this version has {len(result.unapplied_migrations)} migrations the backup did not: "
                               "run `manage.py migrate` next")
-        self.stdout.write(self.style.SUCCESS("restore complete; check the store with `manage.py verify_storage`"))
+        if result.findings:
+            raise CommandError(f"restored, but {len(result.findings)} stored files are not as registered", returncode=1)
+        self.stdout.write(self.style.SUCCESS("restore complete: every stored file as registered"))
