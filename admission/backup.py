@@ -29,6 +29,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -221,25 +222,29 @@ def _referenced(alias: str) -> dict[str, str]:
 
 @contextmanager
 def _connection_to(sqlite_file: Path):
-    """A temporary connection alias to a copy of this installation's SQLite database, for reading it with the ORM."""
+    """A temporary connection to a copy of this installation's SQLite database, for reading it with the ORM."""
     alias = "admission-backup-copy"
-    connections.settings[alias] = {**connections.settings[DEFAULT_DB_ALIAS], "NAME": str(sqlite_file)}
+    default = connections[DEFAULT_DB_ALIAS]
+    copy = default.__class__({**default.settings_dict, "NAME": str(sqlite_file)}, alias)
+    connections[alias] = copy  # a dynamically created connection, not a configured database
     try:
         yield alias
     finally:
-        connections[alias].close()
+        copy.close()
         del connections[alias]
-        del connections.settings[alias]
 
 
 def create_backup(*, destination: Path, archive: bool = False, keep: int | None = None,
                   say: Say = lambda line: None) -> BackupResult:
     """Write one complete backup under `destination`; with `keep`, then remove all but the newest `keep` backups."""
-    stamp = timezone.localtime().strftime("%Y%m%dT%H%M%S")
-    name = f"{PREFIX}{stamp}"
     destination.mkdir(parents=True, exist_ok=True)
-    final = destination / (f"{name}.tar" if archive else name)
-    if final.exists():
+    for _attempt in range(3):  # names go by the second: a second backup within the same second waits for the next
+        name = f"{PREFIX}{timezone.localtime():%Y%m%dT%H%M%S}"
+        final = destination / (f"{name}.tar" if archive else name)
+        if not final.exists():
+            break
+        time.sleep(1)
+    else:
         raise BackupError(f"{final} already exists")
     old_umask = os.umask(0o077)  # keys inside: nobody but the owner reads a backup
     work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=destination))
