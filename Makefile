@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext
+# pg_dump/pg_restore for manage.py backup/restore (the version of the server, PostgreSQL 15 on Debian 12)
+APT_PACKAGES += postgresql-client-15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
