@@ -113,7 +113,7 @@ MEDIA_ROOT = VAR_DIR / "files"
 # "storages.backends.s3.S3Storage") and ADMISSION_FILE_STORAGE_OPTIONS its options as JSON (docs/operations.md, 文件存储).
 STORAGES = {
     "default": {
-        "BACKEND": os.environ.get("ADMISSION_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "BACKEND": os.environ.get("ADMISSION_FILE_STORAGE") or "django.core.files.storage.FileSystemStorage",
         "OPTIONS": json.loads(os.environ.get("ADMISSION_FILE_STORAGE_OPTIONS") or "{}"),
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
