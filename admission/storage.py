@@ -106,7 +106,8 @@ def _read(stored: StoredFile, sink: IO[bytes] | None, *, hash_content: bool = Tr
             size = stored.storage.size(stored.name)
         except OSError as error:
             return Finding(stored, Problem.UNREADABLE, error=f"{error.__class__.__name__}: {error}")
-        return Finding(stored, Problem.SIZE, actual_size=size) if size != stored.size else None
+        return Finding(stored, Problem.SIZE, actual_size=size) if stored.size is not None and size != stored.size \
+            else None
     digest, size = hashlib.sha256(), 0
     try:
         with stored.storage.open(stored.name, "rb") as source:
