@@ -11,6 +11,8 @@ APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 gettext
 # … and what only the tests need: Chromium (browser tests), poppler (reading PDFs), nginx and openssl (the TLS proxy
 # test). Installing nginx for the tests does not leave it running as a service.
 TEST_APT_PACKAGES := chromium poppler-utils nginx openssl
+# pg_dump/pg_restore for manage.py backup/restore (the server's version: PostgreSQL 15 on Debian 12)
+APT_PACKAGES += postgresql-client-15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The address users type when it is not http://HOST:PORT (e.g. HOST=0.0.0.0 behind a name); printed on documents.

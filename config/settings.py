@@ -5,6 +5,7 @@ The embedded default is a SQLite file under var/ in the checkout; production set
 SECRET_KEY, ADMISSION_PUBLIC_URL and DJANGO_DEBUG=0, and runs behind a TLS reverse proxy (deploy/).
 """
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -150,6 +151,18 @@ STATIC_ROOT = VAR_DIR / "static"
 # Uploaded and generated files live outside any web root; they are served only through
 # permission-checked views (web.views.cases.attachment_download).
 MEDIA_ROOT = VAR_DIR / "files"
+# --- File storage (issue 11, part 5) ---------------------------------------------------------------------------
+# Every stored file (documents, uploads) is read and written through Django's storage API, never by path, so a shared
+# or S3-compatible store is configuration: ADMISSION_FILE_STORAGE names the backend (e.g. django-storages'
+# "storages.backends.s3.S3Storage") and ADMISSION_FILE_STORAGE_OPTIONS its options as JSON (docs/operations.md, 文件存储).
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get("ADMISSION_FILE_STORAGE") or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": json.loads(os.environ.get("ADMISSION_FILE_STORAGE_OPTIONS") or "{}"),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# --- end of file storage ----------------------------------------------------------------------------------------
 ADMISSION_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # A whole request (a form with several files, each checked against the limit above with a clear message): the
 # reverse proxy refuses anything larger (deploy/nginx/admission.conf: client_max_body_size 100m, tested equal).
