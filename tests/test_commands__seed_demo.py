@@ -25,11 +25,13 @@ from workflows.selectors import task_box
 @pytest.fixture(scope="module")
 def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """Seeding walks 21 cases (18 admissions, 3 exits or adjustments) through the flow: do it once for the module,
-    without rendering the documents (--no-render), with the demo keys in a temporary directory, and flush afterwards."""
+    without rendering the documents (--no-render, even where they would render inline as in `make demo`), with the
+    demo keys in a temporary directory, and flush afterwards."""
     out = io.StringIO()
     keys = tmp_path_factory.mktemp("keys")
-    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files"), ADMISSION_SIGNING_KEYS_DIR=keys,
-                           ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")]), django_db_blocker.unblock():
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files"), ADMISSION_DOCUMENT_JOBS="inline",
+                           ADMISSION_SIGNING_KEYS_DIR=keys, ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")]), \
+            django_db_blocker.unblock():
         call_command("seed_demo", "--no-render", stdout=out)
         yield out.getvalue()
         call_command("flush", interactive=False, verbosity=0)

@@ -29,8 +29,9 @@ from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import (
-    AdministratorRole, AffairClass, ConsultationOutcome, DutyCategory, ReportFinding, DutyRequest, Jurisdiction, Membership, OfficialDocument,
-    OrganizationKind, RenderStatus, RequestPurpose, RequestState, Role, SafeguardKind, TownshipDuty, Track,
+    AdministratorRole, AffairClass, ConsultationOutcome, DutyCategory, DutyRequest, Jurisdiction, Membership, OfficialDocument,
+    OrganizationKind, RenderStatus, ReportFinding, RequestPurpose, RequestState, Role, SafeguardKind, TownshipDuty,
+    Track,
 )
 from admission.services import review
 from admission.services import requests as request_services
