@@ -34,18 +34,13 @@ def setup_django(var_dir: str) -> None:
 
 
 def prepare(var_dir: str) -> None:
-    """Migrate and seed once; documents stay pending (worker mode), which keeps setup short."""
+    """Migrate and seed once; documents stay pending (--no-render), which keeps setup short."""
     setup_django(var_dir)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     call_command("prepare_fonts", verbosity=0)
-    from admission.management.commands import seed_demo
-    from django.db import transaction
-
-    command = seed_demo.Command()
-    with transaction.atomic():
-        command._build()
+    call_command("seed_demo", "--no-render", verbosity=0)
 
 
 def pipeline_once():
