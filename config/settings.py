@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "web.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -223,6 +225,7 @@ ADMISSION_REDIS_URL = env("ADMISSION_REDIS_URL")
 # asked for it, after its transaction commits, and the web process sweeps for unfinished documents itself.
 # ---------------------------------------------------------------------------------------------------------------
 from celery.schedules import crontab  # noqa: E402
+from csp.constants import NONE, SELF  # noqa: E402
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -286,3 +289,20 @@ ADMISSION_ADMIN_NETWORKS = [
         "ADMISSION_ADMIN_NETWORKS", "" if DEBUG else "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
     ).split(",") if n.strip()
 ]
+
+# Content-Security-Policy (django-csp): our own scripts and styles only, no inline script or style, no plugins, no
+# framing; images may be data: URIs (QR codes). Pages put behaviour in web/static/admission/app.js.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
