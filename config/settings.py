@@ -183,7 +183,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "admission@localhost")
 # Official documents (admission.documents): where their QR codes point, how they are signed, when they render.
 ADMISSION_SIGNER = env("ADMISSION_SIGNER", "admission.documents.signing.Pkcs12Signer")
 ADMISSION_SIGNING_KEYS_DIR = Path(env("ADMISSION_SIGNING_KEYS_DIR", str(VAR_DIR / "keys")))
+# Each body's key has its own passphrase: ADMISSION_SIGNING_PASSPHRASE_ORG_<id> in the environment of the signing
+# process, or the file org-<id>.pass here (owner-only). The shared passphrase below is only a fallback (a deploy
+# check warns of any body without its own).
+ADMISSION_SIGNING_SECRETS_DIR = Path(env("ADMISSION_SIGNING_SECRETS_DIR", str(VAR_DIR / "secrets")))
 ADMISSION_SIGNING_PASSPHRASE = env("ADMISSION_SIGNING_PASSPHRASE", "")
+# The demo certificate authority's private key, kept apart from the bodies' keys (create_demo_pki, seed_demo).
+ADMISSION_DEMO_CA_DIR = Path(env("ADMISSION_DEMO_CA_DIR", str(VAR_DIR / "demo-ca")))
 ADMISSION_TRUST_ROOTS = [
     p for p in env("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
 ] or [str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")]

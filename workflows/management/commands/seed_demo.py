@@ -443,7 +443,7 @@ class Command(BaseCommand):
             for username, org, role, full_name in PEOPLE
         }
         issue_demo_certificates(keys_dir=Path(settings.ADMISSION_SIGNING_KEYS_DIR), organizations=issuing_organizations(),
-                                passphrase=settings.ADMISSION_SIGNING_PASSPHRASE)
+                                ca_dir=Path(settings.ADMISSION_DEMO_CA_DIR))
         for username, role, full_name in ADMINISTRATORS:
             create_administrator(username=username, password=PASSWORD, role=role, full_name=full_name)
         cases = (*CASES, *CHANGE_CASES)
