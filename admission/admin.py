@@ -1,7 +1,14 @@
 from django.contrib import admin
 
 from .models import (
-    AuditEvent, CalendarDay, CalendarYear, Jurisdiction, Membership, OfficialDocument, Organization, TimeLimit,
+    AuditEvent,
+    CalendarDay,
+    CalendarYear,
+    Jurisdiction,
+    Membership,
+    OfficialDocument,
+    Organization,
+    TimeLimit,
     TownshipDuty,
 )
 

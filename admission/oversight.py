@@ -8,14 +8,21 @@ from datetime import date
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
-from django.utils.translation import gettext as _
 
 from .calendar import UnknownCalendarYear, WorkingCalendar
 from .models import (
-    ApprovalDecision, DutyRequest, Organization, OrganizationKind, RequestState, ReviewConclusion, Step,
-    TaskDeadline, TownshipDuty,
+    ApprovalDecision,
+    DutyRequest,
+    Organization,
+    OrganizationKind,
+    RequestState,
+    ReviewConclusion,
+    Step,
+    TaskDeadline,
+    TownshipDuty,
 )
 
 

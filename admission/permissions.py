@@ -10,11 +10,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .models import (
+    JOINT_MEETING_KINDS,
     AdvisoryOpinion,
     ApprovalDecision,
     Consultation,
     DutyRequest,
-    JOINT_MEETING_KINDS,
     DutyStatus,
     Membership,
     Organization,

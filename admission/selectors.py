@@ -12,8 +12,21 @@ from django.utils.translation import gettext as _
 
 from .documents.content import term_text
 from .models import (
-    DUTY_TERMS, DocumentKind, DutyCategory, DutyRequest, DutyStatus, DutyVersion, OfficialDocument, Organization,
-    OrganizationKind, RequestPurpose, RequestState, ReviewConclusion, SafeguardDelivery, SafeguardKind, TownshipDuty,
+    DUTY_TERMS,
+    DocumentKind,
+    DutyCategory,
+    DutyRequest,
+    DutyStatus,
+    DutyVersion,
+    OfficialDocument,
+    Organization,
+    OrganizationKind,
+    RequestPurpose,
+    RequestState,
+    ReviewConclusion,
+    SafeguardDelivery,
+    SafeguardKind,
+    TownshipDuty,
 )
 from .models.duties import terms_of_duty, terms_of_request
 from .models.requests import FINAL_STATES

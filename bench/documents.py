@@ -40,8 +40,9 @@ def prepare(var_dir: str) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("prepare_fonts", verbosity=0)
-    from admission.management.commands import seed_demo
     from django.db import transaction
+
+    from admission.management.commands import seed_demo
 
     command = seed_demo.Command()
     with transaction.atomic():

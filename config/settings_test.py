@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("ADMISSION_ALLOW_INSECURE_KEY", "1")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -2,7 +2,6 @@
 import pytest
 
 
-
 @pytest.fixture(autouse=True)
 def _official_language():
     """A request that switches to English leaves it active in this thread; each test starts in Chinese."""

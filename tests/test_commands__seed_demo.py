@@ -8,7 +8,14 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from admission.models import (
-    DutyRequest, Jurisdiction, Membership, Organization, OrganizationKind, RequestState, Role, TownshipDuty,
+    DutyRequest,
+    Jurisdiction,
+    Membership,
+    Organization,
+    OrganizationKind,
+    RequestState,
+    Role,
+    TownshipDuty,
 )
 from workflows.management.commands.seed_demo import PASSWORD, TOWNSHIPS
 from workflows.selectors import task_box

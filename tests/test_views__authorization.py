@@ -45,8 +45,10 @@ from admission.models import (
     OfficialDocument,
     RenderStatus,
     RequestState,
+    SafeguardDelivery,
+    TownshipDuty,
+    UnadmittedDutyReport,
 )
-from admission.models import SafeguardDelivery, TownshipDuty, UnadmittedDutyReport
 from admission.services import duties as duty_services
 from admission.services import reports as report_services
 from admission.services import review
@@ -245,7 +247,7 @@ def _assert_no_leak(response, *names):
 
 def row(default: int, *, anonymous: int = 302, **cells: int) -> dict[str, int]:
     """Expected status for every role: `default` for members, 302 (to the login page) for anonymous."""
-    expected = {role: default for role in MEMBERS}
+    expected = dict.fromkeys(MEMBERS, default)
     expected["anonymous"] = anonymous
     for role, status in cells.items():
         assert role in expected, role
@@ -255,7 +257,7 @@ def row(default: int, *, anonymous: int = 302, **cells: int) -> dict[str, int]:
 
 def only(status: int, roles, default: int, **more: int) -> dict[str, int]:
     """`status` for `roles`, `default` for the other members; `more` overrides single cells."""
-    return row(default, **({r: status for r in roles} | more))
+    return row(default, **(dict.fromkeys(roles, status) | more))
 
 
 # Who may see the under-review forestry case that names 那吉镇 and 六合镇.
@@ -293,10 +295,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "duty_detail": only(200, SEES_DUTY, 404),
     "duty_detail_exited": only(200, SEES_DUTY, 404),
     # Art. 4(4), 4(5): those who see the duty but may not propose are told so (403); the others learn nothing.
-    "propose_exit": only(403, SEES_DUTY, 404, **{r: 200 for r in EXITS}),
-    "propose_exit_post": only(403, SEES_DUTY, 404, **{r: 302 for r in EXITS}),
-    "propose_adjustment": only(403, SEES_DUTY, 404, **{r: 200 for r in ADJUSTS}),
-    "propose_adjustment_post": only(403, SEES_DUTY, 404, **{r: 302 for r in ADJUSTS}),
+    "propose_exit": only(403, SEES_DUTY, 404, **dict.fromkeys(EXITS, 200)),
+    "propose_exit_post": only(403, SEES_DUTY, 404, **dict.fromkeys(EXITS, 302)),
+    "propose_adjustment": only(403, SEES_DUTY, 404, **dict.fromkeys(ADJUSTS, 200)),
+    "propose_adjustment_post": only(403, SEES_DUTY, 404, **dict.fromkeys(ADJUSTS, 302)),
     # A duty that has left the list takes no proposal, not even from its township or department.
     "propose_exit_exited": only(403, SEES_DUTY, 404),
     "propose_exit_exited_post": only(403, SEES_DUTY, 404),

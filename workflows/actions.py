@@ -15,8 +15,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
-from admission.models import AdvisoryOpinion, Consultation, DutyRequest, Organization, RequestPurpose, RequestState
-from admission.models import TownshipDuty
+from admission.models import (
+    AdvisoryOpinion,
+    Consultation,
+    DutyRequest,
+    Organization,
+    RequestPurpose,
+    RequestState,
+    TownshipDuty,
+)
 from admission.services import approval, changes, consultation, intake, review
 from admission.services import requests as request_services
 from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery

@@ -11,12 +11,21 @@ from datetime import date
 from decimal import Decimal
 
 from ..language import in_official_language
+from ..models import (
+    ApprovalDecision,
+    ApprovalStage,
+    DocumentKind,
+    DutyCategory,
+    DutyRequest,
+    Organization,
+    OrganizationKind,
+    RequestPurpose,
+    ReviewConclusion,
+    TownshipDuty,
+    Track,
+)
 from ..models.duties import terms_of_duty, terms_of_request
 from ..models.requests import FOCUS_POINTS
-from ..models import (
-    ApprovalDecision, ApprovalStage, DocumentKind, DutyCategory, DutyRequest, Organization, OrganizationKind, RequestPurpose,
-    ReviewConclusion, TownshipDuty, Track,
-)
 
 # Official documents of the Joint Meeting carry these types (公文种类) after the issuer's name in the header mark.
 HEADER_SUFFIX = {

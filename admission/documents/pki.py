@@ -38,7 +38,7 @@ def _root(keys_dir: Path):
         return (serialization.load_pem_private_key(key_file.read_bytes(), None),
                 x509.load_pem_x509_certificate(cert_file.read_bytes()))
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder().subject_name(_name(DEMO_ROOT_NAME)).issuer_name(_name(DEMO_ROOT_NAME))
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -59,7 +59,7 @@ def _root(keys_dir: Path):
 def issue_demo_certificates(*, keys_dir: Path, organizations, passphrase: str) -> list[Path]:
     """Create the root if missing and a PKCS#12 file for each organization that has none; returns the new files."""
     root_key, root_cert = _root(keys_dir)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     created = []
     for org in organizations:
         path = key_path(org)

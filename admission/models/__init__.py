@@ -1,10 +1,16 @@
 from .audit import AuditAction, AuditEvent
 from .calendar import (
-    CalendarDay, CalendarYear, DayUnit, Notification, NoticeKind, Step, TaskDeadline, TimeLimit,
+    CalendarDay,
+    CalendarYear,
+    DayUnit,
+    NoticeKind,
+    Notification,
+    Step,
+    TaskDeadline,
+    TimeLimit,
 )
 from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
 from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, SafeguardKind, TownshipDuty
-from .reports import PushDownMethod, ReportFinding, UnadmittedDutyReport
 from .organizations import (
     DECIDING_ROLES,
     JOINT_MEETING_KINDS,
@@ -14,6 +20,7 @@ from .organizations import (
     OrganizationKind,
     Role,
 )
+from .reports import PushDownMethod, ReportFinding, UnadmittedDutyReport
 from .requests import (
     AdvisoryOpinion,
     AffairClass,

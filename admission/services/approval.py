@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..documents import content as drafts
 from ..language import official
 from ..models import (
     ApprovalDecision,
@@ -21,12 +22,11 @@ from ..models import (
     TownshipDuty,
     Track,
 )
-from ..documents import content as drafts
+from ..models.duties import terms_of_request
+from ..permissions import require_banner_leadership, require_lead_unit
 from .audit import record_event
 from .documents import issue_document
-from ..models.duties import terms_of_request
 from .duties import adjust_duties, exit_duties, record_version
-from ..permissions import require_banner_leadership, require_lead_unit
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 

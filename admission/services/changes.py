@@ -5,9 +5,9 @@ other townships holding the duty, written application, joint review, approval on
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..language import official
 from ..models import AuditAction, DutyRequest, DutyStatus, OrganizationKind, RequestPurpose, TownshipDuty

@@ -15,15 +15,20 @@ from django.utils.translation import gettext as _
 from ..documents import content as drafts
 from ..language import official
 from ..models import (
-    ApprovalDecision, AuditAction, DutyRequest, DutyStatus, DutyVersion, SafeguardDelivery,
-    SafeguardKind, TownshipDuty,
+    ApprovalDecision,
+    AuditAction,
+    DutyRequest,
+    DutyStatus,
+    DutyVersion,
+    SafeguardDelivery,
+    SafeguardKind,
+    TownshipDuty,
 )
 from ..models.duties import terms_of_duty, terms_of_request
 from ..permissions import require_can_confirm_safeguard_delivery, require_can_record_safeguard_delivery
 from .audit import record_event
 from .documents import issue_document
 from .errors import ConflictError
-
 
 
 def _jsonable(value: Any) -> Any:

@@ -8,11 +8,11 @@ from datetime import date
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from viewflow.workflow.models import Task
 from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
 
 from ..calendar import UnknownCalendarYear, WorkingCalendar
-from ..models import DutyStatus, Membership, Notification, NoticeKind, Role, TaskDeadline, TownshipDuty
+from ..models import DutyStatus, Membership, NoticeKind, Notification, Role, TaskDeadline, TownshipDuty
 from ..models.organizations import DECIDING_ROLES
 from ..permissions import organization_id_from_permission
 

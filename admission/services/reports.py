@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 
 from ..language import official
 from ..models import (
-    AttachmentKind, AuditAction, Organization, OrganizationKind, PushDownMethod, ReportFinding, UnadmittedDutyReport,
+    AttachmentKind,
+    AuditAction,
+    Organization,
+    OrganizationKind,
+    PushDownMethod,
+    ReportFinding,
+    UnadmittedDutyReport,
 )
 from ..permissions import membership_of, require_can_handle_report, require_can_report_unadmitted_duty
 from .audit import record_event

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..documents import content as drafts
 from ..models import (
     AffairClass,
     AttachmentKind,
@@ -32,7 +33,6 @@ from ..permissions import (
     require_can_edit_request,
     require_can_withdraw,
 )
-from ..documents import content as drafts
 from .audit import record_event
 from .documents import issue_document
 from .transitions import apply_transition, locked_request

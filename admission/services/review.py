@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..documents import content as drafts
 from ..models import (
     JOINT_MEETING_KINDS,
     AdvisoryOpinion,
@@ -18,14 +19,14 @@ from ..models import (
     RequestState,
     ReviewConclusion,
 )
-from ..permissions import require_consulted_department, require_joint_meeting_member, require_lead_unit
 from ..models.requests import FOCUS_POINTS
-from ..documents import content as drafts
+from ..permissions import require_consulted_department, require_joint_meeting_member, require_lead_unit
 from .audit import record_event
 from .documents import issue_document
 from .errors import ConflictError
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
+
 
 def _require_under_review(duty_request: DutyRequest) -> None:
     if duty_request.state != RequestState.UNDER_REVIEW:

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .deadlines import create_default_time_limits
 from ..models import Jurisdiction, Membership, Organization, OrganizationKind, Role
+from .deadlines import create_default_time_limits
 
 # Names follow each banner's own: "{short}委编办" etc. are set by the caller when they differ.
 # Per kind: the working name, the full name for headers and seals, and the issuing-body code of document numbers.

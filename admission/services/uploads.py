@@ -6,15 +6,14 @@ import hashlib
 import zipfile
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from ..language import official
-from ..models import Attachment, AttachmentKind, DutyRequest
+from ..models import Attachment, AttachmentKind, AuditAction, DutyRequest
 from ..permissions import membership_of
 from .audit import record_event
-from ..models import AuditAction
 
 ACCEPTED_FORMATS_LABEL = "PDF、JPEG、PNG、OFD"
 

@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from admission import permissions, selectors
-from admission.models import DocumentKind, DutyCategory, DutyStatus, OrganizationKind, RequestPurpose, SafeguardDelivery, TownshipDuty
+from admission.models import (
+    DocumentKind,
+    DutyCategory,
+    DutyStatus,
+    OrganizationKind,
+    RequestPurpose,
+    SafeguardDelivery,
+    TownshipDuty,
+)
 from admission.services import changes
 from admission.services.errors import ConflictError
 from workflows import actions

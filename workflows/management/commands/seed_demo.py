@@ -24,11 +24,23 @@ from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import (
-    AffairClass, ConsultationOutcome, DutyCategory, ReportFinding, DutyRequest, Jurisdiction, Membership, OrganizationKind, RequestPurpose, RequestState, Role,
-    SafeguardKind, TownshipDuty, Track,
+    AffairClass,
+    ConsultationOutcome,
+    DutyCategory,
+    DutyRequest,
+    Jurisdiction,
+    Membership,
+    OrganizationKind,
+    ReportFinding,
+    RequestPurpose,
+    RequestState,
+    Role,
+    SafeguardKind,
+    TownshipDuty,
+    Track,
 )
-from admission.services import review
 from admission.services import requests as request_services
+from admission.services import review
 from admission.services.deadlines import set_deadline
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import actions, engine
@@ -195,7 +207,7 @@ def _letter(title: str, body: str) -> SimpleUploadedFile:
 class Walk:
     """Drives one case through the real flow, as its people would."""
 
-    def __init__(self, command: "Command", case: Case | ChangeCase):
+    def __init__(self, command: Command, case: Case | ChangeCase):
         self.c = command
         self.case = case
         if isinstance(case, ChangeCase):
