@@ -9,7 +9,7 @@ dotted path, so the domain imports nothing above it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from django.db import models
 from django.utils.functional import Promise
@@ -21,7 +21,7 @@ class DayUnit(models.TextChoices):
     NATURAL = "natural", _("自然日")
 
 
-class ActingBody(str, Enum):
+class ActingBody(StrEnum):
     """Who performs a step, relative to the case."""
 
     TOWNSHIP_CONSULTED = "township_consulted"  # each township asked for its written opinion

@@ -214,10 +214,13 @@ def _media_root():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files")):
-        with transaction.atomic():
-            yield _build_world()
-            transaction.set_rollback(True)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files")),
+        transaction.atomic(),
+    ):
+        yield _build_world()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -65,6 +65,10 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("审计记录")
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        when = f"{self.created_at:%Y-%m-%d %H:%M} " if self.created_at else ""
+        return f"{when}{self.get_action_display()}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Audit events are append-only.")

@@ -372,6 +372,9 @@ class Consultation(models.Model):
             models.UniqueConstraint(fields=["request", "township", "round"], name="consultation_once_per_round")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.township} ({self.round}): {self.get_outcome_display()}"
+
 
 class SupplementNotice(models.Model):
     """Intake: the one-time notice of everything to supplement (一次性告知)."""
@@ -384,6 +387,9 @@ class SupplementNotice(models.Model):
 
     class Meta:
         ordering = ["issued_at"]
+
+    def __str__(self) -> str:
+        return "；".join(self.items)
 
 
 class BureauReviewOpinion(models.Model):
@@ -401,6 +407,9 @@ class BureauReviewOpinion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "organization"], name="bureau_opinion_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.reasoning[:20]}"
 
 
 class AdvisoryOpinion(models.Model):
@@ -431,6 +440,9 @@ class AdvisoryOpinion(models.Model):
                 name="advisory_opinion_has_source",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source_label}: {self.question[:20]}"
 
     @property
     def source_label(self) -> str:
@@ -465,6 +477,9 @@ class ReviewConclusion(models.Model):
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     given_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.request.reference}: {self.work_content[:20]}"
+
 
 class ApprovalStage(models.TextChoices):
     BANNER_APPROVAL = "banner_approval", _("旗委、旗政府批准（临时性任务）")
@@ -489,3 +504,6 @@ class ApprovalDecision(models.Model):
     class Meta:
         ordering = ["recorded_at"]
         constraints = [models.UniqueConstraint(fields=["request", "stage"], name="approval_once_per_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.body}"
