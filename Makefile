@@ -26,6 +26,20 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+LINT_STAMP := $(VENV)/.installed-lint
+
+$(LINT_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[test,lint]'
+	touch $(LINT_STAMP)
+
+# ruff (lint, then format check) and mypy; all three run, and the target fails if any of them does.
+lint: $(LINT_STAMP)
+	@status=0; \
+	echo "ruff check"; $(VENV)/bin/ruff check . || status=1; \
+	echo "ruff format --check"; $(VENV)/bin/ruff format --check . || status=1; \
+	echo "mypy"; $(VENV)/bin/mypy || status=1; \
+	exit $$status
+
 demo: system-packages venv fonts
 	mkdir -p var
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
