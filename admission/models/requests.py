@@ -6,6 +6,7 @@ change it (the field is protected); services call them, never views or flow node
 
 import uuid
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -100,6 +101,11 @@ def _approved_state(request: "DutyRequest", *args, **kwargs) -> str:
 
 
 class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModelMixin (refresh_from_db)
+    if TYPE_CHECKING:
+        # For type checkers only: under Python 3.11 django-fsm's mixin types its __init__ through an unresolved
+        # `typing.override`, which would make the class itself (DutyRequest.objects, ...) untyped.
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="duty_requests")
     purpose = models.CharField(
         _("申请事项"), max_length=16, choices=RequestPurpose.choices, default=RequestPurpose.ADMISSION
@@ -115,7 +121,7 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     )
     # Exit and adjustment: the duties on the townships' lists the case is about.
     target_duties = models.ManyToManyField(
-        "TownshipDuty", related_name="change_requests", blank=True, verbose_name=_("涉及的乡镇职责事项")
+        "admission.TownshipDuty", related_name="change_requests", blank=True, verbose_name=_("涉及的乡镇职责事项")
     )
     change_reasons = models.TextField(_("退出或调整的理由"), blank=True)
     townships = models.ManyToManyField(
