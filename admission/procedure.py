@@ -92,7 +92,8 @@ STEPS: tuple[ProcedureStep, ...] = (
 STEP_BY_NODE: dict[str, ProcedureStep] = {step.node: step for step in STEPS}
 
 # The steps as model choices (time limits and task deadlines store the node name).
-Step = models.TextChoices("Step", [(s.node.upper(), (s.node, s.title)) for s in STEPS])  # type: ignore[misc]
+# django-stubs types the functional API's members as plain values; (value, label) pairs are what Django accepts too.
+Step = models.TextChoices("Step", [(s.node.upper(), (s.node, s.title)) for s in STEPS])  # type: ignore[call-overload]
 
 
 def step(node: str) -> ProcedureStep:

@@ -185,7 +185,7 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
-    def current_consultations(self):
+    def current_consultations(self) -> "models.QuerySet[Consultation]":
         return self.consultations.filter(round=self.consultation_round)
 
     # --- conditions -------------------------------------------------------------------
