@@ -42,7 +42,7 @@ def prepare(var_dir: str) -> None:
     call_command("prepare_fonts", verbosity=0)
     from django.db import transaction
 
-    from admission.management.commands import seed_demo
+    from workflows.management.commands import seed_demo
 
     command = seed_demo.Command()
     with transaction.atomic():

@@ -155,7 +155,7 @@ def _snapshot(request):
 
 def _blank_values(**overrides) -> dict:
     """What the edit form hands the service when nothing was filled in (forms.DutyRequestForm.values)."""
-    values = dict.fromkeys(request_services.EDITABLE_FIELDS, "")
+    values: dict[str, object] = dict.fromkeys(request_services.EDITABLE_FIELDS, "")
     values.update(affair_class=AffairClass.ADMINISTRATIVE_AFFAIR, track=Track.REGULAR, end_date=None,
                   funding_amount=None)
     values.update(overrides)

@@ -30,6 +30,7 @@ withdrawal, a claim) does not affect the next one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.base import ContentFile
@@ -54,6 +55,9 @@ from admission.services import reports as report_services
 from admission.services import review
 from tests import support
 from workflows import actions, engine
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # --- the world -----------------------------------------------------------------------------------------
 
@@ -92,13 +96,14 @@ NAMES = {
 class World:
     banner: support.Banner
     other: support.Banner
-    users: dict[str, object] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
     cases: dict[str, DutyRequest] = field(default_factory=dict)
-    document: OfficialDocument | None = None
-    duty: TownshipDuty | None = None  # 那吉镇's admitted duty (护林员日常管理)
-    delivery: SafeguardDelivery | None = None  # training recorded by 林草局 on it, not yet confirmed
-    report: UnadmittedDutyReport | None = None  # 那吉镇 reports 应急管理局 (Art. 7), with one evidence file
-    exited_duty: TownshipDuty | None = None  # 那吉镇's 森林资源管理巡护, exited (Art. 4(4))
+    # Set by _build_world:
+    document: OfficialDocument = field(init=False)
+    duty: TownshipDuty = field(init=False)  # 那吉镇's admitted duty (护林员日常管理)
+    delivery: SafeguardDelivery = field(init=False)  # training recorded by 林草局 on it, not yet confirmed
+    report: UnadmittedDutyReport = field(init=False)  # 那吉镇 reports 应急管理局 (Art. 7), with one evidence file
+    exited_duty: TownshipDuty = field(init=False)  # 那吉镇's 森林资源管理巡护, exited (Art. 4(4))
 
     def case(self, key: str) -> DutyRequest:
         return DutyRequest.objects.get(pk=self.cases[key].pk)

@@ -51,7 +51,7 @@ NUMBER_CODE = {
 }
 MEASURE = "《阿荣旗乡镇职责准入管理办法（试行）》"
 # How each kind of case is named in a sentence: 申请将“X”纳入… / 申请“X”退出… / 申请调整“X”…
-ASKS_TO = {
+ASKS_TO: dict[str, str] = {
     RequestPurpose.ADMISSION: "将“{name}”纳入乡镇职责准入事项",
     RequestPurpose.EXIT: "“{name}”退出乡镇职责事项",
     RequestPurpose.ADJUSTMENT: "调整“{name}”乡镇职责事项",
@@ -152,7 +152,9 @@ def term_text(term: str, value) -> str:
 
 def _changes(duty_request: DutyRequest) -> list[dict[str, str]]:
     """Art. 4(5): each changed term, from the current list to the adjusted one."""
-    current = terms_of_duty(duty_request.target_duties.order_by("township__division_code").first())
+    duty = duty_request.target_duties.order_by("township__division_code").first()
+    assert duty is not None  # an adjustment names the duties it changes
+    current = terms_of_duty(duty)
     proposed = terms_of_request(duty_request)
     labels = {f.name: f.verbose_name for f in TownshipDuty._meta.fields}
     changed = [term for term in proposed if proposed[term] != current[term]]

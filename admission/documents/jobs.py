@@ -30,7 +30,7 @@ def schedule(document_id: int) -> None:
         render_document(document_id)
 
 
-def render_document(document_id: int) -> OfficialDocument:
+def render_document(document_id: int) -> OfficialDocument | None:
     """Produce the PDF of a document that has none; a document that has one is left as it is."""
     with transaction.atomic():
         document = (OfficialDocument.objects.select_for_update(of=("self",), **_skip_locked())
@@ -82,6 +82,7 @@ def due_documents():
 def render_due(limit: int = 50) -> int:
     done = 0
     for pk in due_documents().values_list("pk", flat=True)[:limit]:
-        if render_document(pk).render_status == RenderStatus.RENDERED:
+        document = render_document(pk)
+        if document is not None and document.render_status == RenderStatus.RENDERED:
             done += 1
     return done

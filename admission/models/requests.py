@@ -75,7 +75,7 @@ FINAL_STATES = frozenset({
     RequestState.REJECTED, RequestState.REFUSED, RequestState.WITHDRAWN,
 })
 # What an approval makes of a case, by its purpose.
-APPROVED_STATE = {
+APPROVED_STATE: dict[str, RequestState] = {
     RequestPurpose.ADMISSION: RequestState.ADMITTED,
     RequestPurpose.EXIT: RequestState.EXITED,
     RequestPurpose.ADJUSTMENT: RequestState.ADJUSTED,
@@ -215,25 +215,26 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         return self._is_change()
 
     # --- transitions: each cites the article it implements ------------------------------
+    # (django-fsm types a condition as taking any Model; ours read the DutyRequest, hence the ignores.)
     @transition(field=state, source=[RequestState.DRAFT, RequestState.REVISING], target=RequestState.CONSULTING)
     def start_consultation(self):
         """Art. 4(1): ask each township concerned for a written opinion."""
         self.consultation_round += 1
 
-    @transition(field=state, source=RequestState.DRAFT, target=RequestState.CONSULTED, conditions=[_is_change])
+    @transition(field=state, source=RequestState.DRAFT, target=RequestState.CONSULTED, conditions=[_is_change])  # type: ignore[list-item]
     def skip_consultation(self):
         """Art. 4(4), 4(5): a township asking about its own duty has no other township to consult."""
 
     @transition(
         field=state, source=RequestState.CONSULTING, target=RequestState.CONSULTED,
-        conditions=[_consultation_all_agreed],
+        conditions=[_consultation_all_agreed],  # type: ignore[list-item]
     )
     def conclude_consultation_agreed(self):
         """Art. 4(1): agreement of every township (协商一致) opens the way to the application."""
 
     @transition(
         field=state, source=RequestState.CONSULTING, target=RequestState.REVISING,
-        conditions=[_consultation_someone_disagreed],
+        conditions=[_consultation_someone_disagreed],  # type: ignore[list-item]
     )
     def conclude_consultation_disagreed(self):
         """Art. 4(1): without agreement the department revises and consults again, or withdraws."""
@@ -265,8 +266,8 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         self.concluded_at = timezone.now()
 
     @transition(
-        field=state, source=RequestState.AWAITING_APPROVAL, target=GET_STATE(_approved_state, states=APPROVED_STATE.values()),
-        conditions=[_is_temporary],
+        field=state, source=RequestState.AWAITING_APPROVAL, target=GET_STATE(_approved_state, states=tuple(APPROVED_STATE.values())),
+        conditions=[_is_temporary],  # type: ignore[list-item]
     )
     def approve_temporary(self):
         """Art. 4(3): a temporary task is approved by the banner party committee and government
@@ -274,14 +275,14 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         self.concluded_at = timezone.now()
 
     @transition(
-        field=state, source=RequestState.AWAITING_APPROVAL, target=RequestState.AWAITING_CITY, conditions=[_is_regular]
+        field=state, source=RequestState.AWAITING_APPROVAL, target=RequestState.AWAITING_CITY, conditions=[_is_regular]  # type: ignore[list-item]
     )
     def pass_banner_examination(self):
         """Art. 1 and 4(3): a regular duty, examined by the banner government, goes to the city."""
 
     @transition(
-        field=state, source=RequestState.AWAITING_CITY, target=GET_STATE(_approved_state, states=APPROVED_STATE.values()),
-        conditions=[_is_regular],
+        field=state, source=RequestState.AWAITING_CITY, target=GET_STATE(_approved_state, states=tuple(APPROVED_STATE.values())),
+        conditions=[_is_regular],  # type: ignore[list-item]
     )
     def record_city_approval(self):
         """Art. 4(3): the city government approves a regular duty (its exit or adjustment too)."""
@@ -292,7 +293,7 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         """Art. 4(3): the banner party committee and government refuse, with reasons."""
         self.concluded_at = timezone.now()
 
-    @transition(field=state, source=RequestState.AWAITING_CITY, target=RequestState.REFUSED, conditions=[_is_regular])
+    @transition(field=state, source=RequestState.AWAITING_CITY, target=RequestState.REFUSED, conditions=[_is_regular])  # type: ignore[list-item]
     def refuse_by_city(self):
         """Art. 4(3): the city government refuses a regular duty."""
         self.concluded_at = timezone.now()

@@ -23,7 +23,7 @@ from ..models import (
     RequestState,
     ReviewConclusion,
 )
-from ..models.requests import FOCUS_POINTS
+from ..models.requests import FOCUS_POINTS as FOCUS_POINTS  # the review's focus points, used by its pages too
 from ..permissions import require_consulted_department, require_joint_meeting_member, require_lead_unit
 from .audit import record_event
 from .documents import issue_document

@@ -411,9 +411,9 @@ class Command(BaseCommand):
             walk = Walk(self, case)
             for step in case.steps:
                 getattr(walk, step)()
-        for case in CHANGE_CASES:
-            walk = Walk(self, case)
-            for step in case.steps:
+        for change in CHANGE_CASES:
+            walk = Walk(self, change)
+            for step in change.steps:
                 getattr(walk, step)()
         self._age_open_tasks()
         self._deliver_safeguards()
@@ -425,9 +425,10 @@ class Command(BaseCommand):
         for duty_name, township, confirm_all in (("森林草原防火巡查", "naji", True), ("特困人员探访关爱", "naji", False)):
             duty = TownshipDuty.objects.get(duty_name=duty_name, township=self.orgs[township])
             department = next(u for k, u in self.users.items() if self.orgs.get(k) == duty.department)
+            funding = Decimal(duty.funding_amount or 0)  # the demo's duties are funded
             deliveries = [
                 actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.FUNDING,
-                                          amount=duty.funding_amount if confirm_all else duty.funding_amount / 2,
+                                          amount=funding if confirm_all else funding / 2,
                                           description="阿财预〔2026〕31号拨付"),
                 actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.TECHNICAL_SUPPORT,
                                           description="已开通系统账号并配发工作终端"),
