@@ -111,6 +111,21 @@ ADMISSION_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Uploads (issue 12 part 4): limits enforced while the body streams in; /verify/ limited per address. ---
+FILE_UPLOAD_HANDLERS = [
+    "web.uploads.SizeLimitedUploadHandler",  # first: stops keeping (or reading) a file past its limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+ADMISSION_MAX_REQUEST_BYTES = int(os.environ.get("ADMISSION_MAX_REQUEST_BYTES", 100 * 1024 * 1024))
+ADMISSION_MAX_VERIFY_BYTES = int(os.environ.get("ADMISSION_MAX_VERIFY_BYTES", 20 * 1024 * 1024))
+# "<requests>/<seconds>" per client address, counted in the default cache (shared by all workers when it is Redis).
+ADMISSION_VERIFY_UPLOAD_RATE = os.environ.get("ADMISSION_VERIFY_UPLOAD_RATE", "20/600")
+ADMISSION_VERIFY_LOOKUP_RATE = os.environ.get("ADMISSION_VERIFY_LOOKUP_RATE", "120/600")
+# Peers whose X-Forwarded-For names the client (the TLS proxy on this host); anyone else is the client itself.
+ADMISSION_TRUSTED_PROXIES = [a for a in os.environ.get("ADMISSION_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if a]
+# --- end uploads ---
+
 # Reminders and escalations (manage.py send_reminders) go by e-mail too; the demo prints them to the console.
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -5,7 +5,6 @@ change it (the field is protected); services call them, never views or flow node
 """
 
 import uuid
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
+from ..file_content import EXTENSIONS
 from .organizations import Jurisdiction, Organization
 
 
@@ -298,8 +298,9 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
 
 
 def _attachment_path(instance: "Attachment", filename: str) -> str:
-    # The stored name never comes from the user: no path tricks, no collisions.
-    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    # Neither the stored name nor its extension comes from the user: the extension follows the parsed content type
+    # (a PDF named x.svg is stored as .pdf), the name is random (no path tricks, no collisions).
+    suffix = EXTENSIONS.get(instance.content_type, ".bin")
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
