@@ -69,6 +69,10 @@ class NotAcceptedFormat(ContentRefused):
     """Not one of the accepted formats at all."""
 
 
+class TooComplex(ContentRefused):
+    """Too large or too complex to check within the bounds (pages, objects, decompressed size, time)."""
+
+
 @dataclass(frozen=True)
 class CheckedContent:
     content_type: str
@@ -116,7 +120,7 @@ def _pdf_unreadable() -> ContentRefused:
 
 
 def _pdf_too_complex() -> ContentRefused:
-    return ContentRefused(_(
+    return TooComplex(_(
         "%(field)s「%(name)s」结构过于庞大（超过 %(pages)d 页、对象过多或解压后内容过大），无法在限定时间内检查；"
         "请拆分或压缩后重新上传。"
     ), pages=PDF_MAX_PAGES)
@@ -231,6 +235,32 @@ def _object_references(reader: PdfReader) -> list[IndirectObject]:
     return references
 
 
+def _walk_pdf(reader: PdfReader, *, deadline: float, visit: Any = None) -> None:
+    """Load every object the cross-reference table lists (so every object stream is decompressed, within pypdf's
+    limits) and hand each to `visit`, which raises to refuse; stop when the time is up."""
+    try:
+        for scanned, reference in enumerate(_object_references(reader)):
+            if scanned % 256 == 0 and time.monotonic() > deadline:
+                raise _pdf_too_complex()
+            obj = reader.get_object(reference)
+            if visit is not None:
+                visit(obj)
+        if visit is not None:
+            visit(reader.trailer)
+    except ContentRefused:
+        raise
+    except LimitReachedError as error:
+        raise _pdf_too_complex() from error
+    except Exception as error:
+        raise _pdf_unreadable() from error
+
+
+def _refuse_active_content(obj: Any) -> None:
+    found = _scan_pdf_object(obj)
+    if found:
+        raise _pdf_active(found)
+
+
 def check_pdf(data: bytes, *, deadline: float) -> None:
     """Refuse a PDF that is not only a PDF, does not parse, is too large to check in time, or carries active content."""
     end = data.rfind(b"%%EOF")
@@ -242,22 +272,19 @@ def check_pdf(data: bytes, *, deadline: float) -> None:
             "请重新导出为 PDF 后上传。"
         ))
     reader = open_pdf(data, strict=True, deadline=deadline)
+    _walk_pdf(reader, deadline=deadline, visit=_refuse_active_content)
+
+
+def screen_pdf(data: bytes, *, seconds: float = CHECK_SECONDS) -> None:
+    """Before a PDF is handed to a library without limits (signature validation): raise TooComplex when it cannot be
+    read within the bounds. A PDF that is merely damaged passes; the validation says what is wrong with it."""
+    deadline = time.monotonic() + seconds
     try:
-        for scanned, reference in enumerate(_object_references(reader)):
-            if scanned % 256 == 0 and time.monotonic() > deadline:
-                raise _pdf_too_complex()
-            found = _scan_pdf_object(reader.get_object(reference))
-            if found:
-                raise _pdf_active(found)
-        found = _scan_pdf_object(reader.trailer)
-        if found:
-            raise _pdf_active(found)
-    except ContentRefused:
+        _walk_pdf(open_pdf(data, strict=False, deadline=deadline), deadline=deadline)
+    except TooComplex:
         raise
-    except LimitReachedError as error:
-        raise _pdf_too_complex() from error
-    except Exception as error:
-        raise _pdf_unreadable() from error
+    except ContentRefused:
+        return
 
 
 # --- JPEG and PNG -------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ change it (the field is protected); services call them, never views or flow node
 """
 
 import uuid
+from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
@@ -340,6 +341,15 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        """The name it is offered under: the uploader's, with the extension of what the file really is."""
+        extension = EXTENSIONS.get(self.content_type)
+        if extension is None:
+            return self.original_name
+        stem = PurePosixPath(self.original_name.replace("\\", "/")).stem or f"attachment-{self.pk}"
+        return f"{stem}{extension}"
 
 
 class ConsultationOutcome(models.TextChoices):

@@ -1,0 +1,57 @@
+"""Per-address rate limits for the anonymous pages, counted in Django's cache in fixed windows.
+
+The count lives in the default cache: per process with the local-memory cache, shared by every worker when the cache
+is Redis (production). The app holds its limit on its own; a proxy's limit in front of it is a second line.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+
+
+def client_address(request) -> str:  # type: ignore[no-untyped-def]
+    """The peer's address, or the client's as the trusted proxy in front of us reports it (X-Forwarded-For's last
+    entry is the one the proxy itself added; anything before it is what the client claimed)."""
+    peer = request.META.get("REMOTE_ADDR") or "unknown"
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if peer in settings.ADMISSION_TRUSTED_PROXIES and forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:64] or peer
+    return peer
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> Rate:
+        try:
+            count, seconds = (int(part) for part in text.split("/"))
+        except ValueError as error:
+            raise ImproperlyConfigured(f"A rate is '<requests>/<seconds>', not {text!r}.") from error
+        if count < 1 or seconds < 1:
+            raise ImproperlyConfigured(f"A rate needs at least one request in at least one second, not {text!r}.")
+        return cls(count, seconds)
+
+
+def over_limit(request, *, scope: str, rate: str) -> int | None:  # type: ignore[no-untyped-def]
+    """Count this request against its address's window; return the seconds to wait when it is over the limit."""
+    limit = Rate.parse(rate)
+    now = time.time()
+    window = int(now // limit.seconds)
+    key = f"ratelimit:{scope}:{client_address(request)}:{limit.seconds}:{window}"
+    cache.add(key, 0, timeout=limit.seconds + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=limit.seconds + 1)
+        count = 1
+    if count <= limit.count:
+        return None
+    return max(1, int((window + 1) * limit.seconds - now))
