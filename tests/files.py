@@ -96,15 +96,26 @@ def pdf_object_stream_bomb(decompressed_mib: int = 1024) -> bytes:
     return _pdf_with_object_stream(b"<< /Type /Annot >>", decompressed_padding=decompressed_mib)
 
 
+def _deflate_with_padding(head: bytes, padding_mib: int, tail: bytes) -> bytes:
+    """A zlib stream of head + `padding_mib` MiB of spaces + tail, built in milliseconds: after a full flush the
+    compressor forgets its history, so every 1 MiB block of spaces compresses to the same bytes, repeated."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = b" " * MiB
+    out = [b"\x78\xda", compressor.compress(head), compressor.flush(zlib.Z_FULL_FLUSH)]
+    adler = zlib.adler32(head)
+    if padding_mib:
+        compressed_block = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+        out.append(compressed_block * padding_mib)
+        for _ in range(padding_mib):
+            adler = zlib.adler32(block, adler)
+    out += [compressor.compress(tail), compressor.flush(), struct.pack(">I", zlib.adler32(tail, adler))]
+    return b"".join(out)
+
+
 def _pdf_with_object_stream(hidden: bytes, *, decompressed_padding: int) -> bytes:
     """Objects 1-2 (catalogue, empty page tree) plain, object 3 inside object stream 4, found through an xref stream."""
     header = b"3 0 "
-    compressor = zlib.compressobj(9)
-    stream = compressor.compress(header)
-    block = b" " * MiB
-    for _ in range(decompressed_padding):
-        stream += compressor.compress(block)
-    stream += compressor.compress(hidden) + compressor.flush()
+    stream = _deflate_with_padding(header, decompressed_padding, hidden)
     body = b"%PDF-1.5\n"
     offsets = {1: len(body)}
     body += b"1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>\nendobj\n"
