@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 
 
-def client_address(request) -> str:  # type: ignore[no-untyped-def]
+def client_address(request: HttpRequest) -> str:
     """The peer's address, or the client's as the trusted proxy in front of us reports it (X-Forwarded-For's last
     entry is the one the proxy itself added; anything before it is what the client claimed)."""
     peer = request.META.get("REMOTE_ADDR") or "unknown"
@@ -40,7 +41,7 @@ class Rate:
         return cls(count, seconds)
 
 
-def over_limit(request, *, scope: str, rate: str) -> int | None:  # type: ignore[no-untyped-def]
+def over_limit(request: HttpRequest, *, scope: str, rate: str) -> int | None:
     """Count this request against its address's window; return the seconds to wait when it is over the limit."""
     limit = Rate.parse(rate)
     now = time.time()

@@ -14,11 +14,14 @@ Either way the form sees the file and says, in Chinese, which file is too big an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any, cast
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest, QueryDict
 from django.http.multipartparser import MultiPartParser
+from django.utils.datastructures import MultiValueDict
 
 from admission.services.uploads import OversizedUpload
 
@@ -40,7 +43,7 @@ class _Bounded:
 
 
 class SizeLimitedUploadHandler(FileUploadHandler):
-    def __init__(self, request: Any = None, *, file_limit: int | None = None, request_limit: int | None = None,
+    def __init__(self, request: HttpRequest | None = None, *, file_limit: int | None = None, request_limit: int | None = None,
                  stop_reading: bool = False) -> None:
         super().__init__(request)
         self.file_limit = file_limit or settings.ADMISSION_MAX_UPLOAD_BYTES
@@ -55,21 +58,24 @@ class SizeLimitedUploadHandler(FileUploadHandler):
     def _later(self) -> list[FileUploadHandler]:
         """The handlers after this one (memory, temporary file): they keep what this one lets through."""
         if self.later is None:
-            handlers = list(self.request.upload_handlers)
+            handlers = list(self.request.upload_handlers) if self.request is not None else []
             self.later = handlers[handlers.index(self) + 1:] if self in handlers else []
         return self.later
 
     # -- the whole request ---------------------------------------------------------------------------------------
 
-    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):  # type: ignore[no-untyped-def]
+    def handle_raw_input(
+        self, input_data: IO[bytes], META: dict[str, Any], content_length: int, boundary: str,
+        encoding: str | None = None,
+    ) -> tuple[QueryDict, MultiValueDict[str, UploadedFile]] | None:
         if self.stop_reading or content_length <= self.request_limit:
             return None  # Django parses the body, calling us for each file
         # The client declares more than we take: parse at most request_limit bytes, stop at the first file too big.
         inner = type(self)(self.request, file_limit=self.file_limit, request_limit=self.request_limit,
                            stop_reading=True)
-        inner.later = self._later()
-        post, files = MultiPartParser(META, _Bounded(input_data, self.request_limit), [inner, *inner.later],
-                                      encoding).parse()
+        later = inner.later = self._later()
+        bounded = cast(IO[bytes], _Bounded(input_data, self.request_limit))
+        post, files = MultiPartParser(META, bounded, [inner, *later], encoding).parse()
         for field_name, placeholder in inner.refused:
             if placeholder not in files.getlist(field_name):
                 files.appendlist(field_name, placeholder)
@@ -77,7 +83,7 @@ class SizeLimitedUploadHandler(FileUploadHandler):
 
     # -- one file ------------------------------------------------------------------------------------------------
 
-    def new_file(self, field_name, file_name, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
         super().new_file(field_name, file_name, *args, **kwargs)
         self._received = 0
         self._over = False
@@ -106,7 +112,7 @@ class SizeLimitedUploadHandler(FileUploadHandler):
     def _refuse(self, *, size_known: bool, request_limit: int | None) -> OversizedUpload:
         placeholder = OversizedUpload(name=self.file_name or "", size=self._received, limit=self.file_limit,
                                       size_known=size_known, request_limit=request_limit)
-        self.refused.append((self.field_name, placeholder))
+        self.refused.append((self.field_name or "", placeholder))
         return placeholder
 
     def _drop_later_handlers(self) -> None:

@@ -33,11 +33,11 @@ class OversizedUpload(UploadedFile):
         self.size_known = size_known
         self.request_limit = request_limit
 
-    def open(self, mode=None):  # type: ignore[no-untyped-def]
+    def open(self, mode: str | None = None) -> OversizedUpload:
         raise ValueError("An oversized upload has no content.")
 
 
-def _size_refusal(uploaded: UploadedFile, named: dict) -> ValidationError:
+def _size_refusal(uploaded: UploadedFile, named: dict[str, str]) -> ValidationError:
     limit = settings.ADMISSION_MAX_UPLOAD_BYTES
     if isinstance(uploaded, OversizedUpload):
         if uploaded.request_limit is not None:
