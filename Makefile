@@ -1,53 +1,115 @@
-# Two commands: `make demo` and `make test`. Each sets itself up on a fresh Debian machine.
+# `make demo` and `make test` each set themselves up on a fresh Debian machine. On a server: `make install`, then
+# `make serve` or the systemd units of deploy/ (docs/operations.md).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
-APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium gettext
+APP_STAMP := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
+# What the application needs on any machine, demo or production …
+APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 gettext
+# … and what only the tests need: Chromium (browser tests), poppler (reading PDFs), nginx and openssl (the TLS proxy
+# test). Installing nginx for the tests does not leave it running as a service.
+TEST_APT_PACKAGES := chromium poppler-utils nginx openssl
+# pg_dump/pg_restore for manage.py backup/restore (the server's version: PostgreSQL 15 on Debian 12)
+APT_PACKAGES += postgresql-client-15
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address users type when it is not http://HOST:PORT (e.g. HOST=0.0.0.0 behind a name); printed on documents.
+PUBLIC_URL ?=
 
-.PHONY: demo test system-packages venv messages fonts lint e2e bench clean-demo
+.PHONY: demo demo-settings test install serve system-packages test-packages app-venv venv messages fonts lint e2e bench \
+	clean-demo worker scheduler
 
-system-packages:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  if [[ " $$missing " == *" nginx "* ]] && [ -d /run/systemd/system ]; then $$SUDO systemctl disable --now nginx; fi; \
 	fi
+endef
 
-$(STAMP): pyproject.toml
+system-packages:
+	$(call apt_install,$(APT_PACKAGES))
+
+test-packages: system-packages
+	$(call apt_install,$(TEST_APT_PACKAGES))
+
+# The application alone (production, demo) …
+$(APP_STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $(APP_STAMP)
+
+# … and with the test tools.
+$(TEST_STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
-	touch $(STAMP)
+	touch $(APP_STAMP) $(TEST_STAMP)
 
-venv: $(STAMP)
+app-venv: $(APP_STAMP)
 
-demo: system-packages venv fonts
-	mkdir -p var
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	$(MAKE) messages
-	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
-	DJANGO_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+venv: $(TEST_STAMP)
 
-test: system-packages venv messages fonts
+# The demo's settings go to var/demo.env (DJANGO_DEBUG=1, a SECRET_KEY made once, ADMISSION_PUBLIC_URL from HOST and
+# PORT, ADMISSION_VAR_DIR), which manage.py reads: every command of the README then runs as written in this checkout.
+demo: system-packages app-venv demo-settings fonts messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+demo-settings: app-venv
+	$(PY) -m config.envfile demo --host '$(HOST)' --port '$(PORT)' --public-url '$(PUBLIC_URL)'
+
+test: test-packages venv messages fonts
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-messages: venv
+# Production: Debian packages, the virtualenv without test tools, the English catalogue and the cut fonts. Write
+# /etc/admission/admission.env first (deploy/admission.env.example): the fonts go to its ADMISSION_VAR_DIR.
+install: system-packages app-venv messages fonts
+	@echo "已安装。下一步（docs/operations.md）：sudo -u admission $(PY) manage.py migrate，collectstatic，启动服务。"
+
+# The production stack on this machine, in the foreground (Ctrl-C stops it all; when one process ends, the others
+# are stopped). Settings: the environment, then /etc/admission/admission.env or var/demo.env (config/envfile.py).
+# One process a line of SERVE_PROCESSES; deploy/systemd/ has a unit for each.
+# With a broker (CELERY_BROKER_URL, from the environment or the settings file) the worker and the scheduler join.
+WEB_COMMAND := $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py config.wsgi:application
+serve: app-venv
+	@broker=$$(DJANGO_SETTINGS_MODULE=config.settings $(PY) -c \
+	  'import django; django.setup(); from django.conf import settings; print(settings.CELERY_BROKER_URL)'); \
+	if [ -n "$$broker" ]; then deploy/serve "$(WEB_COMMAND)" "$(WORKER_COMMAND)" "$(SCHEDULER_COMMAND)"; \
+	else echo "serve: no CELERY_BROKER_URL: tasks run inside the web processes (docs/operations.md, 第 9 节)" >&2; \
+	  deploy/serve "$(WEB_COMMAND)"; fi
+
+messages: app-venv
 	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv --ignore=var >/dev/null
 
-# Once per checkout (about a minute; kept in var/fonts): the document fonts cut to GB 2312, for faster renders.
-fonts: system-packages venv
+# Once per checkout (about a minute, with progress; kept in var/fonts): the document fonts cut to GB 2312.
+fonts: system-packages app-venv
 	DJANGO_DEBUG=1 $(PY) manage.py prepare_fonts
 
-e2e: system-packages venv
+e2e: test-packages venv
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
-bench: system-packages venv fonts
+bench: test-packages venv fonts
 	$(PY) bench/documents.py
+
+# The task engine (Celery on Redis): set CELERY_BROKER_URL (redis://127.0.0.1:6379/0) for these and for the web
+# processes alike. Workers render documents and send notices; run as many as needed, on as many machines. The
+# scheduler (Celery beat) runs the daily reminders and the healing sweep: exactly one in the whole installation.
+# Without a broker neither is needed: tasks run in the web process. deploy/systemd/ has a unit for each.
+WORKER_COMMAND := $(VENV)/bin/celery -A config worker --loglevel INFO
+SCHEDULER_COMMAND := $(VENV)/bin/celery -A config beat --loglevel INFO
+
+worker: app-venv
+	$(WORKER_COMMAND)
+
+scheduler: app-venv
+	$(SCHEDULER_COMMAND)
 
 clean-demo:
 	rm -rf var

@@ -1,8 +1,12 @@
 from django.contrib import admin
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from .documents import jobs
 from .models import (
-    AuditEvent, CalendarDay, CalendarYear, Jurisdiction, Membership, OfficialDocument, Organization, TimeLimit,
-    TownshipDuty,
+    AuditEvent, CalendarDay, CalendarYear, Jurisdiction, Membership, OfficialDocument, Organization, RenderStatus,
+    TimeLimit, TownshipDuty,
 )
 
 
@@ -80,10 +84,60 @@ class TimeLimitAdmin(admin.ModelAdmin):
     list_filter = ["jurisdiction"]
 
 
+class RenderQueueFilter(admin.SimpleListFilter):
+    """Where a document's PDF stands; “死信” are the dead letters: failed ADMISSION_RENDER_MAX_ATTEMPTS times."""
+
+    title = _("生成队列")
+    parameter_name = "render_queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("dead", _("死信：多次生成失败，已停止重试")),
+            ("retrying", _("生成失败，等待重试")),
+            ("pending", _("生成中")),
+        ]
+
+    def queryset(self, request, queryset):
+        dead = Q(render_status=RenderStatus.FAILED, render_attempts__gte=jobs.max_attempts())
+        if self.value() == "dead":
+            return queryset.filter(dead)
+        if self.value() == "retrying":
+            return queryset.filter(render_status=RenderStatus.FAILED).exclude(dead)
+        if self.value() == "pending":
+            return queryset.filter(render_status=RenderStatus.PENDING)
+        return queryset
+
+
 @admin.register(OfficialDocument)
 class OfficialDocumentAdmin(ReadOnlyAdmin):
-    """Read-only register: a document is never changed after issue."""
+    """Read-only register: a document is never changed after issue. Its PDF may be produced again when it has none:
+    the dead-letter list (filter 生成队列 → 死信) shows each error, and the action retries."""
 
-    list_display = ["number", "title", "issuer", "issued_at", "render_status", "render_attempts", "status"]
-    list_filter = ["jurisdiction", "kind", "render_status", "status"]
+    list_display = ["number", "title", "issuer", "issued_at", "render_status", "render_attempts", "error",
+                    "next_attempt_at", "status"]
+    list_filter = [RenderQueueFilter, "jurisdiction", "kind", "render_status", "status"]
     search_fields = ["number", "title", "verification_code"]
+    actions = ["retry_rendering"]
+
+    @admin.display(description=_("生成错误"))
+    def error(self, document):
+        return document.render_error[:200]
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("admission.change_officialdocument")
+
+    @admin.action(description=_("重新生成所选公文的 PDF（已生成的不动）"), permissions=["retry"])
+    def retry_rendering(self, request, queryset):
+        queued = jobs.retry_now(queryset)
+        self.message_user(request, ngettext(
+            "已提交 %(count)d 份公文重新生成；刷新本页查看结果。",
+            "已提交 %(count)d 份公文重新生成；刷新本页查看结果。", queued) % {"count": queued})
+
+    def changelist_view(self, request, extra_context=None):
+        dead = jobs.dead_documents().count()
+        if dead and request.GET.get("render_queue") != "dead":
+            self.message_user(request, ngettext(
+                "%(count)d 份公文生成失败 %(attempts)d 次，已停止重试：在“生成队列”中选“死信”查看错误并重新生成。",
+                "%(count)d 份公文生成失败 %(attempts)d 次，已停止重试：在“生成队列”中选“死信”查看错误并重新生成。",
+                dead) % {"count": dead, "attempts": jobs.max_attempts()}, level="warning")
+        return super().changelist_view(request, extra_context)

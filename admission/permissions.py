@@ -32,6 +32,8 @@ def membership_of(user) -> Membership | None:
     """The membership the user acts through, cached on the user object for the request."""
     if user is None or not user.is_authenticated:
         return None
+    if user.is_staff or user.is_superuser:
+        return None  # 三员分立: an administrator keeps the system and never acts in the procedure for a body
     if not hasattr(user, "_admission_membership"):
         user._admission_membership = (
             Membership.objects.select_related("organization__jurisdiction").filter(user=user).first()

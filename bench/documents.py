@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 def setup_django(var_dir: str) -> None:
     os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1", ADMISSION_VAR_DIR=var_dir,
-                      ADMISSION_DOCUMENT_JOBS="worker", LOG_LEVEL="WARNING")
+                      ADMISSION_RENDER_ON_COMMIT="0", LOG_LEVEL="WARNING")
     # The GB 2312 cuts of the fonts are made once for the checkout (var/fonts), not for each throwaway var dir.
     os.environ.setdefault("ADMISSION_FONT_DIR", str(ROOT / "var" / "fonts"))
     os.environ.pop("DATABASE_URL", None)
@@ -34,18 +34,13 @@ def setup_django(var_dir: str) -> None:
 
 
 def prepare(var_dir: str) -> None:
-    """Migrate and seed once; documents stay pending (worker mode), which keeps setup short."""
+    """Migrate and seed once; documents stay pending (--no-render), which keeps setup short."""
     setup_django(var_dir)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     call_command("prepare_fonts", verbosity=0)
-    from admission.management.commands import seed_demo
-    from django.db import transaction
-
-    command = seed_demo.Command()
-    with transaction.atomic():
-        command._build()
+    call_command("seed_demo", "--no-render", verbosity=0)
 
 
 def pipeline_once():

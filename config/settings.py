@@ -1,29 +1,71 @@
-"""Settings, all read from the environment.
+"""Settings, all read from the environment, then from one settings file (config/envfile.py: var/demo.env written by
+`make demo`, or /etc/admission/admission.env on a server); a variable set in the environment wins over the file.
 
-The embedded default is a SQLite file under var/ in the checkout; production sets DATABASE_URL
-(postgres://...), SECRET_KEY and DJANGO_DEBUG=0.
+The embedded default is a SQLite file under var/ in the checkout; production sets DATABASE_URL (postgres://...),
+SECRET_KEY, ADMISSION_PUBLIC_URL and DJANGO_DEBUG=0, and runs behind a TLS reverse proxy (deploy/).
 """
 
+import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from . import envfile
+from .logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("ADMISSION_VAR_DIR", BASE_DIR / "var"))
+try:
+    ENV_FILE, _FILE_VALUES = envfile.load(BASE_DIR)
+except envfile.EnvFileError as error:
+    raise ImproperlyConfigured(str(error)) from None
 
-DEBUG = os.environ.get("DJANGO_DEBUG", "0").lower() in {"1", "true", "yes", "on"}
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+def env(name: str, default: str = "") -> str:
+    """The environment's value, else the settings file's, else `default`; an empty value counts as unset."""
+    return os.environ.get(name) or _FILE_VALUES.get(name) or default
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = env(name, "")
+    return default if value == "" else value.lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = Path(env("ADMISSION_VAR_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_flag("DJANGO_DEBUG", False)
+
+SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("ADMISSION_ALLOW_INSECURE_KEY") != "1":
-        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is off.")
+    if not DEBUG and env("ADMISSION_ALLOW_INSECURE_KEY") != "1":
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DJANGO_DEBUG is off (in the environment or in "
+            f"{ENV_FILE or envfile.PRODUCTION_FILE}; `make demo` writes var/demo.env for the demo)."
+        )
     SECRET_KEY = "insecure-development-key-never-use-in-production"
 
-ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
-CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# The address people and the QR codes of official documents reach this system at. Required outside the demo, and
+# never a loopback or private address (admission.checks refuses to start otherwise); the demo derives it from
+# HOST and PORT. Documents already issued keep the address they were signed with.
+ADMISSION_PUBLIC_URL = env("ADMISSION_PUBLIC_URL", "http://127.0.0.1:8000" if DEBUG else "").strip()
+try:
+    _PUBLIC = urlsplit(ADMISSION_PUBLIC_URL)
+except ValueError:  # admission.checks names the problem
+    _PUBLIC = urlsplit("")
+PUBLIC_ORIGIN = f"{_PUBLIC.scheme}://{_PUBLIC.netloc.rpartition('@')[2]}" if _PUBLIC.hostname else ""
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+if _PUBLIC.hostname and _PUBLIC.hostname not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_PUBLIC.hostname)
+# Origins a browser may POST from: the public address, plus any other name the site is reached under.
+CSRF_TRUSTED_ORIGINS = ([PUBLIC_ORIGIN] if PUBLIC_ORIGIN else []) + env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -41,7 +83,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "web.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -50,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "web.audit.AuditOriginMiddleware",
+    "web.audit.AdminNetworkMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -75,8 +121,8 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -107,7 +153,22 @@ STATIC_ROOT = VAR_DIR / "static"
 # Uploaded and generated files live outside any web root; they are served only through
 # permission-checked views (web.views.cases.attachment_download).
 MEDIA_ROOT = VAR_DIR / "files"
+# --- File storage (issue 11, part 5) ---------------------------------------------------------------------------
+# Every stored file (documents, uploads) is read and written through Django's storage API, never by path, so a shared
+# or S3-compatible store is configuration: ADMISSION_FILE_STORAGE names the backend (e.g. django-storages'
+# "storages.backends.s3.S3Storage") and ADMISSION_FILE_STORAGE_OPTIONS its options as JSON (docs/operations.md, 文件存储).
+STORAGES = {
+    "default": {
+        "BACKEND": os.environ.get("ADMISSION_FILE_STORAGE") or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": json.loads(os.environ.get("ADMISSION_FILE_STORAGE_OPTIONS") or "{}"),
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# --- end of file storage ----------------------------------------------------------------------------------------
 ADMISSION_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A whole request (a form with several files, each checked against the limit above with a clear message): the
+# reverse proxy refuses anything larger (deploy/nginx/admission.conf: client_max_body_size 100m, tested equal).
+ADMISSION_MAX_REQUEST_BYTES = 100 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -117,46 +178,149 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-ADMISSION_MAX_REQUEST_BYTES = int(os.environ.get("ADMISSION_MAX_REQUEST_BYTES", 100 * 1024 * 1024))
-ADMISSION_MAX_VERIFY_BYTES = int(os.environ.get("ADMISSION_MAX_VERIFY_BYTES", 20 * 1024 * 1024))
+ADMISSION_MAX_VERIFY_BYTES = int(env("ADMISSION_MAX_VERIFY_BYTES", str(20 * 1024 * 1024)))
 # "<requests>/<seconds>" per client address, counted in the default cache (shared by all workers when it is Redis).
-ADMISSION_VERIFY_UPLOAD_RATE = os.environ.get("ADMISSION_VERIFY_UPLOAD_RATE", "20/600")
-ADMISSION_VERIFY_LOOKUP_RATE = os.environ.get("ADMISSION_VERIFY_LOOKUP_RATE", "120/600")
-# Peers whose X-Forwarded-For names the client (the TLS proxy on this host); anyone else is the client itself.
-ADMISSION_TRUSTED_PROXIES = [a for a in os.environ.get("ADMISSION_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if a]
+ADMISSION_VERIFY_UPLOAD_RATE = env("ADMISSION_VERIFY_UPLOAD_RATE", "20/600")
+ADMISSION_VERIFY_LOOKUP_RATE = env("ADMISSION_VERIFY_LOOKUP_RATE", "120/600")
 # --- end uploads ---
 
 # Reminders and escalations (manage.py send_reminders) go by e-mail too; the demo prints them to the console.
-EMAIL_BACKEND = os.environ.get(
+EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "admission@localhost")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "admission@localhost")
 
 # Official documents (admission.documents): where their QR codes point, how they are signed, when they render.
-ADMISSION_PUBLIC_URL = os.environ.get("ADMISSION_PUBLIC_URL", "http://127.0.0.1:8000")
-ADMISSION_SIGNER = os.environ.get("ADMISSION_SIGNER", "admission.documents.signing.Pkcs12Signer")
-ADMISSION_SIGNING_KEYS_DIR = Path(os.environ.get("ADMISSION_SIGNING_KEYS_DIR", VAR_DIR / "keys"))
-ADMISSION_SIGNING_PASSPHRASE = os.environ.get("ADMISSION_SIGNING_PASSPHRASE", "")
+ADMISSION_SIGNER = env("ADMISSION_SIGNER", "admission.documents.signing.Pkcs12Signer")
+ADMISSION_SIGNING_KEYS_DIR = Path(env("ADMISSION_SIGNING_KEYS_DIR", str(VAR_DIR / "keys")))
+# Each body's key has its own passphrase: ADMISSION_SIGNING_PASSPHRASE_ORG_<id> in the environment of the signing
+# process, or the file org-<id>.pass here (owner-only). The shared passphrase below is only a fallback (a deploy
+# check warns of any body without its own).
+ADMISSION_SIGNING_SECRETS_DIR = Path(env("ADMISSION_SIGNING_SECRETS_DIR", str(VAR_DIR / "secrets")))
+ADMISSION_SIGNING_PASSPHRASE = env("ADMISSION_SIGNING_PASSPHRASE", "")
+# The demo certificate authority's private key, kept apart from the bodies' keys (create_demo_pki, seed_demo).
+ADMISSION_DEMO_CA_DIR = Path(env("ADMISSION_DEMO_CA_DIR", str(VAR_DIR / "demo-ca")))
 ADMISSION_TRUST_ROOTS = [
-    p for p in os.environ.get("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
+    p for p in env("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
 ] or [str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")]
-ADMISSION_TSA_URL = os.environ.get("ADMISSION_TSA_URL", "")
-# "inline": render right after the deciding transaction commits; "worker": `manage.py document_worker` does it.
-ADMISSION_DOCUMENT_JOBS = os.environ.get("ADMISSION_DOCUMENT_JOBS", "inline")
+ADMISSION_TSA_URL = env("ADMISSION_TSA_URL", "")
 # Noto CJK faces cut to GB 2312 by `manage.py prepare_fonts` (admission/documents/fonts.py): faster renders.
-ADMISSION_FONT_DIR = Path(os.environ.get("ADMISSION_FONT_DIR", VAR_DIR / "fonts"))
+ADMISSION_FONT_DIR = Path(env("ADMISSION_FONT_DIR", str(VAR_DIR / "fonts")))
+
+# Behind the TLS reverse proxy of deploy/nginx (outside the demo). The proxy terminates TLS and says so in
+# X-Forwarded-Proto, which it always sets itself; gunicorn listens on loopback only (deploy/gunicorn.conf.py).
+ADMISSION_BEHIND_TLS_PROXY = not DEBUG and env_flag("ADMISSION_BEHIND_TLS_PROXY", True)
+if ADMISSION_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+_HTTPS = _PUBLIC.scheme == "https"
+SECURE_SSL_REDIRECT = not DEBUG and env_flag("SECURE_SSL_REDIRECT", _HTTPS)
+# Probes ask gunicorn directly over plain HTTP on loopback (web/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if not DEBUG and _HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The preload list takes registrable domains (the apex of the government's domain, its owner's decision), not the
+# host of one application; the header's preload flag is therefore off, and Django's reminder (W021) silenced.
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG and os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+SESSION_COOKIE_SECURE = not DEBUG and env_flag("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint and fontTools narrate every rendering step at INFO.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+# JSON lines with the request id outside the demo (config/logging.py); LOG_FORMAT=text for plain lines.
+LOGGING = logging_config(level=env("LOG_LEVEL", "INFO"), fmt=env("LOG_FORMAT", "text" if DEBUG else "json"),
+                         quiet_requests=DEBUG)
+
+# /readyz (web/health.py) also pings Redis when the installation has one.
+ADMISSION_REDIS_URL = env("ADMISSION_REDIS_URL")
+
+# ---------------------------------------------------------------------------------------------------------------
+# Task engine (Celery): rendering documents, the daily reminder run, e-mailed notices, the healing sweep.
+# With CELERY_BROKER_URL (redis://127.0.0.1:6379/0) tasks go to `make worker` processes and `make scheduler`
+# (Celery beat) runs the timetable below. Without it (the embedded default) every task runs in the process that
+# asked for it, after its transaction commits, and the web process sweeps for unfinished documents itself.
+# ---------------------------------------------------------------------------------------------------------------
+from celery.schedules import crontab  # noqa: E402
+from csp.constants import NONE, SELF  # noqa: E402
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False  # a failed after-commit task must not turn a committed decision into a 500
+CELERY_TASK_IGNORE_RESULT = True  # state lives on the rows (render_status, Notification.emailed), not in a backend
+CELERY_TASK_ACKS_LATE = True  # a task whose worker dies mid-way is delivered again ...
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ... also when the pool process was killed (kill -9, OOM)
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a render takes a second: hand them out one at a time
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Unacknowledged messages (a worker killed outright) come back after this. A retry waits in the worker for up to
+# 2 h 8 min (the 7th of 8 attempts), so this is longer, lest it be delivered twice. The sweep does not wait for it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# A web request that commits while Redis is down gives up publishing quickly; the sweep renders its document later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_TIMEZONE = TIME_ZONE
+# The Redis list the tasks go through: give each installation its own when several share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "admission")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# Render each document as soon as its issuing transaction commits (tests turn it off and render explicitly).
+ADMISSION_RENDER_ON_COMMIT = os.environ.get("ADMISSION_RENDER_ON_COMMIT", "1") == "1"
+# A failed render is retried after 2, 4, 8 … minutes; after this many failures it is dead (admin: 公文 → 死信).
+ADMISSION_RENDER_MAX_ATTEMPTS = int(os.environ.get("ADMISSION_RENDER_MAX_ATTEMPTS", "8"))
+ADMISSION_RENDER_RETRY_SECONDS = int(os.environ.get("ADMISSION_RENDER_RETRY_SECONDS", "120"))
+# The sweep: every SWEEP_SECONDS (scheduler) it queues again each document still pending SWEEP_GRACE seconds after it
+# was issued or last queued (its render was lost: kill -9, Redis down at commit) and each failed one whose retry is due.
+ADMISSION_RENDER_SWEEP_SECONDS = int(os.environ.get("ADMISSION_RENDER_SWEEP_SECONDS", "30"))
+ADMISSION_RENDER_SWEEP_GRACE = int(os.environ.get("ADMISSION_RENDER_SWEEP_GRACE", "20"))
+# The web process sweeps once after start-up (on its first request, in a thread) and, without a broker, every
+# SWEEP_SECONDS after that, so the embedded default heals itself with no scheduler.
+ADMISSION_SWEEP_IN_WEB = os.environ.get("ADMISSION_SWEEP_IN_WEB", "1") == "1"
+# The daily reminder run (local time, working days of the national calendar only).
+ADMISSION_REMINDERS_AT = os.environ.get("ADMISSION_REMINDERS_AT", "08:30")
+try:
+    _reminder_hour, _reminder_minute = (int(part) for part in ADMISSION_REMINDERS_AT.split(":"))
+    if not (0 <= _reminder_hour < 24 and 0 <= _reminder_minute < 60):
+        raise ValueError
+except ValueError:
+    raise ImproperlyConfigured(f"ADMISSION_REMINDERS_AT must be a time as HH:MM, not {ADMISSION_REMINDERS_AT!r}.")
+CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {
+        "task": "admission.daily_reminders",
+        "schedule": crontab(hour=_reminder_hour, minute=_reminder_minute),
+    },
+    "render-sweep": {"task": "admission.sweep_documents", "schedule": float(ADMISSION_RENDER_SWEEP_SECONDS)},
+}
+# /readyz pings the broker too.
+ADMISSION_REDIS_URL = ADMISSION_REDIS_URL or CELERY_BROKER_URL
+# --------------------------------------------------------------------------- end of the task engine (Celery) ---
+
+
+# --- Access and separation of duties (issue 12) --------------------------------------------------------------------
+# Our own reverse proxies: only from these peers is the client address taken from X-Real-IP (deploy/nginx sets it).
+ADMISSION_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("ADMISSION_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if p.strip()
+]
+# /admin/ answers only to clients in these networks (comma-separated CIDR); empty in the demo means anywhere.
+ADMISSION_ADMIN_NETWORKS = [
+    n.strip() for n in os.environ.get(
+        "ADMISSION_ADMIN_NETWORKS", "" if DEBUG else "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+    ).split(",") if n.strip()
+]
+
+# Content-Security-Policy (django-csp): our own scripts and styles only, no inline script or style, no plugins, no
+# framing; images may be data: URIs (QR codes). Pages put behaviour in web/static/admission/app.js.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
 }

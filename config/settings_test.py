@@ -1,12 +1,25 @@
-"""Test settings: the real settings, a throwaway key and a fast password hasher."""
+"""Test settings: the real settings, a throwaway key and a fast password hasher.
+
+No settings file is read (var/demo.env of a demo in the same checkout must not change what the tests see), and the
+documents point at a public test address."""
 
 import os
 
+os.environ.setdefault("ADMISSION_ENV_FILE", "")
 os.environ.setdefault("ADMISSION_ALLOW_INSECURE_KEY", "1")
+os.environ.setdefault("ADMISSION_PUBLIC_URL", "https://admission.test")
 
 from .settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Documents wait for the worker unless a test renders them; document tests switch to "inline".
-ADMISSION_DOCUMENT_JOBS = "worker"
+# The test client and the live server speak plain HTTP; tests/test_deploy__nginx.py checks the redirect through TLS.
+SECURE_SSL_REDIRECT = False
+
+
+# Documents stay pending unless a test renders them (document tests turn rendering on commit back on); no broker:
+# tasks run in-process; no background sweep thread beside the test client.
+ADMISSION_RENDER_ON_COMMIT = False
+ADMISSION_SWEEP_IN_WEB = False
+CELERY_BROKER_URL = ""
+CELERY_TASK_ALWAYS_EAGER = True

@@ -2,10 +2,19 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from web import health
+
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("web.urls")),
 ]
+
+# 403 and 404 are Django's views with templates/403.html and 404.html. The 400 and 500 pages are rendered without
+# context processors (the user may not be known yet; the database may be what failed) and carry the request id.
+handler400 = "web.request_id.bad_request"
+handler500 = "web.request_id.server_error"

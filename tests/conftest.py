@@ -50,3 +50,12 @@ def other_banner(db):
     from tests.support import build_banner
 
     return build_banner(code="150722", name="莫力达瓦达斡尔族自治旗", short="莫旗", prefix="mq")
+
+
+@pytest.fixture(scope="session")
+def seeded_database(tmp_path_factory):
+    """A migrated SQLite file with a small banner and a case out for opinions, made once by manage.py in a child
+    process; tests that run commands or servers as separate processes copy it."""
+    from tests.processes import seeded_sqlite
+
+    return seeded_sqlite(tmp_path_factory.mktemp("seeded"))

@@ -8,7 +8,7 @@ import re
 
 import pdfplumber
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -18,18 +18,20 @@ from admission.models import (
     AuditAction, AuditEvent, DocumentKind, DutyRequest, Jurisdiction, Membership, OfficialDocument, Organization,
     OrganizationKind, RenderStatus, RequestState, Role, TownshipDuty,
 )
-from workflows.management.commands.seed_demo import PASSWORD, TOWNSHIPS
+from workflows.management.commands.seed_demo import CASES, CHANGE_CASES, PASSWORD, TOWNSHIPS
 from workflows.selectors import task_box
 
 
 @pytest.fixture(scope="module")
 def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """Seeding walks 21 cases (18 admissions, 3 exits or adjustments) through the flow: do it once for the module,
-    without rendering the documents (--no-render), with the demo keys in a temporary directory, and flush afterwards."""
+    without rendering the documents (--no-render, even where they would render inline as in `make demo`), with the
+    demo keys in a temporary directory, and flush afterwards."""
     out = io.StringIO()
     keys = tmp_path_factory.mktemp("keys")
-    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files"), ADMISSION_SIGNING_KEYS_DIR=keys,
-                           ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")]), django_db_blocker.unblock():
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files"), ADMISSION_DOCUMENT_JOBS="inline",
+                           ADMISSION_SIGNING_KEYS_DIR=keys, ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")]), \
+            django_db_blocker.unblock():
         call_command("seed_demo", "--no-render", stdout=out)
         yield out.getvalue()
         call_command("flush", interactive=False, verbosity=0)
@@ -59,7 +61,10 @@ def test_demo_prints_every_user_and_each_password_works(seeded):
         assert membership.user.username in seeded
         assert authenticate(username=membership.user.username, password=PASSWORD) == membership.user
     assert f"密码均为 {PASSWORD}" in seeded
-    assert authenticate(username="admin", password=PASSWORD).is_superuser
+    for username in ("sysadmin", "secadmin", "auditadmin"):
+        administrator = authenticate(username=username, password=PASSWORD)
+        assert administrator.is_staff and not administrator.is_superuser and username in seeded
+    assert not get_user_model().objects.filter(is_superuser=True).exists()
 
 
 def test_demo_holds_a_case_in_every_state(seeded):
@@ -85,6 +90,22 @@ def test_demo_seed_is_idempotent(seeded):
     call_command("seed_demo", stdout=out)
     assert (DutyRequest.objects.count(), Membership.objects.count(), Organization.objects.count()) == counts
     assert "已存在" in out.getvalue()
+
+
+def test_demo_prints_the_address_it_really_serves_not_port_8000(seeded):
+    """issue 11: `make demo PORT=8123` writes ADMISSION_PUBLIC_URL to var/demo.env; seed_demo prints that address."""
+    out = io.StringIO()
+    with override_settings(ADMISSION_PUBLIC_URL="http://192.0.2.7:8123"):
+        call_command("seed_demo", stdout=out)
+    assert "打开 http://192.0.2.7:8123/ 用上述账号登录。" in out.getvalue()
+    assert "8000" not in out.getvalue()
+
+
+def test_demo_seeding_says_how_far_it_has_come_case_by_case(seeded):
+    """issue 11: `make demo` is not silent for minutes while the cases walk the flow."""
+    cases = (*CASES, *CHANGE_CASES)
+    for number, case in enumerate(cases, 1):
+        assert f"[{number}/{len(cases)}] {case.duty_name}" in seeded
 
 
 def test_demo_has_overdue_and_due_soon_work(seeded):

@@ -93,7 +93,7 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
     base = tmp_path_factory.mktemp("layout")
     keys = base / "keys"
     with override_settings(
-        ADMISSION_DOCUMENT_JOBS="inline", ADMISSION_SIGNING_KEYS_DIR=keys,
+        ADMISSION_RENDER_ON_COMMIT=True, ADMISSION_SIGNING_KEYS_DIR=keys,
         ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")], MEDIA_ROOT=base / "files",
     ), django_db_blocker.unblock(), transaction.atomic():
         banner = support.build_banner(code="150721", name="阿荣旗", short="旗")

@@ -32,7 +32,7 @@ from workflows import actions
 def keys(settings, tmp_path, banner):
     """Demo PKI for every issuing body; documents render inline right after the issuing transaction commits."""
     keys = tmp_path / "keys"
-    settings.ADMISSION_DOCUMENT_JOBS = "inline"
+    settings.ADMISSION_RENDER_ON_COMMIT = True
     settings.ADMISSION_SIGNING_KEYS_DIR = keys
     settings.ADMISSION_TRUST_ROOTS = [str(keys / "demo-root.pem")]
     issue_demo_certificates(keys_dir=keys, organizations=issuing_organizations(), passphrase="")
@@ -158,7 +158,7 @@ def test_documents_signed_under_another_root_carry_no_demo_mark(settings, tmp_pa
                                                                  django_capture_on_commit_callbacks):
     production = tmp_path / "production-keys"
     monkeypatch.setattr(pki, "DEMO_ROOT_NAME", "呼伦贝尔市电子政务根证书")  # a root that is not the demo root
-    settings.ADMISSION_DOCUMENT_JOBS = "inline"
+    settings.ADMISSION_RENDER_ON_COMMIT = True
     settings.ADMISSION_SIGNING_KEYS_DIR = production
     settings.ADMISSION_TRUST_ROOTS = [str(production / pki.ROOT_FILE)]
     issue_demo_certificates(keys_dir=production, organizations=issuing_organizations(), passphrase="")

@@ -68,7 +68,8 @@ def test_the_queue_shows_working_days_left_and_orders_by_urgency(client, banner)
     assert f"/tasks/{late.pk}/claim/" in overdue and overdue.count("/claim/") == 1
 
 
-def test_one_reminder_before_the_due_date_and_one_escalation_after_however_often_the_job_runs(banner):
+def test_one_reminder_before_the_due_date_and_one_escalation_after_however_often_the_job_runs(
+        banner, django_capture_on_commit_callbacks):
     head = add_member(organization=banner.org("justice"), username="justice_head", password="x", role=Role.HEAD)
     head.email = "head@example.org"
     head.save()
@@ -81,7 +82,8 @@ def test_one_reminder_before_the_due_date_and_one_escalation_after_however_often
 
     before = _working_day_before(calendar, due)
     for _ in range(2):
-        run = send_reminders(today=before)
+        with django_capture_on_commit_callbacks(execute=True):
+            run = send_reminders(today=before)
     reminders = Notification.objects.filter(kind=NoticeKind.REMINDER, key__contains=f":{task.pk}:")
     # Everyone at the justice bureau who may decide: its reviewer and its head; the job ran twice, once each.
     assert sorted(n.user.username for n in reminders) == ["justice", "justice_head"]
@@ -89,7 +91,8 @@ def test_one_reminder_before_the_due_date_and_one_escalation_after_however_often
 
     after = calendar.add(due, 1)
     for _ in range(2):
-        send_reminders(today=after)
+        with django_capture_on_commit_callbacks(execute=True):  # e-mails go out once the notices are committed
+            send_reminders(today=after)
     escalations = Notification.objects.filter(kind=NoticeKind.ESCALATION, key__contains=f":{task.pk}:")
     assert [n.user for n in escalations] == [head]
     assert "逾期 1 个工作日" in escalations[0].text

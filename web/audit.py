@@ -3,6 +3,9 @@ sees (logins, logouts, failed logins, refusals, admin changes). Downloads and ex
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.signals import (
     user_logged_in,
@@ -12,15 +15,29 @@ from django.contrib.auth.signals import (
 from django.core.exceptions import PermissionDenied
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.http import Http404
+from django.urls import reverse
 
 from admission.models import AuditAction, AuditOutcome
 from admission.services.audit import Origin, acting_from, record_security_event
 
 
+def client_address(http_request) -> str | None:
+    """The client's address: REMOTE_ADDR, or the X-Real-IP header when the peer is one of our own proxies
+    (settings.ADMISSION_TRUSTED_PROXIES; deploy/nginx sets the header). Anyone else's header is ignored."""
+    peer = http_request.META.get("REMOTE_ADDR") or None
+    forwarded = http_request.META.get("HTTP_X_REAL_IP", "").strip()
+    if peer in settings.ADMISSION_TRUSTED_PROXIES and forwarded:
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            return peer
+    return peer
+
+
 def origin_of(http_request) -> Origin:
-    # REMOTE_ADDR is the peer; behind the TLS proxy it is the proxy, which logs the client (deploy/nginx).
-    return Origin(address=http_request.META.get("REMOTE_ADDR") or None,
-                  user_agent=http_request.META.get("HTTP_USER_AGENT", ""))
+    return Origin(address=client_address(http_request), user_agent=http_request.META.get("HTTP_USER_AGENT", ""),
+                  user=getattr(http_request, "user", None))
 
 
 class AuditOriginMiddleware:
@@ -82,3 +99,29 @@ def record_download(http_request, *, what: str, name: str, data: dict) -> None:
     """Every download and export is an event (等保2.0 安全审计)."""
     action = AuditAction.EXPORT if what == "export" else AuditAction.DOWNLOAD
     record_security_event(actor=http_request.user, action=action, note=name[:1000], data=data)
+
+
+class AdminNetworkMiddleware:
+    """/admin/ answers only to the administrators' networks (settings.ADMISSION_ADMIN_NETWORKS); elsewhere it does
+    not exist (404), and the attempt is recorded."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.networks = [ipaddress.ip_network(n, strict=False) for n in settings.ADMISSION_ADMIN_NETWORKS]
+        self.prefix = reverse("admin:index")
+
+    def __call__(self, http_request):
+        if self.networks and http_request.path.startswith(self.prefix):
+            address = client_address(http_request)
+            try:
+                allowed = address is not None and any(ipaddress.ip_address(address) in n for n in self.networks)
+            except ValueError:
+                allowed = False
+            if not allowed:
+                with acting_from(origin_of(http_request)):
+                    record_security_event(
+                        actor=None, action=AuditAction.PERMISSION_DENIED, outcome=AuditOutcome.DENIED,
+                        note=f"{http_request.method} {http_request.path[:200]}：管理后台不对该地址开放",
+                    )
+                raise Http404
+        return self.get_response(http_request)

@@ -14,15 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
-
-def client_address(request: HttpRequest) -> str:
-    """The peer's address, or the client's as the trusted proxy in front of us reports it (X-Forwarded-For's last
-    entry is the one the proxy itself added; anything before it is what the client claimed)."""
-    peer = request.META.get("REMOTE_ADDR") or "unknown"
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if peer in settings.ADMISSION_TRUSTED_PROXIES and forwarded.strip():
-        return forwarded.split(",")[-1].strip()[:64] or peer
-    return peer
+from .audit import client_address
 
 
 @dataclass(frozen=True)
@@ -46,7 +38,8 @@ def over_limit(request: HttpRequest, *, scope: str, rate: str) -> int | None:
     limit = Rate.parse(rate)
     now = time.time()
     window = int(now // limit.seconds)
-    key = f"ratelimit:{scope}:{client_address(request)}:{limit.seconds}:{window}"
+    # The address as the audit records it: the peer, or X-Real-IP when the peer is our own proxy (deploy/nginx).
+    key = f"ratelimit:{scope}:{client_address(request) or 'unknown'}:{limit.seconds}:{window}"
     cache.add(key, 0, timeout=limit.seconds + 1)
     try:
         count = cache.incr(key)

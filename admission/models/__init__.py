@@ -7,6 +7,7 @@ from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, Safe
 from .reports import PushDownMethod, ReportFinding, UnadmittedDutyReport
 from .organizations import (
     DECIDING_ROLES,
+    AdministratorRole,
     JOINT_MEETING_KINDS,
     Jurisdiction,
     Membership,
@@ -36,7 +37,7 @@ from .requests import (
 __all__ = [
     "CalendarDay", "CalendarYear", "DayUnit", "Notification", "NoticeKind", "Step", "TaskDeadline", "TimeLimit",
     "DutyCategory", "PushDownMethod", "ReportFinding", "SafeguardDelivery", "SafeguardKind", "UnadmittedDutyReport",
-    "AdvisoryOpinion", "AffairClass", "ApprovalDecision", "ApprovalStage", "Attachment", "AttachmentKind",
+    "AdministratorRole", "AdvisoryOpinion", "AffairClass", "ApprovalDecision", "ApprovalStage", "Attachment", "AttachmentKind",
     "AuditAction", "AuditChainHead", "AuditEvent", "AuditOutcome", "BureauReviewOpinion", "DocumentCounter", "DocumentKind", "DocumentStatus",
     "OfficialDocument", "RenderStatus", "Consultation", "ConsultationOutcome", "DECIDING_ROLES",
     "DUTY_TERMS", "DutyRequest", "DutyStatus", "DutyVersion", "RequestPurpose", "JOINT_MEETING_KINDS", "Jurisdiction", "Membership", "Organization",

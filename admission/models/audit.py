@@ -52,6 +52,8 @@ class AuditAction(models.TextChoices):
     EXPORT = "export", _("导出数据")
     PERMISSION_DENIED = "permission_denied", _("越权访问被拒绝")
     ADMIN_CHANGE = "admin_change", _("管理后台变更")
+    MEMBERSHIP_CHANGE = "membership_change", _("人员单位或角色变更")
+    REFUSE_STORED_FILE = "refuse_stored_file", _("存储文件校验不符，拒绝提供")
 
 
 class AuditOutcome(models.TextChoices):
@@ -63,7 +65,8 @@ class AuditOutcome(models.TextChoices):
 SECURITY_ACTIONS = frozenset({
     AuditAction.LOGIN, AuditAction.LOGOUT, AuditAction.LOGIN_FAILED, AuditAction.LOCKOUT, AuditAction.UNLOCK,
     AuditAction.PASSWORD_CHANGE, AuditAction.SECOND_FACTOR_CHANGE, AuditAction.DOWNLOAD, AuditAction.EXPORT,
-    AuditAction.PERMISSION_DENIED, AuditAction.ADMIN_CHANGE,
+    AuditAction.PERMISSION_DENIED, AuditAction.ADMIN_CHANGE, AuditAction.MEMBERSHIP_CHANGE,
+    AuditAction.REFUSE_STORED_FILE,
 })
 
 

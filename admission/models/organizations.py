@@ -95,6 +95,14 @@ class Role(models.TextChoices):
 DECIDING_ROLES = frozenset({Role.REVIEWER, Role.HEAD})
 
 
+class AdministratorRole(models.TextChoices):
+    """三员分立: the three administrators of a level-3 system, each a group with exactly its permissions."""
+
+    SYSTEM = "system", _("系统管理员")
+    SECURITY = "security", _("安全管理员")
+    AUDIT = "audit", _("审计管理员")
+
+
 class Membership(models.Model):
     """A user acts for exactly one organization, in one role."""
 
@@ -112,6 +120,14 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} · {self.get_role_display()} · {self.user.get_username()}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.user_id and (self.user.is_staff or self.user.is_superuser):
+            raise ValidationError(
+                _("管理员账号不能加入单位办理业务（三员分立）：请为其另设普通账号，或先取消其管理员身份。")
+            )
 
     @property
     def can_decide(self) -> bool:

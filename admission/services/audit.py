@@ -22,6 +22,7 @@ class Origin:
 
     address: str | None = None
     user_agent: str = ""
+    user: Any = None  # who is signed in to the request: the actor of events recorded by model receivers
 
 
 _origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())
@@ -50,8 +51,10 @@ def record_event(
     outcome: AuditOutcome = AuditOutcome.SUCCESS,
 ) -> AuditEvent:
     """Append one audit event; call it inside the transaction of the change it records."""
-    membership = membership_of(actor)
     origin = _origin.get()
+    if actor is None and origin.user is not None and origin.user.is_authenticated:
+        actor = origin.user
+    membership = membership_of(actor)
     if jurisdiction_id is None:
         if duty_request is not None:
             jurisdiction_id = duty_request.jurisdiction_id
@@ -77,11 +80,12 @@ def record_event(
 
 def record_security_event(
     *, actor, action: AuditAction, outcome: AuditOutcome = AuditOutcome.SUCCESS, note: str = "",
-    data: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None, jurisdiction_id: int | None = None,
 ) -> AuditEvent:
     """A login, a refusal, a download: an event of its own, committed even when nothing else is."""
     with transaction.atomic():
-        return record_event(duty_request=None, actor=actor, action=action, outcome=outcome, note=note, data=data)
+        return record_event(duty_request=None, actor=actor, action=action, outcome=outcome, note=note, data=data,
+                            jurisdiction_id=jurisdiction_id)
 
 
 def seal_pending_events(*, batch: int = 500) -> int:

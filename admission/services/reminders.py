@@ -1,20 +1,28 @@
-"""Reminders before a due date and escalation of overdue tasks (issue 5). Safe to run any number of times."""
+"""Reminders before a due date and escalation of overdue tasks (issue 5). Safe to run any number of times.
+
+The scheduler (Celery beat, admission.daily_reminders) runs `daily_run` each working morning; `manage.py
+send_reminders` runs `send_reminders` by hand. Notices are e-mailed by a task once they are committed.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.core.mail import send_mail
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
-from viewflow.workflow.models import Task
 from django.utils.translation import gettext as _
+from viewflow.workflow.models import Task
 
 from ..calendar import UnknownCalendarYear, WorkingCalendar
 from ..models import DutyStatus, Membership, Notification, NoticeKind, Role, TaskDeadline, TownshipDuty
 from ..models.organizations import DECIDING_ROLES
+from ..notices import email_later
 from ..permissions import organization_id_from_permission
+
+log = logging.getLogger(__name__)
 
 OPEN = ("NEW", "ASSIGNED", "STARTED")
 REMIND_WORKING_DAYS_BEFORE = 1
@@ -52,9 +60,7 @@ def _notify(*, user, kind: NoticeKind, subject_id: int, text: str, link: str) ->
             key=f"{kind}:{subject_id}:{user.pk}", defaults={"user": user, "kind": kind, "text": text, "link": link},
         )
         if created and user.email:
-            send_mail(subject=_("【乡镇职责准入】%(kind)s") % {"kind": NoticeKind(kind).label}, message=text, from_email=None,
-                      recipient_list=[user.email])
-            Notification.objects.filter(pk=notice.pk).update(emailed=True)
+            email_later(notice.pk)
     return created
 
 
@@ -103,4 +109,42 @@ def _prompt_expired_duties(*, today: date) -> int:
         for membership in Membership.objects.filter(organization=duty.department).select_related("user"):
             sent += _notify(user=membership.user, kind=NoticeKind.DUTY_EXPIRED, subject_id=duty.pk, text=text,
                             link=reverse("admission:duty_detail", args=[duty.pk]))
+    return sent
+
+
+def daily_run(*, today: date) -> ReminderRun | None:
+    """The scheduler's morning run: only on a working day of the national calendar (None on other days). A year
+    nobody has entered yet does not stop it: the administrators are told, and the weekday rule decides meanwhile."""
+    try:
+        working = WorkingCalendar(None).is_working_day(today)
+    except UnknownCalendarYear as error:
+        report_to_administrators(text=str(error), key=f"calendar-{today.year}")
+        working = today.weekday() < 5
+    if not working:
+        return None
+    run = send_reminders(today=today)
+    if run.problems:
+        more = _("（另有 %(count)s 项，见日志）") % {"count": len(run.problems) - 1} if len(run.problems) > 1 else ""
+        report_to_administrators(
+            text=_("%(day)s 的到期提醒有未能处理的任务：%(problem)s%(more)s") % {
+                "day": f"{today:%Y-%m-%d}", "problem": run.problems[0], "more": more},
+            key=f"reminders-{today:%Y%m%d}")
+    return run
+
+
+def report_to_administrators(*, text: str, key: str) -> int:
+    """A problem only the administrator can fix: logged, and an in-app notice (e-mailed too) to every active
+    superuser, once per `key`. Returns how many notices are new."""
+    log.error("for the administrator: %s", text)
+    link = reverse("admin:admission_calendarday_changelist")
+    sent = 0
+    for user in get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("pk"):
+        with transaction.atomic():
+            notice, created = Notification.objects.get_or_create(
+                key=f"admin:{key}:{user.pk}"[:120],
+                defaults={"user": user, "kind": NoticeKind.REMINDER, "text": text[:300], "link": link},
+            )
+            if created and user.email:
+                email_later(notice.pk)
+        sent += created
     return sent

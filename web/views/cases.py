@@ -15,13 +15,16 @@ from django.views.decorators.http import require_POST
 
 from admission import permissions, selectors
 from admission.models import Attachment, DutyRequest, RequestState
+from admission.services import files
 from admission.services.errors import ConflictError
+from admission.storage import StoredFileRefused
 from workflows import actions
 from workflows.selectors import can_work_on, current_steps, step_durations
 
 from ..audit import record_download
 from ..forms.cases import DutyRequestForm, WithdrawForm
 from ..forms.fields import apply_service_errors
+from .documents import stored_file_refused
 
 
 def _visible_request_or_404(user, pk: int) -> DutyRequest:
@@ -137,13 +140,15 @@ def attachment_download(request, pk: int):
                else permissions.can_view_report(request.user, attachment.report))
     if not allowed:
         raise Http404
+    try:
+        verified = files.open_attachment_file(attachment=attachment, actor=request.user)
+    except StoredFileRefused as refused:
+        return stored_file_refused(request, refused)
     record_download(request, what="attachment", name=attachment.original_name, data={"attachment": attachment.pk})
     # Always a download, never shown in the browser: the type is the one parsed from the content, the browser may
     # not guess another (nosniff), and a sandbox stops any script should the file be opened in a tab anyway.
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.download_name,
-        content_type=attachment.content_type,
-    )
+    response = FileResponse(verified, as_attachment=True, filename=attachment.download_name,
+                            content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

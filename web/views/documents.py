@@ -15,7 +15,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from admission import permissions, selectors
 from admission.documents.verification import verify_pdf
 from admission.models import OfficialDocument, RenderStatus
+from admission.services import files
 from admission.services.uploads import OversizedUpload
+from admission.storage import StoredFileRefused
 
 from ..audit import record_download
 from ..ratelimit import Rate, over_limit
@@ -31,9 +33,20 @@ def document_download(request, pk: int):
         raise Http404
     if document.render_status != RenderStatus.RENDERED:
         raise Http404
+    try:
+        verified = files.open_document_file(document=document, actor=request.user)
+    except StoredFileRefused as refused:
+        return stored_file_refused(request, refused)
     record_download(request, what="document", name=f"{document.number} {document.title}", data={"document": document.pk})
-    return FileResponse(document.file.open("rb"), as_attachment=False, filename=f"{document.number}.pdf",
+    return FileResponse(verified, as_attachment=False, filename=f"{document.number}.pdf",
                         content_type="application/pdf")
+
+
+def stored_file_refused(request, refused: StoredFileRefused):
+    """The stored bytes are not the registered ones: say so, serve nothing. 500, not 409: the fault is the server's
+    store, no change to the request can resolve it, and monitoring that watches for 5xx must see it."""
+    return render(request, "documents/stored_file_refused.html",
+                  {"finding": refused.finding, "problem": refused.finding.problem.value}, status=500)
 
 
 def document_list(request):

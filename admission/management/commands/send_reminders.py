@@ -1,4 +1,7 @@
-"""Reminders and escalations for open tasks; run it from cron (e.g. every working morning). Idempotent."""
+"""Reminders and escalations for open tasks, now, by hand. Idempotent.
+
+The scheduler (`make scheduler`, Celery beat) runs the same job each working morning at ADMISSION_REMINDERS_AT; this
+command is for a run outside that (or for cron where no scheduler runs)."""
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone

@@ -4,7 +4,7 @@ Every case is driven through the same services and flow that people use, so each
 workable tasks and each finished case has its full history. Running it again changes nothing.
 
 `--no-render` is for fixtures that need only the data: the official documents are issued and numbered but stay pending
-(neither rendered nor signed; `manage.py document_worker` renders them later), and each stand-in letter is a blank
+(neither rendered nor signed; the sweep renders them later: the web process's after start-up, or the scheduler's), and each stand-in letter is a blank
 one-page PDF instead of a rendered one.
 """
 
@@ -17,7 +17,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -30,12 +29,14 @@ from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import (
-    AffairClass, ConsultationOutcome, DutyCategory, ReportFinding, DutyRequest, Jurisdiction, Membership, OfficialDocument,
-    OrganizationKind, RenderStatus, RequestPurpose, RequestState, Role, SafeguardKind, TownshipDuty, Track,
+    AdministratorRole, AffairClass, ConsultationOutcome, DutyCategory, DutyRequest, Jurisdiction, Membership, OfficialDocument,
+    OrganizationKind, RenderStatus, ReportFinding, RequestPurpose, RequestState, Role, SafeguardKind, TownshipDuty,
+    Track,
 )
 from admission.services import review
 from admission.services import requests as request_services
 from admission.services.deadlines import set_deadline
+from admission.services.administrators import create_administrator
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import actions, engine
 from workflows.driver import CaseDriver
@@ -57,6 +58,13 @@ DEPARTMENTS = (
     ("minzheng", "旗民政局", "民政"), ("weijian", "旗卫生健康委员会", "卫健"),
 )
 # (username, organization key, role, full name)
+# 三员分立: one of each administrator; none of them acts for a body.
+ADMINISTRATORS = (
+    ("sysadmin", AdministratorRole.SYSTEM, "何建平"),
+    ("secadmin", AdministratorRole.SECURITY, "白玉梅"),
+    ("auditadmin", AdministratorRole.AUDIT, "乌云其其格"),
+)
+
 PEOPLE = (
     ("bianban", "office", Role.REVIEWER, "赵立新"),
     ("bianban_zr", "office", Role.HEAD, "孙振华"),
@@ -386,24 +394,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--no-render", action="store_true",
-            help="Leave the official documents pending (not rendered or signed; `manage.py document_worker` renders "
-                 "them) and attach blank one-page PDFs as the letters: for test fixtures that need only the data.",
+            help="Leave the official documents pending (not rendered or signed; the sweep renders them later) "
+                 "and attach blank one-page PDFs as the letters: for test fixtures that need only the data.",
         )
 
     def handle(self, *args, **options):
         self.no_render = options["no_render"]
+        self.verbosity = options["verbosity"]
         if Jurisdiction.objects.filter(division_code=DIVISION_CODE).exists():
             self.stdout.write("阿荣旗演示数据已存在，未作改动（删除 var/ 目录可重置演示环境）。")
         else:
-            # --no-render: documents wait for the worker even where the settings render them inline on commit.
-            with override_settings(ADMISSION_DOCUMENT_JOBS="worker") if self.no_render else nullcontext():
+            self._say("阿荣旗演示数据：建立组织机构、用户和演示证书……")
+            # --no-render: documents wait for the sweep even where the settings render them on commit.
+            with override_settings(ADMISSION_RENDER_ON_COMMIT=False) if self.no_render else nullcontext():
                 with transaction.atomic():
                     self._build()
             if self.no_render:
                 pending = OfficialDocument.objects.filter(render_status=RenderStatus.PENDING).count()
-                self.stdout.write(f"公文未生成（--no-render）：{pending} 份待生成，运行 manage.py document_worker 生成。")
+                self.stdout.write(f"公文未生成（--no-render）：{pending} 份待生成，Web 服务或任务进程启动后自动生成。")
             else:
-                # Inline rendering has run on commit; in worker mode the demo still starts with every document ready.
+                # Rendered on commit in-process; with a broker, the demo still starts with every document ready.
+                self._say("阿荣旗演示数据：生成尚未生成的公文……")
                 render_due(limit=1000)
             self.stdout.write(self.style.SUCCESS(
                 f"已创建阿荣旗演示数据：{len(CASES)} 件准入申请，{len(CHANGE_CASES)} 件退出或调整申请。"))
@@ -432,13 +443,13 @@ class Command(BaseCommand):
             for username, org, role, full_name in PEOPLE
         }
         issue_demo_certificates(keys_dir=Path(settings.ADMISSION_SIGNING_KEYS_DIR), organizations=issuing_organizations(),
-                                passphrase=settings.ADMISSION_SIGNING_PASSPHRASE)
-        get_user_model().objects.create_superuser(username="admin", password=PASSWORD, email="")
-        for case in CASES:
-            walk = Walk(self, case)
-            for step in case.steps:
-                getattr(walk, step)()
-        for case in CHANGE_CASES:
+                                ca_dir=Path(settings.ADMISSION_DEMO_CA_DIR))
+        for username, role, full_name in ADMINISTRATORS:
+            create_administrator(username=username, password=PASSWORD, role=role, full_name=full_name)
+        cases = (*CASES, *CHANGE_CASES)
+        for number, case in enumerate(cases, 1):
+            # Each case walks the real flow (and, inline, renders its documents): say how far the seeding has come.
+            self._say(f"[{number}/{len(cases)}] {case.duty_name}（{len(case.steps)} 步）")
             walk = Walk(self, case)
             for step in case.steps:
                 getattr(walk, step)()
@@ -495,8 +506,13 @@ class Command(BaseCommand):
             task.refresh_from_db()
             set_deadline(task=task, jurisdiction_id=self.orgs["office"].jurisdiction_id)
 
+    def _say(self, message: str) -> None:
+        if self.verbosity:
+            self.stdout.write(message)
+            self.stdout.flush()
+
     def _print_users(self) -> None:
-        rows = [("admin", "—", "系统管理员（/admin/）")] + [
+        rows = [(username, "—", f"{role.label}（/admin/）") for username, role, _name in ADMINISTRATORS] + [
             (m.user.username, m.organization.name, m.get_role_display())
             for m in Membership.objects.select_related("user", "organization")
             .filter(organization__jurisdiction__division_code=DIVISION_CODE)
@@ -506,4 +522,5 @@ class Command(BaseCommand):
         width = max(len(r[0]) for r in rows)
         for username, organization, role in rows:
             self.stdout.write(f"  {username.ljust(width)}  {organization}  {role}")
-        self.stdout.write("\n打开 http://127.0.0.1:8000/ 用上述账号登录。")
+        # The address the demo really serves (var/demo.env, from make demo's HOST and PORT), as documents print it.
+        self.stdout.write(f"\n打开 {settings.ADMISSION_PUBLIC_URL.rstrip('/')}/ 用上述账号登录。")

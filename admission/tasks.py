@@ -1,0 +1,102 @@
+"""The Celery tasks of the app (config/celery.py finds this module) and the web process's own sweep.
+
+- admission.render_document (documents/jobs.py): render, seal, sign and store one document; retried with back-off.
+- admission.email_notice (notices.py): e-mail one in-app notice.
+- admission.sweep_documents: queue every document left unfinished; on the scheduler every
+  ADMISSION_RENDER_SWEEP_SECONDS.
+- admission.daily_reminders: reminders, escalations and expiry prompts, on the scheduler at ADMISSION_REMINDERS_AT
+  on working days.
+
+Without a broker (the embedded default) there is no scheduler: each web process sweeps after start-up and then every
+ADMISSION_RENDER_SWEEP_SECONDS, in a background thread started by a request (never during migrate or tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import date
+
+from celery import current_app, shared_task
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+
+from . import notices  # noqa: F401  (registers admission.email_notice with the worker)
+from .documents import jobs
+from .services import reminders
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="admission.sweep_documents", ignore_result=True)
+def sweep_documents() -> int:
+    return jobs.sweep()
+
+
+@shared_task(name="admission.daily_reminders", acks_late=True, ignore_result=True)
+def daily_reminders(today: str | None = None) -> dict | None:
+    """`today` (ISO date) only for a run by hand; the schedule passes nothing and the local date counts."""
+    day = date.fromisoformat(today) if today else timezone.localdate()
+    run = reminders.daily_run(today=day)
+    if run is None:
+        log.info("%s is not a working day: no reminders", day)
+        return None
+    log.info("reminders %d, escalations %d, expired duties %d, problems %d",
+             run.reminders, run.escalations, run.expiries, len(run.problems))
+    return {"reminders": run.reminders, "escalations": run.escalations, "expiries": run.expiries,
+            "problems": run.problems}
+
+
+def in_process() -> bool:
+    """True when tasks run in the process that queues them (no broker configured)."""
+    return bool(current_app.conf.task_always_eager)
+
+
+def broker_ready(timeout: float = 2.0) -> tuple[bool, str]:
+    """For /readyz: can this process hand tasks to the workers? Without a broker there is nothing to reach."""
+    if in_process():
+        return True, "no broker configured: tasks run in-process"
+    connection = current_app.connection_for_write()
+    where = connection.as_uri()  # the password masked
+    try:
+        connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
+    except Exception as error:  # kombu wraps redis' errors in its own OperationalError
+        return False, f"broker {where} unreachable: {error}"
+    finally:
+        connection.release()
+    return True, f"broker {where} reachable"
+
+
+# The web process's sweep: after start-up, and periodically when there is no scheduler.
+_sweeping = threading.Lock()
+_last_sweep: float | None = None
+_sweep_thread: threading.Thread | None = None
+
+
+def sweep_from_web() -> bool:
+    """Start a sweep in a background thread if one is due in this process; returns whether it started one."""
+    global _last_sweep, _sweep_thread
+    if not settings.ADMISSION_SWEEP_IN_WEB:
+        return False
+    now = time.monotonic()
+    if _last_sweep is not None and (not in_process() or now - _last_sweep < settings.ADMISSION_RENDER_SWEEP_SECONDS):
+        return False
+    if not _sweeping.acquire(blocking=False):
+        return False
+    _last_sweep = now
+    _sweep_thread = threading.Thread(target=_sweep_in_background, name="admission-sweep", daemon=True)
+    _sweep_thread.start()
+    return True
+
+
+def _sweep_in_background() -> None:
+    try:
+        # In-process, nothing else renders for this server: what is pending now was cut off (e.g. kill -9).
+        jobs.sweep(grace_seconds=0 if in_process() else None)
+    except Exception:
+        log.exception("the document sweep failed")
+    finally:
+        connections.close_all()
+        _sweeping.release()
