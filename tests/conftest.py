@@ -36,6 +36,10 @@ def _fresh_rate_limits():
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
+    # Keys' passphrase files and the demo CA stay in the test's own directory: a secret left in the checkout's var/
+    # by one test (create_demo_pki) would open, or fail to open, another test's key of the same organization id.
+    settings.ADMISSION_SIGNING_SECRETS_DIR = tmp_path / "secrets"
+    settings.ADMISSION_DEMO_CA_DIR = tmp_path / "demo-ca"
 
 
 @pytest.fixture
