@@ -5,8 +5,16 @@ from django.utils.translation import ngettext
 
 from .documents import jobs
 from .models import (
-    AuditEvent, CalendarDay, CalendarYear, Jurisdiction, Membership, OfficialDocument, Organization, RenderStatus,
-    TimeLimit, TownshipDuty,
+    AuditEvent,
+    CalendarDay,
+    CalendarYear,
+    Jurisdiction,
+    Membership,
+    OfficialDocument,
+    Organization,
+    RenderStatus,
+    TimeLimit,
+    TownshipDuty,
 )
 
 

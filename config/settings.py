@@ -283,7 +283,9 @@ try:
     if not (0 <= _reminder_hour < 24 and 0 <= _reminder_minute < 60):
         raise ValueError
 except ValueError:
-    raise ImproperlyConfigured(f"ADMISSION_REMINDERS_AT must be a time as HH:MM, not {ADMISSION_REMINDERS_AT!r}.")
+    raise ImproperlyConfigured(
+        f"ADMISSION_REMINDERS_AT must be a time as HH:MM, not {ADMISSION_REMINDERS_AT!r}."
+    ) from None
 CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "admission.daily_reminders",

@@ -15,8 +15,19 @@ from django.test import override_settings
 from admission.documents import jobs
 from admission.documents.verification import verify_pdf
 from admission.models import (
-    AuditAction, AuditEvent, DocumentKind, DutyRequest, Jurisdiction, Membership, OfficialDocument, Organization,
-    OrganizationKind, RenderStatus, RequestState, Role, TownshipDuty,
+    AuditAction,
+    AuditEvent,
+    DocumentKind,
+    DutyRequest,
+    Jurisdiction,
+    Membership,
+    OfficialDocument,
+    Organization,
+    OrganizationKind,
+    RenderStatus,
+    RequestState,
+    Role,
+    TownshipDuty,
 )
 from workflows.management.commands.seed_demo import CASES, CHANGE_CASES, PASSWORD, TOWNSHIPS
 from workflows.selectors import task_box

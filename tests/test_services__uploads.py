@@ -23,7 +23,6 @@ from admission.services.uploads import check_upload
 from tests import files, support
 from tests.support import consulted_case, do, open_task, pdf, snapshot, submit
 
-
 # --- helpers ----------------------------------------------------------------------------------------
 
 

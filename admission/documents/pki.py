@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from pathlib import Path
 
 from cryptography import x509
@@ -13,8 +14,6 @@ from cryptography.x509.oid import NameOID
 
 from ..models import Organization
 from .signing import DEMO_ROOT_NAME, key_path, passphrase_file
-
-import secrets
 
 ROOT_FILE = "demo-root.pem"  # the demo root's certificate, public: beside the bodies' keys as a trust root
 
@@ -44,7 +43,7 @@ def _root(ca_dir: Path, keys_dir: Path):
         (keys_dir / ROOT_FILE).write_bytes(cert_file.read_bytes())
         return serialization.load_pem_private_key(key_file.read_bytes(), None), cert
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder().subject_name(_name(DEMO_ROOT_NAME)).issuer_name(_name(DEMO_ROOT_NAME))
         .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -73,7 +72,7 @@ def issue_demo_certificates(
     passphrase None (the demo): each key gets a random passphrase of its own, written to the body's secret file
     (settings.ADMISSION_SIGNING_SECRETS_DIR, readable by its owner only); "" leaves the keys unencrypted (tests)."""
     root_key, root_cert = _root(ca_dir or keys_dir.parent / "demo-ca", keys_dir)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     created = []
     for org in organizations:
         path = key_path(org)

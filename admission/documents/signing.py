@@ -85,7 +85,8 @@ class Pkcs12Signer:
         return signer
 
     def is_demo(self, issuer: Organization) -> bool:
-        return self._signer(issuer).signing_cert.issuer.native.get("common_name") == DEMO_ROOT_NAME
+        certificate = self._signer(issuer).signing_cert
+        return certificate is not None and certificate.issuer.native.get("common_name") == DEMO_ROOT_NAME
 
     def sign(self, pdf: bytes, *, issuer: Organization) -> tuple[bytes, str]:
         signer = self._signer(issuer)
@@ -98,7 +99,8 @@ class Pkcs12Signer:
         signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(
             IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out
         )
-        return out.getvalue(), signer.signing_cert.subject.human_friendly
+        certificate = signer.signing_cert  # a PKCS#12 key file carries its certificate
+        return out.getvalue(), certificate.subject.human_friendly if certificate is not None else ""
 
 
 def get_signer() -> DocumentSigner:

@@ -4,18 +4,23 @@ and extension the server chooses."""
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from ..file_content import CheckedContent, ContentRefused, check_content
 from ..language import official
-from ..models import Attachment, AttachmentKind, AuditAction, DutyRequest
-from ..permissions import membership_of
+from ..models import Attachment, AttachmentKind, AuditAction, DutyRequest, UnadmittedDutyReport
+from ..permissions import require_membership
 from .audit import record_event
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ACCEPTED_FORMATS_LABEL = "PDF、JPEG、PNG、OFD"
 
@@ -26,8 +31,9 @@ class OversizedUpload(UploadedFile):
     `size` is what came in: all of it when `size_known` (the rest of the request was still read), else only what
     came before reading stopped. `request_limit` is set when the whole request passed its limit."""
 
-    def __init__(self, *, name: str, size: int, limit: int, size_known: bool,
-                 request_limit: int | None = None) -> None:
+    def __init__(
+        self, *, name: str, size: int, limit: int, size_known: bool, request_limit: int | None = None
+    ) -> None:
         super().__init__(file=None, name=name, content_type="application/octet-stream", size=size)
         self.limit = limit
         self.size_known = size_known
@@ -37,8 +43,9 @@ class OversizedUpload(UploadedFile):
         raise ValueError("An oversized upload has no content.")
 
 
-def _size_refusal(uploaded: UploadedFile, named: dict[str, str]) -> ValidationError:
+def _size_refusal(uploaded: UploadedFile, named: dict[str, object]) -> ValidationError:
     limit = settings.ADMISSION_MAX_UPLOAD_BYTES
+    size = uploaded.size or 0  # an upload always knows its size; the type allows None
     if isinstance(uploaded, OversizedUpload):
         if uploaded.request_limit is not None:
             return ValidationError(
@@ -53,21 +60,22 @@ def _size_refusal(uploaded: UploadedFile, named: dict[str, str]) -> ValidationEr
         limit = uploaded.limit
     return ValidationError(
         _("%(field)s「%(name)s」大小为 %(size).1f MB，超过 %(limit)d MB 上限，请压缩或拆分后重新上传。")
-        % {**named, "size": uploaded.size / 1048576, "limit": limit // 1048576}
+        % {**named, "size": size / 1048576, "limit": limit // 1048576}
     )
 
 
-def check_upload(uploaded: UploadedFile, *, field_label: str | None = None) -> CheckedContent:
+def check_upload(uploaded: UploadedFile, *, field_label: str | Promise | None = None) -> CheckedContent:
     """Parse the file: return its real type and the bytes to store, or raise a ValidationError saying what to fix.
 
     The result is kept on the file, so that the form's check and the service's store parse it once."""
-    named = {"field": field_label or _("附件"), "name": uploaded.name}
-    if isinstance(uploaded, OversizedUpload) or uploaded.size > settings.ADMISSION_MAX_UPLOAD_BYTES:
+    named: dict[str, object] = {"field": field_label or _("附件"), "name": uploaded.name}
+    size = uploaded.size or 0
+    if isinstance(uploaded, OversizedUpload) or size > settings.ADMISSION_MAX_UPLOAD_BYTES:
         raise _size_refusal(uploaded, named)
-    if uploaded.size == 0:
+    if size == 0:
         raise ValidationError(_("%(field)s「%(name)s」是空文件，请重新选择。") % named)
     checked = getattr(uploaded, "_admission_checked", None)
-    if checked is None:
+    if not isinstance(checked, CheckedContent):
         uploaded.seek(0)
         data = uploaded.read()
         uploaded.seek(0)
@@ -82,20 +90,26 @@ def check_upload(uploaded: UploadedFile, *, field_label: str | None = None) -> C
 
 
 def store_attachment(
-    *, duty_request: DutyRequest | None, kind: AttachmentKind, uploaded: UploadedFile, actor, report=None
+    *,
+    duty_request: DutyRequest | None,
+    kind: AttachmentKind,
+    uploaded: UploadedFile,
+    actor: User,
+    report: UnadmittedDutyReport | None = None,
 ) -> Attachment:
     """Check and store one file on the case (or the report); call inside the transaction of its action."""
     checked = check_upload(uploaded, field_label=AttachmentKind(kind).label)
+    name = uploaded.name or ""  # an upload always has a name; the type allows None
     attachment = Attachment(
         request=duty_request,
         report=report,
         kind=kind,
-        original_name=uploaded.name[:200],
+        original_name=name[:200],
         content_type=checked.content_type,
         size=len(checked.data),
         sha256=hashlib.sha256(checked.data).hexdigest(),
         uploaded_by=actor,
-        organization=membership_of(actor).organization,
+        organization=require_membership(actor).organization,
     )
     # The stored name and extension come from the content (Attachment's upload_to), never from the upload's name.
     attachment.file.save(f"upload{checked.extension}", ContentFile(checked.data), save=False)
