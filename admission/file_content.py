@@ -98,13 +98,15 @@ def check_content(data: bytes) -> CheckedContent:
         check_ofd(data)
         return CheckedContent(OFD, data)
     if b"%PDF-" in data[:1024]:
-        raise ContentRefused(_(
-            "%(field)s「%(name)s」的 PDF 文件头前面还夹带了其他内容（可能是伪装成 PDF 的网页），不予接收；"
-            "请用办公软件或扫描仪重新导出为 PDF 后上传。"
-        ))
-    raise NotAcceptedFormat(_(
-        "%(field)s「%(name)s」不是 %(formats)s 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。"
-    ))
+        raise ContentRefused(
+            _(
+                "%(field)s「%(name)s」的 PDF 文件头前面还夹带了其他内容（可能是伪装成 PDF 的网页），不予接收；"
+                "请用办公软件或扫描仪重新导出为 PDF 后上传。"
+            )
+        )
+    raise NotAcceptedFormat(
+        _("%(field)s「%(name)s」不是 %(formats)s 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。")
+    )
 
 
 # --- PDF ----------------------------------------------------------------------------------------------------------
@@ -113,17 +115,19 @@ _PDF_TRAILING_ALLOWED = b" \t\r\n\x00\x0c"
 
 
 def _pdf_unreadable() -> ContentRefused:
-    return ContentRefused(_(
-        "%(field)s「%(name)s」无法作为 PDF 文件解析（文件已损坏、不完整或不是真正的 PDF），"
-        "请重新导出或扫描后上传。"
-    ))
+    return ContentRefused(
+        _("%(field)s「%(name)s」无法作为 PDF 文件解析（文件已损坏、不完整或不是真正的 PDF），请重新导出或扫描后上传。")
+    )
 
 
 def _pdf_too_complex() -> ContentRefused:
-    return TooComplex(_(
-        "%(field)s「%(name)s」结构过于庞大（超过 %(pages)d 页、对象过多或解压后内容过大），无法在限定时间内检查；"
-        "请拆分或压缩后重新上传。"
-    ), pages=PDF_MAX_PAGES)
+    return TooComplex(
+        _(
+            "%(field)s「%(name)s」结构过于庞大（超过 %(pages)d 页、对象过多或解压后内容过大），无法在限定时间内检查；"
+            "请拆分或压缩后重新上传。"
+        ),
+        pages=PDF_MAX_PAGES,
+    )
 
 
 def _pdf_active(what: str) -> ContentRefused:
@@ -208,9 +212,9 @@ def open_pdf(data: bytes, *, strict: bool, deadline: float) -> PdfReader:
     try:
         reader = PdfReader(io.BytesIO(data), strict=strict)
         if reader.is_encrypted and not reader.decrypt(""):
-            raise ContentRefused(_(
-                "%(field)s「%(name)s」设置了打开密码，系统无法检查其内容；请去除密码后重新导出为 PDF 再上传。"
-            ))
+            raise ContentRefused(
+                _("%(field)s「%(name)s」设置了打开密码，系统无法检查其内容；请去除密码后重新导出为 PDF 再上传。")
+            )
         if _object_count(reader) > PDF_MAX_OBJECTS:
             raise _pdf_too_complex()
         if len(reader.pages) > PDF_MAX_PAGES or time.monotonic() > deadline:
@@ -229,8 +233,9 @@ def _object_count(reader: PdfReader) -> int:
 
 
 def _object_references(reader: PdfReader) -> list[IndirectObject]:
-    references = [IndirectObject(number, generation, reader)
-                  for generation, entries in reader.xref.items() for number in entries]
+    references = [
+        IndirectObject(number, generation, reader) for generation, entries in reader.xref.items() for number in entries
+    ]
     references += [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
     return references
 
@@ -266,11 +271,13 @@ def check_pdf(data: bytes, *, deadline: float) -> None:
     end = data.rfind(b"%%EOF")
     if end < 0:
         raise _pdf_unreadable()
-    if data[end + 5:].strip(_PDF_TRAILING_ALLOWED):
-        raise ContentRefused(_(
-            "%(field)s「%(name)s」在 PDF 文件结束标记之后还夹带了其他内容（可能是网页或程序），不予接收；"
-            "请重新导出为 PDF 后上传。"
-        ))
+    if data[end + 5 :].strip(_PDF_TRAILING_ALLOWED):
+        raise ContentRefused(
+            _(
+                "%(field)s「%(name)s」在 PDF 文件结束标记之后还夹带了其他内容（可能是网页或程序），不予接收；"
+                "请重新导出为 PDF 后上传。"
+            )
+        )
     reader = open_pdf(data, strict=True, deadline=deadline)
     _walk_pdf(reader, deadline=deadline, visit=_refuse_active_content)
 
@@ -298,10 +305,15 @@ def reencode_image(data: bytes, image_format: str) -> bytes:
             with Image.open(io.BytesIO(data), formats=[image_format]) as image:
                 width, height = image.size
                 if width * height > IMAGE_MAX_PIXELS:
-                    raise ContentRefused(_(
-                        "%(field)s「%(name)s」图像尺寸过大（%(width)d×%(height)d 像素，上限 %(limit)d 万像素），"
-                        "请降低扫描分辨率后重新上传。"
-                    ), width=width, height=height, limit=IMAGE_MAX_PIXELS // 10_000)
+                    raise ContentRefused(
+                        _(
+                            "%(field)s「%(name)s」图像尺寸过大（%(width)d×%(height)d 像素，上限 %(limit)d 万像素），"
+                            "请降低扫描分辨率后重新上传。"
+                        ),
+                        width=width,
+                        height=height,
+                        limit=IMAGE_MAX_PIXELS // 10_000,
+                    )
                 image.load()
                 upright = ImageOps.exif_transpose(image)
                 transparency = upright.info.get("transparency")
@@ -317,49 +329,75 @@ def reencode_image(data: bytes, image_format: str) -> bytes:
     except ContentRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ContentRefused(_(
-            "%(field)s「%(name)s」图像尺寸过大（超过 %(limit)d 万像素），请降低扫描分辨率后重新上传。"
-        ), limit=IMAGE_MAX_PIXELS // 10_000) from error
+        raise ContentRefused(
+            _("%(field)s「%(name)s」图像尺寸过大（超过 %(limit)d 万像素），请降低扫描分辨率后重新上传。"),
+            limit=IMAGE_MAX_PIXELS // 10_000,
+        ) from error
     except Exception as error:  # Pillow raises OSError, SyntaxError, ValueError... on broken or truncated data
-        raise ContentRefused(_(
-            "%(field)s「%(name)s」无法作为完整的 JPEG 或 PNG 图像解码（文件已损坏或不完整），"
-            "请重新扫描或导出后上传。"
-        )) from error
+        raise ContentRefused(
+            _(
+                "%(field)s「%(name)s」无法作为完整的 JPEG 或 PNG 图像解码（文件已损坏或不完整），"
+                "请重新扫描或导出后上传。"
+            )
+        ) from error
 
 
 # --- OFD ----------------------------------------------------------------------------------------------------------
 
 _OFD_NAMESPACE = "http://www.ofdspec.org/2016"
 _OFD_XML = {".xml"}
-_OFD_IMAGES = {".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
-               ".bmp": (b"BM",), ".tif": (b"II*\x00", b"MM\x00*"), ".tiff": (b"II*\x00", b"MM\x00*"),
-               ".gif": (b"GIF87a", b"GIF89a")}
+_OFD_IMAGES = {
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".bmp": (b"BM",),
+    ".tif": (b"II*\x00", b"MM\x00*"),
+    ".tiff": (b"II*\x00", b"MM\x00*"),
+    ".gif": (b"GIF87a", b"GIF89a"),
+}
 _OFD_FONTS = {".ttf": (b"\x00\x01\x00\x00", b"true"), ".otf": (b"OTTO", b"\x00\x01\x00\x00"), ".ttc": (b"ttcf",)}
 # Signature values, electronic seals (GB/T 38540) and JBIG2 image data: binary by nature, no header to check.
 _OFD_DATA = {".dat", ".esl", ".jb2"}
 # Whatever the extension says, these are programs, scripts or packages, never OFD content.
-_EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe", b"#!",
-                     b"PK\x03\x04", b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b", b"%PDF-")
+_EXECUTABLE_MAGIC = (
+    b"MZ",
+    b"\x7fELF",
+    b"\xca\xfe\xba\xbe",
+    b"\xcf\xfa\xed\xfe",
+    b"\xce\xfa\xed\xfe",
+    b"#!",
+    b"PK\x03\x04",
+    b"Rar!",
+    b"7z\xbc\xaf",
+    b"\x1f\x8b",
+    b"%PDF-",
+)
 
 
 def _ofd_refused_entry(entry: str) -> ContentRefused:
-    return ContentRefused(_(
-        "%(field)s「%(name)s」的 OFD 文件包内含有不允许的文件「%(entry)s」（OFD 只应包含 XML、图像、字体和签章数据），"
-        "不予接收；请用版式软件重新导出后上传。"
-    ), entry=entry)
+    return ContentRefused(
+        _(
+            "%(field)s「%(name)s」的 OFD 文件包内含有不允许的文件「%(entry)s」（OFD 只应包含 XML、图像、字体和签章数据），"
+            "不予接收；请用版式软件重新导出后上传。"
+        ),
+        entry=entry,
+    )
 
 
 def _ofd_malformed(entry: str) -> ContentRefused:
-    return ContentRefused(_(
-        "%(field)s「%(name)s」不是结构完整的 OFD 文件（「%(entry)s」缺失或无法解析），请用版式软件重新导出后上传。"
-    ), entry=entry)
+    return ContentRefused(
+        _("%(field)s「%(name)s」不是结构完整的 OFD 文件（「%(entry)s」缺失或无法解析），请用版式软件重新导出后上传。"),
+        entry=entry,
+    )
 
 
 def _ofd_bomb() -> ContentRefused:
-    return ContentRefused(_(
-        "%(field)s「%(name)s」的 OFD 文件包条目过多、解压后过大或压缩比异常（可能是“压缩炸弹”），不予接收；"
-        "请用版式软件重新导出后上传。"
-    ))
+    return ContentRefused(
+        _(
+            "%(field)s「%(name)s」的 OFD 文件包条目过多、解压后过大或压缩比异常（可能是“压缩炸弹”），不予接收；"
+            "请用版式软件重新导出后上传。"
+        )
+    )
 
 
 def _safe_entry_name(name: str) -> bool:
@@ -372,15 +410,15 @@ def check_ofd(data: bytes) -> None:
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
-        raise NotAcceptedFormat(_(
-            "%(field)s「%(name)s」不是 %(formats)s 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。"
-        )) from error
+        raise NotAcceptedFormat(
+            _("%(field)s「%(name)s」不是 %(formats)s 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。")
+        ) from error
     with package:
         entries = package.infolist()
         if "OFD.xml" not in package.namelist():
-            raise NotAcceptedFormat(_(
-                "%(field)s「%(name)s」不是 %(formats)s 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。"
-            ))
+            raise NotAcceptedFormat(
+                _("%(field)s「%(name)s」不是 %(formats)s 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。")
+            )
         _check_ofd_directory(entries)
         texts = {}
         for info in entries:
@@ -410,10 +448,13 @@ def _check_ofd_directory(entries: list[zipfile.ZipInfo]) -> None:
     names: set[str] = set()
     for info in entries:
         if not _safe_entry_name(info.filename):
-            raise ContentRefused(_(
-                "%(field)s「%(name)s」的 OFD 文件包内含有不安全的路径「%(entry)s」（绝对路径或“..”），不予接收；"
-                "请用版式软件重新导出后上传。"
-            ), entry=info.filename)
+            raise ContentRefused(
+                _(
+                    "%(field)s「%(name)s」的 OFD 文件包内含有不安全的路径「%(entry)s」（绝对路径或“..”），不予接收；"
+                    "请用版式软件重新导出后上传。"
+                ),
+                entry=info.filename,
+            )
         if info.filename in names:
             raise _ofd_malformed(info.filename)
         names.add(info.filename)
@@ -446,7 +487,7 @@ def _read_entry(package: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 
 def _parse_ofd_xml(entry: str, content: bytes) -> ElementTree.Element:
-    lowered = content[:OFD_MAX_XML_BYTES + 1].lower()
+    lowered = content[: OFD_MAX_XML_BYTES + 1].lower()
     if len(content) > OFD_MAX_XML_BYTES or b"<!doctype" in lowered or b"<!entity" in lowered:
         raise _ofd_malformed(entry)  # no DTDs: no entity expansion, no external references
     try:
@@ -463,8 +504,9 @@ def _check_ofd_roots(texts: dict[str, ElementTree.Element]) -> None:
     root = texts["OFD.xml"]
     if _local(root.tag) != "OFD" or not root.tag.startswith("{" + _OFD_NAMESPACE + "}"):
         raise _ofd_malformed("OFD.xml")
-    doc_roots = [element.text.strip().lstrip("/") for element in root.iter()
-                 if _local(element.tag) == "DocRoot" and element.text]
+    doc_roots = [
+        element.text.strip().lstrip("/") for element in root.iter() if _local(element.tag) == "DocRoot" and element.text
+    ]
     if not doc_roots:
         raise _ofd_malformed("OFD.xml")
     for doc_root in doc_roots:

@@ -13,8 +13,8 @@ from PIL import Image, PngImagePlugin
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
-GiB = 1024 ** 3
-MiB = 1024 ** 2
+GiB = 1024**3
+MiB = 1024**2
 
 
 # --- PDF --------------------------------------------------------------------------------------------------------
@@ -42,16 +42,19 @@ def _javascript_action() -> DictionaryObject:
 
 def pdf_with_javascript() -> bytes:
     """Document-level JavaScript: the catalogue's /Names /JavaScript tree, run when the file opens."""
+
     def change(writer):
         action = writer._add_object(_javascript_action())
         tree = DictionaryObject({_name("/Names"): ArrayObject([TextStringObject("run"), action])})
         writer._root_object[_name("/Names")] = DictionaryObject({_name("/JavaScript"): tree})
+
     return pdf(change=change)
 
 
 def pdf_with_open_action_javascript() -> bytes:
     def change(writer):
         writer._root_object[_name("/OpenAction")] = writer._add_object(_javascript_action())
+
     return pdf(change=change)
 
 
@@ -62,21 +65,26 @@ def pdf_with_javascript_hidden_in_object_stream() -> bytes:
 
 def pdf_with_page_additional_actions() -> bytes:
     """A page's /AA: an action run when the page opens, without the user doing anything."""
+
     def change(writer):
         writer.pages[0][_name("/AA")] = DictionaryObject({_name("/O"): writer._add_object(_javascript_action())})
+
     return pdf(change=change)
 
 
 def pdf_with_launch_action() -> bytes:
     def change(writer):
-        writer._root_object[_name("/OpenAction")] = DictionaryObject({
-            _name("/S"): _name("/Launch"), _name("/F"): TextStringObject("C:\\Windows\\System32\\cmd.exe")})
+        writer._root_object[_name("/OpenAction")] = DictionaryObject(
+            {_name("/S"): _name("/Launch"), _name("/F"): TextStringObject("C:\\Windows\\System32\\cmd.exe")}
+        )
+
     return pdf(change=change)
 
 
 def pdf_with_embedded_file() -> bytes:
     def change(writer):
         writer.add_attachment("说明.exe", b"MZ\x90\x00\x03\x00\x00\x00 this program cannot be run in DOS mode")
+
     return pdf(change=change)
 
 
@@ -122,18 +130,27 @@ def _pdf_with_object_stream(hidden: bytes, *, decompressed_padding: int) -> byte
     offsets[2] = len(body)
     body += b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
     offsets[4] = len(body)
-    body += (b"4 0 obj\n<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
-             % (len(header), len(stream)) + stream + b"\nendstream\nendobj\n")
+    body += (
+        b"4 0 obj\n<< /Type /ObjStm /N 1 /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
+        % (len(header), len(stream))
+        + stream
+        + b"\nendstream\nendobj\n"
+    )
     offsets[5] = len(body)
-    rows = [b"\x00" + struct.pack(">I", 0) + b"\xff\xff",
-            b"\x01" + struct.pack(">I", offsets[1]) + b"\x00\x00",
-            b"\x01" + struct.pack(">I", offsets[2]) + b"\x00\x00",
-            b"\x02" + struct.pack(">I", 4) + b"\x00\x00",
-            b"\x01" + struct.pack(">I", offsets[4]) + b"\x00\x00",
-            b"\x01" + struct.pack(">I", offsets[5]) + b"\x00\x00"]
+    rows = [
+        b"\x00" + struct.pack(">I", 0) + b"\xff\xff",
+        b"\x01" + struct.pack(">I", offsets[1]) + b"\x00\x00",
+        b"\x01" + struct.pack(">I", offsets[2]) + b"\x00\x00",
+        b"\x02" + struct.pack(">I", 4) + b"\x00\x00",
+        b"\x01" + struct.pack(">I", offsets[4]) + b"\x00\x00",
+        b"\x01" + struct.pack(">I", offsets[5]) + b"\x00\x00",
+    ]
     xref = b"".join(rows)
-    body += (b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(xref)
-             + xref + b"\nendstream\nendobj\n")
+    body += (
+        b"5 0 obj\n<< /Type /XRef /Size 6 /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n" % len(xref)
+        + xref
+        + b"\nendstream\nendobj\n"
+    )
     body += b"startxref\n%d\n%%%%EOF\n" % offsets[5]
     return body
 
@@ -162,36 +179,51 @@ def png(width: int = 64, height: int = 48, *, text: str = "secret note") -> byte
 
 def png_declaring(width: int, height: int) -> bytes:
     """A PNG header declaring width × height pixels, a few dozen bytes long: a decompression bomb's opening."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
 
 
-SVG = (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" '
-       b'onload="alert(document.cookie)"><script>alert(1)</script><rect width="10" height="10"/></svg>\n')
+SVG = (
+    b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" '
+    b'onload="alert(document.cookie)"><script>alert(1)</script><rect width="10" height="10"/></svg>\n'
+)
 
 
 # --- OFD --------------------------------------------------------------------------------------------------------
 
 OFD_NS = "http://www.ofdspec.org/2016"
-OFD_XML = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{OFD_NS}" Version="1.0" DocType="OFD">'
-           '<ofd:DocBody><ofd:DocInfo><ofd:DocID>6f2a</ofd:DocID><ofd:Title>书面申请</ofd:Title></ofd:DocInfo>'
-           '<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>')
-DOCUMENT_XML = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData>'
-                '<ofd:MaxUnitID>3</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>'
-                '</ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/>'
-                '</ofd:Pages></ofd:Document>')
-PAGE_XML = (f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{OFD_NS}"><ofd:Content><ofd:Layer ID="2">'
-            '<ofd:TextObject ID="3" Boundary="20 20 100 10" Font="4" Size="5"><ofd:TextCode X="0" Y="5">申请'
-            '</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>')
+OFD_XML = (
+    f'<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="{OFD_NS}" Version="1.0" DocType="OFD">'
+    "<ofd:DocBody><ofd:DocInfo><ofd:DocID>6f2a</ofd:DocID><ofd:Title>书面申请</ofd:Title></ofd:DocInfo>"
+    "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"
+)
+DOCUMENT_XML = (
+    f'<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="{OFD_NS}"><ofd:CommonData>'
+    "<ofd:MaxUnitID>3</ofd:MaxUnitID><ofd:PageArea><ofd:PhysicalBox>0 0 210 297</ofd:PhysicalBox>"
+    '</ofd:PageArea></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/>'
+    "</ofd:Pages></ofd:Document>"
+)
+PAGE_XML = (
+    f'<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="{OFD_NS}"><ofd:Content><ofd:Layer ID="2">'
+    '<ofd:TextObject ID="3" Boundary="20 20 100 10" Font="4" Size="5"><ofd:TextCode X="0" Y="5">申请'
+    "</ofd:TextCode></ofd:TextObject></ofd:Layer></ofd:Content></ofd:Page>"
+)
 
 
 def ofd(extra: dict[str, bytes] | None = None, *, without: tuple[str, ...] = ()) -> bytes:
     """A small well-formed OFD package (GB/T 33190): OFD.xml, a document, a page and a seal image."""
-    entries = {"OFD.xml": OFD_XML.encode(), "Doc_0/Document.xml": DOCUMENT_XML.encode(),
-               "Doc_0/Pages/Page_0/Content.xml": PAGE_XML.encode(), "Doc_0/Res/seal.png": png(16, 16)}
+    entries = {
+        "OFD.xml": OFD_XML.encode(),
+        "Doc_0/Document.xml": DOCUMENT_XML.encode(),
+        "Doc_0/Pages/Page_0/Content.xml": PAGE_XML.encode(),
+        "Doc_0/Res/seal.png": png(16, 16),
+    }
     entries.update(extra or {})
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
@@ -230,21 +262,23 @@ def ofd_overlapping_bomb(copies: int = 2048) -> bytes:
     package = zipfile.ZipFile(io.BytesIO(base))
     kernel = package.getinfo("Doc_0/Res/k.png")
     start = package.start_dir
-    directory = base[start:base.index(b"PK\x05\x06", start)]
+    directory = base[start : base.index(b"PK\x05\x06", start)]
     records, position = [], 0
     while position < len(directory):
-        name_length, extra_length, comment_length = struct.unpack("<HHH", directory[position + 28:position + 34])
+        name_length, extra_length, comment_length = struct.unpack("<HHH", directory[position + 28 : position + 34])
         end = position + 46 + name_length + extra_length + comment_length
         records.append(directory[position:end])
         position = end
-    kernel_record = next(r for r in records if r[46:46 + len(kernel.filename)] == kernel.filename.encode())
+    kernel_record = next(r for r in records if r[46 : 46 + len(kernel.filename)] == kernel.filename.encode())
     for number in range(copies):
         name = f"Doc_0/Res/k{number:04d}.png".encode()
-        records.append(kernel_record[:28] + struct.pack("<H", len(name)) + b"\x00\x00\x00\x00" + kernel_record[34:46]
-                       + name)
+        records.append(
+            kernel_record[:28] + struct.pack("<H", len(name)) + b"\x00\x00\x00\x00" + kernel_record[34:46] + name
+        )
     new_directory = b"".join(records)
-    end_record = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(records), len(records), len(new_directory),
-                             start, 0)
+    end_record = struct.pack(
+        "<4sHHHHIIH", b"PK\x05\x06", 0, 0, len(records), len(records), len(new_directory), start, 0
+    )
     return base[:start] + new_directory + end_record
 
 
@@ -257,12 +291,12 @@ def _patch_declared_size(data: bytes, entry: str, size: int) -> bytes:
     package = zipfile.ZipFile(io.BytesIO(data))
     info = package.getinfo(entry)
     patched = bytearray(data)
-    patched[info.header_offset + 22:info.header_offset + 26] = struct.pack("<I", size)
+    patched[info.header_offset + 22 : info.header_offset + 26] = struct.pack("<I", size)
     position = package.start_dir
-    while patched[position:position + 4] == b"PK\x01\x02":
-        name_length, extra_length, comment_length = struct.unpack("<HHH", patched[position + 28:position + 34])
-        if bytes(patched[position + 46:position + 46 + name_length]) == entry.encode():
-            patched[position + 24:position + 28] = struct.pack("<I", size)
+    while patched[position : position + 4] == b"PK\x01\x02":
+        name_length, extra_length, comment_length = struct.unpack("<HHH", patched[position + 28 : position + 34])
+        if bytes(patched[position + 46 : position + 46 + name_length]) == entry.encode():
+            patched[position + 24 : position + 28] = struct.pack("<I", size)
         position += 46 + name_length + extra_length + comment_length
     return bytes(patched)
 
@@ -281,8 +315,10 @@ class LazyMultipartBody:
             f'--{self.BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
             for name, value in (fields or {}).items()
         )
-        head += (f'--{self.BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
-                 f"Content-Type: application/pdf\r\n\r\n").encode() + b"%PDF-1.7\n"
+        head += (
+            f'--{self.BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+            f"Content-Type: application/pdf\r\n\r\n"
+        ).encode() + b"%PDF-1.7\n"
         self._head = head
         self._tail = f"\r\n--{self.BOUNDARY}--\r\n".encode()
         self.size = size
@@ -296,11 +332,11 @@ class LazyMultipartBody:
         head, tail_start = len(self._head), self.size - len(self._tail)
         parts = []
         if start < head:
-            parts.append(self._head[start:min(end, head)])
+            parts.append(self._head[start : min(end, head)])
         zeros = max(0, min(end, tail_start) - max(start, head))
         parts.append(b"0" * zeros)
         if end > tail_start:
-            parts.append(self._tail[max(0, start - tail_start):end - tail_start])
+            parts.append(self._tail[max(0, start - tail_start) : end - tail_start])
         return b"".join(parts)
 
     def read(self, size: int = -1) -> bytes:

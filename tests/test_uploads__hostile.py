@@ -52,8 +52,9 @@ def _post_opinion(client, banner, request, letter):
     task = support.open_task(request, "consult", consultation=consultation.pk)
     client.force_login(banner.users["naji"])
     before = (AuditEvent.objects.count(), Attachment.objects.count())
-    response = client.post(reverse("workflows:execute", args=[task.pk]),
-                           {"agrees": "1", "opinion": OPINION, "letter": letter})
+    response = client.post(
+        reverse("workflows:execute", args=[task.pk]), {"agrees": "1", "opinion": OPINION, "letter": letter}
+    )
     return response, before, task
 
 
@@ -72,32 +73,58 @@ def _assert_refused_and_nothing_stored(response, before, task, settings) -> str:
 
 HOSTILE = [
     # PDFs: parsed with pypdf, not recognised by their first five bytes.
-    ("html_pdf_polyglot", "申请.pdf", files.html_pdf_polyglot, "PDF 文件头前面还夹带了其他内容（可能是伪装成 PDF 的网页）"),
+    (
+        "html_pdf_polyglot",
+        "申请.pdf",
+        files.html_pdf_polyglot,
+        "PDF 文件头前面还夹带了其他内容（可能是伪装成 PDF 的网页）",
+    ),
     ("pdf_then_html", "申请.pdf", files.pdf_then_html, "在 PDF 文件结束标记之后还夹带了其他内容"),
     ("pdf_with_javascript", "申请.pdf", files.pdf_with_javascript, "含有 JavaScript 脚本"),
     ("pdf_with_open_action_javascript", "申请.pdf", files.pdf_with_open_action_javascript, "含有 JavaScript 脚本"),
-    ("pdf_with_javascript_in_object_stream", "申请.pdf", files.pdf_with_javascript_hidden_in_object_stream,
-     "含有 JavaScript 脚本"),
+    (
+        "pdf_with_javascript_in_object_stream",
+        "申请.pdf",
+        files.pdf_with_javascript_hidden_in_object_stream,
+        "含有 JavaScript 脚本",
+    ),
     ("pdf_with_page_open_action", "申请.pdf", files.pdf_with_page_additional_actions, "含有打开或翻页时自动执行的动作"),
     ("pdf_with_launch_action", "申请.pdf", files.pdf_with_launch_action, "含有启动外部程序或打开其他文件的动作"),
     ("pdf_with_embedded_exe", "申请.pdf", files.pdf_with_embedded_file, "内嵌了其他文件（PDF 附件）"),
     ("pdf_object_stream_bomb", "申请.pdf", files.pdf_object_stream_bomb, "结构过于庞大"),
-    ("pdf_header_then_garbage", "申请.pdf", lambda: b"%PDF-1.7\n" + b"\x00" * 64 + b"\n%%EOF\n",
-     "无法作为 PDF 文件解析"),
+    (
+        "pdf_header_then_garbage",
+        "申请.pdf",
+        lambda: b"%PDF-1.7\n" + b"\x00" * 64 + b"\n%%EOF\n",
+        "无法作为 PDF 文件解析",
+    ),
     # OFD: a well-formed package or nothing.
     ("ofd_holding_exe", "申请.ofd", files.ofd_holding_exe, "OFD 文件包内含有不允许的文件「Doc_0/Res/setup.exe」"),
-    ("ofd_holding_exe_named_png", "申请.ofd", files.ofd_holding_exe_named_png,
-     "OFD 文件包内含有不允许的文件「Doc_0/Res/image_1.png」"),
+    (
+        "ofd_holding_exe_named_png",
+        "申请.ofd",
+        files.ofd_holding_exe_named_png,
+        "OFD 文件包内含有不允许的文件「Doc_0/Res/image_1.png」",
+    ),
     ("ofd_path_traversal", "申请.ofd", files.ofd_with_path_traversal, "含有不安全的路径「../../static/evil.xml」"),
     ("ofd_zip_bomb_declaring_2_gib", "申请.ofd", lambda: files.ofd_declaring(2 * files.GiB - 1), "可能是“压缩炸弹”"),
     ("ofd_zip_bomb_overlapping_2_gib", "申请.ofd", files.ofd_overlapping_bomb, "可能是“压缩炸弹”"),
     ("ofd_zip_bomb_ratio", "申请.ofd", files.ofd_ratio_bomb, "可能是“压缩炸弹”"),
-    ("ofd_without_its_document", "申请.ofd", lambda: files.ofd(without=("Doc_0/Document.xml",)),
-     "不是结构完整的 OFD 文件（「Doc_0/Document.xml」缺失或无法解析）"),
+    (
+        "ofd_without_its_document",
+        "申请.ofd",
+        lambda: files.ofd(without=("Doc_0/Document.xml",)),
+        "不是结构完整的 OFD 文件（「Doc_0/Document.xml」缺失或无法解析）",
+    ),
     # Images: decoded in full within a pixel budget.
     ("svg", "印章.svg", lambda: files.SVG, "不是 PDF、JPEG、PNG、OFD 文件（按文件内容判断，而非扩展名）"),
     ("svg_named_png", "印章.png", lambda: files.SVG, "不是 PDF、JPEG、PNG、OFD 文件（按文件内容判断，而非扩展名）"),
-    ("png_pixel_bomb", "扫描.png", lambda: files.png_declaring(8000, 8000), "图像尺寸过大（8000×8000 像素，上限 4000 万像素）"),
+    (
+        "png_pixel_bomb",
+        "扫描.png",
+        lambda: files.png_declaring(8000, 8000),
+        "图像尺寸过大（8000×8000 像素，上限 4000 万像素）",
+    ),
     ("png_gigapixel_bomb", "扫描.png", lambda: files.png_declaring(50000, 50000), "图像尺寸过大"),
     ("truncated_jpeg", "扫描.jpg", lambda: files.jpeg(640, 480)[:400], "无法作为完整的 JPEG 或 PNG 图像解码"),
 ]
@@ -105,11 +132,14 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("kind", "name", "build", "message"), HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_a_hostile_upload_is_refused_with_a_chinese_message_and_nothing_stored(
-        client, banner, consulting, settings, kind, name, build, message):
+    client, banner, consulting, settings, kind, name, build, message
+):
     content = build()
     assert len(content) < 2 * 1024 * 1024  # small on disk, whatever it declares
     started = time.monotonic()
-    response, before, task = _post_opinion(client, banner, consulting, SimpleUploadedFile(name, content, "application/pdf"))
+    response, before, task = _post_opinion(
+        client, banner, consulting, SimpleUploadedFile(name, content, "application/pdf")
+    )
     body = _assert_refused_and_nothing_stored(response, before, task, settings)
     assert time.monotonic() - started < 30
     errors = errors_of(body, "letter")
@@ -129,21 +159,31 @@ def test_an_oversized_letter_is_dropped_while_it_streams_and_the_form_kept(clien
 
 
 def test_good_pdf_jpeg_png_and_ofd_are_accepted_and_stored_under_names_the_server_chooses(
-        client, banner, consulted, settings):
+    client, banner, consulted, settings
+):
     task = support.open_task(consulted, "submit")
     client.force_login(banner.users["forestry"])
     jpeg, png = files.jpeg(320, 200), files.png(120, 80)
-    response = client.post(reverse("workflows:execute", args=[task.pk]), {
-        "application_letter": SimpleUploadedFile("../../书面申请.svg", files.pdf(), "image/svg+xml"),
-        "supporting_files": [SimpleUploadedFile("现场照片.jpeg", jpeg, "image/jpeg"),
-                             SimpleUploadedFile("示意图.PNG", png, "image/png"),
-                             SimpleUploadedFile("方案.ofd", files.ofd(), "application/octet-stream")],
-    })
+    response = client.post(
+        reverse("workflows:execute", args=[task.pk]),
+        {
+            "application_letter": SimpleUploadedFile("../../书面申请.svg", files.pdf(), "image/svg+xml"),
+            "supporting_files": [
+                SimpleUploadedFile("现场照片.jpeg", jpeg, "image/jpeg"),
+                SimpleUploadedFile("示意图.PNG", png, "image/png"),
+                SimpleUploadedFile("方案.ofd", files.ofd(), "application/octet-stream"),
+            ],
+        },
+    )
     assert response.status_code == 302
     stored = {a.original_name: a for a in Attachment.objects.filter(request=consulted)}
     assert set(stored) == {"书面申请.svg", "现场照片.jpeg", "示意图.PNG", "方案.ofd"}
-    expected = {"书面申请.svg": ("application/pdf", ".pdf"), "现场照片.jpeg": ("image/jpeg", ".jpg"),
-                "示意图.PNG": ("image/png", ".png"), "方案.ofd": ("application/ofd", ".ofd")}
+    expected = {
+        "书面申请.svg": ("application/pdf", ".pdf"),
+        "现场照片.jpeg": ("image/jpeg", ".jpg"),
+        "示意图.PNG": ("image/png", ".png"),
+        "方案.ofd": ("application/ofd", ".ofd"),
+    }
     for original, (content_type, extension) in expected.items():
         attachment = stored[original]
         assert attachment.content_type == content_type
@@ -165,8 +205,10 @@ def test_good_pdf_jpeg_png_and_ofd_are_accepted_and_stored_under_names_the_serve
 def test_a_downloaded_attachment_is_an_attachment_of_its_own_type_never_sniffed(client, banner, consulted):
     task = support.open_task(consulted, "submit")
     client.force_login(banner.users["forestry"])
-    client.post(reverse("workflows:execute", args=[task.pk]),
-                {"application_letter": SimpleUploadedFile("书面申请.svg", files.pdf(), "image/svg+xml")})
+    client.post(
+        reverse("workflows:execute", args=[task.pk]),
+        {"application_letter": SimpleUploadedFile("书面申请.svg", files.pdf(), "image/svg+xml")},
+    )
     attachment = Attachment.objects.get(request=consulted, kind=AttachmentKind.APPLICATION_LETTER)
     response = client.get(reverse("admission:attachment_download", args=[attachment.pk]))
     assert response.status_code == 200
@@ -184,9 +226,13 @@ def test_a_downloaded_attachment_is_an_attachment_of_its_own_type_never_sniffed(
 
 
 def _post_lazy(client, url, body, **extra):
-    return client.generic("POST", url, b"", content_type=body.content_type,
-                          **{"wsgi.input": body, "CONTENT_LENGTH": str(body.size),
-                             "CONTENT_TYPE": body.content_type, **extra})
+    return client.generic(
+        "POST",
+        url,
+        b"",
+        content_type=body.content_type,
+        **{"wsgi.input": body, "CONTENT_LENGTH": str(body.size), "CONTENT_TYPE": body.content_type, **extra},
+    )
 
 
 def test_verify_stops_reading_a_300_mb_body_at_its_20_mb_limit(client, settings):
@@ -216,17 +262,22 @@ def test_a_form_page_stops_reading_a_body_larger_than_the_request_limit(client, 
 
 
 def test_a_body_over_the_request_limit_made_of_small_files_stops_at_the_request_limit(
-        client, banner, consulted, settings):
+    client, banner, consulted, settings
+):
     settings.ADMISSION_MAX_REQUEST_BYTES = 1024 * 1024
     task = support.open_task(consulted, "submit")
     client.force_login(banner.users["forestry"])
-    parts = {"application_letter": SimpleUploadedFile("书面申请.pdf", files.pdf(), "application/pdf"),
-             "supporting_files": [SimpleUploadedFile(f"佐证{i}.png", files.png(600, 600) + b"\x00" * 300_000)
-                                  for i in range(5)]}
+    parts = {
+        "application_letter": SimpleUploadedFile("书面申请.pdf", files.pdf(), "application/pdf"),
+        "supporting_files": [
+            SimpleUploadedFile(f"佐证{i}.png", files.png(600, 600) + b"\x00" * 300_000) for i in range(5)
+        ],
+    }
     response = client.post(reverse("workflows:execute", args=[task.pk]), parts)
     assert response.status_code == 422
     assert "本次提交的内容超过 1 MB，系统在接收佐证材料（可多选，可选）「佐证" in errors_of(
-        response.content.decode(), "supporting_files")
+        response.content.decode(), "supporting_files"
+    )
     assert not Attachment.objects.filter(request=consulted).exists() and _stored_files(settings) == []
 
 
@@ -235,8 +286,9 @@ def test_a_body_over_the_request_limit_made_of_small_files_stops_at_the_request_
 
 def _verify_upload(client, content=None, **extra):
     content = content if content is not None else files.pdf()
-    return client.post(reverse("verify_upload"), {"file": SimpleUploadedFile("公文.pdf", content, "application/pdf")},
-                       **extra)
+    return client.post(
+        reverse("verify_upload"), {"file": SimpleUploadedFile("公文.pdf", content, "application/pdf")}, **extra
+    )
 
 
 @pytest.fixture
@@ -272,16 +324,19 @@ def test_verify_rate_limit_window_passes(client, settings, clock):
 
 
 @pytest.mark.django_db
-def test_verify_behind_the_proxy_counts_the_address_the_proxy_saw_not_what_the_client_claims(
-        client, settings, clock):
+def test_verify_behind_the_proxy_counts_the_address_the_proxy_saw_not_what_the_client_claims(client, settings, clock):
     settings.ADMISSION_VERIFY_UPLOAD_RATE = "2/600"
     settings.ADMISSION_TRUSTED_PROXIES = ["127.0.0.1"]
     # deploy/nginx sets X-Real-IP to the address it saw; X-Forwarded-For carries whatever the client claimed.
     for claimed in ("1.1.1.1", "2.2.2.2"):
         forwarded = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_REAL_IP": "198.51.100.4", "HTTP_X_FORWARDED_FOR": claimed}
         assert _verify_upload(client, **forwarded).status_code == 200
-    assert _verify_upload(client, REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.4",
-                          HTTP_X_FORWARDED_FOR="3.3.3.3").status_code == 429
+    assert (
+        _verify_upload(
+            client, REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.4", HTTP_X_FORWARDED_FOR="3.3.3.3"
+        ).status_code
+        == 429
+    )
     assert _verify_upload(client, REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.5").status_code == 200
     # From a peer that is not our proxy the header is ignored: the peer is the address, and it has its own budget.
     assert _verify_upload(client, REMOTE_ADDR="203.0.113.50", HTTP_X_REAL_IP="198.51.100.4").status_code == 200
@@ -302,4 +357,6 @@ def test_verify_reads_a_pdf_bomb_within_bounds_and_says_so(client):
     response = _verify_upload(client, files.pdf_object_stream_bomb(1024), REMOTE_ADDR="203.0.113.30")
     assert time.monotonic() - started < 20
     assert response.status_code == 200
-    assert "文件结构过于庞大或复杂（页数、对象过多或解压后内容过大），无法在限定时间内查验。" in response.content.decode()
+    assert (
+        "文件结构过于庞大或复杂（页数、对象过多或解压后内容过大），无法在限定时间内查验。" in response.content.decode()
+    )

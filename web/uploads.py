@@ -43,8 +43,14 @@ class _Bounded:
 
 
 class SizeLimitedUploadHandler(FileUploadHandler):
-    def __init__(self, request: HttpRequest | None = None, *, file_limit: int | None = None, request_limit: int | None = None,
-                 stop_reading: bool = False) -> None:
+    def __init__(
+        self,
+        request: HttpRequest | None = None,
+        *,
+        file_limit: int | None = None,
+        request_limit: int | None = None,
+        stop_reading: bool = False,
+    ) -> None:
         super().__init__(request)
         self.file_limit = file_limit or settings.ADMISSION_MAX_UPLOAD_BYTES
         self.request_limit = request_limit or settings.ADMISSION_MAX_REQUEST_BYTES
@@ -59,20 +65,25 @@ class SizeLimitedUploadHandler(FileUploadHandler):
         """The handlers after this one (memory, temporary file): they keep what this one lets through."""
         if self.later is None:
             handlers = list(self.request.upload_handlers) if self.request is not None else []
-            self.later = handlers[handlers.index(self) + 1:] if self in handlers else []
+            self.later = handlers[handlers.index(self) + 1 :] if self in handlers else []
         return self.later
 
     # -- the whole request ---------------------------------------------------------------------------------------
 
     def handle_raw_input(
-        self, input_data: IO[bytes], META: dict[str, Any], content_length: int, boundary: str,
+        self,
+        input_data: IO[bytes],
+        META: dict[str, Any],
+        content_length: int,
+        boundary: str,
         encoding: str | None = None,
     ) -> tuple[QueryDict, MultiValueDict[str, UploadedFile]] | None:
         if self.stop_reading or content_length <= self.request_limit:
             return None  # Django parses the body, calling us for each file
         # The client declares more than we take: parse at most request_limit bytes, stop at the first file too big.
-        inner = type(self)(self.request, file_limit=self.file_limit, request_limit=self.request_limit,
-                           stop_reading=True)
+        inner = type(self)(
+            self.request, file_limit=self.file_limit, request_limit=self.request_limit, stop_reading=True
+        )
         later = inner.later = self._later()
         bounded = cast(IO[bytes], _Bounded(input_data, self.request_limit))
         post, files = MultiPartParser(META, bounded, [inner, *later], encoding).parse()
@@ -110,8 +121,13 @@ class SizeLimitedUploadHandler(FileUploadHandler):
             self._refuse(size_known=False, request_limit=self.request_limit)
 
     def _refuse(self, *, size_known: bool, request_limit: int | None) -> OversizedUpload:
-        placeholder = OversizedUpload(name=self.file_name or "", size=self._received, limit=self.file_limit,
-                                      size_known=size_known, request_limit=request_limit)
+        placeholder = OversizedUpload(
+            name=self.file_name or "",
+            size=self._received,
+            limit=self.file_limit,
+            size_known=size_known,
+            request_limit=request_limit,
+        )
         self.refused.append((self.field_name or "", placeholder))
         return placeholder
 
