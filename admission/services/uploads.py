@@ -4,7 +4,7 @@ and extension the server chooses."""
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -39,7 +39,7 @@ class OversizedUpload(UploadedFile):
         self.size_known = size_known
         self.request_limit = request_limit
 
-    def open(self, mode: str | None = None) -> OversizedUpload:
+    def open(self, *args: Any, **kwargs: Any) -> OversizedUpload:
         raise ValueError("An oversized upload has no content.")
 
 
