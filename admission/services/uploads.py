@@ -31,9 +31,7 @@ class OversizedUpload(UploadedFile):
     `size` is what came in: all of it when `size_known` (the rest of the request was still read), else only what
     came before reading stopped. `request_limit` is set when the whole request passed its limit."""
 
-    def __init__(
-        self, *, name: str, size: int, limit: int, size_known: bool, request_limit: int | None = None
-    ) -> None:
+    def __init__(self, *, name: str, size: int, limit: int, size_known: bool, request_limit: int | None = None) -> None:
         super().__init__(file=None, name=name, content_type="application/octet-stream", size=size)
         self.limit = limit
         self.size_known = size_known
@@ -49,8 +47,11 @@ def _size_refusal(uploaded: UploadedFile, named: dict[str, object]) -> Validatio
     if isinstance(uploaded, OversizedUpload):
         if uploaded.request_limit is not None:
             return ValidationError(
-                _("本次提交的内容超过 %(limit)d MB，系统在接收%(field)s「%(name)s」时已停止接收，"
-                  "请压缩或拆分文件后分次上传。") % {**named, "limit": uploaded.request_limit // 1048576}
+                _(
+                    "本次提交的内容超过 %(limit)d MB，系统在接收%(field)s「%(name)s」时已停止接收，"
+                    "请压缩或拆分文件后分次上传。"
+                )
+                % {**named, "limit": uploaded.request_limit // 1048576}
             )
         if not uploaded.size_known:
             return ValidationError(
@@ -115,10 +116,16 @@ def store_attachment(
     attachment.file.save(f"upload{checked.extension}", ContentFile(checked.data), save=False)
     attachment.save()
     record_event(
-        duty_request=duty_request, actor=actor, action=AuditAction.ATTACH_FILE,
+        duty_request=duty_request,
+        actor=actor,
+        action=AuditAction.ATTACH_FILE,
         note=f"{official(AttachmentKind(attachment.kind).label)}：{attachment.original_name}",
-        data={"attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size,
-              **({"report": report.pk} if report is not None else {})},
+        data={
+            "attachment": attachment.pk,
+            "sha256": attachment.sha256,
+            "size": attachment.size,
+            **({"report": report.pk} if report is not None else {}),
+        },
         jurisdiction_id=report.jurisdiction_id if report is not None else None,
     )
     return attachment
