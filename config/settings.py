@@ -297,6 +297,17 @@ CELERY_BEAT_SCHEDULE = {
 ADMISSION_REDIS_URL = ADMISSION_REDIS_URL or CELERY_BROKER_URL
 # --------------------------------------------------------------------------- end of the task engine (Celery) ---
 
+# --- Rate-limit counters (issue 12 part 4, web/ratelimit.py): in Redis when the installation has one, so that every
+# web process counts against the same budget; otherwise (the demo) in each process's memory. ---
+if ADMISSION_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": ADMISSION_REDIS_URL,
+            "KEY_PREFIX": "admission",
+        }
+    }
+
 
 # --- Access and separation of duties (issue 12) --------------------------------------------------------------------
 # Our own reverse proxies: only from these peers is the client address taken from X-Real-IP (deploy/nginx sets it).

@@ -30,7 +30,10 @@ def _fresh_rate_limits():
     """Rate-limit windows (web/ratelimit.py) live in the cache: each test starts with none spent."""
     from django.core.cache import cache
 
+    from web import ratelimit
+
     cache.clear()
+    ratelimit._in_this_process.clear()
 
 
 @pytest.fixture(autouse=True)

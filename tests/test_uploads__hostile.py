@@ -360,3 +360,52 @@ def test_verify_reads_a_pdf_bomb_within_bounds_and_says_so(client):
     assert (
         "文件结构过于庞大或复杂（页数、对象过多或解压后内容过大），无法在限定时间内查验。" in response.content.decode()
     )
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not _redis_reachable(), reason="needs the Redis server on 127.0.0.1:6379")
+def test_verify_counts_in_redis_so_every_web_process_shares_one_budget(client, settings, clock):
+    import uuid
+
+    import redis
+
+    prefix = f"admission-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": prefix,
+        }
+    }
+    settings.ADMISSION_VERIFY_UPLOAD_RATE = "2/600"
+    server = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    try:
+        assert _verify_upload(client, REMOTE_ADDR="203.0.113.60").status_code == 200
+        assert _verify_upload(client, REMOTE_ADDR="203.0.113.60").status_code == 200
+        # The count is in Redis, where another web process reads the same number, not in this process's memory.
+        keys = server.keys(f"{prefix}:*ratelimit:verify-upload:203.0.113.60:*")
+        assert len(keys) == 1 and int(server.get(keys[0])) == 2
+        assert _verify_upload(client, REMOTE_ADDR="203.0.113.60").status_code == 429
+    finally:
+        for key in server.scan_iter(f"{prefix}:*"):
+            server.delete(key)
+
+
+@pytest.mark.django_db
+def test_verify_keeps_its_limit_when_the_shared_counter_is_down(client, settings, clock):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    settings.ADMISSION_VERIFY_UPLOAD_RATE = "1/600"
+    assert _verify_upload(client, REMOTE_ADDR="203.0.113.61").status_code == 200
+    assert _verify_upload(client, REMOTE_ADDR="203.0.113.61").status_code == 429  # counted in the process instead
