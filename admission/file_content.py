@@ -24,7 +24,7 @@ import stat
 import time
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 from xml.etree import ElementTree
@@ -77,7 +77,6 @@ class TooComplex(ContentRefused):
 class CheckedContent:
     content_type: str
     data: bytes  # what is stored: the upload as received, or the re-encoded image
-    notes: list[str] = field(default_factory=list)
 
     @property
     def extension(self) -> str:
@@ -192,21 +191,6 @@ def _active_content(dictionary: DictionaryObject) -> str | None:
     return None
 
 
-def _scan_pdf_object(obj: Any) -> str | None:
-    """Look through one object and its direct children (indirect ones are scanned on their own)."""
-    stack = [obj]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, DictionaryObject):  # a stream's dictionary too
-            found = _active_content(item)
-            if found:
-                return found
-            stack.extend(v for v in dict.values(item) if not isinstance(v, IndirectObject))
-        elif isinstance(item, ArrayObject):
-            stack.extend(v for v in list.__iter__(item) if not isinstance(v, IndirectObject))
-    return None
-
-
 def open_pdf(data: bytes, *, strict: bool, deadline: float) -> PdfReader:
     """Open a PDF within bounds: pages, objects and time; raise ContentRefused when it cannot be opened in them."""
     try:
@@ -241,17 +225,31 @@ def _object_references(reader: PdfReader) -> list[IndirectObject]:
 
 
 def _walk_pdf(reader: PdfReader, *, deadline: float, visit: Any = None) -> None:
-    """Load every object the cross-reference table lists (so every object stream is decompressed, within pypdf's
-    limits) and hand each to `visit`, which raises to refuse; stop when the time is up."""
+    """Load every object: those the cross-reference table lists (so every object stream is decompressed, within
+    pypdf's limits) and any other that an object refers to (a lenient reader finds an object left out of the table by
+    searching the file, and so does pypdf). Hand every dictionary, nested ones too, to `visit`, which raises to
+    refuse; stop when the time or the object budget is spent."""
+    queue: list[Any] = [*_object_references(reader), reader.trailer]
+    seen = {(r.idnum, r.generation) for r in queue if isinstance(r, IndirectObject)}
     try:
-        for scanned, reference in enumerate(_object_references(reader)):
-            if scanned % 256 == 0 and time.monotonic() > deadline:
+        for loaded, item in enumerate(queue):  # grows while it is walked
+            if loaded % 256 == 0 and time.monotonic() > deadline:
                 raise _pdf_too_complex()
-            obj = reader.get_object(reference)
-            if visit is not None:
-                visit(obj)
-        if visit is not None:
-            visit(reader.trailer)
+            stack = [reader.get_object(item) if isinstance(item, IndirectObject) else item]
+            while stack:
+                part = stack.pop()
+                if isinstance(part, IndirectObject):
+                    if (part.idnum, part.generation) not in seen:
+                        seen.add((part.idnum, part.generation))
+                        queue.append(part)
+                elif isinstance(part, DictionaryObject):  # a stream's dictionary too
+                    if visit is not None:
+                        visit(part)
+                    stack.extend(dict.values(part))
+                elif isinstance(part, ArrayObject):
+                    stack.extend(list.__iter__(part))
+            if len(seen) > PDF_MAX_OBJECTS:
+                raise _pdf_too_complex()
     except ContentRefused:
         raise
     except LimitReachedError as error:
@@ -260,8 +258,8 @@ def _walk_pdf(reader: PdfReader, *, deadline: float, visit: Any = None) -> None:
         raise _pdf_unreadable() from error
 
 
-def _refuse_active_content(obj: Any) -> None:
-    found = _scan_pdf_object(obj)
+def _refuse_active_content(dictionary: DictionaryObject) -> None:
+    found = _active_content(dictionary)
     if found:
         raise _pdf_active(found)
 
@@ -278,7 +276,7 @@ def check_pdf(data: bytes, *, deadline: float) -> None:
                 "请重新导出为 PDF 后上传。"
             )
         )
-    reader = open_pdf(data, strict=True, deadline=deadline)
+    reader = open_pdf(data, strict=False, deadline=deadline)
     _walk_pdf(reader, deadline=deadline, visit=_refuse_active_content)
 
 

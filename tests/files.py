@@ -5,12 +5,13 @@ holding an .exe, an SVG, zip bombs declaring gigabytes, a PDF whose object strea
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 import zlib
 
 from PIL import Image, PngImagePlugin
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
 GiB = 1024**3
@@ -61,6 +62,24 @@ def pdf_with_open_action_javascript() -> bytes:
 def pdf_with_javascript_hidden_in_object_stream() -> bytes:
     """The JavaScript action compressed inside an object stream, its /S name hex-escaped (#4A = J)."""
     return _pdf_with_object_stream(b"<< /S /#4AavaScript /JS (app.alert\\(1\\)) >>", decompressed_padding=0)
+
+
+def pdf_with_javascript_outside_the_xref() -> bytes:
+    """The catalogue's /OpenAction points at a JavaScript action whose cross-reference entry is marked free: a reader
+    that trusts the table misses it, a lenient one finds it by searching the file and runs it."""
+    data = pdf_with_open_action_javascript()
+    action = PdfReader(io.BytesIO(data)).trailer["/Root"].raw_get("/OpenAction")
+    table = re.search(rb"xref\n0 \d+\n", data)
+    entries = data[table.end() :].split(b"\n")
+    entries[action.idnum] = b"0000000000 65535 f "
+    return data[: table.end()] + b"\n".join(entries)
+
+
+def pdf_with_sloppy_xref() -> bytes:
+    """A harmless PDF whose startxref points a few bytes off, as some scanners write them: readers cope, so do we."""
+    data = pdf(pages=2)
+    pointer = re.search(rb"startxref\s+(\d+)", data)
+    return data[: pointer.start(1)] + str(int(pointer.group(1)) + 3).encode() + data[pointer.end(1) :]
 
 
 def pdf_with_page_additional_actions() -> bytes:

@@ -38,12 +38,13 @@ def _ofd_bytes(*, with_root: bool = True) -> bytes:
 
 @pytest.mark.parametrize(("name", "content", "content_type"), [
     ("申请.pdf", files.pdf(), "application/pdf"),
+    ("扫描.pdf", files.pdf_with_sloppy_xref(), "application/pdf"),  # a reader copes with it, so do we
     ("scan.jpg", files.jpeg(), "image/jpeg"),
     ("scan.png", files.png(), "image/png"),
     ("申请.ofd", _ofd_bytes(), "application/ofd"),
     ("misnamed.png", files.pdf(), "application/pdf"),  # judged by content, not by name
     ("noext", files.png(), "image/png"),
-], ids=["pdf", "jpeg", "png", "ofd", "pdf_named_png", "png_without_extension"])
+], ids=["pdf", "pdf_with_sloppy_xref", "jpeg", "png", "ofd", "pdf_named_png", "png_without_extension"])
 def test_uploads_accepted_by_content(name, content, content_type):
     uploaded = SimpleUploadedFile(name, content, content_type="application/octet-stream")
     assert check_upload(uploaded).content_type == content_type

@@ -88,6 +88,12 @@ HOSTILE = [
         files.pdf_with_javascript_hidden_in_object_stream,
         "含有 JavaScript 脚本",
     ),
+    (
+        "pdf_with_javascript_outside_the_xref",
+        "申请.pdf",
+        files.pdf_with_javascript_outside_the_xref,
+        "含有 JavaScript 脚本",
+    ),
     ("pdf_with_page_open_action", "申请.pdf", files.pdf_with_page_additional_actions, "含有打开或翻页时自动执行的动作"),
     ("pdf_with_launch_action", "申请.pdf", files.pdf_with_launch_action, "含有启动外部程序或打开其他文件的动作"),
     ("pdf_with_embedded_exe", "申请.pdf", files.pdf_with_embedded_file, "内嵌了其他文件（PDF 附件）"),
