@@ -172,6 +172,18 @@ ADMISSION_MAX_REQUEST_BYTES = 100 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Uploads (issue 12 part 4): limits enforced while the body streams in; /verify/ limited per address. ---
+FILE_UPLOAD_HANDLERS = [
+    "web.uploads.SizeLimitedUploadHandler",  # first: stops keeping (or reading) a file past its limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+ADMISSION_MAX_VERIFY_BYTES = int(env("ADMISSION_MAX_VERIFY_BYTES", str(20 * 1024 * 1024)))
+# "<requests>/<seconds>" per client address, counted in the default cache (shared by all workers when it is Redis).
+ADMISSION_VERIFY_UPLOAD_RATE = env("ADMISSION_VERIFY_UPLOAD_RATE", "20/600")
+ADMISSION_VERIFY_LOOKUP_RATE = env("ADMISSION_VERIFY_LOOKUP_RATE", "120/600")
+# --- end uploads ---
+
 # Reminders and escalations (manage.py send_reminders) go by e-mail too; the demo prints them to the console.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -284,6 +296,17 @@ CELERY_BEAT_SCHEDULE = {
 # /readyz pings the broker too.
 ADMISSION_REDIS_URL = ADMISSION_REDIS_URL or CELERY_BROKER_URL
 # --------------------------------------------------------------------------- end of the task engine (Celery) ---
+
+# --- Rate-limit counters (issue 12 part 4, web/ratelimit.py): in Redis when the installation has one, so that every
+# web process counts against the same budget; otherwise (the demo) in each process's memory. ---
+if ADMISSION_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": ADMISSION_REDIS_URL,
+            "KEY_PREFIX": "admission",
+        }
+    }
 
 
 # --- Access and separation of duties (issue 12) --------------------------------------------------------------------

@@ -19,6 +19,7 @@ from admission.models import AuditEvent, DutyRequest, Organization, Organization
 from admission.services import approval, changes, intake, review
 from admission.services import requests as request_services
 from admission.services.setup import add_member, create_jurisdiction
+from tests import files
 from workflows import actions
 from workflows.driver import CaseDriver
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 PASSWORD = "pass-1234"
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = files.pdf()  # a real one-page PDF: uploads are parsed, not sniffed
 
 
 def pdf(name: str = "申请.pdf") -> SimpleUploadedFile:

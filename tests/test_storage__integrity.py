@@ -24,6 +24,7 @@ from workflows import actions
 def keys(settings, tmp_path, banner):
     keys = tmp_path / "keys"
     settings.ADMISSION_DOCUMENT_JOBS = "inline"
+    settings.ADMISSION_RENDER_ON_COMMIT = True  # the test settings leave documents pending
     settings.ADMISSION_SIGNING_KEYS_DIR = keys
     settings.ADMISSION_TRUST_ROOTS = [str(keys / "demo-root.pem")]
     issue_demo_certificates(keys_dir=keys, organizations=issuing_organizations(), passphrase="")

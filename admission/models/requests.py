@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
+from ..file_content import EXTENSIONS
 from .organizations import Jurisdiction, Organization
 
 
@@ -305,8 +306,9 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
 
 
 def _attachment_path(instance: "Attachment", filename: str) -> str:
-    # The stored name never comes from the user: no path tricks, no collisions.
-    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    # Neither the stored name nor its extension comes from the user: the extension follows the parsed content type
+    # (a PDF named x.svg is stored as .pdf), the name is random (no path tricks, no collisions).
+    suffix = EXTENSIONS.get(instance.content_type, ".bin")
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
@@ -346,6 +348,15 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        """The name it is offered under: the uploader's, with the extension of what the file really is."""
+        extension = EXTENSIONS.get(self.content_type)
+        if extension is None:
+            return self.original_name
+        stem = PurePosixPath(self.original_name.replace("\\", "/")).stem or f"attachment-{self.pk}"
+        return f"{stem}{extension}"
 
 
 class ConsultationOutcome(models.TextChoices):

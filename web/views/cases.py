@@ -145,8 +145,13 @@ def attachment_download(request, pk: int):
     except StoredFileRefused as refused:
         return stored_file_refused(request, refused)
     record_download(request, what="attachment", name=attachment.original_name, data={"attachment": attachment.pk})
-    return FileResponse(verified, as_attachment=True, filename=attachment.original_name,
-                        content_type=attachment.content_type)
+    # Always a download, never shown in the browser: the type is the one parsed from the content, the browser may
+    # not guess another (nosniff), and a sandbox stops any script should the file be opened in a tab anyway.
+    response = FileResponse(verified, as_attachment=True, filename=attachment.download_name,
+                            content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 def notifications(request):
