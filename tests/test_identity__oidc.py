@@ -182,7 +182,7 @@ def test_sso_refuses_an_unmapped_platform_account_and_says_to_ask_the_organizati
     browser, answer = log_in_at_the_platform(sso, "lisi")
 
     assert answer.status_code == 403
-    assert "委编办的系统管理员" in answer.text and "platform-lisi" in answer.text
+    assert "尚未与本系统的人员对应" in answer.text and "委编办的系统管理员" in answer.text and "platform-lisi" in answer.text
     assert signed_in_as(browser, sso.base) is None
     assert (get_user_model().objects.count(), Membership.objects.count()) == (users, memberships)
     assert not ExternalIdentity.objects.exists()

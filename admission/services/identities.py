@@ -24,7 +24,7 @@ class IdentityRefused(Exception):
         self.message = message
 
 
-ASK_THE_ADMINISTRATOR = _("请联系本旗县（区）委编办的系统管理员，把您的统一身份认证账号登记到您在本系统的人员信息上，然后重新登录。")
+ASK_THE_ADMINISTRATOR = _("您的统一身份认证账号尚未与本系统的人员对应，不能登录。请联系本旗县（区）委编办的系统管理员，把它登记到您在本系统的人员信息上，然后重新登录。")
 
 
 def user_for_identity(*, issuer: str, subject: str, claim_value: str = ""):
