@@ -59,7 +59,8 @@ def _identity_saved(sender, instance: ExternalIdentity, created: bool, raw: bool
 def _identity_deleted(sender, instance: ExternalIdentity, **kwargs) -> None:
     record_security_event(
         actor=None, action=AuditAction.IDENTITY_CHANGE,
-        note=f"删除：{instance.user.get_username()} ← {instance.subject or instance.claim_value} @ {instance.issuer}"[:1000],
+        note=f"删除：{instance.user.get_username()} ← {instance.subject or instance.claim_value} @ "
+             f"{instance.issuer}"[:1000],
         data={"identity": instance.pk, "user": instance.user_id, "issuer": instance.issuer,
               "subject": instance.subject, "deleted": True},
     )

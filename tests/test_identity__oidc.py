@@ -220,7 +220,8 @@ def test_sso_binds_a_pre_registered_claim_value_at_the_first_login_then_goes_by_
 @pytest.mark.parametrize("account", ["expired", "foreign-audience", "foreign-issuer", "tampered"])
 def test_sso_refuses_id_tokens_expired_for_another_client_from_another_issuer_or_altered(sso, banner, account):
     # Every bad account is mapped, and the tampered token claims to be zhangsan, who is mapped too.
-    for subject, user in ((f"platform-{account}", banner.users["liuhe"]), ("platform-zhangsan", banner.users["forestry"])):
+    mapped = ((f"platform-{account}", banner.users["liuhe"]), ("platform-zhangsan", banner.users["forestry"]))
+    for subject, user in mapped:
         ExternalIdentity.objects.create(user=user, issuer=sso.platform.issuer, subject=subject)
 
     browser, answer = log_in_at_the_platform(sso, account)
@@ -262,3 +263,54 @@ def test_sso_settings_need_a_secret_and_an_issuer_and_an_asymmetric_algorithm(tm
                                env={**env, "OIDC_RP_CLIENT_SECRET": "s", "OIDC_OP_ISSUER": "https://x/o",
                                     "OIDC_RP_SIGN_ALGO": "HS256"})
     assert symmetric.returncode != 0 and "asymmetric" in symmetric.stderr
+
+
+# --- The system administrator keeps the mapping (三员分立: the system administrator's users, nobody else's) ----------
+
+INSIDE = {"REMOTE_ADDR": "10.1.2.3"}
+
+
+@pytest.fixture
+def administrators(db):
+    from admission.models import AdministratorRole
+    from admission.services.administrators import create_administrator
+
+    return {role: create_administrator(username=f"{role.value}admin", password=PASSWORD, role=role)
+            for role in AdministratorRole}
+
+
+def test_sso_accounts_are_mapped_by_the_system_administrator_alone_and_every_change_is_audited(
+        client, banner, administrators, settings):
+    from django.urls import reverse
+
+    from admission.models import AdministratorRole
+
+    settings.OIDC_OP_ISSUER = "https://tyrz.example.gov.cn/oidc"
+    add = reverse("admin:admission_externalidentity_add")
+    for role in (AdministratorRole.SECURITY, AdministratorRole.AUDIT):
+        client.force_login(administrators[role])
+        assert client.get(add, **INSIDE).status_code == 403
+    system = administrators[AdministratorRole.SYSTEM]
+    client.force_login(system)
+    form = client.get(add, **INSIDE)
+    assert form.status_code == 200 and 'value="https://tyrz.example.gov.cn/oidc"' in form.content.decode()
+
+    member = banner.users["forestry"]
+    saved = client.post(add, {"user": member.pk, "issuer": settings.OIDC_OP_ISSUER, "subject": "p-001",
+                              "claim_value": ""}, **INSIDE)
+    assert saved.status_code == 302
+    identity = ExternalIdentity.objects.get(user=member)
+    change = AuditEvent.objects.filter(action=AuditAction.IDENTITY_CHANGE).get()
+    assert change.actor == system and change.source_address == "10.1.2.3" and change.data["subject"] == "p-001"
+
+    # An administrator's own account is never reachable through the platform; a row needs a subject or a value.
+    for refused, message in (({"user": system.pk, "subject": "p-002"}, "三员分立"),
+                             ({"user": banner.users["naji"].pk}, "至少一项")):
+        answer = client.post(add, {"issuer": settings.OIDC_OP_ISSUER, "subject": "", "claim_value": "", **refused},
+                             **INSIDE)
+        assert answer.status_code == 200 and message in answer.content.decode()
+    assert ExternalIdentity.objects.count() == 1
+
+    client.post(reverse("admin:admission_externalidentity_delete", args=[identity.pk]), {"post": "yes"}, **INSIDE)
+    assert not ExternalIdentity.objects.exists()
+    assert AuditEvent.objects.filter(action=AuditAction.IDENTITY_CHANGE, data__deleted=True, actor=system).exists()

@@ -67,7 +67,8 @@ def enabled() -> bool:
 def discovery() -> dict:
     """The platform's discovery document, fetched when first needed and kept for an hour."""
     issuer = settings.OIDC_OP_ISSUER
-    url = getattr(settings, "ADMISSION_OIDC_DISCOVERY_URL", "") or f"{issuer.rstrip('/')}/.well-known/openid-configuration"
+    url = (getattr(settings, "ADMISSION_OIDC_DISCOVERY_URL", "")
+           or f"{issuer.rstrip('/')}/.well-known/openid-configuration")
     cached = _discovered.get(url)
     if cached and cached[0] > time.monotonic():
         return cached[1]

@@ -24,7 +24,10 @@ class IdentityRefused(Exception):
         self.message = message
 
 
-ASK_THE_ADMINISTRATOR = _("您的统一身份认证账号尚未与本系统的人员对应，不能登录。请联系本旗县（区）委编办的系统管理员，把它登记到您在本系统的人员信息上，然后重新登录。")
+ASK_THE_ADMINISTRATOR = _(
+    "您的统一身份认证账号尚未与本系统的人员对应，不能登录。"
+    "请联系本旗县（区）委编办的系统管理员，把它登记到您在本系统的人员信息上，然后重新登录。"
+)
 
 
 def user_for_identity(*, issuer: str, subject: str, claim_value: str = ""):
@@ -51,7 +54,9 @@ def user_for_identity(*, issuer: str, subject: str, claim_value: str = ""):
             raise IdentityRefused("unmapped", ASK_THE_ADMINISTRATOR)
         user = identity.user
         if not user.is_active:
-            raise IdentityRefused("inactive", _("您在本系统的账号已停用，不能登录。如需恢复，请联系本旗县（区）委编办的系统管理员。"))
+            raise IdentityRefused(
+                "inactive", _("您在本系统的账号已停用，不能登录。如需恢复，请联系本旗县（区）委编办的系统管理员。")
+            )
         if user.is_staff or user.is_superuser:
             raise IdentityRefused(
                 "administrator",
