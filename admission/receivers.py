@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from .models import AuditAction, Membership
+from .models import AuditAction, ExternalIdentity, Membership
 from .services.administrators import ensure_administrator_groups
 from .services.audit import record_security_event
 
@@ -37,4 +37,30 @@ def _membership_deleted(sender, instance: Membership, **kwargs) -> None:
         data={"user": instance.user_id, "organization": instance.organization_id, "role": instance.role,
               "deleted": True},
         jurisdiction_id=instance.organization.jurisdiction_id,
+    )
+
+
+@receiver(post_save, sender=ExternalIdentity, dispatch_uid="audit_identity_saved")
+def _identity_saved(sender, instance: ExternalIdentity, created: bool, raw: bool = False,
+                    update_fields=None, **kwargs) -> None:
+    if raw or update_fields:  # a login's own save (services.identities) records its binding itself
+        return
+    record_security_event(
+        actor=None, action=AuditAction.IDENTITY_CHANGE,
+        note=f"{'登记' if created else '变更'}：{instance.user.get_username()} ← "
+             f"{'sub=' + instance.subject if instance.subject else '预登记值=' + instance.claim_value} @ "
+             f"{instance.issuer}"[:1000],
+        data={"identity": instance.pk, "user": instance.user_id, "issuer": instance.issuer,
+              "subject": instance.subject, "created": created},
+    )
+
+
+@receiver(post_delete, sender=ExternalIdentity, dispatch_uid="audit_identity_deleted")
+def _identity_deleted(sender, instance: ExternalIdentity, **kwargs) -> None:
+    record_security_event(
+        actor=None, action=AuditAction.IDENTITY_CHANGE,
+        note=f"删除：{instance.user.get_username()} ← {instance.subject or instance.claim_value} @ "
+             f"{instance.issuer}"[:1000],
+        data={"identity": instance.pk, "user": instance.user_id, "issuer": instance.issuer,
+              "subject": instance.subject, "deleted": True},
     )

@@ -337,3 +337,43 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     },
 }
+
+# --- Single sign-on (issue 12) --------------------------------------------------------------------------------------
+# OpenID Connect login through the province's 统一身份认证 platform (mozilla-django-oidc; web/oidc.py). Off unless
+# OIDC_RP_CLIENT_ID is set; then the secret and the issuer are required. Endpoints left empty are read from the
+# issuer's discovery document (OIDC_OP_ISSUER + /.well-known/openid-configuration) when first needed, not at start-up.
+# Tokens must be signed with an asymmetric key published at the JWKS endpoint (RS256 by default; never HS*/none).
+# Who a platform account is here: admission.ExternalIdentity, registered by the system administrator
+# (docs/operations.md, 统一身份认证（OIDC）).
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER")
+ADMISSION_OIDC_DISCOVERY_URL = env("ADMISSION_OIDC_DISCOVERY_URL")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+ADMISSION_OIDC_END_SESSION_ENDPOINT = env("ADMISSION_OIDC_END_SESSION_ENDPOINT")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid profile")
+# The claim compared with an identity's pre-registered value at its first login (e.g. preferred_username); empty: none.
+ADMISSION_OIDC_MATCH_CLAIM = env("ADMISSION_OIDC_MATCH_CLAIM")
+ADMISSION_OIDC_CLOCK_SKEW_SECONDS = int(env("ADMISSION_OIDC_CLOCK_SKEW_SECONDS", "60"))
+OIDC_TIMEOUT = int(env("OIDC_TIMEOUT", "10"))
+OIDC_VERIFY_SSL = env_flag("OIDC_VERIFY_SSL", True)
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True  # S256
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the platform
+OIDC_CREATE_USER = False  # never: only the administrator ties a platform account to a user
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+if OIDC_RP_CLIENT_ID:
+    _missing = [name for name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_ISSUER") if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so {' and '.join(_missing)} must be set too.")
+    if not OIDC_RP_SIGN_ALGO.startswith(("RS", "PS", "ES")):
+        raise ImproperlyConfigured(
+            f"OIDC_RP_SIGN_ALGO must be an asymmetric algorithm verified with the platform's JWKS (RS256), "
+            f"not {OIDC_RP_SIGN_ALGO!r}."
+        )
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "web.oidc.PlatformBackend"]
+# ------------------------------------------------------------------------------------ end of single sign-on ---

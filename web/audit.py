@@ -67,8 +67,10 @@ class AuditOriginMiddleware:
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def _logged_in(sender, request, user, **kwargs):
+    identity = getattr(request, "oidc_identity", None)  # a login through the 统一身份认证 platform (web/oidc.py)
     with acting_from(origin_of(request)):
-        record_security_event(actor=user, action=AuditAction.LOGIN)
+        record_security_event(actor=user, action=AuditAction.LOGIN, note="统一身份认证登录" if identity else "",
+                              data={"via": "oidc", **identity} if identity else None)
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")
@@ -81,10 +83,12 @@ def _logged_out(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
     origin = origin_of(request) if request is not None else Origin()
+    refusal = getattr(request, "oidc_refusal", None)  # single sign-on refused (web/oidc.py): say why
     with acting_from(origin):
         record_security_event(
             actor=None, action=AuditAction.LOGIN_FAILED, outcome=AuditOutcome.FAILURE,
-            data={"username": str(credentials.get("username", ""))[:150]},
+            note=f"统一身份认证登录被拒绝：{refusal.reason}" if refusal else "",
+            data=refusal.data if refusal else {"username": str(credentials.get("username", ""))[:150]},
         )
 
 

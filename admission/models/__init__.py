@@ -11,6 +11,7 @@ from .calendar import (
 )
 from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
 from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, SafeguardKind, TownshipDuty
+from .identities import ExternalIdentity
 from .organizations import (
     DECIDING_ROLES,
     JOINT_MEETING_KINDS,
@@ -45,7 +46,7 @@ __all__ = [
     "CalendarDay", "CalendarYear", "DayUnit", "Notification", "NoticeKind", "Step", "TaskDeadline", "TimeLimit",
     "DutyCategory", "PushDownMethod", "ReportFinding", "SafeguardDelivery", "SafeguardKind", "UnadmittedDutyReport",
     "AdministratorRole", "AdvisoryOpinion", "AffairClass", "ApprovalDecision", "ApprovalStage", "Attachment", "AttachmentKind",
-    "AuditAction", "AuditChainHead", "AuditEvent", "AuditOutcome", "BureauReviewOpinion", "DocumentCounter", "DocumentKind", "DocumentStatus",
+    "AuditAction", "AuditChainHead", "ExternalIdentity", "AuditEvent", "AuditOutcome", "BureauReviewOpinion", "DocumentCounter", "DocumentKind", "DocumentStatus",
     "OfficialDocument", "RenderStatus", "Consultation", "ConsultationOutcome", "DECIDING_ROLES",
     "DUTY_TERMS", "DutyRequest", "DutyStatus", "DutyVersion", "RequestPurpose", "JOINT_MEETING_KINDS", "Jurisdiction", "Membership", "Organization",
     "OrganizationKind", "RequestState", "ReviewConclusion", "Role", "SupplementNotice", "TownshipDuty", "Track",

@@ -54,6 +54,7 @@ class AuditAction(models.TextChoices):
     ADMIN_CHANGE = "admin_change", _("管理后台变更")
     MEMBERSHIP_CHANGE = "membership_change", _("人员单位或角色变更")
     REFUSE_STORED_FILE = "refuse_stored_file", _("存储文件校验不符，拒绝提供")
+    IDENTITY_CHANGE = "identity_change", _("统一身份认证账号对应变更")
 
 
 class AuditOutcome(models.TextChoices):
@@ -66,7 +67,7 @@ SECURITY_ACTIONS = frozenset({
     AuditAction.LOGIN, AuditAction.LOGOUT, AuditAction.LOGIN_FAILED, AuditAction.LOCKOUT, AuditAction.UNLOCK,
     AuditAction.PASSWORD_CHANGE, AuditAction.SECOND_FACTOR_CHANGE, AuditAction.DOWNLOAD, AuditAction.EXPORT,
     AuditAction.PERMISSION_DENIED, AuditAction.ADMIN_CHANGE, AuditAction.MEMBERSHIP_CHANGE,
-    AuditAction.REFUSE_STORED_FILE,
+    AuditAction.REFUSE_STORED_FILE, AuditAction.IDENTITY_CHANGE,
 })
 
 

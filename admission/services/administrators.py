@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
                                                       "timelimit") for verb in ("add", "change", "view")),
         "admission.add_membership", "admission.view_membership", "admission.delete_membership",
         "auth.add_user", "auth.change_user", "auth.view_user",
+        # 统一身份认证: which platform account is which member (issue 12, single sign-on).
+        *(f"admission.{verb}_externalidentity" for verb in ("add", "change", "view", "delete")),
     ),
     AdministratorRole.SECURITY: (
         "auth.view_user", "admission.view_membership", "admission.change_membership",
