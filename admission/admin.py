@@ -82,8 +82,17 @@ class TownshipDutyAdmin(ReadOnlyAdmin):
 class AuditEventAdmin(ReadOnlyAdmin):
     """The audit trail, read-only, for the audit administrator: filter by what, outcome, where and when."""
 
-    list_display = ["sequence", "created_at", "action", "outcome", "actor", "organization", "source_address",
-                    "request", "note"]
+    list_display = [
+        "sequence",
+        "created_at",
+        "action",
+        "outcome",
+        "actor",
+        "organization",
+        "source_address",
+        "request",
+        "note",
+    ]
     list_filter = ["action", "outcome", "jurisdiction", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["note", "actor__username", "source_address", "hash"]
     date_hierarchy = "created_at"
@@ -140,8 +149,17 @@ class OfficialDocumentAdmin(ReadOnlyAdmin):
     """Read-only register: a document is never changed after issue. Its PDF may be produced again when it has none:
     the dead-letter list (filter 生成队列 → 死信) shows each error, and the action retries."""
 
-    list_display = ["number", "title", "issuer", "issued_at", "render_status", "render_attempts", "error",
-                    "next_attempt_at", "status"]
+    list_display = [
+        "number",
+        "title",
+        "issuer",
+        "issued_at",
+        "render_status",
+        "render_attempts",
+        "error",
+        "next_attempt_at",
+        "status",
+    ]
     list_filter = [RenderQueueFilter, "jurisdiction", "kind", "render_status", "status"]
     search_fields = ["number", "title", "verification_code"]
     actions = ["retry_rendering"]
@@ -156,15 +174,27 @@ class OfficialDocumentAdmin(ReadOnlyAdmin):
     @admin.action(description=_("重新生成所选公文的 PDF（已生成的不动）"), permissions=["retry"])
     def retry_rendering(self, request, queryset):
         queued = jobs.retry_now(queryset)
-        self.message_user(request, ngettext(
-            "已提交 %(count)d 份公文重新生成；刷新本页查看结果。",
-            "已提交 %(count)d 份公文重新生成；刷新本页查看结果。", queued) % {"count": queued})
+        self.message_user(
+            request,
+            ngettext(
+                "已提交 %(count)d 份公文重新生成；刷新本页查看结果。",
+                "已提交 %(count)d 份公文重新生成；刷新本页查看结果。",
+                queued,
+            )
+            % {"count": queued},
+        )
 
     def changelist_view(self, request, extra_context=None):
         dead = jobs.dead_documents().count()
         if dead and request.GET.get("render_queue") != "dead":
-            self.message_user(request, ngettext(
-                "%(count)d 份公文生成失败 %(attempts)d 次，已停止重试：在“生成队列”中选“死信”查看错误并重新生成。",
-                "%(count)d 份公文生成失败 %(attempts)d 次，已停止重试：在“生成队列”中选“死信”查看错误并重新生成。",
-                dead) % {"count": dead, "attempts": jobs.max_attempts()}, level="warning")
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d 份公文生成失败 %(attempts)d 次，已停止重试：在“生成队列”中选“死信”查看错误并重新生成。",
+                    "%(count)d 份公文生成失败 %(attempts)d 次，已停止重试：在“生成队列”中选“死信”查看错误并重新生成。",
+                    dead,
+                )
+                % {"count": dead, "attempts": jobs.max_attempts()},
+                level="warning",
+            )
         return super().changelist_view(request, extra_context)

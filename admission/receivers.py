@@ -20,11 +20,16 @@ def _membership_saved(sender, instance: Membership, created: bool, raw: bool = F
     if raw:
         return
     record_security_event(
-        actor=None, action=AuditAction.MEMBERSHIP_CHANGE,
+        actor=None,
+        action=AuditAction.MEMBERSHIP_CHANGE,
         note=f"{'加入' if created else '变更'}：{instance.user.get_username()} · {instance.organization.name} · "
-             f"{instance.get_role_display()}",
-        data={"user": instance.user_id, "organization": instance.organization_id, "role": instance.role,
-              "created": created},
+        f"{instance.get_role_display()}",
+        data={
+            "user": instance.user_id,
+            "organization": instance.organization_id,
+            "role": instance.role,
+            "created": created,
+        },
         jurisdiction_id=instance.organization.jurisdiction_id,
     )
 
@@ -32,35 +37,54 @@ def _membership_saved(sender, instance: Membership, created: bool, raw: bool = F
 @receiver(post_delete, sender=Membership, dispatch_uid="audit_membership_deleted")
 def _membership_deleted(sender, instance: Membership, **kwargs) -> None:
     record_security_event(
-        actor=None, action=AuditAction.MEMBERSHIP_CHANGE,
+        actor=None,
+        action=AuditAction.MEMBERSHIP_CHANGE,
         note=f"退出：{instance.user.get_username()} · {instance.organization.name}",
-        data={"user": instance.user_id, "organization": instance.organization_id, "role": instance.role,
-              "deleted": True},
+        data={
+            "user": instance.user_id,
+            "organization": instance.organization_id,
+            "role": instance.role,
+            "deleted": True,
+        },
         jurisdiction_id=instance.organization.jurisdiction_id,
     )
 
 
 @receiver(post_save, sender=ExternalIdentity, dispatch_uid="audit_identity_saved")
-def _identity_saved(sender, instance: ExternalIdentity, created: bool, raw: bool = False,
-                    update_fields=None, **kwargs) -> None:
+def _identity_saved(
+    sender, instance: ExternalIdentity, created: bool, raw: bool = False, update_fields=None, **kwargs
+) -> None:
     if raw or update_fields:  # a login's own save (services.identities) records its binding itself
         return
     record_security_event(
-        actor=None, action=AuditAction.IDENTITY_CHANGE,
+        actor=None,
+        action=AuditAction.IDENTITY_CHANGE,
         note=f"{'登记' if created else '变更'}：{instance.user.get_username()} ← "
-             f"{'sub=' + instance.subject if instance.subject else '预登记值=' + instance.claim_value} @ "
-             f"{instance.issuer}"[:1000],
-        data={"identity": instance.pk, "user": instance.user_id, "issuer": instance.issuer,
-              "subject": instance.subject, "created": created},
+        f"{'sub=' + instance.subject if instance.subject else '预登记值=' + instance.claim_value} @ "
+        f"{instance.issuer}"[:1000],
+        data={
+            "identity": instance.pk,
+            "user": instance.user_id,
+            "issuer": instance.issuer,
+            "subject": instance.subject,
+            "created": created,
+        },
     )
 
 
 @receiver(post_delete, sender=ExternalIdentity, dispatch_uid="audit_identity_deleted")
 def _identity_deleted(sender, instance: ExternalIdentity, **kwargs) -> None:
     record_security_event(
-        actor=None, action=AuditAction.IDENTITY_CHANGE,
-        note=f"删除：{instance.user.get_username()} ← {instance.subject or instance.claim_value} @ "
-             f"{instance.issuer}"[:1000],
-        data={"identity": instance.pk, "user": instance.user_id, "issuer": instance.issuer,
-              "subject": instance.subject, "deleted": True},
+        actor=None,
+        action=AuditAction.IDENTITY_CHANGE,
+        note=f"删除：{instance.user.get_username()} ← {instance.subject or instance.claim_value} @ {instance.issuer}"[
+            :1000
+        ],
+        data={
+            "identity": instance.pk,
+            "user": instance.user_id,
+            "issuer": instance.issuer,
+            "subject": instance.subject,
+            "deleted": True,
+        },
     )

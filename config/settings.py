@@ -202,9 +202,9 @@ ADMISSION_SIGNING_SECRETS_DIR = Path(env("ADMISSION_SIGNING_SECRETS_DIR", str(VA
 ADMISSION_SIGNING_PASSPHRASE = env("ADMISSION_SIGNING_PASSPHRASE", "")
 # The demo certificate authority's private key, kept apart from the bodies' keys (create_demo_pki, seed_demo).
 ADMISSION_DEMO_CA_DIR = Path(env("ADMISSION_DEMO_CA_DIR", str(VAR_DIR / "demo-ca")))
-ADMISSION_TRUST_ROOTS = [
-    p for p in env("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
-] or [str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")]
+ADMISSION_TRUST_ROOTS = [p for p in env("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p] or [
+    str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")
+]
 ADMISSION_TSA_URL = env("ADMISSION_TSA_URL", "")
 # Noto CJK faces cut to GB 2312 by `manage.py prepare_fonts` (admission/documents/fonts.py): faster renders.
 ADMISSION_FONT_DIR = Path(env("ADMISSION_FONT_DIR", str(VAR_DIR / "fonts")))
@@ -230,8 +230,9 @@ SESSION_COOKIE_SECURE = not DEBUG and env_flag("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # JSON lines with the request id outside the demo (config/logging.py); LOG_FORMAT=text for plain lines.
-LOGGING = logging_config(level=env("LOG_LEVEL", "INFO"), fmt=env("LOG_FORMAT", "text" if DEBUG else "json"),
-                         quiet_requests=DEBUG)
+LOGGING = logging_config(
+    level=env("LOG_LEVEL", "INFO"), fmt=env("LOG_FORMAT", "text" if DEBUG else "json"), quiet_requests=DEBUG
+)
 
 # /readyz (web/health.py) also pings Redis when the installation has one.
 ADMISSION_REDIS_URL = env("ADMISSION_REDIS_URL")
@@ -316,9 +317,11 @@ ADMISSION_TRUSTED_PROXIES = [
 ]
 # /admin/ answers only to clients in these networks (comma-separated CIDR); empty in the demo means anywhere.
 ADMISSION_ADMIN_NETWORKS = [
-    n.strip() for n in os.environ.get(
+    n.strip()
+    for n in os.environ.get(
         "ADMISSION_ADMIN_NETWORKS", "" if DEBUG else "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
-    ).split(",") if n.strip()
+    ).split(",")
+    if n.strip()
 ]
 
 # Content-Security-Policy (django-csp): our own scripts and styles only, no inline script or style, no plugins, no

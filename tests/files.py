@@ -68,8 +68,9 @@ def pdf_with_javascript_outside_the_xref() -> bytes:
     """The catalogue's /OpenAction points at a JavaScript action whose cross-reference entry is marked free: a reader
     that trusts the table misses it, a lenient one finds it by searching the file and runs it."""
     data = pdf_with_open_action_javascript()
-    action = PdfReader(io.BytesIO(data)).trailer["/Root"].raw_get("/OpenAction")
+    action = PdfReader(io.BytesIO(data)).trailer["/Root"].raw_get("/OpenAction")  # type: ignore[attr-defined]
     table = re.search(rb"xref\n0 \d+\n", data)
+    assert table is not None
     entries = data[table.end() :].split(b"\n")
     entries[action.idnum] = b"0000000000 65535 f "
     return data[: table.end()] + b"\n".join(entries)
@@ -79,6 +80,7 @@ def pdf_with_sloppy_xref() -> bytes:
     """A harmless PDF whose startxref points a few bytes off, as some scanners write them: readers cope, so do we."""
     data = pdf(pages=2)
     pointer = re.search(rb"startxref\s+(\d+)", data)
+    assert pointer is not None
     return data[: pointer.start(1)] + str(int(pointer.group(1)) + 3).encode() + data[pointer.end(1) :]
 
 

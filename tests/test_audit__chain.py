@@ -90,9 +90,11 @@ def test_the_last_event_deleted_by_sql_is_caught_by_the_chain_head(sealed_case):
 @pytest.mark.postgres
 def test_postgresql_refuses_to_update_or_delete_an_audit_event(sealed_case):
     event = AuditEvent.objects.order_by("sequence").first()
-    for statement in ("UPDATE admission_auditevent SET note = 'x' WHERE id = %s",
-                      "UPDATE admission_auditevent SET hash = 'x' WHERE id = %s",
-                      "DELETE FROM admission_auditevent WHERE id = %s"):
+    for statement in (
+        "UPDATE admission_auditevent SET note = 'x' WHERE id = %s",
+        "UPDATE admission_auditevent SET hash = 'x' WHERE id = %s",
+        "DELETE FROM admission_auditevent WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             _sql(statement, event.pk)
     assert verify_chain()[1] is None

@@ -28,13 +28,22 @@ from tests.support import PASSWORD
 CLIENT_ID = "township-duty-admission"
 CLIENT_SECRET = "a-long-client-secret-for-the-test-platform"
 PLATFORM_PASSWORD = "platform-pass-5678"
-PLATFORM_ACCOUNTS = ("zhangsan", "lisi", "wangwu", "zhaoliu", "expired", "foreign-audience", "foreign-issuer",
-                     "tampered")
+PLATFORM_ACCOUNTS = (
+    "zhangsan",
+    "lisi",
+    "wangwu",
+    "zhaoliu",
+    "expired",
+    "foreign-audience",
+    "foreign-issuer",
+    "tampered",
+)
 
 
 def _django(*args: str, env: dict) -> subprocess.CompletedProcess:
-    result = subprocess.run([PYTHON, "-m", "django", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=300)
+    result = subprocess.run(
+        [PYTHON, "-m", "django", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, f"django {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
     return result
 
@@ -44,21 +53,37 @@ def platform(live_server, tmp_path_factory):
     """The test 统一身份认证 platform, migrated, with this product registered as its client, listening on loopback."""
     directory = tmp_path_factory.mktemp("oidc-provider")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    (directory / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (directory / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     port = free_port()
     issuer = f"http://127.0.0.1:{port}/o"
-    env = child_env(DJANGO_SETTINGS_MODULE="tests.oidc_provider.settings", PYTHONPATH=str(ROOT),
-                    OIDC_PROVIDER_DIR=str(directory), OIDC_PROVIDER_KEY=str(directory / "key.pem"),
-                    OIDC_PROVIDER_ISSUER=issuer)
+    env = child_env(
+        DJANGO_SETTINGS_MODULE="tests.oidc_provider.settings",
+        PYTHONPATH=str(ROOT),
+        OIDC_PROVIDER_DIR=str(directory),
+        OIDC_PROVIDER_KEY=str(directory / "key.pem"),
+        OIDC_PROVIDER_ISSUER=issuer,
+    )
     _django("migrate", "--noinput", "-v0", env=env)
-    _django("register_platform", f"--client-id={CLIENT_ID}", f"--client-secret={CLIENT_SECRET}",
-            f"--redirect-uri={live_server.url}/accounts/sso/callback/",
-            f"--post-logout-redirect-uri={live_server.url}/accounts/login/",
-            f"--password={PLATFORM_PASSWORD}", *PLATFORM_ACCOUNTS, env=env)
+    _django(
+        "register_platform",
+        f"--client-id={CLIENT_ID}",
+        f"--client-secret={CLIENT_SECRET}",
+        f"--redirect-uri={live_server.url}/accounts/sso/callback/",
+        f"--post-logout-redirect-uri={live_server.url}/accounts/login/",
+        f"--password={PLATFORM_PASSWORD}",
+        *PLATFORM_ACCOUNTS,
+        env=env,
+    )
     log = (directory / "server.log").open("w")
-    process = subprocess.Popen([PYTHON, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [PYTHON, "-m", "django", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_for_port(port, process=process)
         yield SimpleNamespace(issuer=issuer, url=f"http://127.0.0.1:{port}", log=directory / "server.log")
@@ -123,11 +148,18 @@ def log_in_at_the_platform(sso, username: str, *, next_page: str = "") -> tuple[
 
     platform_login = browser.get(authorize, timeout=30)  # not logged in there: its login form
     (login_form,) = [f for f in forms_of(platform_login) if f["id"] == "login"]
-    consent = browser.post(urljoin(platform_login.url, login_form["action"]), timeout=30, data={
-        **login_form["fields"], "username": username, "password": PLATFORM_PASSWORD})
+    consent = browser.post(
+        urljoin(platform_login.url, login_form["action"]),
+        timeout=30,
+        data={**login_form["fields"], "username": username, "password": PLATFORM_PASSWORD},
+    )
     (approve,) = [f for f in forms_of(consent) if "client_id" in f["fields"]]
-    back = browser.post(urljoin(consent.url, approve["action"]), data={**approve["fields"], "allow": "Authorize"},
-                        allow_redirects=False, timeout=30)
+    back = browser.post(
+        urljoin(consent.url, approve["action"]),
+        data={**approve["fields"], "allow": "Authorize"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert back.status_code == 302, back.text
     callback = back.headers["Location"]
     assert callback.startswith(f"{sso.base}/accounts/sso/callback/?") and "code=" in callback
@@ -154,8 +186,12 @@ def test_sso_maps_a_platform_account_to_its_member_logs_in_and_logs_out_at_the_p
     login = AuditEvent.objects.filter(action=AuditAction.LOGIN).latest("pk")
     assert login.actor == member and login.outcome == AuditOutcome.SUCCESS
     assert login.organization == member.membership.organization and login.source_address == "127.0.0.1"
-    assert login.data == {"via": "oidc", "issuer": sso.platform.issuer, "subject": "platform-zhangsan",
-                          "name": "zhangsan"}
+    assert login.data == {
+        "via": "oidc",
+        "issuer": sso.platform.issuer,
+        "subject": "platform-zhangsan",
+        "name": "zhangsan",
+    }
     assert ExternalIdentity.objects.get(user=member).last_login_at is not None
 
     # The same answer from the platform, replayed: its state was used up.
@@ -163,8 +199,9 @@ def test_sso_maps_a_platform_account_to_its_member_logs_in_and_logs_out_at_the_p
     assert replayed.status_code in (400, 403) and "重新登录" in replayed.text
 
     # Logging out here ends the platform's session too (RP-initiated logout), then comes back to the login page.
-    (logout,) = [f for f in forms_of(browser.get(f"{sso.base}/duties/", timeout=30))
-                 if f["action"] == "/accounts/logout/"]
+    (logout,) = [
+        f for f in forms_of(browser.get(f"{sso.base}/duties/", timeout=30)) if f["action"] == "/accounts/logout/"
+    ]
     out = browser.post(f"{sso.base}/accounts/logout/", data=logout["fields"], allow_redirects=False, timeout=30)
     assert out.status_code == 302 and out.headers["Location"].startswith(f"{sso.platform.issuer}/logout/?")
     assert "id_token_hint=" in out.headers["Location"]
@@ -182,7 +219,11 @@ def test_sso_refuses_an_unmapped_platform_account_and_says_to_ask_the_organizati
     browser, answer = log_in_at_the_platform(sso, "lisi")
 
     assert answer.status_code == 403
-    assert "尚未与本系统的人员对应" in answer.text and "委编办的系统管理员" in answer.text and "platform-lisi" in answer.text
+    assert (
+        "尚未与本系统的人员对应" in answer.text
+        and "委编办的系统管理员" in answer.text
+        and "platform-lisi" in answer.text
+    )
     assert signed_in_as(browser, sso.base) is None
     assert (get_user_model().objects.count(), Membership.objects.count()) == (users, memberships)
     assert not ExternalIdentity.objects.exists()
@@ -254,14 +295,21 @@ def test_sso_configured_but_the_platform_down_leaves_password_login_working(clie
 
 
 def test_sso_settings_need_a_secret_and_an_issuer_and_an_asymmetric_algorithm(tmp_path):
-    env = child_env(ADMISSION_ENV_FILE="", DJANGO_DEBUG="1", ADMISSION_VAR_DIR=str(tmp_path),
-                    OIDC_RP_CLIENT_ID=CLIENT_ID)
-    missing = subprocess.run([PYTHON, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
-                             timeout=300)
+    env = child_env(
+        ADMISSION_ENV_FILE="", DJANGO_DEBUG="1", ADMISSION_VAR_DIR=str(tmp_path), OIDC_RP_CLIENT_ID=CLIENT_ID
+    )
+    missing = subprocess.run(
+        [PYTHON, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert missing.returncode != 0 and "OIDC_RP_CLIENT_SECRET and OIDC_OP_ISSUER must be set" in missing.stderr
-    symmetric = subprocess.run([PYTHON, "manage.py", "check"], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                               env={**env, "OIDC_RP_CLIENT_SECRET": "s", "OIDC_OP_ISSUER": "https://x/o",
-                                    "OIDC_RP_SIGN_ALGO": "HS256"})
+    symmetric = subprocess.run(
+        [PYTHON, "manage.py", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env, "OIDC_RP_CLIENT_SECRET": "s", "OIDC_OP_ISSUER": "https://x/o", "OIDC_RP_SIGN_ALGO": "HS256"},
+    )
     assert symmetric.returncode != 0 and "asymmetric" in symmetric.stderr
 
 
@@ -275,12 +323,15 @@ def administrators(db):
     from admission.models import AdministratorRole
     from admission.services.administrators import create_administrator
 
-    return {role: create_administrator(username=f"{role.value}admin", password=PASSWORD, role=role)
-            for role in AdministratorRole}
+    return {
+        role: create_administrator(username=f"{role.value}admin", password=PASSWORD, role=role)
+        for role in AdministratorRole
+    }
 
 
 def test_sso_accounts_are_mapped_by_the_system_administrator_alone_and_every_change_is_audited(
-        client, banner, administrators, settings):
+    client, banner, administrators, settings
+):
     from django.urls import reverse
 
     from admission.models import AdministratorRole
@@ -296,18 +347,22 @@ def test_sso_accounts_are_mapped_by_the_system_administrator_alone_and_every_cha
     assert form.status_code == 200 and 'value="https://tyrz.example.gov.cn/oidc"' in form.content.decode()
 
     member = banner.users["forestry"]
-    saved = client.post(add, {"user": member.pk, "issuer": settings.OIDC_OP_ISSUER, "subject": "p-001",
-                              "claim_value": ""}, **INSIDE)
+    saved = client.post(
+        add, {"user": member.pk, "issuer": settings.OIDC_OP_ISSUER, "subject": "p-001", "claim_value": ""}, **INSIDE
+    )
     assert saved.status_code == 302
     identity = ExternalIdentity.objects.get(user=member)
     change = AuditEvent.objects.filter(action=AuditAction.IDENTITY_CHANGE).get()
     assert change.actor == system and change.source_address == "10.1.2.3" and change.data["subject"] == "p-001"
 
     # An administrator's own account is never reachable through the platform; a row needs a subject or a value.
-    for refused, message in (({"user": system.pk, "subject": "p-002"}, "三员分立"),
-                             ({"user": banner.users["naji"].pk}, "至少一项")):
-        answer = client.post(add, {"issuer": settings.OIDC_OP_ISSUER, "subject": "", "claim_value": "", **refused},
-                             **INSIDE)
+    for refused, message in (
+        ({"user": system.pk, "subject": "p-002"}, "三员分立"),
+        ({"user": banner.users["naji"].pk}, "至少一项"),
+    ):
+        answer = client.post(
+            add, {"issuer": settings.OIDC_OP_ISSUER, "subject": "", "claim_value": "", **refused}, **INSIDE
+        )
         assert answer.status_code == 200 and message in answer.content.decode()
     assert ExternalIdentity.objects.count() == 1
 

@@ -36,32 +36,39 @@ def _ofd_bytes(*, with_root: bool = True) -> bytes:
 # --- uploads ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "content", "content_type"), [
-    ("申请.pdf", files.pdf(), "application/pdf"),
-    ("扫描.pdf", files.pdf_with_sloppy_xref(), "application/pdf"),  # a reader copes with it, so do we
-    ("scan.jpg", files.jpeg(), "image/jpeg"),
-    ("scan.png", files.png(), "image/png"),
-    ("申请.ofd", _ofd_bytes(), "application/ofd"),
-    ("misnamed.png", files.pdf(), "application/pdf"),  # judged by content, not by name
-    ("noext", files.png(), "image/png"),
-], ids=["pdf", "pdf_with_sloppy_xref", "jpeg", "png", "ofd", "pdf_named_png", "png_without_extension"])
+@pytest.mark.parametrize(
+    ("name", "content", "content_type"),
+    [
+        ("申请.pdf", files.pdf(), "application/pdf"),
+        ("扫描.pdf", files.pdf_with_sloppy_xref(), "application/pdf"),  # a reader copes with it, so do we
+        ("scan.jpg", files.jpeg(), "image/jpeg"),
+        ("scan.png", files.png(), "image/png"),
+        ("申请.ofd", _ofd_bytes(), "application/ofd"),
+        ("misnamed.png", files.pdf(), "application/pdf"),  # judged by content, not by name
+        ("noext", files.png(), "image/png"),
+    ],
+    ids=["pdf", "pdf_with_sloppy_xref", "jpeg", "png", "ofd", "pdf_named_png", "png_without_extension"],
+)
 def test_uploads_accepted_by_content(name, content, content_type):
     uploaded = SimpleUploadedFile(name, content, content_type="application/octet-stream")
     assert check_upload(uploaded).content_type == content_type
     assert uploaded.tell() == 0  # rewound for storage
 
 
-@pytest.mark.parametrize(("name", "content"), [
-    ("申请.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 64),
-    ("申请.pdf", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64),
-    ("申请.pdf", b"#!/bin/sh\nrm -rf /\n"),
-    ("申请.pdf", "这是一段文字，不是扫描件。".encode()),
-    ("申请.pdf", b"<html><body>PDF-1.7</body></html>"),
-    ("申请.ofd", _ofd_bytes(with_root=False)),
-    ("申请.ofd", b"PK\x03\x04 not really a zip"),
-    ("申请.jpg", b"GIF89a" + b"\x00" * 64),
-], ids=["windows_exe", "elf", "shell_script", "text", "html", "zip_without_ofd_root",
-        "broken_zip", "gif"])
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("申请.pdf", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + b"\x00" * 64),
+        ("申请.pdf", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64),
+        ("申请.pdf", b"#!/bin/sh\nrm -rf /\n"),
+        ("申请.pdf", "这是一段文字，不是扫描件。".encode()),
+        ("申请.pdf", b"<html><body>PDF-1.7</body></html>"),
+        ("申请.ofd", _ofd_bytes(with_root=False)),
+        ("申请.ofd", b"PK\x03\x04 not really a zip"),
+        ("申请.jpg", b"GIF89a" + b"\x00" * 64),
+    ],
+    ids=["windows_exe", "elf", "shell_script", "text", "html", "zip_without_ofd_root", "broken_zip", "gif"],
+)
 def test_uploads_refused_by_content(name, content):
     with pytest.raises(ValidationError) as error:
         check_upload(SimpleUploadedFile(name, content, content_type="application/pdf"), field_label="书面申请")
@@ -92,13 +99,25 @@ def test_uploads_a_refused_letter_rolls_back_the_submission(banner):
     before = snapshot(request)
     fake = SimpleUploadedFile("申请.pdf", b"MZ\x90\x00" + b"\x00" * 64, content_type="application/pdf")
     with pytest.raises(ValidationError):
-        do(request, "submit", banner.users["forestry"], lambda: request_services.submit_request(
-            duty_request=request, actor=banner.users["forestry"], application_letter=fake))
+        do(
+            request,
+            "submit",
+            banner.users["forestry"],
+            lambda: request_services.submit_request(
+                duty_request=request, actor=banner.users["forestry"], application_letter=fake
+            ),
+        )
     too_big = pdf()
     too_big.size = 20 * MB + 1
     with pytest.raises(ValidationError):
-        do(request, "submit", banner.users["forestry"], lambda: request_services.submit_request(
-            duty_request=request, actor=banner.users["forestry"], application_letter=too_big))
+        do(
+            request,
+            "submit",
+            banner.users["forestry"],
+            lambda: request_services.submit_request(
+                duty_request=request, actor=banner.users["forestry"], application_letter=too_big
+            ),
+        )
     with pytest.raises(ValidationError) as error:
         request_services.submit_request(duty_request=request, actor=banner.users["forestry"], application_letter=None)
     assert set(error.value.message_dict) == {"application_letter"}
@@ -113,15 +132,25 @@ def test_uploads_are_stored_under_media_root_with_a_generated_name(banner, setti
     request = consulted_case(banner)
     content = files.pdf(pages=2)
     letter = SimpleUploadedFile("../../../static/申请.pdf", content, content_type="text/html")
-    do(request, "submit", banner.users["forestry"], lambda: request_services.submit_request(
-        duty_request=request, actor=banner.users["forestry"], application_letter=letter,
-        supporting_files=[SimpleUploadedFile("照片.png", files.png())]))
+    do(
+        request,
+        "submit",
+        banner.users["forestry"],
+        lambda: request_services.submit_request(
+            duty_request=request,
+            actor=banner.users["forestry"],
+            application_letter=letter,
+            supporting_files=[SimpleUploadedFile("照片.png", files.png())],
+        ),
+    )
     stored = Attachment.objects.get(request=request, kind=AttachmentKind.APPLICATION_LETTER)
     media_root = Path(settings.MEDIA_ROOT).resolve()
     path = Path(stored.file.path).resolve()
     assert path.is_relative_to(media_root) and path.is_file()
     assert not path.is_relative_to(Path(django_settings.STATIC_ROOT).resolve())
-    assert stored.file.name.startswith("attachments/") and "申请" not in stored.file.name and ".." not in stored.file.name
+    assert (
+        stored.file.name.startswith("attachments/") and "申请" not in stored.file.name and ".." not in stored.file.name
+    )
     assert stored.file.name.endswith(".pdf")  # the extension chosen from the content
     assert path.read_bytes() == content
     assert stored.sha256 == hashlib.sha256(content).hexdigest() and stored.size == len(content)
@@ -137,7 +166,9 @@ def test_uploads_media_root_is_outside_the_static_web_root():
     from config import settings as configured
 
     media = Path(configured.MEDIA_ROOT).resolve()
-    static_dirs = [Path(configured.STATIC_ROOT).resolve(),
-                   *(Path(d).resolve() for d in getattr(configured, "STATICFILES_DIRS", []))]
+    static_dirs = [
+        Path(configured.STATIC_ROOT).resolve(),
+        *(Path(d).resolve() for d in getattr(configured, "STATICFILES_DIRS", [])),
+    ]
     for static in static_dirs:
         assert not media.is_relative_to(static) and not static.is_relative_to(media)

@@ -40,8 +40,11 @@ def client_address(http_request) -> str | None:
 
 
 def origin_of(http_request) -> Origin:
-    return Origin(address=client_address(http_request), user_agent=http_request.META.get("HTTP_USER_AGENT", ""),
-                  user=getattr(http_request, "user", None))
+    return Origin(
+        address=client_address(http_request),
+        user_agent=http_request.META.get("HTTP_USER_AGENT", ""),
+        user=getattr(http_request, "user", None),
+    )
 
 
 class AuditOriginMiddleware:
@@ -59,7 +62,9 @@ class AuditOriginMiddleware:
         if isinstance(exception, PermissionDenied):
             with acting_from(origin_of(http_request)):
                 record_security_event(
-                    actor=http_request.user, action=AuditAction.PERMISSION_DENIED, outcome=AuditOutcome.DENIED,
+                    actor=http_request.user,
+                    action=AuditAction.PERMISSION_DENIED,
+                    outcome=AuditOutcome.DENIED,
                     note=f"{http_request.method} {http_request.path[:200]}：{exception}"[:1000],
                 )
         return None
@@ -69,8 +74,12 @@ class AuditOriginMiddleware:
 def _logged_in(sender, request, user, **kwargs):
     identity = getattr(request, "oidc_identity", None)  # a login through the 统一身份认证 platform (web/oidc.py)
     with acting_from(origin_of(request)):
-        record_security_event(actor=user, action=AuditAction.LOGIN, note="统一身份认证登录" if identity else "",
-                              data={"via": "oidc", **identity} if identity else None)
+        record_security_event(
+            actor=user,
+            action=AuditAction.LOGIN,
+            note="统一身份认证登录" if identity else "",
+            data={"via": "oidc", **identity} if identity else None,
+        )
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")
@@ -86,7 +95,9 @@ def _login_failed(sender, credentials, request=None, **kwargs):
     refusal = getattr(request, "oidc_refusal", None)  # single sign-on refused (web/oidc.py): say why
     with acting_from(origin):
         record_security_event(
-            actor=None, action=AuditAction.LOGIN_FAILED, outcome=AuditOutcome.FAILURE,
+            actor=None,
+            action=AuditAction.LOGIN_FAILED,
+            outcome=AuditOutcome.FAILURE,
             note=f"统一身份认证登录被拒绝：{refusal.reason}" if refusal else "",
             data=refusal.data if refusal else {"username": str(credentials.get("username", ""))[:150]},
         )
@@ -96,10 +107,14 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 def _admin_changed(sender, instance: LogEntry, created: bool, **kwargs):
     if created:
         record_security_event(
-            actor=cast("User", instance.user), action=AuditAction.ADMIN_CHANGE,
+            actor=cast("User", instance.user),
+            action=AuditAction.ADMIN_CHANGE,
             note=f"{instance.get_action_flag_display()} {instance.content_type} “{instance.object_repr}”"[:1000],
-            data={"content_type": instance.content_type_id, "object_id": instance.object_id,
-                  "action_flag": instance.action_flag},
+            data={
+                "content_type": instance.content_type_id,
+                "object_id": instance.object_id,
+                "action_flag": instance.action_flag,
+            },
         )
 
 
@@ -128,7 +143,9 @@ class AdminNetworkMiddleware:
             if not allowed:
                 with acting_from(origin_of(http_request)):
                     record_security_event(
-                        actor=None, action=AuditAction.PERMISSION_DENIED, outcome=AuditOutcome.DENIED,
+                        actor=None,
+                        action=AuditAction.PERMISSION_DENIED,
+                        outcome=AuditOutcome.DENIED,
                         note=f"{http_request.method} {http_request.path[:200]}：管理后台不对该地址开放",
                     )
                 raise Http404

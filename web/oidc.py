@@ -55,8 +55,10 @@ class Refusal:
 
 
 UNAVAILABLE = _("暂时无法连接统一身份认证平台，请稍后再试，或使用本系统的用户名和密码登录。")
-INVALID_TOKEN = _("统一身份认证平台返回的登录凭据未通过校验（签名、签发方、接收方或有效期不符），登录已拒绝。请重新登录；"
-                  "如反复出现，请联系本旗县（区）委编办的系统管理员。")
+INVALID_TOKEN = _(
+    "统一身份认证平台返回的登录凭据未通过校验（签名、签发方、接收方或有效期不符），登录已拒绝。请重新登录；"
+    "如反复出现，请联系本旗县（区）委编办的系统管理员。"
+)
 STALE = _("这次登录请求已失效或已取消，请回到登录页重新登录。")
 
 
@@ -67,14 +69,17 @@ def enabled() -> bool:
 def discovery() -> dict:
     """The platform's discovery document, fetched when first needed and kept for an hour."""
     issuer = settings.OIDC_OP_ISSUER
-    url = (getattr(settings, "ADMISSION_OIDC_DISCOVERY_URL", "")
-           or f"{issuer.rstrip('/')}/.well-known/openid-configuration")
+    url = (
+        getattr(settings, "ADMISSION_OIDC_DISCOVERY_URL", "")
+        or f"{issuer.rstrip('/')}/.well-known/openid-configuration"
+    )
     cached = _discovered.get(url)
     if cached and cached[0] > time.monotonic():
         return cached[1]
     try:
-        response = requests.get(url, timeout=getattr(settings, "OIDC_TIMEOUT", 10),
-                                verify=getattr(settings, "OIDC_VERIFY_SSL", True))
+        response = requests.get(
+            url, timeout=getattr(settings, "OIDC_TIMEOUT", 10), verify=getattr(settings, "OIDC_VERIFY_SSL", True)
+        )
         response.raise_for_status()
         document = response.json()
     except (requests.RequestException, ValueError) as error:
@@ -105,11 +110,13 @@ def provider_logout_url(http_request) -> str:
         return ""
     if not endpoint:
         return ""
-    query = urlencode({
-        "id_token_hint": id_token,
-        "client_id": settings.OIDC_RP_CLIENT_ID,
-        "post_logout_redirect_uri": http_request.build_absolute_uri(resolve_url(settings.LOGOUT_REDIRECT_URL)),
-    })
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "client_id": settings.OIDC_RP_CLIENT_ID,
+            "post_logout_redirect_uri": http_request.build_absolute_uri(resolve_url(settings.LOGOUT_REDIRECT_URL)),
+        }
+    )
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
 
@@ -154,7 +161,10 @@ class PlatformBackend(OIDCAuthenticationBackend):
     def _refuse(self, request, reason: str, message, detail: str = "") -> None:
         identity = getattr(request, "oidc_identity", {})
         request.oidc_refusal = Refusal(
-            reason=reason, message=message, subject=identity.get("subject", ""), name=identity.get("name", ""),
+            reason=reason,
+            message=message,
+            subject=identity.get("subject", ""),
+            name=identity.get("name", ""),
             data={"via": "oidc", "reason": reason, **identity, **({"detail": detail} if detail else {})},
         )
 
@@ -165,8 +175,11 @@ class PlatformBackend(OIDCAuthenticationBackend):
         if jwt.get_unverified_header(token).get("alg") != algorithm:
             raise SuspiciousOperation(f"ID token not signed with {algorithm}")
         payload = jwt.decode(
-            token, self.retrieve_matching_jwk(token), algorithms=[algorithm],
-            audience=self.OIDC_RP_CLIENT_ID, issuer=settings.OIDC_OP_ISSUER,
+            token,
+            self.retrieve_matching_jwk(token),
+            algorithms=[algorithm],
+            audience=self.OIDC_RP_CLIENT_ID,
+            issuer=settings.OIDC_OP_ISSUER,
             leeway=getattr(settings, "ADMISSION_OIDC_CLOCK_SKEW_SECONDS", 60),
             options={"require": ["iss", "aud", "exp", "iat", "sub"]},
         )
@@ -190,7 +203,8 @@ class PlatformBackend(OIDCAuthenticationBackend):
         name = str(claims.get("name") or claims.get("preferred_username") or "")[:150]
         self.request.oidc_identity = {"issuer": payload["iss"], "subject": subject, "name": name}
         return user_for_identity(
-            issuer=payload["iss"], subject=subject,
+            issuer=payload["iss"],
+            subject=subject,
             claim_value=str(claims.get(match_claim) or "") if match_claim else "",
         )
 

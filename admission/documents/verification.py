@@ -34,8 +34,11 @@ class Verdict:
     @property
     def valid(self) -> bool:
         return (
-            self.registered and self.intact and self.trusted
-            and self.document is not None and self.document.status == DocumentStatus.VALID
+            self.registered
+            and self.intact
+            and self.trusted
+            and self.document is not None
+            and self.document.status == DocumentStatus.VALID
         )
 
 
@@ -59,17 +62,30 @@ def verify_pdf(data: bytes) -> Verdict:
         # pyHanko reads without decompression or time limits: the file is first read within them.
         screen_pdf(data)
     except TooComplex:
-        return Verdict(document=registered, registered=registered is not None, signed=False, intact=False,
-                       trusted=False, signer="",
-                       problem=_("文件结构过于庞大或复杂（页数、对象过多或解压后内容过大），无法在限定时间内查验。"))
+        return Verdict(
+            document=registered,
+            registered=registered is not None,
+            signed=False,
+            intact=False,
+            trusted=False,
+            signer="",
+            problem=_("文件结构过于庞大或复杂（页数、对象过多或解压后内容过大），无法在限定时间内查验。"),
+        )
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
     except Exception:
         reader, signatures = None, []
     document = registered or _claimed_document(reader)
-    verdict = Verdict(document=document, registered=registered is not None, signed=bool(signatures),
-                      intact=False, trusted=False, signer="", problem="")
+    verdict = Verdict(
+        document=document,
+        registered=registered is not None,
+        signed=bool(signatures),
+        intact=False,
+        trusted=False,
+        signer="",
+        problem="",
+    )
     if signatures:
         try:
             status = validate_pdf_signature(

@@ -63,12 +63,24 @@ class AuditOutcome(models.TextChoices):
     DENIED = "denied", _("拒绝")
 
 
-SECURITY_ACTIONS = frozenset({
-    AuditAction.LOGIN, AuditAction.LOGOUT, AuditAction.LOGIN_FAILED, AuditAction.LOCKOUT, AuditAction.UNLOCK,
-    AuditAction.PASSWORD_CHANGE, AuditAction.SECOND_FACTOR_CHANGE, AuditAction.DOWNLOAD, AuditAction.EXPORT,
-    AuditAction.PERMISSION_DENIED, AuditAction.ADMIN_CHANGE, AuditAction.MEMBERSHIP_CHANGE,
-    AuditAction.REFUSE_STORED_FILE, AuditAction.IDENTITY_CHANGE,
-})
+SECURITY_ACTIONS = frozenset(
+    {
+        AuditAction.LOGIN,
+        AuditAction.LOGOUT,
+        AuditAction.LOGIN_FAILED,
+        AuditAction.LOCKOUT,
+        AuditAction.UNLOCK,
+        AuditAction.PASSWORD_CHANGE,
+        AuditAction.SECOND_FACTOR_CHANGE,
+        AuditAction.DOWNLOAD,
+        AuditAction.EXPORT,
+        AuditAction.PERMISSION_DENIED,
+        AuditAction.ADMIN_CHANGE,
+        AuditAction.MEMBERSHIP_CHANGE,
+        AuditAction.REFUSE_STORED_FILE,
+        AuditAction.IDENTITY_CHANGE,
+    }
+)
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -85,8 +97,21 @@ class AuditEventQuerySet(models.QuerySet):
 
 # The fields a seal covers, in order. Changing this list breaks every existing chain: add a new version instead.
 SEALED_FIELDS = (
-    "sequence", "previous_hash", "jurisdiction_id", "request_id", "actor_id", "organization_id", "action",
-    "from_state", "to_state", "note", "data", "source_address", "user_agent", "outcome", "created_at",
+    "sequence",
+    "previous_hash",
+    "jurisdiction_id",
+    "request_id",
+    "actor_id",
+    "organization_id",
+    "action",
+    "from_state",
+    "to_state",
+    "note",
+    "data",
+    "source_address",
+    "user_agent",
+    "outcome",
+    "created_at",
 )
 GENESIS_HASH = "0" * 64
 

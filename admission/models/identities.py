@@ -18,15 +18,20 @@ class ExternalIdentity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_identities", verbose_name=_("用户")
     )
     issuer = models.CharField(
-        _("认证平台（issuer）"), max_length=255,
+        _("认证平台（issuer）"),
+        max_length=255,
         help_text=_("统一身份认证平台的 issuer 地址，与 OIDC_OP_ISSUER 设置一致。"),
     )
     subject = models.CharField(
-        _("平台用户标识（sub）"), max_length=255, blank=True,
+        _("平台用户标识（sub）"),
+        max_length=255,
+        blank=True,
         help_text=_("平台返回的 sub。不知道时留空，填写下面的预登记值，首次登录时自动绑定。"),
     )
     claim_value = models.CharField(
-        _("预登记值"), max_length=255, blank=True,
+        _("预登记值"),
+        max_length=255,
+        blank=True,
         help_text=_("平台账号中用于匹配的字段的值（字段由 ADMISSION_OIDC_MATCH_CLAIM 设置，如平台用户名）。"),
     )
     bound_at = models.DateTimeField(_("绑定时间"), null=True, blank=True)
@@ -42,7 +47,8 @@ class ExternalIdentity(models.Model):
                 fields=["issuer", "subject"], condition=~models.Q(subject=""), name="external_identity_unique_subject"
             ),
             models.UniqueConstraint(
-                fields=["issuer", "claim_value"], condition=~models.Q(claim_value=""),
+                fields=["issuer", "claim_value"],
+                condition=~models.Q(claim_value=""),
                 name="external_identity_unique_claim_value",
             ),
             models.UniqueConstraint(fields=["user", "issuer"], name="external_identity_one_per_user_and_issuer"),

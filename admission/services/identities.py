@@ -6,19 +6,25 @@ platform's token and asks here; a refusal says, in the reader's language, whom t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from ..models import AuditAction, ExternalIdentity
 from ..permissions import membership_of
 from .audit import record_security_event
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 class IdentityRefused(Exception):
     """The platform vouched for the person, but this system does not let them in."""
 
-    def __init__(self, reason: str, message) -> None:
+    def __init__(self, reason: str, message: str | Promise) -> None:
         super().__init__(str(message))
         self.reason = reason
         self.message = message
@@ -30,7 +36,7 @@ ASK_THE_ADMINISTRATOR = _(
 )
 
 
-def user_for_identity(*, issuer: str, subject: str, claim_value: str = ""):
+def user_for_identity(*, issuer: str, subject: str, claim_value: str = "") -> User:
     """The active member the administrator tied this platform account to; IdentityRefused otherwise.
 
     `claim_value` is the value of the installation's match claim (ADMISSION_OIDC_MATCH_CLAIM), when it has one: a
@@ -40,14 +46,18 @@ def user_for_identity(*, issuer: str, subject: str, claim_value: str = ""):
     now = timezone.now()
     with transaction.atomic():
         identity = (
-            ExternalIdentity.objects.select_for_update().select_related("user")
-            .filter(issuer=issuer, subject=subject).first()
+            ExternalIdentity.objects.select_for_update()
+            .select_related("user")
+            .filter(issuer=issuer, subject=subject)
+            .first()
         )
         binding = False
         if identity is None and claim_value:
             identity = (
-                ExternalIdentity.objects.select_for_update().select_related("user")
-                .filter(issuer=issuer, subject="", claim_value=claim_value).first()
+                ExternalIdentity.objects.select_for_update()
+                .select_related("user")
+                .filter(issuer=issuer, subject="", claim_value=claim_value)
+                .first()
             )
             binding = identity is not None
         if identity is None:
@@ -66,7 +76,9 @@ def user_for_identity(*, issuer: str, subject: str, claim_value: str = ""):
         if membership is None:
             raise IdentityRefused(
                 "no_membership",
-                _("您的账号尚未加入任何单位，不能办理业务。请联系本旗县（区）委编办的系统管理员为您设置所在单位和角色。"),
+                _(
+                    "您的账号尚未加入任何单位，不能办理业务。请联系本旗县（区）委编办的系统管理员为您设置所在单位和角色。"
+                ),
             )
         identity.last_login_at = now
         fields = ["last_login_at"]
@@ -76,7 +88,8 @@ def user_for_identity(*, issuer: str, subject: str, claim_value: str = ""):
         identity.save(update_fields=fields)  # saves with update_fields are audited here, not by the receiver
         if binding:
             record_security_event(
-                actor=user, action=AuditAction.IDENTITY_CHANGE,
+                actor=user,
+                action=AuditAction.IDENTITY_CHANGE,
                 note=f"首次登录绑定：{user.get_username()} ← sub={subject} @ {issuer}"[:1000],
                 data={"identity": identity.pk, "issuer": issuer, "subject": subject, "bound": True},
             )

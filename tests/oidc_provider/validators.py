@@ -17,8 +17,11 @@ class PlatformValidator(OAuth2Validator):
 
     def get_claim_dict(self, request):
         # A platform's stable subject, not the provider's row number.
-        return {"sub": f"platform-{request.user.username}", "preferred_username": request.user.username,
-                "name": request.user.first_name or request.user.username}
+        return {
+            "sub": f"platform-{request.user.username}",
+            "preferred_username": request.user.username,
+            "name": request.user.first_name or request.user.username,
+        }
 
     def get_id_token_dictionary(self, token, token_handler, request):
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)

@@ -37,16 +37,23 @@ def document_download(request, pk: int):
         verified = files.open_document_file(document=document, actor=request.user)
     except StoredFileRefused as refused:
         return stored_file_refused(request, refused)
-    record_download(request, what="document", name=f"{document.number} {document.title}", data={"document": document.pk})
-    return FileResponse(verified, as_attachment=False, filename=f"{document.number}.pdf",
-                        content_type="application/pdf")
+    record_download(
+        request, what="document", name=f"{document.number} {document.title}", data={"document": document.pk}
+    )
+    return FileResponse(
+        verified, as_attachment=False, filename=f"{document.number}.pdf", content_type="application/pdf"
+    )
 
 
 def stored_file_refused(request, refused: StoredFileRefused):
     """The stored bytes are not the registered ones: say so, serve nothing. 500, not 409: the fault is the server's
     store, no change to the request can resolve it, and monitoring that watches for 5xx must see it."""
-    return render(request, "documents/stored_file_refused.html",
-                  {"finding": refused.finding, "problem": refused.finding.problem.value}, status=500)
+    return render(
+        request,
+        "documents/stored_file_refused.html",
+        {"finding": refused.finding, "problem": refused.finding.problem.value},
+        status=500,
+    )
 
 
 def document_list(request):
@@ -75,8 +82,11 @@ def verify_document(request, code: str | None = None):
     Each address has a budget of uploads and of code look-ups per window; past it the page answers 429 without
     reading the body. The upload is read through a handler that stops at ADMISSION_MAX_VERIFY_BYTES."""
     if request.method == "POST" or code:
-        scope, rate = (("verify-upload", settings.ADMISSION_VERIFY_UPLOAD_RATE) if request.method == "POST"
-                       else ("verify-lookup", settings.ADMISSION_VERIFY_LOOKUP_RATE))
+        scope, rate = (
+            ("verify-upload", settings.ADMISSION_VERIFY_UPLOAD_RATE)
+            if request.method == "POST"
+            else ("verify-lookup", settings.ADMISSION_VERIFY_LOOKUP_RATE)
+        )
         wait = over_limit(request, scope=scope, rate=rate)
         if wait is not None:
             return _too_many(request, rate=Rate.parse(rate), wait=wait)
@@ -92,7 +102,7 @@ def verify_document(request, code: str | None = None):
 def _verify(request, code: str | None):
     registered = None
     if code:
-        registered = (OfficialDocument.objects.select_related("issuer").filter(verification_code=code.upper()).first())
+        registered = OfficialDocument.objects.select_related("issuer").filter(verification_code=code.upper()).first()
         if registered is None:
             raise Http404
     form, verdict, status = VerifyUploadForm(), None, 200
@@ -102,15 +112,20 @@ def _verify(request, code: str | None):
             verdict = verify_pdf(form.cleaned_data["file"].read())
         else:
             status = 422
-    return render(request, "documents/verify.html",
-                  {"registered": registered, "form": form, "verdict": verdict}, status=status)
+    return render(
+        request, "documents/verify.html", {"registered": registered, "form": form, "verdict": verdict}, status=status
+    )
 
 
 def _too_many(request, *, rate: Rate, wait: int):
-    message = gettext("查验过于频繁：同一网络地址每 %(minutes)d 分钟最多查验 %(count)d 次，请 %(wait)d 分钟后再试。") % {
-        "minutes": max(1, rate.seconds // 60), "count": rate.count, "wait": max(1, -(-wait // 60))}
-    response = render(request, "documents/verify.html",
-                      {"registered": None, "form": VerifyUploadForm(), "verdict": None, "limited": message},
-                      status=429)
+    message = gettext(
+        "查验过于频繁：同一网络地址每 %(minutes)d 分钟最多查验 %(count)d 次，请 %(wait)d 分钟后再试。"
+    ) % {"minutes": max(1, rate.seconds // 60), "count": rate.count, "wait": max(1, -(-wait // 60))}
+    response = render(
+        request,
+        "documents/verify.html",
+        {"registered": None, "form": VerifyUploadForm(), "verdict": None, "limited": message},
+        status=429,
+    )
     response["Retry-After"] = str(wait)
     return response

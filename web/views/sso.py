@@ -43,8 +43,13 @@ def refused(http_request, refusal: oidc.Refusal, *, status: int = 403):
 def _record_failure(http_request, reason: str) -> None:
     """A failure before any token was checked (cancelled at the platform, a stale or replayed answer)."""
     with acting_from(origin_of(http_request)):
-        record_security_event(actor=None, action=AuditAction.LOGIN_FAILED, outcome=AuditOutcome.FAILURE,
-                              note=f"统一身份认证登录被拒绝：{reason}", data={"via": "oidc", "reason": reason})
+        record_security_event(
+            actor=None,
+            action=AuditAction.LOGIN_FAILED,
+            outcome=AuditOutcome.FAILURE,
+            note=f"统一身份认证登录被拒绝：{reason}",
+            data={"via": "oidc", "reason": reason},
+        )
 
 
 class PlatformLoginView(OIDCAuthenticationRequestView):
