@@ -1,0 +1,77 @@
+"""Identity changes (等保2.0 身份鉴别): the password history kept on every password set, enrolling and removing a TOTP
+device. Each change is audited: a password change, an enrolment; a removal (here, or a reset in the admin) by the
+receiver of the device's deletion (admission/receivers.py)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key as new_totp_key  # noqa: F401
+
+from ..identity import requires_second_factor, totp_device
+from ..models import AuditAction, PasswordHistory
+from ..permissions import membership_of
+from .audit import record_security_event
+
+DEVICE_NAME = "动态口令"
+
+
+def _jurisdiction_of(user) -> int | None:
+    membership = membership_of(user)
+    return membership.organization.jurisdiction_id if membership else None
+
+
+@transaction.atomic
+def remember_password(*, user, keep: int) -> None:
+    """Record the password just set (its hash) as the newest of the user's history, keep the last `keep`; a change of
+    an existing password is an audit event (the first password of a new account is not: creating it is recorded)."""
+    if not user.has_usable_password():
+        return
+    changed = PasswordHistory.objects.filter(user=user).exists()
+    PasswordHistory.objects.create(user=user, password=user.password)
+    stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:]
+    PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+    if changed:
+        record_security_event(
+            actor=None, action=AuditAction.PASSWORD_CHANGE, note=f"修改密码：{user.get_username()}",
+            data={"user": user.pk}, jurisdiction_id=_jurisdiction_of(user),
+        )
+
+
+@transaction.atomic
+def enrol_totp_device(*, user, key: str, token: str) -> TOTPDevice:
+    """Confirm the authenticator app set up with `key` by a code it shows, and make it the user's device (replacing
+    any earlier one). A wrong code changes nothing."""
+    totp = TOTP(bytes.fromhex(key))
+    token = (token or "").strip()
+    if not (token.isdigit() and len(token) == 6 and totp.verify(int(token), tolerance=1)):
+        raise ValidationError(
+            {"token": _("验证码不正确：请输入验证器应用中当前显示的 6 位数字（注意手机时间须准确）。")}
+        )
+    device = totp_device(user)
+    replaced = device is not None
+    if device is None:
+        device = TOTPDevice(user=user, name=DEVICE_NAME)
+    device.key, device.drift, device.last_t, device.confirmed = key, 0, totp.t(), True
+    device.throttle_reset(commit=False)
+    device.save()
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()  # unconfirmed leftovers, if any
+    record_security_event(
+        actor=user, action=AuditAction.SECOND_FACTOR_CHANGE,
+        note=f"{'更换' if replaced else '启用'}双因素认证（动态口令）：{user.get_username()}",
+        data={"user": user.pk, "device": device.pk, "replaced": replaced},
+    )
+    return device
+
+
+@transaction.atomic
+def remove_totp_device(*, user) -> None:
+    """A user for whom the second factor is optional turns it off; those who must use one cannot (the security
+    administrator resets a lost device in the admin). Audited by the deletion's receiver."""
+    if requires_second_factor(user):
+        raise PermissionDenied(
+            _("负责人、审核人和管理员必须使用双因素认证，不能自行停用；设备丢失请联系安全管理员重置。")
+        )
+    TOTPDevice.objects.filter(user=user).delete()
