@@ -3,12 +3,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from web import health
+from web.views import identity
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", identity.PasswordChange.as_view(), name="password_change"),
+    path("accounts/second-factor/", identity.second_factor, name="second_factor"),
+    path("accounts/second-factor/verify/", identity.second_factor_verify, name="second_factor_verify"),
+    path("accounts/second-factor/enrol/", identity.second_factor_enrol, name="second_factor_enrol"),
+    path("accounts/second-factor/remove/", identity.second_factor_remove, name="second_factor_remove"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("web.urls")),
