@@ -11,7 +11,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AuditAction, Membership
+from .models import AuditAction, LoginLockout, Membership, SecondFactorDevice
 from .services.administrators import ensure_administrator_groups
 from .services.audit import record_security_event
 
@@ -45,7 +45,9 @@ def _membership_deleted(sender, instance: Membership, **kwargs) -> None:
     )
 
 
+# The admin deletes through the proxies (admission/admin.py), and Django names the proxy as the sender.
 @receiver(post_delete, sender=TOTPDevice, dispatch_uid="audit_totp_device_deleted")
+@receiver(post_delete, sender=SecondFactorDevice, dispatch_uid="audit_second_factor_device_deleted")
 def _totp_device_deleted(sender, instance: TOTPDevice, **kwargs) -> None:
     """A user turning their second factor off, or the security administrator resetting a lost device."""
     if not instance.confirmed:
@@ -58,6 +60,7 @@ def _totp_device_deleted(sender, instance: TOTPDevice, **kwargs) -> None:
 
 
 @receiver(post_delete, sender=AccessAttempt, dispatch_uid="audit_access_attempt_deleted")
+@receiver(post_delete, sender=LoginLockout, dispatch_uid="audit_login_lockout_deleted")
 def _access_attempt_deleted(sender, instance: AccessAttempt, **kwargs) -> None:
     """Failed logins cleared before their cool-off ran out: the security administrator unlocked an account or an
     address (the admin's 访问尝试, or manage.py axes_reset). Attempts that simply expired are not an unlock."""

@@ -294,7 +294,8 @@ ADMISSION_ADMIN_NETWORKS = [
 # administrators. The pages are web/views/identity.py; the rules admission/identity.py; docs/operations.md, 身份鉴别.
 from datetime import timedelta  # noqa: E402
 
-INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+# Before ours: admission/admin.py shows their lockouts and devices in Chinese in place of their own admin pages.
+INSTALLED_APPS[INSTALLED_APPS.index("admission"):0] = ["axes", "django_otp", "django_otp.plugins.otp_totp"]
 # The second factor is known once the user is (OTPMiddleware); IdentityMiddleware then ends idle sessions and sends an
 # unverified user to the second factor and an expired password to the change page. Axes comes last, as it asks.
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
@@ -334,6 +335,7 @@ AXES_CLIENT_IP_CALLABLE = "web.audit.client_address"
 AXES_LOCKOUT_CALLABLE = "web.views.identity.locked_out"
 AXES_RESET_ON_SUCCESS = False  # five failures within the window lock, successes in between or not
 AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # admission/admin.py: 登录失败与锁定
 
 # Sessions end ADMISSION_SESSION_IDLE_MINUTES after the last request (IdentityMiddleware, with a notice on the login
 # page) and when the browser closes. The stored session lives a working day at most without a request.

@@ -4,7 +4,7 @@ from .calendar import (
 )
 from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
 from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, SafeguardKind, TownshipDuty
-from .identity import PasswordHistory
+from .identity import LoginLockout, PasswordHistory, SecondFactorDevice
 from .reports import PushDownMethod, ReportFinding, UnadmittedDutyReport
 from .organizations import (
     DECIDING_ROLES,
@@ -42,5 +42,5 @@ __all__ = [
     "AuditAction", "AuditChainHead", "AuditEvent", "AuditOutcome", "BureauReviewOpinion", "DocumentCounter", "DocumentKind", "DocumentStatus",
     "OfficialDocument", "RenderStatus", "Consultation", "ConsultationOutcome", "DECIDING_ROLES",
     "DUTY_TERMS", "DutyRequest", "DutyStatus", "DutyVersion", "RequestPurpose", "JOINT_MEETING_KINDS", "Jurisdiction", "Membership", "Organization",
-    "OrganizationKind", "PasswordHistory", "RequestState", "ReviewConclusion", "Role", "SupplementNotice", "TownshipDuty", "Track",
+    "LoginLockout", "OrganizationKind", "PasswordHistory", "RequestState", "SecondFactorDevice", "ReviewConclusion", "Role", "SupplementNotice", "TownshipDuty", "Track",
 ]

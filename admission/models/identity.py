@@ -1,7 +1,10 @@
-"""What identity keeps beyond Django's user: the hashes of a user's recent passwords (等保2.0 身份鉴别)."""
+"""What identity keeps beyond Django's user: the hashes of a user's recent passwords (等保2.0 身份鉴别), and the
+lockouts and second-factor devices of the libraries under names the security administrator reads in the admin."""
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import models
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,3 +25,23 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LoginLockout(AccessAttempt):
+    """django-axes' failed-login record, as the security administrator sees it in the admin (登录锁定): deleting one
+    before its cool-off ends unlocks the account or address, and is audited (receivers.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("登录失败与锁定")
+        verbose_name_plural = _("登录失败与锁定")
+
+
+class SecondFactorDevice(TOTPDevice):
+    """django-otp's TOTP device, as the security administrator sees it: deleting one resets the user's second factor
+    (they enrol again at their next login), audited (receivers.py)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("双因素认证设备")
+        verbose_name_plural = _("双因素认证设备")

@@ -21,6 +21,8 @@ class Migration(migrations.Migration):
     dependencies = [
         ('admission', '0011_refuse_stored_file_audit_action'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ('axes', '0010_accessattemptexpiration'),
+        ('otp_totp', '0003_add_timestamps'),
     ]
 
     operations = [
@@ -38,6 +40,32 @@ class Migration(migrations.Migration):
                 'ordering': ['-created_at', '-pk'],
                 'indexes': [models.Index(fields=['user', '-created_at'], name='admission_p_user_id_6758b9_idx')],
             },
+        ),
+        migrations.CreateModel(
+            name='LoginLockout',
+            fields=[
+            ],
+            options={
+                'verbose_name': '登录失败与锁定',
+                'verbose_name_plural': '登录失败与锁定',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
+            },
+            bases=('axes.accessattempt',),
+        ),
+        migrations.CreateModel(
+            name='SecondFactorDevice',
+            fields=[
+            ],
+            options={
+                'verbose_name': '双因素认证设备',
+                'verbose_name_plural': '双因素认证设备',
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
+            },
+            bases=('otp_totp.totpdevice',),
         ),
         migrations.RunPython(remember_current_passwords, migrations.RunPython.noop),
     ]
