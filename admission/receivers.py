@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -14,10 +15,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from .models import AuditAction, LoginLockout, Membership, SecondFactorDevice
 from .services.administrators import ensure_administrator_groups
 from .services.audit import record_security_event
+from .services.identity import remember_password
 
 
 def administrator_groups_after_migrate(**kwargs) -> None:
     ensure_administrator_groups()
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="identity_first_password")
+def _account_created(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """A new account's password starts its history (create_user sets it without telling the validators)."""
+    if created and not raw:
+        remember_password(user=instance)
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="audit_membership_saved")

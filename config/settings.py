@@ -314,7 +314,7 @@ ADMISSION_PASSWORD_HISTORY = int(env("ADMISSION_PASSWORD_HISTORY", "5"))
 ADMISSION_PASSWORD_MAX_AGE_DAYS = int(env("ADMISSION_PASSWORD_MAX_AGE_DAYS", "90"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+    {"NAME": "admission.passwords.MinimumLengthValidator",
      "OPTIONS": {"min_length": ADMISSION_PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

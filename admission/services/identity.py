@@ -4,6 +4,7 @@ receiver of the device's deletion (admission/receivers.py)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -24,16 +25,20 @@ def _jurisdiction_of(user) -> int | None:
 
 
 @transaction.atomic
-def remember_password(*, user, keep: int) -> None:
-    """Record the password just set (its hash) as the newest of the user's history, keep the last `keep`; a change of
-    an existing password is an audit event (the first password of a new account is not: creating it is recorded)."""
+def remember_password(*, user, keep: int | None = None) -> None:
+    """Record the user's password (its hash) as the newest of their history, keeping the last `keep`
+    (ADMISSION_PASSWORD_HISTORY). Called when an account is created (receivers.py) and whenever a password is set
+    (passwords.PasswordHistoryValidator); a change of an existing account's password is an audit event."""
     if not user.has_usable_password():
         return
-    changed = PasswordHistory.objects.filter(user=user).exists()
+    keep = max(settings.ADMISSION_PASSWORD_HISTORY if keep is None else keep, 1)
+    latest = PasswordHistory.objects.filter(user=user).values_list("password", flat=True).first()
+    if latest == user.password:
+        return  # already recorded (a new account: its creation, then Django's notice of the password)
     PasswordHistory.objects.create(user=user, password=user.password)
     stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[keep:]
     PasswordHistory.objects.filter(pk__in=list(stale)).delete()
-    if changed:
+    if latest is not None:
         record_security_event(
             actor=None, action=AuditAction.PASSWORD_CHANGE, note=f"修改密码：{user.get_username()}",
             data={"user": user.pk}, jurisdiction_id=_jurisdiction_of(user),
