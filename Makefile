@@ -55,6 +55,21 @@ app-venv: $(APP_STAMP)
 
 venv: $(TEST_STAMP)
 
+LINT_STAMP := $(VENV)/.installed-lint
+
+$(LINT_STAMP): $(TEST_STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[test,lint]'
+	touch $(LINT_STAMP)
+
+# ruff (lint, then format check) and mypy; all three run, and the target fails if any of them does.
+lint: $(LINT_STAMP)
+	@status=0; \
+	echo "ruff check"; $(VENV)/bin/ruff check . || status=1; \
+	echo "ruff format --check"; $(VENV)/bin/ruff format --check . || status=1; \
+	echo "mypy"; $(VENV)/bin/mypy || status=1; \
+	exit $$status
+
+
 # The demo's settings go to var/demo.env (DJANGO_DEBUG=1, a SECRET_KEY made once, ADMISSION_PUBLIC_URL from HOST and
 # PORT, ADMISSION_VAR_DIR), which manage.py reads: every command of the README then runs as written in this checkout.
 demo: system-packages app-venv demo-settings fonts messages

@@ -9,8 +9,18 @@ from django.utils.translation import ngettext
 
 from .documents import jobs
 from .models import (
-    AuditEvent, CalendarDay, CalendarYear, Jurisdiction, LoginLockout, Membership, OfficialDocument, Organization,
-    RenderStatus, SecondFactorDevice, TimeLimit, TownshipDuty,
+    AuditEvent,
+    CalendarDay,
+    CalendarYear,
+    Jurisdiction,
+    LoginLockout,
+    Membership,
+    OfficialDocument,
+    Organization,
+    RenderStatus,
+    SecondFactorDevice,
+    TimeLimit,
+    TownshipDuty,
 )
 
 

@@ -317,7 +317,7 @@ def create_backup(*, destination: Path, archive: bool = False, keep: int | None 
 
 def prune(destination: Path, keep: int) -> list[Path]:
     """Remove all but the newest `keep` complete backups in `destination` (only entries this module names)."""
-    backups = sorted((p for p in destination.iterdir() if NAME.match(p.name)), key=lambda p: NAME.match(p.name)[1])
+    backups = sorted((p for p in destination.iterdir() if NAME.match(p.name)), key=lambda p: p.name)
     removed = backups[:-keep] if keep > 0 else []
     for path in removed:
         if path.is_dir():
@@ -414,6 +414,7 @@ def _same_bytes(path: Path, storage_name: str | None = None, key: Path | None = 
             while chunk := existing.read(CHUNK):
                 digest.update(chunk)
         return digest.hexdigest() == expected
+    assert key is not None, "a key file or a storage name"
     return hash_file(key)["sha256"] == expected
 
 

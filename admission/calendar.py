@@ -47,7 +47,8 @@ class WorkingCalendar:
 
     def _load(self) -> dict[date, bool]:
         if self._days is None:
-            national, local = {}, {}
+            national: dict[date, bool] = {}
+            local: dict[date, bool] = {}
             rows = CalendarDay.objects.filter(Q(jurisdiction__isnull=True) | Q(jurisdiction_id=self.jurisdiction_id))
             for row in rows.values(
                 "jurisdiction_id", "date", "is_working_day"

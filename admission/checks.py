@@ -158,3 +158,27 @@ def public_address_is_encrypted(app_configs, **kwargs):
         hint="Serve the site through the TLS reverse proxy of deploy/nginx/ and set an https:// address.",
         id="admission.W003",
     )]
+
+
+@register(deploy=True)
+def signing_keys_have_their_own_passphrases(app_configs, **kwargs):
+    """Each issuing body's key opens with its own passphrase, so one leaked secret cannot seal for every body."""
+    from .documents.pki import issuing_organizations
+    from .documents.signing import Pkcs12Signer, get_signer, key_path, passphrase_source, passphrase_variable
+
+    if settings.DEBUG or not isinstance(get_signer(), Pkcs12Signer):
+        return []
+    try:
+        shared = [body for body in issuing_organizations() if key_path(body).exists() and not passphrase_source(body)]
+    except DatabaseError:
+        return []
+    if not shared:
+        return []
+    return [Warning(
+        f"{len(shared)} issuing bodies' signing keys have no passphrase of their own (e.g. {shared[0].name}): "
+        "they open with the shared ADMISSION_SIGNING_PASSPHRASE or none.",
+        hint=f"Re-export each key with its own passphrase and give it to the signing process as "
+             f"{passphrase_variable(shared[0])} or the file org-<id>.pass in ADMISSION_SIGNING_SECRETS_DIR "
+             "(docs/operations.md, 第 8 节).",
+        id="admission.W011",
+    )]

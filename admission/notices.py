@@ -15,7 +15,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Notification, NoticeKind
+from .models import NoticeKind, Notification
 
 log = logging.getLogger(__name__)
 MAIL_RETRIES = 5
@@ -47,6 +47,6 @@ def email_notice(self, notification_id: int) -> bool:
             if self.request.is_eager or self.request.retries >= MAIL_RETRIES:
                 log.error("e-mail of notice %s to %s failed: %s", notice.pk, notice.user.email, error)
                 return False
-            raise self.retry(exc=error, countdown=60 * 2 ** self.request.retries)
+            raise self.retry(exc=error, countdown=60 * 2 ** self.request.retries) from error
         Notification.objects.filter(pk=notice.pk).update(emailed=True)
     return True

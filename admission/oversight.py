@@ -5,17 +5,25 @@ from __future__ import annotations
 import statistics
 from collections import Counter, defaultdict
 from datetime import date
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
-from django.utils.translation import gettext as _
 
 from .calendar import UnknownCalendarYear, WorkingCalendar
 from .models import (
-    ApprovalDecision, DutyRequest, Organization, OrganizationKind, RequestState, ReviewConclusion, Step,
-    TaskDeadline, TownshipDuty,
+    ApprovalDecision,
+    DutyRequest,
+    Organization,
+    OrganizationKind,
+    RequestState,
+    ReviewConclusion,
+    Step,
+    TaskDeadline,
+    TownshipDuty,
 )
 
 
@@ -24,7 +32,7 @@ def _percentile(values: list[int], share: float) -> int:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def dashboard_data(*, jurisdiction_id: int, year: int) -> dict:
+def dashboard_data(*, jurisdiction_id: int, year: int) -> dict[str, Any]:
     requests = DutyRequest.objects.filter(jurisdiction_id=jurisdiction_id, created_at__year=year)
     by_state = dict(requests.values_list("state").annotate(n=Count("pk")))
     states = [(label, by_state.get(value, 0)) for value, label in RequestState.choices]
@@ -99,12 +107,14 @@ def dashboard_data(*, jurisdiction_id: int, year: int) -> dict:
     }
 
 
-def _overdue_days(calendar: WorkingCalendar, due: date, today: date) -> int | None:
+def _overdue_days(calendar: WorkingCalendar, due: date | None, today: date) -> int | None:
+    if due is None:  # not reached: the rows are selected by due_date__lt
+        return None
     try:
         return calendar.working_days_between(due, today)
     except UnknownCalendarYear:
         return None
 
 
-def rejection_reason_counts(rejections: list[dict]) -> Counter:
+def rejection_reason_counts(rejections: list[dict[str, Any]]) -> Counter[str]:
     return Counter(r["stage"] for r in rejections)

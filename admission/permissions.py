@@ -5,40 +5,53 @@ A user acts for one organization (Membership). Nobody sees across jurisdictions.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .models import (
+    JOINT_MEETING_KINDS,
     AdvisoryOpinion,
     ApprovalDecision,
     Consultation,
     DutyRequest,
-    JOINT_MEETING_KINDS,
     DutyStatus,
     Membership,
     Organization,
     OrganizationKind,
     RequestPurpose,
     RequestState,
+    SafeguardDelivery,
+    TownshipDuty,
     UnadmittedDutyReport,
 )
 from .models.requests import EDITABLE_STATES, WITHDRAWABLE_STATES
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    # Whoever asks: pages pass request.user, which may be anonymous; services pass the acting user.
+    Viewer: TypeAlias = User | AnonymousUser
+
 VIEW_PROCESS_PERMISSION = "workflows.view_admissionprocess"
+_MEMBERSHIP_CACHE = "_admission_membership"
 
 
-def membership_of(user) -> Membership | None:
+def membership_of(user: Viewer | None) -> Membership | None:
     """The membership the user acts through, cached on the user object for the request."""
     if user is None or not user.is_authenticated:
         return None
     if user.is_staff or user.is_superuser:
         return None  # 三员分立: an administrator keeps the system and never acts in the procedure for a body
-    if not hasattr(user, "_admission_membership"):
-        user._admission_membership = (
-            Membership.objects.select_related("organization__jurisdiction").filter(user=user).first()
+    if not hasattr(user, _MEMBERSHIP_CACHE):
+        setattr(
+            user, _MEMBERSHIP_CACHE,
+            Membership.objects.select_related("organization__jurisdiction").filter(user=user).first(),
         )
-    return user._admission_membership
+    membership: Membership | None = getattr(user, _MEMBERSHIP_CACHE)
+    return membership
 
 
 def organization_task_permission(organization_id: int) -> str:
@@ -89,7 +102,7 @@ def _visibility_filter(membership: Membership) -> Q:
     return Q(state=awaiting) | Q(Exists(decided))
 
 
-def visible_requests(user) -> QuerySet[DutyRequest]:
+def visible_requests(user: Viewer) -> QuerySet[DutyRequest]:
     """Departments: their own (and those they are asked about); townships: those naming them;
     joint meeting: the whole jurisdiction; approving bodies: what awaits them and what they decided."""
     membership = membership_of(user)
@@ -100,29 +113,29 @@ def visible_requests(user) -> QuerySet[DutyRequest]:
     )
 
 
-def can_view_request(user, duty_request: DutyRequest) -> bool:
+def can_view_request(user: Viewer, duty_request: DutyRequest) -> bool:
     return visible_requests(user).filter(pk=duty_request.pk).exists()
 
 
-def is_applicant(user, duty_request: DutyRequest) -> bool:
+def is_applicant(user: Viewer, duty_request: DutyRequest) -> bool:
     membership = membership_of(user)
     return membership is not None and membership.organization_id == duty_request.applicant_id
 
 
-def can_create_request(user) -> bool:
+def can_create_request(user: Viewer) -> bool:
     membership = membership_of(user)
     return membership is not None and membership.organization.kind == OrganizationKind.DEPARTMENT
 
 
-def can_edit_request(user, duty_request: DutyRequest) -> bool:
+def can_edit_request(user: Viewer, duty_request: DutyRequest) -> bool:
     return is_applicant(user, duty_request) and duty_request.state in EDITABLE_STATES
 
 
-def can_withdraw_request(user, duty_request: DutyRequest) -> bool:
+def can_withdraw_request(user: Viewer, duty_request: DutyRequest) -> bool:
     return is_applicant(user, duty_request) and duty_request.state in WITHDRAWABLE_STATES
 
 
-def can_propose_change(user, duty, purpose: str) -> bool:
+def can_propose_change(user: Viewer, duty: TownshipDuty, purpose: str) -> bool:
     """Art. 4(4): the department or the township starts an exit; Art. 4(5): the department, the township or the
     organization office proposes an adjustment. Only of a duty still on the list."""
     membership = membership_of(user)
@@ -138,14 +151,14 @@ def can_propose_change(user, duty, purpose: str) -> bool:
     )
 
 
-def acts_for(user, organization) -> bool:
+def acts_for(user: Viewer, organization: Organization) -> bool:
     membership = membership_of(user)
     return membership is not None and membership.organization_id == organization.pk
 
 
-def can_decide_for(user, organization) -> bool:
+def can_decide_for(user: Viewer, organization: Organization) -> bool:
     membership = membership_of(user)
-    return acts_for(user, organization) and membership.can_decide
+    return acts_for(user, organization) and membership is not None and membership.can_decide
 
 
 def organization_id_from_permission(permission: str | None) -> int | None:
@@ -155,7 +168,7 @@ def organization_id_from_permission(permission: str | None) -> int | None:
     return int(permission.removeprefix("admission.org_").removesuffix("_decide"))
 
 
-def can_see_dashboard(user) -> bool:
+def can_see_dashboard(user: Viewer) -> bool:
     """The organization office and the banner leadership oversee the whole banner (issue 5)."""
     membership = membership_of(user)
     return membership is not None and membership.organization.kind in (
@@ -163,7 +176,7 @@ def can_see_dashboard(user) -> bool:
     )
 
 
-def can_view_duty(user, duty) -> bool:
+def can_view_duty(user: Viewer, duty: TownshipDuty) -> bool:
     """Who sees a township's duty: the township, the department that handed it down, joint meeting, leadership."""
     membership = membership_of(user)
     if membership is None or membership.organization.jurisdiction_id != duty.township.jurisdiction_id:
@@ -174,7 +187,7 @@ def can_view_duty(user, duty) -> bool:
     )
 
 
-def visible_reports(user) -> QuerySet[UnadmittedDutyReport]:
+def visible_reports(user: Viewer) -> QuerySet[UnadmittedDutyReport]:
     """A report protects the township that made it: the department reported on does not see it; the township sees
     its own, the organization office and the leadership every report of the banner."""
     membership = membership_of(user)
@@ -189,17 +202,17 @@ def visible_reports(user) -> QuerySet[UnadmittedDutyReport]:
     return UnadmittedDutyReport.objects.none()
 
 
-def can_view_report(user, report: UnadmittedDutyReport) -> bool:
+def can_view_report(user: Viewer, report: UnadmittedDutyReport) -> bool:
     return visible_reports(user).filter(pk=report.pk).exists()
 
 
-def can_report_unadmitted_duty(user) -> bool:
+def can_report_unadmitted_duty(user: Viewer) -> bool:
     """Art. 8: a township reports a duty pushed down to it without admission."""
     membership = membership_of(user)
     return membership is not None and membership.organization.kind == OrganizationKind.TOWNSHIP
 
 
-def can_handle_report(user, report: UnadmittedDutyReport) -> bool:
+def can_handle_report(user: Viewer, report: UnadmittedDutyReport) -> bool:
     """The banner's organization office, by its reviewers and head, handles a report to a finding."""
     membership = membership_of(user)
     return (
@@ -210,12 +223,12 @@ def can_handle_report(user, report: UnadmittedDutyReport) -> bool:
     )
 
 
-def can_record_safeguard_delivery(user, duty) -> bool:
+def can_record_safeguard_delivery(user: Viewer, duty: TownshipDuty) -> bool:
     """Art. 5: the department that handed the duty down records what it delivered."""
     return acts_for(user, duty.department)
 
 
-def can_confirm_safeguard_delivery(user, delivery) -> bool:
+def can_confirm_safeguard_delivery(user: Viewer, delivery: SafeguardDelivery) -> bool:
     """Art. 5: the township that received a safeguard confirms it."""
     return acts_for(user, delivery.duty.township)
 
@@ -227,98 +240,102 @@ def _deny_unless(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def require_membership(user) -> Membership:
+def require_membership(user: Viewer) -> Membership:
     membership = membership_of(user)
-    _deny_unless(membership is not None, _("您的账号尚未关联任何单位，请联系旗委编办管理员。"))
+    if membership is None:
+        raise PermissionDenied(_("您的账号尚未关联任何单位，请联系旗委编办管理员。"))
     return membership
 
 
-def require_can_create_request(user) -> None:
+def require_can_create_request(user: Viewer) -> None:
     _deny_unless(can_create_request(user), _("只有旗直职能部门可以提出准入申请。"))
 
 
-def require_can_edit_request(user, duty_request: DutyRequest) -> None:
+def require_can_edit_request(user: Viewer, duty_request: DutyRequest) -> None:
     _deny_unless(can_edit_request(user, duty_request), _("当前状态下不能修改该申请。"))
 
 
-def require_can_consult(user, duty_request: DutyRequest) -> None:
+def require_can_consult(user: Viewer, duty_request: DutyRequest) -> None:
     _deny_unless(can_edit_request(user, duty_request), _("只有申请单位可以发起征求意见。"))
 
 
-def require_applicant_to_submit(user, duty_request: DutyRequest) -> None:
+def require_applicant_to_submit(user: Viewer, duty_request: DutyRequest) -> None:
     _deny_unless(is_applicant(user, duty_request), _("只有申请单位可以提交申请。"))
 
 
-def require_applicant_to_resubmit(user, duty_request: DutyRequest) -> None:
+def require_applicant_to_resubmit(user: Viewer, duty_request: DutyRequest) -> None:
     _deny_unless(is_applicant(user, duty_request), _("只有申请单位可以补正后重新提交。"))
 
 
-def require_can_withdraw(user, duty_request: DutyRequest) -> None:
+def require_can_withdraw(user: Viewer, duty_request: DutyRequest) -> None:
     _deny_unless(can_withdraw_request(user, duty_request), _("只有申请单位可以在作出决定前撤回申请。"))
 
 
-def require_consulted_township(user, consultation) -> None:
+def require_consulted_township(user: Viewer, consultation: Consultation) -> None:
     _deny_unless(acts_for(user, consultation.township), _("只有被征求意见的乡镇可以出具意见。"))
 
 
-def require_consulted_department(user, advisory) -> None:
-    _deny_unless(acts_for(user, advisory.organization), _("只有被征求意见的部门可以出具意见。"))
+def require_consulted_department(user: Viewer, advisory: AdvisoryOpinion) -> None:
+    _deny_unless(
+        advisory.organization is not None and acts_for(user, advisory.organization),
+        _("只有被征求意见的部门可以出具意见。"),
+    )
 
 
-def require_can_propose_change(user, duty, purpose: str) -> None:
+def require_can_propose_change(user: Viewer, duty: TownshipDuty, purpose: str) -> None:
     _deny_unless(
         can_propose_change(user, duty, purpose), _("只有承担该职责的乡镇、责任部门（调整还可以由旗委编办）提出。")
     )
 
 
-def require_can_report_unadmitted_duty(user) -> None:
+def require_can_report_unadmitted_duty(user: Viewer) -> None:
     _deny_unless(can_report_unadmitted_duty(user), _("只有乡镇可以反映未经准入下放的事项。"))
 
 
-def require_can_handle_report(user, report: UnadmittedDutyReport) -> None:
+def require_can_handle_report(user: Viewer, report: UnadmittedDutyReport) -> None:
     _deny_unless(can_handle_report(user, report), _("反映事项由旗委编办审核人员处理。"))
 
 
-def require_can_record_safeguard_delivery(user, duty) -> None:
+def require_can_record_safeguard_delivery(user: Viewer, duty: TownshipDuty) -> None:
     _deny_unless(can_record_safeguard_delivery(user, duty), _("只有承担保障责任的部门可以登记保障措施落实情况。"))
 
 
-def require_can_confirm_safeguard_delivery(user, delivery) -> None:
+def require_can_confirm_safeguard_delivery(user: Viewer, delivery: SafeguardDelivery) -> None:
     _deny_unless(can_confirm_safeguard_delivery(user, delivery), _("只有接收保障的乡镇可以确认收到。"))
 
 
-def require_can_see_dashboard(user) -> None:
+def require_can_see_dashboard(user: Viewer) -> None:
     _deny_unless(can_see_dashboard(user), _("监督看板仅向旗委编办和旗委、旗政府开放。"))
 
 
-def _require_decider(user, duty_request: DutyRequest, kinds: tuple[str, ...], message: str) -> Organization:
+def _require_decider(user: Viewer, duty_request: DutyRequest, kinds: tuple[str, ...], message: str) -> Organization:
     """The user's organization, if it is of one of `kinds` in the case's jurisdiction and the user may decide for it."""
     membership = membership_of(user)
-    _deny_unless(
+    if not (
         membership is not None
         and membership.organization.kind in kinds
         and membership.organization.jurisdiction_id == duty_request.jurisdiction_id
-        and membership.can_decide,
-        message,
-    )
+        and membership.can_decide
+    ):
+        raise PermissionDenied(message)
     return membership.organization
 
 
-def require_lead_unit(user, duty_request: DutyRequest) -> Organization:
+def require_lead_unit(user: Viewer, duty_request: DutyRequest) -> Organization:
     """Art. 3: the organization office leads intake, the review and recording the city's reply."""
     return _require_decider(
         user, duty_request, (OrganizationKind.ORGANIZATION_OFFICE,), _("只有旗委编办的审核人员或负责人可以办理。")
     )
 
 
-def require_joint_meeting_member(user, duty_request: DutyRequest) -> Organization:
+def require_joint_meeting_member(user: Viewer, duty_request: DutyRequest) -> Organization:
     """Art. 3: each member of the joint meeting gives its own opinion."""
     return _require_decider(
         user, duty_request, JOINT_MEETING_KINDS, _("只有联席会议成员单位的审核人员或负责人可以办理。")
     )
 
 
-def require_banner_leadership(user, duty_request: DutyRequest) -> Organization:
+def require_banner_leadership(user: Viewer, duty_request: DutyRequest) -> Organization:
     """Art. 4(3): the banner party committee and government decide."""
     return _require_decider(
         user, duty_request, (OrganizationKind.BANNER_LEADERSHIP,), _("只有旗委、旗政府的审核人员或负责人可以办理。")

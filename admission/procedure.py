@@ -9,7 +9,7 @@ dotted path, so the domain imports nothing above it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from django.db import models
 from django.utils.functional import Promise
@@ -21,7 +21,7 @@ class DayUnit(models.TextChoices):
     NATURAL = "natural", _("自然日")
 
 
-class ActingBody(str, Enum):
+class ActingBody(StrEnum):
     """Who performs a step, relative to the case."""
 
     TOWNSHIP_CONSULTED = "township_consulted"  # each township asked for its written opinion
@@ -92,7 +92,8 @@ STEPS: tuple[ProcedureStep, ...] = (
 STEP_BY_NODE: dict[str, ProcedureStep] = {step.node: step for step in STEPS}
 
 # The steps as model choices (time limits and task deadlines store the node name).
-Step = models.TextChoices("Step", [(s.node.upper(), (s.node, s.title)) for s in STEPS])  # type: ignore[misc]
+# django-stubs types the functional API's members as plain values; (value, label) pairs are what Django accepts too.
+Step = models.TextChoices("Step", [(s.node.upper(), (s.node, s.title)) for s in STEPS])  # type: ignore[call-overload]
 
 
 def step(node: str) -> ProcedureStep:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 from itertools import groupby
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -12,15 +13,45 @@ from django.utils.translation import gettext as _
 
 from .documents.content import term_text
 from .models import (
-    DUTY_TERMS, DocumentKind, DutyCategory, DutyRequest, DutyStatus, DutyVersion, OfficialDocument, Organization,
-    OrganizationKind, RequestPurpose, RequestState, ReviewConclusion, SafeguardDelivery, SafeguardKind, TownshipDuty,
+    DUTY_TERMS,
+    DocumentKind,
+    DutyCategory,
+    DutyRequest,
+    DutyStatus,
+    DutyVersion,
+    OfficialDocument,
+    Organization,
+    OrganizationKind,
+    RequestPurpose,
+    RequestState,
+    ReviewConclusion,
+    SafeguardDelivery,
+    SafeguardKind,
+    TownshipDuty,
 )
 from .models.duties import terms_of_duty, terms_of_request
 from .models.requests import FINAL_STATES
 from .permissions import membership_of, visible_requests
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
-def request_list(*, user, state: str = "", query: str = "") -> QuerySet[DutyRequest]:
+    from .permissions import Viewer
+
+
+class Fulfilment(TypedDict):
+    """What _with_fulfilment adds to each duty: the safeguards its township has confirmed."""
+
+    funding_confirmed: Decimal
+    technical_confirmed: int
+    training_confirmed: int
+
+
+# A duty read through _with_fulfilment.
+FulfilledDuty: TypeAlias = "WithAnnotations[TownshipDuty, Fulfilment]"
+
+
+def request_list(*, user: Viewer, state: str = "", query: str = "") -> QuerySet[DutyRequest]:
     requests = visible_requests(user).select_related("department")
     if state:
         requests = requests.filter(state=state)
@@ -29,7 +60,7 @@ def request_list(*, user, state: str = "", query: str = "") -> QuerySet[DutyRequ
     return requests.order_by("-updated_at", "-pk")
 
 
-def request_detail(*, duty_request: DutyRequest) -> dict:
+def request_detail(*, duty_request: DutyRequest) -> dict[str, Any]:
     consultations = list(
         duty_request.consultations.select_related("township", "responded_by", "letter").order_by("-round", "township__division_code")
     )
@@ -49,12 +80,12 @@ def request_detail(*, duty_request: DutyRequest) -> dict:
     }
 
 
-def _labelled(changed: list[str], old: dict, new: dict) -> list[dict]:
+def _labelled(changed: list[str], old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     labels = {f.name: f.verbose_name for f in TownshipDuty._meta.fields}
     return [{"label": labels[t], "old": term_text(t, old[t]), "new": term_text(t, new[t])} for t in changed]
 
 
-def proposed_changes(*, duty_request: DutyRequest) -> list[dict]:
+def proposed_changes(*, duty_request: DutyRequest) -> list[dict[str, Any]]:
     """Art. 4(5): what an adjustment changes — against the current list while it runs, as recorded once approved."""
     if duty_request.purpose != RequestPurpose.ADJUSTMENT:
         return []
@@ -69,7 +100,7 @@ def proposed_changes(*, duty_request: DutyRequest) -> list[dict]:
     return _labelled([t for t in DUTY_TERMS if old[t] != new[t]], old, new)
 
 
-def duty_history(*, duty: TownshipDuty) -> dict:
+def duty_history(*, duty: TownshipDuty) -> dict[str, Any]:
     """Art. 4(4), 4(5): every version of a duty with the decision behind it, its exit, and any open change case."""
     versions = list(duty.versions.select_related("decision__body", "request"))
     documents = {
@@ -101,7 +132,7 @@ class DutyListFilter(StrEnum):
     UNFULFILLED = "unfulfilled"
 
 
-def _with_fulfilment(duties):
+def _with_fulfilment(duties: QuerySet[TownshipDuty]) -> QuerySet[FulfilledDuty]:
     confirmed = Q(deliveries__confirmed_at__isnull=False)
     return duties.annotate(
         funding_confirmed=Coalesce(Sum("deliveries__amount", filter=confirmed & Q(deliveries__kind=SafeguardKind.FUNDING)),
@@ -111,6 +142,11 @@ def _with_fulfilment(duties):
     )
 
 
+def _no_duties() -> QuerySet[FulfilledDuty]:
+    # Empty, so no row lacks the annotations.
+    return cast("QuerySet[FulfilledDuty]", TownshipDuty.objects.none())
+
+
 # Art. 5: a safeguard is missing when none was promised, unfulfilled until the township confirms receipt of it.
 UNFULFILLED = (
     Q(funding_amount__isnull=True) | Q(funding_amount__lte=0) | Q(funding_confirmed__lt=F("funding_amount"))
@@ -118,7 +154,7 @@ UNFULFILLED = (
 )
 
 
-def safeguard_gaps(duty) -> list[str]:
+def safeguard_gaps(duty: FulfilledDuty) -> list[str]:
     """What is still missing or unconfirmed for a duty annotated by _with_fulfilment."""
     gaps = []
     if not duty.funding_amount:
@@ -137,13 +173,13 @@ def safeguard_gaps(duty) -> list[str]:
     return gaps
 
 
-def township_duties(*, user, township_id: int | None = None, query: str = "", state: str = DutyListFilter.ACTIVE,
-                    category: str = ""):
+def township_duties(*, user: Viewer, township_id: int | None = None, query: str = "",
+                    state: str = DutyListFilter.ACTIVE, category: str = "") -> QuerySet[FulfilledDuty]:
     """A township sees its own list; departments the duties they handed down; the joint meeting and leadership
     every township's; others none. `state`: active (the current list), exited (上级部门收回事项), unfulfilled."""
     membership = membership_of(user)
     if membership is None:
-        return TownshipDuty.objects.none()
+        return _no_duties()
     org = membership.organization
     duties = TownshipDuty.objects.filter(township__jurisdiction_id=org.jurisdiction_id)
     if org.kind == OrganizationKind.TOWNSHIP:
@@ -151,7 +187,7 @@ def township_duties(*, user, township_id: int | None = None, query: str = "", st
     elif org.kind == OrganizationKind.DEPARTMENT:
         duties = duties.filter(department=org)
     elif not org.is_joint_meeting_member and org.kind != OrganizationKind.BANNER_LEADERSHIP:
-        return TownshipDuty.objects.none()
+        return _no_duties()
     if township_id:
         duties = duties.filter(township_id=township_id)
     duties = _with_fulfilment(duties)
@@ -170,7 +206,7 @@ def township_duties(*, user, township_id: int | None = None, query: str = "", st
     )
 
 
-def township_summary(*, jurisdiction_id: int) -> list[dict]:
+def township_summary(*, jurisdiction_id: int) -> list[dict[str, Any]]:
     """Per township: duties on the list, funding promised and confirmed, duties with safeguard gaps."""
     active = _with_fulfilment(TownshipDuty.objects.filter(township__jurisdiction_id=jurisdiction_id,
                                                           status=DutyStatus.ACTIVE))
@@ -194,7 +230,7 @@ def township_summary(*, jurisdiction_id: int) -> list[dict]:
     ]
 
 
-def townships_of(*, user) -> QuerySet[Organization]:
+def townships_of(*, user: Viewer) -> QuerySet[Organization]:
     membership = membership_of(user)
     if membership is None:
         return Organization.objects.none()
@@ -203,7 +239,7 @@ def townships_of(*, user) -> QuerySet[Organization]:
     ).order_by("division_code")
 
 
-def documents_for(*, user):
+def documents_for(*, user: Viewer) -> QuerySet[OfficialDocument]:
     """Documents the user's organization issued or received (主送、抄送), newest first."""
     from .models import OfficialDocument
 
@@ -217,13 +253,13 @@ def documents_for(*, user):
     )
 
 
-def township_duty_detail_queryset():
+def township_duty_detail_queryset() -> QuerySet[FulfilledDuty]:
     return _with_fulfilment(TownshipDuty.objects.all()).select_related(
         "township", "department", "decision__body", "exit_decision__body", "request"
     )
 
 
-def list_of_township(*, township: Organization, state: str = DutyListFilter.ACTIVE):
+def list_of_township(*, township: Organization, state: str = DutyListFilter.ACTIVE) -> QuerySet[FulfilledDuty]:
     """One township's list for exports run without a user (manage.py export_duty_list)."""
     status = DutyStatus.EXITED if state == DutyListFilter.EXITED else DutyStatus.ACTIVE
     return _with_fulfilment(TownshipDuty.objects.filter(township=township, status=status)).select_related(

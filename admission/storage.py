@@ -12,7 +12,7 @@ import hashlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import IO
 
 from django.core.files.storage import Storage, default_storage
@@ -24,7 +24,7 @@ CHUNK = 1024 * 1024
 SPOOL_IN_MEMORY = 2 * 1024 * 1024
 
 
-class Problem(str, Enum):
+class Problem(StrEnum):
     MISSING = "missing"
     SIZE = "size"
     HASH = "hash"
@@ -136,7 +136,7 @@ def check(stored: StoredFile, *, hash_content: bool = True) -> Finding | None:
 def verified_copy(stored: StoredFile) -> IO[bytes]:
     """A private copy of the stored bytes, rewound, made while hashing them: what is served is exactly what was
     checked, even if the store changes meanwhile. Raises StoredFileRefused when they are not the registered bytes."""
-    copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    copy = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - handed to the response, which closes it
     finding = _read(stored, copy)
     if finding is not None:
         copy.close()

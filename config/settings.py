@@ -85,6 +85,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "web.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -181,7 +183,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "admission@localhost")
 # Official documents (admission.documents): where their QR codes point, how they are signed, when they render.
 ADMISSION_SIGNER = env("ADMISSION_SIGNER", "admission.documents.signing.Pkcs12Signer")
 ADMISSION_SIGNING_KEYS_DIR = Path(env("ADMISSION_SIGNING_KEYS_DIR", str(VAR_DIR / "keys")))
+# Each body's key has its own passphrase: ADMISSION_SIGNING_PASSPHRASE_ORG_<id> in the environment of the signing
+# process, or the file org-<id>.pass here (owner-only). The shared passphrase below is only a fallback (a deploy
+# check warns of any body without its own).
+ADMISSION_SIGNING_SECRETS_DIR = Path(env("ADMISSION_SIGNING_SECRETS_DIR", str(VAR_DIR / "secrets")))
 ADMISSION_SIGNING_PASSPHRASE = env("ADMISSION_SIGNING_PASSPHRASE", "")
+# The demo certificate authority's private key, kept apart from the bodies' keys (create_demo_pki, seed_demo).
+ADMISSION_DEMO_CA_DIR = Path(env("ADMISSION_DEMO_CA_DIR", str(VAR_DIR / "demo-ca")))
 ADMISSION_TRUST_ROOTS = [
     p for p in env("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
 ] or [str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")]
@@ -223,6 +231,7 @@ ADMISSION_REDIS_URL = env("ADMISSION_REDIS_URL")
 # asked for it, after its transaction commits, and the web process sweeps for unfinished documents itself.
 # ---------------------------------------------------------------------------------------------------------------
 from celery.schedules import crontab  # noqa: E402
+from csp.constants import NONE, SELF  # noqa: E402
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
@@ -262,7 +271,9 @@ try:
     if not (0 <= _reminder_hour < 24 and 0 <= _reminder_minute < 60):
         raise ValueError
 except ValueError:
-    raise ImproperlyConfigured(f"ADMISSION_REMINDERS_AT must be a time as HH:MM, not {ADMISSION_REMINDERS_AT!r}.")
+    raise ImproperlyConfigured(
+        f"ADMISSION_REMINDERS_AT must be a time as HH:MM, not {ADMISSION_REMINDERS_AT!r}."
+    ) from None
 CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "admission.daily_reminders",
@@ -287,6 +298,22 @@ ADMISSION_ADMIN_NETWORKS = [
     ).split(",") if n.strip()
 ]
 
+# Content-Security-Policy (django-csp): our own scripts and styles only, no inline script or style, no plugins, no
+# framing; images may be data: URIs (QR codes). Pages put behaviour in web/static/admission/app.js.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # --- Identity (issue 12) -------------------------------------------------------------------------------------------
 # 等保2.0 level 3, 身份鉴别: password rules and history, a change every ADMISSION_PASSWORD_MAX_AGE_DAYS, lockout after

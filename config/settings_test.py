@@ -9,7 +9,7 @@ os.environ.setdefault("ADMISSION_ENV_FILE", "")
 os.environ.setdefault("ADMISSION_ALLOW_INSECURE_KEY", "1")
 os.environ.setdefault("ADMISSION_PUBLIC_URL", "https://admission.test")
 
-from .settings import *  # noqa: E402,F403
+from .settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

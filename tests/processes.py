@@ -59,7 +59,7 @@ def wait_for_port(port: int, *, process: subprocess.Popen, timeout: float = 60) 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise AssertionError(f"{process.args[0]} exited with {process.returncode} before listening on {port}")
+            raise AssertionError(f"{process.args!r} exited with {process.returncode} before listening on {port}")
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return

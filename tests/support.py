@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -20,6 +21,9 @@ from admission.services import requests as request_services
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import actions
 from workflows.driver import CaseDriver
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 PASSWORD = "pass-1234"
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -33,7 +37,7 @@ def pdf(name: str = "申请.pdf") -> SimpleUploadedFile:
 class Banner:
     jurisdiction: object
     orgs: dict[str, Organization]
-    users: dict[str, object] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
 
     def org(self, key: str) -> Organization:
         return self.orgs[key]

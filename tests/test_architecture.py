@@ -79,7 +79,7 @@ def test_no_module_reaches_config_but_the_entry_points():
     assert reaching == []
 
 
-def test_there_is_no_import_circle_anywhere():
+def test_there_is_no_import_circle_anywhere() -> None:
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []

@@ -16,8 +16,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from admission.documents import jobs
 from admission.documents.verification import verify_pdf
 from admission.models import (
-    AuditAction, AuditEvent, DocumentKind, DutyRequest, Jurisdiction, Membership, OfficialDocument, Organization,
-    OrganizationKind, RenderStatus, RequestState, Role, TownshipDuty,
+    AuditAction,
+    AuditEvent,
+    DocumentKind,
+    DutyRequest,
+    Jurisdiction,
+    Membership,
+    OfficialDocument,
+    Organization,
+    OrganizationKind,
+    RenderStatus,
+    RequestState,
+    Role,
+    TownshipDuty,
 )
 from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from admission.passwords import character_classes

@@ -26,8 +26,8 @@ import pytest
 from django.db import transaction
 from django.test import TestCase, override_settings
 
-from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.documents.content import LETTER_KINDS, UPWARD_KINDS
+from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import DocumentKind, OfficialDocument, RenderStatus, Role
 from admission.services import intake
 from admission.services.setup import add_member
@@ -323,7 +323,7 @@ def test_gbt9704_text_stays_inside_the_156_by_225_mm_block(document):
                 assert all(c["bottom"] <= TOP and c["x1"] <= RIGHT + TOLERANCE for c in block)
                 qr = [g for g in page.lines + page.rects if g["bottom"] <= TOP]
                 assert len(qr) > 20, "the QR code is drawn in the top margin of page 1"
-                assert all(LEFT - TOLERANCE <= g["x0"] and g["x1"] <= RIGHT + TOLERANCE for g in qr)
+                assert all(g["x0"] >= LEFT - TOLERANCE and g["x1"] <= RIGHT + TOLERANCE for g in qr)
             else:
                 assert block == [], f"page {page.page_number}: {joined(block)!r} above the text block"
 
@@ -333,8 +333,8 @@ def test_gbt9704_text_stays_inside_the_156_by_225_mm_block(document):
                 (c["text"], mm(c["x0"]), mm(c["top"]), mm(c["x1"]), mm(c["bottom"]))
                 for c in page.chars
                 if id(c) not in running and not (
-                    LEFT - TOLERANCE <= c["x0"] and c["x1"] <= RIGHT + TOLERANCE
-                    and TOP - TOLERANCE <= c["top"] and c["bottom"] <= BOTTOM + TOLERANCE
+                    c["x0"] >= LEFT - TOLERANCE and c["x1"] <= RIGHT + TOLERANCE
+                    and c["top"] >= TOP - TOLERANCE and c["bottom"] <= BOTTOM + TOLERANCE
                 )
             ]
             assert outside == [], f"page {page.page_number} of {document.number}: outside the text block"
@@ -652,4 +652,4 @@ def test_gbt9704_7_3_5_joint_signature_has_each_name_under_its_own_seal_side_by_
         seal_centres.append((min(c["x0"] for c in ring) + max(c["x1"] for c in ring)) / 2)
         assert abs(seal_centres[-1] - centre(name)) <= 3 * MM, mm(seal_centres[-1] - centre(name))
     assert seal_centres[1] - seal_centres[0] > 42 * MM, mm(seal_centres[1] - seal_centres[0])
-    assert all(LEFT <= c["x0"] and c["x1"] <= RIGHT for c in seal_chars)
+    assert all(c["x0"] >= LEFT and c["x1"] <= RIGHT for c in seal_chars)

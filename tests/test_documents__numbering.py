@@ -15,7 +15,12 @@ from django.utils import timezone
 from admission.documents import content as drafts
 from admission.documents.numbering import format_number, next_serial
 from admission.models import (
-    AuditAction, DocumentCounter, DocumentKind, OfficialDocument, RequestState, SupplementNotice,
+    AuditAction,
+    DocumentCounter,
+    DocumentKind,
+    OfficialDocument,
+    RequestState,
+    SupplementNotice,
 )
 from admission.services import documents as document_services
 from admission.services import intake
@@ -109,11 +114,10 @@ def test_the_series_restarts_at_1_each_year(banner, monkeypatch):
 def test_a_rolled_back_issue_does_not_consume_a_number(banner):
     case = support.draft(banner)
     first = issue_supplement(banner, case)
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            lost = issue_supplement(banner, case)
-            assert lost.serial == 2
-            raise RuntimeError("the deciding transaction fails after the number was taken")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        lost = issue_supplement(banner, case)
+        assert lost.serial == 2
+        raise RuntimeError("the deciding transaction fails after the number was taken")
     second = issue_supplement(banner, case)
     assert (first.serial, second.serial) == (1, 2)  # no gap: 2 was given back and given again
     assert list(OfficialDocument.objects.order_by("serial").values_list("serial", flat=True)) == [1, 2]
@@ -151,10 +155,9 @@ def test_a_failing_deciding_step_rolls_back_its_number_with_it(banner, monkeypat
 def test_a_rolled_back_top_level_transaction_returns_its_number(banner):
     """The same with real commits: the counter row created by the failed transaction disappears with it."""
     case = support.draft(banner)
-    with pytest.raises(RuntimeError):
-        with transaction.atomic():
-            issue_supplement(banner, case)
-            raise RuntimeError("fails before commit")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        issue_supplement(banner, case)
+        raise RuntimeError("fails before commit")
     assert not DocumentCounter.objects.exists() and not OfficialDocument.objects.exists()
     assert [issue_supplement(banner, case).serial for _ in range(3)] == [1, 2, 3]
 

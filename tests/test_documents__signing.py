@@ -22,7 +22,13 @@ from admission.documents.render import verify_url
 from admission.documents.signing import get_signer, key_path
 from admission.documents.verification import verify_pdf
 from admission.models import (
-    ApprovalDecision, AuditAction, DocumentCounter, DocumentKind, OfficialDocument, RenderStatus, RequestState,
+    ApprovalDecision,
+    AuditAction,
+    DocumentCounter,
+    DocumentKind,
+    OfficialDocument,
+    RenderStatus,
+    RequestState,
 )
 from tests import support
 from workflows import actions

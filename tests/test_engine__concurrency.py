@@ -44,7 +44,8 @@ def race(first, second, *, hold_seconds: float = 0.5):
     assert holding.wait(10), "the first party never reached its transaction"
     b = threading.Thread(target=run, args=("second", second))
     b.start()
-    a.join(30), b.join(30)
+    a.join(30)
+    b.join(30)
     return results
 
 

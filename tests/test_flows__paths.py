@@ -10,8 +10,16 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS
 
 from admission.models import (
-    AuditAction, AuditEvent, Consultation, ConsultationOutcome, DutyRequest, RequestState, ReviewConclusion,
-    SupplementNotice, TownshipDuty, Track,
+    AuditAction,
+    AuditEvent,
+    Consultation,
+    ConsultationOutcome,
+    DutyRequest,
+    RequestState,
+    ReviewConclusion,
+    SupplementNotice,
+    TownshipDuty,
+    Track,
 )
 from admission.services import intake, review
 from admission.services import requests as request_services

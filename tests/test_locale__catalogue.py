@@ -17,7 +17,10 @@ ENGLISH_PO = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django
 
 def _translated_entries(po: Path) -> dict[str, str]:
     """{msgid: msgstr} of the catalogue's plain entries (no context, no plural, not fuzzy, translated)."""
-    entries, current, field, fuzzy = {}, {}, None, False
+    entries: dict[str, str] = {}
+    current: dict[str, str] = {}
+    field: str | None = None
+    fuzzy = False
 
     def close():
         if current.get("msgid") and current.get("msgstr") and not fuzzy and set(current) == {"msgid", "msgstr"}:
@@ -32,6 +35,7 @@ def _translated_entries(po: Path) -> dict[str, str]:
         elif line.startswith("#"):
             continue
         elif line.startswith('"'):
+            assert field is not None, line
             current[field] += ast.literal_eval(line)
         else:
             field, _, quoted = line.partition(" ")

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from admission.calendar import WorkingCalendar, UnknownCalendarYear
+from admission.calendar import UnknownCalendarYear, WorkingCalendar
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.documents.signing import key_path
 from admission.models import CalendarYear

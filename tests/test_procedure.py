@@ -41,7 +41,7 @@ def test_every_acting_body_has_a_permission_rule():
 
 def test_step_choices_and_default_time_limits_come_from_the_table():
     assert [(value, str(label)) for value, label in Step.choices] == [(s.node, str(s.title)) for s in STEPS]
-    assert DEFAULT_TIME_LIMITS == {s.node: (s.days, s.unit) for s in STEPS}
+    assert {s.node: (s.days, s.unit) for s in STEPS} == DEFAULT_TIME_LIMITS
 
 
 def test_every_step_names_a_page_and_a_service_that_exist():

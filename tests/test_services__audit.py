@@ -30,7 +30,6 @@ from tests.support import (
 )
 from workflows import actions
 
-
 # --- audit ------------------------------------------------------------------------------------------
 
 

@@ -8,7 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from admission.models import (
-    AuditAction, DocumentKind, DutyStatus, OfficialDocument, RequestPurpose, RequestState, TownshipDuty, Track,
+    AuditAction,
+    DocumentKind,
+    DutyStatus,
+    OfficialDocument,
+    RequestPurpose,
+    RequestState,
+    TownshipDuty,
+    Track,
 )
 from admission.permissions import can_view_request
 from admission.selectors import duty_history, proposed_changes, township_duties

@@ -37,7 +37,6 @@ from tests.support import (
 )
 from workflows import engine
 
-
 # --- who answers ------------------------------------------------------------------------------------
 
 
@@ -171,7 +170,7 @@ def test_art4_1_a_new_round_creates_new_consultations_and_keeps_the_old_ones(ban
     assert request.state == RequestState.CONSULTING and request.consultation_round == 2
     round2 = list(request.current_consultations())
     assert len(round2) == 2 and all(c.round == 2 and c.outcome == ConsultationOutcome.PENDING for c in round2)
-    assert not set(c.pk for c in round2) & set(round1)
+    assert not {c.pk for c in round2} & set(round1)
     # the first round's opinions are kept as they were
     assert {c.pk: (c.township_id, c.outcome) for c in Consultation.objects.filter(request=request, round=1)} == round1
     # an opinion of the old round cannot be answered again

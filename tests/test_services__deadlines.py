@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from admission.calendar import WorkingCalendar
-from admission.models import CalendarYear, Notification, NoticeKind, Role, TaskDeadline, TimeLimit
+from admission.models import CalendarYear, NoticeKind, Notification, Role, TaskDeadline, TimeLimit
 from admission.services.reminders import send_reminders
 from admission.services.setup import add_member
 from tests import support

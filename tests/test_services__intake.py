@@ -18,7 +18,6 @@ from admission.services import requests as request_services
 from admission.services.errors import ConflictError
 from tests.support import complete_values, do, pdf, snapshot, submitted_case
 
-
 # --- who may ----------------------------------------------------------------------------------------
 
 

@@ -43,13 +43,12 @@ from tests.support import (
 from workflows import actions, engine
 from workflows.models import AdmissionProcess
 
-
 # --- helpers ----------------------------------------------------------------------------------------
 
 
 def _blank_values(**overrides) -> dict:
     """What the edit form hands the service when nothing was filled in (forms.DutyRequestForm.values)."""
-    values = {f: "" for f in request_services.EDITABLE_FIELDS}
+    values: dict[str, object] = dict.fromkeys(request_services.EDITABLE_FIELDS, "")
     values.update(affair_class=AffairClass.ADMINISTRATIVE_AFFAIR, track=Track.REGULAR, end_date=None,
                   funding_amount=None)
     values.update(overrides)

@@ -17,7 +17,6 @@ from admission.services import review
 from admission.services.errors import ConflictError
 from tests.support import FINDINGS, bureau_opinions, conclude, do, snapshot, to_under_review
 
-
 # --- who may ----------------------------------------------------------------------------------------
 
 

@@ -41,7 +41,6 @@ from tests.support import (
 )
 from workflows import actions
 
-
 # --- illegal transitions ----------------------------------------------------------------------------
 
 

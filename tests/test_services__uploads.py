@@ -25,7 +25,6 @@ from admission.services.uploads import check_upload
 from tests import support
 from tests.support import consulted_case, do, open_task, pdf, snapshot, submit
 
-
 # --- helpers ----------------------------------------------------------------------------------------
 
 

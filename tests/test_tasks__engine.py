@@ -25,8 +25,8 @@ from admission.calendar import WorkingCalendar
 from admission.documents import content, jobs
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.documents.verification import verify_pdf
-from admission.models import AuditAction, CalendarYear, Notification, NoticeKind, OfficialDocument, RenderStatus
-from admission.notices import email_notice, email_later
+from admission.models import AuditAction, CalendarYear, NoticeKind, Notification, OfficialDocument, RenderStatus
+from admission.notices import email_later, email_notice
 from admission.services.documents import issue_document
 from admission.services.reminders import daily_run
 from tests import support

@@ -30,6 +30,7 @@ withdrawal, a claim) does not affect the next one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.files.base import ContentFile
@@ -45,13 +46,18 @@ from admission.models import (
     OfficialDocument,
     RenderStatus,
     RequestState,
+    SafeguardDelivery,
+    TownshipDuty,
+    UnadmittedDutyReport,
 )
-from admission.models import SafeguardDelivery, TownshipDuty, UnadmittedDutyReport
 from admission.services import duties as duty_services
 from admission.services import reports as report_services
 from admission.services import review
 from tests import support
 from workflows import actions, engine
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # --- the world -----------------------------------------------------------------------------------------
 
@@ -90,13 +96,14 @@ NAMES = {
 class World:
     banner: support.Banner
     other: support.Banner
-    users: dict[str, object] = field(default_factory=dict)
+    users: dict[str, User] = field(default_factory=dict)
     cases: dict[str, DutyRequest] = field(default_factory=dict)
-    document: OfficialDocument | None = None
-    duty: TownshipDuty | None = None  # 那吉镇's admitted duty (护林员日常管理)
-    delivery: SafeguardDelivery | None = None  # training recorded by 林草局 on it, not yet confirmed
-    report: UnadmittedDutyReport | None = None  # 那吉镇 reports 应急管理局 (Art. 7), with one evidence file
-    exited_duty: TownshipDuty | None = None  # 那吉镇's 森林资源管理巡护, exited (Art. 4(4))
+    # Set by _build_world:
+    document: OfficialDocument = field(init=False)
+    duty: TownshipDuty = field(init=False)  # 那吉镇's admitted duty (护林员日常管理)
+    delivery: SafeguardDelivery = field(init=False)  # training recorded by 林草局 on it, not yet confirmed
+    report: UnadmittedDutyReport = field(init=False)  # 那吉镇 reports 应急管理局 (Art. 7), with one evidence file
+    exited_duty: TownshipDuty = field(init=False)  # 那吉镇's 森林资源管理巡护, exited (Art. 4(4))
 
     def case(self, key: str) -> DutyRequest:
         return DutyRequest.objects.get(pk=self.cases[key].pk)
@@ -212,10 +219,13 @@ def _media_root():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files")):
-        with transaction.atomic():
-            yield _build_world()
-            transaction.set_rollback(True)
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files")),
+        transaction.atomic(),
+    ):
+        yield _build_world()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
@@ -245,7 +255,7 @@ def _assert_no_leak(response, *names):
 
 def row(default: int, *, anonymous: int = 302, **cells: int) -> dict[str, int]:
     """Expected status for every role: `default` for members, 302 (to the login page) for anonymous."""
-    expected = {role: default for role in MEMBERS}
+    expected = dict.fromkeys(MEMBERS, default)
     expected["anonymous"] = anonymous
     for role, status in cells.items():
         assert role in expected, role
@@ -255,7 +265,7 @@ def row(default: int, *, anonymous: int = 302, **cells: int) -> dict[str, int]:
 
 def only(status: int, roles, default: int, **more: int) -> dict[str, int]:
     """`status` for `roles`, `default` for the other members; `more` overrides single cells."""
-    return row(default, **({r: status for r in roles} | more))
+    return row(default, **(dict.fromkeys(roles, status) | more))
 
 
 # Who may see the under-review forestry case that names 那吉镇 and 六合镇.
@@ -293,10 +303,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "duty_detail": only(200, SEES_DUTY, 404),
     "duty_detail_exited": only(200, SEES_DUTY, 404),
     # Art. 4(4), 4(5): those who see the duty but may not propose are told so (403); the others learn nothing.
-    "propose_exit": only(403, SEES_DUTY, 404, **{r: 200 for r in EXITS}),
-    "propose_exit_post": only(403, SEES_DUTY, 404, **{r: 302 for r in EXITS}),
-    "propose_adjustment": only(403, SEES_DUTY, 404, **{r: 200 for r in ADJUSTS}),
-    "propose_adjustment_post": only(403, SEES_DUTY, 404, **{r: 302 for r in ADJUSTS}),
+    "propose_exit": only(403, SEES_DUTY, 404, **dict.fromkeys(EXITS, 200)),
+    "propose_exit_post": only(403, SEES_DUTY, 404, **dict.fromkeys(EXITS, 302)),
+    "propose_adjustment": only(403, SEES_DUTY, 404, **dict.fromkeys(ADJUSTS, 200)),
+    "propose_adjustment_post": only(403, SEES_DUTY, 404, **dict.fromkeys(ADJUSTS, 302)),
     # A duty that has left the list takes no proposal, not even from its township or department.
     "propose_exit_exited": only(403, SEES_DUTY, 404),
     "propose_exit_exited_post": only(403, SEES_DUTY, 404),

@@ -3,7 +3,8 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from config.urls import handler400, handler500, urlpatterns as project_urlpatterns  # noqa: F401 - looked up here
+from config.urls import handler400, handler500  # noqa: F401 - looked up here
+from config.urls import urlpatterns as project_urlpatterns
 
 
 @login_not_required

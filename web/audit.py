@@ -4,6 +4,7 @@ sees (logins, logouts, failed logins, refusals, admin changes). Downloads and ex
 from __future__ import annotations
 
 import ipaddress
+from typing import TYPE_CHECKING, cast
 
 from axes.helpers import get_cool_off, get_failure_limit
 from axes.signals import user_locked_out
@@ -21,6 +22,9 @@ from django.http import Http404
 from django.urls import reverse
 
 from admission.models import AuditAction, AuditOutcome
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 from admission.services.audit import Origin, acting_from, record_security_event
 
 
@@ -111,7 +115,7 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
 def _admin_changed(sender, instance: LogEntry, created: bool, **kwargs):
     if created:
         record_security_event(
-            actor=instance.user, action=AuditAction.ADMIN_CHANGE,
+            actor=cast("User", instance.user), action=AuditAction.ADMIN_CHANGE,
             note=f"{instance.get_action_flag_display()} {instance.content_type} “{instance.object_repr}”"[:1000],
             data={"content_type": instance.content_type_id, "object_id": instance.object_id,
                   "action_flag": instance.action_flag},

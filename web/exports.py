@@ -46,8 +46,7 @@ def _row(duty) -> list:
 
 
 def list_title(*, user, township_id, state: str) -> str:
-    membership = permissions.membership_of(user)
-    org = membership.organization
+    org = permissions.require_membership(user).organization
     if org.kind == OrganizationKind.TOWNSHIP:
         name = org.name
     elif township_id:
@@ -61,7 +60,7 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
     duties = list(duties)
     if format == "xlsx":
         book = Workbook()
-        sheet = book.active
+        sheet = book.worksheets[0]  # a new workbook's one sheet
         sheet.title = "职责清单"
         sheet.append([title])
         sheet["A1"].font = Font(bold=True, size=14)
@@ -85,7 +84,7 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
 def dashboard_xlsx(data: dict) -> bytes:
     """The dashboard's figures as a workbook, one sheet per table."""
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook's one sheet
     sheet.title = "申请状态"
     sheet.append(["状态", "件数"])
     for label, n in data["states"]:

@@ -8,15 +8,27 @@ case; their doors are the services themselves, re-exported here so pages have on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
-from admission.models import AdvisoryOpinion, Consultation, DutyRequest, Organization, RequestPurpose, RequestState
-from admission.models import TownshipDuty
+from admission.models import (
+    AdvisoryOpinion,
+    ApprovalDecision,
+    BureauReviewOpinion,
+    Consultation,
+    DutyRequest,
+    Organization,
+    RequestPurpose,
+    RequestState,
+    ReviewConclusion,
+    SupplementNotice,
+    TownshipDuty,
+)
 from admission.services import approval, changes, consultation, intake, review
 from admission.services import requests as request_services
 from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery
@@ -24,6 +36,9 @@ from admission.services.errors import ConflictError
 from admission.services.reports import handle_report, report_unadmitted_duty
 
 from . import engine
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 __all__ = [
     "accept_for_review", "ask_for_advice", "claim_task", "conclude_review", "confirm_safeguard_delivery",
@@ -37,7 +52,7 @@ __all__ = [
 # --- before and around the flow: drafts, consultation, withdrawal, change proposals ------------------
 
 
-def _consult(*, duty_request: DutyRequest, actor) -> DutyRequest:
+def _consult(*, duty_request: DutyRequest, actor: User) -> DutyRequest:
     """Art. 4(1): send to the townships. A case whose flow waits at `revise` goes on through that task (one flow per
     case); a draft starts its flow here."""
     if duty_request.state == RequestState.REVISING:
@@ -51,7 +66,7 @@ def _consult(*, duty_request: DutyRequest, actor) -> DutyRequest:
 
 
 def save_draft(
-    *, actor, values: dict[str, Any], townships: Sequence[Organization] = (), duty_request: DutyRequest | None = None,
+    *, actor: User, values: dict[str, Any], townships: Sequence[Organization] = (), duty_request: DutyRequest | None = None,
     consult: bool = False,
 ) -> DutyRequest:
     """Save the applicant's draft and, when asked, send it to the townships — all or nothing."""
@@ -64,13 +79,13 @@ def save_draft(
     return saved
 
 
-def consult_townships(*, duty_request: DutyRequest, actor) -> DutyRequest:
+def consult_townships(*, duty_request: DutyRequest, actor: User) -> DutyRequest:
     with engine.case_locked(duty_request):
         return _consult(duty_request=duty_request, actor=actor)
 
 
 def propose_change(
-    *, actor, duty: TownshipDuty, purpose: str, reasons: str, targets: Sequence[TownshipDuty] = ()
+    *, actor: User, duty: TownshipDuty, purpose: str, reasons: str, targets: Sequence[TownshipDuty] = ()
 ) -> DutyRequest:
     """Art. 4(4) exit / 4(5) adjustment. An exit goes out at once (to the other townships holding the duty, or on
     to the written application); an adjustment opens as a draft whose terms the applicant then edits."""
@@ -81,7 +96,7 @@ def propose_change(
     return case
 
 
-def withdraw(*, duty_request: DutyRequest, actor, reason: str) -> DutyRequest:
+def withdraw(*, duty_request: DutyRequest, actor: User, reason: str) -> DutyRequest:
     """The applicant withdraws; the flow's open tasks are cancelled in the same transaction."""
     with engine.case_locked(duty_request):
         duty_request = request_services.withdraw_request(duty_request=duty_request, actor=actor, reason=reason)
@@ -95,65 +110,73 @@ JOINT_REVIEW_NODES = ("lead_review", "legality_review", "data_review")
 
 
 def _case(task: Task) -> DutyRequest:
-    return task.process.coerced.duty_request
+    duty_request: DutyRequest = task.process.coerced.duty_request  # Viewflow ships no types
+    return duty_request
 
 
-def give_consultation_opinion(*, task: Task, actor, agrees: bool, opinion: str, letter=None) -> Consultation:
+def give_consultation_opinion(
+    *, task: Task, actor: User, agrees: bool, opinion: str, letter: UploadedFile | None = None
+) -> Consultation:
     return engine.run_task(task=task, user=actor, nodes=("consult",), action=lambda: consultation.record_consultation_opinion(
         consultation=Consultation.objects.get(pk=task.data["consultation"]), actor=actor, agrees=agrees,
         opinion=opinion, letter=letter,
     ))
 
 
-def revise_and_consult(*, task: Task, actor) -> DutyRequest:
+def revise_and_consult(*, task: Task, actor: User) -> DutyRequest:
     return engine.run_task(task=task, user=actor, nodes=("revise",), action=lambda: request_services.start_consultation(
         duty_request=_case(task), actor=actor,
     ))
 
 
-def submit_application(*, task: Task, actor, application_letter, supporting_files=()) -> DutyRequest:
+def submit_application(
+    *, task: Task, actor: User, application_letter: UploadedFile | None,
+    supporting_files: Iterable[UploadedFile] = (),
+) -> DutyRequest:
     return engine.run_task(task=task, user=actor, nodes=("submit",), action=lambda: request_services.submit_request(
         duty_request=_case(task), actor=actor, application_letter=application_letter,
         supporting_files=supporting_files,
     ))
 
 
-def accept_for_review(*, task: Task, actor, note: str = "") -> DutyRequest:
+def accept_for_review(*, task: Task, actor: User, note: str = "") -> DutyRequest:
     return engine.run_task(task=task, user=actor, nodes=("intake",), action=lambda: intake.accept_for_review(
         duty_request=_case(task), actor=actor, note=note,
     ))
 
 
-def return_for_supplement(*, task: Task, actor, items: list[str]):
+def return_for_supplement(*, task: Task, actor: User, items: list[str]) -> SupplementNotice:
     return engine.run_task(task=task, user=actor, nodes=("intake",), action=lambda: intake.return_for_supplement(
         duty_request=_case(task), actor=actor, items=items,
     ))
 
 
-def resubmit_after_supplement(*, task: Task, actor, note: str = "", supporting_files=()) -> DutyRequest:
+def resubmit_after_supplement(
+    *, task: Task, actor: User, note: str = "", supporting_files: Iterable[UploadedFile] = ()
+) -> DutyRequest:
     return engine.run_task(task=task, user=actor, nodes=("supplement",), action=lambda: intake.resubmit_request(
         duty_request=_case(task), actor=actor, note=note, supporting_files=supporting_files,
     ))
 
 
 def ask_for_advice(
-    *, task: Task, actor, question: str, departments: Sequence[Organization] = (),
+    *, task: Task, actor: User, question: str, departments: Sequence[Organization] = (),
     experts: Sequence[tuple[str, str]] = (),
-):
+) -> list[AdvisoryOpinion]:
     return engine.run_task(task=task, user=actor, nodes=("lead_review",), action=lambda: review.request_advisory_opinions(
         duty_request=_case(task), actor=actor, question=question, departments=list(departments),
         experts=list(experts),
     ))
 
 
-def give_bureau_opinion(*, task: Task, actor, passes: bool | None, reasoning: str):
+def give_bureau_opinion(*, task: Task, actor: User, passes: bool | None, reasoning: str) -> BureauReviewOpinion:
     """Art. 3, 4(2): the opinion of one member of the joint meeting (lead, legality or data review)."""
     return engine.run_task(task=task, user=actor, nodes=JOINT_REVIEW_NODES, action=lambda: review.record_bureau_opinion(
         duty_request=_case(task), actor=actor, passes=passes, reasoning=reasoning,
     ))
 
 
-def give_advice(*, task: Task, actor, answer: str, letter=None) -> AdvisoryOpinion:
+def give_advice(*, task: Task, actor: User, answer: str, letter: UploadedFile | None = None) -> AdvisoryOpinion:
     return engine.run_task(task=task, user=actor, nodes=("give_advice",), action=lambda: review.record_advisory_opinion(
         advisory=AdvisoryOpinion.objects.get(pk=task.data["advisory_opinion"]), actor=actor, answer=answer,
         letter=letter,
@@ -161,32 +184,32 @@ def give_advice(*, task: Task, actor, answer: str, letter=None) -> AdvisoryOpini
 
 
 def conclude_review(
-    *, task: Task, actor, passes: bool, findings: dict[str, str], reasons: str = "", remedy: str = ""
-):
+    *, task: Task, actor: User, passes: bool, findings: dict[str, str], reasons: str = "", remedy: str = ""
+) -> ReviewConclusion:
     return engine.run_task(task=task, user=actor, nodes=("consolidate",), action=lambda: review.conclude_review(
         duty_request=_case(task), actor=actor, passes=passes, findings=findings, reasons=reasons, remedy=remedy,
     ))
 
 
-def decide_at_banner(*, task: Task, actor, approves: bool, reasons: str = ""):
+def decide_at_banner(*, task: Task, actor: User, approves: bool, reasons: str = "") -> ApprovalDecision:
     return engine.run_task(task=task, user=actor, nodes=("banner_decision",), action=lambda: approval.decide_at_banner(
         duty_request=_case(task), actor=actor, approves=approves, reasons=reasons,
     ))
 
 
 def record_city_decision(
-    *, task: Task, actor, approves: bool, document_number: str, decision_date: date | None, reply_scan,
-    reasons: str = "",
-):
+    *, task: Task, actor: User, approves: bool, document_number: str, decision_date: date | None,
+    reply_scan: UploadedFile | None, reasons: str = "",
+) -> ApprovalDecision:
     return engine.run_task(task=task, user=actor, nodes=("city_decision",), action=lambda: approval.record_city_decision(
         duty_request=_case(task), actor=actor, approves=approves, document_number=document_number,
         decision_date=decision_date, reply_scan=reply_scan, reasons=reasons,
     ))
 
 
-def claim_task(*, task: Task, actor) -> None:
+def claim_task(*, task: Task, actor: User) -> None:
     engine.claim(task=task, user=actor)
 
 
-def release_task(*, task: Task, actor) -> None:
+def release_task(*, task: Task, actor: User) -> None:
     engine.release(task=task, user=actor)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -27,6 +27,9 @@ from admission.services.errors import ConflictError
 from .flows import AdmissionFlow
 from .models import AdmissionProcess
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 T = TypeVar("T")
 
 OPEN_TASK_STATUSES = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
@@ -41,10 +44,11 @@ def active_process(duty_request: DutyRequest) -> AdmissionProcess | None:
 
 
 def open_tasks(duty_request: DutyRequest) -> QuerySet[Task]:
-    return (
+    return cast(  # Viewflow ships no types
+        "QuerySet[Task]",
         Task.objects.filter(process__in=AdmissionProcess.for_request(duty_request), status__in=OPEN_TASK_STATUSES)
         .select_related("owner")
-        .order_by("created")
+        .order_by("created"),
     )
 
 
@@ -88,7 +92,8 @@ def cancel_case(duty_request: DutyRequest) -> None:
 
 def _holder(task: Task) -> str:
     if task.owner_id:
-        return task.owner.get_full_name() or task.owner.get_username()
+        owner: User = task.owner
+        return owner.get_full_name() or owner.get_username()
     return _("其他人员")
 
 
@@ -103,7 +108,7 @@ def _refuse_unit() -> PermissionDenied:
     return PermissionDenied(_("您所在单位无权办理该任务。"))
 
 
-def run_task(*, task: Task, user, nodes: tuple[str, ...], action: Callable[[], T]) -> T:
+def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable[[], T]) -> T:
     """Claim `task` for `user` if nobody has, run `action()` (the service call), complete the task.
 
     `nodes` are the steps the caller performs: a task of another step is refused, so each transition has
@@ -128,7 +133,7 @@ def run_task(*, task: Task, user, nodes: tuple[str, ...], action: Callable[[], T
         return result
 
 
-def claim(*, task: Task, user) -> None:
+def claim(*, task: Task, user: User) -> None:
     with process_locked(task.process_id):
         task = Task.objects.select_related("owner").get(pk=task.pk)
         if task.status != STATUS.NEW:
@@ -138,7 +143,7 @@ def claim(*, task: Task, user) -> None:
         task.flow_task.activation_class(task).assign(user)
 
 
-def release(*, task: Task, user) -> None:
+def release(*, task: Task, user: User) -> None:
     with process_locked(task.process_id):
         task = Task.objects.get(pk=task.pk)
         if task.status != STATUS.ASSIGNED or task.owner_id != user.pk:

@@ -8,7 +8,6 @@ in admission.procedure.STEPS: its title and who may act come from there.
 from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
-
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
 

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import QuerySet
 from viewflow.workflow.models import Process
 
 from admission.models import DutyRequest
@@ -16,7 +19,7 @@ class AdmissionProcess(Process):
         return self.artifact
 
     @classmethod
-    def for_request(cls, duty_request: DutyRequest):
+    def for_request(cls, duty_request: DutyRequest) -> QuerySet[AdmissionProcess]:
         return cls.objects.filter(
             artifact_content_type=ContentType.objects.get_for_model(DutyRequest), artifact_object_id=duty_request.pk
         )

@@ -11,12 +11,21 @@ from datetime import date
 from decimal import Decimal
 
 from ..language import in_official_language
+from ..models import (
+    ApprovalDecision,
+    ApprovalStage,
+    DocumentKind,
+    DutyCategory,
+    DutyRequest,
+    Organization,
+    OrganizationKind,
+    RequestPurpose,
+    ReviewConclusion,
+    TownshipDuty,
+    Track,
+)
 from ..models.duties import terms_of_duty, terms_of_request
 from ..models.requests import FOCUS_POINTS
-from ..models import (
-    ApprovalDecision, ApprovalStage, DocumentKind, DutyCategory, DutyRequest, Organization, OrganizationKind, RequestPurpose,
-    ReviewConclusion, TownshipDuty, Track,
-)
 
 # Official documents of the Joint Meeting carry these types (公文种类) after the issuer's name in the header mark.
 HEADER_SUFFIX = {
@@ -42,7 +51,7 @@ NUMBER_CODE = {
 }
 MEASURE = "《阿荣旗乡镇职责准入管理办法（试行）》"
 # How each kind of case is named in a sentence: 申请将“X”纳入… / 申请“X”退出… / 申请调整“X”…
-ASKS_TO = {
+ASKS_TO: dict[str, str] = {
     RequestPurpose.ADMISSION: "将“{name}”纳入乡镇职责准入事项",
     RequestPurpose.EXIT: "“{name}”退出乡镇职责事项",
     RequestPurpose.ADJUSTMENT: "调整“{name}”乡镇职责事项",
@@ -143,7 +152,9 @@ def term_text(term: str, value) -> str:
 
 def _changes(duty_request: DutyRequest) -> list[dict[str, str]]:
     """Art. 4(5): each changed term, from the current list to the adjusted one."""
-    current = terms_of_duty(duty_request.target_duties.order_by("township__division_code").first())
+    duty = duty_request.target_duties.order_by("township__division_code").first()
+    assert duty is not None  # an adjustment names the duties it changes
+    current = terms_of_duty(duty)
     proposed = terms_of_request(duty_request)
     labels = {f.name: f.verbose_name for f in TownshipDuty._meta.fields}
     changed = [term for term in proposed if proposed[term] != current[term]]

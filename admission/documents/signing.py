@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import os
 from pathlib import Path
 from typing import Protocol
 
@@ -38,21 +39,54 @@ def key_path(issuer: Organization) -> Path:
     return Path(settings.ADMISSION_SIGNING_KEYS_DIR) / f"org-{issuer.pk}.p12"
 
 
+def passphrase_variable(issuer: Organization) -> str:
+    return f"ADMISSION_SIGNING_PASSPHRASE_ORG_{issuer.pk}"
+
+
+def passphrase_file(issuer: Organization) -> Path:
+    return Path(settings.ADMISSION_SIGNING_SECRETS_DIR) / f"org-{issuer.pk}.pass"
+
+
+def passphrase_source(issuer: Organization) -> str | None:
+    """Where the body's own passphrase comes from, without reading it: its environment variable or its secret file.
+    None: the key would be opened with the shared ADMISSION_SIGNING_PASSPHRASE, or none (a deploy check warns)."""
+    if os.environ.get(passphrase_variable(issuer)):
+        return passphrase_variable(issuer)
+    if passphrase_file(issuer).is_file():
+        return str(passphrase_file(issuer))
+    return None
+
+
+def _passphrase(issuer: Organization) -> bytes | None:
+    """Each body's key opens with its own passphrase: one leaked secret must not open every body's seal."""
+    own = os.environ.get(passphrase_variable(issuer))
+    if not own and passphrase_file(issuer).is_file():
+        own = passphrase_file(issuer).read_text().strip()
+    return (own or settings.ADMISSION_SIGNING_PASSPHRASE).encode() or None
+
+
 @functools.lru_cache(maxsize=64)
-def _load(path: str, mtime: float) -> signers.SimpleSigner:
-    passphrase = settings.ADMISSION_SIGNING_PASSPHRASE.encode() or None
+def _load(path: str, mtime: float, passphrase: bytes | None) -> signers.SimpleSigner:
     return signers.SimpleSigner.load_pkcs12(path, passphrase=passphrase)
 
 
 class Pkcs12Signer:
+    """Reads a body's key only when it signs, so only the process that renders documents (a Celery worker, or the
+    web process when no broker is configured) ever holds keys in memory."""
+
     def _signer(self, issuer: Organization) -> signers.SimpleSigner:
         path = key_path(issuer)
         if not path.exists():
             raise MissingSigningKey(f"{issuer.name} has no signing key at {path}")
-        return _load(str(path), path.stat().st_mtime)
+        signer = _load(str(path), path.stat().st_mtime, _passphrase(issuer))
+        if signer is None:  # pyHanko answers None for a wrong passphrase or a damaged file
+            raise MissingSigningKey(f"{issuer.name}'s signing key at {path} cannot be opened: wrong passphrase "
+                                    f"({passphrase_variable(issuer)} or {passphrase_file(issuer)}) or a damaged file")
+        return signer
 
     def is_demo(self, issuer: Organization) -> bool:
-        return self._signer(issuer).signing_cert.issuer.native.get("common_name") == DEMO_ROOT_NAME
+        certificate = self._signer(issuer).signing_cert
+        return certificate is not None and certificate.issuer.native.get("common_name") == DEMO_ROOT_NAME
 
     def sign(self, pdf: bytes, *, issuer: Organization) -> tuple[bytes, str]:
         signer = self._signer(issuer)
@@ -65,7 +99,8 @@ class Pkcs12Signer:
         signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(
             IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out
         )
-        return out.getvalue(), signer.signing_cert.subject.human_friendly
+        certificate = signer.signing_cert  # a PKCS#12 key file carries its certificate
+        return out.getvalue(), certificate.subject.human_friendly if certificate is not None else ""
 
 
 def get_signer() -> DocumentSigner:

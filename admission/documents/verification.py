@@ -31,7 +31,10 @@ class Verdict:
 
     @property
     def valid(self) -> bool:
-        return self.registered and self.intact and self.trusted and self.document.status == DocumentStatus.VALID
+        return (
+            self.registered and self.intact and self.trusted
+            and self.document is not None and self.document.status == DocumentStatus.VALID
+        )
 
 
 def trust_roots() -> list:
@@ -63,7 +66,9 @@ def verify_pdf(data: bytes) -> Verdict:
             status = validate_pdf_signature(
                 signatures[-1], ValidationContext(trust_roots=trust_roots(), allow_fetching=False)
             )
-            verdict.intact = status.intact and status.valid and status.coverage.name == "ENTIRE_FILE"
+            verdict.intact = (
+                status.intact and status.valid and status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
+            )
             verdict.trusted = status.trusted
             verdict.signer = status.signing_cert.subject.human_friendly
         except Exception as error:  # a signature that cannot even be parsed is not intact

@@ -1,21 +1,28 @@
 from .audit import AuditAction, AuditChainHead, AuditEvent, AuditOutcome
 from .calendar import (
-    CalendarDay, CalendarYear, DayUnit, Notification, NoticeKind, Step, TaskDeadline, TimeLimit,
+    CalendarDay,
+    CalendarYear,
+    DayUnit,
+    NoticeKind,
+    Notification,
+    Step,
+    TaskDeadline,
+    TimeLimit,
 )
 from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
 from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, SafeguardKind, TownshipDuty
 from .identity import LoginLockout, PasswordHistory, SecondFactorDevice
-from .reports import PushDownMethod, ReportFinding, UnadmittedDutyReport
 from .organizations import (
     DECIDING_ROLES,
-    AdministratorRole,
     JOINT_MEETING_KINDS,
+    AdministratorRole,
     Jurisdiction,
     Membership,
     Organization,
     OrganizationKind,
     Role,
 )
+from .reports import PushDownMethod, ReportFinding, UnadmittedDutyReport
 from .requests import (
     AdvisoryOpinion,
     AffairClass,

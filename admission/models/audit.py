@@ -126,6 +126,10 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("审计记录")
         ordering = ["created_at", "pk"]
 
+    def __str__(self) -> str:
+        when = f"{self.created_at:%Y-%m-%d %H:%M} " if self.created_at else ""
+        return f"{when}{self.get_action_display()}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Audit events are append-only.")
@@ -133,9 +137,6 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.get_action_display()}"
 
     def sealed_values(self) -> dict:
         return {field: getattr(self, field) for field in SEALED_FIELDS}

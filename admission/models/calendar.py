@@ -80,6 +80,9 @@ class TaskDeadline(models.Model):
         verbose_name = _("任务时限")
         verbose_name_plural = _("任务时限")
 
+    def __str__(self) -> str:
+        return f"{self.get_step_display()}: {self.due_date.isoformat() if self.due_date else self.problem}"
+
 
 class NoticeKind(models.TextChoices):
     REMINDER = "reminder", _("到期提醒")
@@ -102,3 +105,6 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.text

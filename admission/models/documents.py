@@ -30,6 +30,9 @@ class DocumentCounter(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["issuer", "kind", "year"], name="document_counter_once")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.year}: {self.last_serial}"
+
 
 class RenderStatus(models.TextChoices):
     PENDING = "pending", _("生成中")

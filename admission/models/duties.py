@@ -95,6 +95,9 @@ class DutyVersion(models.Model):
         ordering = ["duty", "number"]
         constraints = [models.UniqueConstraint(fields=["duty", "number"], name="duty_version_once")]
 
+    def __str__(self) -> str:
+        return f"{self.terms.get('duty_name', '')} v{self.number}"
+
 
 class SafeguardKind(models.TextChoices):
     FUNDING = "funding", _("工作经费")
@@ -119,3 +122,6 @@ class SafeguardDelivery(models.Model):
         verbose_name = _("保障措施落实记录")
         verbose_name_plural = _("保障措施落实记录")
         ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.description}"

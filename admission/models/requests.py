@@ -6,6 +6,7 @@ change it (the field is protected); services call them, never views or flow node
 
 import uuid
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -74,7 +75,7 @@ FINAL_STATES = frozenset({
     RequestState.REJECTED, RequestState.REFUSED, RequestState.WITHDRAWN,
 })
 # What an approval makes of a case, by its purpose.
-APPROVED_STATE = {
+APPROVED_STATE: dict[str, RequestState] = {
     RequestPurpose.ADMISSION: RequestState.ADMITTED,
     RequestPurpose.EXIT: RequestState.EXITED,
     RequestPurpose.ADJUSTMENT: RequestState.ADJUSTED,
@@ -100,6 +101,11 @@ def _approved_state(request: "DutyRequest", *args, **kwargs) -> str:
 
 
 class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModelMixin (refresh_from_db)
+    if TYPE_CHECKING:
+        # For type checkers only: under Python 3.11 django-fsm's mixin types its __init__ through an unresolved
+        # `typing.override`, which would make the class itself (DutyRequest.objects, ...) untyped.
+        def __init__(self, *args: Any, **kwargs: Any) -> None: ...
+
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="duty_requests")
     purpose = models.CharField(
         _("申请事项"), max_length=16, choices=RequestPurpose.choices, default=RequestPurpose.ADMISSION
@@ -115,7 +121,7 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     )
     # Exit and adjustment: the duties on the townships' lists the case is about.
     target_duties = models.ManyToManyField(
-        "TownshipDuty", related_name="change_requests", blank=True, verbose_name=_("涉及的乡镇职责事项")
+        "admission.TownshipDuty", related_name="change_requests", blank=True, verbose_name=_("涉及的乡镇职责事项")
     )
     change_reasons = models.TextField(_("退出或调整的理由"), blank=True)
     townships = models.ManyToManyField(
@@ -179,7 +185,7 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
-    def current_consultations(self):
+    def current_consultations(self) -> "models.QuerySet[Consultation]":
         return self.consultations.filter(round=self.consultation_round)
 
     # --- conditions -------------------------------------------------------------------
@@ -209,25 +215,26 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         return self._is_change()
 
     # --- transitions: each cites the article it implements ------------------------------
+    # (django-fsm types a condition as taking any Model; ours read the DutyRequest, hence the ignores.)
     @transition(field=state, source=[RequestState.DRAFT, RequestState.REVISING], target=RequestState.CONSULTING)
     def start_consultation(self):
         """Art. 4(1): ask each township concerned for a written opinion."""
         self.consultation_round += 1
 
-    @transition(field=state, source=RequestState.DRAFT, target=RequestState.CONSULTED, conditions=[_is_change])
+    @transition(field=state, source=RequestState.DRAFT, target=RequestState.CONSULTED, conditions=[_is_change])  # type: ignore[list-item]
     def skip_consultation(self):
         """Art. 4(4), 4(5): a township asking about its own duty has no other township to consult."""
 
     @transition(
         field=state, source=RequestState.CONSULTING, target=RequestState.CONSULTED,
-        conditions=[_consultation_all_agreed],
+        conditions=[_consultation_all_agreed],  # type: ignore[list-item]
     )
     def conclude_consultation_agreed(self):
         """Art. 4(1): agreement of every township (协商一致) opens the way to the application."""
 
     @transition(
         field=state, source=RequestState.CONSULTING, target=RequestState.REVISING,
-        conditions=[_consultation_someone_disagreed],
+        conditions=[_consultation_someone_disagreed],  # type: ignore[list-item]
     )
     def conclude_consultation_disagreed(self):
         """Art. 4(1): without agreement the department revises and consults again, or withdraws."""
@@ -259,8 +266,8 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         self.concluded_at = timezone.now()
 
     @transition(
-        field=state, source=RequestState.AWAITING_APPROVAL, target=GET_STATE(_approved_state, states=APPROVED_STATE.values()),
-        conditions=[_is_temporary],
+        field=state, source=RequestState.AWAITING_APPROVAL, target=GET_STATE(_approved_state, states=tuple(APPROVED_STATE.values())),
+        conditions=[_is_temporary],  # type: ignore[list-item]
     )
     def approve_temporary(self):
         """Art. 4(3): a temporary task is approved by the banner party committee and government
@@ -268,14 +275,14 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         self.concluded_at = timezone.now()
 
     @transition(
-        field=state, source=RequestState.AWAITING_APPROVAL, target=RequestState.AWAITING_CITY, conditions=[_is_regular]
+        field=state, source=RequestState.AWAITING_APPROVAL, target=RequestState.AWAITING_CITY, conditions=[_is_regular]  # type: ignore[list-item]
     )
     def pass_banner_examination(self):
         """Art. 1 and 4(3): a regular duty, examined by the banner government, goes to the city."""
 
     @transition(
-        field=state, source=RequestState.AWAITING_CITY, target=GET_STATE(_approved_state, states=APPROVED_STATE.values()),
-        conditions=[_is_regular],
+        field=state, source=RequestState.AWAITING_CITY, target=GET_STATE(_approved_state, states=tuple(APPROVED_STATE.values())),
+        conditions=[_is_regular],  # type: ignore[list-item]
     )
     def record_city_approval(self):
         """Art. 4(3): the city government approves a regular duty (its exit or adjustment too)."""
@@ -286,7 +293,7 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         """Art. 4(3): the banner party committee and government refuse, with reasons."""
         self.concluded_at = timezone.now()
 
-    @transition(field=state, source=RequestState.AWAITING_CITY, target=RequestState.REFUSED, conditions=[_is_regular])
+    @transition(field=state, source=RequestState.AWAITING_CITY, target=RequestState.REFUSED, conditions=[_is_regular])  # type: ignore[list-item]
     def refuse_by_city(self):
         """Art. 4(3): the city government refuses a regular duty."""
         self.concluded_at = timezone.now()
@@ -372,6 +379,9 @@ class Consultation(models.Model):
             models.UniqueConstraint(fields=["request", "township", "round"], name="consultation_once_per_round")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.township} ({self.round}): {self.get_outcome_display()}"
+
 
 class SupplementNotice(models.Model):
     """Intake: the one-time notice of everything to supplement (一次性告知)."""
@@ -384,6 +394,9 @@ class SupplementNotice(models.Model):
 
     class Meta:
         ordering = ["issued_at"]
+
+    def __str__(self) -> str:
+        return "；".join(self.items)
 
 
 class BureauReviewOpinion(models.Model):
@@ -401,6 +414,9 @@ class BureauReviewOpinion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "organization"], name="bureau_opinion_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.reasoning[:20]}"
 
 
 class AdvisoryOpinion(models.Model):
@@ -431,6 +447,9 @@ class AdvisoryOpinion(models.Model):
                 name="advisory_opinion_has_source",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source_label}: {self.question[:20]}"
 
     @property
     def source_label(self) -> str:
@@ -465,6 +484,9 @@ class ReviewConclusion(models.Model):
     given_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     given_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.request.reference}: {self.work_content[:20]}"
+
 
 class ApprovalStage(models.TextChoices):
     BANNER_APPROVAL = "banner_approval", _("旗委、旗政府批准（临时性任务）")
@@ -489,3 +511,6 @@ class ApprovalDecision(models.Model):
     class Meta:
         ordering = ["recorded_at"]
         constraints = [models.UniqueConstraint(fields=["request", "stage"], name="approval_once_per_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.body}"

@@ -4,12 +4,17 @@ trail and nothing else. Each is a group holding exactly its permissions; none of
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
 
 from ..language import official
 from ..models import AdministratorRole
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 # app_label.codename; a permission of an app that is not installed (yet) is skipped.
 PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -52,17 +57,17 @@ def ensure_administrator_groups() -> dict[str, Group]:
     return groups
 
 
-def administrator_role(user) -> AdministratorRole | None:
+def administrator_role(user: User | AnonymousUser) -> AdministratorRole | None:
     names = {g.name for g in user.groups.all()} if user.is_authenticated else set()
     return next((role for role in AdministratorRole if group_name(role) in names), None)
 
 
-def is_administrator(user) -> bool:
-    return user.is_authenticated and (user.is_superuser or user.is_staff)
+def is_administrator(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and (user.is_superuser or user.is_staff))
 
 
 @transaction.atomic
-def create_administrator(*, username: str, password: str, role: AdministratorRole, full_name: str = ""):
+def create_administrator(*, username: str, password: str, role: AdministratorRole, full_name: str = "") -> User:
     """A staff account in exactly one administrator group; it can sign in to /admin/ and nowhere acts for a body."""
     from django.contrib.auth import get_user_model
 

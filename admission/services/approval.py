@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..documents import content as drafts
 from ..language import official
 from ..models import (
     ApprovalDecision,
@@ -21,17 +24,19 @@ from ..models import (
     TownshipDuty,
     Track,
 )
-from ..documents import content as drafts
+from ..models.duties import terms_of_request
+from ..permissions import require_banner_leadership, require_lead_unit
 from .audit import record_event
 from .documents import issue_document
-from ..models.duties import terms_of_request
 from .duties import adjust_duties, exit_duties, record_version
-from ..permissions import require_banner_leadership, require_lead_unit
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def decide_at_banner(*, duty_request: DutyRequest, actor, approves: bool, reasons: str = "") -> ApprovalDecision:
+
+def decide_at_banner(*, duty_request: DutyRequest, actor: User, approves: bool, reasons: str = "") -> ApprovalDecision:
     """Temporary track: the banner party committee and government approve or refuse.
     Regular track: the banner government examines, and passes it on to the city or refuses."""
     body = require_banner_leadership(actor, duty_request)
@@ -64,11 +69,11 @@ def decide_at_banner(*, duty_request: DutyRequest, actor, approves: bool, reason
 def record_city_decision(
     *,
     duty_request: DutyRequest,
-    actor,
+    actor: User,
     approves: bool,
     document_number: str,
     decision_date: date | None,
-    reply_scan=None,
+    reply_scan: UploadedFile | None = None,
     reasons: str = "",
 ) -> ApprovalDecision:
     """The city government decides outside this system; the lead unit records its reply."""
@@ -87,6 +92,7 @@ def record_city_decision(
         errors["reasons"] = [_("市政府不予批准时请摘录其理由。")]
     if errors:
         raise ValidationError(errors)
+    assert reply_scan is not None  # a missing scan is among the errors above
     city = Organization.objects.get(jurisdiction_id=duty_request.jurisdiction_id, kind=OrganizationKind.CITY_GOVERNMENT)
     with locked_request(duty_request) as duty_request:
         apply_transition(
@@ -104,7 +110,7 @@ def record_city_decision(
     return decision
 
 
-def admit_to_duty_lists(*, duty_request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+def admit_to_duty_lists(*, duty_request: DutyRequest, decision: ApprovalDecision, actor: User) -> list[TownshipDuty]:
     """Art. 4(3), 4(5), 7: the only way onto a township's list is an admission decision."""
     now = timezone.now()
     duties = [
@@ -124,11 +130,11 @@ def admit_to_duty_lists(*, duty_request: DutyRequest, decision: ApprovalDecision
     return duties
 
 
-def carry_out(*, duty_request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+def carry_out(*, duty_request: DutyRequest, decision: ApprovalDecision, actor: User) -> list[TownshipDuty]:
     """What the final approval does to the townships' lists: admit (Art. 4(3)), exit (4(4)) or adjust (4(5))."""
     action = {
         RequestPurpose.ADMISSION: admit_to_duty_lists,
         RequestPurpose.EXIT: exit_duties,
         RequestPurpose.ADJUSTMENT: adjust_duties,
-    }[duty_request.purpose]
+    }[RequestPurpose(duty_request.purpose)]
     return action(duty_request=duty_request, decision=decision, actor=actor)

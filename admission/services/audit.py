@@ -7,13 +7,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 
 from ..models import AuditAction, AuditChainHead, AuditEvent, AuditOutcome, DutyRequest
 from ..models.audit import GENESIS_HASH, event_digest
 from ..permissions import membership_of
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class Origin:
     user: Any = None  # who is signed in to the request: the actor of events recorded by model receivers
 
 
-_origin: ContextVar[Origin] = ContextVar("audit_origin", default=Origin())
+_origin: ContextVar[Origin | None] = ContextVar("audit_origin", default=None)
 
 
 @contextmanager
@@ -41,7 +44,7 @@ def acting_from(origin: Origin) -> Iterator[None]:
 def record_event(
     *,
     duty_request: DutyRequest | None,
-    actor,
+    actor: User | AnonymousUser | None,
     action: AuditAction,
     from_state: str = "",
     to_state: str = "",
@@ -51,7 +54,7 @@ def record_event(
     outcome: AuditOutcome = AuditOutcome.SUCCESS,
 ) -> AuditEvent:
     """Append one audit event; call it inside the transaction of the change it records."""
-    origin = _origin.get()
+    origin = _origin.get() or Origin()
     if actor is None and origin.user is not None and origin.user.is_authenticated:
         actor = origin.user
     membership = membership_of(actor)
@@ -79,7 +82,7 @@ def record_event(
 
 
 def record_security_event(
-    *, actor, action: AuditAction, outcome: AuditOutcome = AuditOutcome.SUCCESS, note: str = "",
+    *, actor: User | AnonymousUser | None, action: AuditAction, outcome: AuditOutcome = AuditOutcome.SUCCESS, note: str = "",
     data: dict[str, Any] | None = None, jurisdiction_id: int | None = None,
 ) -> AuditEvent:
     """A login, a refusal, a download: an event of its own, committed even when nothing else is."""

@@ -5,16 +5,23 @@ other townships holding the duty, written application, joint review, approval on
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..language import official
 from ..models import AuditAction, DutyRequest, DutyStatus, OrganizationKind, RequestPurpose, TownshipDuty
 from ..models.requests import FINAL_STATES
-from ..permissions import membership_of, require_can_propose_change
+from ..permissions import membership_of, require_can_propose_change, require_membership
 from .audit import record_event
 from .errors import ConflictError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from ..permissions import Viewer
 
 # Art. 4(1) elements that are not terms of the duty: carried over from the case that admitted it.
 CARRIED_OVER = (
@@ -23,7 +30,7 @@ CARRIED_OVER = (
 )
 
 
-def change_targets(*, duty: TownshipDuty, user) -> list[TownshipDuty]:
+def change_targets(*, duty: TownshipDuty, user: Viewer) -> list[TownshipDuty]:
     """The duties one proposal may cover: a township only its own; the department or the office every township
     holding the same admitted duty."""
     membership = membership_of(user)
@@ -36,7 +43,7 @@ def change_targets(*, duty: TownshipDuty, user) -> list[TownshipDuty]:
 
 
 def propose_change(
-    *, actor, duty: TownshipDuty, purpose: str, reasons: str, targets: list[TownshipDuty] | None = None
+    *, actor: User, duty: TownshipDuty, purpose: str, reasons: str, targets: list[TownshipDuty] | None = None
 ) -> DutyRequest:
     """Open an exit or adjustment case as the applicant's draft, carrying the duty's current terms."""
     if purpose not in (RequestPurpose.EXIT, RequestPurpose.ADJUSTMENT):
@@ -54,7 +61,7 @@ def propose_change(
         errors["targets"] = [_("只能选择仍承担该项职责的乡镇；乡镇只能就本乡镇的职责提出。")]
     if errors:
         raise ValidationError(errors)
-    org = membership_of(actor).organization
+    org = require_membership(actor).organization
     with transaction.atomic():
         locked = list(
             TownshipDuty.objects.select_for_update(of=("self",)).select_related("request", "township")

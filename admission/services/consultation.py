@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..language import official
-from ..models import AttachmentKind, AuditAction, Consultation, ConsultationOutcome
+from ..models import AttachmentKind, AuditAction, Consultation, ConsultationOutcome, DutyRequest
 from ..permissions import require_consulted_township
 from .audit import record_event
 from .errors import ConflictError
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def record_consultation_opinion(
-    *, consultation: Consultation, actor, agrees: bool, opinion: str, letter=None
+    *, consultation: Consultation, actor: User, agrees: bool, opinion: str, letter: UploadedFile | None = None
 ) -> Consultation:
     require_consulted_township(actor, consultation)
     opinion = (opinion or "").strip()
@@ -46,7 +52,7 @@ def record_consultation_opinion(
     return consultation
 
 
-def _conclude_if_all_answered(*, duty_request, actor) -> None:
+def _conclude_if_all_answered(*, duty_request: DutyRequest, actor: User) -> None:
     if duty_request.current_consultations().filter(outcome=ConsultationOutcome.PENDING).exists():
         return
     if duty_request.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED).exists():

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 
 from ..calendar import UnknownCalendarYear, WorkingCalendar
 from ..models import Jurisdiction, Step, TaskDeadline, TimeLimit
 from ..procedure import STEPS
+
+if TYPE_CHECKING:
+    from viewflow.workflow.models import Task
 
 # Art. 3, Art. 6: each banner may set its own; until it does, the procedure table's defaults apply.
 DEFAULT_TIME_LIMITS: dict[str, tuple[int, str]] = {s.node: (s.days, s.unit) for s in STEPS}
@@ -25,7 +30,7 @@ def time_limit(*, jurisdiction_id: int, step: str) -> tuple[int, str]:
     return row or DEFAULT_TIME_LIMITS[step]
 
 
-def set_deadline(*, task, jurisdiction_id: int) -> TaskDeadline | None:
+def set_deadline(*, task: Task, jurisdiction_id: int) -> TaskDeadline | None:
     """Fix the due date of a new human task. A calendar gap leaves it empty, with the reason shown on the task:
     the case goes on, and the administrator is told exactly which year to enter."""
     step = task.flow_task.name

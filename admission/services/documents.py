@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +13,9 @@ from ..documents.numbering import format_number, next_serial
 from ..models import AuditAction, DutyRequest, OfficialDocument
 from .audit import record_event
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 # Crockford-style alphabet: no 0/O, 1/I/L, so a code read aloud or typed from paper is unambiguous.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -20,7 +24,7 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
 
 
-def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, actor) -> OfficialDocument:
+def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, actor: User) -> OfficialDocument:
     """Give `draft` its number and verification code and record it; the PDF is produced after commit."""
     from ..documents import jobs
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,8 +15,14 @@ from django.utils.translation import gettext as _
 from ..documents import content as drafts
 from ..language import official
 from ..models import (
-    ApprovalDecision, AuditAction, DutyRequest, DutyStatus, DutyVersion, SafeguardDelivery,
-    SafeguardKind, TownshipDuty,
+    ApprovalDecision,
+    AuditAction,
+    DutyRequest,
+    DutyStatus,
+    DutyVersion,
+    SafeguardDelivery,
+    SafeguardKind,
+    TownshipDuty,
 )
 from ..models.duties import terms_of_duty, terms_of_request
 from ..permissions import require_can_confirm_safeguard_delivery, require_can_record_safeguard_delivery
@@ -24,6 +30,8 @@ from .audit import record_event
 from .documents import issue_document
 from .errors import ConflictError
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _jsonable(value: Any) -> Any:
@@ -56,7 +64,7 @@ def _locked_targets(duty_request: DutyRequest) -> list[TownshipDuty]:
     return duties
 
 
-def exit_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+def exit_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, actor: User) -> list[TownshipDuty]:
     """Art. 4(4): on approval the duty leaves the current list, kept on record with its exit decision,
     and every party is told in writing."""
     duties = _locked_targets(duty_request)
@@ -72,12 +80,12 @@ def exit_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, actor)
     return duties
 
 
-def adjust_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, actor) -> list[TownshipDuty]:
+def adjust_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, actor: User) -> list[TownshipDuty]:
     """Art. 4(5): the approved terms replace the current ones; each duty gets a new version saying what changed."""
     duties = _locked_targets(duty_request)
     notice = drafts.adjustment_notice(duty_request=duty_request, decision=decision)
     proposed = terms_of_request(duty_request)
-    changes = {}
+    changes: dict[int, list[str]] = {}
     for duty in duties:
         changed = [term for term, value in proposed.items() if getattr(duty, term) != value]
         for term in changed:
@@ -95,7 +103,7 @@ def adjust_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, acto
 
 
 def record_safeguard_delivery(
-    *, duty: TownshipDuty, actor, kind: str, description: str, amount: Decimal | None = None
+    *, duty: TownshipDuty, actor: User, kind: str, description: str, amount: Decimal | None = None
 ) -> SafeguardDelivery:
     require_can_record_safeguard_delivery(actor, duty)
     description = (description or "").strip()
@@ -125,7 +133,7 @@ def record_safeguard_delivery(
     return delivery
 
 
-def confirm_safeguard_delivery(*, delivery: SafeguardDelivery, actor) -> SafeguardDelivery:
+def confirm_safeguard_delivery(*, delivery: SafeguardDelivery, actor: User) -> SafeguardDelivery:
     require_can_confirm_safeguard_delivery(actor, delivery)
     with transaction.atomic():
         delivery = SafeguardDelivery.objects.select_for_update().select_related("duty__township", "duty__request") \

@@ -3,29 +3,36 @@
 from __future__ import annotations
 
 import logging
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from ..models import Attachment, AuditAction, OfficialDocument
 from ..storage import Finding, Problem, StoredFile, StoredFileRefused, verified_copy
 from .audit import record_event
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from ..models import DutyRequest
+
 log = logging.getLogger(__name__)
 
 
-def open_document_file(*, document: OfficialDocument, actor) -> IO[bytes]:
+def open_document_file(*, document: OfficialDocument, actor: User | AnonymousUser) -> IO[bytes]:
     """The rendered PDF, checked against its registered SHA-256; raises StoredFileRefused (after auditing) if not."""
     return _open(StoredFile.of_document(document), actor=actor, duty_request=document.request,
                  jurisdiction_id=document.jurisdiction_id)
 
 
-def open_attachment_file(*, attachment: Attachment, actor) -> IO[bytes]:
+def open_attachment_file(*, attachment: Attachment, actor: User | AnonymousUser) -> IO[bytes]:
     """The uploaded file, checked against its registered SHA-256; raises StoredFileRefused (after auditing) if not."""
-    jurisdiction_id = attachment.report.jurisdiction_id if attachment.report_id else None
+    jurisdiction_id = attachment.report.jurisdiction_id if attachment.report is not None else None
     return _open(StoredFile.of_attachment(attachment), actor=actor, duty_request=attachment.request,
                  jurisdiction_id=jurisdiction_id)
 
 
-def _open(stored: StoredFile, *, actor, duty_request, jurisdiction_id) -> IO[bytes]:
+def _open(
+    stored: StoredFile, *, actor: User | AnonymousUser, duty_request: DutyRequest | None, jurisdiction_id: int | None
+) -> IO[bytes]:
     try:
         return verified_copy(stored)
     except StoredFileRefused as refused:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,8 +17,11 @@ from .documents import issue_document
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
-def accept_for_review(*, duty_request: DutyRequest, actor, note: str = "") -> DutyRequest:
+
+def accept_for_review(*, duty_request: DutyRequest, actor: User, note: str = "") -> DutyRequest:
     require_lead_unit(actor, duty_request)
     with locked_request(duty_request) as duty_request:
         apply_transition(
@@ -24,7 +31,7 @@ def accept_for_review(*, duty_request: DutyRequest, actor, note: str = "") -> Du
     return duty_request
 
 
-def return_for_supplement(*, duty_request: DutyRequest, actor, items: list[str]) -> SupplementNotice:
+def return_for_supplement(*, duty_request: DutyRequest, actor: User, items: list[str]) -> SupplementNotice:
     """One-time notice (一次性告知): every missing item at once, so the department supplements once."""
     require_lead_unit(actor, duty_request)
     items = [i.strip() for i in items if i and i.strip()]
@@ -40,7 +47,9 @@ def return_for_supplement(*, duty_request: DutyRequest, actor, items: list[str])
         return notice
 
 
-def resubmit_request(*, duty_request: DutyRequest, actor, note: str = "", supporting_files=()) -> DutyRequest:
+def resubmit_request(
+    *, duty_request: DutyRequest, actor: User, note: str = "", supporting_files: Iterable[UploadedFile] = ()
+) -> DutyRequest:
     require_applicant_to_resubmit(actor, duty_request)
     with locked_request(duty_request) as duty_request:
         apply_transition(

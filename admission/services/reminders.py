@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -17,12 +18,15 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
 from ..calendar import UnknownCalendarYear, WorkingCalendar
-from ..models import DutyStatus, Membership, Notification, NoticeKind, Role, TaskDeadline, TownshipDuty
+from ..models import DutyStatus, Membership, NoticeKind, Notification, Role, TaskDeadline, TownshipDuty
 from ..models.organizations import DECIDING_ROLES
 from ..notices import email_later
 from ..permissions import organization_id_from_permission
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 OPEN = ("NEW", "ASSIGNED", "STARTED")
 REMIND_WORKING_DAYS_BEFORE = 1
@@ -36,24 +40,28 @@ class ReminderRun:
     problems: list[str] = field(default_factory=list)
 
 
-def _people_holding(task: Task) -> list:
+def _people_holding(task: Task) -> list[User]:
     """Who should act: the person who claimed it, or everyone of the organization who may claim it."""
     if task.owner_id:
         return [task.owner]
     org_id = organization_id_from_permission(task.owner_permission)
+    if org_id is None:
+        return []
     members = Membership.objects.filter(organization_id=org_id).select_related("user")
     if task.owner_permission.endswith("_decide"):
         members = members.filter(role__in=DECIDING_ROLES)
     return [m.user for m in members if m.user.is_active]
 
 
-def _heads_of(task: Task) -> list:
+def _heads_of(task: Task) -> list[User]:
     org_id = organization_id_from_permission(task.owner_permission)
+    if org_id is None:
+        return []
     return [m.user for m in Membership.objects.filter(organization_id=org_id, role=Role.HEAD).select_related("user")
             if m.user.is_active]
 
 
-def _notify(*, user, kind: NoticeKind, subject_id: int, text: str, link: str) -> bool:
+def _notify(*, user: User, kind: NoticeKind, subject_id: int, text: str, link: str) -> bool:
     """Create the notice once; e-mail it when the person has an address. Returns whether it is new."""
     with transaction.atomic():
         notice, created = Notification.objects.get_or_create(

@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..language import official
 from ..models import (
-    AttachmentKind, AuditAction, Organization, OrganizationKind, PushDownMethod, ReportFinding, UnadmittedDutyReport,
+    AttachmentKind,
+    AuditAction,
+    Organization,
+    OrganizationKind,
+    PushDownMethod,
+    ReportFinding,
+    UnadmittedDutyReport,
 )
-from ..permissions import membership_of, require_can_handle_report, require_can_report_unadmitted_duty
+from ..permissions import require_can_handle_report, require_can_report_unadmitted_duty, require_membership
 from .audit import record_event
 from .errors import ConflictError
 from .uploads import store_attachment
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def report_unadmitted_duty(
-    *, actor, department: Organization | None, duty_description: str, method: str, details: str, evidence=()
+    *,
+    actor: User,
+    department: Organization | None,
+    duty_description: str,
+    method: str,
+    details: str,
+    evidence: Iterable[UploadedFile] = (),
 ) -> UnadmittedDutyReport:
     require_can_report_unadmitted_duty(actor)
-    township = membership_of(actor).organization
+    township = require_membership(actor).organization
     errors: dict[str, list[str]] = {}
     if department is None or department.kind != OrganizationKind.DEPARTMENT \
             or department.jurisdiction_id != township.jurisdiction_id:
@@ -34,6 +53,7 @@ def report_unadmitted_duty(
         errors["details"] = [_("请写明具体情况：时间、文件或会议、要求乡镇做什么。")]
     if errors:
         raise ValidationError(errors)
+    assert department is not None  # a missing department is among the errors above
     with transaction.atomic():
         report = UnadmittedDutyReport.objects.create(
             jurisdiction_id=township.jurisdiction_id, township=township, department=department,
@@ -51,7 +71,7 @@ def report_unadmitted_duty(
     return report
 
 
-def handle_report(*, report: UnadmittedDutyReport, actor, finding: str, finding_text: str) -> UnadmittedDutyReport:
+def handle_report(*, report: UnadmittedDutyReport, actor: User, finding: str, finding_text: str) -> UnadmittedDutyReport:
     require_can_handle_report(actor, report)
     errors: dict[str, list[str]] = {}
     if finding not in ReportFinding.values:

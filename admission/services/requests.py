@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from ..documents import content as drafts
 from ..models import (
     AffairClass,
     AttachmentKind,
@@ -25,18 +28,20 @@ from ..models import (
 )
 from ..models.duties import DUTY_TERMS, REQUEST_FIELD, terms_of_duty, terms_of_request
 from ..permissions import (
-    membership_of,
     require_applicant_to_submit,
     require_can_consult,
     require_can_create_request,
     require_can_edit_request,
     require_can_withdraw,
+    require_membership,
 )
-from ..documents import content as drafts
 from .audit import record_event
 from .documents import issue_document
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MEASURE = gettext_lazy("《阿荣旗乡镇职责准入管理办法（试行）》")
 
@@ -148,15 +153,19 @@ def _check_townships(*, townships: list[Organization], jurisdiction_id: int) -> 
 
 
 def save_draft(
-    *, actor, values: dict[str, Any], townships: list[Organization] | None = None, duty_request: DutyRequest | None = None
+    *,
+    actor: User,
+    values: dict[str, Any],
+    townships: list[Organization] | None = None,
+    duty_request: DutyRequest | None = None,
 ) -> DutyRequest:
     """Create or update the applicant's draft. Scope and format are checked now; completeness later.
     The townships of an exit or adjustment are those holding the duty: `townships` is ignored for them."""
-    membership = membership_of(actor)
     if duty_request is None:
         require_can_create_request(actor)
     else:
         require_can_edit_request(actor, duty_request)
+    membership = require_membership(actor)
     errors = _merge(
         scope_errors(affair_class=values.get("affair_class", AffairClass.ADMINISTRATIVE_AFFAIR)),
         format_errors(
@@ -198,7 +207,7 @@ def save_draft(
     return duty_request
 
 
-def start_consultation(*, duty_request: DutyRequest, actor) -> DutyRequest:
+def start_consultation(*, duty_request: DutyRequest, actor: User) -> DutyRequest:
     """Art. 4(1): ask each township concerned for its written opinion (a new round each time).
 
     An exit or adjustment asks the townships holding the duty, except the one asking (Art. 4(4), 4(5)); when
@@ -236,7 +245,13 @@ def start_consultation(*, duty_request: DutyRequest, actor) -> DutyRequest:
     return duty_request
 
 
-def submit_request(*, duty_request: DutyRequest, actor, application_letter, supporting_files=()) -> DutyRequest:
+def submit_request(
+    *,
+    duty_request: DutyRequest,
+    actor: User,
+    application_letter: UploadedFile | None,
+    supporting_files: Iterable[UploadedFile] = (),
+) -> DutyRequest:
     """Art. 4(1): after agreement, the department applies in writing to the lead unit."""
     require_applicant_to_submit(actor, duty_request)
     if application_letter is None:
@@ -250,7 +265,7 @@ def submit_request(*, duty_request: DutyRequest, actor, application_letter, supp
     return duty_request
 
 
-def withdraw_request(*, duty_request: DutyRequest, actor, reason: str) -> DutyRequest:
+def withdraw_request(*, duty_request: DutyRequest, actor: User, reason: str) -> DutyRequest:
     """The applicant withdraws its request before a decision."""
     require_can_withdraw(actor, duty_request)
     if not reason.strip():

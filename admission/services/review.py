@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..documents import content as drafts
 from ..models import (
     JOINT_MEETING_KINDS,
     AdvisoryOpinion,
@@ -18,14 +23,17 @@ from ..models import (
     RequestState,
     ReviewConclusion,
 )
+from ..models.requests import FOCUS_POINTS as FOCUS_POINTS  # the review's focus points, used by its pages too
 from ..permissions import require_consulted_department, require_joint_meeting_member, require_lead_unit
-from ..models.requests import FOCUS_POINTS
-from ..documents import content as drafts
 from .audit import record_event
 from .documents import issue_document
 from .errors import ConflictError
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 def _require_under_review(duty_request: DutyRequest) -> None:
     if duty_request.state != RequestState.UNDER_REVIEW:
@@ -35,7 +43,7 @@ def _require_under_review(duty_request: DutyRequest) -> None:
 
 
 def record_bureau_opinion(
-    *, duty_request: DutyRequest, actor, passes: bool | None, reasoning: str
+    *, duty_request: DutyRequest, actor: User, passes: bool | None, reasoning: str
 ) -> BureauReviewOpinion:
     """One member's own opinion: division of duties (编办), legality review (司法局), power list (政数局).
     Every missing part is named at once."""
@@ -48,6 +56,7 @@ def record_bureau_opinion(
         errors["reasoning"] = [_("请写明审核意见及其依据。")]
     if errors:
         raise ValidationError(errors)
+    assert passes is not None  # a missing choice is among the errors above
     with locked_request(duty_request) as duty_request:
         _require_under_review(duty_request)
         if duty_request.bureau_opinions.filter(organization=organization).exists():
@@ -65,10 +74,10 @@ def record_bureau_opinion(
 def request_advisory_opinions(
     *,
     duty_request: DutyRequest,
-    actor,
+    actor: User,
     question: str,
-    departments: list[Organization] = (),
-    experts: list[tuple[str, str]] = (),
+    departments: Sequence[Organization] = (),
+    experts: Sequence[tuple[str, str]] = (),
 ) -> list[AdvisoryOpinion]:
     """Art. 4(2): ask related departments (and, where needed, experts); the review waits for all answers."""
     require_lead_unit(actor, duty_request)
@@ -105,7 +114,9 @@ def request_advisory_opinions(
     return created
 
 
-def record_advisory_opinion(*, advisory: AdvisoryOpinion, actor, answer: str, letter=None) -> AdvisoryOpinion:
+def record_advisory_opinion(
+    *, advisory: AdvisoryOpinion, actor: User, answer: str, letter: UploadedFile | None = None
+) -> AdvisoryOpinion:
     """A related department answers for itself; an expert's opinion is recorded by the lead unit."""
     if advisory.organization_id:
         require_consulted_department(actor, advisory)
@@ -133,7 +144,7 @@ def record_advisory_opinion(*, advisory: AdvisoryOpinion, actor, answer: str, le
 
 
 def conclude_review(
-    *, duty_request: DutyRequest, actor, passes: bool, findings: dict[str, str], reasons: str = "", remedy: str = ""
+    *, duty_request: DutyRequest, actor: User, passes: bool, findings: dict[str, str], reasons: str = "", remedy: str = ""
 ) -> ReviewConclusion:
     """Art. 4(2): the consolidated review opinion; not passing needs written reasons."""
     require_lead_unit(actor, duty_request)

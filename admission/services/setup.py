@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .deadlines import create_default_time_limits
 from ..models import Jurisdiction, Membership, Organization, OrganizationKind, Role
+from .deadlines import create_default_time_limits
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Names follow each banner's own: "{short}委编办" etc. are set by the caller when they differ.
 # Per kind: the working name, the full name for headers and seals, and the issuing-body code of document numbers.
@@ -65,7 +69,7 @@ def create_jurisdiction(
     return jurisdiction
 
 
-def add_member(*, organization: Organization, username: str, password: str, role: Role, full_name: str = ""):
+def add_member(*, organization: Organization, username: str, password: str, role: Role, full_name: str = "") -> User:
     user = get_user_model().objects.create_user(username=username, password=password, first_name=full_name)
     Membership.objects.create(user=user, organization=organization, role=role)
     return user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,6 +13,9 @@ from django_fsm import can_proceed
 from ..models import AuditAction, DutyRequest, RequestState
 from .audit import record_event
 from .errors import ConflictError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @contextmanager
@@ -26,7 +29,7 @@ def apply_transition(
     *,
     duty_request: DutyRequest,
     transition: Callable[[], Any],
-    actor,
+    actor: User,
     action: AuditAction,
     note: str = "",
     data: dict[str, Any] | None = None,

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.utils.translation import gettext as _
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from ..language import official
-from ..models import Attachment, AttachmentKind, DutyRequest
-from ..permissions import membership_of
+from ..models import Attachment, AttachmentKind, AuditAction, DutyRequest, UnadmittedDutyReport
+from ..permissions import require_membership
 from .audit import record_event
-from ..models import AuditAction
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 ACCEPTED_FORMATS_LABEL = "PDF、JPEG、PNG、OFD"
 
@@ -38,16 +42,17 @@ def _sniff_content_type(head: bytes, uploaded: UploadedFile) -> str | None:
     return None
 
 
-def check_upload(uploaded: UploadedFile, *, field_label: str | None = None) -> str:
+def check_upload(uploaded: UploadedFile, *, field_label: str | Promise | None = None) -> str:
     """Return the file's real content type, or raise a ValidationError saying what to fix."""
     limit = settings.ADMISSION_MAX_UPLOAD_BYTES
     named = {"field": field_label or _("附件"), "name": uploaded.name}
-    if uploaded.size > limit:
+    size = uploaded.size or 0  # an upload always knows its size; the type allows None
+    if size > limit:
         raise ValidationError(
             _("%(field)s「%(name)s」大小为 %(size).1f MB，超过 %(limit)d MB 上限，请压缩或拆分后重新上传。")
-            % {**named, "size": uploaded.size / 1048576, "limit": limit // 1048576}
+            % {**named, "size": size / 1048576, "limit": limit // 1048576}
         )
-    if uploaded.size == 0:
+    if size == 0:
         raise ValidationError(_("%(field)s「%(name)s」是空文件，请重新选择。") % named)
     uploaded.seek(0)
     head = uploaded.read(16)
@@ -62,7 +67,12 @@ def check_upload(uploaded: UploadedFile, *, field_label: str | None = None) -> s
 
 
 def store_attachment(
-    *, duty_request: DutyRequest | None, kind: AttachmentKind, uploaded: UploadedFile, actor, report=None
+    *,
+    duty_request: DutyRequest | None,
+    kind: AttachmentKind,
+    uploaded: UploadedFile,
+    actor: User,
+    report: UnadmittedDutyReport | None = None,
 ) -> Attachment:
     """Check and store one file on the case (or the report); call inside the transaction of its action."""
     content_type = check_upload(uploaded, field_label=AttachmentKind(kind).label)
@@ -70,18 +80,19 @@ def store_attachment(
     for chunk in uploaded.chunks():
         digest.update(chunk)
     uploaded.seek(0)
+    name = uploaded.name or ""  # an upload always has a name; the type allows None
     attachment = Attachment(
         request=duty_request,
         report=report,
         kind=kind,
-        original_name=uploaded.name[:200],
+        original_name=name[:200],
         content_type=content_type,
-        size=uploaded.size,
+        size=uploaded.size or 0,
         sha256=digest.hexdigest(),
         uploaded_by=actor,
-        organization=membership_of(actor).organization,
+        organization=require_membership(actor).organization,
     )
-    attachment.file.save(uploaded.name, uploaded, save=False)
+    attachment.file.save(name, uploaded, save=False)
     attachment.save()
     record_event(
         duty_request=duty_request, actor=actor, action=AuditAction.ATTACH_FILE,

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from admission.models import (
-    DocumentKind, DutyRequest, DutyStatus, OfficialDocument, RequestState, SafeguardDelivery, TownshipDuty,
+    DocumentKind,
+    DutyRequest,
+    DutyStatus,
+    OfficialDocument,
+    RequestState,
+    SafeguardDelivery,
+    TownshipDuty,
     UnadmittedDutyReport,
 )
 from admission.services.duties import record_safeguard_delivery

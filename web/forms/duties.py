@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import SafeguardKind, TownshipDuty
 
 
+class TownshipsOfDutyField(forms.ModelMultipleChoiceField):
+    """The duties of one admission, each shown by the township holding it."""
+
+    def label_from_instance(self, obj: TownshipDuty) -> str:
+        return obj.township.name
+
+
 class ChangeProposalForm(forms.Form):
     """Art. 4(4), 4(5): which townships' duty, and why."""
 
-    targets = forms.ModelMultipleChoiceField(
+    targets = TownshipsOfDutyField(
         label=_("涉及乡镇"), queryset=TownshipDuty.objects.none(), widget=forms.CheckboxSelectMultiple,
         error_messages={
             "required": _("请至少选择一个乡镇。"),
@@ -27,9 +36,8 @@ class ChangeProposalForm(forms.Form):
 
     def __init__(self, *args, targets: list[TownshipDuty], **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["targets"]
+        field = cast(TownshipsOfDutyField, self.fields["targets"])
         field.queryset = TownshipDuty.objects.filter(pk__in=[t.pk for t in targets]).select_related("township")
-        field.label_from_instance = lambda duty: duty.township.name
         field.initial = [t.pk for t in targets]
 
 

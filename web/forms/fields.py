@@ -38,7 +38,7 @@ class MultipleUploadField(UploadField):
         return [super(MultipleUploadField, self).clean(item, initial) for item in items]
 
 
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Put a service's ValidationError on the form: field messages on their fields, the rest on top."""
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():

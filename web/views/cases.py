@@ -54,7 +54,7 @@ def request_list(request):
 
 
 def _edit(request, duty_request: DutyRequest | None):
-    membership = permissions.membership_of(request.user)
+    membership = permissions.require_membership(request.user)
     form = DutyRequestForm(
         request.POST or None, instance=duty_request, jurisdiction=membership.organization.jurisdiction
     )
@@ -129,15 +129,15 @@ def request_withdraw(request, pk: int):
         else:
             messages.success(request, _("申请已撤回，相关待办任务已取消。"))
             return redirect("admission:request_detail", pk=pk)
-    for error in form.errors.get("reason", []) + form.non_field_errors():
-        messages.error(request, error)
+    for message in form.errors.get("reason", []) + form.non_field_errors():
+        messages.error(request, str(message))  # ErrorList yields the messages as text
     return redirect("admission:request_detail", pk=pk)
 
 
 def attachment_download(request, pk: int):
     attachment = get_object_or_404(Attachment.objects.select_related("request", "report"), pk=pk)
     allowed = (permissions.can_view_request(request.user, attachment.request) if attachment.request
-               else permissions.can_view_report(request.user, attachment.report))
+               else attachment.report is not None and permissions.can_view_report(request.user, attachment.report))
     if not allowed:
         raise Http404
     try:

@@ -18,7 +18,6 @@ from admission.models import (
     OrganizationKind,
     RequestPurpose,
     SafeguardDelivery,
-    TownshipDuty,
 )
 from admission.services import changes
 from admission.services.errors import ConflictError
@@ -62,7 +61,7 @@ def duty_list(request):
     })
 
 
-def _visible_duty_or_404(user, pk: int) -> TownshipDuty:
+def _visible_duty_or_404(user, pk: int) -> selectors.FulfilledDuty:
     duty = get_object_or_404(
         selectors.township_duty_detail_queryset(), pk=pk,
     )

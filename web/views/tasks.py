@@ -9,6 +9,7 @@ import functools
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.module_loading import import_string
@@ -34,7 +35,7 @@ from ..forms.fields import apply_service_errors
 class TaskPage(View):
     """Base of every task page: GET shows the case and the form, POST performs the task."""
 
-    form_class: type = None
+    form_class: type[BaseForm] | None = None
     success_message = gettext_lazy("已办理。")
     template_name = "workflows/task.html"
 

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from web.exports import duty_list_file
 from admission.models import DutyStatus, Organization, OrganizationKind
 from admission.selectors import list_of_township
+from web.exports import duty_list_file
 
 
 class Command(BaseCommand):

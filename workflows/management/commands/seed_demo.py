@@ -28,16 +28,31 @@ from viewflow.workflow.models import Task
 from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
+from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET, next_code
 from admission.models import (
-    DECIDING_ROLES, AdministratorRole, AffairClass, ConsultationOutcome, DutyCategory, DutyRequest, Jurisdiction, Membership, OfficialDocument,
-    OrganizationKind, RenderStatus, ReportFinding, RequestPurpose, RequestState, Role, SafeguardKind, TownshipDuty,
+    DECIDING_ROLES,
+    AdministratorRole,
+    AffairClass,
+    ConsultationOutcome,
+    DutyCategory,
+    DutyRequest,
+    Jurisdiction,
+    Membership,
+    OfficialDocument,
+    OrganizationKind,
+    RenderStatus,
+    ReportFinding,
+    RequestPurpose,
+    RequestState,
+    Role,
+    SafeguardKind,
+    TownshipDuty,
     Track,
 )
-from admission.services import review
 from admission.services import requests as request_services
-from admission.services.deadlines import set_deadline
-from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET, next_code
+from admission.services import review
 from admission.services.administrators import create_administrator
+from admission.services.deadlines import set_deadline
 from admission.services.identity import enrol_totp_device
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import actions, engine
@@ -230,7 +245,7 @@ def _blank_letter(title: str) -> SimpleUploadedFile:
 class Walk:
     """Drives one case through the real flow, as its people would."""
 
-    def __init__(self, command: "Command", case: Case | ChangeCase):
+    def __init__(self, command: Command, case: Case | ChangeCase):
         self.c = command
         self.case = case
         if isinstance(case, ChangeCase):
@@ -412,9 +427,9 @@ class Command(BaseCommand):
         else:
             self._say("阿荣旗演示数据：建立组织机构、用户和演示证书……")
             # --no-render: documents wait for the sweep even where the settings render them on commit.
-            with override_settings(ADMISSION_RENDER_ON_COMMIT=False) if self.no_render else nullcontext():
-                with transaction.atomic():
-                    self._build()
+            no_render = override_settings(ADMISSION_RENDER_ON_COMMIT=False) if self.no_render else nullcontext()
+            with no_render, transaction.atomic():
+                self._build()
             if self.no_render:
                 pending = OfficialDocument.objects.filter(render_status=RenderStatus.PENDING).count()
                 self.stdout.write(f"公文未生成（--no-render）：{pending} 份待生成，Web 服务或任务进程启动后自动生成。")
@@ -449,14 +464,14 @@ class Command(BaseCommand):
             for username, org, role, full_name in PEOPLE
         }
         issue_demo_certificates(keys_dir=Path(settings.ADMISSION_SIGNING_KEYS_DIR), organizations=issuing_organizations(),
-                                passphrase=settings.ADMISSION_SIGNING_PASSPHRASE)
+                                ca_dir=Path(settings.ADMISSION_DEMO_CA_DIR))
         administrators = [create_administrator(username=username, password=PASSWORD, role=role, full_name=full_name)
                           for username, role, full_name in ADMINISTRATORS]
         for user in (*administrators, *self.users.values()):
             needs = user.is_staff or user.membership.role in DECIDING_ROLES
             if needs and user.username != ENROLS_AT_FIRST_LOGIN:
                 enrol_totp_device(user=user, key=DEMO_TOTP_KEY, token=next_code(DEMO_TOTP_KEY))
-        cases = (*CASES, *CHANGE_CASES)
+        cases: tuple[Case | ChangeCase, ...] = (*CASES, *CHANGE_CASES)
         for number, case in enumerate(cases, 1):
             # Each case walks the real flow (and, inline, renders its documents): say how far the seeding has come.
             self._say(f"[{number}/{len(cases)}] {case.duty_name}（{len(case.steps)} 步）")
@@ -473,9 +488,10 @@ class Command(BaseCommand):
         for duty_name, township, confirm_all in (("森林草原防火巡查", "naji", True), ("特困人员探访关爱", "naji", False)):
             duty = TownshipDuty.objects.get(duty_name=duty_name, township=self.orgs[township])
             department = next(u for k, u in self.users.items() if self.orgs.get(k) == duty.department)
+            funding = Decimal(duty.funding_amount or 0)  # the demo's duties are funded
             deliveries = [
                 actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.FUNDING,
-                                          amount=duty.funding_amount if confirm_all else duty.funding_amount / 2,
+                                          amount=funding if confirm_all else funding / 2,
                                           description="阿财预〔2026〕31号拨付"),
                 actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.TECHNICAL_SUPPORT,
                                           description="已开通系统账号并配发工作终端"),
