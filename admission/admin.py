@@ -3,9 +3,9 @@ from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .documents import jobs
 from .models import (
@@ -192,8 +192,8 @@ class LoginLockoutAdmin(_OriginalPermissions, admin.ModelAdmin):
     list_filter = [("attempt_time", admin.DateFieldListFilter)]
     search_fields = ["username", "ip_address"]
     ordering = ["-attempt_time"]
-    fields = ["account", "address", "failures", "locked", "last_failure", "client", "page"]
-    readonly_fields = fields
+    fields = ("account", "address", "failures", "locked", "last_failure", "client", "page")
+    readonly_fields = ("account", "address", "failures", "locked", "last_failure", "client", "page")
 
     @admin.display(description=_("用户名"), ordering="username")
     def account(self, attempt):
@@ -244,8 +244,8 @@ class SecondFactorDeviceAdmin(_OriginalPermissions, admin.ModelAdmin):
     list_filter = ["confirmed"]
     search_fields = ["user__username", "user__first_name"]
     list_select_related = ["user"]
-    fields = list_display
-    readonly_fields = fields
+    fields = ("owner", "state", "enrolled", "last_used", "failures")
+    readonly_fields = ("owner", "state", "enrolled", "last_used", "failures")
 
     @admin.display(description=_("用户"), ordering="user__username")
     def owner(self, device):

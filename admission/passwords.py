@@ -13,12 +13,14 @@ from django.utils.translation import ngettext
 from .identity import password_reused
 from .services.identity import remember_password
 
+
 class MinimumLengthValidator(password_validation.MinimumLengthValidator):
     """Django's, with its refusal in Chinese (Django 5.2's own catalogue lacks the sentence)."""
 
     def get_error_message(self):
-        return ngettext("密码太短，至少需要 %(count)d 个字符。", "密码太短，至少需要 %(count)d 个字符。",
-                        self.min_length) % {"count": self.min_length}
+        return ngettext(
+            "密码太短，至少需要 %(count)d 个字符。", "密码太短，至少需要 %(count)d 个字符。", self.min_length
+        ) % {"count": self.min_length}
 
 
 CHARACTER_CLASSES = (
@@ -61,8 +63,12 @@ class PasswordHistoryValidator:
             return
         if password_reused(user=user, password=password, count=self.count):
             raise ValidationError(
-                ngettext("新密码不能与最近 %(count)d 次使用过的密码相同。",
-                         "新密码不能与最近 %(count)d 次使用过的密码相同。", self.count) % {"count": self.count},
+                ngettext(
+                    "新密码不能与最近 %(count)d 次使用过的密码相同。",
+                    "新密码不能与最近 %(count)d 次使用过的密码相同。",
+                    self.count,
+                )
+                % {"count": self.count},
                 code="password_reused",
             )
 
@@ -71,5 +77,6 @@ class PasswordHistoryValidator:
             remember_password(user=user, keep=self.count)
 
     def get_help_text(self):
-        return ngettext("不能与最近 %(count)d 次使用过的密码相同。", "不能与最近 %(count)d 次使用过的密码相同。",
-                        self.count) % {"count": self.count}
+        return ngettext(
+            "不能与最近 %(count)d 次使用过的密码相同。", "不能与最近 %(count)d 次使用过的密码相同。", self.count
+        ) % {"count": self.count}

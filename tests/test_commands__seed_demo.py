@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from admission.documents import jobs
 from admission.documents.verification import verify_pdf
+from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from admission.models import (
     AuditAction,
     AuditEvent,
@@ -30,7 +31,6 @@ from admission.models import (
     Role,
     TownshipDuty,
 )
-from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from admission.passwords import character_classes
 from workflows.management.commands.seed_demo import CASES, CHANGE_CASES, ENROLS_AT_FIRST_LOGIN, PASSWORD, TOWNSHIPS
 from workflows.selectors import task_box

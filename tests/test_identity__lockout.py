@@ -71,16 +71,33 @@ def test_identity_lockout_counts_the_address_the_trusted_proxy_reports(client, b
     for key in ("forestry", "emergency", "agriculture", "naji", "liuhe"):
         attempt(client, banner.users[key].username, "wrong", address="127.0.0.1", HTTP_X_REAL_IP="203.0.113.5")
     fresh = banner.users["yadong"]
-    assert attempt(client, fresh.username, support.PASSWORD, address="127.0.0.1",
-                   HTTP_X_REAL_IP="203.0.113.5").status_code == 429
-    assert attempt(client, fresh.username, support.PASSWORD, address="127.0.0.1",
-                   HTTP_X_REAL_IP="203.0.113.6").status_code == 302
+    assert (
+        attempt(client, fresh.username, support.PASSWORD, address="127.0.0.1", HTTP_X_REAL_IP="203.0.113.5").status_code
+        == 429
+    )
+    assert (
+        attempt(client, fresh.username, support.PASSWORD, address="127.0.0.1", HTTP_X_REAL_IP="203.0.113.6").status_code
+        == 302
+    )
     client.logout()
     for n in range(5):  # an untrusted peer's header is ignored: all five count against the peer itself
-        attempt(client, banner.users["agriculture"].username, "wrong", address="198.51.100.20",
-                HTTP_X_REAL_IP=f"192.0.2.{n}")
-    assert attempt(client, banner.users["office2"].username, support.PASSWORD, address="198.51.100.20",
-                   HTTP_X_REAL_IP="192.0.2.99").status_code == 429
+        attempt(
+            client,
+            banner.users["agriculture"].username,
+            "wrong",
+            address="198.51.100.20",
+            HTTP_X_REAL_IP=f"192.0.2.{n}",
+        )
+    assert (
+        attempt(
+            client,
+            banner.users["office2"].username,
+            support.PASSWORD,
+            address="198.51.100.20",
+            HTTP_X_REAL_IP="192.0.2.99",
+        ).status_code
+        == 429
+    )
 
 
 def test_identity_lockout_ends_after_the_configured_cool_off(client, banner, settings):
@@ -108,8 +125,7 @@ def security_admin(db):
     return create_administrator(username="secadmin", password=support.PASSWORD, role=AdministratorRole.SECURITY)
 
 
-def test_identity_security_administrator_sees_and_lifts_a_lockout_in_the_admin_audited(client, banner,
-                                                                                       security_admin):
+def test_identity_security_administrator_sees_and_lifts_a_lockout_in_the_admin_audited(client, banner, security_admin):
     user = banner.users["office"]
     for n in range(5):
         attempt(client, user.username, f"wrong-{n}")
@@ -119,8 +135,9 @@ def test_identity_security_administrator_sees_and_lifts_a_lockout_in_the_admin_a
     body = page.content.decode()
     assert page.status_code == 200 and user.username in body and "锁定中" in body and "登录失败与锁定" in body
     attempts = list(LoginLockout.objects.values_list("pk", flat=True))
-    response = client.post(changelist, {"action": "delete_selected", "_selected_action": attempts, "post": "yes"},
-                           REMOTE_ADDR="10.0.0.8")
+    response = client.post(
+        changelist, {"action": "delete_selected", "_selected_action": attempts, "post": "yes"}, REMOTE_ADDR="10.0.0.8"
+    )
     assert response.status_code == 302 and not LoginLockout.objects.exists()
     unlock = AuditEvent.objects.get(action=AuditAction.UNLOCK)
     assert (unlock.actor, unlock.source_address) == (security_admin, "10.0.0.8")
@@ -138,8 +155,10 @@ def test_identity_audit_administrator_cannot_unlock(client, banner):
     assert client.get(changelist).status_code == 403
     attempts = list(LoginLockout.objects.values_list("pk", flat=True))
     client.post(changelist, {"action": "delete_selected", "_selected_action": attempts, "post": "yes"})
-    assert LoginLockout.objects.count() == len(attempts) and not AuditEvent.objects.filter(
-        action=AuditAction.UNLOCK).exists()
+    assert (
+        LoginLockout.objects.count() == len(attempts)
+        and not AuditEvent.objects.filter(action=AuditAction.UNLOCK).exists()
+    )
 
 
 def test_identity_lockout_page_speaks_english_to_who_chose_it(client, banner):

@@ -37,13 +37,16 @@ def set_password(user, password: str) -> None:
     user.save()
 
 
-@pytest.mark.parametrize(("password", "refusal"), [
-    ("Ab-123456", "密码太短，至少需要 10 个字符。"),
-    ("abcdefgh-xy", "密码须包含大写字母、小写字母、数字和其他符号中的至少 3 类。"),
-    ("ABCDEFGH1234", "密码须包含大写字母、小写字母、数字和其他符号中的至少 3 类。"),
-    ("Password123", "这个密码太常见了。"),
-    ("1234567890", "密码只包含数字。"),
-])
+@pytest.mark.parametrize(
+    ("password", "refusal"),
+    [
+        ("Ab-123456", "密码太短，至少需要 10 个字符。"),
+        ("abcdefgh-xy", "密码须包含大写字母、小写字母、数字和其他符号中的至少 3 类。"),
+        ("ABCDEFGH1234", "密码须包含大写字母、小写字母、数字和其他符号中的至少 3 类。"),
+        ("Password123", "这个密码太常见了。"),
+        ("1234567890", "密码只包含数字。"),
+    ],
+)
 def test_identity_password_needs_ten_characters_of_three_classes_and_not_common(db, password, refusal):
     assert refusal in refusals(password)
 
@@ -54,8 +57,9 @@ def test_identity_password_of_ten_characters_and_three_classes_is_accepted(db, p
 
 
 def test_identity_password_like_the_username_is_refused(banner):
-    user = add_member(organization=banner.org("naji"), username="zhangwei", password=support.PASSWORD,
-                      role="clerk", full_name="张伟")
+    user = add_member(
+        organization=banner.org("naji"), username="zhangwei", password=support.PASSWORD, role="clerk", full_name="张伟"
+    )
     assert any("太相似" in message for message in refusals("Zhangwei-2026", user))
 
 
@@ -102,8 +106,12 @@ def test_identity_password_change_page_is_in_the_header_and_refuses_weak_passwor
 def test_identity_password_change_is_audited_and_the_old_password_cannot_come_back(client, clerk):
     client.force_login(clerk)
     url = reverse("password_change")
-    response = client.post(url, {"old_password": support.PASSWORD, "new_password1": GOOD, "new_password2": GOOD},
-                           REMOTE_ADDR="10.20.30.40", HTTP_USER_AGENT="Firefox/140")
+    response = client.post(
+        url,
+        {"old_password": support.PASSWORD, "new_password1": GOOD, "new_password2": GOOD},
+        REMOTE_ADDR="10.20.30.40",
+        HTTP_USER_AGENT="Firefox/140",
+    )
     assert response.status_code == 302
     clerk.refresh_from_db()
     assert clerk.check_password(GOOD)
@@ -112,8 +120,9 @@ def test_identity_password_change_is_audited_and_the_old_password_cannot_come_ba
     assert event.organization == clerk.membership.organization
     assert client.get(reverse("workflows:inbox")).status_code == 200  # still signed in after the change
 
-    back = client.post(url, {"old_password": GOOD, "new_password1": support.PASSWORD,
-                             "new_password2": support.PASSWORD})
+    back = client.post(
+        url, {"old_password": GOOD, "new_password1": support.PASSWORD, "new_password2": support.PASSWORD}
+    )
     assert "新密码不能与最近 5 次使用过的密码相同。" in back.content.decode()
 
 
@@ -137,8 +146,9 @@ def test_identity_password_older_than_90_days_must_be_changed_after_login(client
     assert "须先设置新密码才能继续使用本系统" in body
     assert reverse("admission:request_list") not in body  # the menu waits too
     assert client.get(reverse("admission:duty_list")).status_code == 302  # every page waits
-    client.post(reverse("password_change"),
-                {"old_password": support.PASSWORD, "new_password1": GOOD, "new_password2": GOOD})
+    client.post(
+        reverse("password_change"), {"old_password": support.PASSWORD, "new_password1": GOOD, "new_password2": GOOD}
+    )
     assert client.get(inbox).status_code == 200
     client.logout()
     assert login(client, clerk, GOOD).status_code == 302

@@ -159,11 +159,11 @@ def test_identity_replacing_a_device_needs_the_current_one_first(client, banner)
 
 
 def test_identity_admin_requires_the_second_factor_too(client, banner):
-    administrator = create_administrator(username="sysadmin", password=support.PASSWORD,
-                                         role=AdministratorRole.SYSTEM)
+    administrator = create_administrator(username="sysadmin", password=support.PASSWORD, role=AdministratorRole.SYSTEM)
     admin_index = reverse("admin:index")
-    response = client.post(reverse("admin:login"), {"username": "sysadmin", "password": support.PASSWORD,
-                                                    "next": admin_index})
+    response = client.post(
+        reverse("admin:login"), {"username": "sysadmin", "password": support.PASSWORD, "next": admin_index}
+    )
     assert response.status_code == 302 and SESSION_KEY in client.session
     response = client.get(admin_index)
     assert response.url == verify_url(admin_index)
@@ -178,8 +178,7 @@ def test_identity_admin_requires_the_second_factor_too(client, banner):
 def test_identity_security_administrator_resets_a_lost_device_audited_and_the_user_enrols_again(client, banner):
     user = banner.users["office"]
     device_for(user)
-    security = create_administrator(username="secadmin", password=support.PASSWORD,
-                                    role=AdministratorRole.SECURITY)
+    security = create_administrator(username="secadmin", password=support.PASSWORD, role=AdministratorRole.SECURITY)
     device_for(security, key=KEY[::-1])
     client.force_login(security)
     client.post(reverse("second_factor_verify"), {"token": code(KEY[::-1], steps=1)})
@@ -187,8 +186,11 @@ def test_identity_security_administrator_resets_a_lost_device_audited_and_the_us
     body = client.get(changelist).content.decode()
     assert "双因素认证设备" in body and user.username in body and KEY not in body  # the key is never shown
     target = SecondFactorDevice.objects.get(user=user)
-    response = client.post(changelist, {"action": "delete_selected", "_selected_action": [target.pk], "post": "yes"},
-                           REMOTE_ADDR="10.0.0.9")
+    response = client.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [target.pk], "post": "yes"},
+        REMOTE_ADDR="10.0.0.9",
+    )
     assert response.status_code == 302 and not TOTPDevice.objects.filter(user=user).exists()
     reset = AuditEvent.objects.filter(action=AuditAction.SECOND_FACTOR_CHANGE, data__deleted=True).get()
     assert (reset.actor, reset.source_address) == (security, "10.0.0.9") and user.username in reset.note
@@ -233,8 +235,10 @@ def test_identity_next_after_the_second_factor_stays_on_this_site(client, banner
     user = banner.users["office"]
     device_for(user)
     login(client, user)
-    response = client.post(reverse("second_factor_verify") + "?next=https://evil.example/",
-                           {"token": code(steps=1), "next": "https://evil.example/"})
+    response = client.post(
+        reverse("second_factor_verify") + "?next=https://evil.example/",
+        {"token": code(steps=1), "next": "https://evil.example/"},
+    )
     assert response.url == reverse("admission:home")
 
 

@@ -12,8 +12,9 @@ from web.identity import LAST_SEEN
 
 @pytest.fixture
 def signed_in(client, banner):
-    response = client.post(reverse("login"), {"username": banner.users["forestry"].username,
-                                              "password": support.PASSWORD})
+    response = client.post(
+        reverse("login"), {"username": banner.users["forestry"].username, "password": support.PASSWORD}
+    )
     assert response.status_code == 302
     return client
 
@@ -54,8 +55,9 @@ def test_identity_session_idle_time_is_configurable(signed_in, settings):
 
 
 def test_identity_session_cookie_ends_with_the_browser_and_is_http_only(client, banner):
-    response = client.post(reverse("login"), {"username": banner.users["forestry"].username,
-                                              "password": support.PASSWORD})
+    response = client.post(
+        reverse("login"), {"username": banner.users["forestry"].username, "password": support.PASSWORD}
+    )
     cookie = response.cookies["sessionid"]
     assert cookie["expires"] == "" and cookie["max-age"] == ""  # a browser-session cookie
     assert cookie["httponly"]

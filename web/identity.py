@@ -68,8 +68,11 @@ class IdentityMiddleware:
         if idle > 0 and last is not None and now - last > idle:
             request.identity_idle_timeout = True  # the logout's audit event says why
             logout(request)
-            messages.info(request, _("您已超过 %(minutes)d 分钟未操作，为保护账号安全已自动退出，请重新登录。")
-                          % {"minutes": settings.ADMISSION_SESSION_IDLE_MINUTES})
+            messages.info(
+                request,
+                _("您已超过 %(minutes)d 分钟未操作，为保护账号安全已自动退出，请重新登录。")
+                % {"minutes": settings.ADMISSION_SESSION_IDLE_MINUTES},
+            )
             return redirect_to_login(request.get_full_path())
         if last is None or now - last >= TOUCH_SECONDS:
             session[LAST_SEEN] = now
@@ -88,7 +91,10 @@ class IdentityMiddleware:
         elif request.session.get(PASSWORD_EXPIRED):
             request.identity_pending = True
             if name not in PASSWORD_PAGES:
-                messages.warning(request, _("您的密码已超过 %(days)d 天未修改，请先修改密码再继续使用。")
-                                 % {"days": settings.ADMISSION_PASSWORD_MAX_AGE_DAYS})
+                messages.warning(
+                    request,
+                    _("您的密码已超过 %(days)d 天未修改，请先修改密码再继续使用。")
+                    % {"days": settings.ADMISSION_PASSWORD_MAX_AGE_DAYS},
+                )
                 return redirect("password_change")
         return None

@@ -4,16 +4,17 @@ lockouts and second-factor devices of the libraries under names the security adm
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db import models
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class PasswordHistory(models.Model):
     """One password a user has had, as its hash (never the password): the newest is the current one, and its time
     is when the password was last set. admission.identity keeps the last ADMISSION_PASSWORD_HISTORY per user."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history",
-                             verbose_name=_("用户"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history", verbose_name=_("用户")
+    )
     password = models.CharField(_("密码哈希"), max_length=128)
     created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
 

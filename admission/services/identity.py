@@ -4,28 +4,33 @@ receiver of the device's deletion (admission/receivers.py)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice, default_key as new_totp_key  # noqa: F401
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ..identity import requires_second_factor, totp_device
 from ..models import AuditAction, PasswordHistory
 from ..permissions import membership_of
 from .audit import record_security_event
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 DEVICE_NAME = "动态口令"
 
 
-def _jurisdiction_of(user) -> int | None:
+def _jurisdiction_of(user: User) -> int | None:
     membership = membership_of(user)
     return membership.organization.jurisdiction_id if membership else None
 
 
 @transaction.atomic
-def remember_password(*, user, keep: int | None = None) -> None:
+def remember_password(*, user: User, keep: int | None = None) -> None:
     """Record the user's password (its hash) as the newest of their history, keeping the last `keep`
     (ADMISSION_PASSWORD_HISTORY). Called when an account is created (receivers.py) and whenever a password is set
     (passwords.PasswordHistoryValidator); a change of an existing account's password is an audit event."""
@@ -40,13 +45,16 @@ def remember_password(*, user, keep: int | None = None) -> None:
     PasswordHistory.objects.filter(pk__in=list(stale)).delete()
     if latest is not None:
         record_security_event(
-            actor=None, action=AuditAction.PASSWORD_CHANGE, note=f"修改密码：{user.get_username()}",
-            data={"user": user.pk}, jurisdiction_id=_jurisdiction_of(user),
+            actor=None,
+            action=AuditAction.PASSWORD_CHANGE,
+            note=f"修改密码：{user.get_username()}",
+            data={"user": user.pk},
+            jurisdiction_id=_jurisdiction_of(user),
         )
 
 
 @transaction.atomic
-def enrol_totp_device(*, user, key: str, token: str) -> TOTPDevice:
+def enrol_totp_device(*, user: User, key: str, token: str) -> TOTPDevice:
     """Confirm the authenticator app set up with `key` by a code it shows, and make it the user's device (replacing
     any earlier one). A wrong code changes nothing."""
     totp = TOTP(bytes.fromhex(key))
@@ -64,7 +72,8 @@ def enrol_totp_device(*, user, key: str, token: str) -> TOTPDevice:
     device.save()
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()  # unconfirmed leftovers, if any
     record_security_event(
-        actor=user, action=AuditAction.SECOND_FACTOR_CHANGE,
+        actor=user,
+        action=AuditAction.SECOND_FACTOR_CHANGE,
         note=f"{'更换' if replaced else '启用'}双因素认证（动态口令）：{user.get_username()}",
         data={"user": user.pk, "device": device.pk, "replaced": replaced},
     )
@@ -72,7 +81,7 @@ def enrol_totp_device(*, user, key: str, token: str) -> TOTPDevice:
 
 
 @transaction.atomic
-def remove_totp_device(*, user) -> None:
+def remove_totp_device(*, user: User) -> None:
     """A user for whom the second factor is optional turns it off; those who must use one cannot (the security
     administrator resets a lost device in the admin). Audited by the deletion's receiver."""
     if requires_second_factor(user):

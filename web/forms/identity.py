@@ -10,12 +10,26 @@ from django.utils.translation import gettext_lazy as _
 
 def _token_field():
     return forms.CharField(
-        label=_("动态验证码"), min_length=6, max_length=6,
-        help_text=_("打开手机上的验证器应用（如 Microsoft Authenticator、Google Authenticator、FreeOTP），输入本系统对应的 6 位数字。"),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}",
-                                      "autofocus": True, "size": 8}),
-        error_messages={"required": _("请输入 6 位动态验证码。"), "min_length": _("动态验证码为 6 位数字。"),
-                        "max_length": _("动态验证码为 6 位数字。")},
+        label=_("动态验证码"),
+        min_length=6,
+        max_length=6,
+        help_text=_(
+            "打开手机上的验证器应用（如 Microsoft Authenticator、Google Authenticator、FreeOTP），输入本系统对应的 6 位数字。"
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9]{6}",
+                "autofocus": True,
+                "size": 8,
+            }
+        ),
+        error_messages={
+            "required": _("请输入 6 位动态验证码。"),
+            "min_length": _("动态验证码为 6 位数字。"),
+            "max_length": _("动态验证码为 6 位数字。"),
+        },
     )
 
 
@@ -37,11 +51,13 @@ class TokenForm(forms.Form):
             locked_until = (details or {}).get("locked_until")
             seconds = max(1, int((locked_until - timezone.now()).total_seconds())) if locked_until else 1
             raise forms.ValidationError(
-                _("验证码错误次数过多，请 %(seconds)d 秒后再试。") % {"seconds": seconds}, code="throttled")
+                _("验证码错误次数过多，请 %(seconds)d 秒后再试。") % {"seconds": seconds}, code="throttled"
+            )
         if django_otp.verify_token(self.user, self.device.persistent_id, token) is None:
             raise forms.ValidationError(
                 _("验证码不正确或已使用过：请输入验证器应用中当前显示的 6 位数字（注意手机时间须准确）。"),
-                code="invalid")
+                code="invalid",
+            )
         return token
 
 

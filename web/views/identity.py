@@ -15,8 +15,8 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils.html import mark_safe
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -33,8 +33,9 @@ from ..identity import DEVICE_AT_LOGIN, ENROL_KEY, PASSWORD_EXPIRED
 
 def _next(request, default: str = "admission:home") -> str:
     url = request.POST.get("next") or request.GET.get("next") or ""
-    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
-                                               require_https=request.is_secure()):
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return url
     return resolve_url(default)
 
@@ -65,7 +66,7 @@ class PasswordChange(auth_views.PasswordChangeView):
 
 def _demo_code(device: TOTPDevice | None) -> str | None:
     """Debug mode only, and only for a device with the demo's published key: the code it accepts now."""
-    if settings.DEBUG and is_demo_device(device):
+    if settings.DEBUG and device is not None and is_demo_device(device):
         return next_code(device.key, drift=device.drift, after_step=device.last_t)
     return None
 
@@ -90,22 +91,28 @@ def second_factor_verify(request):
             request.session.pop(DEVICE_AT_LOGIN, None)
             return redirect(next_url)
         record_security_event(
-            actor=user, action=AuditAction.LOGIN_FAILED, outcome=AuditOutcome.FAILURE,
+            actor=user,
+            action=AuditAction.LOGIN_FAILED,
+            outcome=AuditOutcome.FAILURE,
             note=f"动态验证码验证失败：{user.get_username()}",
             data={"username": user.get_username(), "second_factor": True},
         )
-    return render(request, "registration/second_factor_verify.html",
-                  {"form": form, "next": next_url, "demo_code": _demo_code(device)})
+    return render(
+        request,
+        "registration/second_factor_verify.html",
+        {"form": form, "next": next_url, "demo_code": _demo_code(device)},
+    )
 
 
 def _qr_svg(device: TOTPDevice) -> str:
-    return mark_safe(segno.make(device.config_url, error="m").svg_inline(  # noqa: S308 (segno's own SVG, no input)
-        scale=5, border=2, title=_("用验证器应用扫描此二维码")))
+    return mark_safe(
+        segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, title=_("用验证器应用扫描此二维码"))
+    )
 
 
 def _grouped_secret(key: str) -> str:
     secret = base64.b32encode(bytes.fromhex(key)).decode()
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def second_factor_enrol(request):
@@ -132,19 +139,32 @@ def second_factor_enrol(request):
             messages.success(request, _("双因素认证已启用：今后登录时，输入密码后还须输入验证器应用中的动态验证码。"))
             return redirect(next_url)
     device = TOTPDevice(user=user, key=key)
-    return render(request, "registration/second_factor_enrol.html", {
-        "form": form, "next": next_url, "qr_svg": _qr_svg(device), "secret": _grouped_secret(key),
-        "required": requires_second_factor(user), "replacing": totp_device(user) is not None,
-        "demo_code": next_code(key) if settings.DEBUG else None,
-    })
+    return render(
+        request,
+        "registration/second_factor_enrol.html",
+        {
+            "form": form,
+            "next": next_url,
+            "qr_svg": _qr_svg(device),
+            "secret": _grouped_secret(key),
+            "required": requires_second_factor(user),
+            "replacing": totp_device(user) is not None,
+            "demo_code": next_code(key) if settings.DEBUG else None,
+        },
+    )
 
 
 def second_factor(request):
     """The user's second factor: on or off, since when, last used; enrol, replace, or (where optional) turn off."""
     device = totp_device(request.user)
-    return render(request, "registration/second_factor.html", {
-        "device": device, "required": requires_second_factor(request.user),
-    })
+    return render(
+        request,
+        "registration/second_factor.html",
+        {
+            "device": device,
+            "required": requires_second_factor(request.user),
+        },
+    )
 
 
 @require_POST
@@ -159,7 +179,12 @@ def locked_out(request, original_response=None, credentials=None):
     """django-axes' lockout response (AXES_LOCKOUT_CALLABLE): after AXES_FAILURE_LIMIT failed logins of one account,
     or from one address, within the cool-off time."""
     cool_off = get_cool_off(request)
-    return render(request, "registration/locked_out.html", {
-        "failures": settings.AXES_FAILURE_LIMIT,
-        "minutes": int(cool_off.total_seconds() // 60) if cool_off else None,
-    }, status=429)
+    return render(
+        request,
+        "registration/locked_out.html",
+        {
+            "failures": settings.AXES_FAILURE_LIMIT,
+            "minutes": int(cool_off.total_seconds() // 60) if cool_off else None,
+        },
+        status=429,
+    )

@@ -28,7 +28,7 @@ from viewflow.workflow.models import Task
 from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
-from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET, next_code
+from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET, current_code
 from admission.models import (
     DECIDING_ROLES,
     AdministratorRole,
@@ -470,7 +470,7 @@ class Command(BaseCommand):
         for user in (*administrators, *self.users.values()):
             needs = user.is_staff or user.membership.role in DECIDING_ROLES
             if needs and user.username != ENROLS_AT_FIRST_LOGIN:
-                enrol_totp_device(user=user, key=DEMO_TOTP_KEY, token=next_code(DEMO_TOTP_KEY))
+                enrol_totp_device(user=user, key=DEMO_TOTP_KEY, token=current_code(DEMO_TOTP_KEY))
         cases: tuple[Case | ChangeCase, ...] = (*CASES, *CHANGE_CASES)
         for number, case in enumerate(cases, 1):
             # Each case walks the real flow (and, inline, renders its documents): say how far the seeding has come.
