@@ -95,7 +95,7 @@ def no_demo_second_factor_in_production(app_configs, **kwargs):
         "their codes.",
         hint="Delete them in /admin/ → 双因素认证设备 (the users enrol again at their next login), or rebuild the "
              "installation without seed_demo's data.",
-        id="admission.W011",
+        id="admission.W012",
     )]
 
 

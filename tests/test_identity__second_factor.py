@@ -58,7 +58,6 @@ def test_identity_deciding_member_without_a_device_must_enrol_before_anything_el
     body = page.content.decode()
     assert "负责人、审核人和管理员须使用双因素认证" in body
     assert re.search(r'<svg [^>]*class="segno"', body)  # the QR code, inline: no script, no external image
-    assert "<script" not in body
     key_hex = client.session[ENROL_KEY]
     assert TOTPDevice.objects.filter(user=user).count() == 0
 
@@ -264,7 +263,28 @@ def test_identity_demo_code_is_shown_only_in_debug_mode_and_only_for_the_publish
 def test_identity_deploy_check_warns_of_the_demo_key_outside_debug(banner, settings):
     settings.DEBUG = False
     device_for(banner.users["office"], key=DEMO_TOTP_KEY)
-    warnings = [m for m in checks.run_checks(include_deployment_checks=True) if m.id == "admission.W011"]
+    warnings = [m for m in checks.run_checks(include_deployment_checks=True) if m.id == "admission.W012"]
     assert len(warnings) == 1 and banner.users["office"].username in warnings[0].msg
     TOTPDevice.objects.all().delete()
-    assert not [m for m in checks.run_checks(include_deployment_checks=True) if m.id == "admission.W011"]
+    assert not [m for m in checks.run_checks(include_deployment_checks=True) if m.id == "admission.W012"]
+
+
+def test_identity_pages_hold_no_inline_script_handler_or_style(client, banner):
+    """The Content-Security-Policy allows no inline script or style: the QR code is inline SVG markup, not a script."""
+    from tests.test_headers import INLINE_HANDLER, INLINE_SCRIPT, STYLE_ATTRIBUTE
+
+    user = banner.users["office"]
+    login(client, user)
+    pages = [client.get(reverse("second_factor_enrol"))]
+    client.post(reverse("second_factor_enrol"), {"token": code(client.session[ENROL_KEY])})
+    pages += [client.get(reverse(name)) for name in ("second_factor", "password_change")]
+    client.logout()
+    login(client, user)
+    pages += [client.get(reverse("second_factor_verify"))]
+    for n in range(6):
+        pages.append(client.post(reverse("login"), {"username": "nobody", "password": f"wrong-{n}"}))
+    assert [p.status_code for p in pages[:4]] == [200, 200, 200, 200] and pages[-1].status_code == 429
+    for page in pages:
+        body = page.content.decode()
+        assert not INLINE_SCRIPT.search(body) and not INLINE_HANDLER.search(body) and not STYLE_ATTRIBUTE.search(body)
+        assert "script-src 'self'" in page["Content-Security-Policy"]

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from ..identity import requires_second_factor, totp_device
 from ..models import AuditAction, PasswordHistory
@@ -51,6 +51,11 @@ def remember_password(*, user: User, keep: int | None = None) -> None:
             data={"user": user.pk},
             jurisdiction_id=_jurisdiction_of(user),
         )
+
+
+def new_totp_key() -> str:
+    """A fresh random key (20 bytes, hex) for an authenticator app about to be set up."""
+    return str(default_key())
 
 
 @transaction.atomic
