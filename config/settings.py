@@ -318,7 +318,7 @@ CONTENT_SECURITY_POLICY = {
 # --- Identity (issue 12) -------------------------------------------------------------------------------------------
 # 等保2.0 level 3, 身份鉴别: password rules and history, a change every ADMISSION_PASSWORD_MAX_AGE_DAYS, lockout after
 # repeated failures (django-axes), idle session expiry, and a second factor (TOTP, django-otp) for heads, reviewers and
-# administrators. The pages are web/views/identity.py; the rules admission/identity.py; docs/operations.md, 身份鉴别.
+# administrators. The pages are web/views/identity.py; the rules admission/identity.py; docs/operations.md, section 15.
 from datetime import timedelta  # noqa: E402
 
 # Before ours: admission/admin.py shows their lockouts and devices in Chinese in place of their own admin pages.
@@ -351,7 +351,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Lockout (django-axes): ADMISSION_LOCKOUT_FAILURES failed logins lock the account, and separately the address, for
-# ADMISSION_LOCKOUT_MINUTES (0: until the security administrator unlocks it in /admin/ → 访问尝试). Each further
+# ADMISSION_LOCKOUT_MINUTES (0: until the security administrator unlocks it in /admin/ → 登录失败与锁定). Each further
 # attempt while locked starts the wait again. The address is the one the audit trail records (X-Real-IP only from
 # ADMISSION_TRUSTED_PROXIES).
 AXES_FAILURE_LIMIT = int(env("ADMISSION_LOCKOUT_FAILURES", "5"))
