@@ -1,8 +1,11 @@
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .documents import jobs
 from .models import (
@@ -11,10 +14,12 @@ from .models import (
     CalendarYear,
     ExternalIdentity,
     Jurisdiction,
+    LoginLockout,
     Membership,
     OfficialDocument,
     Organization,
     RenderStatus,
+    SecondFactorDevice,
     TimeLimit,
     TownshipDuty,
 )
@@ -198,3 +203,120 @@ class OfficialDocumentAdmin(ReadOnlyAdmin):
                 level="warning",
             )
         return super().changelist_view(request, extra_context)
+
+
+class _OriginalPermissions:
+    """The proxies answer to the libraries' own permissions (services/administrators.py gives the security
+    administrator view and delete on them): no add, no change."""
+
+    original: str
+
+    def _has(self, request, verb: str) -> bool:
+        app_label, model = self.original.split(".")
+        return request.user.has_perm(f"{app_label}.{verb}_{model}")
+
+    def has_module_permission(self, request):
+        return self._has(request, "view")
+
+    def has_view_permission(self, request, obj=None):
+        return self._has(request, "view")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return self._has(request, "delete")
+
+
+@admin.register(LoginLockout)
+class LoginLockoutAdmin(_OriginalPermissions, admin.ModelAdmin):
+    """Failed logins by account and address (django-axes). Deleting a record unlocks: select it, then 删除所选."""
+
+    original = "axes.accessattempt"
+    list_display = ["account", "address", "failures", "locked", "last_failure", "client"]
+    list_filter = [("attempt_time", admin.DateFieldListFilter)]
+    search_fields = ["username", "ip_address"]
+    ordering = ["-attempt_time"]
+    fields = ("account", "address", "failures", "locked", "last_failure", "client", "page")
+    readonly_fields = ("account", "address", "failures", "locked", "last_failure", "client", "page")
+
+    @admin.display(description=_("用户名"), ordering="username")
+    def account(self, attempt):
+        return attempt.username or "—"
+
+    @admin.display(description=_("来源地址"), ordering="ip_address")
+    def address(self, attempt):
+        return attempt.ip_address or "—"
+
+    @admin.display(description=_("失败次数"), ordering="failures_since_start")
+    def failures(self, attempt):
+        return attempt.failures_since_start
+
+    @admin.display(description=_("最近失败时间"), ordering="attempt_time")
+    def last_failure(self, attempt):
+        return timezone.localtime(attempt.attempt_time).strftime("%Y-%m-%d %H:%M:%S")
+
+    @admin.display(description=_("客户端"))
+    def client(self, attempt):
+        return attempt.user_agent[:120]
+
+    @admin.display(description=_("登录页面"))
+    def page(self, attempt):
+        return attempt.path_info
+
+    @admin.display(description=_("状态"))
+    def locked(self, attempt):
+        if attempt.failures_since_start < settings.AXES_FAILURE_LIMIT:
+            return _("未锁定")
+        cool_off = get_cool_off()
+        if cool_off is not None and attempt.attempt_time < timezone.now() - cool_off:
+            return _("已过锁定期")
+        return _("锁定中")
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and not request.GET.get("_popup"):
+            self.message_user(request, _("选中记录后执行“删除所选”即解除锁定，解除操作记入审计日志。"), level="info")
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(SecondFactorDevice)
+class SecondFactorDeviceAdmin(_OriginalPermissions, admin.ModelAdmin):
+    """Users' authenticator apps (django-otp TOTP); the key is never shown. Deleting one resets the user's second
+    factor: a head, reviewer or administrator enrols again at the next login."""
+
+    original = "otp_totp.totpdevice"
+    list_display = ["owner", "state", "enrolled", "last_used", "failures"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__first_name"]
+    list_select_related = ["user"]
+    fields = ("owner", "state", "enrolled", "last_used", "failures")
+    readonly_fields = ("owner", "state", "enrolled", "last_used", "failures")
+
+    @admin.display(description=_("用户"), ordering="user__username")
+    def owner(self, device):
+        name = device.user.get_full_name()
+        return f"{device.user.get_username()}（{name}）" if name else device.user.get_username()
+
+    @admin.display(description=_("状态"), ordering="confirmed")
+    def state(self, device):
+        return _("已启用") if device.confirmed else _("未确认")
+
+    @admin.display(description=_("启用时间"), ordering="created_at")
+    def enrolled(self, device):
+        return timezone.localtime(device.created_at).strftime("%Y-%m-%d %H:%M") if device.created_at else "—"
+
+    @admin.display(description=_("最近使用"), ordering="last_used_at")
+    def last_used(self, device):
+        return timezone.localtime(device.last_used_at).strftime("%Y-%m-%d %H:%M") if device.last_used_at else "—"
+
+    @admin.display(description=_("连续验证失败"), ordering="throttling_failure_count")
+    def failures(self, device):
+        return device.throttling_failure_count
+
+
+# Shown above in Chinese, under the security administrator's permissions; not twice.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

@@ -81,6 +81,32 @@ def no_superuser_in_production(app_configs, **kwargs):
     ]
 
 
+@register(deploy=True)
+def no_demo_second_factor_in_production(app_configs, **kwargs):
+    """The demo's TOTP key is published (README): a device holding it outside the demo is no second factor."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from .identity import DEMO_TOTP_KEY
+
+    if settings.DEBUG:
+        return []
+    try:
+        names = list(TOTPDevice.objects.filter(key__iexact=DEMO_TOTP_KEY).values_list("user__username", flat=True)[:5])
+    except DatabaseError:
+        return []
+    if not names:
+        return []
+    return [
+        Warning(
+            f"Second-factor device(s) of {', '.join(names)} use the demo's published TOTP key: anyone can compute "
+            "their codes.",
+            hint="Delete them in /admin/ → 双因素认证设备 (the users enrol again at their next login), or rebuild the "
+            "installation without seed_demo's data.",
+            id="admission.W012",
+        )
+    ]
+
+
 def public_url_problem(url: str) -> str | None:
     """Why `url` cannot be the address printed on official documents, or None. Names are not resolved: a name is
     taken as the operator wrote it; an address literal must be a public one."""

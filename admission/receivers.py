@@ -1,18 +1,32 @@
 """Model-level receivers of the domain: the administrator groups after every migrate, and every change of who acts
-for which body recorded in the audit trail, however it was made (admin, shell, command)."""
+for which body, every removal of a second factor and every unlock recorded in the audit trail, however it was made
+(admin, shell, command)."""
 
 from __future__ import annotations
 
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AuditAction, ExternalIdentity, Membership
+from .models import AuditAction, ExternalIdentity, LoginLockout, Membership, SecondFactorDevice
 from .services.administrators import ensure_administrator_groups
 from .services.audit import record_security_event
+from .services.identity import remember_password
 
 
 def administrator_groups_after_migrate(**kwargs) -> None:
     ensure_administrator_groups()
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="identity_first_password")
+def _account_created(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    """A new account's password starts its history (create_user sets it without telling the validators)."""
+    if created and not raw:
+        remember_password(user=instance)
 
 
 @receiver(post_save, sender=Membership, dispatch_uid="audit_membership_saved")
@@ -87,4 +101,36 @@ def _identity_deleted(sender, instance: ExternalIdentity, **kwargs) -> None:
             "subject": instance.subject,
             "deleted": True,
         },
+    )
+
+
+# The admin deletes through the proxies (admission/admin.py), and Django names the proxy as the sender.
+@receiver(post_delete, sender=TOTPDevice, dispatch_uid="audit_totp_device_deleted")
+@receiver(post_delete, sender=SecondFactorDevice, dispatch_uid="audit_second_factor_device_deleted")
+def _totp_device_deleted(sender, instance: TOTPDevice, **kwargs) -> None:
+    """A user turning their second factor off, or the security administrator resetting a lost device."""
+    if not instance.confirmed:
+        return
+    record_security_event(
+        actor=None,
+        action=AuditAction.SECOND_FACTOR_CHANGE,
+        note=f"停用双因素认证（动态口令）：{instance.user.get_username()}",
+        data={"user": instance.user_id, "device": instance.pk, "deleted": True},
+    )
+
+
+@receiver(post_delete, sender=AccessAttempt, dispatch_uid="audit_access_attempt_deleted")
+@receiver(post_delete, sender=LoginLockout, dispatch_uid="audit_login_lockout_deleted")
+def _access_attempt_deleted(sender, instance: AccessAttempt, **kwargs) -> None:
+    """Failed logins cleared before their cool-off ran out: the security administrator unlocked an account or an
+    address (the admin's 访问尝试, or manage.py axes_reset). Attempts that simply expired are not an unlock."""
+    cool_off = get_cool_off()
+    if cool_off is not None and instance.attempt_time < timezone.now() - cool_off:
+        return
+    record_security_event(
+        actor=None,
+        action=AuditAction.UNLOCK,
+        note=f"解除锁定：用户名 {instance.username or '—'}，地址 {instance.ip_address or '—'}"
+        f"（此前连续失败 {instance.failures_since_start} 次）",
+        data={"username": instance.username, "address": instance.ip_address, "failures": instance.failures_since_start},
     )

@@ -380,3 +380,68 @@ if OIDC_RP_CLIENT_ID:
         )
     AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "web.oidc.PlatformBackend"]
 # ------------------------------------------------------------------------------------ end of single sign-on ---
+
+# --- Identity (issue 12) -------------------------------------------------------------------------------------------
+# 等保2.0 level 3, 身份鉴别: password rules and history, a change every ADMISSION_PASSWORD_MAX_AGE_DAYS, lockout after
+# repeated failures (django-axes), idle session expiry, and a second factor (TOTP, django-otp) for heads, reviewers and
+# administrators. The pages are web/views/identity.py; the rules admission/identity.py; docs/operations.md, section 15.
+from datetime import timedelta  # noqa: E402
+
+# Before ours: admission/admin.py shows their lockouts and devices in Chinese in place of their own admin pages.
+INSTALLED_APPS[INSTALLED_APPS.index("admission") : 0] = ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+# The second factor is known once the user is (OTPMiddleware); IdentityMiddleware then ends idle sessions and sends an
+# unverified user to the second factor and an expired password to the change page. Axes comes last, as it asks.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1, "web.identity.IdentityMiddleware"
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+# Axes first: a locked-out account or address is refused before any password is checked.
+AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesStandaloneBackend")
+
+# Passwords: at least ADMISSION_PASSWORD_MIN_LENGTH characters from three of the four classes (upper case, lower case,
+# digits, other), not like the username or name, not a common or all-digit password, none of the last
+# ADMISSION_PASSWORD_HISTORY; older than ADMISSION_PASSWORD_MAX_AGE_DAYS (0: never) must be changed after login.
+ADMISSION_PASSWORD_MIN_LENGTH = int(env("ADMISSION_PASSWORD_MIN_LENGTH", "10"))
+ADMISSION_PASSWORD_HISTORY = int(env("ADMISSION_PASSWORD_HISTORY", "5"))
+ADMISSION_PASSWORD_MAX_AGE_DAYS = int(env("ADMISSION_PASSWORD_MAX_AGE_DAYS", "90"))
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "admission.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": ADMISSION_PASSWORD_MIN_LENGTH}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "admission.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    # Also keeps the history: Django tells it of every password set (create_user, the change page, the admin).
+    {"NAME": "admission.passwords.PasswordHistoryValidator", "OPTIONS": {"count": ADMISSION_PASSWORD_HISTORY}},
+]
+
+# Lockout (django-axes): ADMISSION_LOCKOUT_FAILURES failed logins lock the account, and separately the address, for
+# ADMISSION_LOCKOUT_MINUTES (0: until the security administrator unlocks it in /admin/ → 登录失败与锁定). Each further
+# attempt while locked starts the wait again. The address is the one the audit trail records (X-Real-IP only from
+# ADMISSION_TRUSTED_PROXIES).
+AXES_FAILURE_LIMIT = int(env("ADMISSION_LOCKOUT_FAILURES", "5"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+_LOCKOUT_MINUTES = int(env("ADMISSION_LOCKOUT_MINUTES", "30"))
+AXES_COOLOFF_TIME = timedelta(minutes=_LOCKOUT_MINUTES) if _LOCKOUT_MINUTES > 0 else None
+AXES_CLIENT_IP_CALLABLE = "web.audit.client_address"
+AXES_LOCKOUT_CALLABLE = "web.views.identity.locked_out"
+AXES_RESET_ON_SUCCESS = False  # five failures within the window lock, successes in between or not
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # admission/admin.py: 登录失败与锁定
+
+# Sessions end ADMISSION_SESSION_IDLE_MINUTES after the last request (IdentityMiddleware, with a notice on the login
+# page) and when the browser closes. The stored session lives a working day at most without a request.
+ADMISSION_SESSION_IDLE_MINUTES = int(env("ADMISSION_SESSION_IDLE_MINUTES", "30"))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = max(12 * 3600, 2 * 60 * ADMISSION_SESSION_IDLE_MINUTES)
+
+# Second factor (TOTP): required for heads and reviewers (DECIDING_ROLES) and administrators (is_staff), optional for
+# clerks; whoever has a device is asked for its code after the password. ADMISSION_SECOND_FACTOR_REQUIRED=0 turns
+# the requirement off (never in production; config/settings_test.py does, and tests/test_identity__* turn it on).
+ADMISSION_SECOND_FACTOR_REQUIRED = env_flag("ADMISSION_SECOND_FACTOR_REQUIRED", True)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", "乡镇职责准入")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's key or its QR code
+# --- end of identity -----------------------------------------------------------------------------------------------

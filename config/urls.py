@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from web import health
-from web.views import sso
+from web.views import identity, sso
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -12,6 +12,11 @@ urlpatterns = [
     # Single sign-on through the 统一身份认证 platform (404 unless configured; web/oidc.py).
     path("accounts/sso/login/", sso.platform_login, name="oidc_authentication_init"),
     path("accounts/sso/callback/", sso.platform_callback, name="oidc_authentication_callback"),
+    path("accounts/password/", identity.PasswordChange.as_view(), name="password_change"),
+    path("accounts/second-factor/", identity.second_factor, name="second_factor"),
+    path("accounts/second-factor/verify/", identity.second_factor_verify, name="second_factor_verify"),
+    path("accounts/second-factor/enrol/", identity.second_factor_enrol, name="second_factor_enrol"),
+    path("accounts/second-factor/remove/", identity.second_factor_remove, name="second_factor_remove"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("web.urls")),

@@ -10,10 +10,12 @@ import pdfplumber
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from admission.documents import jobs
 from admission.documents.verification import verify_pdf
+from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from admission.models import (
     AuditAction,
     AuditEvent,
@@ -29,7 +31,8 @@ from admission.models import (
     Role,
     TownshipDuty,
 )
-from workflows.management.commands.seed_demo import CASES, CHANGE_CASES, PASSWORD, TOWNSHIPS
+from admission.passwords import character_classes
+from workflows.management.commands.seed_demo import CASES, CHANGE_CASES, ENROLS_AT_FIRST_LOGIN, PASSWORD, TOWNSHIPS
 from workflows.selectors import task_box
 
 
@@ -72,16 +75,32 @@ def test_demo_has_arun_banner_with_its_twelve_townships_and_codes(seeded):
 
 
 def test_demo_prints_every_user_and_each_password_works(seeded):
+    login = RequestFactory().post("/accounts/login/")  # django-axes checks every authentication against its request
     memberships = Membership.objects.select_related("user", "organization")
     assert {m.role for m in memberships} == set(Role.values)
     for membership in memberships:
         assert membership.user.username in seeded
-        assert authenticate(username=membership.user.username, password=PASSWORD) == membership.user
+        assert authenticate(login, username=membership.user.username, password=PASSWORD) == membership.user
     assert f"密码均为 {PASSWORD}" in seeded
     for username in ("sysadmin", "secadmin", "auditadmin"):
-        administrator = authenticate(username=username, password=PASSWORD)
+        administrator = authenticate(login, username=username, password=PASSWORD)
         assert administrator.is_staff and not administrator.is_superuser and username in seeded
     assert not get_user_model().objects.filter(is_superuser=True).exists()
+
+
+def test_identity_demo_deciders_and_administrators_have_the_published_second_factor_but_one_enrols(seeded):
+    """等保 身份鉴别 in the demo: heads, reviewers and administrators hold a device with the printed demo key, except
+    the head left to show enrolment; clerks have none; the demo password itself meets the password rules."""
+    users = get_user_model().objects.select_related("membership")
+    deciders = {u.username for u in users if u.is_staff or (hasattr(u, "membership") and u.membership.can_decide)}
+    with_device = set(
+        TOTPDevice.objects.filter(confirmed=True, key=DEMO_TOTP_KEY).values_list("user__username", flat=True)
+    )
+    assert with_device == deciders - {ENROLS_AT_FIRST_LOGIN} and ENROLS_AT_FIRST_LOGIN in deciders
+    assert {"bianban", "lingdao", "sysadmin", "secadmin", "auditadmin"} <= with_device
+    assert TOTPDevice.objects.count() == len(with_device)
+    assert DEMO_TOTP_SECRET in seeded and ENROLS_AT_FIRST_LOGIN in seeded
+    assert len(PASSWORD) >= 10 and character_classes(PASSWORD) >= 3
 
 
 def test_demo_holds_a_case_in_every_state(seeded):

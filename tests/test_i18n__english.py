@@ -89,7 +89,14 @@ def _bare_cjk_messages(path: pathlib.Path) -> list[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
     translated: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("_", "gettext", "gettext_lazy", "pgettext"):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+            "_",
+            "gettext",
+            "gettext_lazy",
+            "pgettext",
+            "ngettext",
+            "ngettext_lazy",
+        ):
             translated.update(id(n) for n in ast.walk(node))
     found = []
     for node in ast.walk(tree):

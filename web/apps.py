@@ -7,4 +7,4 @@ class WebConfig(AppConfig):
     name = "web"
 
     def ready(self):
-        from . import audit  # noqa: F401  (connects the security-event receivers)
+        from . import audit, identity  # noqa: F401  (connect the security-event and sign-in receivers)

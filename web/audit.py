@@ -6,6 +6,8 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING, cast
 
+from axes.helpers import get_cool_off, get_failure_limit
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.signals import (
@@ -85,8 +87,14 @@ def _logged_in(sender, request, user, **kwargs):
 @receiver(user_logged_out, dispatch_uid="audit_logout")
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
+        idle = getattr(request, "identity_idle_timeout", False)  # web/identity.py ended an idle session
         with acting_from(origin_of(request)):
-            record_security_event(actor=user, action=AuditAction.LOGOUT)
+            record_security_event(
+                actor=user,
+                action=AuditAction.LOGOUT,
+                note="会话闲置超时，自动退出" if idle else "",
+                data={"idle_timeout": True} if idle else None,
+            )
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
@@ -100,6 +108,26 @@ def _login_failed(sender, credentials, request=None, **kwargs):
             outcome=AuditOutcome.FAILURE,
             note=f"统一身份认证登录被拒绝：{refusal.reason}" if refusal else "",
             data=refusal.data if refusal else {"username": str(credentials.get("username", ""))[:150]},
+        )
+
+
+@receiver(user_locked_out, dispatch_uid="audit_lockout")
+def _locked_out(sender, request, username, ip_address, **kwargs):
+    """The failed login that reached AXES_FAILURE_LIMIT for an account or an address (django-axes then refuses
+    further attempts, each a failed login of its own, until the cool-off ends or the security administrator unlocks)."""
+    credentials = getattr(request, "axes_credentials", None)
+    limit = get_failure_limit(request, credentials)
+    if getattr(request, "axes_failures_since_start", None) != limit:
+        return
+    cool_off = get_cool_off(request)
+    until = f"{int(cool_off.total_seconds() // 60)} 分钟后自动解除" if cool_off else "须由安全管理员解锁"
+    with acting_from(origin_of(request)):
+        record_security_event(
+            actor=None,
+            action=AuditAction.LOCKOUT,
+            outcome=AuditOutcome.DENIED,
+            note=f"连续登录失败 {limit} 次，已锁定：用户名 {username or '—'}，地址 {ip_address or '—'}（{until}）",
+            data={"username": str(username or "")[:150], "address": ip_address},
         )
 
 

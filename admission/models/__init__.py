@@ -12,6 +12,7 @@ from .calendar import (
 from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
 from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, SafeguardKind, TownshipDuty
 from .identities import ExternalIdentity
+from .identity import LoginLockout, PasswordHistory, SecondFactorDevice
 from .organizations import (
     DECIDING_ROLES,
     JOINT_MEETING_KINDS,
@@ -94,4 +95,7 @@ __all__ = [
     "SupplementNotice",
     "TownshipDuty",
     "Track",
+    "LoginLockout",
+    "PasswordHistory",
+    "SecondFactorDevice",
 ]

@@ -28,7 +28,9 @@ from viewflow.workflow.models import Task
 from admission.calendar import WorkingCalendar
 from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
+from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET, current_code
 from admission.models import (
+    DECIDING_ROLES,
     AdministratorRole,
     AffairClass,
     ConsultationOutcome,
@@ -51,11 +53,16 @@ from admission.services import requests as request_services
 from admission.services import review
 from admission.services.administrators import create_administrator
 from admission.services.deadlines import set_deadline
+from admission.services.identity import enrol_totp_device
 from admission.services.setup import add_member, create_jurisdiction
 from workflows import actions, engine
 from workflows.driver import CaseDriver
 
-PASSWORD = "demo-2026"
+PASSWORD = "Demo-2026!"  # meets the password rules: 10 characters, four classes
+# 等保 身份鉴别: heads, reviewers and administrators log in with a second factor. Their demo devices share the published
+# demo key (README; the verification page shows the current code in debug mode); one head has none yet and enrols at
+# the first login, showing the QR-code enrolment.
+ENROLS_AT_FIRST_LOGIN = "sifa_jz"
 DIVISION_CODE = "150721"
 
 # procedure.md: the 12 townships of Arun Banner and their division codes.
@@ -610,8 +617,14 @@ class Command(BaseCommand):
             organizations=issuing_organizations(),
             ca_dir=Path(settings.ADMISSION_DEMO_CA_DIR),
         )
-        for username, role, full_name in ADMINISTRATORS:
+        administrators = [
             create_administrator(username=username, password=PASSWORD, role=role, full_name=full_name)
+            for username, role, full_name in ADMINISTRATORS
+        ]
+        for user in (*administrators, *self.users.values()):
+            needs = user.is_staff or user.membership.role in DECIDING_ROLES
+            if needs and user.username != ENROLS_AT_FIRST_LOGIN:
+                enrol_totp_device(user=user, key=DEMO_TOTP_KEY, token=current_code(DEMO_TOTP_KEY))
         cases: tuple[Case | ChangeCase, ...] = (*CASES, *CHANGE_CASES)
         for number, case in enumerate(cases, 1):
             # Each case walks the real flow (and, inline, renders its documents): say how far the seeding has come.
@@ -714,5 +727,10 @@ class Command(BaseCommand):
         width = max(len(r[0]) for r in rows)
         for username, organization, role in rows:
             self.stdout.write(f"  {username.ljust(width)}  {organization}  {role}")
+        self.stdout.write(
+            f"\n双因素认证：负责人、审核人和管理员输入密码后还须输入动态验证码。演示账号的验证器密钥均为 "
+            f"{DEMO_TOTP_SECRET}（可添加到手机验证器应用）；演示环境（调试模式）的验证页面直接显示当前验证码。"
+            f"{ENROLS_AT_FIRST_LOGIN} 尚未绑定验证器，首次登录时演示扫码绑定。"
+        )
         # The address the demo really serves (var/demo.env, from make demo's HOST and PORT), as documents print it.
         self.stdout.write(f"\n打开 {settings.ADMISSION_PUBLIC_URL.rstrip('/')}/ 用上述账号登录。")
