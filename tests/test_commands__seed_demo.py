@@ -46,8 +46,10 @@ def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
     with (
         override_settings(
             MEDIA_ROOT=tmp_path_factory.mktemp("files"),
-            ADMISSION_DOCUMENT_JOBS="inline",
+            ADMISSION_RENDER_ON_COMMIT=True,
             ADMISSION_SIGNING_KEYS_DIR=keys,
+            ADMISSION_SIGNING_SECRETS_DIR=keys / "secrets",
+            ADMISSION_DEMO_CA_DIR=keys / "demo-ca",
             ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")],
         ),
         django_db_blocker.unblock(),
@@ -185,8 +187,9 @@ def test_demo_no_render_issues_the_documents_and_leaves_every_one_pending(seeded
     assert f"{documents.count()} 份待生成" in seeded
 
 
-def test_demo_documents_render_sealed_signed_and_verifiable_one_of_each_kind(seeded):
+def test_demo_documents_render_sealed_signed_and_verifiable_one_of_each_kind(seeded, settings):
     """The one test that renders for real: the first pending document of each kind, through the worker's job."""
+    settings.ADMISSION_SIGNING_SECRETS_DIR = settings.ADMISSION_SIGNING_KEYS_DIR / "secrets"  # the seed's passphrases
     for kind in DocumentKind.values:
         pending = OfficialDocument.objects.filter(kind=kind).order_by("pk").first()
         document = jobs.render_document(pending.pk)
