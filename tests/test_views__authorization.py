@@ -29,6 +29,7 @@ withdrawal, a claim) does not affect the next one.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -236,6 +237,7 @@ def _build_world() -> World:
         request=c["review"], kind=DocumentKind.CONSULTATION_LETTER, recipients=banner.org("naji")
     ).get()
     document.file.save(f"{document.number}.pdf", ContentFile(support.PDF_BYTES), save=False)
+    document.sha256, document.size = hashlib.sha256(support.PDF_BYTES).hexdigest(), len(support.PDF_BYTES)
     document.render_status = RenderStatus.RENDERED
     document.save()
     world.document = document
