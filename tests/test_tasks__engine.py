@@ -273,11 +273,9 @@ def test_issue11_worker_and_scheduler_refuse_to_start_without_a_broker(program):
 
 
 def repoint(app, **conf) -> None:
-    """Change this process's Celery configuration, and drop the connections (and producer pool) made for the old
-    broker: Celery keeps them for the life of the process."""
+    """Change this process's Celery configuration, and forget the connection and producer pools it holds for the
+    old broker (Celery keeps them for the life of the process; kombu keeps them per broker, open, for reuse)."""
     app.conf.update(conf)
-    if app._pool is not None:
-        app._pool.force_close_all()
     app._after_fork()
 
 
