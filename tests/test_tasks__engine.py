@@ -296,16 +296,23 @@ def test_issue11_worker_and_scheduler_refuse_to_start_without_a_broker(program):
     assert "CELERY_BROKER_URL is not set" in result.stdout + result.stderr
 
 
+def repoint(app, **conf) -> None:
+    """Change this process's Celery configuration, and forget the connection and producer pools it holds for the
+    old broker (Celery keeps them for the life of the process; kombu keeps them per broker, open, for reuse)."""
+    app.conf.update(conf)
+    app._after_fork()
+
+
 @pytest.fixture
 def broker_at():
     """Point this process's Celery app at a broker for one test, then back to in-process."""
     saved = {k: current_app.conf[k] for k in ("broker_url", "task_always_eager")}
 
     def point(url: str) -> None:
-        current_app.conf.update(broker_url=url, task_always_eager=False)
+        repoint(current_app, broker_url=url, task_always_eager=False)
 
     yield point
-    current_app.conf.update(saved)
+    repoint(current_app, **saved)
 
 
 def test_issue11_broker_readiness_names_an_unreachable_broker_without_its_password(broker_at):

@@ -28,7 +28,7 @@ from django.db import connection
 from admission.documents import jobs
 from admission.documents.signing import Pkcs12Signer
 from admission.models import AuditAction, AuditEvent, DocumentCounter, DocumentKind, OfficialDocument, RenderStatus
-from tests.test_tasks__engine import issue_letters, keys, stored_files  # noqa: F401  (keys is a fixture)
+from tests.test_tasks__engine import issue_letters, keys, repoint, stored_files  # noqa: F401  (keys is a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("ADMISSION_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -72,7 +72,7 @@ def engine(settings, tmp_path, keys):  # noqa: F811
         pytest.skip(problem)
     queue = f"admission-test-{uuid.uuid4().hex[:10]}"
     saved = {k: current_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue")}
-    current_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
+    repoint(current_app, broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -133,7 +133,7 @@ def engine(settings, tmp_path, keys):  # noqa: F811
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        current_app.conf.update(saved)
+        repoint(current_app, **saved)
         _forget_queue(queue)
 
 
@@ -220,7 +220,7 @@ def test_issue11_a_worker_killed_mid_render_loses_nothing_and_the_scheduler_rend
     documents = issue_letters(banner, 3)
     pks = [d.pk for d in documents]
     for document in documents:
-        jobs.dispatch(document.pk, attempt=0)  # as on commit
+        assert jobs.dispatch(document.pk, attempt=0)  # as on commit
     doomed = engine.worker("doomed")
 
     victims = wait_until(lambda: _rendering_now(pks), timeout=120, interval=0.02)
@@ -257,7 +257,7 @@ def test_issue11_a_worker_retries_a_failed_render_with_exponential_back_off(engi
     flag = tmp_path / "token-unplugged"
     flag.touch()
     [document] = issue_letters(banner, 1)
-    jobs.dispatch(document.pk, attempt=0)
+    assert jobs.dispatch(document.pk, attempt=0)
     engine.worker(
         "patient",
         ADMISSION_SIGNER=f"{__name__}.FlakySigner",
