@@ -13,6 +13,7 @@ from .models import (
     AuditEvent,
     CalendarDay,
     CalendarYear,
+    ExternalIdentity,
     Jurisdiction,
     LoginLockout,
     Membership,
@@ -56,6 +57,23 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["organization__jurisdiction", "organization__kind", "role"]
     search_fields = ["user__username", "organization__name"]
     autocomplete_fields = ["organization"]
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(admin.ModelAdmin):
+    """The system administrator ties each platform account (统一身份认证) to a member here: by its subject, or by a
+    pre-registered value bound at the first login. A platform account with no row here cannot log in."""
+
+    list_display = ["user", "issuer", "subject", "claim_value", "bound_at", "last_login_at"]
+    list_filter = ["issuer"]
+    search_fields = ["user__username", "user__first_name", "subject", "claim_value"]
+    autocomplete_fields = ["user"]
+    readonly_fields = ["bound_at", "last_login_at", "created_at"]
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("issuer", getattr(settings, "OIDC_OP_ISSUER", ""))
+        return initial
 
 
 @admin.register(TownshipDuty)

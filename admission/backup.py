@@ -63,6 +63,7 @@ class BackupError(Exception):
 
 # --- what a database holds, digested the same way when backing up and after restoring -------------------------------
 
+
 def _digest(rows) -> dict:
     digest, count, last = hashlib.sha256(), 0, None
     for row in rows:
@@ -75,14 +76,36 @@ def _digest(rows) -> dict:
 def database_digests(using: str = DEFAULT_DB_ALIAS) -> dict:
     """Count, last id and a SHA-256 over every audit event, document and attachment: what a restore must give back."""
     return {
-        "audit_events": _digest(AuditEvent.objects.using(using).order_by("pk").values_list(
-            "pk", "jurisdiction_id", "request_id", "actor_id", "organization_id", "action", "from_state", "to_state",
-            "note", "data", "created_at").iterator(chunk_size=2000)),
-        "documents": _digest(OfficialDocument.objects.using(using).order_by("pk").values_list(
-            "pk", "number", "verification_code", "status", "render_status", "file", "sha256", "size")
-            .iterator(chunk_size=2000)),
-        "attachments": _digest(Attachment.objects.using(using).order_by("pk").values_list(
-            "pk", "file", "sha256", "size").iterator(chunk_size=2000)),
+        "audit_events": _digest(
+            AuditEvent.objects.using(using)
+            .order_by("pk")
+            .values_list(
+                "pk",
+                "jurisdiction_id",
+                "request_id",
+                "actor_id",
+                "organization_id",
+                "action",
+                "from_state",
+                "to_state",
+                "note",
+                "data",
+                "created_at",
+            )
+            .iterator(chunk_size=2000)
+        ),
+        "documents": _digest(
+            OfficialDocument.objects.using(using)
+            .order_by("pk")
+            .values_list("pk", "number", "verification_code", "status", "render_status", "file", "sha256", "size")
+            .iterator(chunk_size=2000)
+        ),
+        "attachments": _digest(
+            Attachment.objects.using(using)
+            .order_by("pk")
+            .values_list("pk", "file", "sha256", "size")
+            .iterator(chunk_size=2000)
+        ),
     }
 
 
@@ -100,8 +123,9 @@ def app_version() -> dict:
     except metadata.PackageNotFoundError:
         version["version"] = "unknown"
     try:
-        commit = subprocess.run(["git", "-C", str(settings.BASE_DIR), "rev-parse", "HEAD"],
-                                capture_output=True, text=True, timeout=10)
+        commit = subprocess.run(
+            ["git", "-C", str(settings.BASE_DIR), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        )
         if commit.returncode == 0:
             version["commit"] = commit.stdout.strip()
     except (OSError, subprocess.SubprocessError):
@@ -111,11 +135,14 @@ def app_version() -> dict:
 
 # --- PostgreSQL client tools ---------------------------------------------------------------------------------------
 
+
 def _pg_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise BackupError(f"{name} not found: install the PostgreSQL client of the server's version "
-                          "(Debian 12: apt-get install postgresql-client-15).")
+        raise BackupError(
+            f"{name} not found: install the PostgreSQL client of the server's version "
+            "(Debian 12: apt-get install postgresql-client-15)."
+        )
     return path
 
 
@@ -145,6 +172,7 @@ def _run(args: list[str], env: dict[str, str], what: str) -> None:
 
 
 # --- backup ---------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class BackupResult:
@@ -203,11 +231,11 @@ def _dump_database(connection, work: Path, say: Say) -> tuple[dict, dict, dict[s
         snapshot = cursor.fetchone()[0]
         server, client = connection.pg_version // 10000, tool_major(pg_dump)
         if client < server:
-            raise BackupError(f"pg_dump {client} cannot dump a PostgreSQL {server} server: install "
-                              f"postgresql-client-{server}.")
+            raise BackupError(
+                f"pg_dump {client} cannot dump a PostgreSQL {server} server: install postgresql-client-{server}."
+            )
         say(f"database: pg_dump (client {client}, server {server}) of {connection.settings_dict['NAME']}")
-        _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}"], _pg_env(connection),
-             "pg_dump")
+        _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={target}"], _pg_env(connection), "pg_dump")
         info.update(server_major=server, pg_dump_major=client)
         return info, _contents(connection.alias), _referenced(connection.alias)
 
@@ -234,8 +262,9 @@ def _connection_to(sqlite_file: Path):
         del connections[alias]
 
 
-def create_backup(*, destination: Path, archive: bool = False, keep: int | None = None,
-                  say: Say = lambda line: None) -> BackupResult:
+def create_backup(
+    *, destination: Path, archive: bool = False, keep: int | None = None, say: Say = lambda line: None
+) -> BackupResult:
     """Write one complete backup under `destination`; with `keep`, then remove all but the newest `keep` backups."""
     destination.mkdir(parents=True, exist_ok=True)
     for _attempt in range(3):  # names go by the second: a second backup within the same second waits for the next
@@ -260,8 +289,10 @@ def create_backup(*, destination: Path, archive: bool = False, keep: int | None 
                 entry = _hash_copy(source, work / "files" / stored_name)
             files[f"files/{stored_name}"] = entry
             if stored_name in referenced and entry["sha256"] != referenced[stored_name]:
-                problems.append(f"stored file {stored_name} does not match its registered SHA-256 "
-                                f"(copied as it is; an older backup may hold the right one)")
+                problems.append(
+                    f"stored file {stored_name} does not match its registered SHA-256 "
+                    f"(copied as it is; an older backup may hold the right one)"
+                )
             stored += 1
             if stored % 500 == 0:
                 say(f"files: {stored} copied")
@@ -329,6 +360,7 @@ def prune(destination: Path, keep: int) -> list[Path]:
 
 
 # --- restore --------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class OpenedBackup:
@@ -438,23 +470,29 @@ def restore_backup(opened: OpenedBackup, *, force: bool = False, say: Say = lamb
     connection = connections[DEFAULT_DB_ALIAS]
     database = manifest["database"]
     if database["vendor"] != connection.vendor:
-        raise BackupError(f"the backup holds a {database['vendor']} database; this installation uses "
-                          f"{connection.vendor}. Nothing was restored.")
+        raise BackupError(
+            f"the backup holds a {database['vendor']} database; this installation uses "
+            f"{connection.vendor}. Nothing was restored."
+        )
     known = {f"{app}.{name}" for app, name in MigrationLoader(None, ignore_no_migrations=True).disk_migrations}
     backed_up = {f"{app}.{name}" for app, names in manifest["migrations"].items() for name in names}
     unknown = sorted(backed_up - known)
     if unknown:
-        raise BackupError("the backup was made by a newer version of the application (migrations unknown here: "
-                          f"{', '.join(unknown[:10])}); install that version first. Nothing was restored.")
+        raise BackupError(
+            "the backup was made by a newer version of the application (migrations unknown here: "
+            f"{', '.join(unknown[:10])}); install that version first. Nothing was restored."
+        )
 
     if connection.vendor == "sqlite":  # a fresh machine: SQLite creates the file, not its directory
         Path(str(connection.settings_dict["NAME"])).parent.mkdir(parents=True, exist_ok=True)
     # Check everything that could be overwritten before changing anything.
     tables = _database_is_empty(connection)
     if tables and not force:
-        raise BackupError(f"the database {connection.settings_dict['NAME']} is not empty ({len(tables)} tables): "
-                          "restore into an empty database, or use --force to replace its contents. "
-                          "Nothing was restored.")
+        raise BackupError(
+            f"the database {connection.settings_dict['NAME']} is not empty ({len(tables)} tables): "
+            "restore into an empty database, or use --force to replace its contents. "
+            "Nothing was restored."
+        )
     listed = manifest["files"]
     stored = {r.removeprefix("files/"): root / r for r in listed if r.startswith("files/")}
     keys = {r.removeprefix("keys/"): root / r for r in listed if r.startswith("keys/")}
@@ -473,8 +511,11 @@ def restore_backup(opened: OpenedBackup, *, force: bool = False, say: Say = lamb
             else:
                 clashes.append(f"keys: {keys_dir / name}")
     if clashes and not force:
-        raise BackupError("these files exist with other contents and would be overwritten (use --force): "
-                          + ", ".join(clashes[:20]) + ". Nothing was restored.")
+        raise BackupError(
+            "these files exist with other contents and would be overwritten (use --force): "
+            + ", ".join(clashes[:20])
+            + ". Nothing was restored."
+        )
 
     _restore_database(connection, root / database["file"], drop=tables, say=say)
 
@@ -509,8 +550,10 @@ def restore_backup(opened: OpenedBackup, *, force: bool = False, say: Say = lamb
     expected = manifest["contents"]
     differing = [key for key in expected if expected[key] != contents.get(key)]
     if differing:
-        raise BackupError(f"after restore, {', '.join(differing)} differ from the manifest: "
-                          + "; ".join(f"{k}: expected {expected[k]}, found {contents.get(k)}" for k in differing))
+        raise BackupError(
+            f"after restore, {', '.join(differing)} differ from the manifest: "
+            + "; ".join(f"{k}: expected {expected[k]}, found {contents.get(k)}" for k in differing)
+        )
     unapplied = sorted(known - {f"{a}.{n}" for a, names in applied_migrations().items() for n in names})
     say("checking every stored file against the restored database")
     findings = [f.describe() for f in map(check, stored_files()) if f is not None]
@@ -527,8 +570,19 @@ def _restore_database(connection, dump: Path, *, drop: list[str], say: Say) -> N
                     cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
         say(f"database: pg_restore into {connection.settings_dict['NAME']}")
         connection.close()
-        _run([pg_restore, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-              f"--dbname={connection.settings_dict['NAME']}", str(dump)], _pg_env(connection), "pg_restore")
+        _run(
+            [
+                pg_restore,
+                "--no-owner",
+                "--no-privileges",
+                "--exit-on-error",
+                "--single-transaction",
+                f"--dbname={connection.settings_dict['NAME']}",
+                str(dump),
+            ],
+            _pg_env(connection),
+            "pg_restore",
+        )
     else:
         name = str(connection.settings_dict["NAME"])
         say(f"database: SQLite copy into {name}")

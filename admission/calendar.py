@@ -24,7 +24,8 @@ class UnknownCalendarYear(Exception):
             _(
                 "%(year)s年的法定节假日和调休安排尚未录入：请管理员在“管理后台 → 工作日历调整”中按国务院办公厅通知录入"
                 "%(year)s年的节假日和调休上班日，并在“已录入的年度节假日安排”中登记%(year)s年。"
-            ) % {"year": year}
+            )
+            % {"year": year}
         )
 
 
@@ -50,9 +51,7 @@ class WorkingCalendar:
             national: dict[date, bool] = {}
             local: dict[date, bool] = {}
             rows = CalendarDay.objects.filter(Q(jurisdiction__isnull=True) | Q(jurisdiction_id=self.jurisdiction_id))
-            for row in rows.values(
-                "jurisdiction_id", "date", "is_working_day"
-            ):
+            for row in rows.values("jurisdiction_id", "date", "is_working_day"):
                 (national if row["jurisdiction_id"] is None else local)[row["date"]] = row["is_working_day"]
             self._days = national | local
             self._declared = set(CalendarYear.objects.values_list("year", flat=True))

@@ -36,17 +36,25 @@ def _queue(notification_id: int) -> None:
 @shared_task(name="admission.email_notice", bind=True, acks_late=True, max_retries=MAIL_RETRIES, ignore_result=True)
 def email_notice(self, notification_id: int) -> bool:
     with transaction.atomic():
-        notice = (Notification.objects.select_for_update(of=("self",)).select_related("user")
-                  .filter(pk=notification_id, emailed=False).first())
+        notice = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=notification_id, emailed=False)
+            .first()
+        )
         if notice is None or not notice.user.email:
             return False
         try:
-            send_mail(subject=_("【乡镇职责准入】%(kind)s") % {"kind": NoticeKind(notice.kind).label},
-                      message=notice.text, from_email=None, recipient_list=[notice.user.email])
+            send_mail(
+                subject=_("【乡镇职责准入】%(kind)s") % {"kind": NoticeKind(notice.kind).label},
+                message=notice.text,
+                from_email=None,
+                recipient_list=[notice.user.email],
+            )
         except (OSError, smtplib.SMTPException) as error:
             if self.request.is_eager or self.request.retries >= MAIL_RETRIES:
                 log.error("e-mail of notice %s to %s failed: %s", notice.pk, notice.user.email, error)
                 return False
-            raise self.retry(exc=error, countdown=60 * 2 ** self.request.retries) from error
+            raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from error
         Notification.objects.filter(pk=notice.pk).update(emailed=True)
     return True

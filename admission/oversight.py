@@ -58,42 +58,64 @@ def dashboard_data(*, jurisdiction_id: int, year: int) -> dict[str, Any]:
     durations: dict[str, list[int]] = defaultdict(list)
     finished = (
         Task.objects.filter(deadline__jurisdiction_id=jurisdiction_id, finished__year=year, status=STATUS.DONE)
-        .select_related("deadline").only("created", "finished", "deadline__step")
+        .select_related("deadline")
+        .only("created", "finished", "deadline__step")
     )
     for task in finished:
         try:
-            durations[task.deadline.step].append(calendar.working_days_between(
-                timezone.localdate(task.created), timezone.localdate(task.finished)))
+            durations[task.deadline.step].append(
+                calendar.working_days_between(timezone.localdate(task.created), timezone.localdate(task.finished))
+            )
         except UnknownCalendarYear:
             continue
     steps = [
-        {"step": label, "count": len(durations[value]), "median": statistics.median(durations[value]),
-         "p90": _percentile(durations[value], 0.9), "max": max(durations[value])}
-        for value, label in Step.choices if durations[value]
+        {
+            "step": label,
+            "count": len(durations[value]),
+            "median": statistics.median(durations[value]),
+            "p90": _percentile(durations[value], 0.9),
+            "max": max(durations[value]),
+        }
+        for value, label in Step.choices
+        if durations[value]
     ]
 
     today = timezone.localdate()
     overdue = list(
-        TaskDeadline.objects.filter(jurisdiction_id=jurisdiction_id, due_date__lt=today,
-                                    task__status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED))
-        .select_related("task__owner", "task__process").order_by("due_date")
+        TaskDeadline.objects.filter(
+            jurisdiction_id=jurisdiction_id,
+            due_date__lt=today,
+            task__status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
+        )
+        .select_related("task__owner", "task__process")
+        .order_by("due_date")
     )
     overdue_requests = DutyRequest.objects.in_bulk({d.task.process.artifact_object_id for d in overdue})
     overdue_rows = [
-        {"deadline": d, "title": str(d.task.flow_task.task_title),
-         "request": overdue_requests.get(d.task.process.artifact_object_id),
-         "days": _overdue_days(calendar, d.due_date, today)}
+        {
+            "deadline": d,
+            "title": str(d.task.flow_task.task_title),
+            "request": overdue_requests.get(d.task.process.artifact_object_id),
+            "days": _overdue_days(calendar, d.due_date, today),
+        }
         for d in overdue
     ]
 
     rejections = [
         {"request": c.request, "stage": _("联席会议审核不通过"), "reasons": c.reasons, "when": c.given_at}
-        for c in ReviewConclusion.objects.filter(request__jurisdiction_id=jurisdiction_id, passes=False,
-                                                 given_at__year=year).select_related("request__department")
+        for c in ReviewConclusion.objects.filter(
+            request__jurisdiction_id=jurisdiction_id, passes=False, given_at__year=year
+        ).select_related("request__department")
     ] + [
-        {"request": d.request, "stage": _("%(stage)s不同意") % {"stage": d.get_stage_display()}, "reasons": d.reasons, "when": d.recorded_at}
-        for d in ApprovalDecision.objects.filter(request__jurisdiction_id=jurisdiction_id, approves=False,
-                                                 recorded_at__year=year).select_related("request__department")
+        {
+            "request": d.request,
+            "stage": _("%(stage)s不同意") % {"stage": d.get_stage_display()},
+            "reasons": d.reasons,
+            "when": d.recorded_at,
+        }
+        for d in ApprovalDecision.objects.filter(
+            request__jurisdiction_id=jurisdiction_id, approves=False, recorded_at__year=year
+        ).select_related("request__department")
     ]
     return {
         "year": year,

@@ -47,7 +47,8 @@ def membership_of(user: Viewer | None) -> Membership | None:
         return None  # 三员分立: an administrator keeps the system and never acts in the procedure for a body
     if not hasattr(user, _MEMBERSHIP_CACHE):
         setattr(
-            user, _MEMBERSHIP_CACHE,
+            user,
+            _MEMBERSHIP_CACHE,
             Membership.objects.select_related("organization__jurisdiction").filter(user=user).first(),
         )
     membership: Membership | None = getattr(user, _MEMBERSHIP_CACHE)
@@ -91,14 +92,18 @@ def _visibility_filter(membership: Membership) -> Q:
     if kind == OrganizationKind.TOWNSHIP:
         # Art. 4(4), 4(5): a township sees the exit or adjustment of a duty it holds, whoever asked for it.
         holds = DutyRequest.target_duties.through.objects.filter(dutyrequest=OuterRef("pk"), townshipduty__township=org)
-        return own | Q(Exists(Consultation.objects.filter(request=OuterRef("pk"), township=org))) | (
-            FILED & Q(Exists(holds))
+        return (
+            own
+            | Q(Exists(Consultation.objects.filter(request=OuterRef("pk"), township=org)))
+            | (FILED & Q(Exists(holds)))
         )
     if kind == OrganizationKind.DEPARTMENT:
         consulted = AdvisoryOpinion.objects.filter(request=OuterRef("pk"), organization=org)
         return own | (Q(department=org) & FILED) | Q(Exists(consulted))
     decided = ApprovalDecision.objects.filter(request=OuterRef("pk"), body=org)
-    awaiting = RequestState.AWAITING_APPROVAL if kind == OrganizationKind.BANNER_LEADERSHIP else RequestState.AWAITING_CITY
+    awaiting = (
+        RequestState.AWAITING_APPROVAL if kind == OrganizationKind.BANNER_LEADERSHIP else RequestState.AWAITING_CITY
+    )
     return Q(state=awaiting) | Q(Exists(decided))
 
 
@@ -172,7 +177,8 @@ def can_see_dashboard(user: Viewer) -> bool:
     """The organization office and the banner leadership oversee the whole banner (issue 5)."""
     membership = membership_of(user)
     return membership is not None and membership.organization.kind in (
-        OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP,
+        OrganizationKind.ORGANIZATION_OFFICE,
+        OrganizationKind.BANNER_LEADERSHIP,
     )
 
 
@@ -183,7 +189,8 @@ def can_view_duty(user: Viewer, duty: TownshipDuty) -> bool:
         return False
     org = membership.organization
     return org.pk in (duty.township_id, duty.department_id) or org.kind in (
-        *JOINT_MEETING_KINDS, OrganizationKind.BANNER_LEADERSHIP,
+        *JOINT_MEETING_KINDS,
+        OrganizationKind.BANNER_LEADERSHIP,
     )
 
 
@@ -234,6 +241,7 @@ def can_confirm_safeguard_delivery(user: Viewer, delivery: SafeguardDelivery) ->
 
 
 # One refusal per rule, raised by the services and by the pages alike, so both say the same.
+
 
 def _deny_unless(allowed: bool, message: str) -> None:
     if not allowed:

@@ -12,7 +12,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AuditAction, LoginLockout, Membership, SecondFactorDevice
+from .models import AuditAction, ExternalIdentity, LoginLockout, Membership, SecondFactorDevice
 from .services.administrators import ensure_administrator_groups
 from .services.audit import record_security_event
 from .services.identity import remember_password
@@ -34,11 +34,16 @@ def _membership_saved(sender, instance: Membership, created: bool, raw: bool = F
     if raw:
         return
     record_security_event(
-        actor=None, action=AuditAction.MEMBERSHIP_CHANGE,
+        actor=None,
+        action=AuditAction.MEMBERSHIP_CHANGE,
         note=f"{'加入' if created else '变更'}：{instance.user.get_username()} · {instance.organization.name} · "
-             f"{instance.get_role_display()}",
-        data={"user": instance.user_id, "organization": instance.organization_id, "role": instance.role,
-              "created": created},
+        f"{instance.get_role_display()}",
+        data={
+            "user": instance.user_id,
+            "organization": instance.organization_id,
+            "role": instance.role,
+            "created": created,
+        },
         jurisdiction_id=instance.organization.jurisdiction_id,
     )
 
@@ -46,11 +51,56 @@ def _membership_saved(sender, instance: Membership, created: bool, raw: bool = F
 @receiver(post_delete, sender=Membership, dispatch_uid="audit_membership_deleted")
 def _membership_deleted(sender, instance: Membership, **kwargs) -> None:
     record_security_event(
-        actor=None, action=AuditAction.MEMBERSHIP_CHANGE,
+        actor=None,
+        action=AuditAction.MEMBERSHIP_CHANGE,
         note=f"退出：{instance.user.get_username()} · {instance.organization.name}",
-        data={"user": instance.user_id, "organization": instance.organization_id, "role": instance.role,
-              "deleted": True},
+        data={
+            "user": instance.user_id,
+            "organization": instance.organization_id,
+            "role": instance.role,
+            "deleted": True,
+        },
         jurisdiction_id=instance.organization.jurisdiction_id,
+    )
+
+
+@receiver(post_save, sender=ExternalIdentity, dispatch_uid="audit_identity_saved")
+def _identity_saved(
+    sender, instance: ExternalIdentity, created: bool, raw: bool = False, update_fields=None, **kwargs
+) -> None:
+    if raw or update_fields:  # a login's own save (services.identities) records its binding itself
+        return
+    record_security_event(
+        actor=None,
+        action=AuditAction.IDENTITY_CHANGE,
+        note=f"{'登记' if created else '变更'}：{instance.user.get_username()} ← "
+        f"{'sub=' + instance.subject if instance.subject else '预登记值=' + instance.claim_value} @ "
+        f"{instance.issuer}"[:1000],
+        data={
+            "identity": instance.pk,
+            "user": instance.user_id,
+            "issuer": instance.issuer,
+            "subject": instance.subject,
+            "created": created,
+        },
+    )
+
+
+@receiver(post_delete, sender=ExternalIdentity, dispatch_uid="audit_identity_deleted")
+def _identity_deleted(sender, instance: ExternalIdentity, **kwargs) -> None:
+    record_security_event(
+        actor=None,
+        action=AuditAction.IDENTITY_CHANGE,
+        note=f"删除：{instance.user.get_username()} ← {instance.subject or instance.claim_value} @ {instance.issuer}"[
+            :1000
+        ],
+        data={
+            "identity": instance.pk,
+            "user": instance.user_id,
+            "issuer": instance.issuer,
+            "subject": instance.subject,
+            "deleted": True,
+        },
     )
 
 
@@ -62,7 +112,8 @@ def _totp_device_deleted(sender, instance: TOTPDevice, **kwargs) -> None:
     if not instance.confirmed:
         return
     record_security_event(
-        actor=None, action=AuditAction.SECOND_FACTOR_CHANGE,
+        actor=None,
+        action=AuditAction.SECOND_FACTOR_CHANGE,
         note=f"停用双因素认证（动态口令）：{instance.user.get_username()}",
         data={"user": instance.user_id, "device": instance.pk, "deleted": True},
     )
@@ -77,9 +128,9 @@ def _access_attempt_deleted(sender, instance: AccessAttempt, **kwargs) -> None:
     if cool_off is not None and instance.attempt_time < timezone.now() - cool_off:
         return
     record_security_event(
-        actor=None, action=AuditAction.UNLOCK,
+        actor=None,
+        action=AuditAction.UNLOCK,
         note=f"解除锁定：用户名 {instance.username or '—'}，地址 {instance.ip_address or '—'}"
-             f"（此前连续失败 {instance.failures_since_start} 次）",
-        data={"username": instance.username, "address": instance.ip_address,
-              "failures": instance.failures_since_start},
+        f"（此前连续失败 {instance.failures_since_start} 次）",
+        data={"username": instance.username, "address": instance.ip_address, "failures": instance.failures_since_start},
     )

@@ -62,7 +62,9 @@ def request_list(*, user: Viewer, state: str = "", query: str = "") -> QuerySet[
 
 def request_detail(*, duty_request: DutyRequest) -> dict[str, Any]:
     consultations = list(
-        duty_request.consultations.select_related("township", "responded_by", "letter").order_by("-round", "township__division_code")
+        duty_request.consultations.select_related("township", "responded_by", "letter").order_by(
+            "-round", "township__division_code"
+        )
     )
     return {
         "townships": list(duty_request.townships.order_by("division_code")),
@@ -70,12 +72,16 @@ def request_detail(*, duty_request: DutyRequest) -> dict[str, Any]:
         "attachments": list(duty_request.attachments.select_related("organization", "uploaded_by")),
         "supplement_notices": list(duty_request.supplement_notices.select_related("issued_by")),
         "bureau_opinions": list(duty_request.bureau_opinions.select_related("organization", "given_by")),
-        "advisory_opinions": list(duty_request.advisory_opinions.select_related("organization", "answered_by", "letter")),
+        "advisory_opinions": list(
+            duty_request.advisory_opinions.select_related("organization", "answered_by", "letter")
+        ),
         "review_conclusion": ReviewConclusion.objects.filter(request=duty_request).select_related("given_by").first(),
         "approval_decisions": list(duty_request.approval_decisions.select_related("body", "recorded_by", "reply_scan")),
         "history": list(duty_request.audit_events.select_related("actor", "organization")),
         "documents": list(duty_request.documents.select_related("issuer").order_by("issued_at", "pk")),
-        "target_duties": list(duty_request.target_duties.select_related("township").order_by("township__division_code")),
+        "target_duties": list(
+            duty_request.target_duties.select_related("township").order_by("township__division_code")
+        ),
         "changes": proposed_changes(duty_request=duty_request),
     }
 
@@ -104,17 +110,21 @@ def duty_history(*, duty: TownshipDuty) -> dict[str, Any]:
     """Art. 4(4), 4(5): every version of a duty with the decision behind it, its exit, and any open change case."""
     versions = list(duty.versions.select_related("decision__body", "request"))
     documents = {
-        d.request_id: d for d in OfficialDocument.objects.filter(
+        d.request_id: d
+        for d in OfficialDocument.objects.filter(
             request_id__in=[v.request_id for v in versions] + [c.pk for c in duty.change_requests.all()],
             kind__in=(DocumentKind.ADMISSION_DECISION, DocumentKind.ADJUSTMENT_NOTICE, DocumentKind.EXIT_NOTICE),
         )
     }
     rows = []
     for previous, version in zip([None, *versions], versions):
-        rows.append({
-            "version": version, "document": documents.get(version.request_id),
-            "changes": _labelled(version.changed_fields, previous.terms, version.terms) if previous else [],
-        })
+        rows.append(
+            {
+                "version": version,
+                "document": documents.get(version.request_id),
+                "changes": _labelled(version.changed_fields, previous.terms, version.terms) if previous else [],
+            }
+        )
     exit_case = duty.change_requests.filter(purpose=RequestPurpose.EXIT, state=RequestState.EXITED).first()
     return {
         "versions": rows[::-1],
@@ -135,8 +145,11 @@ class DutyListFilter(StrEnum):
 def _with_fulfilment(duties: QuerySet[TownshipDuty]) -> QuerySet[FulfilledDuty]:
     confirmed = Q(deliveries__confirmed_at__isnull=False)
     return duties.annotate(
-        funding_confirmed=Coalesce(Sum("deliveries__amount", filter=confirmed & Q(deliveries__kind=SafeguardKind.FUNDING)),
-                                   Value(Decimal("0")), output_field=DecimalField(max_digits=14, decimal_places=2)),
+        funding_confirmed=Coalesce(
+            Sum("deliveries__amount", filter=confirmed & Q(deliveries__kind=SafeguardKind.FUNDING)),
+            Value(Decimal("0")),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
         technical_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind=SafeguardKind.TECHNICAL_SUPPORT)),
         training_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind=SafeguardKind.TRAINING)),
     )
@@ -149,8 +162,13 @@ def _no_duties() -> QuerySet[FulfilledDuty]:
 
 # Art. 5: a safeguard is missing when none was promised, unfulfilled until the township confirms receipt of it.
 UNFULFILLED = (
-    Q(funding_amount__isnull=True) | Q(funding_amount__lte=0) | Q(funding_confirmed__lt=F("funding_amount"))
-    | Q(technical_support="") | Q(technical_confirmed=0) | Q(training="") | Q(training_confirmed=0)
+    Q(funding_amount__isnull=True)
+    | Q(funding_amount__lte=0)
+    | Q(funding_confirmed__lt=F("funding_amount"))
+    | Q(technical_support="")
+    | Q(technical_confirmed=0)
+    | Q(training="")
+    | Q(training_confirmed=0)
 )
 
 
@@ -160,8 +178,10 @@ def safeguard_gaps(duty: FulfilledDuty) -> list[str]:
     if not duty.funding_amount:
         gaps.append(_("未安排工作经费"))
     elif duty.funding_confirmed < duty.funding_amount:
-        gaps.append(_("经费到位 %(confirmed)s / %(promised)s 元") % {
-            "confirmed": f"{duty.funding_confirmed:,.2f}", "promised": f"{duty.funding_amount:,.2f}"})
+        gaps.append(
+            _("经费到位 %(confirmed)s / %(promised)s 元")
+            % {"confirmed": f"{duty.funding_confirmed:,.2f}", "promised": f"{duty.funding_amount:,.2f}"}
+        )
     for field, count, missing, unconfirmed in (
         ("technical_support", duty.technical_confirmed, _("未安排技术支持"), _("技术支持未确认到位")),
         ("training", duty.training_confirmed, _("未安排业务培训"), _("业务培训未确认到位")),
@@ -173,8 +193,14 @@ def safeguard_gaps(duty: FulfilledDuty) -> list[str]:
     return gaps
 
 
-def township_duties(*, user: Viewer, township_id: int | None = None, query: str = "",
-                    state: str = DutyListFilter.ACTIVE, category: str = "") -> QuerySet[FulfilledDuty]:
+def township_duties(
+    *,
+    user: Viewer,
+    township_id: int | None = None,
+    query: str = "",
+    state: str = DutyListFilter.ACTIVE,
+    category: str = "",
+) -> QuerySet[FulfilledDuty]:
     """A township sees its own list; departments the duties they handed down; the joint meeting and leadership
     every township's; others none. `state`: active (the current list), exited (上级部门收回事项), unfulfilled."""
     membership = membership_of(user)
@@ -208,25 +234,40 @@ def township_duties(*, user: Viewer, township_id: int | None = None, query: str 
 
 def township_summary(*, jurisdiction_id: int) -> list[dict[str, Any]]:
     """Per township: duties on the list, funding promised and confirmed, duties with safeguard gaps."""
-    active = _with_fulfilment(TownshipDuty.objects.filter(township__jurisdiction_id=jurisdiction_id,
-                                                          status=DutyStatus.ACTIVE))
+    active = _with_fulfilment(
+        TownshipDuty.objects.filter(township__jurisdiction_id=jurisdiction_id, status=DutyStatus.ACTIVE)
+    )
     gaps = dict(active.filter(UNFULFILLED).values_list("township").annotate(n=Count("pk", distinct=True)))
     totals = {
-        row["township"]: row for row in TownshipDuty.objects.filter(
-            township__jurisdiction_id=jurisdiction_id, status=DutyStatus.ACTIVE,
-        ).values("township").annotate(duties=Count("pk"), funding=Sum("funding_amount"))
+        row["township"]: row
+        for row in TownshipDuty.objects.filter(
+            township__jurisdiction_id=jurisdiction_id,
+            status=DutyStatus.ACTIVE,
+        )
+        .values("township")
+        .annotate(duties=Count("pk"), funding=Sum("funding_amount"))
     }
     confirmed = dict(
-        SafeguardDelivery.objects.filter(duty__township__jurisdiction_id=jurisdiction_id, kind=SafeguardKind.FUNDING,
-                                         duty__status=DutyStatus.ACTIVE, confirmed_at__isnull=False)
-        .values_list("duty__township").annotate(total=Sum("amount"))
+        SafeguardDelivery.objects.filter(
+            duty__township__jurisdiction_id=jurisdiction_id,
+            kind=SafeguardKind.FUNDING,
+            duty__status=DutyStatus.ACTIVE,
+            confirmed_at__isnull=False,
+        )
+        .values_list("duty__township")
+        .annotate(total=Sum("amount"))
     )
     return [
-        {"township": t, "duties": totals.get(t.pk, {}).get("duties", 0),
-         "funding": totals.get(t.pk, {}).get("funding") or Decimal("0"),
-         "funding_confirmed": confirmed.get(t.pk) or Decimal("0"), "gaps": gaps.get(t.pk, 0)}
-        for t in Organization.objects.filter(jurisdiction_id=jurisdiction_id, kind=OrganizationKind.TOWNSHIP)
-        .order_by("division_code")
+        {
+            "township": t,
+            "duties": totals.get(t.pk, {}).get("duties", 0),
+            "funding": totals.get(t.pk, {}).get("funding") or Decimal("0"),
+            "funding_confirmed": confirmed.get(t.pk) or Decimal("0"),
+            "gaps": gaps.get(t.pk, 0),
+        }
+        for t in Organization.objects.filter(jurisdiction_id=jurisdiction_id, kind=OrganizationKind.TOWNSHIP).order_by(
+            "division_code"
+        )
     ]
 
 
@@ -248,8 +289,10 @@ def documents_for(*, user: Viewer) -> QuerySet[OfficialDocument]:
         return OfficialDocument.objects.none()
     org = membership.organization
     return (
-        OfficialDocument.objects.filter(Q(recipients=org) | Q(issuer=org)).distinct()
-        .select_related("issuer", "request").order_by("-issued_at", "-pk")
+        OfficialDocument.objects.filter(Q(recipients=org) | Q(issuer=org))
+        .distinct()
+        .select_related("issuer", "request")
+        .order_by("-issued_at", "-pk")
     )
 
 
@@ -262,6 +305,8 @@ def township_duty_detail_queryset() -> QuerySet[FulfilledDuty]:
 def list_of_township(*, township: Organization, state: str = DutyListFilter.ACTIVE) -> QuerySet[FulfilledDuty]:
     """One township's list for exports run without a user (manage.py export_duty_list)."""
     status = DutyStatus.EXITED if state == DutyListFilter.EXITED else DutyStatus.ACTIVE
-    return _with_fulfilment(TownshipDuty.objects.filter(township=township, status=status)).select_related(
-        "township", "department", "decision__body", "request"
-    ).order_by("-admitted_at")
+    return (
+        _with_fulfilment(TownshipDuty.objects.filter(township=township, status=status))
+        .select_related("township", "department", "decision__body", "request")
+        .order_by("-admitted_at")
+    )

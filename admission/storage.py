@@ -45,13 +45,27 @@ class StoredFile:
 
     @classmethod
     def of_document(cls, document: OfficialDocument) -> StoredFile:
-        return cls("document", document.pk, document.file.name or "", document.sha256, document.size,
-                   document.number, document.file.storage)
+        return cls(
+            "document",
+            document.pk,
+            document.file.name or "",
+            document.sha256,
+            document.size,
+            document.number,
+            document.file.storage,
+        )
 
     @classmethod
     def of_attachment(cls, attachment: Attachment) -> StoredFile:
-        return cls("attachment", attachment.pk, attachment.file.name or "", attachment.sha256, attachment.size,
-                   attachment.original_name, attachment.file.storage)
+        return cls(
+            "attachment",
+            attachment.pk,
+            attachment.file.name or "",
+            attachment.sha256,
+            attachment.size,
+            attachment.original_name,
+            attachment.file.storage,
+        )
 
 
 @dataclass(frozen=True)
@@ -87,9 +101,12 @@ def stored_files(using: str = DEFAULT_DB_ALIAS) -> Iterator[StoredFile]:
     documents = OfficialDocument.objects.using(using).filter(render_status=RenderStatus.RENDERED).order_by("pk")
     for document in documents.only("pk", "file", "sha256", "size", "number").iterator(chunk_size=500):
         yield StoredFile.of_document(document)
-    for attachment in Attachment.objects.using(using).order_by("pk").only(
-        "pk", "file", "sha256", "size", "original_name"
-    ).iterator(chunk_size=500):
+    for attachment in (
+        Attachment.objects.using(using)
+        .order_by("pk")
+        .only("pk", "file", "sha256", "size", "original_name")
+        .iterator(chunk_size=500)
+    ):
         yield StoredFile.of_attachment(attachment)
 
 
@@ -106,8 +123,9 @@ def _read(stored: StoredFile, sink: IO[bytes] | None, *, hash_content: bool = Tr
             size = stored.storage.size(stored.name)
         except OSError as error:
             return Finding(stored, Problem.UNREADABLE, error=f"{error.__class__.__name__}: {error}")
-        return Finding(stored, Problem.SIZE, actual_size=size) if stored.size is not None and size != stored.size \
-            else None
+        return (
+            Finding(stored, Problem.SIZE, actual_size=size) if stored.size is not None and size != stored.size else None
+        )
     digest, size = hashlib.sha256(), 0
     try:
         with stored.storage.open(stored.name, "rb") as source:

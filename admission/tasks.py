@@ -43,10 +43,19 @@ def daily_reminders(today: str | None = None) -> dict | None:
     if run is None:
         log.info("%s is not a working day: no reminders", day)
         return None
-    log.info("reminders %d, escalations %d, expired duties %d, problems %d",
-             run.reminders, run.escalations, run.expiries, len(run.problems))
-    return {"reminders": run.reminders, "escalations": run.escalations, "expiries": run.expiries,
-            "problems": run.problems}
+    log.info(
+        "reminders %d, escalations %d, expired duties %d, problems %d",
+        run.reminders,
+        run.escalations,
+        run.expiries,
+        len(run.problems),
+    )
+    return {
+        "reminders": run.reminders,
+        "escalations": run.escalations,
+        "expiries": run.expiries,
+        "problems": run.problems,
+    }
 
 
 def in_process() -> bool:

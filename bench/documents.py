@@ -23,8 +23,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def setup_django(var_dir: str) -> None:
-    os.environ.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_DEBUG="1", ADMISSION_VAR_DIR=var_dir,
-                      ADMISSION_RENDER_ON_COMMIT="0", LOG_LEVEL="WARNING")
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_DEBUG="1",
+        ADMISSION_VAR_DIR=var_dir,
+        ADMISSION_RENDER_ON_COMMIT="0",
+        LOG_LEVEL="WARNING",
+    )
     # The GB 2312 cuts of the fonts are made once for the checkout (var/fonts), not for each throwaway var dir.
     os.environ.setdefault("ADMISSION_FONT_DIR", str(ROOT / "var" / "fonts"))
     os.environ.pop("DATABASE_URL", None)
@@ -51,8 +56,11 @@ def pipeline_once():
     request = DutyRequest.objects.filter(state=RequestState.ADMITTED, track="regular").order_by("pk").first()
     decision = request.approval_decisions.get(stage=ApprovalStage.CITY_APPROVAL)
     start = time.perf_counter()
-    document = issue_document(draft=content.admission_decision(duty_request=request, decision=decision), duty_request=request,
-                              actor=decision.recorded_by)
+    document = issue_document(
+        draft=content.admission_decision(duty_request=request, decision=decision),
+        duty_request=request,
+        actor=decision.recorded_by,
+    )
     jobs.render_document(document.pk)
     elapsed = time.perf_counter() - start
     document.refresh_from_db()
@@ -94,12 +102,15 @@ def main() -> None:
             start = time.perf_counter()
             render_pdf(html)
             bare.append(time.perf_counter() - start)
-        cold = subprocess.run([sys.executable, __file__, "--cold", var_dir], capture_output=True, text=True,
-                              check=True).stdout.split()
+        cold = subprocess.run(
+            [sys.executable, __file__, "--cold", var_dir], capture_output=True, text=True, check=True
+        ).stdout.split()
 
     median_pipeline, median_bare = statistics.median(pipeline), statistics.median(bare)
     print(f"runs: {args.runs} (admission decision, {len(html)} characters of HTML)")
-    print(f"pipeline (number + render + seal + sign + store): median {median_pipeline:.3f} s, p95 {p95(pipeline):.3f} s")
+    print(
+        f"pipeline (number + render + seal + sign + store): median {median_pipeline:.3f} s, p95 {p95(pipeline):.3f} s"
+    )
     print(f"bare WeasyPrint render of the same HTML:          median {median_bare:.3f} s, p95 {p95(bare):.3f} s")
     print(f"pipeline / bare: {median_pipeline / median_bare:.2f}x")
     print(f"cold process: pipeline {float(cold[0]):.3f} s, including Django setup and imports {float(cold[1]):.3f} s")

@@ -37,7 +37,7 @@ def parse(text: str) -> dict[str, str]:
         if not line or line.startswith(("#", ";")):
             continue
         if line.startswith("export "):
-            line = line[len("export "):].lstrip()
+            line = line[len("export ") :].lstrip()
         key, sep, value = line.partition("=")
         key, value = key.strip(), value.strip()
         if not sep or not key.replace("_", "").isalnum():
@@ -70,8 +70,7 @@ def load(base_dir: Path, environ=os.environ) -> tuple[Path | None, dict[str, str
         text = path.read_text(encoding="utf-8")
     except PermissionError:
         raise EnvFileError(
-            f"{path} cannot be read by this user: run the command as the service user "
-            f"(sudo -u admission …) or as root."
+            f"{path} cannot be read by this user: run the command as the service user (sudo -u admission …) or as root."
         ) from None
     try:
         return path, parse(text)
@@ -105,11 +104,13 @@ def demo_public_url(host: str, port: str | int) -> str:
 def write_demo(path: Path, *, host: str, port: str | int, public_url: str = "") -> dict[str, str]:
     """Write the demo's settings; SECRET_KEY and any line added by hand are kept from an earlier file."""
     values = parse(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    values.update({
-        "DJANGO_DEBUG": "1",
-        "ADMISSION_VAR_DIR": str(path.resolve().parent),
-        "ADMISSION_PUBLIC_URL": public_url or demo_public_url(host, port),
-    })
+    values.update(
+        {
+            "DJANGO_DEBUG": "1",
+            "ADMISSION_VAR_DIR": str(path.resolve().parent),
+            "ADMISSION_PUBLIC_URL": public_url or demo_public_url(host, port),
+        }
+    )
     values.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")

@@ -58,8 +58,11 @@ def logging_config(*, level: str = "INFO", fmt: str = "json", quiet_requests: bo
             "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "filters": ["request_id"],
-                        "formatter": "json" if fmt == "json" else "text"},
+            "console": {
+                "class": "logging.StreamHandler",
+                "filters": ["request_id"],
+                "formatter": "json" if fmt == "json" else "text",
+            },
         },
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
@@ -82,8 +85,14 @@ def gunicorn_config(*, level: str = "INFO") -> dict:
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdFilter}},
         "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"error_console": {"class": "logging.StreamHandler", "formatter": "json",
-                                       "filters": ["request_id"], "stream": "ext://sys.stderr"}},
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["request_id"],
+                "stream": "ext://sys.stderr",
+            }
+        },
         "root": {"level": level, "handlers": []},
         "loggers": {
             "gunicorn.error": {"level": level, "handlers": ["error_console"], "propagate": False},

@@ -172,6 +172,18 @@ ADMISSION_MAX_REQUEST_BYTES = 100 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# --- Uploads (issue 12 part 4): limits enforced while the body streams in; /verify/ limited per address. ---
+FILE_UPLOAD_HANDLERS = [
+    "web.uploads.SizeLimitedUploadHandler",  # first: stops keeping (or reading) a file past its limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+ADMISSION_MAX_VERIFY_BYTES = int(env("ADMISSION_MAX_VERIFY_BYTES", str(20 * 1024 * 1024)))
+# "<requests>/<seconds>" per client address, counted in the default cache (shared by all workers when it is Redis).
+ADMISSION_VERIFY_UPLOAD_RATE = env("ADMISSION_VERIFY_UPLOAD_RATE", "20/600")
+ADMISSION_VERIFY_LOOKUP_RATE = env("ADMISSION_VERIFY_LOOKUP_RATE", "120/600")
+# --- end uploads ---
+
 # Reminders and escalations (manage.py send_reminders) go by e-mail too; the demo prints them to the console.
 EMAIL_BACKEND = env(
     "EMAIL_BACKEND",
@@ -190,9 +202,9 @@ ADMISSION_SIGNING_SECRETS_DIR = Path(env("ADMISSION_SIGNING_SECRETS_DIR", str(VA
 ADMISSION_SIGNING_PASSPHRASE = env("ADMISSION_SIGNING_PASSPHRASE", "")
 # The demo certificate authority's private key, kept apart from the bodies' keys (create_demo_pki, seed_demo).
 ADMISSION_DEMO_CA_DIR = Path(env("ADMISSION_DEMO_CA_DIR", str(VAR_DIR / "demo-ca")))
-ADMISSION_TRUST_ROOTS = [
-    p for p in env("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p
-] or [str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")]
+ADMISSION_TRUST_ROOTS = [p for p in env("ADMISSION_TRUST_ROOTS", "").split(os.pathsep) if p] or [
+    str(ADMISSION_SIGNING_KEYS_DIR / "demo-root.pem")
+]
 ADMISSION_TSA_URL = env("ADMISSION_TSA_URL", "")
 # Noto CJK faces cut to GB 2312 by `manage.py prepare_fonts` (admission/documents/fonts.py): faster renders.
 ADMISSION_FONT_DIR = Path(env("ADMISSION_FONT_DIR", str(VAR_DIR / "fonts")))
@@ -218,8 +230,9 @@ SESSION_COOKIE_SECURE = not DEBUG and env_flag("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # JSON lines with the request id outside the demo (config/logging.py); LOG_FORMAT=text for plain lines.
-LOGGING = logging_config(level=env("LOG_LEVEL", "INFO"), fmt=env("LOG_FORMAT", "text" if DEBUG else "json"),
-                         quiet_requests=DEBUG)
+LOGGING = logging_config(
+    level=env("LOG_LEVEL", "INFO"), fmt=env("LOG_FORMAT", "text" if DEBUG else "json"), quiet_requests=DEBUG
+)
 
 # /readyz (web/health.py) also pings Redis when the installation has one.
 ADMISSION_REDIS_URL = env("ADMISSION_REDIS_URL")
@@ -285,6 +298,17 @@ CELERY_BEAT_SCHEDULE = {
 ADMISSION_REDIS_URL = ADMISSION_REDIS_URL or CELERY_BROKER_URL
 # --------------------------------------------------------------------------- end of the task engine (Celery) ---
 
+# --- Rate-limit counters (issue 12 part 4, web/ratelimit.py): in Redis when the installation has one, so that every
+# web process counts against the same budget; otherwise (the demo) in each process's memory. ---
+if ADMISSION_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": ADMISSION_REDIS_URL,
+            "KEY_PREFIX": "admission",
+        }
+    }
+
 
 # --- Access and separation of duties (issue 12) --------------------------------------------------------------------
 # Our own reverse proxies: only from these peers is the client address taken from X-Real-IP (deploy/nginx sets it).
@@ -293,9 +317,11 @@ ADMISSION_TRUSTED_PROXIES = [
 ]
 # /admin/ answers only to clients in these networks (comma-separated CIDR); empty in the demo means anywhere.
 ADMISSION_ADMIN_NETWORKS = [
-    n.strip() for n in os.environ.get(
+    n.strip()
+    for n in os.environ.get(
         "ADMISSION_ADMIN_NETWORKS", "" if DEBUG else "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
-    ).split(",") if n.strip()
+    ).split(",")
+    if n.strip()
 ]
 
 # Content-Security-Policy (django-csp): our own scripts and styles only, no inline script or style, no plugins, no
@@ -315,6 +341,46 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Single sign-on (issue 12) --------------------------------------------------------------------------------------
+# OpenID Connect login through the province's 统一身份认证 platform (mozilla-django-oidc; web/oidc.py). Off unless
+# OIDC_RP_CLIENT_ID is set; then the secret and the issuer are required. Endpoints left empty are read from the
+# issuer's discovery document (OIDC_OP_ISSUER + /.well-known/openid-configuration) when first needed, not at start-up.
+# Tokens must be signed with an asymmetric key published at the JWKS endpoint (RS256 by default; never HS*/none).
+# Who a platform account is here: admission.ExternalIdentity, registered by the system administrator
+# (docs/operations.md, 统一身份认证（OIDC）).
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET")
+OIDC_OP_ISSUER = env("OIDC_OP_ISSUER")
+ADMISSION_OIDC_DISCOVERY_URL = env("ADMISSION_OIDC_DISCOVERY_URL")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT")
+ADMISSION_OIDC_END_SESSION_ENDPOINT = env("ADMISSION_OIDC_END_SESSION_ENDPOINT")
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", "openid profile")
+# The claim compared with an identity's pre-registered value at its first login (e.g. preferred_username); empty: none.
+ADMISSION_OIDC_MATCH_CLAIM = env("ADMISSION_OIDC_MATCH_CLAIM")
+ADMISSION_OIDC_CLOCK_SKEW_SECONDS = int(env("ADMISSION_OIDC_CLOCK_SKEW_SECONDS", "60"))
+OIDC_TIMEOUT = int(env("OIDC_TIMEOUT", "10"))
+OIDC_VERIFY_SSL = env_flag("OIDC_VERIFY_SSL", True)
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True  # S256
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of the logout at the platform
+OIDC_CREATE_USER = False  # never: only the administrator ties a platform account to a user
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+if OIDC_RP_CLIENT_ID:
+    _missing = [name for name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_ISSUER") if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(f"OIDC_RP_CLIENT_ID is set, so {' and '.join(_missing)} must be set too.")
+    if not OIDC_RP_SIGN_ALGO.startswith(("RS", "PS", "ES")):
+        raise ImproperlyConfigured(
+            f"OIDC_RP_SIGN_ALGO must be an asymmetric algorithm verified with the platform's JWKS (RS256), "
+            f"not {OIDC_RP_SIGN_ALGO!r}."
+        )
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "web.oidc.PlatformBackend"]
+# ------------------------------------------------------------------------------------ end of single sign-on ---
+
 # --- Identity (issue 12) -------------------------------------------------------------------------------------------
 # 等保2.0 level 3, 身份鉴别: password rules and history, a change every ADMISSION_PASSWORD_MAX_AGE_DAYS, lockout after
 # repeated failures (django-axes), idle session expiry, and a second factor (TOTP, django-otp) for heads, reviewers and
@@ -322,13 +388,16 @@ CONTENT_SECURITY_POLICY = {
 from datetime import timedelta  # noqa: E402
 
 # Before ours: admission/admin.py shows their lockouts and devices in Chinese in place of their own admin pages.
-INSTALLED_APPS[INSTALLED_APPS.index("admission"):0] = ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+INSTALLED_APPS[INSTALLED_APPS.index("admission") : 0] = ["axes", "django_otp", "django_otp.plugins.otp_totp"]
 # The second factor is known once the user is (OTPMiddleware); IdentityMiddleware then ends idle sessions and sends an
 # unverified user to the second factor and an expired password to the change page. Axes comes last, as it asks.
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-                  "django_otp.middleware.OTPMiddleware")
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
-                  "web.identity.IdentityMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1, "web.identity.IdentityMiddleware"
+)
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 # Axes first: a locked-out account or address is refused before any password is checked.
 AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesStandaloneBackend")
@@ -341,8 +410,7 @@ ADMISSION_PASSWORD_HISTORY = int(env("ADMISSION_PASSWORD_HISTORY", "5"))
 ADMISSION_PASSWORD_MAX_AGE_DAYS = int(env("ADMISSION_PASSWORD_MAX_AGE_DAYS", "90"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "admission.passwords.MinimumLengthValidator",
-     "OPTIONS": {"min_length": ADMISSION_PASSWORD_MIN_LENGTH}},
+    {"NAME": "admission.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": ADMISSION_PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "admission.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},

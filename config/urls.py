@@ -1,15 +1,17 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from web import health
-from web.views import identity
+from web.views import identity, sso
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", sso.LoginView.as_view(), name="login"),
+    path("accounts/logout/", sso.LogoutView.as_view(), name="logout"),
+    # Single sign-on through the 统一身份认证 platform (404 unless configured; web/oidc.py).
+    path("accounts/sso/login/", sso.platform_login, name="oidc_authentication_init"),
+    path("accounts/sso/callback/", sso.platform_callback, name="oidc_authentication_callback"),
     path("accounts/password/", identity.PasswordChange.as_view(), name="password_change"),
     path("accounts/second-factor/", identity.second_factor, name="second_factor"),
     path("accounts/second-factor/verify/", identity.second_factor_verify, name="second_factor_verify"),

@@ -61,8 +61,9 @@ def on_starting(server):
     starts workers on the new code."""
     import subprocess
 
-    result = subprocess.run([sys.executable, str(ROOT / "manage.py"), "check"], cwd=ROOT, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "check"], cwd=ROOT, capture_output=True, text=True
+    )
     if result.returncode != 0:
         sys.stderr.write(f"admission-web is not started:\n{result.stderr}{result.stdout}")
         raise SystemExit(1)

@@ -26,8 +26,23 @@ def _official_language():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit windows (web/ratelimit.py) live in the cache: each test starts with none spent."""
+    from django.core.cache import cache
+
+    from web import ratelimit
+
+    cache.clear()
+    ratelimit._in_this_process.clear()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "files"
+    # Keys' passphrase files and the demo CA stay in the test's own directory: a secret left in the checkout's var/
+    # by one test (create_demo_pki) would open, or fail to open, another test's key of the same organization id.
+    settings.ADMISSION_SIGNING_SECRETS_DIR = tmp_path / "secrets"
+    settings.ADMISSION_DEMO_CA_DIR = tmp_path / "demo-ca"
 
 
 @pytest.fixture

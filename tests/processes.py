@@ -12,8 +12,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # What the test process itself was configured with must not leak into a child that is meant to stand alone.
-_OURS = ("DJANGO_", "ADMISSION_", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "CSRF_", "SECURE_", "SESSION_",
-         "WEB_CONCURRENCY", "LOG_")
+_OURS = (
+    "DJANGO_",
+    "ADMISSION_",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "ALLOWED_HOSTS",
+    "CSRF_",
+    "SECURE_",
+    "SESSION_",
+    "WEB_CONCURRENCY",
+    "LOG_",
+)
 
 # A small banner (tests.support.build_banner: users pass-1234) and one case out for the townships' written opinions.
 SEED = """
@@ -30,20 +40,29 @@ def child_env(**values: str) -> dict[str, str]:
     return env
 
 
-def manage(*args: str, env: dict[str, str], cwd: Path = ROOT, check: bool = True,
-           timeout: float = 300) -> subprocess.CompletedProcess:
-    result = subprocess.run([PYTHON, "manage.py", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                            timeout=timeout)
+def manage(
+    *args: str, env: dict[str, str], cwd: Path = ROOT, check: bool = True, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if check and result.returncode != 0:
-        raise AssertionError(f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"manage.py {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
 def seeded_sqlite(directory: Path) -> Path:
     """Migrate a SQLite file and seed it, as `manage.py` in a child process does on a real machine."""
     database = directory / "db.sqlite3"
-    env = child_env(DJANGO_DEBUG="1", ADMISSION_ENV_FILE="", ADMISSION_VAR_DIR=str(directory),
-                    DATABASE_URL=f"sqlite:///{database}", ADMISSION_RENDER_ON_COMMIT="0")
+    env = child_env(
+        DJANGO_DEBUG="1",
+        ADMISSION_ENV_FILE="",
+        ADMISSION_VAR_DIR=str(directory),
+        DATABASE_URL=f"sqlite:///{database}",
+        ADMISSION_RENDER_ON_COMMIT="0",
+    )
     manage("migrate", "--noinput", "-v0", env=env)
     manage("shell", "-c", SEED, env=env)
     return database

@@ -19,6 +19,7 @@ from admission.models import AuditEvent, DutyRequest, Organization, Organization
 from admission.services import approval, changes, intake, review
 from admission.services import requests as request_services
 from admission.services.setup import add_member, create_jurisdiction
+from tests import files
 from workflows import actions
 from workflows.driver import CaseDriver
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 PASSWORD = "pass-1234"
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = files.pdf()  # a real one-page PDF: uploads are parsed, not sniffed
 
 
 def pdf(name: str = "申请.pdf") -> SimpleUploadedFile:
@@ -45,8 +46,16 @@ class Banner:
 
 def build_banner(*, code: str, name: str, short: str, prefix: str = "") -> Banner:
     jurisdiction = create_jurisdiction(
-        name=name, short_name=short, division_code=code, city_name="呼伦贝尔市", city_government_name="呼伦贝尔市人民政府",
-        townships=[(f"{prefix}那吉镇", f"{code}100"), (f"{prefix}六合镇", f"{code}101"), (f"{prefix}亚东镇", f"{code}102")],
+        name=name,
+        short_name=short,
+        division_code=code,
+        city_name="呼伦贝尔市",
+        city_government_name="呼伦贝尔市人民政府",
+        townships=[
+            (f"{prefix}那吉镇", f"{code}100"),
+            (f"{prefix}六合镇", f"{code}101"),
+            (f"{prefix}亚东镇", f"{code}102"),
+        ],
         departments=[f"{prefix}旗林业和草原局", f"{prefix}旗应急管理局", f"{prefix}旗农牧局"],
     )
     orgs_by_name = {o.name: o for o in jurisdiction.organizations.all()}
@@ -66,9 +75,16 @@ def build_banner(*, code: str, name: str, short: str, prefix: str = "") -> Banne
     }
     banner = Banner(jurisdiction=jurisdiction, orgs=orgs)
     roles = {
-        "forestry": Role.CLERK, "emergency": Role.CLERK, "agriculture": Role.CLERK,
-        "naji": Role.CLERK, "liuhe": Role.CLERK, "yadong": Role.CLERK,
-        "office": Role.REVIEWER, "justice": Role.REVIEWER, "data": Role.REVIEWER, "leadership": Role.HEAD,
+        "forestry": Role.CLERK,
+        "emergency": Role.CLERK,
+        "agriculture": Role.CLERK,
+        "naji": Role.CLERK,
+        "liuhe": Role.CLERK,
+        "yadong": Role.CLERK,
+        "office": Role.REVIEWER,
+        "justice": Role.REVIEWER,
+        "data": Role.REVIEWER,
+        "leadership": Role.HEAD,
     }
     for key, role in roles.items():
         banner.users[key] = add_member(organization=orgs[key], username=f"{prefix}{key}", password=PASSWORD, role=role)
@@ -107,15 +123,18 @@ def complete_values(**overrides) -> dict:
 
 def temporary_values(**overrides) -> dict:
     return complete_values(
-        duty_name="第三次全国土壤普查样点协助调查", track=Track.TEMPORARY,
-        end_date=timezone.localdate() + timedelta(days=180), completion_time_limit="2027年5月31日前",
+        duty_name="第三次全国土壤普查样点协助调查",
+        track=Track.TEMPORARY,
+        end_date=timezone.localdate() + timedelta(days=180),
+        completion_time_limit="2027年5月31日前",
         **overrides,
     )
 
 
 def draft(banner: Banner, *, townships=("naji", "liuhe"), department="forestry", **overrides):
     return request_services.save_draft(
-        actor=banner.users[department], values=complete_values(**overrides),
+        actor=banner.users[department],
+        values=complete_values(**overrides),
         townships=[banner.org(t) for t in townships],
     )
 
@@ -146,9 +165,15 @@ def consult_all(banner: Banner, request, *, disagree: tuple[str, ...] = ()):
     for c in request.current_consultations().select_related("township").order_by("township__division_code"):
         key = key_of(banner, c.township)
         agrees = key not in disagree
-        _driven(request, lambda driver, c=c, key=key, agrees=agrees: driver.give_opinion(
-            banner.users[key], township=c.township, agrees=agrees,
-            opinion="同意承担，按方案落实。" if agrees else "人员不足，建议明确每镇 2 名专职人员和经费后再议。"))
+        _driven(
+            request,
+            lambda driver, c=c, key=key, agrees=agrees: driver.give_opinion(
+                banner.users[key],
+                township=c.township,
+                agrees=agrees,
+                opinion="同意承担，按方案落实。" if agrees else "人员不足，建议明确每镇 2 名专职人员和经费后再议。",
+            ),
+        )
 
 
 def submit(banner: Banner, request, department="forestry"):
@@ -161,32 +186,57 @@ def accept(banner: Banner, request):
 
 def bureau_opinions(banner: Banner, request, *, passes=("office", "justice", "data")):
     for key, node in (("office", "lead_review"), ("justice", "legality_review"), ("data", "data_review")):
-        _driven(request, lambda driver, key=key, node=node: driver.give_bureau_opinion(
-            node, banner.users[key], passes=key in passes, reasoning=f"{key} 审核意见"))
+        _driven(
+            request,
+            lambda driver, key=key, node=node: driver.give_bureau_opinion(
+                node, banner.users[key], passes=key in passes, reasoning=f"{key} 审核意见"
+            ),
+        )
 
 
 FINDINGS = {
-    "work_content": "属于行政事务。", "legal_basis": "依据充分。", "division_of_responsibilities": "分工明确。",
-    "consultation": "三镇均同意。", "safeguards": "经费、技术、培训到位。",
+    "work_content": "属于行政事务。",
+    "legal_basis": "依据充分。",
+    "division_of_responsibilities": "分工明确。",
+    "consultation": "三镇均同意。",
+    "safeguards": "经费、技术、培训到位。",
 }
 
 
 def conclude(banner: Banner, request, *, passes=True):
-    _driven(request, lambda driver: driver.conclude(
-        banner.users["office"], passes=passes, findings=FINDINGS,
-        reasons="" if passes else "法定依据不足，该事项属于部门法定职责。",
-        remedy="" if passes else "补充法律法规依据后重新申请。"))
+    _driven(
+        request,
+        lambda driver: driver.conclude(
+            banner.users["office"],
+            passes=passes,
+            findings=FINDINGS,
+            reasons="" if passes else "法定依据不足，该事项属于部门法定职责。",
+            remedy="" if passes else "补充法律法规依据后重新申请。",
+        ),
+    )
 
 
 def banner_decides(banner: Banner, request, *, approves=True):
-    _driven(request, lambda driver: driver.decide_at_banner(
-        banner.users["leadership"], approves=approves, reasons="" if approves else "暂缓下放。"))
+    _driven(
+        request,
+        lambda driver: driver.decide_at_banner(
+            banner.users["leadership"], approves=approves, reasons="" if approves else "暂缓下放。"
+        ),
+    )
 
 
 def city_decides(banner: Banner, request, *, approves=True):
-    _driven(request, lambda driver: driver.record_city_decision(
-        banner.users["office"], approves=approves, document_number="呼政字〔2026〕12号",
-        decision_date=timezone.localdate(), reply_scan=pdf("批复.pdf"), reasons="" if approves else "不符合要求。"))
+    _driven(
+        request,
+        lambda driver: driver.record_city_decision(
+            banner.users["office"],
+            approves=approves,
+            document_number="呼政字〔2026〕12号",
+            decision_date=timezone.localdate(),
+            reply_scan=pdf("批复.pdf"),
+            reasons="" if approves else "不符合要求。",
+        ),
+    )
 
 
 def to_under_review(banner: Banner, **overrides):
@@ -198,18 +248,23 @@ def to_under_review(banner: Banner, **overrides):
     return request
 
 
-def propose(banner: Banner, duty, purpose: str, *, by: str = "forestry", targets=None, reasons: str = "",
-            **terms):
+def propose(banner: Banner, duty, purpose: str, *, by: str = "forestry", targets=None, reasons: str = "", **terms):
     """Open an exit or adjustment of `duty` (with the adjusted `terms`) and send it out (Art. 4(4), 4(5))."""
     actor = banner.users[by]
     request = changes.propose_change(
-        actor=actor, duty=duty, purpose=purpose, targets=targets,
-        reasons=reasons or ("任务已完成，不再需要乡镇承担。" if purpose == "exit" else "相关法规修订，调整依据和保障。"),
+        actor=actor,
+        duty=duty,
+        purpose=purpose,
+        targets=targets,
+        reasons=reasons
+        or ("任务已完成，不再需要乡镇承担。" if purpose == "exit" else "相关法规修订，调整依据和保障。"),
     )
     if terms:
         fields = request_services.fields_to_edit(request)
         request = request_services.save_draft(
-            actor=actor, duty_request=request, values={f: terms.get(f, getattr(request, f)) for f in fields},
+            actor=actor,
+            duty_request=request,
+            values={f: terms.get(f, getattr(request, f)) for f in fields},
         )
     return actions.consult_townships(duty_request=request, actor=actor)
 
@@ -277,8 +332,11 @@ def awaiting_city_case(banner: Banner):
 
 
 def temporary_overrides():
-    return {"track": Track.TEMPORARY, "end_date": timezone.localdate() + timedelta(days=180),
-            "completion_time_limit": "2027年5月31日前"}
+    return {
+        "track": Track.TEMPORARY,
+        "end_date": timezone.localdate() + timedelta(days=180),
+        "completion_time_limit": "2027年5月31日前",
+    }
 
 
 def admitted_temporary_case(banner: Banner):
@@ -339,15 +397,26 @@ def direct_banner_refuses(b, r):
 
 
 def direct_city_approves(b, r):
-    return approval.record_city_decision(duty_request=r, actor=b.users["office"], approves=True,
-                                         document_number="呼政字〔2026〕12号", decision_date=timezone.localdate(),
-                                         reply_scan=pdf("批复.pdf"))
+    return approval.record_city_decision(
+        duty_request=r,
+        actor=b.users["office"],
+        approves=True,
+        document_number="呼政字〔2026〕12号",
+        decision_date=timezone.localdate(),
+        reply_scan=pdf("批复.pdf"),
+    )
 
 
 def direct_city_refuses(b, r):
-    return approval.record_city_decision(duty_request=r, actor=b.users["office"], approves=False,
-                                         document_number="呼政字〔2026〕13号", decision_date=timezone.localdate(),
-                                         reply_scan=pdf("批复.pdf"), reasons="不符合要求。")
+    return approval.record_city_decision(
+        duty_request=r,
+        actor=b.users["office"],
+        approves=False,
+        document_number="呼政字〔2026〕13号",
+        decision_date=timezone.localdate(),
+        reply_scan=pdf("批复.pdf"),
+        reasons="不符合要求。",
+    )
 
 
 def direct_start(b, r):
@@ -359,8 +428,9 @@ def direct_withdraw(b, r):
 
 
 def direct_edit(b, r):
-    return request_services.save_draft(actor=b.users["forestry"], values=complete_values(duty_name="改名"),
-                                       townships=[b.org("naji")], duty_request=r)
+    return request_services.save_draft(
+        actor=b.users["forestry"], values=complete_values(duty_name="改名"), townships=[b.org("naji")], duty_request=r
+    )
 
 
 # Reading a rendered form page: one field's block, its errors, and the errors above the form.
@@ -368,7 +438,7 @@ def field_html(body: str, name: str) -> str:
     """The <div class="field"> block of one form field, where its value and its errors are shown."""
     start = body.index(f'id="field-{name}"')
     ends = [i for i in (body.find('<div class="field', start), body.find('<div class="actions"', start)) if i != -1]
-    return body[start:min(ends)]
+    return body[start : min(ends)]
 
 
 def errors_of(body: str, name: str) -> str:
@@ -385,7 +455,8 @@ def top_errors(body: str) -> str:
 def stale_catalogues(locale_dir: Path) -> list[Path]:
     """The .po files under `locale_dir` whose .mo is missing or older than the .po."""
     return [
-        po for po in sorted(locale_dir.glob("*/LC_MESSAGES/*.po"))
+        po
+        for po in sorted(locale_dir.glob("*/LC_MESSAGES/*.po"))
         if not po.with_suffix(".mo").exists() or po.with_suffix(".mo").stat().st_mtime < po.stat().st_mtime
     ]
 

@@ -18,14 +18,18 @@ INSIDE = {"REMOTE_ADDR": "10.1.2.3"}
 
 @pytest.fixture
 def administrators(db):
-    return {role: create_administrator(username=f"{role.value}admin", password=PASSWORD, role=role)
-            for role in AdministratorRole}
+    return {
+        role: create_administrator(username=f"{role.value}admin", password=PASSWORD, role=role)
+        for role in AdministratorRole
+    }
 
 
 def test_each_administrator_holds_exactly_their_permissions(administrators):
     system, security, audit = (administrators[r] for r in AdministratorRole)
     assert audit.get_all_permissions() >= {"admission.view_auditevent"}
-    assert {p for p in audit.get_all_permissions() if not p.startswith("admission.org_")} == {"admission.view_auditevent"}
+    assert {p for p in audit.get_all_permissions() if not p.startswith("admission.org_")} == {
+        "admission.view_auditevent"
+    }
     assert not system.has_perm("admission.view_auditevent") and not security.has_perm("admission.view_auditevent")
     assert system.has_perm("admission.add_organization") and not security.has_perm("admission.add_organization")
     assert security.has_perm("admission.change_membership") and not system.has_perm("admission.change_membership")
@@ -62,9 +66,15 @@ def test_joining_a_body_or_changing_a_role_is_an_audit_event_naming_the_administ
     security = administrators[AdministratorRole.SECURITY]
     membership = Membership.objects.get(user=banner.users["naji"])
     client.force_login(security)
-    response = client.post(reverse("admin:admission_membership_change", args=[membership.pk]), {
-        "user": membership.user_id, "organization": membership.organization_id, "role": Role.HEAD,
-    }, **INSIDE)
+    response = client.post(
+        reverse("admin:admission_membership_change", args=[membership.pk]),
+        {
+            "user": membership.user_id,
+            "organization": membership.organization_id,
+            "role": Role.HEAD,
+        },
+        **INSIDE,
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     event = AuditEvent.objects.filter(action=AuditAction.MEMBERSHIP_CHANGE).latest("pk")
     assert event.actor == security and event.data["role"] == Role.HEAD and "naji" in event.note

@@ -12,7 +12,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BANDS = {"web": 3, "workflows": 2, "admission": 1}
 PACKAGES = (*BANDS, "config")
-HTTP_MODULES = ("django.http", "django.shortcuts", "django.contrib.messages", "django.views", "django.template.response")
+HTTP_MODULES = (
+    "django.http",
+    "django.shortcuts",
+    "django.contrib.messages",
+    "django.views",
+    "django.template.response",
+)
 
 
 def _module_name(path: Path) -> str:

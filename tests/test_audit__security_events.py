@@ -63,9 +63,16 @@ def test_every_download_and_export_is_recorded(client, banner):
 def test_an_admin_change_is_recorded(client, banner):
     admin = get_user_model().objects.create_superuser("sysadmin", password=PASSWORD)
     client.force_login(admin)
-    response = client.post(reverse("admin:auth_user_add"), {
-        "username": "newclerk", "password1": "Xq7!kLm2pZ9r", "password2": "Xq7!kLm2pZ9r", "usable_password": "true",
-    }, **BROWSER)
+    response = client.post(
+        reverse("admin:auth_user_add"),
+        {
+            "username": "newclerk",
+            "password1": "Xq7!kLm2pZ9r",
+            "password2": "Xq7!kLm2pZ9r",
+            "usable_password": "true",
+        },
+        **BROWSER,
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     change = last(AuditAction.ADMIN_CHANGE)
     assert change.actor == admin and "newclerk" in change.note and change.source_address == "10.8.0.23"

@@ -48,8 +48,9 @@ def cases(keys, banner):
     """Three cases through the real services: one admitted by the banner (consultation letters, the review opinion,
     the admission decision), one under review, one returned for supplement; uploads on each."""
     temporary = support.temporary_values()
-    admitted = support.to_under_review(banner, **{k: temporary[k] for k in ("duty_name", "track", "end_date",
-                                                                             "completion_time_limit")})
+    admitted = support.to_under_review(
+        banner, **{k: temporary[k] for k in ("duty_name", "track", "end_date", "completion_time_limit")}
+    )
     support.bureau_opinions(banner, admitted)
     support.conclude(banner, admitted)
     support.banner_decides(banner, admitted)
@@ -61,7 +62,8 @@ def cases(keys, banner):
     CaseDriver(returned).return_for_supplement(banner.users["office"], items=["补充乡镇人员配备方案。"])
     documents = OfficialDocument.objects.all()
     assert documents.count() >= 5 and all(d.render_status == RenderStatus.RENDERED for d in documents), [
-        (d.number, d.render_status, d.render_error) for d in documents]
+        (d.number, d.render_status, d.render_error) for d in documents
+    ]
     assert Attachment.objects.count() >= 3
     return [admitted, under_review, returned]
 
@@ -85,11 +87,14 @@ def restore(*args) -> str:
 
 
 def audit_rows() -> list:
-    return [[e.pk, e.action, e.request_id, e.actor_id, e.note, e.data, e.created_at.isoformat()]
-            for e in AuditEvent.objects.order_by("pk")]
+    return [
+        [e.pk, e.action, e.request_id, e.actor_id, e.note, e.data, e.created_at.isoformat()]
+        for e in AuditEvent.objects.order_by("pk")
+    ]
 
 
 # --- what a backup holds -------------------------------------------------------------------------------------------
+
 
 def test_a_backup_holds_the_database_every_stored_file_and_the_keys_each_with_its_sha256(cases, tmp_path, keys):
     path = backup(tmp_path)
@@ -102,7 +107,8 @@ def test_a_backup_holds_the_database_every_stored_file_and_the_keys_each_with_it
     database_file = manifest["database"]["file"]
     assert database_file == {"postgresql": "database.dump", "sqlite": "database.sqlite3"}[connection.vendor]
     stored = {f"files/{d.file.name}" for d in OfficialDocument.objects.all()} | {
-        f"files/{a.file.name}" for a in Attachment.objects.all()}
+        f"files/{a.file.name}" for a in Attachment.objects.all()
+    }
     assert stored <= set(listed)
     assert all(listed[f"files/{d.file.name}"]["sha256"] == d.sha256 for d in OfficialDocument.objects.all())
     assert {f"keys/{p.name}" for p in keys.iterdir()} == {n for n in listed if n.startswith("keys/")}
@@ -130,6 +136,7 @@ def test_an_archive_is_one_tar_with_a_sha256sum_line_beside_it_and_keep_prunes_o
 
 # --- restore refuses before touching anything ----------------------------------------------------------------------
 
+
 def test_restore_refuses_a_backup_whose_file_was_altered_added_or_removed_and_touches_nothing(cases, tmp_path):
     path = backup(tmp_path)
     document = OfficialDocument.objects.first()
@@ -141,8 +148,7 @@ def test_restore_refuses_a_backup_whose_file_was_altered_added_or_removed_and_to
     stored.write_bytes(bytes(data))
     with pytest.raises(CommandError) as refused:
         restore(path)
-    assert f"files/{document.file.name}: SHA-256" in str(refused.value) and "nothing was restored" in str(
-        refused.value)
+    assert f"files/{document.file.name}: SHA-256" in str(refused.value) and "nothing was restored" in str(refused.value)
     assert refused.value.returncode == 2
 
     stored.write_bytes(bytes(data[:-1]))
@@ -222,16 +228,24 @@ print(json.dumps({"documents": documents, "events": events}, ensure_ascii=False)
 
 
 def manage(*args, env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def machine_env(database_url: str, var_dir: Path) -> dict:
     """Another machine: its own database, its own var directory (store and keys), production settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ADMISSION_", "DJANGO_", "DATABASE_URL"))}
-    return {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "0", "SECRET_KEY": "restore-drill",
-            "DATABASE_URL": database_url, "ADMISSION_VAR_DIR": str(var_dir),
-            "ADMISSION_PUBLIC_URL": "https://admission.example.gov.cn", "ALLOWED_HOSTS": "admission.example.gov.cn"}
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": "restore-drill",
+        "DATABASE_URL": database_url,
+        "ADMISSION_VAR_DIR": str(var_dir),
+        "ADMISSION_PUBLIC_URL": "https://admission.example.gov.cn",
+        "ALLOWED_HOSTS": "admission.example.gov.cn",
+    }
 
 
 def restore_on_a_fresh_machine(cases, tmp_path, keys, database_url: str):
@@ -268,7 +282,8 @@ def restore_on_a_fresh_machine(cases, tmp_path, keys, database_url: str):
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite round trip; PostgreSQL has its own test")
 def test_a_sqlite_backup_restored_on_a_fresh_machine_gives_back_every_audit_event_and_verifying_document(
-        cases, tmp_path, keys):
+    cases, tmp_path, keys
+):
     restore_on_a_fresh_machine(cases, tmp_path, keys, f"sqlite:///{tmp_path / 'new-machine' / 'db.sqlite3'}")
 
 
@@ -277,8 +292,13 @@ def empty_postgres_database():
     import psycopg
 
     params = connection.settings_dict
-    conninfo = {"host": params["HOST"] or "127.0.0.1", "port": params["PORT"] or 5432,
-                "user": params["USER"] or "postgres", "password": params["PASSWORD"] or None, "dbname": "postgres"}
+    conninfo = {
+        "host": params["HOST"] or "127.0.0.1",
+        "port": params["PORT"] or 5432,
+        "user": params["USER"] or "postgres",
+        "password": params["PASSWORD"] or None,
+        "dbname": "postgres",
+    }
     name = f"admission_restore_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(**conninfo, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -289,8 +309,11 @@ def empty_postgres_database():
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="pg_dump/pg_restore into a fresh PostgreSQL database needs PostgreSQL (set DATABASE_URL)")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="pg_dump/pg_restore into a fresh PostgreSQL database needs PostgreSQL (set DATABASE_URL)",
+)
 def test_a_postgresql_backup_restored_into_an_empty_database_gives_back_every_audit_event_and_verifying_document(
-        cases, tmp_path, keys, empty_postgres_database):
+    cases, tmp_path, keys, empty_postgres_database
+):
     restore_on_a_fresh_machine(cases, tmp_path, keys, empty_postgres_database)

@@ -61,8 +61,9 @@ def test_an_entered_year_is_counted_with_its_holidays_and_make_up_days(db):
 
 
 def test_a_local_day_overrides_the_national_calendar_for_that_banner_only(banner, other_banner):
-    CalendarDay.objects.create(jurisdiction=banner.jurisdiction, date=date(2026, 7, 15), is_working_day=False,
-                               note="那达慕大会")
+    CalendarDay.objects.create(
+        jurisdiction=banner.jurisdiction, date=date(2026, 7, 15), is_working_day=False, note="那达慕大会"
+    )
     assert not WorkingCalendar(banner.jurisdiction.pk).is_working_day(date(2026, 7, 15))
     assert WorkingCalendar(other_banner.jurisdiction.pk).is_working_day(date(2026, 7, 15))
     assert WorkingCalendar(None).is_working_day(date(2026, 7, 15))

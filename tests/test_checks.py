@@ -16,8 +16,10 @@ def test_checks_are_silent_on_a_machine_with_cjk_fonts_and_the_harfbuzz_subsette
 
 
 def test_missing_cjk_font_and_subsetter_are_reported_with_the_debian_packages_to_install():
-    with mock.patch.object(checks, "_cjk_fonts", return_value=[]), \
-            mock.patch.object(checks.ctypes.util, "find_library", return_value=None):
+    with (
+        mock.patch.object(checks, "_cjk_fonts", return_value=[]),
+        mock.patch.object(checks.ctypes.util, "find_library", return_value=None),
+    ):
         warnings = checks.document_rendering_prerequisites(None)
     assert [w.id for w in warnings] == ["admission.W001", "admission.W002"]
     assert "fonts-noto-cjk" in warnings[0].hint and "libharfbuzz-subset0" in warnings[1].hint
@@ -27,13 +29,33 @@ def test_missing_cjk_font_and_subsetter_are_reported_with_the_debian_packages_to
 # while ADMISSION_PUBLIC_URL is unset or points where document recipients cannot go.
 
 UNREACHABLE = [
-    "", "http://127.0.0.1:8000", "http://127.8.9.10", "http://localhost:8000", "http://LOCALHOST.", "http://a.localhost",
-    "http://10.1.2.3", "http://172.20.0.1", "http://192.168.1.5", "http://169.254.1.1", "http://0.0.0.0:8000",
-    "http://100.64.1.1", "http://[::1]:8000", "http://[fe80::1]", "http://[fd00::1]", "http://[::ffff:192.168.0.1]",
-    "admission.example.gov.cn", "ftp://admission.example.gov.cn", "https://[::1", "https://",
+    "",
+    "http://127.0.0.1:8000",
+    "http://127.8.9.10",
+    "http://localhost:8000",
+    "http://LOCALHOST.",
+    "http://a.localhost",
+    "http://10.1.2.3",
+    "http://172.20.0.1",
+    "http://192.168.1.5",
+    "http://169.254.1.1",
+    "http://0.0.0.0:8000",
+    "http://100.64.1.1",
+    "http://[::1]:8000",
+    "http://[fe80::1]",
+    "http://[fd00::1]",
+    "http://[::ffff:192.168.0.1]",
+    "admission.example.gov.cn",
+    "ftp://admission.example.gov.cn",
+    "https://[::1",
+    "https://",
 ]
-REACHABLE = ["https://admission.arun.gov.cn", "https://admission.arun.gov.cn:8443/", "http://202.99.96.68",
-             "https://[2400:da00::6666]"]
+REACHABLE = [
+    "https://admission.arun.gov.cn",
+    "https://admission.arun.gov.cn:8443/",
+    "http://202.99.96.68",
+    "https://[2400:da00::6666]",
+]
 
 
 @pytest.mark.parametrize("url", UNREACHABLE)

@@ -43,9 +43,15 @@ def seeded_once(django_db_setup, django_db_blocker, tmp_path_factory):
     demo keys in a temporary directory, and flush afterwards."""
     out = io.StringIO()
     keys = tmp_path_factory.mktemp("keys")
-    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("files"), ADMISSION_DOCUMENT_JOBS="inline",
-                           ADMISSION_SIGNING_KEYS_DIR=keys, ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")]), \
-            django_db_blocker.unblock():
+    with (
+        override_settings(
+            MEDIA_ROOT=tmp_path_factory.mktemp("files"),
+            ADMISSION_DOCUMENT_JOBS="inline",
+            ADMISSION_SIGNING_KEYS_DIR=keys,
+            ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")],
+        ),
+        django_db_blocker.unblock(),
+    ):
         call_command("seed_demo", "--no-render", stdout=out)
         yield out.getvalue()
         call_command("flush", interactive=False, verbosity=0)
@@ -87,8 +93,9 @@ def test_identity_demo_deciders_and_administrators_have_the_published_second_fac
     the head left to show enrolment; clerks have none; the demo password itself meets the password rules."""
     users = get_user_model().objects.select_related("membership")
     deciders = {u.username for u in users if u.is_staff or (hasattr(u, "membership") and u.membership.can_decide)}
-    with_device = set(TOTPDevice.objects.filter(confirmed=True, key=DEMO_TOTP_KEY).values_list("user__username",
-                                                                                               flat=True))
+    with_device = set(
+        TOTPDevice.objects.filter(confirmed=True, key=DEMO_TOTP_KEY).values_list("user__username", flat=True)
+    )
     assert with_device == deciders - {ENROLS_AT_FIRST_LOGIN} and ENROLS_AT_FIRST_LOGIN in deciders
     assert {"bianban", "lingdao", "sysadmin", "secadmin", "auditadmin"} <= with_device
     assert TOTPDevice.objects.count() == len(with_device)
@@ -100,9 +107,21 @@ def test_demo_holds_a_case_in_every_state(seeded):
     assert set(DutyRequest.objects.values_list("state", flat=True)) == set(RequestState.values)
 
 
-@pytest.mark.parametrize("username", [
-    "bianban", "sifa", "zhengshu", "lingdao", "linye", "yingji", "nongmu", "naji", "liuhe", "yadong",
-])
+@pytest.mark.parametrize(
+    "username",
+    [
+        "bianban",
+        "sifa",
+        "zhengshu",
+        "lingdao",
+        "linye",
+        "yingji",
+        "nongmu",
+        "naji",
+        "liuhe",
+        "yadong",
+    ],
+)
 def test_demo_gives_every_acting_role_work_in_its_queue(seeded, username):
     user = Membership.objects.get(user__username=username).user
     assert task_box(user=user, box="queue").exists()

@@ -68,8 +68,13 @@ class Client:
         body = None
         if form is not None:
             body = urlencode(form)
-            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Origin": self.origin,
-                            "Referer": self.origin + path})
+            headers.update(
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": self.origin,
+                    "Referer": self.origin + path,
+                }
+            )
         connection = self._connection()
         try:
             connection.request(method, path, body=body, headers=headers)
@@ -95,9 +100,28 @@ class Client:
 def _certificate(directory: Path) -> tuple[Path, Path]:
     cert, key = directory / "cert.pem", directory / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-         "-subj", f"/CN={HOST}", "-addext", f"subjectAltName=DNS:{HOST}", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={HOST}",
+            "-addext",
+            f"subjectAltName=DNS:{HOST}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -121,7 +145,9 @@ def _site(tmp: Path, *, https_port: int, http_port: int, web_port: int, static: 
         text = text.replace(old, new)
     text = "\n".join(line for line in text.splitlines() if "listen [::]" not in line)
     (tmp / "site.conf").write_text(text, encoding="utf-8")
-    temp = "\n".join(f"    {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = "\n".join(
+        f"    {kind}_temp_path {tmp / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     conf = tmp / "nginx.conf"
     conf.write_text(
         ("user root;\n" if os.geteuid() == 0 else "")  # workers must read the test's private temporary directory
@@ -142,27 +168,47 @@ def stack(tmp_path_factory, seeded_database):
     shutil.copy(seeded_database, var / "db.sqlite3")
     https_port, http_port, web_port = free_port(), free_port(), free_port()
     env = child_env(
-        DJANGO_DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ADMISSION_ENV_FILE="", ADMISSION_VAR_DIR=str(var),
-        DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}", ADMISSION_PUBLIC_URL=f"https://{HOST}:{https_port}",
-        ADMISSION_BIND=f"127.0.0.1:{web_port}", WEB_CONCURRENCY="2", ADMISSION_RENDER_ON_COMMIT="0", ADMISSION_SWEEP_IN_WEB="0",
-        ADMISSION_FONT_DIR=str(settings.ADMISSION_FONT_DIR), LOG_FORMAT="json",
+        DJANGO_DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ADMISSION_ENV_FILE="",
+        ADMISSION_VAR_DIR=str(var),
+        DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}",
+        ADMISSION_PUBLIC_URL=f"https://{HOST}:{https_port}",
+        ADMISSION_BIND=f"127.0.0.1:{web_port}",
+        WEB_CONCURRENCY="2",
+        ADMISSION_RENDER_ON_COMMIT="0",
+        ADMISSION_SWEEP_IN_WEB="0",
+        ADMISSION_FONT_DIR=str(settings.ADMISSION_FONT_DIR),
+        LOG_FORMAT="json",
     )
     manage("collectstatic", "--noinput", "-v0", env=env)
     cert, key = _certificate(tmp)
-    conf = _site(tmp, https_port=https_port, http_port=http_port, web_port=web_port, static=var / "static",
-                 cert=cert, key=key)
+    conf = _site(
+        tmp, https_port=https_port, http_port=http_port, web_port=web_port, static=var / "static", cert=cert, key=key
+    )
     checked = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
 
     web_log = (tmp / "gunicorn.log").open("w")
-    web = subprocess.Popen([PYTHON, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
-                           cwd=ROOT, env=env, stdout=web_log, stderr=subprocess.STDOUT)
+    web = subprocess.Popen(
+        [PYTHON, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
+        cwd=ROOT,
+        env=env,
+        stdout=web_log,
+        stderr=subprocess.STDOUT,
+    )
     proxy = subprocess.Popen([NGINX, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for_port(web_port, process=web)
         wait_for_port(https_port, process=proxy)
-        yield {"tmp": tmp, "env": env, "https": https_port, "http": http_port, "cert": cert,
-               "web_log": tmp / "gunicorn.log"}
+        yield {
+            "tmp": tmp,
+            "env": env,
+            "https": https_port,
+            "http": http_port,
+            "cert": cert,
+            "web_log": tmp / "gunicorn.log",
+        }
     finally:
         stop(proxy)
         stop(web)
@@ -194,8 +240,13 @@ def test_a_township_clerk_logs_in_and_completes_a_task_over_https_without_a_csrf
     case_page = browser.get(done.headers["Location"])
     assert case_page.status == 200 and "同意：同意承担，按方案落实。" in case_page.body
 
-    outcome = manage("shell", "-c", "from admission.models import Consultation; "
-                     "print(Consultation.objects.get(township__division_code='150721100').outcome)", env=stack["env"])
+    outcome = manage(
+        "shell",
+        "-c",
+        "from admission.models import Consultation; "
+        "print(Consultation.objects.get(township__division_code='150721100').outcome)",
+        env=stack["env"],
+    )
     assert outcome.stdout.splitlines()[-1] == "agreed"
 
 
@@ -264,8 +315,9 @@ def test_the_proxys_request_id_is_in_the_response_and_in_both_json_logs(stack):
         raise AssertionError(f"{request_id} not in {path}")
 
     app_lines, app_found = logged(stack["web_log"])
-    assert [(line["logger"], line["path"], line["status"]) for line in app_found] == \
-        [("admission.request", "/healthz", 200)]
+    assert [(line["logger"], line["path"], line["status"]) for line in app_found] == [
+        ("admission.request", "/healthz", 200)
+    ]
     assert any(line["logger"] == "gunicorn.error" for line in app_lines), "gunicorn's own lines are JSON too"
     _access, access_found = logged(stack["tmp"] / "access.log")
     assert access_found[0]["uri"] == "/healthz" and access_found[0]["status"] == 200
@@ -281,11 +333,22 @@ def test_readiness_answers_this_machine_through_the_proxy(stack):
 
 
 def test_gunicorn_refuses_to_start_while_the_public_address_is_loopback(tmp_path):
-    env = child_env(DJANGO_DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ADMISSION_ENV_FILE="",
-                    ADMISSION_VAR_DIR=str(tmp_path), ADMISSION_PUBLIC_URL="http://127.0.0.1:8000",
-                    ADMISSION_BIND=f"127.0.0.1:{free_port()}")
-    result = subprocess.run([PYTHON, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    env = child_env(
+        DJANGO_DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ADMISSION_ENV_FILE="",
+        ADMISSION_VAR_DIR=str(tmp_path),
+        ADMISSION_PUBLIC_URL="http://127.0.0.1:8000",
+        ADMISSION_BIND=f"127.0.0.1:{free_port()}",
+    )
+    result = subprocess.run(
+        [PYTHON, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "admission-web is not started" in result.stderr and "admission.E001" in result.stderr
     assert "Booting worker" not in result.stderr

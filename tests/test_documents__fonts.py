@@ -10,8 +10,9 @@ from weasyprint import HTML
 
 from admission.documents import fonts
 
-pytestmark = pytest.mark.skipif(not (fonts.SYSTEM_DIR / fonts.FACES[0].collection).exists(),
-                                reason="fonts-noto-cjk is not installed")
+pytestmark = pytest.mark.skipif(
+    not (fonts.SYSTEM_DIR / fonts.FACES[0].collection).exists(), reason="fonts-noto-cjk is not installed"
+)
 SERIF = fonts.FACES[0]
 
 
@@ -29,8 +30,9 @@ def test_prepare_cuts_a_face_once_and_declares_it(tmp_path, settings):
 def test_a_character_outside_the_cut_falls_back_to_the_full_system_face(tmp_path, settings):
     settings.ADMISSION_FONT_DIR = tmp_path
     fonts.prepare(text="公文格式", faces=[SERIF])
-    html = (f'<style>{fonts.face_css()} p {{ font: 16pt "{SERIF.family}", "Noto Serif CJK SC"; }}</style>'
-            "<p>公文格式査</p>")
+    html = (
+        f'<style>{fonts.face_css()} p {{ font: 16pt "{SERIF.family}", "Noto Serif CJK SC"; }}</style><p>公文格式査</p>'
+    )
     with pdfplumber.open(io.BytesIO(HTML(string=html).write_pdf())) as pdf:
         used = {c["text"]: c["fontname"] for c in pdf.pages[0].chars}
     assert all("GB2312" in used[c] for c in "公文格式"), used
@@ -62,5 +64,6 @@ def test_prepare_fonts_command_reports_each_face_and_the_total(tmp_path, setting
     lines = out.getvalue().splitlines()
     assert lines[0].startswith(f"公文字体：把 {len(fonts.FACES)} 个 Noto CJK 字体裁切到 GB 2312，存入 {tmp_path}")
     assert [line.split("：")[0] for line in lines[1:-1]] == [
-        f"[{n}/{len(fonts.FACES)}] {face.name}（{face.weight}）" for n, face in enumerate(fonts.FACES, 1)]
+        f"[{n}/{len(fonts.FACES)}] {face.name}（{face.weight}）" for n, face in enumerate(fonts.FACES, 1)
+    ]
     assert lines[-1] == f"公文字体：新生成 0 个，共 {len(fonts.FACES)}/{len(fonts.FACES)} 个。"

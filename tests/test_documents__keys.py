@@ -67,8 +67,9 @@ def test_a_deploy_check_warns_of_keys_without_a_passphrase_of_their_own(settings
     settings.DEBUG = False
     settings.ADMISSION_SIGNING_KEYS_DIR = tmp_path / "keys"
     settings.ADMISSION_SIGNING_SECRETS_DIR = tmp_path / "secrets"
-    issue_demo_certificates(keys_dir=tmp_path / "keys", organizations=issuing_organizations(), passphrase="",
-                            ca_dir=tmp_path / "ca")
+    issue_demo_certificates(
+        keys_dir=tmp_path / "keys", organizations=issuing_organizations(), passphrase="", ca_dir=tmp_path / "ca"
+    )
     assert [w.id for w in checks.signing_keys_have_their_own_passphrases(None)] == ["admission.W011"]
     for body in issuing_organizations():
         signing.passphrase_file(body).parent.mkdir(parents=True, exist_ok=True)

@@ -77,8 +77,9 @@ class Rendered:
     @cached_property
     def pages(self) -> list[Page]:
         with pdfplumber.open(io.BytesIO(self.pdf)) as pdf:
-            return [Page(p.page_number, p.width, p.height, list(p.chars), list(p.rects), list(p.lines))
-                    for p in pdf.pages]
+            return [
+                Page(p.page_number, p.width, p.height, list(p.chars), list(p.rects), list(p.lines)) for p in pdf.pages
+            ]
 
     @contextmanager
     def open(self):
@@ -92,16 +93,27 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
 
     base = tmp_path_factory.mktemp("layout")
     keys = base / "keys"
-    with override_settings(
-        ADMISSION_RENDER_ON_COMMIT=True, ADMISSION_SIGNING_KEYS_DIR=keys,
-        ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")], MEDIA_ROOT=base / "files",
-    ), django_db_blocker.unblock(), transaction.atomic():
+    with (
+        override_settings(
+            ADMISSION_RENDER_ON_COMMIT=True,
+            ADMISSION_SIGNING_KEYS_DIR=keys,
+            ADMISSION_TRUST_ROOTS=[str(keys / "demo-root.pem")],
+            MEDIA_ROOT=base / "files",
+        ),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         banner = support.build_banner(code="150721", name="阿荣旗", short="旗")
         issue_demo_certificates(keys_dir=keys, organizations=issuing_organizations(), passphrase="")
         office, forestry = banner.users["office"], banner.users["forestry"]
         # The office's head signs off its request to the leadership (签发人, GB/T 9704 7.2.6).
-        add_member(organization=banner.org("office"), username="office_head", password=support.PASSWORD,
-                   role=Role.HEAD, full_name="孙振华")
+        add_member(
+            organization=banner.org("office"),
+            username="office_head",
+            password=support.PASSWORD,
+            role=Role.HEAD,
+            full_name="孙振华",
+        )
 
         # Only what is issued inside a capture block is rendered (its on-commit job runs); the rest stays pending.
         admitted = support.draft(banner)
@@ -110,10 +122,22 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
         support.consult_all(banner, admitted)
         support.submit(banner, admitted)
         with TestCase.captureOnCommitCallbacks(execute=True):
-            support.do(admitted, "intake", office, lambda: intake.return_for_supplement(
-                duty_request=admitted, actor=office, items=["书面申请未加盖单位公章。", "缺少各乡镇人员安排明细表。"]))
-        support.do(admitted, "supplement", forestry, lambda: intake.resubmit_request(
-            duty_request=admitted, actor=forestry, note="已补正。"))
+            support.do(
+                admitted,
+                "intake",
+                office,
+                lambda: intake.return_for_supplement(
+                    duty_request=admitted,
+                    actor=office,
+                    items=["书面申请未加盖单位公章。", "缺少各乡镇人员安排明细表。"],
+                ),
+            )
+        support.do(
+            admitted,
+            "supplement",
+            forestry,
+            lambda: intake.resubmit_request(duty_request=admitted, actor=forestry, note="已补正。"),
+        )
         support.accept(banner, admitted)
         support.bureau_opinions(banner, admitted)
         with TestCase.captureOnCommitCallbacks(execute=True):
@@ -123,9 +147,14 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
 
         # Art. 4(5), 4(4): the admitted duty is adjusted (adjustment notice), then leaves the lists (exit notice).
         duty = admitted.township_duties.get(township=banner.org("naji"))
-        adjusted = support.propose(banner, duty, "adjustment", targets=list(admitted.township_duties.all()),
-                                   legal_basis="《森林防火条例》（2026年修订）第二十条。",
-                                   funding_amount=Decimal("150000.00"))
+        adjusted = support.propose(
+            banner,
+            duty,
+            "adjustment",
+            targets=list(admitted.township_duties.all()),
+            legal_basis="《森林防火条例》（2026年修订）第二十条。",
+            funding_amount=Decimal("150000.00"),
+        )
         with TestCase.captureOnCommitCallbacks(execute=True):
             support.carry_through(banner, adjusted)
         exited = support.propose(banner, duty, "exit", targets=list(admitted.township_duties.all()))
@@ -151,8 +180,14 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
             path = base / f"{document.kind}.pdf"
             path.write_bytes(data)
             documents[document.kind] = Rendered(
-                kind=document.kind, number=document.number, title=document.title, content=document.content,
-                verification_code=document.verification_code, verify_url=verify_url(document), pdf=data, path=path,
+                kind=document.kind,
+                number=document.number,
+                title=document.title,
+                content=document.content,
+                verification_code=document.verification_code,
+                verify_url=verify_url(document),
+                pdf=data,
+                path=path,
             )
         failed = list(OfficialDocument.objects.filter(render_status=RenderStatus.FAILED).values_list("render_error"))
         assert not failed, failed
@@ -281,8 +316,9 @@ def em_box(char) -> tuple[float, float]:
 
 def red_lines(page, *, wider_than: float = 100 * MM):
     """Red rules and lines, top to bottom."""
-    return sorted((r for r in page.rects if r["width"] > wider_than and red(r.get("non_stroking_color"))),
-                  key=lambda r: r["top"])
+    return sorted(
+        (r for r in page.rects if r["width"] > wider_than and red(r.get("non_stroking_color"))), key=lambda r: r["top"]
+    )
 
 
 def page_number_chars(page):
@@ -332,9 +368,12 @@ def test_gbt9704_text_stays_inside_the_156_by_225_mm_block(document):
             outside = [
                 (c["text"], mm(c["x0"]), mm(c["top"]), mm(c["x1"]), mm(c["bottom"]))
                 for c in page.chars
-                if id(c) not in running and not (
-                    c["x0"] >= LEFT - TOLERANCE and c["x1"] <= RIGHT + TOLERANCE
-                    and c["top"] >= TOP - TOLERANCE and c["bottom"] <= BOTTOM + TOLERANCE
+                if id(c) not in running
+                and not (
+                    c["x0"] >= LEFT - TOLERANCE
+                    and c["x1"] <= RIGHT + TOLERANCE
+                    and c["top"] >= TOP - TOLERANCE
+                    and c["bottom"] <= BOTTOM + TOLERANCE
                 )
             ]
             assert outside == [], f"page {page.page_number} of {document.number}: outside the text block"
@@ -361,12 +400,14 @@ def test_gbt9704_7_2_4_joint_mark_stacks_the_issuers_host_first_with_wenjian_cen
     issuers, suffix = document.content["issuers"], document.content["mark_suffix"]
     assert issuers == ["中共阿荣旗委员会", "阿荣旗人民政府"] and suffix == "文件"
     mark = mark_chars(document.pages[0])
-    beside = sorted(mark, key=lambda c: c["x0"])[-len(suffix):]
+    beside = sorted(mark, key=lambda c: c["x0"])[-len(suffix) :]
     names = lines_of([c for c in mark if c not in beside])
     assert [text(line) for line in names] == issuers
     # The names run to the same width, one above the other; 文件 to their right, centred on them vertically.
-    assert all(abs(left(line) - left(names[0])) <= TOLERANCE and abs(right(line) - right(names[0])) <= TOLERANCE
-               for line in names), [(mm(left(line)), mm(right(line))) for line in names]
+    assert all(
+        abs(left(line) - left(names[0])) <= TOLERANCE and abs(right(line) - right(names[0])) <= TOLERANCE
+        for line in names
+    ), [(mm(left(line)), mm(right(line))) for line in names]
     assert text(beside) == suffix and left(beside) >= right(names[0]) - 0.5
     middle = (names[0][0]["top"] + names[-1][0]["bottom"]) / 2
     assert abs((beside[0]["top"] + beside[0]["bottom"]) / 2 - middle) <= TOLERANCE
@@ -510,8 +551,13 @@ def _distribution(pdf):
     """The distribution block (版记) of the last page: its 14 pt lines and the black rules around them."""
     page = pdf.pages[-1]
     lines = lines_of([c for c in page.chars if is_black(c) and abs(c["size"] - 14) <= 0.1 and c["top"] < BOTTOM])
-    rules = [r for r in page.rects if r["width"] >= 150 * MM and not red(r.get("non_stroking_color"))
-             and all(abs(v) <= 0.02 for v in rgb(r.get("stroking_color") or r.get("non_stroking_color")))]
+    rules = [
+        r
+        for r in page.rects
+        if r["width"] >= 150 * MM
+        and not red(r.get("non_stroking_color"))
+        and all(abs(v) <= 0.02 for v in rgb(r.get("stroking_color") or r.get("non_stroking_color")))
+    ]
     return page, lines, rules
 
 
@@ -521,7 +567,8 @@ def test_gbt9704_distribution_block_closes_the_last_page_between_rules(formal):
         page, lines, rules = _distribution(pdf)
         copies = document.content["copies"]
         expected = ([f"抄送：{'，'.join(copies)}。"] if copies else []) + [
-            f"{document.content['signature']}{document.content['date']}印发"]
+            f"{document.content['signature']}{document.content['date']}印发"
+        ]
         assert re.sub(r"\s", "", "".join(text(line) for line in lines)) == re.sub(r"\s", "", "".join(expected))
         assert rules, "no rules around the distribution block"
         top = min(r["top"] for r in rules)
@@ -570,7 +617,9 @@ def test_gbt9704_10_1_letter_has_red_double_lines_170_mm_long(letter):
         assert abs((line["x0"] + line["x1"]) / 2 - CENTRE) <= 0.5 * MM
     thick, thin = lines[0]["height"], lines[1]["height"]
     assert thick > 2 * thin and lines[1]["top"] > lines[0]["bottom"], "upper: thick above thin"
-    assert lines[2]["height"] < lines[3]["height"] / 2 and lines[3]["top"] > lines[2]["bottom"], "lower: thin above thick"
+    assert lines[2]["height"] < lines[3]["height"] / 2 and lines[3]["top"] > lines[2]["bottom"], (
+        "lower: thin above thick"
+    )
     mark_bottom = max(em_box(c)[1] for c in mark_chars(page))
     assert abs(lines[0]["top"] - mark_bottom - 4 * MM) <= 0.5 * MM, mm(lines[0]["top"] - mark_bottom)
     assert abs(PAGE_HEIGHT - lines[3]["bottom"] - 20 * MM) <= 0.5 * MM, mm(PAGE_HEIGHT - lines[3]["bottom"])
@@ -640,7 +689,7 @@ def test_gbt9704_7_3_5_joint_signature_has_each_name_under_its_own_seal_side_by_
     # The seals' characters: red, set along each ring round the names (rotated, so of varying measured size).
     seal_chars = [c for c in page.chars if is_red(c) and c["size"] < 30 and abs(c["top"] - names[0]["top"]) < 25 * MM]
     assert sorted(c["text"] for c in seal_chars) == sorted("".join(issuers))
-    first, second = names[:len(issuers[0])], names[len(issuers[0]):]
+    first, second = names[: len(issuers[0])], names[len(issuers[0]) :]
     assert right(first) < left(second)
     date = next(line for line in body_lines(page) if text(line) == document.content["date"])
     assert date[0]["top"] > names[0]["bottom"]

@@ -32,13 +32,19 @@ NUMBER = re.compile(r"^\S+〔\d{4}〕[1-9]\d*号$")
 
 
 def issue_letter(banner, request, department="forestry", township="naji"):
-    return issue_document(draft=drafts.consultation_letter(duty_request=request, township=banner.org(township)),
-                          duty_request=request, actor=banner.users[department])
+    return issue_document(
+        draft=drafts.consultation_letter(duty_request=request, township=banner.org(township)),
+        duty_request=request,
+        actor=banner.users[department],
+    )
 
 
 def issue_supplement(banner, request, items=("补充法律依据。",)):
-    return issue_document(draft=drafts.supplement_notice(duty_request=request, items=list(items)), duty_request=request,
-                          actor=banner.users["office"])
+    return issue_document(
+        draft=drafts.supplement_notice(duty_request=request, items=list(items)),
+        duty_request=request,
+        actor=banner.users["office"],
+    )
 
 
 def this_year() -> int:
@@ -48,7 +54,10 @@ def this_year() -> int:
 def test_format_is_issuer_code_full_year_in_brackets_and_serial_without_leading_zeros(banner):
     leadership, office = banner.org("leadership"), banner.org("office")
     assert leadership.document_prefix == "阿党政" and office.document_prefix == "阿编"
-    assert format_number(issuer=leadership, kind=DocumentKind.ADMISSION_DECISION, year=2026, serial=3) == "阿党政准〔2026〕3号"
+    assert (
+        format_number(issuer=leadership, kind=DocumentKind.ADMISSION_DECISION, year=2026, serial=3)
+        == "阿党政准〔2026〕3号"
+    )
     assert format_number(issuer=office, kind=DocumentKind.REVIEW_OPINION, year=2027, serial=10) == "阿编审〔2027〕10号"
     assert format_number(issuer=office, kind=DocumentKind.SUPPLEMENT_NOTICE, year=2026, serial=1) == "阿编补〔2026〕1号"
     forestry = banner.org("forestry")
@@ -145,8 +154,12 @@ def test_a_failing_deciding_step_rolls_back_its_number_with_it(banner, monkeypat
     assert not OfficialDocument.objects.filter(kind=DocumentKind.SUPPLEMENT_NOTICE).exists()
     assert not DocumentCounter.objects.filter(kind=DocumentKind.SUPPLEMENT_NOTICE).exists()
 
-    support.do(request, "intake", office, lambda: intake.return_for_supplement(
-        duty_request=request, actor=office, items=["补充法律依据。"]))
+    support.do(
+        request,
+        "intake",
+        office,
+        lambda: intake.return_for_supplement(duty_request=request, actor=office, items=["补充法律依据。"]),
+    )
     notice = OfficialDocument.objects.get(kind=DocumentKind.SUPPLEMENT_NOTICE)
     assert notice.serial == 1 and notice.number == f"阿编补〔{this_year()}〕1号"
 
@@ -223,8 +236,10 @@ def test_24_concurrent_issues_get_unique_consecutive_numbers(banner):
 
     # Then two issuers at once: one continuing its series, one starting another.
     emergency_case = support.draft(banner, department="emergency", duty_name="应急避难场所日常巡查")
-    second = issue_at_once([lambda: issue_supplement(banner, case)] * (n // 2)
-                           + [lambda: issue_letter(banner, emergency_case, department="emergency")] * (n // 2))
+    second = issue_at_once(
+        [lambda: issue_supplement(banner, case)] * (n // 2)
+        + [lambda: issue_letter(banner, emergency_case, department="emergency")] * (n // 2)
+    )
     office = banner.org("office").pk
     assert sorted(s for issuer, _, s, _ in second if issuer == office) == list(range(n + 1, n + n // 2 + 1))
     assert sorted(s for issuer, _, s, _ in second if issuer != office) == list(range(1, n // 2 + 1))
@@ -232,6 +247,8 @@ def test_24_concurrent_issues_get_unique_consecutive_numbers(banner):
     year = this_year()
     supplements = OfficialDocument.objects.filter(kind=DocumentKind.SUPPLEMENT_NOTICE)
     assert sorted(supplements.values_list("serial", flat=True)) == list(range(1, n + n // 2 + 1))
-    assert set(supplements.values_list("number", flat=True)) == {f"阿编补〔{year}〕{s}号" for s in range(1, n + n // 2 + 1)}
+    assert set(supplements.values_list("number", flat=True)) == {
+        f"阿编补〔{year}〕{s}号" for s in range(1, n + n // 2 + 1)
+    }
     assert DocumentCounter.objects.get(kind=DocumentKind.SUPPLEMENT_NOTICE, year=year).last_serial == n + n // 2
     assert DocumentCounter.objects.get(kind=DocumentKind.CONSULTATION_LETTER, year=year).last_serial == n // 2

@@ -42,7 +42,8 @@ def _consultation_letter(banner, township, django_capture_on_commit_callbacks) -
 
 
 def test_a_document_keeps_the_address_it_was_issued_with_when_the_public_address_changes(
-        settings, banner, inline_documents, django_capture_on_commit_callbacks):
+    settings, banner, inline_documents, django_capture_on_commit_callbacks
+):
     settings.ADMISSION_PUBLIC_URL = "https://old.admission.example.gov.cn"
     old = _consultation_letter(banner, "naji", django_capture_on_commit_callbacks)
     old_bytes = old.file.read()

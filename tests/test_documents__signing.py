@@ -144,8 +144,10 @@ def test_public_upload_says_passed_for_the_real_pdf_and_failed_for_the_altered_o
     assert good.status_code == 200
     assert "查验通过" in good.content.decode() and "查验未通过" not in good.content.decode()
 
-    bad = client.post(reverse("verify_upload"),
-                      {"file": SimpleUploadedFile("公文.pdf", altered(data), content_type="application/pdf")})
+    bad = client.post(
+        reverse("verify_upload"),
+        {"file": SimpleUploadedFile("公文.pdf", altered(data), content_type="application/pdf")},
+    )
     assert bad.status_code == 200
     assert "查验未通过" in bad.content.decode() and "查验通过" not in bad.content.decode()
     assert "可能已被改动" in bad.content.decode()
@@ -160,8 +162,9 @@ def test_documents_signed_under_the_demo_root_carry_the_visible_demo_mark(letter
             assert "".join(c["text"] for c in watermark) == "演示文件", page.page_number
 
 
-def test_documents_signed_under_another_root_carry_no_demo_mark(settings, tmp_path, banner, monkeypatch,
-                                                                 django_capture_on_commit_callbacks):
+def test_documents_signed_under_another_root_carry_no_demo_mark(
+    settings, tmp_path, banner, monkeypatch, django_capture_on_commit_callbacks
+):
     production = tmp_path / "production-keys"
     monkeypatch.setattr(pki, "DEMO_ROOT_NAME", "呼伦贝尔市电子政务根证书")  # a root that is not the demo root
     settings.ADMISSION_RENDER_ON_COMMIT = True
@@ -240,7 +243,8 @@ def test_the_documents_sha256_is_in_an_audit_event(letter):
 
 
 def test_a_failed_render_keeps_decision_and_number_and_a_later_pass_renders_it(
-        keys, banner, django_capture_on_commit_callbacks):
+    keys, banner, django_capture_on_commit_callbacks
+):
     request = support.to_under_review(banner, townships=("naji",))  # its documents stay pending (never committed)
     support.bureau_opinions(banner, request)
     support.conclude(banner, request)
@@ -294,8 +298,9 @@ class ExplodingSigner:
         raise RuntimeError("签章设备未连接")
 
 
-def test_a_signer_that_raises_leaves_the_document_failed_with_its_error(keys, banner, settings,
-                                                                        django_capture_on_commit_callbacks):
+def test_a_signer_that_raises_leaves_the_document_failed_with_its_error(
+    keys, banner, settings, django_capture_on_commit_callbacks
+):
     settings.ADMISSION_SIGNER = f"{__name__}.ExplodingSigner"
     request = support.draft(banner, townships=("naji",))
     with django_capture_on_commit_callbacks(execute=True):

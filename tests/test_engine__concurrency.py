@@ -59,6 +59,7 @@ def test_two_reviewers_completing_the_same_task_at_once_one_wins_the_other_is_to
         def action():
             review.record_bureau_opinion(duty_request=request, actor=user, passes=True, reasoning=reasoning)
             hold()
+
         return engine.run_task(task=task, user=user, nodes=(task.flow_task.name,), action=action)
 
     results = race(lambda hold: review_as(office, "甲的意见", hold), lambda: review_as(office2, "乙的意见"))
@@ -74,7 +75,9 @@ def test_two_reviewers_completing_the_same_task_at_once_one_wins_the_other_is_to
 def test_withdrawal_racing_the_banner_decision_one_wins_and_the_loser_is_told_why(banner):
     # A temporary task: the banner's approval is the decision, after which withdrawal is too late.
     temporary = support.temporary_values()
-    request = support.to_under_review(banner, **{k: temporary[k] for k in ("track", "end_date", "completion_time_limit")})
+    request = support.to_under_review(
+        banner, **{k: temporary[k] for k in ("track", "end_date", "completion_time_limit")}
+    )
     support.bureau_opinions(banner, request)
     support.conclude(banner, request)
     task = support.open_task(request, "banner_decision")
@@ -84,6 +87,7 @@ def test_withdrawal_racing_the_banner_decision_one_wins_and_the_loser_is_told_wh
         def action():
             approval.decide_at_banner(duty_request=request, actor=leadership, approves=True)
             hold()
+
         return engine.run_task(task=task, user=leadership, nodes=(task.flow_task.name,), action=action)
 
     results = race(decide, lambda: actions.withdraw(duty_request=request, actor=forestry, reason="工作调整。"))
@@ -108,9 +112,15 @@ def test_city_decision_recorded_twice_at_once_admits_the_duty_once(banner):
     def record(user, hold=lambda: None):
         def action():
             approval.record_city_decision(
-                duty_request=request, actor=user, approves=True, document_number="呼政字〔2026〕1号",
-                decision_date=timezone.localdate(), reply_scan=support.pdf("批复.pdf"))
+                duty_request=request,
+                actor=user,
+                approves=True,
+                document_number="呼政字〔2026〕1号",
+                decision_date=timezone.localdate(),
+                reply_scan=support.pdf("批复.pdf"),
+            )
             hold()
+
         return engine.run_task(task=task, user=user, nodes=(task.flow_task.name,), action=action)
 
     results = race(lambda hold: record(office, hold), lambda: record(office2))

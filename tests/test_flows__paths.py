@@ -106,8 +106,9 @@ def test_art4_regular_duty_admitted_after_banner_examination_and_city_approval(b
     support.submit(banner, request)
     assert_in_step(request, expect_state=RequestState.SUBMITTED, expect_tasks=["intake"])
     support.accept(banner, request)
-    assert_in_step(request, expect_state=RequestState.UNDER_REVIEW,
-                   expect_tasks=["lead_review", "legality_review", "data_review"])
+    assert_in_step(
+        request, expect_state=RequestState.UNDER_REVIEW, expect_tasks=["lead_review", "legality_review", "data_review"]
+    )
     reviewed(banner, request)
     support.banner_decides(banner, request)
     assert_in_step(request, expect_state=RequestState.AWAITING_CITY, expect_tasks=["city_decision"])
@@ -146,8 +147,12 @@ def test_art4_1_disagreement_sends_the_request_back_and_a_new_round_needs_everyo
     disagreement = Consultation.objects.get(request=request, township=banner.org("liuhe"), round=1)
     assert disagreement.outcome == ConsultationOutcome.DISAGREED and "人员不足" in disagreement.opinion
 
-    support.do(request, "revise", banner.users["forestry"], lambda: request_services.start_consultation(
-        duty_request=request, actor=banner.users["forestry"]))
+    support.do(
+        request,
+        "revise",
+        banner.users["forestry"],
+        lambda: request_services.start_consultation(duty_request=request, actor=banner.users["forestry"]),
+    )
     assert_in_step(request, expect_state=RequestState.CONSULTING, expect_tasks=["consult", "consult"])
     assert request.consultation_round == 2
     assert Consultation.objects.filter(request=request, round=2, outcome=ConsultationOutcome.PENDING).count() == 2
@@ -171,14 +176,27 @@ def test_intake_supplement_loop_sends_one_notice_listing_everything(banner):
     support.consult_all(banner, request)
     support.submit(banner, request)
     items = ["书面申请未盖章。", "缺少各乡镇人员安排明细。"]
-    support.do(request, "intake", banner.users["office"], lambda: intake.return_for_supplement(
-        duty_request=request, actor=banner.users["office"], items=items))
+    support.do(
+        request,
+        "intake",
+        banner.users["office"],
+        lambda: intake.return_for_supplement(duty_request=request, actor=banner.users["office"], items=items),
+    )
     assert_in_step(request, expect_state=RequestState.SUPPLEMENTING, expect_tasks=["supplement"])
     notice = SupplementNotice.objects.get(request=request)
     assert notice.items == items and notice.resolved_at is None
 
-    support.do(request, "supplement", banner.users["forestry"], lambda: intake.resubmit_request(
-        duty_request=request, actor=banner.users["forestry"], note="已补正。", supporting_files=[support.pdf("补正.pdf")]))
+    support.do(
+        request,
+        "supplement",
+        banner.users["forestry"],
+        lambda: intake.resubmit_request(
+            duty_request=request,
+            actor=banner.users["forestry"],
+            note="已补正。",
+            supporting_files=[support.pdf("补正.pdf")],
+        ),
+    )
     assert_in_step(request, expect_state=RequestState.SUBMITTED, expect_tasks=["intake"])
     notice.refresh_from_db()
     assert notice.resolved_at is not None
@@ -189,26 +207,63 @@ def test_intake_supplement_loop_sends_one_notice_listing_everything(banner):
 def test_art4_2_review_waits_for_every_advisory_opinion(banner):
     request = support.to_under_review(banner)
     office, emergency = banner.users["office"], banner.users["emergency"]
-    support.do(request, "lead_review", office, lambda: review.request_advisory_opinions(
-        duty_request=request, actor=office, question="与贵局职责是否交叉？",
-        departments=[banner.org("emergency")], experts=[("王教授", "内蒙古大学法学院")]))
-    support.do(request, "legality_review", banner.users["justice"], lambda: review.record_bureau_opinion(
-        duty_request=request, actor=banner.users["justice"], passes=True, reasoning="合法。"))
-    support.do(request, "data_review", banner.users["data"], lambda: review.record_bureau_opinion(
-        duty_request=request, actor=banner.users["data"], passes=True, reasoning="与权责清单衔接。"))
+    support.do(
+        request,
+        "lead_review",
+        office,
+        lambda: review.request_advisory_opinions(
+            duty_request=request,
+            actor=office,
+            question="与贵局职责是否交叉？",
+            departments=[banner.org("emergency")],
+            experts=[("王教授", "内蒙古大学法学院")],
+        ),
+    )
+    support.do(
+        request,
+        "legality_review",
+        banner.users["justice"],
+        lambda: review.record_bureau_opinion(
+            duty_request=request, actor=banner.users["justice"], passes=True, reasoning="合法。"
+        ),
+    )
+    support.do(
+        request,
+        "data_review",
+        banner.users["data"],
+        lambda: review.record_bureau_opinion(
+            duty_request=request, actor=banner.users["data"], passes=True, reasoning="与权责清单衔接。"
+        ),
+    )
     # The justice and data bureaus are done, but the lead unit's own review waits for the answers.
     assert_in_step(request, expect_state=RequestState.UNDER_REVIEW, expect_tasks=["give_advice", "give_advice"])
 
     department_ask, expert_ask = request.advisory_opinions.order_by("expert_name")
-    support.do(request, "give_advice", emergency, lambda: review.record_advisory_opinion(
-        advisory=department_ask, actor=emergency, answer="无交叉。"), advisory_opinion=department_ask.pk)
+    support.do(
+        request,
+        "give_advice",
+        emergency,
+        lambda: review.record_advisory_opinion(advisory=department_ask, actor=emergency, answer="无交叉。"),
+        advisory_opinion=department_ask.pk,
+    )
     assert_in_step(request, expect_tasks=["give_advice"])
-    support.do(request, "give_advice", office, lambda: review.record_advisory_opinion(
-        advisory=expert_ask, actor=office, answer="专家认为可行。"), advisory_opinion=expert_ask.pk)
+    support.do(
+        request,
+        "give_advice",
+        office,
+        lambda: review.record_advisory_opinion(advisory=expert_ask, actor=office, answer="专家认为可行。"),
+        advisory_opinion=expert_ask.pk,
+    )
     assert_in_step(request, expect_state=RequestState.UNDER_REVIEW, expect_tasks=["lead_review"])
 
-    support.do(request, "lead_review", office, lambda: review.record_bureau_opinion(
-        duty_request=request, actor=office, passes=True, reasoning="综合相关部门和专家意见，同意。"))
+    support.do(
+        request,
+        "lead_review",
+        office,
+        lambda: review.record_bureau_opinion(
+            duty_request=request, actor=office, passes=True, reasoning="综合相关部门和专家意见，同意。"
+        ),
+    )
     assert_in_step(request, expect_tasks=["consolidate"])
     assert request.audit_events.filter(action=AuditAction.RECORD_ADVISORY_OPINION).count() == 2
 
@@ -227,8 +282,14 @@ def test_art4_2_rejection_requires_written_reasons(banner):
     request = support.to_under_review(banner)
     support.bureau_opinions(banner, request)
     with pytest.raises(ValidationError) as error:
-        support.do(request, "consolidate", banner.users["office"], lambda: review.conclude_review(
-            duty_request=request, actor=banner.users["office"], passes=False, findings=support.FINDINGS, reasons=""))
+        support.do(
+            request,
+            "consolidate",
+            banner.users["office"],
+            lambda: review.conclude_review(
+                duty_request=request, actor=banner.users["office"], passes=False, findings=support.FINDINGS, reasons=""
+            ),
+        )
     assert "reasons" in error.value.message_dict
     # Nothing moved: the task is still open and the request still under review.
     assert_in_step(request, expect_state=RequestState.UNDER_REVIEW, expect_tasks=["consolidate"])
@@ -273,10 +334,17 @@ def _walk_to(banner, state):
     return request
 
 
-@pytest.mark.parametrize("state", [
-    RequestState.DRAFT, RequestState.CONSULTING, RequestState.CONSULTED, RequestState.UNDER_REVIEW,
-    RequestState.AWAITING_APPROVAL, RequestState.AWAITING_CITY,
-])
+@pytest.mark.parametrize(
+    "state",
+    [
+        RequestState.DRAFT,
+        RequestState.CONSULTING,
+        RequestState.CONSULTED,
+        RequestState.UNDER_REVIEW,
+        RequestState.AWAITING_APPROVAL,
+        RequestState.AWAITING_CITY,
+    ],
+)
 def test_department_withdraws_before_a_decision_and_every_open_task_is_cancelled(banner, state):
     request = _walk_to(banner, state)
     assert request.state == state
@@ -285,7 +353,8 @@ def test_department_withdraws_before_a_decision_and_every_open_task_is_cancelled
     event = request.audit_events.get(action=AuditAction.WITHDRAW_REQUEST)
     assert (event.from_state, event.note) == (state, "工作已调整。")
     assert not Task.objects.filter(
-        process__in=AdmissionProcess.for_request(request), status__in=engine.OPEN_TASK_STATUSES).exists()
+        process__in=AdmissionProcess.for_request(request), status__in=engine.OPEN_TASK_STATUSES
+    ).exists()
 
 
 def test_withdrawal_after_admission_is_refused(banner):

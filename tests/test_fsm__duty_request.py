@@ -43,9 +43,15 @@ def test_art4_1_fsm_consultation_conditions(banner):
     assert not can_proceed(request.conclude_consultation_disagreed)
     assert not can_proceed(request.submit)
     naji = request.current_consultations().get(township=banner.org("naji"))
-    do(request, "consult", banner.users["naji"], lambda: consultation.record_consultation_opinion(
-        consultation=naji, actor=banner.users["naji"], agrees=False, opinion="人员不足，建议明确每镇 2 名专职人员。"),
-       consultation=naji.pk)
+    do(
+        request,
+        "consult",
+        banner.users["naji"],
+        lambda: consultation.record_consultation_opinion(
+            consultation=naji, actor=banner.users["naji"], agrees=False, opinion="人员不足，建议明确每镇 2 名专职人员。"
+        ),
+        consultation=naji.pk,
+    )
     # one disagreement, two still pending: the consultation is not over yet
     assert request.state == RequestState.CONSULTING
     assert not can_proceed(request.conclude_consultation_disagreed)

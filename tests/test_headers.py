@@ -27,11 +27,19 @@ def test_every_page_carries_a_strict_content_security_policy(client, banner):
     assert "unsafe-inline" not in str(policy) and "unsafe-eval" not in str(policy)
 
 
-@pytest.mark.parametrize(("user", "page"), [
-    ("forestry", "admission:request_create"), ("forestry", "admission:request_list"), ("office", "workflows:queue"),
-    ("office", "workflows:inbox"), ("office", "admission:dashboard"), ("naji", "admission:duty_list"),
-    ("naji", "admission:report_list"), ("office", "admission:document_list"),
-])
+@pytest.mark.parametrize(
+    ("user", "page"),
+    [
+        ("forestry", "admission:request_create"),
+        ("forestry", "admission:request_list"),
+        ("office", "workflows:queue"),
+        ("office", "workflows:inbox"),
+        ("office", "admission:dashboard"),
+        ("naji", "admission:duty_list"),
+        ("naji", "admission:report_list"),
+        ("office", "admission:document_list"),
+    ],
+)
 def test_pages_hold_no_inline_script_handler_or_style(client, banner, user, page):
     support.to_under_review(banner)
     client.force_login(banner.users[user])
@@ -53,9 +61,11 @@ def test_signed_in_pages_and_downloads_are_never_cached(client, banner):
     anonymous = client.get(reverse("login"))
     assert "Permissions-Policy" in anonymous and "camera=()" in anonymous["Permissions-Policy"]
     client.force_login(banner.users["office"])
-    for response in (client.get(reverse("workflows:queue")),
-                     client.get(reverse("admission:attachment_download", args=[duty_request.attachments.first().pk])),
-                     client.get(reverse("admission:duty_list"), {"format": "xlsx"})):
+    for response in (
+        client.get(reverse("workflows:queue")),
+        client.get(reverse("admission:attachment_download", args=[duty_request.attachments.first().pk])),
+        client.get(reverse("admission:duty_list"), {"format": "xlsx"}),
+    ):
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
         assert "camera=()" in response["Permissions-Policy"]

@@ -29,8 +29,11 @@ def in_english(client, user):
 
 def test_art4_1_a_refused_draft_names_the_missing_element_in_english(client, banner):
     in_english(client, banner.users["forestry"])
-    data = {**support.complete_values(legal_basis="", funding_amount="100", end_date=""),
-            "townships": [banner.org("naji").pk], "consult": "1"}
+    data = {
+        **support.complete_values(legal_basis="", funding_amount="100", end_date=""),
+        "townships": [banner.org("naji").pk],
+        "consult": "1",
+    }
     response = client.post(reverse("admission:request_create"), data)
 
     assert response.status_code == 422
@@ -66,7 +69,8 @@ def test_art4_2_only_the_lead_unit_concludes_and_says_so_in_english(banner):
 def test_art1_an_out_of_scope_affair_is_refused_in_english_with_the_measure_named(banner):
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         request_services.save_draft(
-            actor=banner.users["forestry"], values=support.complete_values(affair_class="administrative_penalty"),
+            actor=banner.users["forestry"],
+            values=support.complete_values(affair_class="administrative_penalty"),
             townships=[banner.org("naji")],
         )
     message = refused.value.message_dict["affair_class"][0]
@@ -86,7 +90,13 @@ def _bare_cjk_messages(path: pathlib.Path) -> list[str]:
     translated: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
-                "_", "gettext", "gettext_lazy", "pgettext", "ngettext", "ngettext_lazy"):
+            "_",
+            "gettext",
+            "gettext_lazy",
+            "pgettext",
+            "ngettext",
+            "ngettext_lazy",
+        ):
             translated.update(id(n) for n in ast.walk(node))
     found = []
     for node in ast.walk(tree):
@@ -99,15 +109,23 @@ def _bare_cjk_messages(path: pathlib.Path) -> list[str]:
             message_sites.append(node.value)
         for site in message_sites:
             for literal in ast.walk(site):
-                if (isinstance(literal, ast.Constant) and isinstance(literal.value, str) and id(literal) not in translated
-                        and any(ord(ch) in CJK for ch in literal.value)):
+                if (
+                    isinstance(literal, ast.Constant)
+                    and isinstance(literal.value, str)
+                    and id(literal) not in translated
+                    and any(ord(ch) in CJK for ch in literal.value)
+                ):
                     found.append(f"{path.relative_to(ROOT)}:{literal.lineno}: {literal.value[:30]}")
     return found
 
 
 def test_every_message_the_domain_and_the_process_raise_goes_through_gettext():
-    modules = [*ROOT.glob("admission/services/*.py"), *ROOT.glob("admission/*.py"), *ROOT.glob("workflows/*.py"),
-               *ROOT.glob("web/**/*.py")]
+    modules = [
+        *ROOT.glob("admission/services/*.py"),
+        *ROOT.glob("admission/*.py"),
+        *ROOT.glob("workflows/*.py"),
+        *ROOT.glob("web/**/*.py"),
+    ]
     assert [m for path in sorted(modules) for m in _bare_cjk_messages(path)] == []
 
 

@@ -54,8 +54,11 @@ def test_every_translated_entry_of_the_english_catalogue_resolves_in_english():
     entries = _translated_entries(ENGLISH_PO)
     assert len(entries) > 100  # the parser read the catalogue, not a handful of lines
     with translation.override("en"):
-        wrong = {msgid: (msgstr, translation.gettext(msgid)) for msgid, msgstr in entries.items()
-                 if translation.gettext(msgid) != msgstr}
+        wrong = {
+            msgid: (msgstr, translation.gettext(msgid))
+            for msgid, msgstr in entries.items()
+            if translation.gettext(msgid) != msgstr
+        }
     assert wrong == {}
     with translation.override("zh-hans"):
         assert translation.gettext(next(iter(entries))) == next(iter(entries))

@@ -15,6 +15,14 @@ def test_every_record_of_an_admitted_case_names_itself(banner):
             seen.add(model.__name__)
     # the records an admission leaves behind, each named by its own __str__
     assert {
-        "AuditEvent", "Consultation", "BureauReviewOpinion", "ReviewConclusion", "ApprovalDecision", "DutyVersion",
-        "DocumentCounter", "OfficialDocument", "TaskDeadline", "TownshipDuty",
+        "AuditEvent",
+        "Consultation",
+        "BureauReviewOpinion",
+        "ReviewConclusion",
+        "ApprovalDecision",
+        "DutyVersion",
+        "DocumentCounter",
+        "OfficialDocument",
+        "TaskDeadline",
+        "TownshipDuty",
     } <= seen

@@ -17,17 +17,30 @@ from tests import support
 @pytest.fixture
 def report(banner):
     return report_unadmitted_duty(
-        actor=banner.users["naji"], department=banner.org("emergency"), duty_description="自建房安全排查",
-        method="other", details="10月会议要求乡镇全面排查。",
+        actor=banner.users["naji"],
+        department=banner.org("emergency"),
+        duty_description="自建房安全排查",
+        method="other",
+        details="10月会议要求乡镇全面排查。",
     )
 
 
 def test_art8_a_report_is_seen_by_its_township_the_office_and_the_leadership_never_the_department(
-        banner, other_banner, report):
-    seen = {key: permissions.visible_reports(banner.users[key]).filter(pk=report.pk).exists()
-            for key in ("naji", "liuhe", "office", "office_clerk", "leadership", "emergency", "justice")}
-    assert seen == {"naji": True, "liuhe": False, "office": True, "office_clerk": True, "leadership": True,
-                    "emergency": False, "justice": False}
+    banner, other_banner, report
+):
+    seen = {
+        key: permissions.visible_reports(banner.users[key]).filter(pk=report.pk).exists()
+        for key in ("naji", "liuhe", "office", "office_clerk", "leadership", "emergency", "justice")
+    }
+    assert seen == {
+        "naji": True,
+        "liuhe": False,
+        "office": True,
+        "office_clerk": True,
+        "leadership": True,
+        "emergency": False,
+        "justice": False,
+    }
     assert not permissions.can_view_report(other_banner.users["office"], report)
 
 
@@ -43,9 +56,14 @@ def test_art8_who_may_report_a_duty_pushed_down(banner, key, allowed):
     assert permissions.can_report_unadmitted_duty(banner.users[key]) is allowed
 
 
-@pytest.mark.parametrize("require", [
-    permissions.require_lead_unit, permissions.require_joint_meeting_member, permissions.require_banner_leadership,
-])
+@pytest.mark.parametrize(
+    "require",
+    [
+        permissions.require_lead_unit,
+        permissions.require_joint_meeting_member,
+        permissions.require_banner_leadership,
+    ],
+)
 def test_art3_a_clerk_or_another_banner_cannot_decide_for_the_body(banner, other_banner, require):
     duty_request = support.draft(banner)
     for outsider in (banner.users["office_clerk"], other_banner.users["office"], other_banner.users["leadership"]):

@@ -49,9 +49,14 @@ def test_art4_3_leadership_and_others_cannot_record_the_city_decision(banner, ke
     request = awaiting_city_case(banner)
     before = snapshot(request)
     with pytest.raises(PermissionDenied):
-        approval.record_city_decision(duty_request=request, actor=banner.users[key], approves=True,
-                                      document_number="呼政字〔2026〕12号", decision_date=timezone.localdate(),
-                                      reply_scan=pdf("批复.pdf"))
+        approval.record_city_decision(
+            duty_request=request,
+            actor=banner.users[key],
+            approves=True,
+            document_number="呼政字〔2026〕12号",
+            decision_date=timezone.localdate(),
+            reply_scan=pdf("批复.pdf"),
+        )
     assert snapshot(request) == before
     assert not TownshipDuty.objects.filter(request=request).exists()
 
@@ -71,13 +76,25 @@ def test_art4_3_city_decision_needs_number_date_scan_and_reasons(banner):
     request = awaiting_city_case(banner)
     before = snapshot(request)
     with pytest.raises(ValidationError) as error:
-        approval.record_city_decision(duty_request=request, actor=banner.users["office"], approves=False,
-                                      document_number=" ", decision_date=None, reply_scan=None, reasons="")
+        approval.record_city_decision(
+            duty_request=request,
+            actor=banner.users["office"],
+            approves=False,
+            document_number=" ",
+            decision_date=None,
+            reply_scan=None,
+            reasons="",
+        )
     assert set(error.value.message_dict) == {"document_number", "decision_date", "reply_scan", "reasons"}
     with pytest.raises(ValidationError) as error:
-        approval.record_city_decision(duty_request=request, actor=banner.users["office"], approves=True,
-                                      document_number="呼政字〔2026〕12号",
-                                      decision_date=timezone.localdate() + timedelta(days=1), reply_scan=pdf())
+        approval.record_city_decision(
+            duty_request=request,
+            actor=banner.users["office"],
+            approves=True,
+            document_number="呼政字〔2026〕12号",
+            decision_date=timezone.localdate() + timedelta(days=1),
+            reply_scan=pdf(),
+        )
     assert error.value.message_dict == {"decision_date": ["批复日期不能晚于今天。"]}
     assert snapshot(request) == before
 
@@ -88,7 +105,9 @@ def test_art4_3_a_temporary_task_is_admitted_by_the_banner_and_never_goes_to_the
     decision = ApprovalDecision.objects.get(request=request)
     assert decision.body == banner.org("leadership") and decision.approves
     assert set(TownshipDuty.objects.filter(request=request).values_list("township", flat=True)) == {
-        banner.org("naji").pk, banner.org("liuhe").pk}
+        banner.org("naji").pk,
+        banner.org("liuhe").pk,
+    }
     with pytest.raises(ConflictError):
         direct_city_approves(banner, request)
 

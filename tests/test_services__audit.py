@@ -51,25 +51,39 @@ def test_audit_each_transition_of_the_regular_path_writes_exactly_one_event(bann
         (AuditAction.SUBMIT_REQUEST, "consulted", "submitted", u["forestry"].username, o("forestry").pk),
         (AuditAction.ACCEPT_FOR_REVIEW, "submitted", "under_review", u["office"].username, o("office").pk),
         (AuditAction.CONCLUDE_REVIEW, "under_review", "awaiting_approval", u["office"].username, o("office").pk),
-        (AuditAction.DECIDE_APPROVAL, "awaiting_approval", "awaiting_city", u["leadership"].username,
-         o("leadership").pk),
+        (
+            AuditAction.DECIDE_APPROVAL,
+            "awaiting_approval",
+            "awaiting_city",
+            u["leadership"].username,
+            o("leadership").pk,
+        ),
         (AuditAction.DECIDE_APPROVAL, "awaiting_city", "admitted", u["office"].username, o("office").pk),
     ]
     # events that are not transitions carry no state change, and every event names who and for whom
     for event in AuditEvent.objects.filter(request=request):
         assert event.actor is not None and event.organization == event.actor.membership.organization
         assert event.jurisdiction_id == banner.jurisdiction.pk
-        if event.action not in {AuditAction.START_CONSULTATION, AuditAction.CONCLUDE_CONSULTATION,
-                                AuditAction.SUBMIT_REQUEST, AuditAction.ACCEPT_FOR_REVIEW,
-                                AuditAction.CONCLUDE_REVIEW, AuditAction.DECIDE_APPROVAL}:
+        if event.action not in {
+            AuditAction.START_CONSULTATION,
+            AuditAction.CONCLUDE_CONSULTATION,
+            AuditAction.SUBMIT_REQUEST,
+            AuditAction.ACCEPT_FOR_REVIEW,
+            AuditAction.CONCLUDE_REVIEW,
+            AuditAction.DECIDE_APPROVAL,
+        }:
             assert event.from_state == event.to_state == ""
 
 
 def test_audit_each_transition_of_the_other_paths_writes_exactly_one_event(banner):
     u, o = banner.users, banner.org
     revising = revising_case(banner)
-    do(revising, "revise", u["forestry"],
-       lambda: request_services.start_consultation(duty_request=revising, actor=u["forestry"]))
+    do(
+        revising,
+        "revise",
+        u["forestry"],
+        lambda: request_services.start_consultation(duty_request=revising, actor=u["forestry"]),
+    )
     actions.withdraw(duty_request=revising, actor=u["forestry"], reason="撤回重报。")
     assert _state_changes(revising) == [
         (AuditAction.START_CONSULTATION, "draft", "consulting", u["forestry"].username, o("forestry").pk),
@@ -80,18 +94,36 @@ def test_audit_each_transition_of_the_other_paths_writes_exactly_one_event(banne
 
     temporary = admitted_temporary_case(banner)
     assert _state_changes(temporary)[-1] == (
-        AuditAction.DECIDE_APPROVAL, "awaiting_approval", "admitted", u["leadership"].username, o("leadership").pk)
+        AuditAction.DECIDE_APPROVAL,
+        "awaiting_approval",
+        "admitted",
+        u["leadership"].username,
+        o("leadership").pk,
+    )
     assert len(_state_changes(temporary)) == 6
 
     rejected = rejected_case(banner)
     assert _state_changes(rejected)[-1] == (
-        AuditAction.CONCLUDE_REVIEW, "under_review", "rejected", u["office"].username, o("office").pk)
+        AuditAction.CONCLUDE_REVIEW,
+        "under_review",
+        "rejected",
+        u["office"].username,
+        o("office").pk,
+    )
 
     supplemented = submitted_case(banner)
-    do(supplemented, "intake", u["office"], lambda: intake.return_for_supplement(
-        duty_request=supplemented, actor=u["office"], items=["补充法律依据原文"]))
-    do(supplemented, "supplement", u["forestry"], lambda: intake.resubmit_request(
-        duty_request=supplemented, actor=u["forestry"], note="已补正"))
+    do(
+        supplemented,
+        "intake",
+        u["office"],
+        lambda: intake.return_for_supplement(duty_request=supplemented, actor=u["office"], items=["补充法律依据原文"]),
+    )
+    do(
+        supplemented,
+        "supplement",
+        u["forestry"],
+        lambda: intake.resubmit_request(duty_request=supplemented, actor=u["forestry"], note="已补正"),
+    )
     assert _state_changes(supplemented)[-2:] == [
         (AuditAction.RETURN_FOR_SUPPLEMENT, "submitted", "supplementing", u["office"].username, o("office").pk),
         (AuditAction.RESUBMIT_REQUEST, "supplementing", "submitted", u["forestry"].username, o("forestry").pk),
@@ -101,7 +133,12 @@ def test_audit_each_transition_of_the_other_paths_writes_exactly_one_event(banne
     do(refused, "city_decision", u["office"], lambda: direct_city_refuses(banner, refused))
     assert refused.state == RequestState.REFUSED
     assert _state_changes(refused)[-1] == (
-        AuditAction.DECIDE_APPROVAL, "awaiting_city", "refused", u["office"].username, o("office").pk)
+        AuditAction.DECIDE_APPROVAL,
+        "awaiting_city",
+        "refused",
+        u["office"].username,
+        o("office").pk,
+    )
     assert not TownshipDuty.objects.filter(request=refused).exists()
 
 

@@ -83,7 +83,9 @@ def test_art4_4_a_department_exit_consults_every_township_holding_the_duty(banne
     case = support.propose(banner, duties[0], "exit", targets=duties)
     assert case.state == RequestState.CONSULTING
     assert set(case.current_consultations().values_list("township__pk", flat=True)) == {
-        banner.org("naji").pk, banner.org("liuhe").pk}
+        banner.org("naji").pk,
+        banner.org("liuhe").pk,
+    }
     assert OfficialDocument.objects.filter(request=case, kind=DocumentKind.CONSULTATION_LETTER).count() == 2
     support.carry_through(banner, case)
     assert case.state == RequestState.EXITED  # temporary: the banner approves, no city step
@@ -116,8 +118,13 @@ def test_art4_4_only_the_township_or_the_department_starts_an_exit(banner, regul
 
 def test_art4_4_a_township_asks_only_about_its_own_duty(banner, regular):
     with pytest.raises(ValidationError) as error:
-        changes.propose_change(actor=banner.users["naji"], duty=duty_of(regular, banner), purpose="exit",
-                               reasons="不再适宜。", targets=list(regular.township_duties.all()))
+        changes.propose_change(
+            actor=banner.users["naji"],
+            duty=duty_of(regular, banner),
+            purpose="exit",
+            reasons="不再适宜。",
+            targets=list(regular.township_duties.all()),
+        )
     assert "本乡镇" in error.value.message_dict["targets"][0]
 
 
@@ -163,8 +170,14 @@ def test_art4_4_the_department_sees_a_township_exit_once_filed_and_other_townshi
 
 def test_art4_5_an_adjustment_keeps_a_version_history_of_what_changed_and_by_which_decision(banner, temporary):
     duties = list(temporary.township_duties.order_by("township__division_code"))
-    case = support.propose(banner, duties[0], "adjustment", targets=duties,
-                           legal_basis="《土壤污染防治法》第十五条（2026年修订）。", funding_amount=Decimal("90000.00"))
+    case = support.propose(
+        banner,
+        duties[0],
+        "adjustment",
+        targets=duties,
+        legal_basis="《土壤污染防治法》第十五条（2026年修订）。",
+        funding_amount=Decimal("90000.00"),
+    )
     assert case.state == RequestState.CONSULTING
     assert [c["label"] for c in proposed_changes(duty_request=case)] == ["法定依据", "工作经费（元）"]
     support.carry_through(banner, case)
@@ -186,13 +199,17 @@ def test_art4_5_an_adjustment_keeps_a_version_history_of_what_changed_and_by_whi
     text = "".join(next(iter(b.values())) for b in notice.content["blocks"])
     assert "由“120,000.00元”调整为“90,000.00元”" in text
     # After approval the case still shows what it changed, from the recorded versions.
-    assert [c["new"] for c in proposed_changes(duty_request=case)] == ["《土壤污染防治法》第十五条（2026年修订）。", "90,000.00元"]
+    assert [c["new"] for c in proposed_changes(duty_request=case)] == [
+        "《土壤污染防治法》第十五条（2026年修订）。",
+        "90,000.00元",
+    ]
 
 
 def test_art4_5_a_temporary_task_made_regular_goes_to_the_city(banner, temporary):
     duty = duty_of(temporary, banner)
-    case = support.propose(banner, duty, "adjustment", by="naji", track=Track.REGULAR, end_date=None,
-                           completion_time_limit="长期")
+    case = support.propose(
+        banner, duty, "adjustment", by="naji", track=Track.REGULAR, end_date=None, completion_time_limit="长期"
+    )
     assert case.state == RequestState.CONSULTED  # naji asks about its own duty
     support.carry_through(banner, case, by="naji")
     assert case.approval_decisions.filter(stage="city_approval", approves=True).exists()
@@ -204,8 +221,14 @@ def test_art4_5_a_temporary_task_made_regular_goes_to_the_city(banner, temporary
 
 def test_art4_5_the_organization_office_may_propose_an_adjustment(banner, regular):
     duty = duty_of(regular, banner)
-    case = support.propose(banner, duty, "adjustment", by="office", targets=list(regular.township_duties.all()),
-                           training="每年组织两次培训，新增线上课程。")
+    case = support.propose(
+        banner,
+        duty,
+        "adjustment",
+        by="office",
+        targets=list(regular.township_duties.all()),
+        training="每年组织两次培训，新增线上课程。",
+    )
     assert case.applicant == banner.org("office") and case.state == RequestState.CONSULTING
     assert case.purpose == RequestPurpose.ADJUSTMENT
 
@@ -218,8 +241,13 @@ def test_art4_5_an_adjustment_that_changes_nothing_is_refused(banner, regular):
 
 def test_art4_5_a_regular_duty_does_not_become_temporary(banner, regular):
     with pytest.raises(ValidationError) as error:
-        support.propose(banner, duty_of(regular, banner), "adjustment", track=Track.TEMPORARY,
-                        end_date=timezone.localdate() + timedelta(days=90))
+        support.propose(
+            banner,
+            duty_of(regular, banner),
+            "adjustment",
+            track=Track.TEMPORARY,
+            end_date=timezone.localdate() + timedelta(days=90),
+        )
     assert "申请退出" in error.value.message_dict["track"][0]
 
 

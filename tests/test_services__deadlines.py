@@ -62,14 +62,16 @@ def test_the_queue_shows_working_days_left_and_orders_by_urgency(client, banner)
     client.force_login(banner.users["naji"])
     body = client.get(reverse("workflows:queue")).content.decode()
     assert "逾期" in body and "剩 5 个工作日" in body
-    assert body.index(f'/tasks/{late.pk}/claim/') < body.index(
-        f'/tasks/{support.open_task(first, "consult", township=banner.org("naji").pk).pk}/claim/')
+    assert body.index(f"/tasks/{late.pk}/claim/") < body.index(
+        f"/tasks/{support.open_task(first, 'consult', township=banner.org('naji').pk).pk}/claim/"
+    )
     overdue = client.get(reverse("workflows:queue"), {"urgency": "overdue"}).content.decode()
     assert f"/tasks/{late.pk}/claim/" in overdue and overdue.count("/claim/") == 1
 
 
 def test_one_reminder_before_the_due_date_and_one_escalation_after_however_often_the_job_runs(
-        banner, django_capture_on_commit_callbacks):
+    banner, django_capture_on_commit_callbacks
+):
     head = add_member(organization=banner.org("justice"), username="justice_head", password="x", role=Role.HEAD)
     head.email = "head@example.org"
     head.save()

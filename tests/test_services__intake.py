@@ -23,8 +23,14 @@ from tests.support import complete_values, do, pdf, snapshot, submitted_case
 
 def test_art4_1_only_the_requesting_department_resubmits_after_supplement(banner):
     request = submitted_case(banner)
-    do(request, "intake", banner.users["office"], lambda: intake.return_for_supplement(
-        duty_request=request, actor=banner.users["office"], items=["补充法律依据原文"]))
+    do(
+        request,
+        "intake",
+        banner.users["office"],
+        lambda: intake.return_for_supplement(
+            duty_request=request, actor=banner.users["office"], items=["补充法律依据原文"]
+        ),
+    )
     before = snapshot(request)
     for intruder in ("emergency", "naji", "office"):
         with pytest.raises(PermissionDenied):
@@ -54,8 +60,12 @@ def test_art4_2_the_lead_unit_of_another_banner_cannot_accept(banner, other_bann
 
 def test_art4_2_a_second_reviewer_of_the_lead_unit_may_accept(banner):
     request = submitted_case(banner)
-    do(request, "intake", banner.users["office2"],
-       lambda: intake.accept_for_review(duty_request=request, actor=banner.users["office2"]))
+    do(
+        request,
+        "intake",
+        banner.users["office2"],
+        lambda: intake.accept_for_review(duty_request=request, actor=banner.users["office2"]),
+    )
     assert request.state == RequestState.UNDER_REVIEW
 
 
@@ -67,13 +77,25 @@ def test_intake_supplement_notice_lists_every_item_once_and_resubmission_resolve
     with pytest.raises(ValidationError) as error:
         intake.return_for_supplement(duty_request=request, actor=banner.users["office"], items=["", "  "])
     assert set(error.value.message_dict) == {"items"}
-    do(request, "intake", banner.users["office"], lambda: intake.return_for_supplement(
-        duty_request=request, actor=banner.users["office"], items=[" 补充法律依据原文 ", "", "补充经费预算批复"]))
+    do(
+        request,
+        "intake",
+        banner.users["office"],
+        lambda: intake.return_for_supplement(
+            duty_request=request, actor=banner.users["office"], items=[" 补充法律依据原文 ", "", "补充经费预算批复"]
+        ),
+    )
     assert request.state == RequestState.SUPPLEMENTING
     notice = SupplementNotice.objects.get(request=request)
     assert notice.items == ["补充法律依据原文", "补充经费预算批复"] and notice.resolved_at is None
-    do(request, "supplement", banner.users["forestry"], lambda: intake.resubmit_request(
-        duty_request=request, actor=banner.users["forestry"], note="已补正", supporting_files=[pdf("依据.pdf")]))
+    do(
+        request,
+        "supplement",
+        banner.users["forestry"],
+        lambda: intake.resubmit_request(
+            duty_request=request, actor=banner.users["forestry"], note="已补正", supporting_files=[pdf("依据.pdf")]
+        ),
+    )
     assert request.state == RequestState.SUBMITTED
     notice.refresh_from_db()
     assert notice.resolved_at is not None
@@ -82,11 +104,24 @@ def test_intake_supplement_notice_lists_every_item_once_and_resubmission_resolve
 
 def test_art4_1_supplementing_cannot_add_a_township_that_was_not_consulted(banner):
     request = submitted_case(banner)
-    do(request, "intake", banner.users["office"], lambda: intake.return_for_supplement(
-        duty_request=request, actor=banner.users["office"], items=["补充法律依据原文"]))
+    do(
+        request,
+        "intake",
+        banner.users["office"],
+        lambda: intake.return_for_supplement(
+            duty_request=request, actor=banner.users["office"], items=["补充法律依据原文"]
+        ),
+    )
     with pytest.raises((ValidationError, PermissionDenied, ConflictError)):
         request_services.save_draft(
-            actor=banner.users["forestry"], values=complete_values(),
-            townships=[banner.org("naji"), banner.org("liuhe"), banner.org("yadong")], duty_request=request)
-        do(request, "supplement", banner.users["forestry"], lambda: intake.resubmit_request(
-            duty_request=request, actor=banner.users["forestry"], note="已补正"))
+            actor=banner.users["forestry"],
+            values=complete_values(),
+            townships=[banner.org("naji"), banner.org("liuhe"), banner.org("yadong")],
+            duty_request=request,
+        )
+        do(
+            request,
+            "supplement",
+            banner.users["forestry"],
+            lambda: intake.resubmit_request(duty_request=request, actor=banner.users["forestry"], note="已补正"),
+        )

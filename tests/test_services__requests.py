@@ -49,8 +49,9 @@ from workflows.models import AdmissionProcess
 def _blank_values(**overrides) -> dict:
     """What the edit form hands the service when nothing was filled in (forms.DutyRequestForm.values)."""
     values: dict[str, object] = dict.fromkeys(request_services.EDITABLE_FIELDS, "")
-    values.update(affair_class=AffairClass.ADMINISTRATIVE_AFFAIR, track=Track.REGULAR, end_date=None,
-                  funding_amount=None)
+    values.update(
+        affair_class=AffairClass.ADMINISTRATIVE_AFFAIR, track=Track.REGULAR, end_date=None, funding_amount=None
+    )
     values.update(overrides)
     return values
 
@@ -74,14 +75,23 @@ def test_art4_1_each_missing_element_is_named(banner, field, label, blank):
     assert not AdmissionProcess.for_request(request).exists()
 
 
-@pytest.mark.parametrize(("overrides", "townships", "field", "words"), [
-    ({"funding_amount": None}, ("naji",), "funding_amount", ("工作经费金额", "第五条")),
-    ({"funding_source": ""}, ("naji",), "funding_source", ("经费来源",)),
-    ({"funding_source": "  "}, ("naji",), "funding_source", ("经费来源",)),
-    ({}, (), "townships", ("至少选择一个", "乡镇")),
-    ({"track": Track.TEMPORARY, "end_date": None}, ("naji",), "end_date", ("截止日期", "阶段性、临时性")),
-], ids=["funding_amount_none", "funding_source_empty", "funding_source_blank", "townships_empty",
-        "temporary_without_end_date"])
+@pytest.mark.parametrize(
+    ("overrides", "townships", "field", "words"),
+    [
+        ({"funding_amount": None}, ("naji",), "funding_amount", ("工作经费金额", "第五条")),
+        ({"funding_source": ""}, ("naji",), "funding_source", ("经费来源",)),
+        ({"funding_source": "  "}, ("naji",), "funding_source", ("经费来源",)),
+        ({}, (), "townships", ("至少选择一个", "乡镇")),
+        ({"track": Track.TEMPORARY, "end_date": None}, ("naji",), "end_date", ("截止日期", "阶段性、临时性")),
+    ],
+    ids=[
+        "funding_amount_none",
+        "funding_source_empty",
+        "funding_source_blank",
+        "townships_empty",
+        "temporary_without_end_date",
+    ],
+)
 def test_art4_1_missing_safeguard_township_or_end_date_is_named(banner, overrides, townships, field, words):
     request = draft(banner, townships=townships, **overrides)
     before = snapshot(request)
@@ -118,15 +128,18 @@ def test_art4_1_all_missing_elements_are_named_in_one_error(banner):
 
 def test_art4_1_a_draft_may_be_saved_incomplete_and_completed_later(banner):
     forestry = banner.users["forestry"]
-    request = request_services.save_draft(actor=forestry, values=_blank_values(duty_name="森林草原防火巡查"), townships=[])
+    request = request_services.save_draft(
+        actor=forestry, values=_blank_values(duty_name="森林草原防火巡查"), townships=[]
+    )
     request.refresh_from_db()
     assert request.state == RequestState.DRAFT
     assert request.work_objective == "" and request.funding_amount is None and not request.townships.exists()
     created = AuditEvent.objects.get(request=request)
     assert created.action == AuditAction.CREATE_REQUEST and created.from_state == created.to_state == ""
 
-    request = request_services.save_draft(actor=forestry, values=complete_values(), townships=[banner.org("naji")],
-                                          duty_request=request)
+    request = request_services.save_draft(
+        actor=forestry, values=complete_values(), townships=[banner.org("naji")], duty_request=request
+    )
     update = AuditEvent.objects.filter(request=request).latest("pk")
     assert update.action == AuditAction.UPDATE_REQUEST
     assert "work_objective" in update.data["changed_fields"] and "townships" in update.data["changed_fields"]
@@ -181,8 +194,12 @@ def test_art1_art7_an_existing_draft_cannot_be_changed_to_an_out_of_scope_affair
     request = draft(banner)
     before = snapshot(request)
     with pytest.raises(ValidationError) as error:
-        request_services.save_draft(actor=banner.users["forestry"], values=complete_values(affair_class=affair_class),
-                                    townships=[banner.org("naji")], duty_request=request)
+        request_services.save_draft(
+            actor=banner.users["forestry"],
+            values=complete_values(affair_class=affair_class),
+            townships=[banner.org("naji")],
+            duty_request=request,
+        )
     assert "affair_class" in error.value.message_dict
     request.refresh_from_db()
     assert request.affair_class == AffairClass.ADMINISTRATIVE_AFFAIR
@@ -202,15 +219,28 @@ def test_art1_out_of_scope_affair_is_refused_again_when_consultation_starts(bann
 # --- format rules (Art. 1 tracks, Art. 5 funding) ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"track": Track.REGULAR, "end_date": timezone.localdate() + timedelta(days=30)}, "end_date",
-     "常态化职责事项不设截止日期；如工作有明确时限，请将准入类型选为“阶段性、临时性工作任务”。"),
-    ({"track": Track.TEMPORARY, "end_date": timezone.localdate()}, "end_date",
-     "阶段性、临时性工作任务的截止日期须晚于今天。"),
-    ({"track": Track.TEMPORARY, "end_date": timezone.localdate() - timedelta(days=1)}, "end_date",
-     "阶段性、临时性工作任务的截止日期须晚于今天。"),
-    ({"funding_amount": Decimal("-0.01")}, "funding_amount", "工作经费不能为负数。"),
-], ids=["regular_with_end_date", "temporary_ending_today", "temporary_ending_yesterday", "negative_funding"])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"track": Track.REGULAR, "end_date": timezone.localdate() + timedelta(days=30)},
+            "end_date",
+            "常态化职责事项不设截止日期；如工作有明确时限，请将准入类型选为“阶段性、临时性工作任务”。",
+        ),
+        (
+            {"track": Track.TEMPORARY, "end_date": timezone.localdate()},
+            "end_date",
+            "阶段性、临时性工作任务的截止日期须晚于今天。",
+        ),
+        (
+            {"track": Track.TEMPORARY, "end_date": timezone.localdate() - timedelta(days=1)},
+            "end_date",
+            "阶段性、临时性工作任务的截止日期须晚于今天。",
+        ),
+        ({"funding_amount": Decimal("-0.01")}, "funding_amount", "工作经费不能为负数。"),
+    ],
+    ids=["regular_with_end_date", "temporary_ending_today", "temporary_ending_yesterday", "negative_funding"],
+)
 def test_art1_art5_format_rules_refuse_the_draft(banner, overrides, field, message):
     with pytest.raises(ValidationError) as error:
         draft(banner, **overrides)
@@ -225,8 +255,12 @@ def test_art1_format_rules_accept_a_temporary_task_ending_tomorrow(banner):
 
 def test_art1_art5_format_errors_are_reported_together(banner):
     with pytest.raises(ValidationError) as error:
-        draft(banner, affair_class=AffairClass.ADMINISTRATIVE_LICENSING, end_date=timezone.localdate(),
-              funding_amount=Decimal("-5"))
+        draft(
+            banner,
+            affair_class=AffairClass.ADMINISTRATIVE_LICENSING,
+            end_date=timezone.localdate(),
+            funding_amount=Decimal("-5"),
+        )
     assert set(error.value.message_dict) == {"affair_class", "end_date", "funding_amount"}
 
 
@@ -236,23 +270,33 @@ def test_art1_art5_format_errors_are_reported_together(banner):
 @pytest.mark.parametrize("org_key", ["forestry", "emergency", "office", "justice", "data", "leadership", "city"])
 def test_art4_1_only_townships_can_be_named(banner, org_key):
     with pytest.raises(ValidationError) as error:
-        request_services.save_draft(actor=banner.users["forestry"], values=complete_values(),
-                                    townships=[banner.org("naji"), banner.org(org_key)])
+        request_services.save_draft(
+            actor=banner.users["forestry"],
+            values=complete_values(),
+            townships=[banner.org("naji"), banner.org(org_key)],
+        )
     assert error.value.message_dict == {"townships": ["只能选择本旗的乡镇。"]}
     assert not DutyRequest.objects.exists()
 
 
 def test_art4_1_townships_of_another_jurisdiction_are_refused_on_create_and_on_edit(banner, other_banner):
     with pytest.raises(ValidationError) as error:
-        request_services.save_draft(actor=banner.users["forestry"], values=complete_values(),
-                                    townships=[banner.org("naji"), other_banner.org("naji")])
+        request_services.save_draft(
+            actor=banner.users["forestry"],
+            values=complete_values(),
+            townships=[banner.org("naji"), other_banner.org("naji")],
+        )
     assert error.value.message_dict == {"townships": ["只能选择本旗的乡镇。"]}
     assert not DutyRequest.objects.exists()
 
     request = draft(banner)
     with pytest.raises(ValidationError):
-        request_services.save_draft(actor=banner.users["forestry"], values=complete_values(),
-                                    townships=[other_banner.org("liuhe")], duty_request=request)
+        request_services.save_draft(
+            actor=banner.users["forestry"],
+            values=complete_values(),
+            townships=[other_banner.org("liuhe")],
+            duty_request=request,
+        )
     assert set(DutyRequest.objects.get(pk=request.pk).townships.all()) == {banner.org("naji"), banner.org("liuhe")}
 
 
@@ -267,8 +311,9 @@ def test_art4_1_the_request_belongs_to_the_actors_department_and_jurisdiction(ba
 # --- permissions ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", ["naji", "liuhe", "yadong", "office", "office_clerk", "office2", "justice", "data",
-                                 "leadership"])
+@pytest.mark.parametrize(
+    "key", ["naji", "liuhe", "yadong", "office", "office_clerk", "office2", "justice", "data", "leadership"]
+)
 def test_art4_1_only_a_department_can_create_a_draft(banner, key):
     with pytest.raises(PermissionDenied) as error:
         draft(banner, department=key)
@@ -281,8 +326,12 @@ def test_art4_1_only_the_requesting_department_edits_its_draft(banner, intruder)
     request = draft(banner)
     before = snapshot(request)
     with pytest.raises(PermissionDenied):
-        request_services.save_draft(actor=banner.users[intruder], values=complete_values(duty_name="篡改"),
-                                    townships=[banner.org("yadong")], duty_request=request)
+        request_services.save_draft(
+            actor=banner.users[intruder],
+            values=complete_values(duty_name="篡改"),
+            townships=[banner.org("yadong")],
+            duty_request=request,
+        )
     request.refresh_from_db()
     assert request.duty_name == "森林草原防火巡查" and snapshot(request) == before
 
@@ -290,8 +339,12 @@ def test_art4_1_only_the_requesting_department_edits_its_draft(banner, intruder)
 def test_art4_1_a_department_of_another_banner_cannot_edit_or_consult(banner, other_banner):
     request = draft(banner)
     with pytest.raises(PermissionDenied):
-        request_services.save_draft(actor=other_banner.users["forestry"], values=complete_values(),
-                                    townships=[banner.org("naji")], duty_request=request)
+        request_services.save_draft(
+            actor=other_banner.users["forestry"],
+            values=complete_values(),
+            townships=[banner.org("naji")],
+            duty_request=request,
+        )
     with pytest.raises(PermissionDenied):
         actions.consult_townships(duty_request=request, actor=other_banner.users["forestry"])
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.DRAFT
@@ -314,8 +367,14 @@ def test_art4_1_only_the_requesting_department_submits(banner, intruder):
     with pytest.raises(PermissionDenied):
         request_services.submit_request(duty_request=request, actor=banner.users[intruder], application_letter=pdf())
     with pytest.raises(PermissionDenied):
-        do(request, "submit", banner.users[intruder], lambda: request_services.submit_request(
-            duty_request=request, actor=banner.users[intruder], application_letter=pdf()))
+        do(
+            request,
+            "submit",
+            banner.users[intruder],
+            lambda: request_services.submit_request(
+                duty_request=request, actor=banner.users[intruder], application_letter=pdf()
+            ),
+        )
     assert snapshot(request) == before
     assert not Attachment.objects.filter(request=request).exists()
     open_task(request, "submit")  # still waiting for the department
@@ -336,8 +395,12 @@ def test_art2_only_the_requesting_department_withdraws(banner, intruder):
 def test_art4_1_the_content_is_frozen_while_the_townships_are_consulted(banner):
     request = consulting_case(banner)
     with pytest.raises(PermissionDenied):
-        request_services.save_draft(actor=banner.users["forestry"], values=complete_values(legal_basis="无"),
-                                    townships=[banner.org("naji")], duty_request=request)
+        request_services.save_draft(
+            actor=banner.users["forestry"],
+            values=complete_values(legal_basis="无"),
+            townships=[banner.org("naji")],
+            duty_request=request,
+        )
     request.refresh_from_db()
     assert request.legal_basis == complete_values()["legal_basis"]
 
@@ -363,7 +426,11 @@ def test_art2_withdrawal_needs_a_reason_and_cancels_the_flow(banner):
     assert not engine.open_tasks(request).exists()
     event = AuditEvent.objects.filter(request=request).latest("pk")
     assert (event.action, event.from_state, event.to_state, event.note) == (
-        AuditAction.WITHDRAW_REQUEST, RequestState.CONSULTED, RequestState.WITHDRAWN, "方案调整，撤回重报。")
+        AuditAction.WITHDRAW_REQUEST,
+        RequestState.CONSULTED,
+        RequestState.WITHDRAWN,
+        "方案调整，撤回重报。",
+    )
 
 
 def test_art2_a_draft_can_be_withdrawn_without_a_flow(banner):

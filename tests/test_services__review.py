@@ -47,11 +47,19 @@ def test_art4_2_each_bureau_gives_one_reasoned_opinion(banner):
     with pytest.raises(ValidationError) as error:
         review.record_bureau_opinion(duty_request=request, actor=banner.users["justice"], passes=True, reasoning="  ")
     assert set(error.value.message_dict) == {"reasoning"}
-    do(request, "legality_review", banner.users["justice"], lambda: review.record_bureau_opinion(
-        duty_request=request, actor=banner.users["justice"], passes=True, reasoning="依据充分。"))
+    do(
+        request,
+        "legality_review",
+        banner.users["justice"],
+        lambda: review.record_bureau_opinion(
+            duty_request=request, actor=banner.users["justice"], passes=True, reasoning="依据充分。"
+        ),
+    )
     before = snapshot(request)
     with pytest.raises(ConflictError) as error:
-        review.record_bureau_opinion(duty_request=request, actor=banner.users["justice"], passes=False, reasoning="改判。")
+        review.record_bureau_opinion(
+            duty_request=request, actor=banner.users["justice"], passes=False, reasoning="改判。"
+        )
     assert "旗司法局" in error.value.message
     assert BureauReviewOpinion.objects.get(request=request).passes is True
     assert snapshot(request) == before
@@ -59,8 +67,14 @@ def test_art4_2_each_bureau_gives_one_reasoned_opinion(banner):
 
 def test_art4_2_the_review_waits_for_every_bureau(banner):
     request = to_under_review(banner)
-    do(request, "lead_review", banner.users["office"], lambda: review.record_bureau_opinion(
-        duty_request=request, actor=banner.users["office"], passes=True, reasoning="分工明确。"))
+    do(
+        request,
+        "lead_review",
+        banner.users["office"],
+        lambda: review.record_bureau_opinion(
+            duty_request=request, actor=banner.users["office"], passes=True, reasoning="分工明确。"
+        ),
+    )
     with pytest.raises(ConflictError) as error:
         review.conclude_review(duty_request=request, actor=banner.users["office"], passes=True, findings=FINDINGS)
     assert "旗司法局" in error.value.message and "旗政数局" in error.value.message
@@ -81,10 +95,22 @@ def test_art4_2_non_admission_needs_written_reasons_and_every_focus_point(banner
     request = to_under_review(banner)
     bureau_opinions(banner, request)
     with pytest.raises(ValidationError) as error:
-        review.conclude_review(duty_request=request, actor=banner.users["office"], passes=False,
-                               findings={"work_content": "属于行政事务。"}, reasons=" ", remedy="")
+        review.conclude_review(
+            duty_request=request,
+            actor=banner.users["office"],
+            passes=False,
+            findings={"work_content": "属于行政事务。"},
+            reasons=" ",
+            remedy="",
+        )
     assert set(error.value.message_dict) == {
-        "legal_basis", "division_of_responsibilities", "consultation", "safeguards", "reasons", "remedy"}
+        "legal_basis",
+        "division_of_responsibilities",
+        "consultation",
+        "safeguards",
+        "reasons",
+        "remedy",
+    }
     assert "第四条第二项" in error.value.message_dict["reasons"][0]
     conclude(banner, request, passes=False)
     assert request.state == RequestState.REJECTED and request.concluded_at is not None

@@ -42,8 +42,9 @@ def test_art4_5_an_admitted_duty_carries_its_category_and_only_admission_puts_it
 def test_art5_safeguards_count_only_once_the_township_confirms_receipt(banner, duty):
     assert safeguard_gaps(fresh(duty)) == ["经费到位 0.00 / 120,000.00 元", "技术支持未确认到位", "业务培训未确认到位"]
     forestry, naji = banner.users["forestry"], banner.users["naji"]
-    money = record_safeguard_delivery(duty=duty, actor=forestry, kind="funding", amount=Decimal("120000"),
-                                      description="阿财预〔2026〕8号拨付")
+    money = record_safeguard_delivery(
+        duty=duty, actor=forestry, kind="funding", amount=Decimal("120000"), description="阿财预〔2026〕8号拨付"
+    )
     support_ = record_safeguard_delivery(duty=duty, actor=forestry, kind="technical_support", description="开通账号")
     training = record_safeguard_delivery(duty=duty, actor=forestry, kind="training", description="11月培训 12 人")
     assert len(safeguard_gaps(fresh(duty))) == 3  # recorded, not yet confirmed
@@ -72,8 +73,9 @@ def test_art5_funding_needs_an_amount_and_other_safeguards_none(banner, duty):
         record_safeguard_delivery(duty=duty, actor=banner.users["forestry"], kind="funding", description="拨款")
     assert "amount" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        record_safeguard_delivery(duty=duty, actor=banner.users["forestry"], kind="training", amount=Decimal("5"),
-                                  description="培训")
+        record_safeguard_delivery(
+            duty=duty, actor=banner.users["forestry"], kind="training", amount=Decimal("5"), description="培训"
+        )
     assert "amount" in error.value.message_dict
 
 
@@ -87,7 +89,9 @@ def test_pages_filter_unfulfilled_and_export_excel_and_pdf(client, banner, duty)
     client.force_login(banner.users["naji"])
     page = client.get(reverse("admission:duty_list"), {"state": "unfulfilled"}).content.decode()
     assert duty.duty_name in page and "技术支持未确认到位" in page
-    assert duty.duty_name not in client.get(reverse("admission:duty_list"), {"category": "cooperative"}).content.decode()
+    assert (
+        duty.duty_name not in client.get(reverse("admission:duty_list"), {"category": "cooperative"}).content.decode()
+    )
     xlsx = client.get(reverse("admission:duty_list"), {"format": "xlsx"})
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet["A1"].value == "那吉镇履行职责事项清单"
@@ -98,9 +102,12 @@ def test_pages_filter_unfulfilled_and_export_excel_and_pdf(client, banner, duty)
 
 def test_export_command_writes_a_townships_list(banner, duty, tmp_path):
     out = tmp_path / "naji.pdf"
-    call_command("export_duty_list", "--township", "150721100", "--format", "pdf", "--output", str(out),
-                 stdout=io.StringIO())
-    text = "".join(subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout.split())
+    call_command(
+        "export_duty_list", "--township", "150721100", "--format", "pdf", "--output", str(out), stdout=io.StringIO()
+    )
+    text = "".join(
+        subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
     assert "那吉镇履行职责事项清单" in text and duty.duty_name in text
     with pytest.raises(CommandError):
         call_command("export_duty_list", "--township", "999", "--output", str(out))
@@ -108,8 +115,10 @@ def test_export_command_writes_a_townships_list(banner, duty, tmp_path):
 
 def test_recording_a_delivery_on_the_page_keeps_input_on_error(client, banner, duty):
     client.force_login(banner.users["forestry"])
-    response = client.post(reverse("admission:record_delivery", args=[duty.pk]),
-                           {"kind": "funding", "amount": "", "description": "阿财预〔2026〕8号"})
+    response = client.post(
+        reverse("admission:record_delivery", args=[duty.pk]),
+        {"kind": "funding", "amount": "", "description": "阿财预〔2026〕8号"},
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "工作经费请填写实际拨付的金额" in body and "阿财预〔2026〕8号" in body
@@ -118,8 +127,13 @@ def test_recording_a_delivery_on_the_page_keeps_input_on_error(client, banner, d
 def test_art7_8_a_township_reports_a_duty_pushed_down_and_sees_the_finding(client, banner):
     evidence = SimpleUploadedFile("责任状.pdf", support.PDF_BYTES)
     report = report_unadmitted_duty(
-        actor=banner.users["naji"], department=banner.org("emergency"), duty_description="自建房安全排查",
-        method="responsibility_pledge", details="10月签订目标责任状，要求乡镇全面排查并承担责任。", evidence=[evidence])
+        actor=banner.users["naji"],
+        department=banner.org("emergency"),
+        duty_description="自建房安全排查",
+        method="responsibility_pledge",
+        details="10月签订目标责任状，要求乡镇全面排查并承担责任。",
+        evidence=[evidence],
+    )
     assert report.evidence.count() == 1
     assert AuditEvent.objects.filter(action=AuditAction.REPORT_UNADMITTED_DUTY, data__report=report.pk).exists()
     url = reverse("admission:report_detail", args=[report.pk])
@@ -142,19 +156,39 @@ def test_art7_8_a_township_reports_a_duty_pushed_down_and_sees_the_finding(clien
 
 def test_only_townships_report_and_the_department_must_be_of_the_banner(banner, other_banner):
     with pytest.raises(PermissionDenied):
-        report_unadmitted_duty(actor=banner.users["forestry"], department=banner.org("emergency"),
-                               duty_description="x", method="other", details="x")
+        report_unadmitted_duty(
+            actor=banner.users["forestry"],
+            department=banner.org("emergency"),
+            duty_description="x",
+            method="other",
+            details="x",
+        )
     with pytest.raises(ValidationError) as error:
-        report_unadmitted_duty(actor=banner.users["naji"], department=other_banner.org("emergency"),
-                               duty_description="", method="nope", details="")
+        report_unadmitted_duty(
+            actor=banner.users["naji"],
+            department=other_banner.org("emergency"),
+            duty_description="",
+            method="nope",
+            details="",
+        )
     assert set(error.value.message_dict) == {"department", "duty_description", "method", "details"}
 
 
-@pytest.mark.parametrize(("key", "status"), [
-    ("naji", 200), ("forestry", 200), ("office", 200), ("leadership", 200), ("liuhe", 404), ("emergency", 404),
-    ("other_banner", 404)])
-def test_a_duty_page_is_seen_by_its_township_department_and_overseers_only(client, banner, other_banner, duty, key,
-                                                                           status):
+@pytest.mark.parametrize(
+    ("key", "status"),
+    [
+        ("naji", 200),
+        ("forestry", 200),
+        ("office", 200),
+        ("leadership", 200),
+        ("liuhe", 404),
+        ("emergency", 404),
+        ("other_banner", 404),
+    ],
+)
+def test_a_duty_page_is_seen_by_its_township_department_and_overseers_only(
+    client, banner, other_banner, duty, key, status
+):
     user = other_banner.users["office"] if key == "other_banner" else banner.users[key]
     client.force_login(user)
     assert client.get(reverse("admission:duty_detail", args=[duty.pk])).status_code == status
@@ -169,7 +203,9 @@ def test_art4_4_an_expired_temporary_duty_prompts_its_department_once(client, ba
     from admission.services.reminders import send_reminders
 
     temporary = support.temporary_values()
-    request = support.to_under_review(banner, **{k: temporary[k] for k in ("track", "end_date", "completion_time_limit")})
+    request = support.to_under_review(
+        banner, **{k: temporary[k] for k in ("track", "end_date", "completion_time_limit")}
+    )
     support.bureau_opinions(banner, request)
     support.conclude(banner, request)
     support.banner_decides(banner, request)

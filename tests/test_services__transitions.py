@@ -66,16 +66,16 @@ STAGES = {
 
 ILLEGAL = [
     ("draft", direct_submit, ConflictError),
-    ("consulting", direct_submit, ConflictError),           # consultation pending (Art. 4(1))
-    ("revising", direct_submit, ConflictError),             # a township disagreed (Art. 4(1))
-    ("submitted", direct_submit, ConflictError),            # no second submission
-    ("draft", direct_accept, ConflictError),                # accepting a draft
+    ("consulting", direct_submit, ConflictError),  # consultation pending (Art. 4(1))
+    ("revising", direct_submit, ConflictError),  # a township disagreed (Art. 4(1))
+    ("submitted", direct_submit, ConflictError),  # no second submission
+    ("draft", direct_accept, ConflictError),  # accepting a draft
     ("consulted", direct_accept, ConflictError),
     ("under_review", direct_accept, ConflictError),
     ("consulting", direct_supplement, ConflictError),
     ("under_review", direct_supplement, ConflictError),
     ("submitted", direct_resubmit, ConflictError),
-    ("submitted", direct_bureau, ConflictError),            # review before intake
+    ("submitted", direct_bureau, ConflictError),  # review before intake
     ("awaiting_approval", direct_bureau, ConflictError),
     ("submitted", direct_conclude, ConflictError),
     ("submitted", direct_banner_approves, ConflictError),
@@ -86,20 +86,21 @@ ILLEGAL = [
     ("under_review", direct_city_approves, ConflictError),
     ("awaiting_approval", direct_city_approves, ConflictError),  # the city only after the banner's examination
     ("rejected", direct_city_approves, ConflictError),
-    ("consulting", direct_start, PermissionDenied),         # content is frozen while the townships are consulted
+    ("consulting", direct_start, PermissionDenied),  # content is frozen while the townships are consulted
     ("consulted", direct_start, PermissionDenied),
     ("consulting", direct_edit, PermissionDenied),
     ("consulted", direct_edit, PermissionDenied),
     ("under_review", direct_edit, PermissionDenied),
     ("admitted", direct_edit, PermissionDenied),
-    ("admitted", direct_withdraw, PermissionDenied),        # withdrawal only before a decision
+    ("admitted", direct_withdraw, PermissionDenied),  # withdrawal only before a decision
     ("rejected", direct_withdraw, PermissionDenied),
     ("withdrawn", direct_withdraw, PermissionDenied),
 ]
 
 
-@pytest.mark.parametrize(("stage", "action", "exception"), ILLEGAL,
-                         ids=[f"{s}-{a.__name__.removeprefix('direct_')}" for s, a, _ in ILLEGAL])
+@pytest.mark.parametrize(
+    ("stage", "action", "exception"), ILLEGAL, ids=[f"{s}-{a.__name__.removeprefix('direct_')}" for s, a, _ in ILLEGAL]
+)
 def test_art2_illegal_transitions_are_refused_and_change_nothing(banner, stage, action, exception):
     request = STAGES[stage](banner)
     request.refresh_from_db()
@@ -120,7 +121,9 @@ def test_art2_a_refused_transition_message_names_state_and_action(banner):
     request = consulting_case(banner)
     with pytest.raises(ConflictError) as error:
         direct_submit(banner, request)
-    assert error.value.message == "该申请当前状态为「征求乡镇意见中」，不能执行「提交书面申请」。请刷新页面查看最新进展。"
+    assert (
+        error.value.message == "该申请当前状态为「征求乡镇意见中」，不能执行「提交书面申请」。请刷新页面查看最新进展。"
+    )
 
 
 def test_art2_services_act_on_the_current_state_not_the_callers_stale_copy(banner):

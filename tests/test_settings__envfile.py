@@ -33,8 +33,10 @@ def test_env_file_is_the_named_one_else_the_demos_else_the_servers(tmp_path, mon
     assert demo["DJANGO_DEBUG"] == "1"
     assert envfile.locate(tmp_path, environ={}) == tmp_path / "var" / "demo.env"
     assert envfile.locate(tmp_path, environ={"ADMISSION_ENV_FILE": ""}) is None
-    assert envfile.locate(tmp_path, environ={"ADMISSION_ENV_FILE": str(envfile.PRODUCTION_FILE)}) == \
-        envfile.PRODUCTION_FILE
+    assert (
+        envfile.locate(tmp_path, environ={"ADMISSION_ENV_FILE": str(envfile.PRODUCTION_FILE)})
+        == envfile.PRODUCTION_FILE
+    )
     with pytest.raises(envfile.EnvFileError, match="does not exist"):
         envfile.locate(tmp_path, environ={"ADMISSION_ENV_FILE": str(tmp_path / "missing.env")})
 
@@ -58,13 +60,19 @@ def test_demo_on_every_interface_prints_an_address_people_can_reach_not_the_wild
     values = envfile.write_demo(tmp_path / "demo.env", host="0.0.0.0", port=8000)
     assert "0.0.0.0" not in values["ADMISSION_PUBLIC_URL"]
     assert values["ADMISSION_PUBLIC_URL"].endswith(":8000")
-    assert envfile.write_demo(tmp_path / "demo.env", host="0.0.0.0", port=8000,
-                              public_url="http://demo.example.org")["ADMISSION_PUBLIC_URL"] == "http://demo.example.org"
+    assert (
+        envfile.write_demo(tmp_path / "demo.env", host="0.0.0.0", port=8000, public_url="http://demo.example.org")[
+            "ADMISSION_PUBLIC_URL"
+        ]
+        == "http://demo.example.org"
+    )
 
 
 def _settings_of(env: dict[str, str], *names: str) -> dict:
-    code = ("import django, json; django.setup(); from django.conf import settings; "
-            f"print(json.dumps({{n: str(getattr(settings, n)) for n in {list(names)!r}}}))")
+    code = (
+        "import django, json; django.setup(); from django.conf import settings; "
+        f"print(json.dumps({{n: str(getattr(settings, n)) for n in {list(names)!r}}}))"
+    )
     result = subprocess.run([PYTHON, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.splitlines()[-1])
@@ -75,11 +83,17 @@ def test_the_environment_wins_over_the_settings_file(tmp_path):
     path.write_text("DJANGO_DEBUG=1\nSECRET_KEY=from-the-file\nADMISSION_PUBLIC_URL=http://127.0.0.1:8000\n")
     env = child_env(DJANGO_SETTINGS_MODULE="config.settings", ADMISSION_ENV_FILE=str(path))
     assert _settings_of(env, "SECRET_KEY", "ADMISSION_PUBLIC_URL", "DEBUG") == {
-        "SECRET_KEY": "from-the-file", "ADMISSION_PUBLIC_URL": "http://127.0.0.1:8000", "DEBUG": "True"}
+        "SECRET_KEY": "from-the-file",
+        "ADMISSION_PUBLIC_URL": "http://127.0.0.1:8000",
+        "DEBUG": "True",
+    }
     env["ADMISSION_PUBLIC_URL"] = "https://admission.example.gov.cn"
     env["DJANGO_DEBUG"] = "0"
     assert _settings_of(env, "SECRET_KEY", "ADMISSION_PUBLIC_URL", "DEBUG") == {
-        "SECRET_KEY": "from-the-file", "ADMISSION_PUBLIC_URL": "https://admission.example.gov.cn", "DEBUG": "False"}
+        "SECRET_KEY": "from-the-file",
+        "ADMISSION_PUBLIC_URL": "https://admission.example.gov.cn",
+        "DEBUG": "False",
+    }
 
 
 @pytest.fixture
@@ -92,32 +106,42 @@ def demo_checkout(tmp_path, seeded_database):
     # Copied, not linked: Python resolves a linked script's directory, and settings find var/ beside config/.
     shutil.copy(ROOT / "manage.py", checkout / "manage.py")
     shutil.copytree(ROOT / "config", checkout / "config", ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run([PYTHON, "-m", "config.envfile", "demo", "--host", "127.0.0.1", "--port", "8765"],
-                   cwd=checkout, env=child_env(), check=True, capture_output=True)
+    subprocess.run(
+        [PYTHON, "-m", "config.envfile", "demo", "--host", "127.0.0.1", "--port", "8765"],
+        cwd=checkout,
+        env=child_env(),
+        check=True,
+        capture_output=True,
+    )
     shutil.copy(seeded_database, checkout / "var" / "db.sqlite3")
     return checkout
 
 
 def _as_written(command: str, checkout) -> subprocess.CompletedProcess:
     """Run a command line exactly as the README shows it, in the demo checkout, with nothing else set."""
-    return subprocess.run(command, shell=True, cwd=checkout, env=child_env(), capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        command, shell=True, cwd=checkout, env=child_env(), capture_output=True, text=True, timeout=300
+    )
 
 
 def test_readme_commands_run_as_written_in_the_demo_checkout(demo_checkout):
     """issue 11: send_reminders, export_duty_list and verify_document stopped with "SECRET_KEY must be set"."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for shown in (".venv/bin/python manage.py send_reminders",
-                  "manage.py export_duty_list --township 150721100 --format pdf --output F",
-                  ".venv/bin/python manage.py verify_document FILE"):
+    for shown in (
+        ".venv/bin/python manage.py send_reminders",
+        "manage.py export_duty_list --township 150721100 --format pdf --output F",
+        ".venv/bin/python manage.py verify_document FILE",
+    ):
         assert shown in readme, f"the README no longer shows {shown!r}: keep this test in step with it"
 
     reminders = _as_written(".venv/bin/python manage.py send_reminders", demo_checkout)
     assert reminders.returncode == 0, reminders.stderr
     assert "reminders sent" in reminders.stdout
 
-    exported = _as_written(".venv/bin/python manage.py export_duty_list --township 150721100 --format pdf "
-                           "--output 那吉镇.pdf", demo_checkout)
+    exported = _as_written(
+        ".venv/bin/python manage.py export_duty_list --township 150721100 --format pdf --output 那吉镇.pdf",
+        demo_checkout,
+    )
     assert exported.returncode == 0, exported.stderr
     assert (demo_checkout / "那吉镇.pdf").read_bytes().startswith(b"%PDF")
 

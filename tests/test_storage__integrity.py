@@ -24,6 +24,7 @@ from workflows import actions
 def keys(settings, tmp_path, banner):
     keys = tmp_path / "keys"
     settings.ADMISSION_DOCUMENT_JOBS = "inline"
+    settings.ADMISSION_RENDER_ON_COMMIT = True  # the test settings leave documents pending
     settings.ADMISSION_SIGNING_KEYS_DIR = keys
     settings.ADMISSION_TRUST_ROOTS = [str(keys / "demo-root.pem")]
     issue_demo_certificates(keys_dir=keys, organizations=issuing_organizations(), passphrase="")
@@ -48,8 +49,12 @@ def letter(keys, banner, django_capture_on_commit_callbacks) -> OfficialDocument
 def attach(banner, request, name="佐证材料.pdf", body=support.PDF_BYTES):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return store_attachment(duty_request=request, kind=AttachmentKind.SUPPORTING, actor=banner.users["forestry"],
-                            uploaded=SimpleUploadedFile(name, body, content_type="application/pdf"))
+    return store_attachment(
+        duty_request=request,
+        kind=AttachmentKind.SUPPORTING,
+        actor=banner.users["forestry"],
+        uploaded=SimpleUploadedFile(name, body, content_type="application/pdf"),
+    )
 
 
 def on_disk(settings, field_file):
@@ -72,7 +77,8 @@ def test_an_intact_document_is_served_byte_for_byte(letter, client, banner):
 
 
 def test_a_tampered_document_is_refused_with_a_chinese_page_and_the_refusal_is_logged_and_audited(
-        letter, client, banner, settings, caplog):
+    letter, client, banner, settings, caplog
+):
     path = on_disk(settings, letter.file)
     tampered_sha256 = tamper(path)  # one flipped bit, same size: only the hash can tell
     user = banner.users["naji"]
@@ -124,7 +130,8 @@ def test_a_tampered_or_deleted_attachment_is_refused_and_an_intact_one_is_served
 
 
 def test_verify_storage_passes_an_intact_store_and_names_every_missing_truncated_or_altered_file(
-        letter, banner, settings):
+    letter, banner, settings
+):
     request = letter.request
     kept, truncated, altered, deleted = (attach(banner, request, f"{n}.pdf") for n in ("甲", "乙", "丙", "丁"))
     out = StringIO()
@@ -164,7 +171,8 @@ def test_verify_storage_without_hashing_still_catches_missing_and_truncated_file
 
 
 def test_nothing_assumes_a_local_directory_the_whole_file_life_runs_on_another_storage_backend(
-        keys, banner, settings, client, django_capture_on_commit_callbacks):
+    keys, banner, settings, client, django_capture_on_commit_callbacks
+):
     # A store that is not a directory (as an S3 bucket is not): uploads, rendering, serving, checking still work.
     settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
     letter = consult(banner, django_capture_on_commit_callbacks)

@@ -64,8 +64,9 @@ def stored_files(settings) -> list[Path]:
     return sorted(p for p in (Path(settings.MEDIA_ROOT) / "documents").rglob("*") if p.is_file())
 
 
-def test_issue11_without_a_broker_tasks_run_in_process_after_commit(keys, banner, settings,
-                                                                    django_capture_on_commit_callbacks):
+def test_issue11_without_a_broker_tasks_run_in_process_after_commit(
+    keys, banner, settings, django_capture_on_commit_callbacks
+):
     settings.ADMISSION_RENDER_ON_COMMIT = True
     assert tasks.in_process() and tasks.broker_ready() == (True, "no broker configured: tasks run in-process")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -81,7 +82,8 @@ def test_issue11_without_a_broker_tasks_run_in_process_after_commit(keys, banner
 
 @pytest.mark.django_db(transaction=True)
 def test_issue11_a_render_cut_off_by_kill_9_is_finished_by_the_web_process_without_a_command(
-        keys, banner, settings, client, monkeypatch):
+    keys, banner, settings, client, monkeypatch
+):
     # What `kill -9` in the middle of a render leaves: the decision and its number committed, the row pending, no file
     # (the render's own transaction died with the process).
     [document] = issue_letters(banner, 1)
@@ -110,7 +112,8 @@ def test_issue11_a_render_cut_off_by_kill_9_is_finished_by_the_web_process_witho
 
 
 def test_issue11_a_failing_render_backs_off_exponentially_then_is_a_dead_letter_the_administrator_retries(
-        keys, banner, settings, admin_client):
+    keys, banner, settings, admin_client
+):
     settings.ADMISSION_RENDER_MAX_ATTEMPTS = 3
     settings.ADMISSION_SIGNER = f"{__name__}.UnpluggedSigner"
     [document] = issue_letters(banner, 1)
@@ -139,8 +142,9 @@ def test_issue11_a_failing_render_backs_off_exponentially_then_is_a_dead_letter_
     assert number not in admin_client.get(changelist, {"render_queue": "pending"}).content.decode()
 
     settings.ADMISSION_SIGNER = "admission.documents.signing.Pkcs12Signer"  # the token is back
-    response = admin_client.post(changelist, {"action": "retry_rendering", "_selected_action": [document.pk]},
-                                 follow=True)
+    response = admin_client.post(
+        changelist, {"action": "retry_rendering", "_selected_action": [document.pk]}, follow=True
+    )
     assert "已提交 1 份公文重新生成" in response.content.decode()
     document.refresh_from_db()
     assert document.render_status == RenderStatus.RENDERED and document.render_attempts == 4
@@ -170,11 +174,11 @@ def test_issue11_a_repeated_or_stale_message_never_renders_twice(keys, banner, s
     assert failing.render_attempts == 1
 
 
-def test_issue11_a_file_left_by_an_attempt_killed_before_its_commit_is_replaced_not_kept_beside(keys, banner,
-                                                                                               settings):
+def test_issue11_a_file_left_by_an_attempt_killed_before_its_commit_is_replaced_not_kept_beside(keys, banner, settings):
     [document] = issue_letters(banner, 1)
     orphan = Path(settings.MEDIA_ROOT) / document.file.field.generate_filename(
-        document, f"{document.verification_code}.pdf")
+        document, f"{document.verification_code}.pdf"
+    )
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"%PDF- half written")
     jobs.render_document(document.pk)
@@ -202,7 +206,8 @@ def test_issue11_the_daily_run_keeps_to_working_days(banner):
 
 
 def test_issue11_a_year_nobody_entered_does_not_stop_the_daily_run_and_the_administrators_are_told(
-        banner, django_capture_on_commit_callbacks):
+    banner, django_capture_on_commit_callbacks
+):
     year = max(2030, timezone.localdate().year + 5)
     assert not CalendarYear.objects.filter(year=year).exists()
     admin = get_user_model().objects.create_superuser(username="root", password="x", email="root@example.org")
@@ -229,10 +234,18 @@ def test_issue11_the_reminder_run_is_on_the_scheduler_at_a_configurable_time_in_
     sweep = current_app.conf.beat_schedule["render-sweep"]
     assert sweep["task"] == tasks.sweep_documents.name and sweep["schedule"] == settings.ADMISSION_RENDER_SWEEP_SECONDS
     shown = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from celery import current_app as a; "
-                               "s = a.conf.beat_schedule['daily-reminders']['schedule']; print(s.hour, s.minute)"],
-        cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "ADMISSION_REMINDERS_AT": "07:05"},
-        capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from celery import current_app as a; "
+            "s = a.conf.beat_schedule['daily-reminders']['schedule']; print(s.hour, s.minute)",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test", "ADMISSION_REMINDERS_AT": "07:05"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shown.stdout.split() == ["{7}", "{5}"], shown.stderr
 
 
@@ -243,7 +256,8 @@ def test_issue11_send_reminders_by_hand_still_works(banner):
 
 
 def test_issue11_a_notice_is_emailed_once_and_a_refusing_mail_server_loses_only_the_email(
-        banner, settings, django_capture_on_commit_callbacks):
+    banner, settings, django_capture_on_commit_callbacks
+):
     user = banner.users["naji"]
     user.email = "naji@example.org"
     user.save()
@@ -264,10 +278,20 @@ def test_issue11_a_notice_is_emailed_once_and_a_refusing_mail_server_loses_only_
 
 @pytest.mark.parametrize("program", ["worker", "beat"])
 def test_issue11_worker_and_scheduler_refuse_to_start_without_a_broker(program):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "ADMISSION_ALLOW_INSECURE_KEY": "1",
-           "CELERY_BROKER_URL": ""}
-    result = subprocess.run([sys.executable, "-m", "celery", "-A", "config", program], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "ADMISSION_ALLOW_INSECURE_KEY": "1",
+        "CELERY_BROKER_URL": "",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "config", program],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "CELERY_BROKER_URL is not set" in result.stdout + result.stderr
 

@@ -75,13 +75,18 @@ def engine(settings, tmp_path, keys):  # noqa: F811
     current_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=queue)
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "0", "ADMISSION_ALLOW_INSECURE_KEY": "1",
-        "DATABASE_URL": _database_url(), "DB_CONN_MAX_AGE": "0",
-        "CELERY_BROKER_URL": REDIS_URL, "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "0",
+        "ADMISSION_ALLOW_INSECURE_KEY": "1",
+        "DATABASE_URL": _database_url(),
+        "DB_CONN_MAX_AGE": "0",
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "ADMISSION_VAR_DIR": str(tmp_path),  # files under tmp_path/files: the test's MEDIA_ROOT
         "ADMISSION_SIGNING_KEYS_DIR": str(settings.ADMISSION_SIGNING_KEYS_DIR),
         "ADMISSION_TRUST_ROOTS": os.pathsep.join(settings.ADMISSION_TRUST_ROOTS),
-        "ADMISSION_FONT_DIR": str(settings.ADMISSION_FONT_DIR), "ADMISSION_PUBLIC_URL": settings.ADMISSION_PUBLIC_URL,
+        "ADMISSION_FONT_DIR": str(settings.ADMISSION_FONT_DIR),
+        "ADMISSION_PUBLIC_URL": settings.ADMISSION_PUBLIC_URL,
         "LOG_LEVEL": "INFO",
     }
     assert Path(settings.MEDIA_ROOT) == tmp_path / "files"
@@ -89,15 +94,29 @@ def engine(settings, tmp_path, keys):  # noqa: F811
 
     def start(*arguments: str, log: str) -> subprocess.Popen:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", *arguments, "--loglevel", "INFO"], cwd=ROOT, env=env,
-            stdout=(tmp_path / log).open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+            [sys.executable, "-m", "celery", "-A", "config", *arguments, "--loglevel", "INFO"],
+            cwd=ROOT,
+            env=env,
+            stdout=(tmp_path / log).open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         processes.append(process)
         return process
 
     def worker(name: str, **extra_env: str) -> subprocess.Popen:
         env.update(extra_env)
-        return start("worker", "--concurrency", "1", "--hostname", f"{name}@%h", "--without-gossip",
-                     "--without-mingle", "--without-heartbeat", log=f"{name}.log")
+        return start(
+            "worker",
+            "--concurrency",
+            "1",
+            "--hostname",
+            f"{name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            log=f"{name}.log",
+        )
 
     def log(name: str) -> str:
         return (tmp_path / f"{name}.log").read_text(errors="replace")
@@ -132,11 +151,13 @@ def _rendering_now(pks: list[int]) -> set[int]:
     """Documents whose row a worker holds right now, i.e. that are being rendered (a KEY SHARE probe skips them)."""
     table = OfficialDocument._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) AND render_status = 'pending' "
-                       "FOR KEY SHARE SKIP LOCKED", [pks])
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id = ANY(%s) AND render_status = 'pending' FOR KEY SHARE SKIP LOCKED", [pks]
+        )
         free = {row[0] for row in cursor.fetchall()}
-    pending = set(OfficialDocument.objects.filter(pk__in=pks, render_status=RenderStatus.PENDING)
-                  .values_list("pk", flat=True))
+    pending = set(
+        OfficialDocument.objects.filter(pk__in=pks, render_status=RenderStatus.PENDING).values_list("pk", flat=True)
+    )
     return pending - free
 
 
@@ -147,14 +168,21 @@ def _unfinished(pks) -> int:
 def _each_rendered_once(documents: list[OfficialDocument], settings) -> None:
     pks = [d.pk for d in documents]
     rendered = {d.pk: d for d in OfficialDocument.objects.filter(pk__in=pks)}
-    assert {d.render_status for d in rendered.values()} == {RenderStatus.RENDERED}, \
-        {d.number: d.render_error for d in rendered.values() if d.render_error}
+    assert {d.render_status for d in rendered.values()} == {RenderStatus.RENDERED}, {
+        d.number: d.render_error for d in rendered.values() if d.render_error
+    }
     assert {d.render_attempts for d in rendered.values()} == {1}
     # Numbers untouched: the ones given at issue, consecutive, and the counter has not moved.
-    assert [(rendered[d.pk].number, rendered[d.pk].serial) for d in documents] == [(d.number, d.serial) for d in documents]
+    assert [(rendered[d.pk].number, rendered[d.pk].serial) for d in documents] == [
+        (d.number, d.serial) for d in documents
+    ]
     first = documents[0]
-    assert DocumentCounter.objects.get(issuer=first.issuer, kind=DocumentKind.CONSULTATION_LETTER,
-                                       year=first.year).last_serial == documents[-1].serial
+    assert (
+        DocumentCounter.objects.get(
+            issuer=first.issuer, kind=DocumentKind.CONSULTATION_LETTER, year=first.year
+        ).last_serial
+        == documents[-1].serial
+    )
     # One stored file each, the registered one.
     files = stored_files(settings)
     assert sorted(p.name for p in files) == sorted(f"{d.verification_code}.pdf" for d in rendered.values())
@@ -187,7 +215,8 @@ def test_issue11_two_real_workers_render_fifty_pending_documents_each_exactly_on
 
 
 def test_issue11_a_worker_killed_mid_render_loses_nothing_and_the_scheduler_renders_it_after_restart(
-        engine, banner, settings, capsys):
+    engine, banner, settings, capsys
+):
     documents = issue_letters(banner, 3)
     pks = [d.pk for d in documents]
     for document in documents:
@@ -229,8 +258,12 @@ def test_issue11_a_worker_retries_a_failed_render_with_exponential_back_off(engi
     flag.touch()
     [document] = issue_letters(banner, 1)
     jobs.dispatch(document.pk, attempt=0)
-    engine.worker("patient", ADMISSION_SIGNER=f"{__name__}.FlakySigner", FLAKY_SIGNER_FLAG=str(flag),
-                  ADMISSION_RENDER_RETRY_SECONDS="1")  # back-off 1 s, 2 s, 4 s … instead of minutes
+    engine.worker(
+        "patient",
+        ADMISSION_SIGNER=f"{__name__}.FlakySigner",
+        FLAKY_SIGNER_FLAG=str(flag),
+        ADMISSION_RENDER_RETRY_SECONDS="1",
+    )  # back-off 1 s, 2 s, 4 s … instead of minutes
 
     def attempts() -> int:
         return OfficialDocument.objects.get(pk=document.pk).render_attempts

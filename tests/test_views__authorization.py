@@ -61,8 +61,20 @@ if TYPE_CHECKING:
 
 # --- the world -----------------------------------------------------------------------------------------
 
-THIS = ("forestry", "emergency", "agriculture", "naji", "liuhe", "yadong",
-        "office", "office_clerk", "office2", "justice", "data", "leadership")
+THIS = (
+    "forestry",
+    "emergency",
+    "agriculture",
+    "naji",
+    "liuhe",
+    "yadong",
+    "office",
+    "office_clerk",
+    "office2",
+    "justice",
+    "data",
+    "leadership",
+)
 OTHER = ("other_forestry", "other_naji", "other_office", "other_leadership")
 MEMBERS = THIS + OTHER
 ROLES = ("anonymous",) + MEMBERS
@@ -111,9 +123,17 @@ class World:
 
 def _advise(banner, request):
     office = banner.users["office"]
-    support.do(request, "lead_review", office, lambda: review.request_advisory_opinions(
-        duty_request=request, actor=office, question="请就该事项是否涉及应急管理职责提出意见。",
-        departments=[banner.org("emergency")]))
+    support.do(
+        request,
+        "lead_review",
+        office,
+        lambda: review.request_advisory_opinions(
+            duty_request=request,
+            actor=office,
+            question="请就该事项是否涉及应急管理职责提出意见。",
+            departments=[banner.org("emergency")],
+        ),
+    )
 
 
 def _admitted(banner, name: str) -> DutyRequest:
@@ -143,11 +163,15 @@ def _build_world() -> World:
     c["review"] = support.to_under_review(banner, duty_name=NAMES["review"])
     c["draft"] = support.draft(banner, townships=("naji",), duty_name=NAMES["draft"])
     c["consulting"] = actions.consult_townships(
-        duty_request=support.draft(banner, duty_name=NAMES["consulting"]), actor=forestry)
-    c["revising"] = actions.consult_townships(duty_request=support.draft(banner, duty_name=NAMES["revising"]), actor=forestry)
+        duty_request=support.draft(banner, duty_name=NAMES["consulting"]), actor=forestry
+    )
+    c["revising"] = actions.consult_townships(
+        duty_request=support.draft(banner, duty_name=NAMES["revising"]), actor=forestry
+    )
     support.consult_all(banner, c["revising"], disagree=("naji",))
     c["consulted"] = actions.consult_townships(
-        duty_request=support.draft(banner, duty_name=NAMES["consulted"]), actor=forestry)
+        duty_request=support.draft(banner, duty_name=NAMES["consulted"]), actor=forestry
+    )
     support.consult_all(banner, c["consulted"])
     c["advised"] = support.to_under_review(banner, duty_name=NAMES["advised"])
     _advise(banner, c["advised"])
@@ -169,8 +193,11 @@ def _build_world() -> World:
     c["withdrawn"] = support.draft(banner, duty_name=NAMES["withdrawn"])
     actions.withdraw(duty_request=c["withdrawn"], actor=forestry, reason="工作安排调整。")
     c["yadong_only"] = actions.consult_townships(
-        duty_request=support.draft(banner, townships=("yadong",), department="agriculture", duty_name=NAMES["yadong_only"]),
-        actor=banner.users["agriculture"])
+        duty_request=support.draft(
+            banner, townships=("yadong",), department="agriculture", duty_name=NAMES["yadong_only"]
+        ),
+        actor=banner.users["agriculture"],
+    )
 
     c["other_review"] = support.to_under_review(other, townships=("naji",), duty_name=NAMES["other_review"])
     c["other_admitted"] = support.to_under_review(other, townships=("naji",), duty_name=NAMES["other_admitted"])
@@ -184,17 +211,30 @@ def _build_world() -> World:
     c["exit_filed"] = _naji_exits(banner, NAMES["exit_filed"])
     support.submit(banner, c["exit_filed"], department="naji")
 
-    for key, state in (("review", "under_review"), ("draft", "draft"), ("consulting", "consulting"),
-                       ("revising", "revising"), ("consulted", "consulted"), ("advised", "under_review"),
-                       ("awaiting_approval", "awaiting_approval"), ("awaiting_city", "awaiting_city"),
-                       ("admitted", "admitted"), ("rejected", "rejected"), ("withdrawn", "withdrawn"),
-                       ("other_review", "under_review"), ("other_admitted", "admitted"),
-                       ("exit_done", "exited"), ("exit_unfiled", "consulted"), ("exit_filed", "submitted")):
+    for key, state in (
+        ("review", "under_review"),
+        ("draft", "draft"),
+        ("consulting", "consulting"),
+        ("revising", "revising"),
+        ("consulted", "consulted"),
+        ("advised", "under_review"),
+        ("awaiting_approval", "awaiting_approval"),
+        ("awaiting_city", "awaiting_city"),
+        ("admitted", "admitted"),
+        ("rejected", "rejected"),
+        ("withdrawn", "withdrawn"),
+        ("other_review", "under_review"),
+        ("other_admitted", "admitted"),
+        ("exit_done", "exited"),
+        ("exit_unfiled", "consulted"),
+        ("exit_filed", "submitted"),
+    ):
         assert world.case(key).state == state, key
 
     # Documents render after commit in a worker; stand in for the worker on one consultation letter.
     document = OfficialDocument.objects.filter(
-        request=c["review"], kind=DocumentKind.CONSULTATION_LETTER, recipients=banner.org("naji")).get()
+        request=c["review"], kind=DocumentKind.CONSULTATION_LETTER, recipients=banner.org("naji")
+    ).get()
     document.file.save(f"{document.number}.pdf", ContentFile(support.PDF_BYTES), save=False)
     document.render_status = RenderStatus.RENDERED
     document.save()
@@ -204,11 +244,16 @@ def _build_world() -> World:
     world.exited_duty = c["exit_done"].target_duties.get()
     assert world.exited_duty.status == "exited" and world.exited_duty.township == banner.org("naji")
     world.delivery = duty_services.record_safeguard_delivery(
-        duty=world.duty, actor=forestry, kind="training", description="2026年5月培训护林员 40 人次。")
+        duty=world.duty, actor=forestry, kind="training", description="2026年5月培训护林员 40 人次。"
+    )
     world.report = report_services.report_unadmitted_duty(
-        actor=banner.users["naji"], department=banner.org("emergency"), duty_description="签订安全生产责任状",
-        method="responsibility_pledge", details="2026年3月旗应急管理局要求各镇签订安全生产责任状。",
-        evidence=[support.pdf("责任状.pdf")])
+        actor=banner.users["naji"],
+        department=banner.org("emergency"),
+        duty_description="签订安全生产责任状",
+        method="responsibility_pledge",
+        details="2026年3月旗应急管理局要求各镇签订安全生产责任状。",
+        evidence=[support.pdf("责任状.pdf")],
+    )
     return world
 
 
@@ -253,6 +298,7 @@ def _assert_no_leak(response, *names):
 
 # --- the URL × role matrix ------------------------------------------------------------------------------
 
+
 def row(default: int, *, anonymous: int = 302, **cells: int) -> dict[str, int]:
     """Expected status for every role: `default` for members, 302 (to the login page) for anonymous."""
     expected = dict.fromkeys(MEMBERS, default)
@@ -273,8 +319,16 @@ SEES_REVIEW = ("forestry", "naji", "liuhe") + JOINT
 NOT_YOURS = "您所在单位无权办理该任务。"
 
 TASK_URLS = {"execute", "claim", "release"}
-ACTIONS = {"request_create_post", "request_withdraw", "claim", "record_delivery", "confirm_delivery",
-           "propose_exit_post", "propose_adjustment_post", "exit_withdraw"}
+ACTIONS = {
+    "request_create_post",
+    "request_withdraw",
+    "claim",
+    "record_delivery",
+    "confirm_delivery",
+    "propose_exit_post",
+    "propose_adjustment_post",
+    "exit_withdraw",
+}
 # Who sees 那吉镇's duties: the township, the department that handed them down, joint meeting, leadership.
 SEES_DUTY = ("naji", "forestry", "leadership") + JOINT
 # Art. 4(4): who starts an exit; Art. 4(5): who proposes an adjustment (the 编办's members, whatever their role).
@@ -329,8 +383,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "report_create": only(200, ("naji", "liuhe", "yadong", "other_naji"), 403),
     "report_detail": only(200, ("naji", "office", "office_clerk", "office2", "leadership"), 404),
     "report_evidence_download": only(200, ("naji", "office", "office_clerk", "office2", "leadership"), 404),
-    "dashboard": only(200, ("office", "office_clerk", "office2", "leadership", "other_office", "other_leadership"),
-                      403),
+    "dashboard": only(
+        200, ("office", "office_clerk", "office2", "leadership", "other_office", "other_leadership"), 403
+    ),
     "notifications": row(200),
     "document_list": row(200),
     "inbox": row(200),
@@ -345,6 +400,7 @@ MATRIX: dict[str, dict[str, int]] = {
     # Public by design: anyone holding a document can verify it (document_views.verify_document).
     "verify_upload": row(200, anonymous=200),
 }
+
 
 def _cells():
     for name, expected in MATRIX.items():
@@ -365,21 +421,26 @@ def _request(client, world: World, name: str):
         "request_detail": lambda: get(reverse("admission:request_detail", args=[review_case.pk])),
         "request_edit": lambda: get(reverse("admission:request_edit", args=[review_case.pk])),
         "request_edit_draft": lambda: get(reverse("admission:request_edit", args=[world.cases["draft"].pk])),
-        "request_withdraw": lambda: post(reverse("admission:request_withdraw", args=[review_case.pk]),
-                                         {"reason": "试图撤回他人的申请。"}),
-        "attachment_download": lambda: get(reverse("admission:attachment_download",
-                                                   args=[review_case.attachments.get().pk])),
+        "request_withdraw": lambda: post(
+            reverse("admission:request_withdraw", args=[review_case.pk]), {"reason": "试图撤回他人的申请。"}
+        ),
+        "attachment_download": lambda: get(
+            reverse("admission:attachment_download", args=[review_case.attachments.get().pk])
+        ),
         "document_download": lambda: get(reverse("admission:document_download", args=[world.document.pk])),
         "duty_list": lambda: get(reverse("admission:duty_list")),
         "duty_detail": lambda: get(reverse("admission:duty_detail", args=[world.duty.pk])),
-        "record_delivery": lambda: post(reverse("admission:record_delivery", args=[world.duty.pk]),
-                                        {"kind": "technical_support", "description": "开通巡护系统账号 12 个。"}),
+        "record_delivery": lambda: post(
+            reverse("admission:record_delivery", args=[world.duty.pk]),
+            {"kind": "technical_support", "description": "开通巡护系统账号 12 个。"},
+        ),
         "confirm_delivery": lambda: post(reverse("admission:confirm_delivery", args=[world.delivery.pk])),
         "report_list": lambda: get(reverse("admission:report_list")),
         "report_create": lambda: get(reverse("admission:report_create")),
         "report_detail": lambda: get(reverse("admission:report_detail", args=[world.report.pk])),
-        "report_evidence_download": lambda: get(reverse("admission:attachment_download",
-                                                        args=[world.report.evidence.get().pk])),
+        "report_evidence_download": lambda: get(
+            reverse("admission:attachment_download", args=[world.report.evidence.get().pk])
+        ),
         "dashboard": lambda: get(reverse("admission:dashboard")),
         "notifications": lambda: get(reverse("admission:notifications")),
         "document_list": lambda: get(reverse("admission:document_list")),
@@ -392,26 +453,34 @@ def _request(client, world: World, name: str):
         "verify_upload": lambda: get(reverse("verify_upload")),
         "duty_detail_exited": lambda: get(reverse("admission:duty_detail", args=[world.exited_duty.pk])),
         "propose_exit": lambda: get(reverse("admission:propose_exit", args=[world.duty.pk])),
-        "propose_exit_post": lambda: post(reverse("admission:propose_exit", args=[world.duty.pk]),
-                                          {"targets": [world.duty.pk], "reasons": "护林员队伍已由旗林草局统一管理。"}),
+        "propose_exit_post": lambda: post(
+            reverse("admission:propose_exit", args=[world.duty.pk]),
+            {"targets": [world.duty.pk], "reasons": "护林员队伍已由旗林草局统一管理。"},
+        ),
         "propose_adjustment": lambda: get(reverse("admission:propose_adjustment", args=[world.duty.pk])),
-        "propose_adjustment_post": lambda: post(reverse("admission:propose_adjustment", args=[world.duty.pk]),
-                                                {"targets": [world.duty.pk], "reasons": "护林员管理办法修订。"}),
+        "propose_adjustment_post": lambda: post(
+            reverse("admission:propose_adjustment", args=[world.duty.pk]),
+            {"targets": [world.duty.pk], "reasons": "护林员管理办法修订。"},
+        ),
         "propose_exit_exited": lambda: get(reverse("admission:propose_exit", args=[world.exited_duty.pk])),
-        "propose_exit_exited_post": lambda: post(reverse("admission:propose_exit", args=[world.exited_duty.pk]),
-                                                 {"targets": [world.exited_duty.pk], "reasons": "再次退出。"}),
-        "propose_adjustment_exited": lambda: get(reverse("admission:propose_adjustment",
-                                                         args=[world.exited_duty.pk])),
+        "propose_exit_exited_post": lambda: post(
+            reverse("admission:propose_exit", args=[world.exited_duty.pk]),
+            {"targets": [world.exited_duty.pk], "reasons": "再次退出。"},
+        ),
+        "propose_adjustment_exited": lambda: get(reverse("admission:propose_adjustment", args=[world.exited_duty.pk])),
         "propose_adjustment_exited_post": lambda: post(
             reverse("admission:propose_adjustment", args=[world.exited_duty.pk]),
-            {"targets": [world.exited_duty.pk], "reasons": "调整已退出的事项。"}),
+            {"targets": [world.exited_duty.pk], "reasons": "调整已退出的事项。"},
+        ),
         "exit_detail_unfiled": lambda: get(reverse("admission:request_detail", args=[world.cases["exit_unfiled"].pk])),
         "exit_detail_filed": lambda: get(reverse("admission:request_detail", args=[world.cases["exit_filed"].pk])),
         "exit_detail_done": lambda: get(reverse("admission:request_detail", args=[world.cases["exit_done"].pk])),
         "exit_edit_unfiled": lambda: get(reverse("admission:request_edit", args=[world.cases["exit_unfiled"].pk])),
         "exit_edit_filed": lambda: get(reverse("admission:request_edit", args=[world.cases["exit_filed"].pk])),
-        "exit_withdraw": lambda: post(reverse("admission:request_withdraw", args=[world.cases["exit_filed"].pk]),
-                                      {"reason": "与部门协商后暂不退出。"}),
+        "exit_withdraw": lambda: post(
+            reverse("admission:request_withdraw", args=[world.cases["exit_filed"].pk]),
+            {"reason": "与部门协商后暂不退出。"},
+        ),
     }[name]()
 
 
@@ -447,8 +516,7 @@ def test_every_url_answers_every_role_as_the_rules_say(client_as, world, name, r
     if expected == 403 and name.startswith("propose_"):
         assert ONLY_PROPOSERS in response.content.decode()
     if expected == 404 and name.startswith(("propose_", "exit_", "duty_detail")):
-        _assert_no_leak(response, NAMES["admitted"], NAMES["exit_done"], NAMES["exit_unfiled"],
-                        NAMES["exit_filed"])
+        _assert_no_leak(response, NAMES["admitted"], NAMES["exit_done"], NAMES["exit_unfiled"], NAMES["exit_filed"])
     if expected == 200 and name in ("report_detail",):
         assert "签订安全生产责任状" in response.content.decode()
     if expected in (403, 404) and name.startswith("report"):
@@ -582,8 +650,10 @@ def test_a_task_refused_to_another_organization_is_not_performed_on_post(client_
     case = world.cases["review"]
     task = support.open_task(case, "lead_review")
     events = AuditEvent.objects.changes().count()
-    response = client_as("justice").post(reverse("workflows:execute", args=[task.pk]),
-                                         {"decision": "opinion", "passes": "1", "reasoning": "越权出具的意见。"})
+    response = client_as("justice").post(
+        reverse("workflows:execute", args=[task.pk]),
+        {"decision": "opinion", "passes": "1", "reasoning": "越权出具的意见。"},
+    )
     assert response.status_code == 403 and NOT_YOURS in response.content.decode()
     assert not case.bureau_opinions.exists()
     assert AuditEvent.objects.changes().count() == events
@@ -593,45 +663,87 @@ def test_a_task_refused_to_another_organization_is_not_performed_on_post(client_
 
 # --- state-dependent rules --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("case_key", "expected"), [
-    ("draft", 404), ("consulting", 404), ("review", 404), ("rejected", 404), ("withdrawn", 404),
-    ("awaiting_approval", 200), ("awaiting_city", 200), ("admitted", 200), ("other_admitted", 404),
-])
+
+@pytest.mark.parametrize(
+    ("case_key", "expected"),
+    [
+        ("draft", 404),
+        ("consulting", 404),
+        ("review", 404),
+        ("rejected", 404),
+        ("withdrawn", 404),
+        ("awaiting_approval", 200),
+        ("awaiting_city", 200),
+        ("admitted", 200),
+        ("other_admitted", 404),
+    ],
+)
 def test_art4_3_leadership_sees_what_awaits_it_and_what_it_decided(client_as, world, case_key, expected):
     response = client_as("leadership").get(reverse("admission:request_detail", args=[world.cases[case_key].pk]))
     assert response.status_code == expected
     assert (NAMES[case_key] in response.content.decode()) is (expected == 200)
 
 
-@pytest.mark.parametrize(("role", "case_key", "expected"), [
-    ("forestry", "review", 200), ("forestry", "yadong_only", 404),
-    ("agriculture", "yadong_only", 200), ("agriculture", "review", 404),
-    # A department asked for an advisory opinion (Art. 4(2)) sees that case, and only that one.
-    ("emergency", "advised", 200), ("emergency", "review", 404),
-    ("naji", "draft", 404), ("liuhe", "draft", 404), ("naji", "consulting", 200), ("yadong", "yadong_only", 200), ("yadong", "review", 404),
-    ("justice", "yadong_only", 200), ("data", "draft", 404), ("data", "consulting", 200), ("office_clerk", "rejected", 200),
-    ("other_office", "review", 404), ("other_office", "other_review", 200),
-    ("office", "other_review", 404), ("other_naji", "admitted", 404), ("naji", "other_admitted", 404),
-])
+@pytest.mark.parametrize(
+    ("role", "case_key", "expected"),
+    [
+        ("forestry", "review", 200),
+        ("forestry", "yadong_only", 404),
+        ("agriculture", "yadong_only", 200),
+        ("agriculture", "review", 404),
+        # A department asked for an advisory opinion (Art. 4(2)) sees that case, and only that one.
+        ("emergency", "advised", 200),
+        ("emergency", "review", 404),
+        ("naji", "draft", 404),
+        ("liuhe", "draft", 404),
+        ("naji", "consulting", 200),
+        ("yadong", "yadong_only", 200),
+        ("yadong", "review", 404),
+        ("justice", "yadong_only", 200),
+        ("data", "draft", 404),
+        ("data", "consulting", 200),
+        ("office_clerk", "rejected", 200),
+        ("other_office", "review", 404),
+        ("other_office", "other_review", 200),
+        ("office", "other_review", 404),
+        ("other_naji", "admitted", 404),
+        ("naji", "other_admitted", 404),
+    ],
+)
 def test_art4_1_each_party_sees_only_the_cases_the_rules_give_it(client_as, world, role, case_key, expected):
     response = client_as(role).get(reverse("admission:request_detail", args=[world.cases[case_key].pk]))
     assert response.status_code == expected
     assert (NAMES[case_key] in response.content.decode()) is (expected == 200)
 
 
-@pytest.mark.parametrize(("case_key", "expected"), [
-    ("draft", 200), ("revising", 200),
-    ("consulting", 403), ("consulted", 403), ("review", 403), ("awaiting_approval", 403),
-    ("awaiting_city", 403), ("admitted", 403), ("rejected", 403), ("withdrawn", 403),
-])
+@pytest.mark.parametrize(
+    ("case_key", "expected"),
+    [
+        ("draft", 200),
+        ("revising", 200),
+        ("consulting", 403),
+        ("consulted", 403),
+        ("review", 403),
+        ("awaiting_approval", 403),
+        ("awaiting_city", 403),
+        ("admitted", 403),
+        ("rejected", 403),
+        ("withdrawn", 403),
+    ],
+)
 def test_art4_1_only_the_owning_department_edits_and_only_in_editable_states(client_as, world, case_key, expected):
     case = world.cases[case_key]
     client = client_as("forestry")
     assert client.get(reverse("admission:request_edit", args=[case.pk])).status_code == expected
     before = world.case(case_key)
     events = AuditEvent.objects.changes().count()
-    data = {"duty_name": "改过的职责名称", "affair_class": "administrative_affair", "track": "regular",
-            "townships": [world.banner.org("naji").pk], "funding_amount": "0"}
+    data = {
+        "duty_name": "改过的职责名称",
+        "affair_class": "administrative_affair",
+        "track": "regular",
+        "townships": [world.banner.org("naji").pk],
+        "funding_amount": "0",
+    }
     response = client.post(reverse("admission:request_edit", args=[case.pk]), data)
     after = world.case(case_key)
     if expected == 200:
@@ -646,11 +758,22 @@ def test_art4_1_only_the_owning_department_edits_and_only_in_editable_states(cli
     assert world.case(case_key).duty_name == after.duty_name
 
 
-@pytest.mark.parametrize(("case_key", "may_withdraw"), [
-    ("draft", True), ("consulting", True), ("revising", True), ("consulted", True), ("review", True),
-    ("advised", True), ("awaiting_approval", True), ("awaiting_city", True),
-    ("admitted", False), ("rejected", False), ("withdrawn", False),
-])
+@pytest.mark.parametrize(
+    ("case_key", "may_withdraw"),
+    [
+        ("draft", True),
+        ("consulting", True),
+        ("revising", True),
+        ("consulted", True),
+        ("review", True),
+        ("advised", True),
+        ("awaiting_approval", True),
+        ("awaiting_city", True),
+        ("admitted", False),
+        ("rejected", False),
+        ("withdrawn", False),
+    ],
+)
 def test_withdraw_only_by_the_owning_department_before_a_decision(client_as, world, case_key, may_withdraw):
     case = world.cases[case_key]
     url = reverse("admission:request_withdraw", args=[case.pk])
@@ -664,7 +787,8 @@ def test_withdraw_only_by_the_owning_department_before_a_decision(client_as, wor
     after = world.case(case_key)
     if may_withdraw:
         assert response.status_code == 302 and response["Location"] == reverse(
-            "admission:request_detail", args=[case.pk])
+            "admission:request_detail", args=[case.pk]
+        )
         assert after.state == RequestState.WITHDRAWN
         assert not engine.open_tasks(after).exists()
     else:
@@ -697,28 +821,39 @@ def test_anonymous_visitors_are_sent_to_login_from_every_case_url(client_as, wor
 
 # --- lists never leak -------------------------------------------------------------------------------------
 
+
 def _listed(client, url_name: str, **params) -> str:
     """The rows of a list page (the search box echoes what was typed, so only the table counts)."""
     response = client.get(reverse(url_name), params)
     assert response.status_code == 200
     body = response.content.decode()
     start = body.rindex("<tbody>")  # the duty list shows the 编办 a per-township summary table first
-    return body[start:body.index("</tbody>", start)]
+    return body[start : body.index("</tbody>", start)]
 
 
-@pytest.mark.parametrize(("role", "shown", "hidden"), [
-    ("naji", ("review", "consulting", "admitted"), ("draft", "yadong_only", "other_review", "other_admitted")),
-    ("liuhe", ("review", "admitted"), ("draft", "yadong_only", "other_review")),
-    ("yadong", ("yadong_only",), ("review", "draft", "admitted", "other_review")),
-    ("forestry", ("review", "draft", "withdrawn"), ("yadong_only", "other_review")),
-    ("emergency", ("advised",), ("review", "draft", "yadong_only", "other_review")),
-    ("office", ("review", "consulting", "yadong_only", "rejected"), ("draft", "withdrawn", "other_review", "other_admitted")),
-    ("justice", ("review", "yadong_only"), ("other_review",)),
-    ("leadership", ("awaiting_approval", "awaiting_city", "admitted"),
-     ("review", "draft", "rejected", "withdrawn", "other_admitted")),
-    ("other_naji", ("other_review", "other_admitted"), ("review", "draft", "admitted")),
-    ("other_office", ("other_review", "other_admitted"), ("review", "draft", "yadong_only", "admitted")),
-])
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("naji", ("review", "consulting", "admitted"), ("draft", "yadong_only", "other_review", "other_admitted")),
+        ("liuhe", ("review", "admitted"), ("draft", "yadong_only", "other_review")),
+        ("yadong", ("yadong_only",), ("review", "draft", "admitted", "other_review")),
+        ("forestry", ("review", "draft", "withdrawn"), ("yadong_only", "other_review")),
+        ("emergency", ("advised",), ("review", "draft", "yadong_only", "other_review")),
+        (
+            "office",
+            ("review", "consulting", "yadong_only", "rejected"),
+            ("draft", "withdrawn", "other_review", "other_admitted"),
+        ),
+        ("justice", ("review", "yadong_only"), ("other_review",)),
+        (
+            "leadership",
+            ("awaiting_approval", "awaiting_city", "admitted"),
+            ("review", "draft", "rejected", "withdrawn", "other_admitted"),
+        ),
+        ("other_naji", ("other_review", "other_admitted"), ("review", "draft", "admitted")),
+        ("other_office", ("other_review", "other_admitted"), ("review", "draft", "yadong_only", "admitted")),
+    ],
+)
 def test_art4_1_request_list_shows_each_party_only_its_cases(client_as, world, role, shown, hidden):
     body = _listed(client_as(role), "admission:request_list")
     for key in shown:
@@ -727,20 +862,24 @@ def test_art4_1_request_list_shows_each_party_only_its_cases(client_as, world, r
         assert NAMES[key] not in body, key
 
 
-@pytest.mark.parametrize(("role", "shown", "hidden"), [
-    ("naji", ("exit_unfiled", "exit_filed", "exit_done"), ()),
-    ("forestry", ("exit_filed", "exit_done"), ("exit_unfiled",)),
-    ("office", ("exit_filed", "exit_done"), ("exit_unfiled",)),
-    ("justice", ("exit_filed", "exit_done"), ("exit_unfiled",)),
-    ("leadership", ("exit_done",), ("exit_unfiled", "exit_filed")),
-    ("liuhe", (), ("exit_unfiled", "exit_filed", "exit_done")),  # holds the same admitted duty, not concerned
-    ("yadong", (), ("exit_unfiled", "exit_filed", "exit_done")),
-    ("emergency", (), ("exit_unfiled", "exit_filed", "exit_done")),
-    ("other_naji", (), ("exit_unfiled", "exit_filed", "exit_done")),
-    ("other_office", (), ("exit_unfiled", "exit_filed", "exit_done")),
-])
-def test_art4_4_request_list_shows_a_townships_exit_only_to_those_who_may_open_it(client_as, world, role, shown,
-                                                                                  hidden):
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("naji", ("exit_unfiled", "exit_filed", "exit_done"), ()),
+        ("forestry", ("exit_filed", "exit_done"), ("exit_unfiled",)),
+        ("office", ("exit_filed", "exit_done"), ("exit_unfiled",)),
+        ("justice", ("exit_filed", "exit_done"), ("exit_unfiled",)),
+        ("leadership", ("exit_done",), ("exit_unfiled", "exit_filed")),
+        ("liuhe", (), ("exit_unfiled", "exit_filed", "exit_done")),  # holds the same admitted duty, not concerned
+        ("yadong", (), ("exit_unfiled", "exit_filed", "exit_done")),
+        ("emergency", (), ("exit_unfiled", "exit_filed", "exit_done")),
+        ("other_naji", (), ("exit_unfiled", "exit_filed", "exit_done")),
+        ("other_office", (), ("exit_unfiled", "exit_filed", "exit_done")),
+    ],
+)
+def test_art4_4_request_list_shows_a_townships_exit_only_to_those_who_may_open_it(
+    client_as, world, role, shown, hidden
+):
     """The exit carries its duty's name, like the admission before it: the rows are told apart by their links."""
     body = _listed(client_as(role), "admission:request_list")
     for key in shown:
@@ -767,19 +906,22 @@ def test_nobody_sees_across_jurisdictions_in_request_search(client_as, world):
             assert NAMES[key] not in body, (key, state)
 
 
-@pytest.mark.parametrize(("role", "shown", "hidden"), [
-    ("naji", ("admitted",), ("other_admitted",)),
-    ("liuhe", ("admitted",), ("other_admitted",)),
-    ("yadong", (), ("admitted", "other_admitted")),
-    ("forestry", ("admitted",), ("other_admitted",)),
-    ("agriculture", (), ("admitted",)),
-    ("office", ("admitted",), ("other_admitted",)),
-    ("leadership", ("admitted",), ("other_admitted",)),
-    ("other_naji", ("other_admitted",), ("admitted",)),
-    ("other_office", ("other_admitted",), ("admitted",)),
-    ("other_forestry", ("other_admitted",), ("admitted",)),
-    ("other_leadership", ("other_admitted",), ("admitted",)),
-])
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("naji", ("admitted",), ("other_admitted",)),
+        ("liuhe", ("admitted",), ("other_admitted",)),
+        ("yadong", (), ("admitted", "other_admitted")),
+        ("forestry", ("admitted",), ("other_admitted",)),
+        ("agriculture", (), ("admitted",)),
+        ("office", ("admitted",), ("other_admitted",)),
+        ("leadership", ("admitted",), ("other_admitted",)),
+        ("other_naji", ("other_admitted",), ("admitted",)),
+        ("other_office", ("other_admitted",), ("admitted",)),
+        ("other_forestry", ("other_admitted",), ("admitted",)),
+        ("other_leadership", ("other_admitted",), ("admitted",)),
+    ],
+)
 def test_art4_5_duty_list_shows_only_the_partys_own_jurisdiction_and_township(client_as, world, role, shown, hidden):
     body = _listed(client_as(role), "admission:duty_list")
     for key in shown:
@@ -802,10 +944,18 @@ def test_townships_see_no_duty_list_filter_of_other_townships(client_as, world):
     assert NAMES["admitted"] not in body and "暂无经准入的职责事项。" in body
 
 
-@pytest.mark.parametrize(("role", "sees_this", "sees_other"), [
-    ("office", True, False), ("office2", True, False), ("office_clerk", False, False), ("justice", True, False),
-    ("naji", False, False), ("other_office", False, True), ("other_leadership", False, False),
-])
+@pytest.mark.parametrize(
+    ("role", "sees_this", "sees_other"),
+    [
+        ("office", True, False),
+        ("office2", True, False),
+        ("office_clerk", False, False),
+        ("justice", True, False),
+        ("naji", False, False),
+        ("other_office", False, True),
+        ("other_leadership", False, False),
+    ],
+)
 def test_task_queue_shows_only_tasks_of_the_users_organization(client_as, world, role, sees_this, sees_other):
     """The review tasks of both banners' under-review cases wait in their own 编办, 司法局 and 政数局 queues."""
     body = _listed(client_as(role), "workflows:queue")
@@ -813,12 +963,18 @@ def test_task_queue_shows_only_tasks_of_the_users_organization(client_as, world,
     assert (NAMES["other_review"] in body) is sees_other
 
 
-@pytest.mark.parametrize(("role", "sees"), [
-    ("naji", True), ("forestry", True), ("liuhe", False), ("yadong", False), ("other_naji", False),
-    ("other_office", False),
-])
-def test_document_list_shows_only_documents_issued_or_addressed_to_the_users_organization(
-        client_as, world, role, sees):
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("naji", True),
+        ("forestry", True),
+        ("liuhe", False),
+        ("yadong", False),
+        ("other_naji", False),
+        ("other_office", False),
+    ],
+)
+def test_document_list_shows_only_documents_issued_or_addressed_to_the_users_organization(client_as, world, role, sees):
     client = client_as(role)
     # 25 a page, newest first: the exits built after this letter push it to a later page.
     body = "".join(_listed(client, "admission:document_list", page=page) for page in range(1, 5))

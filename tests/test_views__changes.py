@@ -46,6 +46,7 @@ NEW_LEGAL_BASIS = "《森林防火条例》（2026年修订）第二十条；《
 
 # --- the world: one regular duty admitted to 那吉镇 and 六合镇 ------------------------------------------------
 
+
 @pytest.fixture
 def regular(banner):
     return admitted(banner)
@@ -78,8 +79,6 @@ def duty_url(duty) -> str:
     return reverse("admission:duty_detail", args=[duty.pk])
 
 
-
-
 def all_errors(body: str) -> str:
     """Every error message on the page, wherever the form put it (a hidden field's errors go on top)."""
     return " ".join(re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', body, re.S))
@@ -99,8 +98,12 @@ def hidden(body: str, name: str) -> set[int]:
 
 
 def trace() -> tuple[int, int, int, int]:
-    return (DutyRequest.objects.count(), AuditEvent.objects.changes().count(), AdmissionProcess.objects.count(),
-            Consultation.objects.count())
+    return (
+        DutyRequest.objects.count(),
+        AuditEvent.objects.changes().count(),
+        AdmissionProcess.objects.count(),
+        Consultation.objects.count(),
+    )
 
 
 @pytest.fixture
@@ -117,15 +120,22 @@ def the_new_case(purpose: str) -> DutyRequest:
 
 # --- the duty page offers what each party may do -----------------------------------------------------------
 
-@pytest.mark.parametrize(("role", "exit_", "adjust"), [
-    ("naji", True, True),  # Art. 4(4), 4(5): the township holding the duty
-    ("forestry", True, True),  # the duty's department
-    ("office", False, True),  # Art. 4(5): the organization office proposes adjustments only
-    ("office_clerk", False, True),
-    ("justice", False, False), ("data", False, False), ("leadership", False, False),
-])
+
+@pytest.mark.parametrize(
+    ("role", "exit_", "adjust"),
+    [
+        ("naji", True, True),  # Art. 4(4), 4(5): the township holding the duty
+        ("forestry", True, True),  # the duty's department
+        ("office", False, True),  # Art. 4(5): the organization office proposes adjustments only
+        ("office_clerk", False, True),
+        ("justice", False, False),
+        ("data", False, False),
+        ("leadership", False, False),
+    ],
+)
 def test_art4_4_art4_5_duty_page_shows_exit_and_adjustment_buttons_only_to_those_allowed(
-        client, banner, naji_duty, role, exit_, adjust):
+    client, banner, naji_duty, role, exit_, adjust
+):
     response = as_user(client, banner, role).get(duty_url(naji_duty))
     assert response.status_code == 200
     body = response.content.decode()
@@ -144,6 +154,7 @@ def test_art4_4_duty_page_shows_the_open_case_and_no_second_proposal_button(clie
 
 # --- Art. 4(4) exit ------------------------------------------------------------------------------------------
 
+
 def test_art4_4_township_gets_an_exit_form_about_its_own_duty_only(client, banner, naji_duty, liuhe_duty):
     response = as_user(client, banner, "naji").get(exit_url(naji_duty))
     assert response.status_code == 200
@@ -157,7 +168,8 @@ def test_art4_4_township_gets_an_exit_form_about_its_own_duty_only(client, banne
 
 
 def test_art4_4_department_gets_an_exit_form_with_every_township_holding_the_duty(
-        client, banner, naji_duty, liuhe_duty):
+    client, banner, naji_duty, liuhe_duty
+):
     response = as_user(client, banner, "forestry").get(exit_url(naji_duty))
     assert response.status_code == 200
     body = response.content.decode()
@@ -191,7 +203,8 @@ def test_art4_4_township_starts_exit_from_its_duty_page(client, banner, naji_dut
 
 
 def test_art4_4_department_starts_exit_and_consults_the_townships_holding_the_duty(
-        client, banner, naji_duty, liuhe_duty):
+    client, banner, naji_duty, liuhe_duty
+):
     client = as_user(client, banner, "forestry")
     response = client.post(exit_url(naji_duty), {"targets": [naji_duty.pk, liuhe_duty.pk], "reasons": EXIT_REASONS})
 
@@ -200,7 +213,9 @@ def test_art4_4_department_starts_exit_and_consults_the_townships_holding_the_du
     assert response["Location"] == reverse("admission:request_detail", args=[case.pk])
     assert case.applicant == banner.org("forestry") and case.state == RequestState.CONSULTING
     assert set(case.current_consultations().values_list("township", flat=True)) == {
-        banner.org("naji").pk, banner.org("liuhe").pk}
+        banner.org("naji").pk,
+        banner.org("liuhe").pk,
+    }
     assert OfficialDocument.objects.filter(request=case, kind=DocumentKind.CONSULTATION_LETTER).count() == 2
     body = client.get(response["Location"]).content.decode()
     assert "已书面征求其他承担该职责的乡镇意见。" in body
@@ -208,7 +223,8 @@ def test_art4_4_department_starts_exit_and_consults_the_townships_holding_the_du
 
 def test_art4_4_department_may_exit_one_township_only(client, banner, naji_duty, liuhe_duty):
     response = as_user(client, banner, "forestry").post(
-        exit_url(naji_duty), {"targets": [liuhe_duty.pk], "reasons": EXIT_REASONS})
+        exit_url(naji_duty), {"targets": [liuhe_duty.pk], "reasons": EXIT_REASONS}
+    )
     assert response.status_code == 302
     case = the_new_case(RequestPurpose.EXIT)
     assert list(case.target_duties.all()) == [liuhe_duty]
@@ -216,10 +232,12 @@ def test_art4_4_department_may_exit_one_township_only(client, banner, naji_duty,
 
 
 @pytest.mark.parametrize("reasons", ["", "   \n  "])
-def test_art4_4_empty_reasons_keep_input_and_say_what_to_fix(client, banner, naji_duty, liuhe_duty, nothing_saved,
-                                                             reasons):
+def test_art4_4_empty_reasons_keep_input_and_say_what_to_fix(
+    client, banner, naji_duty, liuhe_duty, nothing_saved, reasons
+):
     response = as_user(client, banner, "forestry").post(
-        exit_url(naji_duty), {"targets": [liuhe_duty.pk], "reasons": reasons})
+        exit_url(naji_duty), {"targets": [liuhe_duty.pk], "reasons": reasons}
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert f"申请退出：{naji_duty.duty_name}" in body
@@ -236,10 +254,10 @@ def test_art4_4_no_township_chosen_keeps_the_reasons_and_says_what_to_fix(client
     assert ticked(body, "targets") == set()
 
 
-def test_art4_4_township_naming_another_townships_duty_is_refused(client, banner, naji_duty, liuhe_duty,
-                                                                  nothing_saved):
+def test_art4_4_township_naming_another_townships_duty_is_refused(client, banner, naji_duty, liuhe_duty, nothing_saved):
     response = as_user(client, banner, "naji").post(
-        exit_url(naji_duty), {"targets": [liuhe_duty.pk], "reasons": EXIT_REASONS})
+        exit_url(naji_duty), {"targets": [liuhe_duty.pk], "reasons": EXIT_REASONS}
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "所选乡镇已不再承担该项职责" in body and "有效的选项" not in body
@@ -252,7 +270,8 @@ def test_art4_4_tampered_target_of_another_banner_is_refused(client, banner, oth
     foreign_duty = TownshipDuty.objects.get(request=foreign)
     before = trace()
     response = as_user(client, banner, "forestry").post(
-        exit_url(naji_duty), {"targets": [naji_duty.pk, foreign_duty.pk], "reasons": EXIT_REASONS})
+        exit_url(naji_duty), {"targets": [naji_duty.pk, foreign_duty.pk], "reasons": EXIT_REASONS}
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "所选乡镇已不再承担该项职责" in errors_of(body, "targets")
@@ -288,8 +307,10 @@ def test_art4_4_exit_edit_page_after_a_disagreement_shows_only_the_reasons(clien
     assert "依据第四条第四项" in body
     assert re.findall(r'id="field-(\w+)"', body) == ["change_reasons"]
     assert 'name="townships"' not in body and 'name="duty_name"' not in body
-    response = client.post(reverse("admission:request_edit", args=[case.pk]),
-                           {"change_reasons": "六合镇已有专业队伍，仅那吉镇退出。", "consult": "1"})
+    response = client.post(
+        reverse("admission:request_edit", args=[case.pk]),
+        {"change_reasons": "六合镇已有专业队伍，仅那吉镇退出。", "consult": "1"},
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == RequestState.CONSULTING and case.consultation_round == 2
@@ -297,6 +318,7 @@ def test_art4_4_exit_edit_page_after_a_disagreement_shows_only_the_reasons(clien
 
 
 # --- Art. 4(5) adjustment ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("role", ["naji", "forestry", "office"])
 def test_art4_5_adjustment_form_renders_with_chinese_labels(client, banner, naji_duty, role):
@@ -308,7 +330,8 @@ def test_art4_5_adjustment_form_renders_with_chinese_labels(client, banner, naji
 
 
 def test_art4_5_empty_reasons_for_an_adjustment_keep_the_choice_and_say_what_to_fix(
-        client, banner, naji_duty, liuhe_duty, nothing_saved):
+    client, banner, naji_duty, liuhe_duty, nothing_saved
+):
     response = as_user(client, banner, "office").post(adjust_url(naji_duty), {"targets": [liuhe_duty.pk]})
     assert response.status_code == 422
     body = response.content.decode()
@@ -319,10 +342,24 @@ def test_art4_5_empty_reasons_for_an_adjustment_keep_the_choice_and_say_what_to_
 def edit_data(case: DutyRequest, **changes) -> dict:
     """The edit form as the browser sends it: the case's current values, with `changes`."""
     data = {}
-    for field in ("duty_name", "affair_class", "track", "list_category", "work_objective",
-                  "powers_and_responsibilities", "legal_basis", "division_of_responsibilities", "work_process",
-                  "completion_time_limit", "operating_mechanism", "staffing", "funding_source",
-                  "technical_support", "training", "change_reasons"):
+    for field in (
+        "duty_name",
+        "affair_class",
+        "track",
+        "list_category",
+        "work_objective",
+        "powers_and_responsibilities",
+        "legal_basis",
+        "division_of_responsibilities",
+        "work_process",
+        "completion_time_limit",
+        "operating_mechanism",
+        "staffing",
+        "funding_source",
+        "technical_support",
+        "training",
+        "change_reasons",
+    ):
         data[field] = getattr(case, field)
     data["end_date"] = case.end_date.isoformat() if case.end_date else ""
     data["funding_amount"] = str(case.funding_amount) if case.funding_amount is not None else ""
@@ -351,8 +388,7 @@ def test_art4_5_department_adjusts_terms_on_the_edit_page_and_consults(client, b
     assert escape(naji_duty.legal_basis) in field_html(body, "legal_basis")  # the duty's current terms
     assert "保存并书面征求乡镇意见" in body
 
-    response = client.post(edit, edit_data(case, legal_basis=NEW_LEGAL_BASIS, funding_amount="90000.00",
-                                           consult="1"))
+    response = client.post(edit, edit_data(case, legal_basis=NEW_LEGAL_BASIS, funding_amount="90000.00", consult="1"))
     assert response.status_code == 302
     assert response["Location"] == reverse("admission:request_detail", args=[case.pk])
     case.refresh_from_db()
@@ -390,8 +426,9 @@ def test_art4_5_saving_an_adjustment_keeps_it_a_draft(client, banner, naji_duty)
     client = as_user(client, banner, "forestry")
     client.post(adjust_url(naji_duty), {"targets": [naji_duty.pk], "reasons": ADJUST_REASONS})
     case = the_new_case(RequestPurpose.ADJUSTMENT)
-    response = client.post(reverse("admission:request_edit", args=[case.pk]),
-                           edit_data(case, legal_basis=NEW_LEGAL_BASIS, save="1"))
+    response = client.post(
+        reverse("admission:request_edit", args=[case.pk]), edit_data(case, legal_basis=NEW_LEGAL_BASIS, save="1")
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == RequestState.DRAFT and case.legal_basis == NEW_LEGAL_BASIS
@@ -417,8 +454,10 @@ def test_art4_5_an_adjustment_without_reasons_is_not_sent_out(client, banner, na
     client = as_user(client, banner, "forestry")
     client.post(adjust_url(naji_duty), {"targets": [naji_duty.pk], "reasons": ADJUST_REASONS})
     case = the_new_case(RequestPurpose.ADJUSTMENT)
-    response = client.post(reverse("admission:request_edit", args=[case.pk]),
-                           edit_data(case, legal_basis=NEW_LEGAL_BASIS, change_reasons=" ", consult="1"))
+    response = client.post(
+        reverse("admission:request_edit", args=[case.pk]),
+        edit_data(case, legal_basis=NEW_LEGAL_BASIS, change_reasons=" ", consult="1"),
+    )
     assert response.status_code == 422
     body = response.content.decode()
     assert "请写明调整的理由" in errors_of(body, "change_reasons")
@@ -428,7 +467,8 @@ def test_art4_5_an_adjustment_without_reasons_is_not_sent_out(client, banner, na
 
 
 def test_art4_5_the_organization_office_proposes_an_adjustment_from_the_duty_page(
-        client, banner, naji_duty, liuhe_duty):
+    client, banner, naji_duty, liuhe_duty
+):
     client = as_user(client, banner, "office")
     body = client.get(adjust_url(naji_duty)).content.decode()
     assert offered(body, "targets") == {naji_duty.pk, liuhe_duty.pk}
@@ -436,8 +476,10 @@ def test_art4_5_the_organization_office_proposes_an_adjustment_from_the_duty_pag
     case = the_new_case(RequestPurpose.ADJUSTMENT)
     assert response.status_code == 302
     assert case.applicant == banner.org("office") and case.department == banner.org("forestry")
-    response = client.post(reverse("admission:request_edit", args=[case.pk]),
-                           edit_data(case, technical_support="旗林草局提供巡护终端、无人机和系统账号。", consult="1"))
+    response = client.post(
+        reverse("admission:request_edit", args=[case.pk]),
+        edit_data(case, technical_support="旗林草局提供巡护终端、无人机和系统账号。", consult="1"),
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.state == RequestState.CONSULTING
@@ -483,8 +525,9 @@ def test_art4_5_every_element_the_adjustment_page_offers_can_be_adjusted_on_its_
             body = client.get(response["Location"]).content.decode()
             if "调整内容" not in body:
                 refused[field] = "accepted, but 调整内容 does not list it"
-        actions.withdraw(duty_request=DutyRequest.objects.get(pk=case.pk), actor=banner.users["forestry"],
-                        reason="测试下一项。")
+        actions.withdraw(
+            duty_request=DutyRequest.objects.get(pk=case.pk), actor=banner.users["forestry"], reason="测试下一项。"
+        )
     assert refused == {}
 
 
@@ -526,13 +569,16 @@ def test_art4_4_duty_page_does_not_link_a_case_the_viewer_cannot_open(client, ba
 
 # --- after approval: the list shows the version history and the exit ----------------------------------------
 
+
 def test_art4_5_after_approval_the_duty_page_shows_version_2_and_the_adjustment_notice(
-        client, banner, naji_duty, liuhe_duty):
+    client, banner, naji_duty, liuhe_duty
+):
     client = as_user(client, banner, "forestry")
     client.post(adjust_url(naji_duty), {"targets": [naji_duty.pk, liuhe_duty.pk], "reasons": ADJUST_REASONS})
     case = the_new_case(RequestPurpose.ADJUSTMENT)
-    client.post(reverse("admission:request_edit", args=[case.pk]),
-                edit_data(case, legal_basis=NEW_LEGAL_BASIS, consult="1"))
+    client.post(
+        reverse("admission:request_edit", args=[case.pk]), edit_data(case, legal_basis=NEW_LEGAL_BASIS, consult="1")
+    )
     case.refresh_from_db()
     support.carry_through(banner, case)
     assert case.state == RequestState.ADJUSTED
@@ -540,17 +586,21 @@ def test_art4_5_after_approval_the_duty_page_shows_version_2_and_the_adjustment_
 
     for role in ("naji", "forestry", "office"):
         body = as_user(client, banner, role).get(duty_url(naji_duty)).content.decode()
-        table = body[body.index("版本记录（第四条第五项）"):]
+        table = body[body.index("版本记录（第四条第五项）") :]
         rows = re.findall(r"<tr><td>(\d+)</td>", table)
         assert rows == ["2", "1"], role
         assert notice.number in table and case.reference in table
-        assert f"<strong>法定依据</strong>：{escape(support.complete_values()['legal_basis'])} → {escape(NEW_LEGAL_BASIS)}" in table
-        assert escape(NEW_LEGAL_BASIS) in body[:body.index("版本记录")]  # the current terms are the new ones
+        assert (
+            f"<strong>法定依据</strong>：{escape(support.complete_values()['legal_basis'])} → {escape(NEW_LEGAL_BASIS)}"
+            in table
+        )
+        assert escape(NEW_LEGAL_BASIS) in body[: body.index("版本记录")]  # the current terms are the new ones
         assert EXIT_BUTTON in body or role == "office"  # the case is closed: proposals are open again
 
 
 def test_art4_4_after_approval_the_duty_page_shows_the_exit_basis_and_the_exited_list_holds_it(
-        client, banner, naji_duty, liuhe_duty):
+    client, banner, naji_duty, liuhe_duty
+):
     client = as_user(client, banner, "naji")
     client.post(exit_url(naji_duty), {"targets": [naji_duty.pk], "reasons": EXIT_REASONS})
     case = the_new_case(RequestPurpose.EXIT)
@@ -560,7 +610,7 @@ def test_art4_4_after_approval_the_duty_page_shows_the_exit_basis_and_the_exited
 
     body = client.get(duty_url(naji_duty)).content.decode()
     assert "已退出" in body and "退出依据" in body
-    basis = body[body.index("退出依据"):]
+    basis = body[body.index("退出依据") :]
     assert notice.number in basis and case.reference in basis and "呼政字〔2026〕12号" in basis
     assert EXIT_BUTTON not in body and ADJUST_BUTTON not in body
     assert client.get(exit_url(naji_duty)).status_code == 403
@@ -588,16 +638,18 @@ def duty_page_queries(client, banner, role, duty, django_assert_max_num_queries)
 
 
 def test_art4_4_art4_5_duty_page_query_count_is_bounded_and_does_not_grow_with_its_versions(
-        client, banner, naji_duty, liuhe_duty, django_assert_max_num_queries):
+    client, banner, naji_duty, liuhe_duty, django_assert_max_num_queries
+):
     roles = ("naji", "forestry", "office", "leadership")
     few = {role: duty_page_queries(client, banner, role, naji_duty, django_assert_max_num_queries) for role in roles}
     for value in ("（2026年修订）", "（2027年修订）"):
-        case = support.propose(banner, naji_duty, "adjustment", targets=[naji_duty, liuhe_duty],
-                               legal_basis=naji_duty.legal_basis + value)
+        case = support.propose(
+            banner, naji_duty, "adjustment", targets=[naji_duty, liuhe_duty], legal_basis=naji_duty.legal_basis + value
+        )
         support.carry_through(banner, case)
         naji_duty.refresh_from_db()
     support.propose(banner, naji_duty, "exit", by="naji")  # and an open case shown on the page
     many = {role: duty_page_queries(client, banner, role, naji_duty, django_assert_max_num_queries) for role in roles}
     assert many == {role: n + 1 for role, n in few.items()}  # the open case: one check of who may see it
     body = as_user(client, banner, "naji").get(duty_url(naji_duty)).content.decode()
-    assert re.findall(r"<tr><td>(\d+)</td>", body[body.index("版本记录"):]) == ["3", "2", "1"]
+    assert re.findall(r"<tr><td>(\d+)</td>", body[body.index("版本记录") :]) == ["3", "2", "1"]

@@ -35,8 +35,9 @@ def picture(banner):
     return admitted, rejected, waiting
 
 
-@pytest.mark.parametrize(("key", "status"), [
-    ("office", 200), ("leadership", 200), ("justice", 403), ("forestry", 403), ("naji", 403)])
+@pytest.mark.parametrize(
+    ("key", "status"), [("office", 200), ("leadership", 200), ("justice", 403), ("forestry", 403), ("naji", 403)]
+)
 def test_only_the_organization_office_and_leadership_see_the_dashboard(client, banner, key, status):
     client.force_login(banner.users[key])
     assert client.get(reverse("admission:dashboard")).status_code == status

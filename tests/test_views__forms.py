@@ -101,14 +101,20 @@ def nothing_saved():
     """Asserts, after the test body, that bad input on the create page left no trace."""
     before = (DutyRequest.objects.count(), AuditEvent.objects.changes().count(), AdmissionProcess.objects.count())
     yield
-    assert (DutyRequest.objects.count(), AuditEvent.objects.changes().count(), AdmissionProcess.objects.count()) == before
+    assert (
+        DutyRequest.objects.count(),
+        AuditEvent.objects.changes().count(),
+        AdmissionProcess.objects.count(),
+    ) == before
 
 
 # --- the request form (admission:request_create / request_edit) ------------------------------------------------
 
+
 @pytest.mark.parametrize(("field", "label"), REQUIRED_TEXT_ELEMENTS[1:], ids=[f for f, _ in REQUIRED_TEXT_ELEMENTS[1:]])
 def test_art4_1_consulting_with_an_element_missing_names_it_and_keeps_everything_typed(
-        client, banner, nothing_saved, field, label):
+    client, banner, nothing_saved, field, label
+):
     data = typed(banner, **{field: "", "consult": "1"})
     response = post_create(client, banner, data)
 
@@ -225,7 +231,8 @@ def test_art4_1_consulting_without_a_township_is_refused(client, banner, nothing
 
 
 def test_nobody_sees_across_jurisdictions_a_township_of_another_banner_cannot_be_named(
-        client, banner, other_banner, nothing_saved):
+    client, banner, other_banner, nothing_saved
+):
     foreign = other_banner.org("naji")
     data = typed(banner, consult="1")
     data["townships"] = [banner.org("naji").pk, foreign.pk]
@@ -252,7 +259,8 @@ OUT_OF_SCOPE = [
 @pytest.mark.parametrize("consult", [False, True], ids=["save", "consult"])
 @pytest.mark.parametrize(("affair_class", "article", "channel"), OUT_OF_SCOPE, ids=[c for c, _, _ in OUT_OF_SCOPE])
 def test_art1_art7_out_of_scope_affairs_are_refused_with_the_right_channel(
-        client, banner, nothing_saved, affair_class, article, channel, consult):
+    client, banner, nothing_saved, affair_class, article, channel, consult
+):
     data = typed(banner, affair_class=affair_class, **({"consult": "1"} if consult else {}))
     response = post_create(client, banner, data)
 
@@ -338,6 +346,7 @@ def test_art4_1_consulting_again_after_a_disagreement_runs_in_the_one_open_flow(
 
 # --- task pages (workflows:execute) --------------------------------------------------------------------------
 
+
 def _task_snapshot(request: DutyRequest) -> dict:
     request = DutyRequest.objects.get(pk=request.pk)
     return {
@@ -382,8 +391,11 @@ def _naji(banner, request):
 def test_art4_1_disagreeing_without_a_written_opinion_is_refused(client, banner, consulting):
     before = _task_snapshot(consulting)
     data = {"agrees": "0", "opinion": ""}
-    body = refused(post_task(client, banner.users["naji"], consulting, "consult", data, **_naji(banner, consulting)),
-                   consulting, before)
+    body = refused(
+        post_task(client, banner.users["naji"], consulting, "consult", data, **_naji(banner, consulting)),
+        consulting,
+        before,
+    )
     assert errors_of(body, "opinion") == f"<li>{REQUIRED}</li>"
     assert "不同意时请写明理由和修改建议。" in field_html(body, "opinion")  # the help text says what to write
     assert_kept(body, data)
@@ -392,8 +404,11 @@ def test_art4_1_disagreeing_without_a_written_opinion_is_refused(client, banner,
 def test_art4_1_disagreeing_without_reasons_is_refused_and_the_opinion_kept(client, banner, consulting):
     before = _task_snapshot(consulting)
     data = {"agrees": "0", "opinion": "人手不够。"}
-    body = refused(post_task(client, banner.users["naji"], consulting, "consult", data, **_naji(banner, consulting)),
-                   consulting, before)
+    body = refused(
+        post_task(client, banner.users["naji"], consulting, "consult", data, **_naji(banner, consulting)),
+        consulting,
+        before,
+    )
     assert errors_of(body, "opinion") == "<li>不同意时请写明理由和修改建议（不少于 10 个字），以便部门修改。</li>"
     assert_kept(body, data)
 
@@ -401,18 +416,27 @@ def test_art4_1_disagreeing_without_reasons_is_refused_and_the_opinion_kept(clie
 def test_art4_1_an_opinion_without_a_verdict_is_refused(client, banner, consulting):
     before = _task_snapshot(consulting)
     data = {"opinion": "我镇原则同意，建议明确经费拨付时间。"}
-    body = refused(post_task(client, banner.users["naji"], consulting, "consult", data, **_naji(banner, consulting)),
-                   consulting, before)
+    body = refused(
+        post_task(client, banner.users["naji"], consulting, "consult", data, **_naji(banner, consulting)),
+        consulting,
+        before,
+    )
     assert errors_of(body, "agrees") == f"<li>{REQUIRED}</li>"
     assert_kept(body, data)
 
 
 def test_art4_1_a_written_opinion_letter_that_is_not_a_document_is_refused(client, banner, consulting):
     before = _task_snapshot(consulting)
-    data = {"agrees": "1", "opinion": "同意承担，按方案落实。",
-            "letter": SimpleUploadedFile("复函.pdf", b"<html><script>alert(1)</script></html>", "application/pdf")}
-    body = refused(post_task(client, banner.users["naji"], consulting, "consult", data, **_naji(banner, consulting)),
-                   consulting, before)
+    data = {
+        "agrees": "1",
+        "opinion": "同意承担，按方案落实。",
+        "letter": SimpleUploadedFile("复函.pdf", b"<html><script>alert(1)</script></html>", "application/pdf"),
+    }
+    body = refused(
+        post_task(client, banner.users["naji"], consulting, "consult", data, **_naji(banner, consulting)),
+        consulting,
+        before,
+    )
     assert "「复函.pdf」不是 PDF、JPEG、PNG、OFD 文件（按文件内容判断，而非扩展名）" in errors_of(body, "letter")
     assert "出于浏览器安全限制，提交出错时需重新选择文件；其他已填内容已保留。" in field_html(body, "letter")
     assert_kept(body, data, skip=("letter",))
@@ -434,7 +458,11 @@ def _zip_without_ofd() -> bytes:
 
 
 DISGUISED = [
-    ("executable", b"MZ\x90\x00\x03\x00\x00\x00 this program cannot be run in DOS mode", "不是 PDF、JPEG、PNG、OFD 文件"),
+    (
+        "executable",
+        b"MZ\x90\x00\x03\x00\x00\x00 this program cannot be run in DOS mode",
+        "不是 PDF、JPEG、PNG、OFD 文件",
+    ),
     ("html", b"<!DOCTYPE html><html><body>\xe7\x94\xb3\xe8\xaf\xb7</body></html>", "不是 PDF、JPEG、PNG、OFD 文件"),
     ("docx_zip", _zip_without_ofd(), "不是 PDF、JPEG、PNG、OFD 文件"),
 ]
@@ -442,11 +470,15 @@ DISGUISED = [
 
 @pytest.mark.parametrize(("kind", "content", "message"), DISGUISED, ids=[k for k, _, _ in DISGUISED])
 def test_an_application_letter_that_is_not_really_a_pdf_is_refused_by_content(
-        client, banner, consulted, kind, content, message):
+    client, banner, consulted, kind, content, message
+):
     before = _task_snapshot(consulted)
     fake = SimpleUploadedFile("书面申请.pdf", content, content_type="application/pdf")
-    body = refused(post_task(client, banner.users["forestry"], consulted, "submit", {"application_letter": fake}),
-                   consulted, before)
+    body = refused(
+        post_task(client, banner.users["forestry"], consulted, "submit", {"application_letter": fake}),
+        consulted,
+        before,
+    )
     errors = errors_of(body, "application_letter")
     assert f"「书面申请.pdf」{message}（按文件内容判断，而非扩展名），请转换格式后重新上传。" in errors
     assert not Attachment.objects.filter(request=consulted).exists()
@@ -455,8 +487,11 @@ def test_an_application_letter_that_is_not_really_a_pdf_is_refused_by_content(
 def test_an_empty_application_letter_is_refused(client, banner, consulted):
     before = _task_snapshot(consulted)
     empty = SimpleUploadedFile("书面申请.pdf", b"", content_type="application/pdf")
-    body = refused(post_task(client, banner.users["forestry"], consulted, "submit", {"application_letter": empty}),
-                   consulted, before)
+    body = refused(
+        post_task(client, banner.users["forestry"], consulted, "submit", {"application_letter": empty}),
+        consulted,
+        before,
+    )
     assert errors_of(body, "application_letter") == "<li>所提交的是空文件。</li>"  # Django's FileField
 
 
@@ -464,16 +499,23 @@ def test_an_oversized_upload_is_refused_with_its_size_and_the_limit(client, bann
     settings.ADMISSION_MAX_UPLOAD_BYTES = 1024 * 1024
     before = _task_snapshot(consulted)
     big = SimpleUploadedFile("书面申请.pdf", b"%PDF-1.4\n" + b"0" * (1536 * 1024), content_type="application/pdf")
-    body = refused(post_task(client, banner.users["forestry"], consulted, "submit", {"application_letter": big}),
-                   consulted, before)
-    assert "「书面申请.pdf」大小为 1.5 MB，超过 1 MB 上限，请压缩或拆分后重新上传。" in errors_of(body, "application_letter")
+    body = refused(
+        post_task(client, banner.users["forestry"], consulted, "submit", {"application_letter": big}), consulted, before
+    )
+    assert "「书面申请.pdf」大小为 1.5 MB，超过 1 MB 上限，请压缩或拆分后重新上传。" in errors_of(
+        body, "application_letter"
+    )
 
 
 def test_one_bad_supporting_file_stores_none_of_the_files(client, banner, consulted):
     before = _task_snapshot(consulted)
-    data = {"application_letter": support.pdf("书面申请.pdf"),
-            "supporting_files": [support.pdf("佐证一.pdf"),
-                                 SimpleUploadedFile("佐证二.pdf", b"GIF89a not a pdf", content_type="application/pdf")]}
+    data = {
+        "application_letter": support.pdf("书面申请.pdf"),
+        "supporting_files": [
+            support.pdf("佐证一.pdf"),
+            SimpleUploadedFile("佐证二.pdf", b"GIF89a not a pdf", content_type="application/pdf"),
+        ],
+    }
     body = refused(post_task(client, banner.users["forestry"], consulted, "submit", data), consulted, before)
     assert "「佐证二.pdf」不是 PDF、JPEG、PNG、OFD 文件" in errors_of(body, "supporting_files")
     assert not Attachment.objects.filter(request=consulted).exists()
@@ -517,11 +559,14 @@ def test_art4_2_asking_for_advice_without_a_question_or_anyone_to_ask_is_refused
     assert_kept(body, data)
 
 
-def test_art4_2_the_requesting_department_cannot_be_asked_for_advice_on_its_own_request(
-        client, banner, under_review):
+def test_art4_2_the_requesting_department_cannot_be_asked_for_advice_on_its_own_request(client, banner, under_review):
     before = _task_snapshot(under_review)
-    data = {"decision": "advice", "question": "请就巡查频次提出意见。", "departments": [banner.org("forestry").pk],
-            "experts": "王教授，内蒙古农业大学"}
+    data = {
+        "decision": "advice",
+        "question": "请就巡查频次提出意见。",
+        "departments": [banner.org("forestry").pk],
+        "experts": "王教授，内蒙古农业大学",
+    }
     body = refused(post_task(client, banner.users["office"], under_review, "lead_review", data), under_review, before)
     assert "选择一个有效的选项。" in errors_of(body, "departments")
     assert_kept(body, data, skip=("departments",))
@@ -530,8 +575,9 @@ def test_art4_2_the_requesting_department_cannot_be_asked_for_advice_on_its_own_
 def test_art4_2_a_legality_review_without_reasoning_is_refused(client, banner, under_review):
     before = _task_snapshot(under_review)
     data = {"passes": "0", "reasoning": ""}
-    body = refused(post_task(client, banner.users["justice"], under_review, "legality_review", data),
-                   under_review, before)
+    body = refused(
+        post_task(client, banner.users["justice"], under_review, "legality_review", data), under_review, before
+    )
     assert errors_of(body, "reasoning") == f"<li>{REQUIRED}</li>"
     assert_kept(body, data)
 
@@ -573,8 +619,7 @@ def test_art4_2_review_cannot_pass_when_the_justice_bureau_did_not(client, banne
     support.bureau_opinions(banner, under_review, passes=("office", "data"))
     before = _task_snapshot(under_review)
     data = {"passes": "1", "reasons": "", "remedy": "", **FINDINGS_TYPED}
-    body = refused(post_task(client, banner.users["office"], under_review, "consolidate", data),
-                   under_review, before)
+    body = refused(post_task(client, banner.users["office"], under_review, "consolidate", data), under_review, before)
     assert errors_of(body, "passes") == "<li>旗司法局的审核意见为不通过，审核结论不能为通过。</li>"
     assert_kept(body, data)
 
@@ -589,8 +634,11 @@ def awaiting_approval(banner, reviewed):
 def test_art4_3_the_banner_refusing_without_reasons_is_refused(client, banner, awaiting_approval):
     before = _task_snapshot(awaiting_approval)
     data = {"approves": "0", "reasons": "   "}
-    body = refused(post_task(client, banner.users["leadership"], awaiting_approval, "banner_decision", data),
-                   awaiting_approval, before)
+    body = refused(
+        post_task(client, banner.users["leadership"], awaiting_approval, "banner_decision", data),
+        awaiting_approval,
+        before,
+    )
     assert errors_of(body, "reasons") == "<li>不同意时须写明理由。</li>"
     assert_kept(body, data, skip=("reasons",))
 
@@ -604,10 +652,16 @@ def awaiting_city(banner, awaiting_approval):
 
 def test_art4_3_a_city_decision_without_document_number_is_refused_and_the_rest_kept(client, banner, awaiting_city):
     before = _task_snapshot(awaiting_city)
-    data = {"approves": "1", "document_number": "", "decision_date": timezone.localdate().isoformat(),
-            "reply_scan": support.pdf("批复.pdf"), "reasons": "同意在那吉镇、六合镇实施。"}
-    body = refused(post_task(client, banner.users["office"], awaiting_city, "city_decision", data),
-                   awaiting_city, before)
+    data = {
+        "approves": "1",
+        "document_number": "",
+        "decision_date": timezone.localdate().isoformat(),
+        "reply_scan": support.pdf("批复.pdf"),
+        "reasons": "同意在那吉镇、六合镇实施。",
+    }
+    body = refused(
+        post_task(client, banner.users["office"], awaiting_city, "city_decision", data), awaiting_city, before
+    )
     assert errors_of(body, "document_number") == "<li>请填写市政府批复的文号，如“呼政字〔2026〕12号”。</li>"
     assert "批复文号" in field_html(body, "document_number")
     assert "出于浏览器安全限制，提交出错时需重新选择文件" in field_html(body, "reply_scan")
@@ -616,43 +670,61 @@ def test_art4_3_a_city_decision_without_document_number_is_refused_and_the_rest_
 
 def test_art4_3_a_city_decision_dated_in_the_future_is_refused(client, banner, awaiting_city):
     before = _task_snapshot(awaiting_city)
-    data = {"approves": "1", "document_number": "呼政字〔2026〕12号",
-            "decision_date": (timezone.localdate() + timedelta(days=3)).isoformat(),
-            "reply_scan": support.pdf("批复.pdf"), "reasons": ""}
-    body = refused(post_task(client, banner.users["office"], awaiting_city, "city_decision", data),
-                   awaiting_city, before)
+    data = {
+        "approves": "1",
+        "document_number": "呼政字〔2026〕12号",
+        "decision_date": (timezone.localdate() + timedelta(days=3)).isoformat(),
+        "reply_scan": support.pdf("批复.pdf"),
+        "reasons": "",
+    }
+    body = refused(
+        post_task(client, banner.users["office"], awaiting_city, "city_decision", data), awaiting_city, before
+    )
     assert errors_of(body, "decision_date") == "<li>批复日期不能晚于今天。</li>"
     assert_kept(body, data, skip=("reply_scan",))
 
 
 def test_art4_3_a_city_refusal_without_its_reasons_is_refused(client, banner, awaiting_city):
     before = _task_snapshot(awaiting_city)
-    data = {"approves": "0", "document_number": "呼政字〔2026〕13号", "decision_date": timezone.localdate().isoformat(),
-            "reply_scan": support.pdf("批复.pdf"), "reasons": ""}
-    body = refused(post_task(client, banner.users["office"], awaiting_city, "city_decision", data),
-                   awaiting_city, before)
+    data = {
+        "approves": "0",
+        "document_number": "呼政字〔2026〕13号",
+        "decision_date": timezone.localdate().isoformat(),
+        "reply_scan": support.pdf("批复.pdf"),
+        "reasons": "",
+    }
+    body = refused(
+        post_task(client, banner.users["office"], awaiting_city, "city_decision", data), awaiting_city, before
+    )
     assert errors_of(body, "reasons") == "<li>市政府不予批准时请摘录其理由。</li>"
     assert_kept(body, data, skip=("reply_scan",))
 
 
 def test_art4_3_a_city_reply_scan_that_is_not_a_scan_is_refused(client, banner, awaiting_city):
     before = _task_snapshot(awaiting_city)
-    data = {"approves": "1", "document_number": "呼政字〔2026〕12号", "decision_date": timezone.localdate().isoformat(),
-            "reply_scan": SimpleUploadedFile("批复.pdf", b"PK\x03\x04not really a zip", "application/pdf"),
-            "reasons": ""}
-    body = refused(post_task(client, banner.users["office"], awaiting_city, "city_decision", data),
-                   awaiting_city, before)
-    assert "批复扫描件「批复.pdf」不是 PDF、JPEG、PNG、OFD 文件（按文件内容判断，而非扩展名）" in errors_of(body, "reply_scan")
+    data = {
+        "approves": "1",
+        "document_number": "呼政字〔2026〕12号",
+        "decision_date": timezone.localdate().isoformat(),
+        "reply_scan": SimpleUploadedFile("批复.pdf", b"PK\x03\x04not really a zip", "application/pdf"),
+        "reasons": "",
+    }
+    body = refused(
+        post_task(client, banner.users["office"], awaiting_city, "city_decision", data), awaiting_city, before
+    )
+    assert "批复扫描件「批复.pdf」不是 PDF、JPEG、PNG、OFD 文件（按文件内容判断，而非扩展名）" in errors_of(
+        body, "reply_scan"
+    )
     assert_kept(body, data, skip=("reply_scan",))
 
 
 # --- withdrawal (a POST from the case page, answered by a redirect with a message) -------------------------
 
+
 def test_withdrawing_without_a_reason_changes_nothing_and_says_so(client, banner, under_review):
     before = _task_snapshot(under_review)
     client.force_login(banner.users["forestry"])
-    response = client.post(reverse("admission:request_withdraw", args=[under_review.pk]), {"reason": "  "},
-                           follow=True)
+    response = client.post(reverse("admission:request_withdraw", args=[under_review.pk]), {"reason": "  "}, follow=True)
     assert response.redirect_chain == [(reverse("admission:request_detail", args=[under_review.pk]), 302)]
     assert '<li class="error">请写明撤回理由。</li>' in response.content.decode()
     assert _task_snapshot(under_review) == before

@@ -42,8 +42,11 @@ def client_address(http_request) -> str | None:
 
 
 def origin_of(http_request) -> Origin:
-    return Origin(address=client_address(http_request), user_agent=http_request.META.get("HTTP_USER_AGENT", ""),
-                  user=getattr(http_request, "user", None))
+    return Origin(
+        address=client_address(http_request),
+        user_agent=http_request.META.get("HTTP_USER_AGENT", ""),
+        user=getattr(http_request, "user", None),
+    )
 
 
 class AuditOriginMiddleware:
@@ -61,7 +64,9 @@ class AuditOriginMiddleware:
         if isinstance(exception, PermissionDenied):
             with acting_from(origin_of(http_request)):
                 record_security_event(
-                    actor=http_request.user, action=AuditAction.PERMISSION_DENIED, outcome=AuditOutcome.DENIED,
+                    actor=http_request.user,
+                    action=AuditAction.PERMISSION_DENIED,
+                    outcome=AuditOutcome.DENIED,
                     note=f"{http_request.method} {http_request.path[:200]}：{exception}"[:1000],
                 )
         return None
@@ -69,8 +74,14 @@ class AuditOriginMiddleware:
 
 @receiver(user_logged_in, dispatch_uid="audit_login")
 def _logged_in(sender, request, user, **kwargs):
+    identity = getattr(request, "oidc_identity", None)  # a login through the 统一身份认证 platform (web/oidc.py)
     with acting_from(origin_of(request)):
-        record_security_event(actor=user, action=AuditAction.LOGIN)
+        record_security_event(
+            actor=user,
+            action=AuditAction.LOGIN,
+            note="统一身份认证登录" if identity else "",
+            data={"via": "oidc", **identity} if identity else None,
+        )
 
 
 @receiver(user_logged_out, dispatch_uid="audit_logout")
@@ -78,17 +89,25 @@ def _logged_out(sender, request, user, **kwargs):
     if user is not None:
         idle = getattr(request, "identity_idle_timeout", False)  # web/identity.py ended an idle session
         with acting_from(origin_of(request)):
-            record_security_event(actor=user, action=AuditAction.LOGOUT,
-                                  note="会话闲置超时，自动退出" if idle else "", data={"idle_timeout": True} if idle else None)
+            record_security_event(
+                actor=user,
+                action=AuditAction.LOGOUT,
+                note="会话闲置超时，自动退出" if idle else "",
+                data={"idle_timeout": True} if idle else None,
+            )
 
 
 @receiver(user_login_failed, dispatch_uid="audit_login_failed")
 def _login_failed(sender, credentials, request=None, **kwargs):
     origin = origin_of(request) if request is not None else Origin()
+    refusal = getattr(request, "oidc_refusal", None)  # single sign-on refused (web/oidc.py): say why
     with acting_from(origin):
         record_security_event(
-            actor=None, action=AuditAction.LOGIN_FAILED, outcome=AuditOutcome.FAILURE,
-            data={"username": str(credentials.get("username", ""))[:150]},
+            actor=None,
+            action=AuditAction.LOGIN_FAILED,
+            outcome=AuditOutcome.FAILURE,
+            note=f"统一身份认证登录被拒绝：{refusal.reason}" if refusal else "",
+            data=refusal.data if refusal else {"username": str(credentials.get("username", ""))[:150]},
         )
 
 
@@ -104,9 +123,10 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
     until = f"{int(cool_off.total_seconds() // 60)} 分钟后自动解除" if cool_off else "须由安全管理员解锁"
     with acting_from(origin_of(request)):
         record_security_event(
-            actor=None, action=AuditAction.LOCKOUT, outcome=AuditOutcome.DENIED,
-            note=f"连续登录失败 {limit} 次，已锁定：用户名 {username or '—'}，"
-                 f"地址 {ip_address or '—'}（{until}）",
+            actor=None,
+            action=AuditAction.LOCKOUT,
+            outcome=AuditOutcome.DENIED,
+            note=f"连续登录失败 {limit} 次，已锁定：用户名 {username or '—'}，地址 {ip_address or '—'}（{until}）",
             data={"username": str(username or "")[:150], "address": ip_address},
         )
 
@@ -115,10 +135,14 @@ def _locked_out(sender, request, username, ip_address, **kwargs):
 def _admin_changed(sender, instance: LogEntry, created: bool, **kwargs):
     if created:
         record_security_event(
-            actor=cast("User", instance.user), action=AuditAction.ADMIN_CHANGE,
+            actor=cast("User", instance.user),
+            action=AuditAction.ADMIN_CHANGE,
             note=f"{instance.get_action_flag_display()} {instance.content_type} “{instance.object_repr}”"[:1000],
-            data={"content_type": instance.content_type_id, "object_id": instance.object_id,
-                  "action_flag": instance.action_flag},
+            data={
+                "content_type": instance.content_type_id,
+                "object_id": instance.object_id,
+                "action_flag": instance.action_flag,
+            },
         )
 
 
@@ -147,7 +171,9 @@ class AdminNetworkMiddleware:
             if not allowed:
                 with acting_from(origin_of(http_request)):
                     record_security_event(
-                        actor=None, action=AuditAction.PERMISSION_DENIED, outcome=AuditOutcome.DENIED,
+                        actor=None,
+                        action=AuditAction.PERMISSION_DENIED,
+                        outcome=AuditOutcome.DENIED,
                         note=f"{http_request.method} {http_request.path[:200]}：管理后台不对该地址开放",
                     )
                 raise Http404

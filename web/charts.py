@@ -12,8 +12,10 @@ def bar_chart_svg(rows: list[tuple[str, int]], *, width: int = 640, bar: int = 2
     top = max((n for _label, n in rows), default=0) or 1
     scale = (width - label_width - 60) / top
     height = len(rows) * (bar + gap) + gap
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" role="img">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img">'
+    ]
     for i, (label, n) in enumerate(rows):
         y = gap + i * (bar + gap)
         parts.append(

@@ -14,8 +14,24 @@ from admission import permissions
 from admission.models import DutyStatus, Organization, OrganizationKind
 from admission.selectors import safeguard_gaps
 
-COLUMNS = ("乡镇", "职责名称", "清单类别", "来源部门", "法定依据", "权责内容", "准入类型", "截止日期",
-           "工作经费（元）", "经费来源", "经费到位（元）", "技术支持", "业务培训", "保障缺口", "准入依据", "准入时间")
+COLUMNS = (
+    "乡镇",
+    "职责名称",
+    "清单类别",
+    "来源部门",
+    "法定依据",
+    "权责内容",
+    "准入类型",
+    "截止日期",
+    "工作经费（元）",
+    "经费来源",
+    "经费到位（元）",
+    "技术支持",
+    "业务培训",
+    "保障缺口",
+    "准入依据",
+    "准入时间",
+)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a spreadsheet program may read as the start of a formula (CSV/formula injection, OWASP).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,10 +54,22 @@ def _row(duty) -> list:
     decision = duty.decision
     basis = f"{decision.body.name} {decision.document_number}".strip()
     return [
-        duty.township.name, duty.duty_name, duty.get_category_display(), duty.department.name, duty.legal_basis,
-        duty.content, duty.get_track_display(), duty.end_date, duty.funding_amount, duty.funding_source,
-        duty.funding_confirmed, duty.technical_support, duty.training, "；".join(safeguard_gaps(duty)) or "无",
-        f"{basis}（{duty.request.reference}）", timezone.localtime(duty.admitted_at).replace(tzinfo=None),
+        duty.township.name,
+        duty.duty_name,
+        duty.get_category_display(),
+        duty.department.name,
+        duty.legal_basis,
+        duty.content,
+        duty.get_track_display(),
+        duty.end_date,
+        duty.funding_amount,
+        duty.funding_source,
+        duty.funding_confirmed,
+        duty.technical_support,
+        duty.training,
+        "；".join(safeguard_gaps(duty)) or "无",
+        f"{basis}（{duty.request.reference}）",
+        timezone.localtime(duty.admitted_at).replace(tzinfo=None),
     ]
 
 
@@ -75,9 +103,14 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
         return _saved(book), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 
-    html = render_to_string("admission/duty_list_pdf.html", {
-        "title": title, "rows": [(d, safeguard_gaps(d)) for d in duties], "generated": timezone.localtime(),
-    })
+    html = render_to_string(
+        "admission/duty_list_pdf.html",
+        {
+            "title": title,
+            "rows": [(d, safeguard_gaps(d)) for d in duties],
+            "generated": timezone.localtime(),
+        },
+    )
     return HTML(string=html).write_pdf(), "application/pdf"
 
 
@@ -100,8 +133,9 @@ def dashboard_xlsx(data: dict) -> bytes:
     sheet = book.create_sheet("逾期任务")
     sheet.append(["任务", "申请", "到期日", "逾期工作日"])
     for row in data["overdue"]:
-        sheet.append([row["title"], row["request"].duty_name if row["request"] else "", row["deadline"].due_date,
-                      row["days"]])
+        sheet.append(
+            [row["title"], row["request"].duty_name if row["request"] else "", row["deadline"].due_date, row["days"]]
+        )
     sheet = book.create_sheet("不予准入理由")
     sheet.append(["申请", "申请部门", "环节", "理由"])
     for r in data["rejections"]:

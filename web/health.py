@@ -66,12 +66,16 @@ def _migrations() -> str:
 def _redis_ping(url: str, timeout: float = 2.0) -> None:
     parts = urlsplit(url)
     with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=timeout) as raw:
-        sock = ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname) \
-            if parts.scheme == "rediss" else raw
+        sock = (
+            ssl.create_default_context().wrap_socket(raw, server_hostname=parts.hostname)
+            if parts.scheme == "rediss"
+            else raw
+        )
         if parts.password:
             words = ["AUTH", *([unquote(parts.username)] if parts.username else []), unquote(parts.password)]
-            sock.sendall(b"".join([f"*{len(words)}\r\n".encode()]
-                                  + [f"${len(w.encode())}\r\n{w}\r\n".encode() for w in words]))
+            sock.sendall(
+                b"".join([f"*{len(words)}\r\n".encode()] + [f"${len(w.encode())}\r\n{w}\r\n".encode() for w in words])
+            )
             if not sock.recv(64).startswith(b"+OK"):
                 raise NotReady("Redis refused the password in ADMISSION_REDIS_URL")
         sock.sendall(b"*1\r\n$4\r\nPING\r\n")
@@ -102,8 +106,9 @@ def _fonts() -> str:
         raise NotReady("no CJK font: install Debian's fonts-noto-cjk")
     missing = [face.filename for face in fonts.FACES if not (fonts.font_dir() / face.filename).is_file()]
     if missing:
-        raise NotReady(f"the cut faces {', '.join(missing)} are missing in {fonts.font_dir()}: "
-                       "run manage.py prepare_fonts")
+        raise NotReady(
+            f"the cut faces {', '.join(missing)} are missing in {fonts.font_dir()}: run manage.py prepare_fonts"
+        )
     return f"{len(families)} CJK families, {len(fonts.FACES)} cut faces"
 
 
@@ -123,8 +128,9 @@ def _signing_keys() -> str:
             if not os.access(key_path(body), os.R_OK):
                 failed.append(f"{body.name} (no readable key file)")
         if failed:
-            raise NotReady(f"signing keys missing for {len(failed)} of {len(bodies)} issuing bodies: "
-                           + "; ".join(failed[:5]))
+            raise NotReady(
+                f"signing keys missing for {len(failed)} of {len(bodies)} issuing bodies: " + "; ".join(failed[:5])
+            )
         return f"{len(bodies)} issuing bodies (keys present; loaded by the workers)"
     signer = get_signer()
     for body in bodies:
@@ -133,8 +139,9 @@ def _signing_keys() -> str:
         except Exception as error:
             failed.append(f"{body.name} ({type(error).__name__})")
     if failed:
-        raise NotReady(f"signing keys not loadable for {len(failed)} of {len(bodies)} issuing bodies: "
-                       + "; ".join(failed[:5]))
+        raise NotReady(
+            f"signing keys not loadable for {len(failed)} of {len(bodies)} issuing bodies: " + "; ".join(failed[:5])
+        )
     return f"{len(bodies)} issuing bodies"
 
 
@@ -148,8 +155,10 @@ def _calendar() -> str:
         except UnknownCalendarYear:
             missing.append(wanted)
     if missing:
-        raise NotReady(f"the official holidays of {', '.join(map(str, missing))} are not entered "
-                       "(admin → 工作日历调整, 已录入的年度节假日安排)")
+        raise NotReady(
+            f"the official holidays of {', '.join(map(str, missing))} are not entered "
+            "(admin: the working calendar adjustments and the entered holiday schedules)"
+        )
     return f"{year} and {year + 1} entered"
 
 
@@ -177,8 +186,12 @@ def readiness() -> tuple[str, dict]:
             detail, ok = check(), True
         except Exception as error:
             detail, ok = (str(error) if isinstance(error, NotReady) else f"{type(error).__name__}: {error}"), False
-        results[name] = {"ok": ok, "critical": critical, "detail": detail,
-                         "ms": round((time.monotonic() - started) * 1000, 1)}
+        results[name] = {
+            "ok": ok,
+            "critical": critical,
+            "detail": detail,
+            "ms": round((time.monotonic() - started) * 1000, 1),
+        }
     if any(not r["ok"] and r["critical"] for r in results.values()):
         status = "fail"
     elif any(not r["ok"] for r in results.values()):
@@ -200,5 +213,8 @@ def healthz(request):
 @require_safe
 def readyz(request):
     status, results = readiness()
-    return JsonResponse({"status": status, "checks": results}, status=503 if status == "fail" else 200,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"status": status, "checks": results},
+        status=503 if status == "fail" else 200,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -17,10 +17,24 @@ class ChosenLanguageMiddleware(LocaleMiddleware):
 
 
 # Features no page of ours uses: the browser refuses them to any script that might get in.
-PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
-    "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
-    "microphone", "midi", "payment", "usb", "xr-spatial-tracking", "browsing-topics",
-))
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+        "browsing-topics",
+    )
+)
 
 
 class PrivateResponseMiddleware:

@@ -42,10 +42,17 @@ class RequestIdMiddleware:
             response = self.get_response(request)
             response[HEADER] = request_id
             request_log.info(
-                "%s %s %s", request.method, request.path, response.status_code,
-                extra={"method": request.method, "path": request.path, "status": response.status_code,
-                       "duration_ms": round((time.monotonic() - started) * 1000, 1),
-                       "user_id": _user_id(request)},
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    "user_id": _user_id(request),
+                },
             )
             return response
         finally:

@@ -41,11 +41,28 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 __all__ = [
-    "accept_for_review", "ask_for_advice", "claim_task", "conclude_review", "confirm_safeguard_delivery",
-    "consult_townships", "decide_at_banner", "give_advice", "give_bureau_opinion", "give_consultation_opinion",
-    "handle_report", "propose_change", "record_city_decision", "record_safeguard_delivery", "release_task",
-    "report_unadmitted_duty", "resubmit_after_supplement", "return_for_supplement", "revise_and_consult",
-    "save_draft", "submit_application", "withdraw",
+    "accept_for_review",
+    "ask_for_advice",
+    "claim_task",
+    "conclude_review",
+    "confirm_safeguard_delivery",
+    "consult_townships",
+    "decide_at_banner",
+    "give_advice",
+    "give_bureau_opinion",
+    "give_consultation_opinion",
+    "handle_report",
+    "propose_change",
+    "record_city_decision",
+    "record_safeguard_delivery",
+    "release_task",
+    "report_unadmitted_duty",
+    "resubmit_after_supplement",
+    "return_for_supplement",
+    "revise_and_consult",
+    "save_draft",
+    "submit_application",
+    "withdraw",
 ]
 
 
@@ -66,7 +83,11 @@ def _consult(*, duty_request: DutyRequest, actor: User) -> DutyRequest:
 
 
 def save_draft(
-    *, actor: User, values: dict[str, Any], townships: Sequence[Organization] = (), duty_request: DutyRequest | None = None,
+    *,
+    actor: User,
+    values: dict[str, Any],
+    townships: Sequence[Organization] = (),
+    duty_request: DutyRequest | None = None,
     consult: bool = False,
 ) -> DutyRequest:
     """Save the applicant's draft and, when asked, send it to the townships — all or nothing."""
@@ -117,94 +138,201 @@ def _case(task: Task) -> DutyRequest:
 def give_consultation_opinion(
     *, task: Task, actor: User, agrees: bool, opinion: str, letter: UploadedFile | None = None
 ) -> Consultation:
-    return engine.run_task(task=task, user=actor, nodes=("consult",), action=lambda: consultation.record_consultation_opinion(
-        consultation=Consultation.objects.get(pk=task.data["consultation"]), actor=actor, agrees=agrees,
-        opinion=opinion, letter=letter,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("consult",),
+        action=lambda: consultation.record_consultation_opinion(
+            consultation=Consultation.objects.get(pk=task.data["consultation"]),
+            actor=actor,
+            agrees=agrees,
+            opinion=opinion,
+            letter=letter,
+        ),
+    )
 
 
 def revise_and_consult(*, task: Task, actor: User) -> DutyRequest:
-    return engine.run_task(task=task, user=actor, nodes=("revise",), action=lambda: request_services.start_consultation(
-        duty_request=_case(task), actor=actor,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("revise",),
+        action=lambda: request_services.start_consultation(
+            duty_request=_case(task),
+            actor=actor,
+        ),
+    )
 
 
 def submit_application(
-    *, task: Task, actor: User, application_letter: UploadedFile | None,
+    *,
+    task: Task,
+    actor: User,
+    application_letter: UploadedFile | None,
     supporting_files: Iterable[UploadedFile] = (),
 ) -> DutyRequest:
-    return engine.run_task(task=task, user=actor, nodes=("submit",), action=lambda: request_services.submit_request(
-        duty_request=_case(task), actor=actor, application_letter=application_letter,
-        supporting_files=supporting_files,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("submit",),
+        action=lambda: request_services.submit_request(
+            duty_request=_case(task),
+            actor=actor,
+            application_letter=application_letter,
+            supporting_files=supporting_files,
+        ),
+    )
 
 
 def accept_for_review(*, task: Task, actor: User, note: str = "") -> DutyRequest:
-    return engine.run_task(task=task, user=actor, nodes=("intake",), action=lambda: intake.accept_for_review(
-        duty_request=_case(task), actor=actor, note=note,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("intake",),
+        action=lambda: intake.accept_for_review(
+            duty_request=_case(task),
+            actor=actor,
+            note=note,
+        ),
+    )
 
 
 def return_for_supplement(*, task: Task, actor: User, items: list[str]) -> SupplementNotice:
-    return engine.run_task(task=task, user=actor, nodes=("intake",), action=lambda: intake.return_for_supplement(
-        duty_request=_case(task), actor=actor, items=items,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("intake",),
+        action=lambda: intake.return_for_supplement(
+            duty_request=_case(task),
+            actor=actor,
+            items=items,
+        ),
+    )
 
 
 def resubmit_after_supplement(
     *, task: Task, actor: User, note: str = "", supporting_files: Iterable[UploadedFile] = ()
 ) -> DutyRequest:
-    return engine.run_task(task=task, user=actor, nodes=("supplement",), action=lambda: intake.resubmit_request(
-        duty_request=_case(task), actor=actor, note=note, supporting_files=supporting_files,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("supplement",),
+        action=lambda: intake.resubmit_request(
+            duty_request=_case(task),
+            actor=actor,
+            note=note,
+            supporting_files=supporting_files,
+        ),
+    )
 
 
 def ask_for_advice(
-    *, task: Task, actor: User, question: str, departments: Sequence[Organization] = (),
+    *,
+    task: Task,
+    actor: User,
+    question: str,
+    departments: Sequence[Organization] = (),
     experts: Sequence[tuple[str, str]] = (),
 ) -> list[AdvisoryOpinion]:
-    return engine.run_task(task=task, user=actor, nodes=("lead_review",), action=lambda: review.request_advisory_opinions(
-        duty_request=_case(task), actor=actor, question=question, departments=list(departments),
-        experts=list(experts),
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("lead_review",),
+        action=lambda: review.request_advisory_opinions(
+            duty_request=_case(task),
+            actor=actor,
+            question=question,
+            departments=list(departments),
+            experts=list(experts),
+        ),
+    )
 
 
 def give_bureau_opinion(*, task: Task, actor: User, passes: bool | None, reasoning: str) -> BureauReviewOpinion:
     """Art. 3, 4(2): the opinion of one member of the joint meeting (lead, legality or data review)."""
-    return engine.run_task(task=task, user=actor, nodes=JOINT_REVIEW_NODES, action=lambda: review.record_bureau_opinion(
-        duty_request=_case(task), actor=actor, passes=passes, reasoning=reasoning,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=JOINT_REVIEW_NODES,
+        action=lambda: review.record_bureau_opinion(
+            duty_request=_case(task),
+            actor=actor,
+            passes=passes,
+            reasoning=reasoning,
+        ),
+    )
 
 
 def give_advice(*, task: Task, actor: User, answer: str, letter: UploadedFile | None = None) -> AdvisoryOpinion:
-    return engine.run_task(task=task, user=actor, nodes=("give_advice",), action=lambda: review.record_advisory_opinion(
-        advisory=AdvisoryOpinion.objects.get(pk=task.data["advisory_opinion"]), actor=actor, answer=answer,
-        letter=letter,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("give_advice",),
+        action=lambda: review.record_advisory_opinion(
+            advisory=AdvisoryOpinion.objects.get(pk=task.data["advisory_opinion"]),
+            actor=actor,
+            answer=answer,
+            letter=letter,
+        ),
+    )
 
 
 def conclude_review(
     *, task: Task, actor: User, passes: bool, findings: dict[str, str], reasons: str = "", remedy: str = ""
 ) -> ReviewConclusion:
-    return engine.run_task(task=task, user=actor, nodes=("consolidate",), action=lambda: review.conclude_review(
-        duty_request=_case(task), actor=actor, passes=passes, findings=findings, reasons=reasons, remedy=remedy,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("consolidate",),
+        action=lambda: review.conclude_review(
+            duty_request=_case(task),
+            actor=actor,
+            passes=passes,
+            findings=findings,
+            reasons=reasons,
+            remedy=remedy,
+        ),
+    )
 
 
 def decide_at_banner(*, task: Task, actor: User, approves: bool, reasons: str = "") -> ApprovalDecision:
-    return engine.run_task(task=task, user=actor, nodes=("banner_decision",), action=lambda: approval.decide_at_banner(
-        duty_request=_case(task), actor=actor, approves=approves, reasons=reasons,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("banner_decision",),
+        action=lambda: approval.decide_at_banner(
+            duty_request=_case(task),
+            actor=actor,
+            approves=approves,
+            reasons=reasons,
+        ),
+    )
 
 
 def record_city_decision(
-    *, task: Task, actor: User, approves: bool, document_number: str, decision_date: date | None,
-    reply_scan: UploadedFile | None, reasons: str = "",
+    *,
+    task: Task,
+    actor: User,
+    approves: bool,
+    document_number: str,
+    decision_date: date | None,
+    reply_scan: UploadedFile | None,
+    reasons: str = "",
 ) -> ApprovalDecision:
-    return engine.run_task(task=task, user=actor, nodes=("city_decision",), action=lambda: approval.record_city_decision(
-        duty_request=_case(task), actor=actor, approves=approves, document_number=document_number,
-        decision_date=decision_date, reply_scan=reply_scan, reasons=reasons,
-    ))
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("city_decision",),
+        action=lambda: approval.record_city_decision(
+            duty_request=_case(task),
+            actor=actor,
+            approves=approves,
+            document_number=document_number,
+            decision_date=decision_date,
+            reply_scan=reply_scan,
+            reasons=reasons,
+        ),
+    )
 
 
 def claim_task(*, task: Task, actor: User) -> None:

@@ -100,7 +100,8 @@ def _holder(task: Task) -> str:
 def _finished_message(task: Task) -> str:
     finished = timezone.localtime(task.finished).strftime("%Y-%m-%d %H:%M") if task.finished else ""
     return _("该任务已由%(holder)s于 %(finished)s 办理完毕，无需重复办理。") % {
-        "holder": _holder(task), "finished": finished,
+        "holder": _holder(task),
+        "finished": finished,
     }
 
 
@@ -121,7 +122,9 @@ def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable
         if task.status not in OPEN_TASK_STATUSES:
             raise ConflictError(_finished_message(task))
         if task.owner_id and task.owner_id != user.pk:
-            raise ConflictError(_("该任务已由%(holder)s领取办理，请在任务队列中选择其他任务。") % {"holder": _holder(task)})
+            raise ConflictError(
+                _("该任务已由%(holder)s领取办理，请在任务队列中选择其他任务。") % {"holder": _holder(task)}
+            )
         activation = task.flow_task.activation_class(task)
         if task.status == STATUS.NEW:
             if not task.flow_task.can_assign(user, task):

@@ -58,8 +58,13 @@ def time_left(*, deadline, calendar: WorkingCalendar, today) -> dict:
         left = calendar.working_days_between(today, deadline.due_date)
     except UnknownCalendarYear as error:
         return {"due_date": deadline.due_date, "problem": str(error)}
-    return {"due_date": deadline.due_date, "days_left": left, "overdue": deadline.due_date < today,
-            "overdue_days": max(-left, 0), "soon": 0 <= left <= SOON_WORKING_DAYS}
+    return {
+        "due_date": deadline.due_date,
+        "days_left": left,
+        "overdue": deadline.due_date < today,
+        "overdue_days": max(-left, 0),
+        "soon": 0 <= left <= SOON_WORKING_DAYS,
+    }
 
 
 def task_rows(tasks) -> list[dict]:
@@ -78,13 +83,15 @@ def task_rows(tasks) -> list[dict]:
         if deadline is not None and t.finished is None:
             calendar = calendars.setdefault(deadline.jurisdiction_id, WorkingCalendar(deadline.jurisdiction_id))
             time = time_left(deadline=deadline, calendar=calendar, today=today)
-        rows.append({
-            "task": t,
-            "title": t.flow_task.task_title,
-            "duty_request": requests.get(t.process.artifact_object_id),
-            "organization": organizations.get(organization_id_from_permission(t.owner_permission)),
-            "time": time,
-        })
+        rows.append(
+            {
+                "task": t,
+                "title": t.flow_task.task_title,
+                "duty_request": requests.get(t.process.artifact_object_id),
+                "organization": organizations.get(organization_id_from_permission(t.owner_permission)),
+                "time": time,
+            }
+        )
     return rows
 
 
@@ -102,19 +109,30 @@ def can_work_on(*, user, task: Task) -> bool:
 
 
 def current_steps(*, duty_request: DutyRequest) -> list[dict]:
-    tasks = Task.objects.filter(
-        process__in=AdmissionProcess.for_request(duty_request),
-        status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
-        flow_task_type="HUMAN",
-    ).select_related("process", "owner", "deadline").order_by("created", "pk")
+    tasks = (
+        Task.objects.filter(
+            process__in=AdmissionProcess.for_request(duty_request),
+            status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
+            flow_task_type="HUMAN",
+        )
+        .select_related("process", "owner", "deadline")
+        .order_by("created", "pk")
+    )
     return task_rows(tasks)
 
 
 def step_durations(*, duty_request: DutyRequest) -> list[dict]:
     """Finished steps of the case with the working days each took (against its time limit)."""
-    tasks = Task.objects.filter(
-        process__in=AdmissionProcess.for_request(duty_request), flow_task_type="HUMAN", finished__isnull=False,
-    ).exclude(status=STATUS.CANCELED).select_related("owner", "deadline").order_by("finished", "pk")
+    tasks = (
+        Task.objects.filter(
+            process__in=AdmissionProcess.for_request(duty_request),
+            flow_task_type="HUMAN",
+            finished__isnull=False,
+        )
+        .exclude(status=STATUS.CANCELED)
+        .select_related("owner", "deadline")
+        .order_by("finished", "pk")
+    )
     calendar = WorkingCalendar(duty_request.jurisdiction_id)
     rows = []
     for t in tasks:
@@ -123,7 +141,13 @@ def step_durations(*, duty_request: DutyRequest) -> list[dict]:
         except UnknownCalendarYear:
             took = None
         deadline = _deadline(t)
-        rows.append({"task": t, "title": t.flow_task.task_title, "working_days": took,
-                     "limit": deadline.days if deadline else None,
-                     "late": bool(deadline and deadline.due_date and timezone.localdate(t.finished) > deadline.due_date)})
+        rows.append(
+            {
+                "task": t,
+                "title": t.flow_task.task_title,
+                "working_days": took,
+                "limit": deadline.days if deadline else None,
+                "late": bool(deadline and deadline.due_date and timezone.localdate(t.finished) > deadline.due_date),
+            }
+        )
     return rows

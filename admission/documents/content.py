@@ -70,9 +70,13 @@ class Draft:
 
 
 # GB/T 9704 10.1: 函 and 复函 go out in the letter format (信函格式); a new letter kind joins here.
-LETTER_KINDS = frozenset({
-    DocumentKind.CONSULTATION_LETTER, DocumentKind.NON_ADMISSION_NOTICE, DocumentKind.REFUSAL_NOTICE,
-})
+LETTER_KINDS = frozenset(
+    {
+        DocumentKind.CONSULTATION_LETTER,
+        DocumentKind.NON_ADMISSION_NOTICE,
+        DocumentKind.REFUSAL_NOTICE,
+    }
+)
 # GB/T 9704 7.2.6: an upward document (上行文: the 请示 to the banner leadership) names its signatory (签发人).
 UPWARD_KINDS = frozenset({DocumentKind.REVIEW_OPINION})
 
@@ -88,8 +92,12 @@ def signatory(organization: Organization) -> str:
     """Who signs off (签发人) for a body: its head (the first by username); empty when it has none."""
     from ..models import Membership, Role
 
-    head = (Membership.objects.filter(organization=organization, role=Role.HEAD).select_related("user")
-            .order_by("user__username").first())
+    head = (
+        Membership.objects.filter(organization=organization, role=Role.HEAD)
+        .select_related("user")
+        .order_by("user__username")
+        .first()
+    )
     return (head.user.get_full_name() or head.user.get_username()) if head else ""
 
 
@@ -111,19 +119,33 @@ def _safeguards(duty_request: DutyRequest) -> list[dict[str, str]]:
 
 
 def _elements(duty_request: DutyRequest) -> list[dict[str, str]]:
-    track = "阶段性、临时性工作任务" + (f"，截止日期{duty_request.end_date:%Y年%-m月%-d日}" if duty_request.end_date else "") \
-        if duty_request.track == Track.TEMPORARY else "常态化职责事项"
+    track = (
+        "阶段性、临时性工作任务"
+        + (f"，截止日期{duty_request.end_date:%Y年%-m月%-d日}" if duty_request.end_date else "")
+        if duty_request.track == Track.TEMPORARY
+        else "常态化职责事项"
+    )
     return [
-        {"h2": "（一）职责名称"}, {"p": f"{duty_request.duty_name}（{track}）。"},
-        {"h2": "（二）工作目标"}, {"p": duty_request.work_objective},
-        {"h2": "（三）权责内容"}, {"p": duty_request.powers_and_responsibilities},
-        {"h2": "（四）法定依据"}, {"p": duty_request.legal_basis},
-        {"h2": "（五）责任分工"}, {"p": duty_request.division_of_responsibilities},
-        {"h2": "（六）办事流程"}, {"p": duty_request.work_process},
-        {"h2": "（七）完成时限"}, {"p": duty_request.completion_time_limit},
-        {"h2": "（八）运行机制"}, {"p": duty_request.operating_mechanism},
-        {"h2": "（九）人员安排"}, {"p": duty_request.staffing},
-        {"h2": "（十）保障措施"}, *_safeguards(duty_request),
+        {"h2": "（一）职责名称"},
+        {"p": f"{duty_request.duty_name}（{track}）。"},
+        {"h2": "（二）工作目标"},
+        {"p": duty_request.work_objective},
+        {"h2": "（三）权责内容"},
+        {"p": duty_request.powers_and_responsibilities},
+        {"h2": "（四）法定依据"},
+        {"p": duty_request.legal_basis},
+        {"h2": "（五）责任分工"},
+        {"p": duty_request.division_of_responsibilities},
+        {"h2": "（六）办事流程"},
+        {"p": duty_request.work_process},
+        {"h2": "（七）完成时限"},
+        {"p": duty_request.completion_time_limit},
+        {"h2": "（八）运行机制"},
+        {"p": duty_request.operating_mechanism},
+        {"h2": "（九）人员安排"},
+        {"p": duty_request.staffing},
+        {"h2": "（十）保障措施"},
+        *_safeguards(duty_request),
     ]
 
 
@@ -168,16 +190,23 @@ def _admission_numbers(duty_request: DutyRequest) -> str:
     """The numbers of the decisions that admitted the duties an exit or adjustment is about."""
     from ..models import OfficialDocument
 
-    numbers = OfficialDocument.objects.filter(
-        request__township_duties__in=duty_request.target_duties.all(), kind=DocumentKind.ADMISSION_DECISION,
-    ).values_list("number", flat=True).distinct()
+    numbers = (
+        OfficialDocument.objects.filter(
+            request__township_duties__in=duty_request.target_duties.all(),
+            kind=DocumentKind.ADMISSION_DECISION,
+        )
+        .values_list("number", flat=True)
+        .distinct()
+    )
     return "、".join(numbers)
 
 
 def _approval(decision: ApprovalDecision) -> str:
     if decision.stage == ApprovalStage.CITY_APPROVAL:
-        return (f"经旗政府审查，报请{decision.body.name}批准（{decision.body.name}"
-                f"{decision.document_number}，{_date(decision.decision_date)}），")
+        return (
+            f"经旗政府审查，报请{decision.body.name}批准（{decision.body.name}"
+            f"{decision.document_number}，{_date(decision.decision_date)}），"
+        )
     return "经旗委、旗政府审批同意，"
 
 
@@ -185,18 +214,27 @@ def _approval(decision: ApprovalDecision) -> str:
 def consultation_letter(*, duty_request: DutyRequest, township: Organization) -> Draft:
     if duty_request.purpose == RequestPurpose.ADMISSION:
         title = f"关于商请承担“{duty_request.duty_name}”职责事项的函"
-        opening = (f"根据{MEASURE}第四条第一项规定，我单位拟将“{duty_request.duty_name}”"
-                   f"纳入乡镇职责准入事项，现将有关情况函告如下，请贵单位研究后出具书面意见。")
+        opening = (
+            f"根据{MEASURE}第四条第一项规定，我单位拟将“{duty_request.duty_name}”"
+            f"纳入乡镇职责准入事项，现将有关情况函告如下，请贵单位研究后出具书面意见。"
+        )
         sections = [{"h1": "一、事项基本情况"}, *_elements(duty_request)]
     else:
         article = "第四条第四项" if duty_request.purpose == RequestPurpose.EXIT else "第四条第五项"
         title = f"关于商请{_asks_to(duty_request).replace('乡镇职责事项', '职责事项')}的函"
-        opening = (f"根据{MEASURE}{article}规定，我单位提出{_asks_to(duty_request)}，"
-                   f"理由是：{duty_request.change_reasons.rstrip('。')}。现将有关情况函告如下，请贵单位研究后出具书面意见。")
-        sections = [{"h1": "一、调整内容"}, *_changes(duty_request), {"h1": "二、调整后的职责事项"}, *_elements(duty_request)] \
-            if duty_request.purpose == RequestPurpose.ADJUSTMENT else [{"h1": "一、拟退出的职责事项"}, *_elements(duty_request)]
+        opening = (
+            f"根据{MEASURE}{article}规定，我单位提出{_asks_to(duty_request)}，"
+            f"理由是：{duty_request.change_reasons.rstrip('。')}。现将有关情况函告如下，请贵单位研究后出具书面意见。"
+        )
+        sections = (
+            [{"h1": "一、调整内容"}, *_changes(duty_request), {"h1": "二、调整后的职责事项"}, *_elements(duty_request)]
+            if duty_request.purpose == RequestPurpose.ADJUSTMENT
+            else [{"h1": "一、拟退出的职责事项"}, *_elements(duty_request)]
+        )
     return Draft(
-        kind=DocumentKind.CONSULTATION_LETTER, issuer=duty_request.applicant, addressees=[township],
+        kind=DocumentKind.CONSULTATION_LETTER,
+        issuer=duty_request.applicant,
+        addressees=[township],
         title=title,
         blocks=[
             {"p": opening},
@@ -217,11 +255,15 @@ def _other_parties(duty_request: DutyRequest) -> list[Organization]:
 def supplement_notice(*, duty_request: DutyRequest, items: list[str]) -> Draft:
     office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
-        kind=DocumentKind.SUPPLEMENT_NOTICE, issuer=office, addressees=[duty_request.applicant],
+        kind=DocumentKind.SUPPLEMENT_NOTICE,
+        issuer=office,
+        addressees=[duty_request.applicant],
         title=f"关于“{duty_request.duty_name}”{RequestPurpose(duty_request.purpose).label}申请补正材料的一次性告知书",
         blocks=[
-            {"p": f"你单位报送的{_asks_to(duty_request)}的申请（{duty_request.reference}）收悉。经受理审查，"
-                  f"申请材料尚需补正。现将需补正的全部事项一次性告知如下："},
+            {
+                "p": f"你单位报送的{_asks_to(duty_request)}的申请（{duty_request.reference}）收悉。经受理审查，"
+                f"申请材料尚需补正。现将需补正的全部事项一次性告知如下："
+            },
             *({"p": f"{i}．{item}"} for i, item in enumerate(items, 1)),
             {"p": "请补正后在系统中重新提交。逾期未补正的，视为撤回申请。"},
         ],
@@ -232,18 +274,25 @@ def supplement_notice(*, duty_request: DutyRequest, items: list[str]) -> Draft:
 def non_admission_notice(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
     office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
-        kind=DocumentKind.NON_ADMISSION_NOTICE, issuer=office, addressees=[duty_request.applicant],
+        kind=DocumentKind.NON_ADMISSION_NOTICE,
+        issuer=office,
+        addressees=[duty_request.applicant],
         copies=_other_parties(duty_request),
-        title=f"关于“{duty_request.duty_name}”不予准入的复函" if duty_request.purpose == RequestPurpose.ADMISSION
+        title=f"关于“{duty_request.duty_name}”不予准入的复函"
+        if duty_request.purpose == RequestPurpose.ADMISSION
         else f"关于{_asks_to(duty_request)}审核未通过的复函",
         blocks=[
-            {"p": f"你单位报送的{_asks_to(duty_request)}的申请（{duty_request.reference}）收悉。"
-                  f"经旗乡镇职责准入联席会议审核，"
-                  f"{'该事项不予准入' if duty_request.purpose == RequestPurpose.ADMISSION else '该申请未通过审核'}。现将有关情况函复如下："},
+            {
+                "p": f"你单位报送的{_asks_to(duty_request)}的申请（{duty_request.reference}）收悉。"
+                f"经旗乡镇职责准入联席会议审核，"
+                f"{'该事项不予准入' if duty_request.purpose == RequestPurpose.ADMISSION else '该申请未通过审核'}。现将有关情况函复如下："
+            },
             {"h1": "一、审核情况"},
             *({"p": f"{label}：{getattr(conclusion, field)}"} for field, label in FOCUS_POINTS),
-            {"h1": "二、依据和理由"}, {"p": conclusion.reasons},
-            {"h1": "三、重新申请需改正的事项"}, {"p": conclusion.remedy},
+            {"h1": "二、依据和理由"},
+            {"p": conclusion.reasons},
+            {"h1": "三、重新申请需改正的事项"},
+            {"p": conclusion.remedy},
             {"p": "特此函复。"},
         ],
     )
@@ -254,23 +303,30 @@ def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -
     office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
     leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
     next_step = (
-        "该事项属于阶段性、临时性工作任务，建议旗委、旗政府审批后由乡镇组织实施。" if duty_request.track == Track.TEMPORARY
+        "该事项属于阶段性、临时性工作任务，建议旗委、旗政府审批后由乡镇组织实施。"
+        if duty_request.track == Track.TEMPORARY
         else "该事项属于常态化职责事项，建议旗政府审查同意后报请呼伦贝尔市人民政府批准。"
     )
     if duty_request.is_change:
         next_step = next_step.replace("由乡镇组织实施", "印发执行")
     return Draft(
-        kind=DocumentKind.REVIEW_OPINION, issuer=office, addressees=[leadership],
+        kind=DocumentKind.REVIEW_OPINION,
+        issuer=office,
+        addressees=[leadership],
         title=f"关于{_asks_to(duty_request)}审核意见的请示",
         blocks=[
-            {"p": f"{duty_request.applicant.name}申请{_asks_to(duty_request)}"
-                  f"（涉及{'、'.join(t.name for t in duty_request.townships.order_by('division_code'))}）"
-                  + (f"，理由是：{duty_request.change_reasons.rstrip('。')}" if duty_request.is_change else "")
-                  + f"。根据{MEASURE}第四条规定，旗乡镇职责准入联席会议进行了审核，现将审核意见请示如下："},
+            {
+                "p": f"{duty_request.applicant.name}申请{_asks_to(duty_request)}"
+                f"（涉及{'、'.join(t.name for t in duty_request.townships.order_by('division_code'))}）"
+                + (f"，理由是：{duty_request.change_reasons.rstrip('。')}" if duty_request.is_change else "")
+                + f"。根据{MEASURE}第四条规定，旗乡镇职责准入联席会议进行了审核，现将审核意见请示如下："
+            },
             {"h1": "一、审核意见"},
             *({"p": f"{label}：{getattr(conclusion, field)}"} for field, label in FOCUS_POINTS),
-            {"h1": "二、保障措施"}, *_safeguards(duty_request),
-            {"h1": "三、建议"}, {"p": next_step},
+            {"h1": "二、保障措施"},
+            *_safeguards(duty_request),
+            {"h1": "三、建议"},
+            {"p": next_step},
             {"p": "妥否，请批示。"},
         ],
     )
@@ -282,15 +338,22 @@ def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision)
     townships = list(duty_request.townships.order_by("division_code"))
     basis = _approval(decision)
     return Draft(
-        kind=DocumentKind.ADMISSION_DECISION, issuer=leadership, addressees=[duty_request.department, *townships],
+        kind=DocumentKind.ADMISSION_DECISION,
+        issuer=leadership,
+        addressees=[duty_request.department, *townships],
         copies=[_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)],
         title=f"关于将“{duty_request.duty_name}”纳入乡镇职责事项的通知",
         blocks=[
-            {"p": f"{basis}决定将“{duty_request.duty_name}”纳入{'、'.join(t.name for t in townships)}履行职责事项清单。现将有关事项通知如下："},
-            {"h1": "一、准入事项"}, *_elements(duty_request),
+            {
+                "p": f"{basis}决定将“{duty_request.duty_name}”纳入{'、'.join(t.name for t in townships)}履行职责事项清单。现将有关事项通知如下："
+            },
+            {"h1": "一、准入事项"},
+            *_elements(duty_request),
             {"h1": "二、工作要求"},
-            {"p": f"{duty_request.department.name}要按照“权随事转、人随事转、钱随事转”的要求，及时落实工作经费、技术支持和业务培训；"
-                  "各有关乡镇要明确分管领导和工作人员，认真履行职责。"},
+            {
+                "p": f"{duty_request.department.name}要按照“权随事转、人随事转、钱随事转”的要求，及时落实工作经费、技术支持和业务培训；"
+                "各有关乡镇要明确分管领导和工作人员，认真履行职责。"
+            },
         ],
     )
 
@@ -299,30 +362,44 @@ def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision)
 def refusal_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
     leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
     return Draft(
-        kind=DocumentKind.REFUSAL_NOTICE, issuer=leadership, addressees=[duty_request.applicant],
-        copies=[_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE), *_other_parties(duty_request)],
-        title=f"关于“{duty_request.duty_name}”不予批准纳入乡镇职责事项的复函" if duty_request.purpose == RequestPurpose.ADMISSION
+        kind=DocumentKind.REFUSAL_NOTICE,
+        issuer=leadership,
+        addressees=[duty_request.applicant],
+        copies=[
+            _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
+            *_other_parties(duty_request),
+        ],
+        title=f"关于“{duty_request.duty_name}”不予批准纳入乡镇职责事项的复函"
+        if duty_request.purpose == RequestPurpose.ADMISSION
         else f"关于{_asks_to(duty_request)}不予批准的复函",
         blocks=[
-            {"p": f"你单位申请{_asks_to(duty_request)}（{duty_request.reference}），"
-                  f"经旗乡镇职责准入联席会议审核后报旗委、旗政府研究，决定不予批准。"},
-            {"h1": "理由"}, {"p": decision.reasons},
+            {
+                "p": f"你单位申请{_asks_to(duty_request)}（{duty_request.reference}），"
+                f"经旗乡镇职责准入联席会议审核后报旗委、旗政府研究，决定不予批准。"
+            },
+            {"h1": "理由"},
+            {"p": decision.reasons},
             {"p": "特此函复。"},
         ],
     )
 
 
-
-def _notice_to_all_parties(*, duty_request: DutyRequest, kind: DocumentKind, title: str, opening: str,
-                           blocks: list[dict[str, str]]) -> Draft:
+def _notice_to_all_parties(
+    *, duty_request: DutyRequest, kind: DocumentKind, title: str, opening: str, blocks: list[dict[str, str]]
+) -> Draft:
     """Art. 4(4), 4(5): the organization office tells all parties in writing — addressed to the department and the
     townships, copied to the approving body and the joint meeting's other members. `opening` may use {townships}."""
     townships = list(duty_request.townships.order_by("division_code"))
-    copies = [_body(duty_request.jurisdiction_id, kind) for kind in (
-        OrganizationKind.BANNER_LEADERSHIP, OrganizationKind.JUSTICE_BUREAU, OrganizationKind.DATA_BUREAU)]
+    copies = [
+        _body(duty_request.jurisdiction_id, kind)
+        for kind in (OrganizationKind.BANNER_LEADERSHIP, OrganizationKind.JUSTICE_BUREAU, OrganizationKind.DATA_BUREAU)
+    ]
     return Draft(
-        kind=kind, issuer=_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
-        addressees=[duty_request.department, *townships], copies=copies, title=title,
+        kind=kind,
+        issuer=_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
+        addressees=[duty_request.department, *townships],
+        copies=copies,
+        title=title,
         blocks=[{"p": opening.replace("{townships}", "、".join(t.name for t in townships))}, *blocks],
     )
 
@@ -331,21 +408,29 @@ def _notice_to_all_parties(*, duty_request: DutyRequest, kind: DocumentKind, tit
 def exit_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
     admitted = _admission_numbers(duty_request)
     return _notice_to_all_parties(
-        duty_request=duty_request, kind=DocumentKind.EXIT_NOTICE, title=f"关于“{duty_request.duty_name}”退出乡镇职责事项的通知",
+        duty_request=duty_request,
+        kind=DocumentKind.EXIT_NOTICE,
+        title=f"关于“{duty_request.duty_name}”退出乡镇职责事项的通知",
         opening=f"{duty_request.applicant.name}提出“{duty_request.duty_name}”退出乡镇职责事项（{duty_request.reference}）。"
-                f"根据{MEASURE}第四条第四项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
-                "该事项自本通知印发之日起退出{townships}履行职责事项清单。现将有关事项通知如下：",
+        f"根据{MEASURE}第四条第四项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
+        "该事项自本通知印发之日起退出{townships}履行职责事项清单。现将有关事项通知如下：",
         blocks=[
             {"h1": "一、退出事项"},
-            {"p": f"“{duty_request.duty_name}”（{term_text('track', duty_request.track)}"
-                  + (f"，截止日期{_date(duty_request.end_date)}" if duty_request.end_date else "")
-                  + (f"，准入文件{admitted}" if admitted else "") + "）。"},
+            {
+                "p": f"“{duty_request.duty_name}”（{term_text('track', duty_request.track)}"
+                + (f"，截止日期{_date(duty_request.end_date)}" if duty_request.end_date else "")
+                + (f"，准入文件{admitted}" if admitted else "")
+                + "）。"
+            },
             {"p": f"法定依据：{duty_request.legal_basis}"},
-            {"h1": "二、退出理由"}, {"p": duty_request.change_reasons},
+            {"h1": "二、退出理由"},
+            {"p": duty_request.change_reasons},
             {"h1": "三、有关要求"},
-            {"p": f"{duty_request.department.name}要及时做好工作交接，收回该项工作；已拨付的工作经费按规定办理清算。"
-                  "有关乡镇自本通知印发之日起不再承担该项职责，任何部门不得以责任状、考核指标、督查检查等方式"
-                  "继续将该项工作交由乡镇承担（第七条）。"},
+            {
+                "p": f"{duty_request.department.name}要及时做好工作交接，收回该项工作；已拨付的工作经费按规定办理清算。"
+                "有关乡镇自本通知印发之日起不再承担该项职责，任何部门不得以责任状、考核指标、督查检查等方式"
+                "继续将该项工作交由乡镇承担（第七条）。"
+            },
         ],
     )
 
@@ -354,16 +439,23 @@ def exit_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Dra
 def adjustment_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
     """Drawn up before the duties take the new terms: it states what changes from what."""
     return _notice_to_all_parties(
-        duty_request=duty_request, kind=DocumentKind.ADJUSTMENT_NOTICE, title=f"关于调整“{duty_request.duty_name}”乡镇职责事项的通知",
+        duty_request=duty_request,
+        kind=DocumentKind.ADJUSTMENT_NOTICE,
+        title=f"关于调整“{duty_request.duty_name}”乡镇职责事项的通知",
         opening=f"{duty_request.applicant.name}提出调整{{townships}}的“{duty_request.duty_name}”职责事项（{duty_request.reference}）。"
-                f"根据{MEASURE}第四条第五项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
-                "自本通知印发之日起按调整后的内容列入乡镇履行职责事项清单。现将有关事项通知如下：",
+        f"根据{MEASURE}第四条第五项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
+        "自本通知印发之日起按调整后的内容列入乡镇履行职责事项清单。现将有关事项通知如下：",
         blocks=[
-            {"h1": "一、调整内容"}, *_changes(duty_request),
-            {"h1": "二、调整理由"}, {"p": duty_request.change_reasons},
-            {"h1": "三、调整后的职责事项"}, *_elements(duty_request),
+            {"h1": "一、调整内容"},
+            *_changes(duty_request),
+            {"h1": "二、调整理由"},
+            {"p": duty_request.change_reasons},
+            {"h1": "三、调整后的职责事项"},
+            *_elements(duty_request),
             {"h1": "四、有关要求"},
-            {"p": f"{duty_request.department.name}要按照调整后的内容落实工作经费、技术支持和业务培训；"
-                  "各有关乡镇按调整后的内容履行职责。"},
+            {
+                "p": f"{duty_request.department.name}要按照调整后的内容落实工作经费、技术支持和业务培训；"
+                "各有关乡镇按调整后的内容履行职责。"
+            },
         ],
     )

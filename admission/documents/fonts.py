@@ -68,8 +68,13 @@ def _face_index(path: Path, name: str) -> int:
         collection.close()
 
 
-def prepare(directory: Path | None = None, *, text: str | None = None, faces=FACES,
-            progress: Callable[[str], None] | None = None) -> list[Path]:
+def prepare(
+    directory: Path | None = None,
+    *,
+    text: str | None = None,
+    faces=FACES,
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
     """Write each face not yet in `directory`, cut to `text` (GB 2312 by default); returns the files written.
 
     `progress` is told, step by step, which face is being cut and how far it has come (about 20 s a face)."""
@@ -114,7 +119,8 @@ def _css(directory: str, present: tuple[str, ...]) -> str:
     return "\n".join(
         f'@font-face {{ font-family: "{face.family}"; font-weight: {face.weight}; '
         f'src: url("{(Path(directory) / face.filename).as_uri()}"); }}'
-        for face in FACES if face.filename in present
+        for face in FACES
+        if face.filename in present
     )
 
 
@@ -123,4 +129,3 @@ def face_css() -> str:
     directory = font_dir()
     present = tuple(sorted(p.name for p in directory.glob("*.otf"))) if directory.is_dir() else ()
     return _css(str(directory), present)
-

@@ -60,28 +60,45 @@ def dispatch(document_id: int, *, attempt: int, manual: bool = False) -> bool:
     return True
 
 
-@shared_task(name="admission.render_document", bind=True, acks_late=True, reject_on_worker_lost=True,
-             max_retries=None, ignore_result=True)
+@shared_task(
+    name="admission.render_document",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+    ignore_result=True,
+)
 def render(self, document_id: int, attempt: int, manual: bool = False) -> str:
     """The task: make attempt number `attempt + 1`; on failure queue the next one after its back-off."""
     document = render_document(document_id, expected_attempts=attempt)
     if document is None:
         return "busy"  # another worker holds it right now
     made_it = document.render_attempts == attempt + 1
-    if (document.render_status != RenderStatus.FAILED or not made_it or manual or self.request.is_eager
-            or document.render_attempts >= max_attempts()):
+    if (
+        document.render_status != RenderStatus.FAILED
+        or not made_it
+        or manual
+        or self.request.is_eager
+        or document.render_attempts >= max_attempts()
+    ):
         return document.render_status
     # In-process (eager) runs are retried by the sweep instead: a retry here would run at once, not after a delay.
-    raise self.retry(countdown=backoff_seconds(document.render_attempts),
-                     kwargs={"document_id": document_id, "attempt": document.render_attempts})
+    raise self.retry(
+        countdown=backoff_seconds(document.render_attempts),
+        kwargs={"document_id": document_id, "attempt": document.render_attempts},
+    )
 
 
 def render_document(document_id: int, *, expected_attempts: int | None = None) -> OfficialDocument | None:
     """Produce the PDF of a document that has none; a document that has one is left as it is, and so is one whose
     attempt number `expected_attempts + 1` has been made already. None when another process is rendering it."""
     with transaction.atomic():
-        document = (OfficialDocument.objects.select_for_update(of=("self",), **_skip_locked())
-                    .select_related("issuer__jurisdiction", "request").filter(pk=document_id).first())
+        document = (
+            OfficialDocument.objects.select_for_update(of=("self",), **_skip_locked())
+            .select_related("issuer__jurisdiction", "request")
+            .filter(pk=document_id)
+            .first()
+        )
         if document is None or document.render_status == RenderStatus.RENDERED:
             return document
         if expected_attempts is not None and document.render_attempts != expected_attempts:
@@ -99,8 +116,13 @@ def render_document(document_id: int, *, expected_attempts: int | None = None) -
                 document.next_attempt_at = timezone.now() + timedelta(seconds=backoff_seconds(document.render_attempts))
             else:
                 document.next_attempt_at = None
-                log.error("document %s (pk %s) failed %d times and is not retried any more: %s",
-                          document.number, document.pk, document.render_attempts, document.render_error)
+                log.error(
+                    "document %s (pk %s) failed %d times and is not retried any more: %s",
+                    document.number,
+                    document.pk,
+                    document.render_attempts,
+                    document.render_error,
+                )
             document.save(update_fields=["render_attempts", "render_status", "render_error", "next_attempt_at"])
             return document
         name = document.file.field.generate_filename(document, f"{document.verification_code}.pdf")
@@ -119,7 +141,9 @@ def render_document(document_id: int, *, expected_attempts: int | None = None) -
         document.save()
         if document.request is not None:
             record_event(
-                duty_request=document.request, actor=document.issued_by, action=AuditAction.RENDER_DOCUMENT,
+                duty_request=document.request,
+                actor=document.issued_by,
+                action=AuditAction.RENDER_DOCUMENT,
                 note=f"{document.number} SHA-256 {document.sha256}",
                 data={"document": document.pk, "sha256": document.sha256},
             )
@@ -156,7 +180,8 @@ def sweep(*, grace_seconds: int | None = None, limit: int = 500) -> int:
     if not due:
         return 0
     OfficialDocument.objects.filter(pk__in=[pk for pk, _ in due]).exclude(render_status=RenderStatus.RENDERED).update(
-        next_attempt_at=timezone.now() + timedelta(seconds=grace))
+        next_attempt_at=timezone.now() + timedelta(seconds=grace)
+    )
     for pk, attempts in due:
         dispatch(pk, attempt=attempts)
     log.info("sweep queued %d unfinished document(s)", len(due))

@@ -45,9 +45,13 @@ def _root(ca_dir: Path, keys_dir: Path):
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(_name(DEMO_ROOT_NAME)).issuer_name(_name(DEMO_ROOT_NAME))
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=3650))
+        x509.CertificateBuilder()
+        .subject_name(_name(DEMO_ROOT_NAME))
+        .issuer_name(_name(DEMO_ROOT_NAME))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -55,8 +59,9 @@ def _root(ca_dir: Path, keys_dir: Path):
     )
     ca_dir.mkdir(parents=True, exist_ok=True)
     ca_dir.chmod(0o700)
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     key_file.chmod(0o600)
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     keys_dir.mkdir(parents=True, exist_ok=True)
@@ -65,7 +70,11 @@ def _root(ca_dir: Path, keys_dir: Path):
 
 
 def issue_demo_certificates(
-    *, keys_dir: Path, organizations, passphrase: str | None = None, ca_dir: Path | None = None,
+    *,
+    keys_dir: Path,
+    organizations,
+    passphrase: str | None = None,
+    ca_dir: Path | None = None,
 ) -> list[Path]:
     """Create the root if missing and a PKCS#12 file for each organization that has none; returns the new files.
 
@@ -82,8 +91,11 @@ def issue_demo_certificates(
         cert = (
             x509.CertificateBuilder()
             .subject_name(_name(org.official_name or org.name, org.jurisdiction.name))
-            .issuer_name(root_cert.subject).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1825))
+            .issuer_name(root_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1825))
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), critical=False)
@@ -98,8 +110,11 @@ def issue_demo_certificates(
             secret.write_text(own + "\n")
             secret.chmod(0o600)
         encryption = serialization.BestAvailableEncryption(own.encode()) if own else serialization.NoEncryption()
-        path.write_bytes(pkcs12.serialize_key_and_certificates(
-            name=f"org-{org.pk}".encode(), key=key, cert=cert, cas=[root_cert], encryption_algorithm=encryption))
+        path.write_bytes(
+            pkcs12.serialize_key_and_certificates(
+                name=f"org-{org.pk}".encode(), key=key, cert=cert, cas=[root_cert], encryption_algorithm=encryption
+            )
+        )
         path.chmod(0o600)
         created.append(path)
     return created

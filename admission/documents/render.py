@@ -33,25 +33,30 @@ def document_html(document: OfficialDocument, *, demo: bool) -> str:
         mark_lines, suffix = issuers, content["mark_suffix"]
     longest = max(len(line) for line in mark_lines)
     width = longest + len(suffix)
-    return render_to_string("documents/official.html", {
-        "document": document,
-        "content": content,
-        "verify_url": url,
-        "qr": segno.make(url, error="m").svg_data_uri(border=0),
-        "letter": letter,
-        # Stacked names run to the same width: the shorter ones spaced out (in em of the mark; the space after the
-        # last character taken back).
-        "mark_lines": [{"text": line, "spacing": round((longest - len(line)) / max(len(line) - 1, 1), 4)}
-                       for line in mark_lines],
-        "mark_suffix": suffix,
-        # The mark is as large as 36 pt (30 pt on a letterhead) allows while each line fits the text block.
-        "mark_size": min(30 if letter else 36, round(TEXT_BLOCK_PT * 0.96 / max(width, 1), 1)),
-        "signers": [{"name": name, "seal": mark_safe(seal_svg(name))} for name in issuers],
-        "signature_long": len(issuers[-1]) > len(content["date"]),
-        "printed_by": content["signature"],
-        "demo": demo,
-        "font_faces": mark_safe(face_css()),
-    })
+    return render_to_string(
+        "documents/official.html",
+        {
+            "document": document,
+            "content": content,
+            "verify_url": url,
+            "qr": segno.make(url, error="m").svg_data_uri(border=0),
+            "letter": letter,
+            # Stacked names run to the same width: the shorter ones spaced out (in em of the mark; the space after the
+            # last character taken back).
+            "mark_lines": [
+                {"text": line, "spacing": round((longest - len(line)) / max(len(line) - 1, 1), 4)}
+                for line in mark_lines
+            ],
+            "mark_suffix": suffix,
+            # The mark is as large as 36 pt (30 pt on a letterhead) allows while each line fits the text block.
+            "mark_size": min(30 if letter else 36, round(TEXT_BLOCK_PT * 0.96 / max(width, 1), 1)),
+            "signers": [{"name": name, "seal": mark_safe(seal_svg(name))} for name in issuers],
+            "signature_long": len(issuers[-1]) > len(content["date"]),
+            "printed_by": content["signature"],
+            "demo": demo,
+            "font_faces": mark_safe(face_css()),
+        },
+    )
 
 
 def render_pdf(html: str) -> bytes:

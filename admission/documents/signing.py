@@ -80,8 +80,10 @@ class Pkcs12Signer:
             raise MissingSigningKey(f"{issuer.name} has no signing key at {path}")
         signer = _load(str(path), path.stat().st_mtime, _passphrase(issuer))
         if signer is None:  # pyHanko answers None for a wrong passphrase or a damaged file
-            raise MissingSigningKey(f"{issuer.name}'s signing key at {path} cannot be opened: wrong passphrase "
-                                    f"({passphrase_variable(issuer)} or {passphrase_file(issuer)}) or a damaged file")
+            raise MissingSigningKey(
+                f"{issuer.name}'s signing key at {path} cannot be opened: wrong passphrase "
+                f"({passphrase_variable(issuer)} or {passphrase_file(issuer)}) or a damaged file"
+            )
         return signer
 
     def is_demo(self, issuer: Organization) -> bool:
@@ -91,8 +93,11 @@ class Pkcs12Signer:
     def sign(self, pdf: bytes, *, issuer: Organization) -> tuple[bytes, str]:
         signer = self._signer(issuer)
         meta = signers.PdfSignatureMetadata(
-            field_name="Signature1", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-            reason="发文签章", location=issuer.jurisdiction.name if issuer.jurisdiction_id else "",
+            field_name="Signature1",
+            md_algorithm="sha256",
+            subfilter=fields.SigSeedSubFilter.PADES,
+            reason="发文签章",
+            location=issuer.jurisdiction.name if issuer.jurisdiction_id else "",
         )
         timestamper = timestamps.HTTPTimeStamper(settings.ADMISSION_TSA_URL) if settings.ADMISSION_TSA_URL else None
         out = io.BytesIO()

@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from pyhanko.keys import load_cert_from_pemder
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
+from ..file_content import TooComplex, screen_pdf
 from ..models import DocumentStatus, OfficialDocument
 
 CODE_IN_KEYWORDS = re.compile(r"验证码([0-9A-Z]{10})")
@@ -32,8 +34,11 @@ class Verdict:
     @property
     def valid(self) -> bool:
         return (
-            self.registered and self.intact and self.trusted
-            and self.document is not None and self.document.status == DocumentStatus.VALID
+            self.registered
+            and self.intact
+            and self.trusted
+            and self.document is not None
+            and self.document.status == DocumentStatus.VALID
         )
 
 
@@ -54,13 +59,33 @@ def verify_pdf(data: bytes) -> Verdict:
     digest = hashlib.sha256(data).hexdigest()
     registered = OfficialDocument.objects.filter(sha256=digest).select_related("issuer").first()
     try:
+        # pyHanko reads without decompression or time limits: the file is first read within them.
+        screen_pdf(data)
+    except TooComplex:
+        return Verdict(
+            document=registered,
+            registered=registered is not None,
+            signed=False,
+            intact=False,
+            trusted=False,
+            signer="",
+            problem=_("文件结构过于庞大或复杂（页数、对象过多或解压后内容过大），无法在限定时间内查验。"),
+        )
+    try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
     except Exception:
         reader, signatures = None, []
     document = registered or _claimed_document(reader)
-    verdict = Verdict(document=document, registered=registered is not None, signed=bool(signatures),
-                      intact=False, trusted=False, signer="", problem="")
+    verdict = Verdict(
+        document=document,
+        registered=registered is not None,
+        signed=bool(signatures),
+        intact=False,
+        trusted=False,
+        signer="",
+        problem="",
+    )
     if signatures:
         try:
             status = validate_pdf_signature(

@@ -54,6 +54,7 @@ class AuditAction(models.TextChoices):
     ADMIN_CHANGE = "admin_change", _("管理后台变更")
     MEMBERSHIP_CHANGE = "membership_change", _("人员单位或角色变更")
     REFUSE_STORED_FILE = "refuse_stored_file", _("存储文件校验不符，拒绝提供")
+    IDENTITY_CHANGE = "identity_change", _("统一身份认证账号对应变更")
 
 
 class AuditOutcome(models.TextChoices):
@@ -62,12 +63,24 @@ class AuditOutcome(models.TextChoices):
     DENIED = "denied", _("拒绝")
 
 
-SECURITY_ACTIONS = frozenset({
-    AuditAction.LOGIN, AuditAction.LOGOUT, AuditAction.LOGIN_FAILED, AuditAction.LOCKOUT, AuditAction.UNLOCK,
-    AuditAction.PASSWORD_CHANGE, AuditAction.SECOND_FACTOR_CHANGE, AuditAction.DOWNLOAD, AuditAction.EXPORT,
-    AuditAction.PERMISSION_DENIED, AuditAction.ADMIN_CHANGE, AuditAction.MEMBERSHIP_CHANGE,
-    AuditAction.REFUSE_STORED_FILE,
-})
+SECURITY_ACTIONS = frozenset(
+    {
+        AuditAction.LOGIN,
+        AuditAction.LOGOUT,
+        AuditAction.LOGIN_FAILED,
+        AuditAction.LOCKOUT,
+        AuditAction.UNLOCK,
+        AuditAction.PASSWORD_CHANGE,
+        AuditAction.SECOND_FACTOR_CHANGE,
+        AuditAction.DOWNLOAD,
+        AuditAction.EXPORT,
+        AuditAction.PERMISSION_DENIED,
+        AuditAction.ADMIN_CHANGE,
+        AuditAction.MEMBERSHIP_CHANGE,
+        AuditAction.REFUSE_STORED_FILE,
+        AuditAction.IDENTITY_CHANGE,
+    }
+)
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -84,8 +97,21 @@ class AuditEventQuerySet(models.QuerySet):
 
 # The fields a seal covers, in order. Changing this list breaks every existing chain: add a new version instead.
 SEALED_FIELDS = (
-    "sequence", "previous_hash", "jurisdiction_id", "request_id", "actor_id", "organization_id", "action",
-    "from_state", "to_state", "note", "data", "source_address", "user_agent", "outcome", "created_at",
+    "sequence",
+    "previous_hash",
+    "jurisdiction_id",
+    "request_id",
+    "actor_id",
+    "organization_id",
+    "action",
+    "from_state",
+    "to_state",
+    "note",
+    "data",
+    "source_address",
+    "user_agent",
+    "outcome",
+    "created_at",
 )
 GENESIS_HASH = "0" * 64
 

@@ -12,8 +12,13 @@ class CalendarDay(models.Model):
     """An entry that overrides the packaged official calendar: a national day (no jurisdiction) or a local one."""
 
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.CASCADE, null=True, blank=True, related_name="calendar_days",
-        verbose_name=_("旗县（区）"), help_text=_("留空表示全国通用（如国务院公布的节假日和调休安排）。"),
+        Jurisdiction,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="calendar_days",
+        verbose_name=_("旗县（区）"),
+        help_text=_("留空表示全国通用（如国务院公布的节假日和调休安排）。"),
     )
     date = models.DateField(_("日期"))
     is_working_day = models.BooleanField(_("是否工作日"))
@@ -25,8 +30,9 @@ class CalendarDay(models.Model):
         ordering = ["date"]
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "date"], name="calendar_day_once"),
-            models.UniqueConstraint(fields=["date"], condition=models.Q(jurisdiction__isnull=True),
-                                    name="calendar_national_day_once"),
+            models.UniqueConstraint(
+                fields=["date"], condition=models.Q(jurisdiction__isnull=True), name="calendar_national_day_once"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -24,8 +24,9 @@ class TownshipDuty(models.Model):
     legal_basis = models.TextField(_("法定依据"))
     content = models.TextField(_("权责内容"))
     track = models.CharField(_("准入类型"), max_length=16, choices=Track.choices)
-    category = models.CharField(_("清单类别"), max_length=16, choices=DutyCategory.choices,
-                                default=DutyCategory.COOPERATIVE)
+    category = models.CharField(
+        _("清单类别"), max_length=16, choices=DutyCategory.choices, default=DutyCategory.COOPERATIVE
+    )
     end_date = models.DateField(_("任务截止日期"), null=True, blank=True)
     funding_amount = models.DecimalField(_("工作经费（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     funding_source = models.CharField(_("经费来源"), max_length=200, blank=True)
@@ -35,7 +36,11 @@ class TownshipDuty(models.Model):
     admitted_at = models.DateTimeField(_("准入时间"))
     # Art. 4(4): a duty that leaves the list stays on record with the decision that took it off.
     exit_decision = models.ForeignKey(
-        ApprovalDecision, on_delete=models.PROTECT, null=True, blank=True, related_name="exited_duties",
+        ApprovalDecision,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="exited_duties",
         verbose_name=_("退出决定"),
     )
     exited_at = models.DateTimeField(_("退出时间"), null=True, blank=True)
@@ -60,8 +65,16 @@ class TownshipDuty(models.Model):
 
 # The terms of a duty that an adjustment can change (Art. 4(5)); each version records them all.
 DUTY_TERMS = (
-    "duty_name", "legal_basis", "content", "track", "category", "end_date",
-    "funding_amount", "funding_source", "technical_support", "training",
+    "duty_name",
+    "legal_basis",
+    "content",
+    "track",
+    "category",
+    "end_date",
+    "funding_amount",
+    "funding_source",
+    "technical_support",
+    "training",
 )
 
 
@@ -114,8 +127,9 @@ class SafeguardDelivery(models.Model):
     description = models.CharField(_("说明"), max_length=300)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -23,10 +23,12 @@ class ReportFinding(models.TextChoices):
 
 class UnadmittedDutyReport(models.Model):
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    township = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="reports_made",
-                                 verbose_name=_("反映乡镇"))
-    department = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="reports_about",
-                                   verbose_name=_("被反映部门"))
+    township = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="reports_made", verbose_name=_("反映乡镇")
+    )
+    department = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="reports_about", verbose_name=_("被反映部门")
+    )
     duty_description = models.TextField(_("被下放的工作事项"))
     method = models.CharField(_("下放方式"), max_length=32, choices=PushDownMethod.choices)
     details = models.TextField(_("具体情况"))
@@ -34,8 +36,9 @@ class UnadmittedDutyReport(models.Model):
     reported_at = models.DateTimeField(auto_now_add=True)
     finding = models.CharField(_("处理结果"), max_length=32, choices=ReportFinding.choices, blank=True)
     finding_text = models.TextField(_("核查情况和处理意见"), blank=True)
-    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
+from ..file_content import EXTENSIONS
 from .organizations import Jurisdiction, Organization
 
 
@@ -38,8 +39,9 @@ class AffairClass(models.TextChoices):
     ADMINISTRATIVE_PENALTY = "administrative_penalty", _("行政处罚")
     ADMINISTRATIVE_LICENSING = "administrative_licensing", _("行政许可")
     ADMINISTRATIVE_COERCION = "administrative_coercion", _("行政强制")
-    OTHER_ADMINISTRATIVE_POWER = "other_administrative_power", _(
-        "其他行政权力事项（行政征收、给付、检查、确认、奖励、裁决等）"
+    OTHER_ADMINISTRATIVE_POWER = (
+        "other_administrative_power",
+        _("其他行政权力事项（行政征收、给付、检查、确认、奖励、裁决等）"),
     )
     EMERGENCY_HANDLING = "emergency_handling", _("突发、紧急事件处置")
 
@@ -70,10 +72,16 @@ class RequestState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
-FINAL_STATES = frozenset({
-    RequestState.ADMITTED, RequestState.EXITED, RequestState.ADJUSTED,
-    RequestState.REJECTED, RequestState.REFUSED, RequestState.WITHDRAWN,
-})
+FINAL_STATES = frozenset(
+    {
+        RequestState.ADMITTED,
+        RequestState.EXITED,
+        RequestState.ADJUSTED,
+        RequestState.REJECTED,
+        RequestState.REFUSED,
+        RequestState.WITHDRAWN,
+    }
+)
 # What an approval makes of a case, by its purpose.
 APPROVED_STATE: dict[str, RequestState] = {
     RequestPurpose.ADMISSION: RequestState.ADMITTED,
@@ -124,9 +132,7 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         "admission.TownshipDuty", related_name="change_requests", blank=True, verbose_name=_("涉及的乡镇职责事项")
     )
     change_reasons = models.TextField(_("退出或调整的理由"), blank=True)
-    townships = models.ManyToManyField(
-        Organization, related_name="requests_naming_me", verbose_name=_("涉及乡镇")
-    )
+    townships = models.ManyToManyField(Organization, related_name="requests_naming_me", verbose_name=_("涉及乡镇"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
 
     # Art. 4(1): the elements of the written application.
@@ -136,8 +142,11 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     )
     track = models.CharField(_("准入类型"), max_length=16, choices=Track.choices, default=Track.REGULAR)
     list_category = models.CharField(
-        _("列入清单类别"), max_length=16, choices=DutyCategory.choices,
-        default=DutyCategory.COOPERATIVE, help_text=_("乡镇履行职责事项清单中的类别：乡镇为主履行的为基本履职事项，配合部门履行的为配合履职事项。"),
+        _("列入清单类别"),
+        max_length=16,
+        choices=DutyCategory.choices,
+        default=DutyCategory.COOPERATIVE,
+        help_text=_("乡镇履行职责事项清单中的类别：乡镇为主履行的为基本履职事项，配合部门履行的为配合履职事项。"),
     )
     end_date = models.DateField(_("任务截止日期"), null=True, blank=True)
     work_objective = models.TextField(_("工作目标"), blank=True)
@@ -197,9 +206,10 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         return current.exists() and not current.exclude(outcome=ConsultationOutcome.AGREED).exists()
 
     def _consultation_someone_disagreed(self) -> bool:
-        return self._consultation_all_answered() and self.current_consultations().filter(
-            outcome=ConsultationOutcome.DISAGREED
-        ).exists()
+        return (
+            self._consultation_all_answered()
+            and self.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED).exists()
+        )
 
     def _is_temporary(self) -> bool:
         return self.track == Track.TEMPORARY
@@ -226,14 +236,18 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         """Art. 4(4), 4(5): a township asking about its own duty has no other township to consult."""
 
     @transition(
-        field=state, source=RequestState.CONSULTING, target=RequestState.CONSULTED,
+        field=state,
+        source=RequestState.CONSULTING,
+        target=RequestState.CONSULTED,
         conditions=[_consultation_all_agreed],  # type: ignore[list-item]
     )
     def conclude_consultation_agreed(self):
         """Art. 4(1): agreement of every township (协商一致) opens the way to the application."""
 
     @transition(
-        field=state, source=RequestState.CONSULTING, target=RequestState.REVISING,
+        field=state,
+        source=RequestState.CONSULTING,
+        target=RequestState.REVISING,
         conditions=[_consultation_someone_disagreed],  # type: ignore[list-item]
     )
     def conclude_consultation_disagreed(self):
@@ -266,7 +280,9 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         self.concluded_at = timezone.now()
 
     @transition(
-        field=state, source=RequestState.AWAITING_APPROVAL, target=GET_STATE(_approved_state, states=tuple(APPROVED_STATE.values())),
+        field=state,
+        source=RequestState.AWAITING_APPROVAL,
+        target=GET_STATE(_approved_state, states=tuple(APPROVED_STATE.values())),
         conditions=[_is_temporary],  # type: ignore[list-item]
     )
     def approve_temporary(self):
@@ -275,13 +291,18 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         self.concluded_at = timezone.now()
 
     @transition(
-        field=state, source=RequestState.AWAITING_APPROVAL, target=RequestState.AWAITING_CITY, conditions=[_is_regular]  # type: ignore[list-item]
+        field=state,
+        source=RequestState.AWAITING_APPROVAL,
+        target=RequestState.AWAITING_CITY,
+        conditions=[_is_regular],  # type: ignore[list-item]
     )
     def pass_banner_examination(self):
         """Art. 1 and 4(3): a regular duty, examined by the banner government, goes to the city."""
 
     @transition(
-        field=state, source=RequestState.AWAITING_CITY, target=GET_STATE(_approved_state, states=tuple(APPROVED_STATE.values())),
+        field=state,
+        source=RequestState.AWAITING_CITY,
+        target=GET_STATE(_approved_state, states=tuple(APPROVED_STATE.values())),
         conditions=[_is_regular],  # type: ignore[list-item]
     )
     def record_city_approval(self):
@@ -305,8 +326,9 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
 
 
 def _attachment_path(instance: "Attachment", filename: str) -> str:
-    # The stored name never comes from the user: no path tricks, no collisions.
-    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    # Neither the stored name nor its extension comes from the user: the extension follows the parsed content type
+    # (a PDF named x.svg is stored as .pdf), the name is random (no path tricks, no collisions).
+    suffix = EXTENSIONS.get(instance.content_type, ".bin")
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
@@ -338,14 +360,25 @@ class Attachment(models.Model):
         verbose_name = _("附件")
         verbose_name_plural = _("附件")
         ordering = ["uploaded_at"]
-        constraints = [models.CheckConstraint(
-            condition=models.Q(request__isnull=False, report__isnull=True)
-            | models.Q(request__isnull=True, report__isnull=False),
-            name="attachment_belongs_to_a_case_or_a_report",
-        )]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(request__isnull=False, report__isnull=True)
+                | models.Q(request__isnull=True, report__isnull=False),
+                name="attachment_belongs_to_a_case_or_a_report",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def download_name(self) -> str:
+        """The name it is offered under: the uploader's, with the extension of what the file really is."""
+        extension = EXTENSIONS.get(self.content_type)
+        if extension is None:
+            return self.original_name
+        stem = PurePosixPath(self.original_name.replace("\\", "/")).stem or f"attachment-{self.pk}"
+        return f"{stem}{extension}"
 
 
 class ConsultationOutcome(models.TextChoices):
@@ -411,9 +444,7 @@ class BureauReviewOpinion(models.Model):
 
     class Meta:
         ordering = ["given_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["request", "organization"], name="bureau_opinion_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["request", "organization"], name="bureau_opinion_once")]
 
     def __str__(self) -> str:
         return f"{self.organization}: {self.reasoning[:20]}"
@@ -424,7 +455,11 @@ class AdvisoryOpinion(models.Model):
 
     request = models.ForeignKey(DutyRequest, on_delete=models.CASCADE, related_name="advisory_opinions")
     organization = models.ForeignKey(
-        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="advisory_opinions",
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="advisory_opinions",
         verbose_name=_("相关部门"),
     )
     expert_name = models.CharField(_("专家姓名"), max_length=60, blank=True)

@@ -19,19 +19,32 @@ if TYPE_CHECKING:
 # app_label.codename; a permission of an app that is not installed (yet) is skipped.
 PERMISSIONS: dict[str, tuple[str, ...]] = {
     AdministratorRole.SYSTEM: (
-        *(f"admission.{verb}_{model}" for model in ("jurisdiction", "organization", "calendarday", "calendaryear",
-                                                      "timelimit") for verb in ("add", "change", "view")),
-        "admission.add_membership", "admission.view_membership", "admission.delete_membership",
-        "auth.add_user", "auth.change_user", "auth.view_user",
+        *(
+            f"admission.{verb}_{model}"
+            for model in ("jurisdiction", "organization", "calendarday", "calendaryear", "timelimit")
+            for verb in ("add", "change", "view")
+        ),
+        "admission.add_membership",
+        "admission.view_membership",
+        "admission.delete_membership",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_user",
+        # 统一身份认证: which platform account is which member (issue 12, single sign-on).
+        *(f"admission.{verb}_externalidentity" for verb in ("add", "change", "view", "delete")),
     ),
     AdministratorRole.SECURITY: (
-        "auth.view_user", "admission.view_membership", "admission.change_membership",
-        "axes.view_accessattempt", "axes.delete_accessattempt", "axes.view_accesslog",
-        "otp_totp.view_totpdevice", "otp_totp.delete_totpdevice",
+        "auth.view_user",
+        "admission.view_membership",
+        "admission.change_membership",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accesslog",
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
     ),
     AdministratorRole.AUDIT: ("admission.view_auditevent",),
 }
-
 
 
 def group_name(role: AdministratorRole) -> str:
@@ -73,7 +86,10 @@ def create_administrator(*, username: str, password: str, role: AdministratorRol
 
     groups = ensure_administrator_groups()
     user = get_user_model().objects.create_user(
-        username=username, password=password, is_staff=True, first_name=full_name,
+        username=username,
+        password=password,
+        is_staff=True,
+        first_name=full_name,
     )
     user.groups.set([groups[role.value]])
     return user

@@ -51,18 +51,29 @@ def decide_at_banner(*, duty_request: DutyRequest, actor: User, approves: bool, 
         else:
             transition = duty_request.approve_temporary if temporary else duty_request.pass_banner_examination
         apply_transition(
-            duty_request=duty_request, transition=transition, actor=actor, action=AuditAction.DECIDE_APPROVAL,
+            duty_request=duty_request,
+            transition=transition,
+            actor=actor,
+            action=AuditAction.DECIDE_APPROVAL,
             note=f"{official(ApprovalStage(stage).label)}：{'同意' if approves else '不同意'}。{reasons}",
         )
         decision = ApprovalDecision.objects.create(
-            request=duty_request, stage=stage, body=body, approves=approves, reasons=reasons,
-            decision_date=timezone.localdate(), recorded_by=actor,
+            request=duty_request,
+            stage=stage,
+            body=body,
+            approves=approves,
+            reasons=reasons,
+            decision_date=timezone.localdate(),
+            recorded_by=actor,
         )
         if approves and temporary:
             carry_out(duty_request=duty_request, decision=decision, actor=actor)
         elif not approves:
-            issue_document(draft=drafts.refusal_notice(duty_request=duty_request, decision=decision), duty_request=duty_request,
-                           actor=actor)
+            issue_document(
+                draft=drafts.refusal_notice(duty_request=duty_request, decision=decision),
+                duty_request=duty_request,
+                actor=actor,
+            )
     return decision
 
 
@@ -96,14 +107,25 @@ def record_city_decision(
     city = Organization.objects.get(jurisdiction_id=duty_request.jurisdiction_id, kind=OrganizationKind.CITY_GOVERNMENT)
     with locked_request(duty_request) as duty_request:
         apply_transition(
-            duty_request=duty_request, transition=duty_request.record_city_approval if approves else duty_request.refuse_by_city,
-            actor=actor, action=AuditAction.DECIDE_APPROVAL,
+            duty_request=duty_request,
+            transition=duty_request.record_city_approval if approves else duty_request.refuse_by_city,
+            actor=actor,
+            action=AuditAction.DECIDE_APPROVAL,
             note=f"{city.name}{document_number}：{'批准' if approves else '不予批准'}。{reasons}",
         )
-        scan = store_attachment(duty_request=duty_request, kind=AttachmentKind.CITY_REPLY, uploaded=reply_scan, actor=actor)
+        scan = store_attachment(
+            duty_request=duty_request, kind=AttachmentKind.CITY_REPLY, uploaded=reply_scan, actor=actor
+        )
         decision = ApprovalDecision.objects.create(
-            request=duty_request, stage=ApprovalStage.CITY_APPROVAL, body=city, approves=approves, reasons=reasons,
-            document_number=document_number, decision_date=decision_date, reply_scan=scan, recorded_by=actor,
+            request=duty_request,
+            stage=ApprovalStage.CITY_APPROVAL,
+            body=city,
+            approves=approves,
+            reasons=reasons,
+            document_number=document_number,
+            decision_date=decision_date,
+            reply_scan=scan,
+            recorded_by=actor,
         )
         if approves:
             carry_out(duty_request=duty_request, decision=decision, actor=actor)
@@ -115,7 +137,11 @@ def admit_to_duty_lists(*, duty_request: DutyRequest, decision: ApprovalDecision
     now = timezone.now()
     duties = [
         TownshipDuty.objects.create(
-            township=township, request=duty_request, decision=decision, department=duty_request.department, admitted_at=now,
+            township=township,
+            request=duty_request,
+            decision=decision,
+            department=duty_request.department,
+            admitted_at=now,
             **terms_of_request(duty_request),
         )
         for township in duty_request.townships.order_by("division_code")
@@ -123,10 +149,17 @@ def admit_to_duty_lists(*, duty_request: DutyRequest, decision: ApprovalDecision
     for duty in duties:
         record_version(duty=duty, duty_request=duty_request, decision=decision, changed_fields=[])
     record_event(
-        duty_request=duty_request, actor=actor, action=AuditAction.ADMIT_TO_DUTY_LIST,
-        note="、".join(d.township.name for d in duties), data={"township_duties": [d.pk for d in duties]},
+        duty_request=duty_request,
+        actor=actor,
+        action=AuditAction.ADMIT_TO_DUTY_LIST,
+        note="、".join(d.township.name for d in duties),
+        data={"township_duties": [d.pk for d in duties]},
     )
-    issue_document(draft=drafts.admission_decision(duty_request=duty_request, decision=decision), duty_request=duty_request, actor=actor)
+    issue_document(
+        draft=drafts.admission_decision(duty_request=duty_request, decision=decision),
+        duty_request=duty_request,
+        actor=actor,
+    )
     return duties
 
 

@@ -82,13 +82,25 @@ def record_event(
 
 
 def record_security_event(
-    *, actor: User | AnonymousUser | None, action: AuditAction, outcome: AuditOutcome = AuditOutcome.SUCCESS, note: str = "",
-    data: dict[str, Any] | None = None, jurisdiction_id: int | None = None,
+    *,
+    actor: User | AnonymousUser | None,
+    action: AuditAction,
+    outcome: AuditOutcome = AuditOutcome.SUCCESS,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    jurisdiction_id: int | None = None,
 ) -> AuditEvent:
     """A login, a refusal, a download: an event of its own, committed even when nothing else is."""
     with transaction.atomic():
-        return record_event(duty_request=None, actor=actor, action=action, outcome=outcome, note=note, data=data,
-                            jurisdiction_id=jurisdiction_id)
+        return record_event(
+            duty_request=None,
+            actor=actor,
+            action=action,
+            outcome=outcome,
+            note=note,
+            data=data,
+            jurisdiction_id=jurisdiction_id,
+        )
 
 
 def seal_pending_events(*, batch: int = 500) -> int:
@@ -107,7 +119,9 @@ def seal_pending_events(*, batch: int = 500) -> int:
                 # The one permitted write to an event (AuditEventQuerySet refuses update() to everyone else).
                 models.QuerySet.update(
                     AuditEvent.objects.filter(pk=event.pk, sequence__isnull=True),
-                    sequence=event.sequence, previous_hash=event.previous_hash, hash=event.hash,
+                    sequence=event.sequence,
+                    previous_hash=event.previous_hash,
+                    hash=event.hash,
                 )
                 head.last_sequence, head.last_hash = event.sequence, event.hash
             head.save()

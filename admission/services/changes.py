@@ -25,8 +25,13 @@ if TYPE_CHECKING:
 
 # Art. 4(1) elements that are not terms of the duty: carried over from the case that admitted it.
 CARRIED_OVER = (
-    "affair_class", "work_objective", "division_of_responsibilities", "work_process", "completion_time_limit",
-    "operating_mechanism", "staffing",
+    "affair_class",
+    "work_objective",
+    "division_of_responsibilities",
+    "work_process",
+    "completion_time_limit",
+    "operating_mechanism",
+    "staffing",
 )
 
 
@@ -38,7 +43,8 @@ def change_targets(*, duty: TownshipDuty, user: Viewer) -> list[TownshipDuty]:
         return [duty]
     return list(
         TownshipDuty.objects.filter(request_id=duty.request_id, status=DutyStatus.ACTIVE)
-        .select_related("township").order_by("township__division_code")
+        .select_related("township")
+        .order_by("township__division_code")
     )
 
 
@@ -54,7 +60,10 @@ def propose_change(
     targets = targets if targets is not None else [duty]
     errors: dict[str, list[str]] = {}
     if not reasons:
-        errors["reasons"] = [_("请写明%(purpose)s的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。") % {"purpose": RequestPurpose(purpose).label}]
+        errors["reasons"] = [
+            _("请写明%(purpose)s的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。")
+            % {"purpose": RequestPurpose(purpose).label}
+        ]
     if not targets:
         errors["targets"] = [_("请至少选择一个乡镇。")]
     elif any(t.pk not in allowed for t in targets):
@@ -64,8 +73,10 @@ def propose_change(
     org = require_membership(actor).organization
     with transaction.atomic():
         locked = list(
-            TownshipDuty.objects.select_for_update(of=("self",)).select_related("request", "township")
-            .filter(pk__in=[t.pk for t in targets]).order_by("pk")
+            TownshipDuty.objects.select_for_update(of=("self",))
+            .select_related("request", "township")
+            .filter(pk__in=[t.pk for t in targets])
+            .order_by("pk")
         )
         if any(d.status != DutyStatus.ACTIVE for d in locked):
             raise ConflictError(_("所选职责事项已退出清单，请刷新页面。"))
@@ -78,18 +89,30 @@ def propose_change(
         admitted_by = locked[0].request
         current = locked[0]
         duty_request = DutyRequest.objects.create(
-            jurisdiction_id=current.township.jurisdiction_id, purpose=purpose, department_id=current.department_id,
-            applicant=org, created_by=actor, change_reasons=reasons,
-            duty_name=current.duty_name, legal_basis=current.legal_basis,
-            powers_and_responsibilities=current.content, track=current.track, list_category=current.category,
-            end_date=current.end_date, funding_amount=current.funding_amount, funding_source=current.funding_source,
-            technical_support=current.technical_support, training=current.training,
+            jurisdiction_id=current.township.jurisdiction_id,
+            purpose=purpose,
+            department_id=current.department_id,
+            applicant=org,
+            created_by=actor,
+            change_reasons=reasons,
+            duty_name=current.duty_name,
+            legal_basis=current.legal_basis,
+            powers_and_responsibilities=current.content,
+            track=current.track,
+            list_category=current.category,
+            end_date=current.end_date,
+            funding_amount=current.funding_amount,
+            funding_source=current.funding_source,
+            technical_support=current.technical_support,
+            training=current.training,
             **{field: getattr(admitted_by, field) for field in CARRIED_OVER},
         )
         duty_request.target_duties.set(locked)
         duty_request.townships.set([d.township for d in locked])
         record_event(
-            duty_request=duty_request, actor=actor, action=AuditAction.PROPOSE_CHANGE,
+            duty_request=duty_request,
+            actor=actor,
+            action=AuditAction.PROPOSE_CHANGE,
             note=f"{official(RequestPurpose(purpose).label)}“{current.duty_name}”（{'、'.join(d.township.name for d in locked)}）：{reasons}",
             data={"township_duties": [d.pk for d in locked], "admitted_by": admitted_by.pk},
         )

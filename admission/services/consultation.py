@@ -44,7 +44,9 @@ def record_consultation_opinion(
         consultation.responded_at = timezone.now()
         consultation.save()
         record_event(
-            duty_request=duty_request, actor=actor, action=AuditAction.RECORD_CONSULTATION_OPINION,
+            duty_request=duty_request,
+            actor=actor,
+            action=AuditAction.RECORD_CONSULTATION_OPINION,
             note=f"{official(ConsultationOutcome(consultation.outcome).label)}：{opinion}",
             data={"consultation": consultation.pk, "round": consultation.round, "agrees": agrees},
         )
@@ -56,9 +58,16 @@ def _conclude_if_all_answered(*, duty_request: DutyRequest, actor: User) -> None
     if duty_request.current_consultations().filter(outcome=ConsultationOutcome.PENDING).exists():
         return
     if duty_request.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED).exists():
-        transition, note = duty_request.conclude_consultation_disagreed, "有乡镇不同意，退回申请部门修改后重新征求意见或撤回。"
+        transition, note = (
+            duty_request.conclude_consultation_disagreed,
+            "有乡镇不同意，退回申请部门修改后重新征求意见或撤回。",
+        )
     else:
         transition, note = duty_request.conclude_consultation_agreed, "所有乡镇均同意，协商一致。"
     apply_transition(
-        duty_request=duty_request, transition=transition, actor=actor, action=AuditAction.CONCLUDE_CONSULTATION, note=note
+        duty_request=duty_request,
+        transition=transition,
+        actor=actor,
+        action=AuditAction.CONCLUDE_CONSULTATION,
+        note=note,
     )

@@ -19,8 +19,10 @@ DEFAULT_TIME_LIMITS: dict[str, tuple[int, str]] = {s.node: (s.days, s.unit) for 
 
 def create_default_time_limits(*, jurisdiction: Jurisdiction) -> None:
     TimeLimit.objects.bulk_create(
-        [TimeLimit(jurisdiction=jurisdiction, step=step, days=days, unit=unit)
-         for step, (days, unit) in DEFAULT_TIME_LIMITS.items()],
+        [
+            TimeLimit(jurisdiction=jurisdiction, step=step, days=days, unit=unit)
+            for step, (days, unit) in DEFAULT_TIME_LIMITS.items()
+        ],
         ignore_conflicts=True,
     )
 
@@ -43,7 +45,14 @@ def set_deadline(*, task: Task, jurisdiction_id: int) -> TaskDeadline | None:
     except UnknownCalendarYear as error:
         due, problem = None, str(error)
     deadline, _created = TaskDeadline.objects.update_or_create(
-        task=task, defaults={"jurisdiction_id": jurisdiction_id, "step": step, "days": days, "unit": unit,
-                             "due_date": due, "problem": problem},
+        task=task,
+        defaults={
+            "jurisdiction_id": jurisdiction_id,
+            "step": step,
+            "days": days,
+            "unit": unit,
+            "due_date": due,
+            "problem": problem,
+        },
     )
     return deadline

@@ -33,8 +33,16 @@ def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, act
         serial = next_serial(issuer=draft.issuer, kind=draft.kind, year=now.year)
         number = format_number(issuer=draft.issuer, kind=draft.kind, year=now.year, serial=serial)
         document = OfficialDocument.objects.create(
-            jurisdiction_id=draft.issuer.jurisdiction_id, request=duty_request, kind=draft.kind, issuer=draft.issuer,
-            year=now.year, serial=serial, number=number, title=draft.title, issued_at=now, issued_by=actor,
+            jurisdiction_id=draft.issuer.jurisdiction_id,
+            request=duty_request,
+            kind=draft.kind,
+            issuer=draft.issuer,
+            year=now.year,
+            serial=serial,
+            number=number,
+            title=draft.title,
+            issued_at=now,
+            issued_by=actor,
             verification_code=new_verification_code(),
             content={
                 "mark": draft.issuer.official_name + drafts.HEADER_SUFFIX[draft.kind],
@@ -56,7 +64,10 @@ def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, act
         document.recipients.set([*draft.addressees, *draft.copies])
         if duty_request is not None:
             record_event(
-                duty_request=duty_request, actor=actor, action=AuditAction.ISSUE_DOCUMENT, note=f"{number} {draft.title}",
+                duty_request=duty_request,
+                actor=actor,
+                action=AuditAction.ISSUE_DOCUMENT,
+                note=f"{number} {draft.title}",
                 data={"document": document.pk, "number": number},
             )
         transaction.on_commit(lambda: jobs.schedule(document.pk))

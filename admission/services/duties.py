@@ -42,19 +42,27 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def record_version(*, duty: TownshipDuty, duty_request: DutyRequest, decision: ApprovalDecision,
-                   changed_fields: list[str]) -> DutyVersion:
+def record_version(
+    *, duty: TownshipDuty, duty_request: DutyRequest, decision: ApprovalDecision, changed_fields: list[str]
+) -> DutyVersion:
     number = (duty.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     return DutyVersion.objects.create(
-        duty=duty, number=number, request=duty_request, decision=decision, changed_fields=changed_fields,
-        terms={term: _jsonable(value) for term, value in terms_of_duty(duty).items()}, valid_from=timezone.now(),
+        duty=duty,
+        number=number,
+        request=duty_request,
+        decision=decision,
+        changed_fields=changed_fields,
+        terms={term: _jsonable(value) for term, value in terms_of_duty(duty).items()},
+        valid_from=timezone.now(),
     )
 
 
 def _locked_targets(duty_request: DutyRequest) -> list[TownshipDuty]:
     duties = list(
-        TownshipDuty.objects.select_for_update(of=("self",)).select_related("township")
-        .filter(change_requests=duty_request).order_by("township__division_code")
+        TownshipDuty.objects.select_for_update(of=("self",))
+        .select_related("township")
+        .filter(change_requests=duty_request)
+        .order_by("township__division_code")
     )
     gone = [d.township.name for d in duties if d.status != DutyStatus.ACTIVE]
     if gone or not duties:
@@ -73,10 +81,15 @@ def exit_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, actor:
         duty.status, duty.exit_decision, duty.exited_at = DutyStatus.EXITED, decision, now
         duty.save(update_fields=["status", "exit_decision", "exited_at"])
     record_event(
-        duty_request=duty_request, actor=actor, action=AuditAction.EXIT_FROM_DUTY_LIST,
-        note="、".join(d.township.name for d in duties), data={"township_duties": [d.pk for d in duties]},
+        duty_request=duty_request,
+        actor=actor,
+        action=AuditAction.EXIT_FROM_DUTY_LIST,
+        note="、".join(d.township.name for d in duties),
+        data={"township_duties": [d.pk for d in duties]},
     )
-    issue_document(draft=drafts.exit_notice(duty_request=duty_request, decision=decision), duty_request=duty_request, actor=actor)
+    issue_document(
+        draft=drafts.exit_notice(duty_request=duty_request, decision=decision), duty_request=duty_request, actor=actor
+    )
     return duties
 
 
@@ -95,8 +108,11 @@ def adjust_duties(*, duty_request: DutyRequest, decision: ApprovalDecision, acto
         record_version(duty=duty, duty_request=duty_request, decision=decision, changed_fields=changed)
         changes[duty.pk] = changed
     record_event(
-        duty_request=duty_request, actor=actor, action=AuditAction.ADJUST_DUTY,
-        note="、".join(d.township.name for d in duties), data={"changed_fields": changes},
+        duty_request=duty_request,
+        actor=actor,
+        action=AuditAction.ADJUST_DUTY,
+        note="、".join(d.township.name for d in duties),
+        data={"changed_fields": changes},
     )
     issue_document(draft=notice, duty_request=duty_request, actor=actor)
     return duties
@@ -126,7 +142,9 @@ def record_safeguard_delivery(
             duty=duty, kind=kind, amount=amount, description=description, recorded_by=actor
         )
         record_event(
-            duty_request=duty.request, actor=actor, action=AuditAction.RECORD_SAFEGUARD_DELIVERY,
+            duty_request=duty.request,
+            actor=actor,
+            action=AuditAction.RECORD_SAFEGUARD_DELIVERY,
             note=f"{duty.township.name}：{official(SafeguardKind(kind).label)}{f' {amount:,.2f}元' if amount else ''}，{description}",
             data={"duty": duty.pk, "delivery": delivery.pk},
         )
@@ -136,14 +154,19 @@ def record_safeguard_delivery(
 def confirm_safeguard_delivery(*, delivery: SafeguardDelivery, actor: User) -> SafeguardDelivery:
     require_can_confirm_safeguard_delivery(actor, delivery)
     with transaction.atomic():
-        delivery = SafeguardDelivery.objects.select_for_update().select_related("duty__township", "duty__request") \
+        delivery = (
+            SafeguardDelivery.objects.select_for_update()
+            .select_related("duty__township", "duty__request")
             .get(pk=delivery.pk)
+        )
         if delivery.confirmed_at is not None:
             raise ConflictError(_("该项保障已经确认收到，无需重复确认。"))
         delivery.confirmed_by, delivery.confirmed_at = actor, timezone.now()
         delivery.save(update_fields=["confirmed_by", "confirmed_at"])
         record_event(
-            duty_request=delivery.duty.request, actor=actor, action=AuditAction.CONFIRM_SAFEGUARD_DELIVERY,
+            duty_request=delivery.duty.request,
+            actor=actor,
+            action=AuditAction.CONFIRM_SAFEGUARD_DELIVERY,
             note=f"{delivery.duty.township.name}确认收到：{official(SafeguardKind(delivery.kind).label)}，{delivery.description}",
             data={"duty": delivery.duty_id, "delivery": delivery.pk},
         )

@@ -19,15 +19,23 @@ log = logging.getLogger(__name__)
 
 def open_document_file(*, document: OfficialDocument, actor: User | AnonymousUser) -> IO[bytes]:
     """The rendered PDF, checked against its registered SHA-256; raises StoredFileRefused (after auditing) if not."""
-    return _open(StoredFile.of_document(document), actor=actor, duty_request=document.request,
-                 jurisdiction_id=document.jurisdiction_id)
+    return _open(
+        StoredFile.of_document(document),
+        actor=actor,
+        duty_request=document.request,
+        jurisdiction_id=document.jurisdiction_id,
+    )
 
 
 def open_attachment_file(*, attachment: Attachment, actor: User | AnonymousUser) -> IO[bytes]:
     """The uploaded file, checked against its registered SHA-256; raises StoredFileRefused (after auditing) if not."""
     jurisdiction_id = attachment.report.jurisdiction_id if attachment.report is not None else None
-    return _open(StoredFile.of_attachment(attachment), actor=actor, duty_request=attachment.request,
-                 jurisdiction_id=jurisdiction_id)
+    return _open(
+        StoredFile.of_attachment(attachment),
+        actor=actor,
+        duty_request=attachment.request,
+        jurisdiction_id=jurisdiction_id,
+    )
 
 
 def _open(
@@ -37,15 +45,26 @@ def _open(
         return verified_copy(stored)
     except StoredFileRefused as refused:
         finding = refused.finding
-        log.error("refused to serve a stored file: %s", finding.describe(),
-                  extra={"stored_file": stored.name, "problem": finding.problem.value})
+        log.error(
+            "refused to serve a stored file: %s",
+            finding.describe(),
+            extra={"stored_file": stored.name, "problem": finding.problem.value},
+        )
         # Pages answer a refusal with a response of their own, not an exception, so this commits with the request.
         record_event(
-            duty_request=duty_request, actor=actor, action=AuditAction.REFUSE_STORED_FILE,
+            duty_request=duty_request,
+            actor=actor,
+            action=AuditAction.REFUSE_STORED_FILE,
             note=_note(finding),
-            data={stored.kind: stored.pk, "name": stored.name, "problem": finding.problem.value,
-                  "registered_sha256": stored.sha256, "registered_size": stored.size,
-                  "actual_sha256": finding.actual_sha256, "actual_size": finding.actual_size},
+            data={
+                stored.kind: stored.pk,
+                "name": stored.name,
+                "problem": finding.problem.value,
+                "registered_sha256": stored.sha256,
+                "registered_size": stored.size,
+                "actual_sha256": finding.actual_sha256,
+                "actual_size": finding.actual_size,
+            },
             jurisdiction_id=jurisdiction_id,
         )
         raise

@@ -25,8 +25,11 @@ def accept_for_review(*, duty_request: DutyRequest, actor: User, note: str = "")
     require_lead_unit(actor, duty_request)
     with locked_request(duty_request) as duty_request:
         apply_transition(
-            duty_request=duty_request, transition=duty_request.accept_for_review, actor=actor,
-            action=AuditAction.ACCEPT_FOR_REVIEW, note=note.strip(),
+            duty_request=duty_request,
+            transition=duty_request.accept_for_review,
+            actor=actor,
+            action=AuditAction.ACCEPT_FOR_REVIEW,
+            note=note.strip(),
         )
     return duty_request
 
@@ -39,11 +42,19 @@ def return_for_supplement(*, duty_request: DutyRequest, actor: User, items: list
         raise ValidationError({"items": [_("请逐条列出需要补正的全部材料或内容，每行一条。")]})
     with locked_request(duty_request) as duty_request:
         apply_transition(
-            duty_request=duty_request, transition=duty_request.return_for_supplement, actor=actor,
-            action=AuditAction.RETURN_FOR_SUPPLEMENT, note="；".join(items), data={"items": items},
+            duty_request=duty_request,
+            transition=duty_request.return_for_supplement,
+            actor=actor,
+            action=AuditAction.RETURN_FOR_SUPPLEMENT,
+            note="；".join(items),
+            data={"items": items},
         )
         notice = SupplementNotice.objects.create(request=duty_request, items=items, issued_by=actor)
-        issue_document(draft=drafts.supplement_notice(duty_request=duty_request, items=items), duty_request=duty_request, actor=actor)
+        issue_document(
+            draft=drafts.supplement_notice(duty_request=duty_request, items=items),
+            duty_request=duty_request,
+            actor=actor,
+        )
         return notice
 
 
@@ -53,7 +64,10 @@ def resubmit_request(
     require_applicant_to_resubmit(actor, duty_request)
     with locked_request(duty_request) as duty_request:
         apply_transition(
-            duty_request=duty_request, transition=duty_request.resubmit, actor=actor, action=AuditAction.RESUBMIT_REQUEST,
+            duty_request=duty_request,
+            transition=duty_request.resubmit,
+            actor=actor,
+            action=AuditAction.RESUBMIT_REQUEST,
             note=note.strip(),
         )
         for uploaded in supporting_files:

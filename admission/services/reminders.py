@@ -57,15 +57,19 @@ def _heads_of(task: Task) -> list[User]:
     org_id = organization_id_from_permission(task.owner_permission)
     if org_id is None:
         return []
-    return [m.user for m in Membership.objects.filter(organization_id=org_id, role=Role.HEAD).select_related("user")
-            if m.user.is_active]
+    return [
+        m.user
+        for m in Membership.objects.filter(organization_id=org_id, role=Role.HEAD).select_related("user")
+        if m.user.is_active
+    ]
 
 
 def _notify(*, user: User, kind: NoticeKind, subject_id: int, text: str, link: str) -> bool:
     """Create the notice once; e-mail it when the person has an address. Returns whether it is new."""
     with transaction.atomic():
         notice, created = Notification.objects.get_or_create(
-            key=f"{kind}:{subject_id}:{user.pk}", defaults={"user": user, "kind": kind, "text": text, "link": link},
+            key=f"{kind}:{subject_id}:{user.pk}",
+            defaults={"user": user, "kind": kind, "text": text, "link": link},
         )
         if created and user.email:
             email_later(notice.pk)
@@ -75,33 +79,61 @@ def _notify(*, user: User, kind: NoticeKind, subject_id: int, text: str, link: s
 def send_reminders(*, today: date) -> ReminderRun:
     run = ReminderRun()
     calendars: dict[int, WorkingCalendar] = {}
-    deadlines = (TaskDeadline.objects.filter(task__status__in=OPEN)
-                 .select_related("task__owner", "task__process").order_by("due_date", "pk"))
+    deadlines = (
+        TaskDeadline.objects.filter(task__status__in=OPEN)
+        .select_related("task__owner", "task__process")
+        .order_by("due_date", "pk")
+    )
     for deadline in deadlines:
         task = deadline.task
         title = task.flow_task.task_title
         if deadline.due_date is None:
-            run.problems.append(_("任务 %(task)s（%(title)s）：%(problem)s") % {"task": task.pk, "title": title, "problem": deadline.problem})
+            run.problems.append(
+                _("任务 %(task)s（%(title)s）：%(problem)s")
+                % {"task": task.pk, "title": title, "problem": deadline.problem}
+            )
             continue
         calendar = calendars.setdefault(deadline.jurisdiction_id, WorkingCalendar(deadline.jurisdiction_id))
         try:
             left = calendar.working_days_between(today, deadline.due_date)
         except UnknownCalendarYear as error:
-            run.problems.append(_("任务 %(task)s（%(title)s）：%(problem)s") % {"task": task.pk, "title": title, "problem": error})
+            run.problems.append(
+                _("任务 %(task)s（%(title)s）：%(problem)s") % {"task": task.pk, "title": title, "problem": error}
+            )
             continue
         if deadline.due_date < today:
             text = _("“%(title)s”已于 %(due)s 到期，逾期 %(days)s 个工作日，请督促办理。") % {
-                "title": title, "due": f"{deadline.due_date:%Y-%m-%d}", "days": -left}
-            run.escalations += sum(_notify(user=u, kind=NoticeKind.ESCALATION, subject_id=task.pk, text=text,
-                                           link=reverse("workflows:execute", args=[task.pk]))
-                                   for u in _heads_of(task))
+                "title": title,
+                "due": f"{deadline.due_date:%Y-%m-%d}",
+                "days": -left,
+            }
+            run.escalations += sum(
+                _notify(
+                    user=u,
+                    kind=NoticeKind.ESCALATION,
+                    subject_id=task.pk,
+                    text=text,
+                    link=reverse("workflows:execute", args=[task.pk]),
+                )
+                for u in _heads_of(task)
+            )
         elif left <= REMIND_WORKING_DAYS_BEFORE:
             when = _("今天") if left == 0 else _("%(days)s 个工作日后") % {"days": left}
             text = _("“%(title)s”将于%(when)s（%(due)s）到期，请及时办理。") % {
-                "title": title, "when": when, "due": f"{deadline.due_date:%Y-%m-%d}"}
-            run.reminders += sum(_notify(user=u, kind=NoticeKind.REMINDER, subject_id=task.pk, text=text,
-                                         link=reverse("workflows:execute", args=[task.pk]))
-                                 for u in _people_holding(task))
+                "title": title,
+                "when": when,
+                "due": f"{deadline.due_date:%Y-%m-%d}",
+            }
+            run.reminders += sum(
+                _notify(
+                    user=u,
+                    kind=NoticeKind.REMINDER,
+                    subject_id=task.pk,
+                    text=text,
+                    link=reverse("workflows:execute", args=[task.pk]),
+                )
+                for u in _people_holding(task)
+            )
     run.expiries = _prompt_expired_duties(today=today)
     return run
 
@@ -110,13 +142,22 @@ def _prompt_expired_duties(*, today: date) -> int:
     """Art. 4(4): a temporary task past its end date prompts its department to start the exit (or an adjustment)."""
     sent = 0
     expired = TownshipDuty.objects.filter(status=DutyStatus.ACTIVE, end_date__lt=today).select_related(
-        "township", "department")
+        "township", "department"
+    )
     for duty in expired:
         text = _("临时性任务“%(duty)s”（%(township)s）已于 %(end)s 到期，请启动退出程序，或申请调整为常态化职责。") % {
-            "duty": duty.duty_name, "township": duty.township.name, "end": f"{duty.end_date:%Y-%m-%d}"}
+            "duty": duty.duty_name,
+            "township": duty.township.name,
+            "end": f"{duty.end_date:%Y-%m-%d}",
+        }
         for membership in Membership.objects.filter(organization=duty.department).select_related("user"):
-            sent += _notify(user=membership.user, kind=NoticeKind.DUTY_EXPIRED, subject_id=duty.pk, text=text,
-                            link=reverse("admission:duty_detail", args=[duty.pk]))
+            sent += _notify(
+                user=membership.user,
+                kind=NoticeKind.DUTY_EXPIRED,
+                subject_id=duty.pk,
+                text=text,
+                link=reverse("admission:duty_detail", args=[duty.pk]),
+            )
     return sent
 
 
@@ -134,9 +175,10 @@ def daily_run(*, today: date) -> ReminderRun | None:
     if run.problems:
         more = _("（另有 %(count)s 项，见日志）") % {"count": len(run.problems) - 1} if len(run.problems) > 1 else ""
         report_to_administrators(
-            text=_("%(day)s 的到期提醒有未能处理的任务：%(problem)s%(more)s") % {
-                "day": f"{today:%Y-%m-%d}", "problem": run.problems[0], "more": more},
-            key=f"reminders-{today:%Y%m%d}")
+            text=_("%(day)s 的到期提醒有未能处理的任务：%(problem)s%(more)s")
+            % {"day": f"{today:%Y-%m-%d}", "problem": run.problems[0], "more": more},
+            key=f"reminders-{today:%Y%m%d}",
+        )
     return run
 
 

@@ -42,8 +42,11 @@ def report_unadmitted_duty(
     require_can_report_unadmitted_duty(actor)
     township = require_membership(actor).organization
     errors: dict[str, list[str]] = {}
-    if department is None or department.kind != OrganizationKind.DEPARTMENT \
-            or department.jurisdiction_id != township.jurisdiction_id:
+    if (
+        department is None
+        or department.kind != OrganizationKind.DEPARTMENT
+        or department.jurisdiction_id != township.jurisdiction_id
+    ):
         errors["department"] = [_("请选择下放事项的本旗职能部门。")]
     if not (duty_description or "").strip():
         errors["duty_description"] = [_("请写明被下放的工作事项。")]
@@ -56,14 +59,22 @@ def report_unadmitted_duty(
     assert department is not None  # a missing department is among the errors above
     with transaction.atomic():
         report = UnadmittedDutyReport.objects.create(
-            jurisdiction_id=township.jurisdiction_id, township=township, department=department,
-            duty_description=duty_description.strip(), method=method, details=details.strip(), reported_by=actor,
+            jurisdiction_id=township.jurisdiction_id,
+            township=township,
+            department=department,
+            duty_description=duty_description.strip(),
+            method=method,
+            details=details.strip(),
+            reported_by=actor,
         )
         for uploaded in evidence:
-            store_attachment(duty_request=None, report=report, kind=AttachmentKind.REPORT_EVIDENCE, uploaded=uploaded,
-                             actor=actor)
+            store_attachment(
+                duty_request=None, report=report, kind=AttachmentKind.REPORT_EVIDENCE, uploaded=uploaded, actor=actor
+            )
         record_event(
-            duty_request=None, jurisdiction_id=report.jurisdiction_id, actor=actor,
+            duty_request=None,
+            jurisdiction_id=report.jurisdiction_id,
+            actor=actor,
             action=AuditAction.REPORT_UNADMITTED_DUTY,
             note=f"{township.name}反映{department.name}：{report.duty_description}（{official(PushDownMethod(report.method).label)}）",
             data={"report": report.pk},
@@ -71,7 +82,9 @@ def report_unadmitted_duty(
     return report
 
 
-def handle_report(*, report: UnadmittedDutyReport, actor: User, finding: str, finding_text: str) -> UnadmittedDutyReport:
+def handle_report(
+    *, report: UnadmittedDutyReport, actor: User, finding: str, finding_text: str
+) -> UnadmittedDutyReport:
     require_can_handle_report(actor, report)
     errors: dict[str, list[str]] = {}
     if finding not in ReportFinding.values:
@@ -88,7 +101,11 @@ def handle_report(*, report: UnadmittedDutyReport, actor: User, finding: str, fi
         report.handled_by, report.handled_at = actor, timezone.now()
         report.save()
         record_event(
-            duty_request=None, jurisdiction_id=report.jurisdiction_id, actor=actor, action=AuditAction.HANDLE_REPORT,
-            note=f"{official(ReportFinding(report.finding).label)}：{report.finding_text}", data={"report": report.pk},
+            duty_request=None,
+            jurisdiction_id=report.jurisdiction_id,
+            actor=actor,
+            action=AuditAction.HANDLE_REPORT,
+            note=f"{official(ReportFinding(report.finding).label)}：{report.finding_text}",
+            data={"report": report.pk},
         )
     return report

@@ -47,11 +47,21 @@ MEASURE = gettext_lazy("《阿荣旗乡镇职责准入管理办法（试行）�
 
 # Art. 1 and Art. 7: what is refused, why, and where the department should go instead.
 OUT_OF_SCOPE_REASONS: dict[str, Any] = {
-    AffairClass.ADMINISTRATIVE_PENALTY: gettext_lazy("行政处罚属于行政权力事项，不适用职责准入（%(measure)s第一条）。如确需由乡镇行使，请按行政执法权下放程序报请依法赋权，并调整权责清单。"),
-    AffairClass.ADMINISTRATIVE_LICENSING: gettext_lazy("行政许可属于行政权力事项，不适用职责准入（%(measure)s第一条）。如确需由乡镇实施，请按相对集中行政许可权和赋权程序办理，并调整权责清单。"),
-    AffairClass.ADMINISTRATIVE_COERCION: gettext_lazy("行政强制属于行政权力事项，不适用职责准入（%(measure)s第一条）。如确需由乡镇实施，请按行政执法权下放程序报请依法赋权。"),
-    AffairClass.OTHER_ADMINISTRATIVE_POWER: gettext_lazy("行政征收、给付、检查、确认、奖励、裁决等属于行政权力事项，不适用职责准入（%(measure)s第一条）。请按权责清单动态调整和依法赋权程序办理。"),
-    AffairClass.EMERGENCY_HANDLING: gettext_lazy("涉及人民群众生命财产安全和公共安全的突发、紧急事件处置工作不宜纳入乡镇职责准入事项（%(measure)s第七条），请按突发事件应急预案和属地应急处置机制办理。"),
+    AffairClass.ADMINISTRATIVE_PENALTY: gettext_lazy(
+        "行政处罚属于行政权力事项，不适用职责准入（%(measure)s第一条）。如确需由乡镇行使，请按行政执法权下放程序报请依法赋权，并调整权责清单。"
+    ),
+    AffairClass.ADMINISTRATIVE_LICENSING: gettext_lazy(
+        "行政许可属于行政权力事项，不适用职责准入（%(measure)s第一条）。如确需由乡镇实施，请按相对集中行政许可权和赋权程序办理，并调整权责清单。"
+    ),
+    AffairClass.ADMINISTRATIVE_COERCION: gettext_lazy(
+        "行政强制属于行政权力事项，不适用职责准入（%(measure)s第一条）。如确需由乡镇实施，请按行政执法权下放程序报请依法赋权。"
+    ),
+    AffairClass.OTHER_ADMINISTRATIVE_POWER: gettext_lazy(
+        "行政征收、给付、检查、确认、奖励、裁决等属于行政权力事项，不适用职责准入（%(measure)s第一条）。请按权责清单动态调整和依法赋权程序办理。"
+    ),
+    AffairClass.EMERGENCY_HANDLING: gettext_lazy(
+        "涉及人民群众生命财产安全和公共安全的突发、紧急事件处置工作不宜纳入乡镇职责准入事项（%(measure)s第七条），请按突发事件应急预案和属地应急处置机制办理。"
+    ),
 }
 
 # Art. 4(1): the elements a written application must contain, in the measure's order.
@@ -70,9 +80,23 @@ REQUIRED_TEXT_ELEMENTS: tuple[tuple[str, Any], ...] = (
 )
 
 EDITABLE_FIELDS = (
-    "duty_name", "affair_class", "track", "end_date", "list_category", "work_objective", "powers_and_responsibilities",
-    "legal_basis", "division_of_responsibilities", "work_process", "completion_time_limit",
-    "operating_mechanism", "staffing", "funding_amount", "funding_source", "technical_support", "training",
+    "duty_name",
+    "affair_class",
+    "track",
+    "end_date",
+    "list_category",
+    "work_objective",
+    "powers_and_responsibilities",
+    "legal_basis",
+    "division_of_responsibilities",
+    "work_process",
+    "completion_time_limit",
+    "operating_mechanism",
+    "staffing",
+    "funding_amount",
+    "funding_source",
+    "technical_support",
+    "training",
 )
 
 
@@ -92,7 +116,9 @@ def change_errors(*, duty_request: DutyRequest) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     word = RequestPurpose(duty_request.purpose).label
     if not duty_request.change_reasons.strip():
-        errors["change_reasons"] = [_("请写明%(purpose)s的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。") % {"purpose": word}]
+        errors["change_reasons"] = [
+            _("请写明%(purpose)s的理由（如任务已完成、不再适宜由乡镇承担、法律政策调整等）。") % {"purpose": word}
+        ]
     if duty_request.purpose == RequestPurpose.ADJUSTMENT:
         proposed = terms_of_request(duty_request)
         current = [terms_of_duty(d) for d in duty_request.target_duties.all()]
@@ -109,13 +135,17 @@ def scope_errors(*, affair_class: str) -> dict[str, list[str]]:
     return {"affair_class": [reason % {"measure": MEASURE}]} if reason else {}
 
 
-def format_errors(*, track: str, end_date: date | None, funding_amount: Decimal | None, today: date) -> dict[str, list[str]]:
+def format_errors(
+    *, track: str, end_date: date | None, funding_amount: Decimal | None, today: date
+) -> dict[str, list[str]]:
     """Rules that hold even for a draft: they describe what the values mean, not whether they are complete."""
     errors: dict[str, list[str]] = {}
     if track == Track.TEMPORARY and end_date is not None and end_date <= today:
         errors["end_date"] = [_("阶段性、临时性工作任务的截止日期须晚于今天。")]
     if track == Track.REGULAR and end_date is not None:
-        errors["end_date"] = [_("常态化职责事项不设截止日期；如工作有明确时限，请将准入类型选为“阶段性、临时性工作任务”。")]
+        errors["end_date"] = [
+            _("常态化职责事项不设截止日期；如工作有明确时限，请将准入类型选为“阶段性、临时性工作任务”。")
+        ]
     if funding_amount is not None and funding_amount < 0:
         errors["funding_amount"] = [_("工作经费不能为负数。")]
     return errors
@@ -131,7 +161,9 @@ def completeness_errors(*, values: dict[str, Any], townships: list[Organization]
         errors["end_date"] = [_("阶段性、临时性工作任务须写明截止日期（第一条、第四条第三项）。")]
     amount = values.get("funding_amount")
     if amount is None:
-        errors["funding_amount"] = [_("请填写工作经费金额（元），没有经费请填 0 并在技术支持、培训中写明保障方式（第五条）。")]
+        errors["funding_amount"] = [
+            _("请填写工作经费金额（元），没有经费请填 0 并在技术支持、培训中写明保障方式（第五条）。")
+        ]
     elif amount > 0 and not str(values.get("funding_source") or "").strip():
         errors["funding_source"] = [_("有工作经费时请写明经费来源（如旗本级财政预算）。")]
     if not townships:
@@ -169,8 +201,10 @@ def save_draft(
     errors = _merge(
         scope_errors(affair_class=values.get("affair_class", AffairClass.ADMINISTRATIVE_AFFAIR)),
         format_errors(
-            track=values.get("track", Track.REGULAR), end_date=values.get("end_date"),
-            funding_amount=values.get("funding_amount"), today=timezone.localdate(),
+            track=values.get("track", Track.REGULAR),
+            end_date=values.get("end_date"),
+            funding_amount=values.get("funding_amount"),
+            today=timezone.localdate(),
         ),
     )
     if errors:
@@ -201,7 +235,10 @@ def save_draft(
             if previous != {t.pk for t in townships or []}:
                 changed.append("townships")
         record_event(
-            duty_request=duty_request, actor=actor, action=action, note=duty_request.duty_name,
+            duty_request=duty_request,
+            actor=actor,
+            action=action,
+            note=duty_request.duty_name,
             data={"changed_fields": changed},
         )
     return duty_request
@@ -215,24 +252,37 @@ def start_consultation(*, duty_request: DutyRequest, actor: User) -> DutyRequest
     require_can_consult(actor, duty_request)
     with locked_request(duty_request) as duty_request:
         townships = list(duty_request.townships.order_by("division_code"))
-        checks = [] if duty_request.purpose == RequestPurpose.EXIT else [
-            scope_errors(affair_class=duty_request.affair_class),
-            completeness_errors(values={f: getattr(duty_request, f) for f in EDITABLE_FIELDS}, townships=townships),
-            format_errors(track=duty_request.track, end_date=duty_request.end_date, funding_amount=duty_request.funding_amount,
-                          today=timezone.localdate()),
-        ]
+        checks = (
+            []
+            if duty_request.purpose == RequestPurpose.EXIT
+            else [
+                scope_errors(affair_class=duty_request.affair_class),
+                completeness_errors(values={f: getattr(duty_request, f) for f in EDITABLE_FIELDS}, townships=townships),
+                format_errors(
+                    track=duty_request.track,
+                    end_date=duty_request.end_date,
+                    funding_amount=duty_request.funding_amount,
+                    today=timezone.localdate(),
+                ),
+            ]
+        )
         errors = _merge(*checks, change_errors(duty_request=duty_request) if duty_request.is_change else {})
         if errors:
             raise ValidationError(errors)
         townships = [t for t in townships if t.pk != duty_request.applicant_id]
         if not townships:
             apply_transition(
-                duty_request=duty_request, transition=duty_request.skip_consultation, actor=actor,
-                action=AuditAction.SKIP_CONSULTATION, note="由持有该职责的乡镇本身提出，无其他乡镇需征求意见。",
+                duty_request=duty_request,
+                transition=duty_request.skip_consultation,
+                actor=actor,
+                action=AuditAction.SKIP_CONSULTATION,
+                note="由持有该职责的乡镇本身提出，无其他乡镇需征求意见。",
             )
             return duty_request
         apply_transition(
-            duty_request=duty_request, transition=duty_request.start_consultation, actor=actor,
+            duty_request=duty_request,
+            transition=duty_request.start_consultation,
+            actor=actor,
             action=AuditAction.START_CONSULTATION,
             note="、".join(t.name for t in townships),
         )
@@ -240,8 +290,11 @@ def start_consultation(*, duty_request: DutyRequest, actor: User) -> DutyRequest
             Consultation(request=duty_request, township=t, round=duty_request.consultation_round) for t in townships
         )
         for township in townships:
-            issue_document(draft=drafts.consultation_letter(duty_request=duty_request, township=township), duty_request=duty_request,
-                           actor=actor)
+            issue_document(
+                draft=drafts.consultation_letter(duty_request=duty_request, township=township),
+                duty_request=duty_request,
+                actor=actor,
+            )
     return duty_request
 
 
@@ -258,8 +311,12 @@ def submit_request(
         raise ValidationError({"application_letter": [_("请上传加盖单位公章的书面申请（PDF、JPEG、PNG 或 OFD）。")]})
     # The content cannot change after consultation starts, so what the townships agreed to is what is submitted.
     with locked_request(duty_request) as duty_request:
-        apply_transition(duty_request=duty_request, transition=duty_request.submit, actor=actor, action=AuditAction.SUBMIT_REQUEST)
-        store_attachment(duty_request=duty_request, kind=AttachmentKind.APPLICATION_LETTER, uploaded=application_letter, actor=actor)
+        apply_transition(
+            duty_request=duty_request, transition=duty_request.submit, actor=actor, action=AuditAction.SUBMIT_REQUEST
+        )
+        store_attachment(
+            duty_request=duty_request, kind=AttachmentKind.APPLICATION_LETTER, uploaded=application_letter, actor=actor
+        )
         for uploaded in supporting_files:
             store_attachment(duty_request=duty_request, kind=AttachmentKind.SUPPORTING, uploaded=uploaded, actor=actor)
     return duty_request
@@ -272,7 +329,10 @@ def withdraw_request(*, duty_request: DutyRequest, actor: User, reason: str) -> 
         raise ValidationError({"reason": [_("请写明撤回理由。")]})
     with locked_request(duty_request) as duty_request:
         apply_transition(
-            duty_request=duty_request, transition=duty_request.withdraw, actor=actor, action=AuditAction.WITHDRAW_REQUEST,
+            duty_request=duty_request,
+            transition=duty_request.withdraw,
+            actor=actor,
+            action=AuditAction.WITHDRAW_REQUEST,
             note=reason.strip(),
         )
     return duty_request

@@ -60,13 +60,18 @@ def record_bureau_opinion(
     with locked_request(duty_request) as duty_request:
         _require_under_review(duty_request)
         if duty_request.bureau_opinions.filter(organization=organization).exists():
-            raise ConflictError(_("%(organization)s已出具审核意见，不能重复提交。") % {"organization": organization.name})
+            raise ConflictError(
+                _("%(organization)s已出具审核意见，不能重复提交。") % {"organization": organization.name}
+            )
         opinion = BureauReviewOpinion.objects.create(
             request=duty_request, organization=organization, passes=passes, reasoning=reasoning, given_by=actor
         )
         record_event(
-            duty_request=duty_request, actor=actor, action=AuditAction.RECORD_BUREAU_OPINION,
-            note=f"{'通过' if passes else '不通过'}：{reasoning}", data={"passes": passes},
+            duty_request=duty_request,
+            actor=actor,
+            action=AuditAction.RECORD_BUREAU_OPINION,
+            note=f"{'通过' if passes else '不通过'}：{reasoning}",
+            data={"passes": passes},
         )
     return opinion
 
@@ -87,9 +92,15 @@ def request_advisory_opinions(
         errors["question"] = [_("请写明需要相关部门或专家发表意见的事项。")]
     if not departments and not experts:
         errors["departments"] = [_("请至少选择一个相关部门或填写一位专家。")]
-    bad = [d.name for d in departments if d.kind != OrganizationKind.DEPARTMENT or d.jurisdiction_id != duty_request.jurisdiction_id]
+    bad = [
+        d.name
+        for d in departments
+        if d.kind != OrganizationKind.DEPARTMENT or d.jurisdiction_id != duty_request.jurisdiction_id
+    ]
     if bad:
-        errors["departments"] = [_("只能向本旗的职能部门征求意见：%(organizations)s。") % {"organizations": "、".join(bad)}]
+        errors["departments"] = [
+            _("只能向本旗的职能部门征求意见：%(organizations)s。") % {"organizations": "、".join(bad)}
+        ]
     if any(d.pk == duty_request.department_id for d in departments):
         errors["departments"] = [_("申请部门本身不能作为相关部门出具意见。")]
     if errors:
@@ -101,13 +112,18 @@ def request_advisory_opinions(
             for d in departments
         ] + [
             AdvisoryOpinion.objects.create(
-                request=duty_request, expert_name=name, expert_affiliation=affiliation, question=question,
+                request=duty_request,
+                expert_name=name,
+                expert_affiliation=affiliation,
+                question=question,
                 requested_by=actor,
             )
             for name, affiliation in experts
         ]
         record_event(
-            duty_request=duty_request, actor=actor, action=AuditAction.REQUEST_ADVISORY_OPINIONS,
+            duty_request=duty_request,
+            actor=actor,
+            action=AuditAction.REQUEST_ADVISORY_OPINIONS,
             note=f"{question}（{'、'.join(a.source_label for a in created)}）",
             data={"advisory_opinions": [a.pk for a in created]},
         )
@@ -137,21 +153,32 @@ def record_advisory_opinion(
         advisory.answer, advisory.answered_by, advisory.answered_at = answer, actor, timezone.now()
         advisory.save()
         record_event(
-            duty_request=duty_request, actor=actor, action=AuditAction.RECORD_ADVISORY_OPINION,
-            note=f"{advisory.source_label}：{answer}", data={"advisory_opinion": advisory.pk},
+            duty_request=duty_request,
+            actor=actor,
+            action=AuditAction.RECORD_ADVISORY_OPINION,
+            note=f"{advisory.source_label}：{answer}",
+            data={"advisory_opinion": advisory.pk},
         )
     return advisory
 
 
 def conclude_review(
-    *, duty_request: DutyRequest, actor: User, passes: bool, findings: dict[str, str], reasons: str = "", remedy: str = ""
+    *,
+    duty_request: DutyRequest,
+    actor: User,
+    passes: bool,
+    findings: dict[str, str],
+    reasons: str = "",
+    remedy: str = "",
 ) -> ReviewConclusion:
     """Art. 4(2): the consolidated review opinion; not passing needs written reasons."""
     require_lead_unit(actor, duty_request)
     errors: dict[str, list[str]] = {}
     for field, label in FOCUS_POINTS:
         if not (findings.get(field) or "").strip():
-            errors[field] = [_("请写明对“%(focus_point)s”的审核意见（第四条第二项重点审核内容）。") % {"focus_point": label}]
+            errors[field] = [
+                _("请写明对“%(focus_point)s”的审核意见（第四条第二项重点审核内容）。") % {"focus_point": label}
+            ]
     if not passes and not reasons.strip():
         errors["reasons"] = [_("审核不通过须书面说明理由（第四条第二项）。")]
     if not passes and not remedy.strip():
@@ -171,16 +198,25 @@ def conclude_review(
         failing = [str(OrganizationKind(k).label) for k, o in given.items() if not o.passes]
         if passes and failing:
             raise ValidationError(
-                {"passes": [
-                    _("%(organizations)s的审核意见为不通过，审核结论不能为通过。") % {"organizations": "、".join(failing)}
-                ]}
+                {
+                    "passes": [
+                        _("%(organizations)s的审核意见为不通过，审核结论不能为通过。")
+                        % {"organizations": "、".join(failing)}
+                    ]
+                }
             )
         conclusion = ReviewConclusion.objects.create(
-            request=duty_request, passes=passes, reasons=reasons.strip(), remedy=remedy.strip(), given_by=actor,
+            request=duty_request,
+            passes=passes,
+            reasons=reasons.strip(),
+            remedy=remedy.strip(),
+            given_by=actor,
             **{field: findings[field].strip() for field, _ in FOCUS_POINTS},
         )
         apply_transition(
-            duty_request=duty_request, transition=duty_request.pass_review if passes else duty_request.reject, actor=actor,
+            duty_request=duty_request,
+            transition=duty_request.pass_review if passes else duty_request.reject,
+            actor=actor,
             action=AuditAction.CONCLUDE_REVIEW,
             note="审核通过，报旗委、旗政府。" if passes else f"审核不通过：{reasons.strip()}",
         )

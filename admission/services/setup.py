@@ -52,18 +52,45 @@ def create_jurisdiction(
     fill = {"short": short_name, "name": name, "abbr": abbr}
     department_codes = [(d, "") if isinstance(d, str) else d for d in departments]
     Organization.objects.bulk_create(
-        [Organization(jurisdiction=jurisdiction, kind=kind, name=working.format(**fill),
-                      official_name=official.format(**fill), document_prefix=code.format(**fill))
-         for kind, (working, official, code) in BODY_NAMES.items()]
-        + [Organization(jurisdiction=jurisdiction, kind=OrganizationKind.CITY_GOVERNMENT, name=city_government_name,
-                        official_name=city_government_name)]
-        + [Organization(jurisdiction=jurisdiction, kind=OrganizationKind.TOWNSHIP, name=t, division_code=code,
-                        official_name=f"{name}{t}人民政府", document_prefix=f"{t[:2]}政")
-           for t, code in townships]
-        + [Organization(jurisdiction=jurisdiction, kind=OrganizationKind.DEPARTMENT, name=d,
-                        official_name=f"{name}{_local_name(d, short_name)}",
-                        document_prefix=abbr + (code or _local_name(d, short_name)[:2]))
-           for d, code in department_codes]
+        [
+            Organization(
+                jurisdiction=jurisdiction,
+                kind=kind,
+                name=working.format(**fill),
+                official_name=official.format(**fill),
+                document_prefix=code.format(**fill),
+            )
+            for kind, (working, official, code) in BODY_NAMES.items()
+        ]
+        + [
+            Organization(
+                jurisdiction=jurisdiction,
+                kind=OrganizationKind.CITY_GOVERNMENT,
+                name=city_government_name,
+                official_name=city_government_name,
+            )
+        ]
+        + [
+            Organization(
+                jurisdiction=jurisdiction,
+                kind=OrganizationKind.TOWNSHIP,
+                name=t,
+                division_code=code,
+                official_name=f"{name}{t}人民政府",
+                document_prefix=f"{t[:2]}政",
+            )
+            for t, code in townships
+        ]
+        + [
+            Organization(
+                jurisdiction=jurisdiction,
+                kind=OrganizationKind.DEPARTMENT,
+                name=d,
+                official_name=f"{name}{_local_name(d, short_name)}",
+                document_prefix=abbr + (code or _local_name(d, short_name)[:2]),
+            )
+            for d, code in department_codes
+        ]
     )
     create_default_time_limits(jurisdiction=jurisdiction)
     return jurisdiction

@@ -45,6 +45,11 @@ def apply_transition(
     transition()
     duty_request.save()
     record_event(
-        duty_request=duty_request, actor=actor, action=action, from_state=from_state, to_state=duty_request.state,
-        note=note, data=data,
+        duty_request=duty_request,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=duty_request.state,
+        note=note,
+        data=data,
     )

@@ -1,17 +1,19 @@
-"""Uploaded files: checked by content, size-limited, stored outside the web root."""
+"""Uploaded files: parsed by content (admission.file_content), size-limited, stored outside the web root under a name
+and extension the server chooses."""
 
 from __future__ import annotations
 
 import hashlib
-import zipfile
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from ..file_content import CheckedContent, ContentRefused, check_content
 from ..language import official
 from ..models import Attachment, AttachmentKind, AuditAction, DutyRequest, UnadmittedDutyReport
 from ..permissions import require_membership
@@ -23,47 +25,69 @@ if TYPE_CHECKING:
 ACCEPTED_FORMATS_LABEL = "PDF、JPEG、PNG、OFD"
 
 
-def _sniff_content_type(head: bytes, uploaded: UploadedFile) -> str | None:
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"PK\x03\x04"):
-        # OFD (GB/T 33190) is a ZIP package whose root holds OFD.xml.
-        uploaded.seek(0)
-        try:
-            with zipfile.ZipFile(uploaded) as package:
-                if "OFD.xml" in package.namelist():
-                    return "application/ofd"
-        except zipfile.BadZipFile:
-            return None
-    return None
+class OversizedUpload(UploadedFile):
+    """Stands for a file the upload handler stopped keeping once it passed its limit: nothing of it was kept.
+
+    `size` is what came in: all of it when `size_known` (the rest of the request was still read), else only what
+    came before reading stopped. `request_limit` is set when the whole request passed its limit."""
+
+    def __init__(self, *, name: str, size: int, limit: int, size_known: bool, request_limit: int | None = None) -> None:
+        super().__init__(file=None, name=name, content_type="application/octet-stream", size=size)
+        self.limit = limit
+        self.size_known = size_known
+        self.request_limit = request_limit
+
+    def open(self, *args: Any, **kwargs: Any) -> OversizedUpload:
+        raise ValueError("An oversized upload has no content.")
 
 
-def check_upload(uploaded: UploadedFile, *, field_label: str | Promise | None = None) -> str:
-    """Return the file's real content type, or raise a ValidationError saying what to fix."""
+def _size_refusal(uploaded: UploadedFile, named: dict[str, object]) -> ValidationError:
     limit = settings.ADMISSION_MAX_UPLOAD_BYTES
-    named = {"field": field_label or _("附件"), "name": uploaded.name}
     size = uploaded.size or 0  # an upload always knows its size; the type allows None
-    if size > limit:
-        raise ValidationError(
-            _("%(field)s「%(name)s」大小为 %(size).1f MB，超过 %(limit)d MB 上限，请压缩或拆分后重新上传。")
-            % {**named, "size": size / 1048576, "limit": limit // 1048576}
-        )
+    if isinstance(uploaded, OversizedUpload):
+        if uploaded.request_limit is not None:
+            return ValidationError(
+                _(
+                    "本次提交的内容超过 %(limit)d MB，系统在接收%(field)s「%(name)s」时已停止接收，"
+                    "请压缩或拆分文件后分次上传。"
+                )
+                % {**named, "limit": uploaded.request_limit // 1048576}
+            )
+        if not uploaded.size_known:
+            return ValidationError(
+                _("%(field)s「%(name)s」超过 %(limit)d MB 上限，系统已停止接收，请压缩或拆分后重新上传。")
+                % {**named, "limit": uploaded.limit // 1048576}
+            )
+        limit = uploaded.limit
+    return ValidationError(
+        _("%(field)s「%(name)s」大小为 %(size).1f MB，超过 %(limit)d MB 上限，请压缩或拆分后重新上传。")
+        % {**named, "size": size / 1048576, "limit": limit // 1048576}
+    )
+
+
+def check_upload(uploaded: UploadedFile, *, field_label: str | Promise | None = None) -> CheckedContent:
+    """Parse the file: return its real type and the bytes to store, or raise a ValidationError saying what to fix.
+
+    The result is kept on the file, so that the form's check and the service's store parse it once."""
+    named: dict[str, object] = {"field": field_label or _("附件"), "name": uploaded.name}
+    size = uploaded.size or 0
+    if isinstance(uploaded, OversizedUpload) or size > settings.ADMISSION_MAX_UPLOAD_BYTES:
+        raise _size_refusal(uploaded, named)
     if size == 0:
         raise ValidationError(_("%(field)s「%(name)s」是空文件，请重新选择。") % named)
-    uploaded.seek(0)
-    head = uploaded.read(16)
-    content_type = _sniff_content_type(head, uploaded)
-    uploaded.seek(0)
-    if content_type is None:
-        raise ValidationError(
-            _("%(field)s「%(name)s」不是 %(formats)s 文件（按文件内容判断，而非扩展名），请转换格式后重新上传。")
-            % {**named, "formats": ACCEPTED_FORMATS_LABEL}
-        )
-    return content_type
+    checked = getattr(uploaded, "_admission_checked", None)
+    if not isinstance(checked, CheckedContent):
+        uploaded.seek(0)
+        data = uploaded.read()
+        uploaded.seek(0)
+        try:
+            checked = check_content(data)
+        except ContentRefused as refused:
+            raise ValidationError(
+                refused.message % {**named, "formats": ACCEPTED_FORMATS_LABEL, **refused.params}
+            ) from None
+        uploaded._admission_checked = checked  # type: ignore[attr-defined]
+    return checked
 
 
 def store_attachment(
@@ -75,30 +99,33 @@ def store_attachment(
     report: UnadmittedDutyReport | None = None,
 ) -> Attachment:
     """Check and store one file on the case (or the report); call inside the transaction of its action."""
-    content_type = check_upload(uploaded, field_label=AttachmentKind(kind).label)
-    digest = hashlib.sha256()
-    for chunk in uploaded.chunks():
-        digest.update(chunk)
-    uploaded.seek(0)
+    checked = check_upload(uploaded, field_label=AttachmentKind(kind).label)
     name = uploaded.name or ""  # an upload always has a name; the type allows None
     attachment = Attachment(
         request=duty_request,
         report=report,
         kind=kind,
         original_name=name[:200],
-        content_type=content_type,
-        size=uploaded.size or 0,
-        sha256=digest.hexdigest(),
+        content_type=checked.content_type,
+        size=len(checked.data),
+        sha256=hashlib.sha256(checked.data).hexdigest(),
         uploaded_by=actor,
         organization=require_membership(actor).organization,
     )
-    attachment.file.save(name, uploaded, save=False)
+    # The stored name and extension come from the content (Attachment's upload_to), never from the upload's name.
+    attachment.file.save(f"upload{checked.extension}", ContentFile(checked.data), save=False)
     attachment.save()
     record_event(
-        duty_request=duty_request, actor=actor, action=AuditAction.ATTACH_FILE,
+        duty_request=duty_request,
+        actor=actor,
+        action=AuditAction.ATTACH_FILE,
         note=f"{official(AttachmentKind(attachment.kind).label)}：{attachment.original_name}",
-        data={"attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size,
-              **({"report": report.pk} if report is not None else {})},
+        data={
+            "attachment": attachment.pk,
+            "sha256": attachment.sha256,
+            "size": attachment.size,
+            **({"report": report.pk} if report is not None else {}),
+        },
         jurisdiction_id=report.jurisdiction_id if report is not None else None,
     )
     return attachment

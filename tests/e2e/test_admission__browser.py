@@ -140,9 +140,18 @@ def walk_regular_admission(base_url: str, page, tmp_path: Path) -> None:
     assert page.locator('input[name="end_date"]').input_value() == ""
     page.check(f'input[name="list_category"][value="{DUTY["list_category"]}"]')
     for field in (
-        "work_objective", "powers_and_responsibilities", "legal_basis", "division_of_responsibilities",
-        "work_process", "completion_time_limit", "operating_mechanism", "staffing", "funding_amount",
-        "funding_source", "technical_support", "training",
+        "work_objective",
+        "powers_and_responsibilities",
+        "legal_basis",
+        "division_of_responsibilities",
+        "work_process",
+        "completion_time_limit",
+        "operating_mechanism",
+        "staffing",
+        "funding_amount",
+        "funding_source",
+        "technical_support",
+        "training",
     ):
         page.fill(f'[name="{field}"]', str(DUTY[field]))
     page.check(f'input[name="townships"][value="{naji.pk}"]')

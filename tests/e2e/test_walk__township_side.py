@@ -35,8 +35,13 @@ def test_township_reviews_its_list_confirms_a_safeguard_reports_and_starts_an_ex
     support.banner_decides(banner, request)
     support.city_decides(banner, request)
     duty = TownshipDuty.objects.get(request=request, township=banner.org("naji"))
-    delivery = record_safeguard_delivery(duty=duty, actor=banner.users["forestry"], kind="funding",
-                                         amount=Decimal("120000"), description="阿财预〔2026〕8号拨付")
+    delivery = record_safeguard_delivery(
+        duty=duty,
+        actor=banner.users["forestry"],
+        kind="funding",
+        amount=Decimal("120000"),
+        description="阿财预〔2026〕8号拨付",
+    )
     base = live_server.url
     SHOTS.mkdir(parents=True, exist_ok=True)
 

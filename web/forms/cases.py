@@ -11,7 +11,10 @@ from admission.services.requests import EDITABLE_FIELDS, fields_to_edit
 
 class DutyRequestForm(forms.ModelForm):
     townships = forms.ModelMultipleChoiceField(
-        label=_("涉及乡镇"), queryset=Organization.objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("涉及乡镇"),
+        queryset=Organization.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     class Meta:
@@ -27,13 +30,22 @@ class DutyRequestForm(forms.ModelForm):
             **{
                 f: forms.Textarea(attrs={"rows": 3})
                 for f in (
-                    "work_objective", "powers_and_responsibilities", "legal_basis", "division_of_responsibilities",
-                    "work_process", "operating_mechanism", "staffing", "technical_support", "training",
+                    "work_objective",
+                    "powers_and_responsibilities",
+                    "legal_basis",
+                    "division_of_responsibilities",
+                    "work_process",
+                    "operating_mechanism",
+                    "staffing",
+                    "technical_support",
+                    "training",
                 )
             },
         }
         help_texts = {
-            "affair_class": _("行政处罚、行政许可、行政强制等行政权力事项和突发事件处置不适用职责准入（第一条、第七条）。"),
+            "affair_class": _(
+                "行政处罚、行政许可、行政强制等行政权力事项和突发事件处置不适用职责准入（第一条、第七条）。"
+            ),
             "legal_basis": _("写明法律法规、规章或“三定”规定的名称和条款。"),
             "completion_time_limit": _("如“长期”或“2027年6月30日前完成”。"),
             "funding_amount": _("没有经费请填 0。"),
@@ -73,5 +85,8 @@ class DutyRequestForm(forms.ModelForm):
 
 
 class WithdrawForm(forms.Form):
-    reason = forms.CharField(label=_("撤回理由"), widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": _("请写明撤回理由。")})
+    reason = forms.CharField(
+        label=_("撤回理由"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请写明撤回理由。")},
+    )

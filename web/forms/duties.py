@@ -21,7 +21,9 @@ class ChangeProposalForm(forms.Form):
     """Art. 4(4), 4(5): which townships' duty, and why."""
 
     targets = TownshipsOfDutyField(
-        label=_("涉及乡镇"), queryset=TownshipDuty.objects.none(), widget=forms.CheckboxSelectMultiple,
+        label=_("涉及乡镇"),
+        queryset=TownshipDuty.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
         error_messages={
             "required": _("请至少选择一个乡镇。"),
             "invalid_choice": _("所选乡镇已不再承担该项职责，请在下方重新选择。"),
@@ -29,7 +31,8 @@ class ChangeProposalForm(forms.Form):
         },
     )
     reasons = forms.CharField(
-        label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("理由"),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("如任务已完成、不再适宜由乡镇承担、法律法规或政策调整、阶段性任务转为常态化等。"),
         error_messages={"required": _("请写明理由。")},
     )
@@ -43,7 +46,7 @@ class ChangeProposalForm(forms.Form):
 
 class DeliveryForm(forms.Form):
     kind = forms.ChoiceField(label=_("保障类别"), choices=SafeguardKind.choices)
-    amount = forms.DecimalField(label=_("拨付金额（元，仅工作经费）"), required=False, max_digits=14,
-                                decimal_places=2)
-    description = forms.CharField(label=_("说明"), max_length=300,
-                                  help_text=_("如拨款文号、系统账号开通情况、培训时间和人数。"))
+    amount = forms.DecimalField(label=_("拨付金额（元，仅工作经费）"), required=False, max_digits=14, decimal_places=2)
+    description = forms.CharField(
+        label=_("说明"), max_length=300, help_text=_("如拨款文号、系统账号开通情况、培训时间和人数。")
+    )

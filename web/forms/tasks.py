@@ -11,12 +11,17 @@ from .fields import MultipleUploadField, UploadField
 
 def verdict_field(label, yes, no):
     return forms.TypedChoiceField(
-        label=label, choices=[("1", yes), ("0", no)], coerce=lambda v: v == "1", widget=forms.RadioSelect,
+        label=label,
+        choices=[("1", yes), ("0", no)],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
     )
 
 
 def textarea(label, required=True, rows=4, help_text=""):
-    return forms.CharField(label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), help_text=help_text)
+    return forms.CharField(
+        label=label, required=required, widget=forms.Textarea(attrs={"rows": rows}), help_text=help_text
+    )
 
 
 class ConsultationOpinionForm(forms.Form):
@@ -37,7 +42,8 @@ class SubmitApplicationForm(forms.Form):
 class IntakeForm(forms.Form):
     ACCEPT, SUPPLEMENT = "accept", "supplement"
     decision = forms.ChoiceField(
-        label=_("受理意见"), widget=forms.RadioSelect,
+        label=_("受理意见"),
+        widget=forms.RadioSelect,
         choices=[(ACCEPT, _("材料齐全，受理并启动联席审核")), (SUPPLEMENT, _("材料不全，一次性告知补正"))],
     )
     items = textarea(_("需补正的全部事项（每行一条）"), required=False)
@@ -52,7 +58,8 @@ class SupplementForm(forms.Form):
 class LeadReviewForm(forms.Form):
     OPINION, ADVICE = "opinion", "advice"
     decision = forms.ChoiceField(
-        label=_("办理方式"), widget=forms.RadioSelect,
+        label=_("办理方式"),
+        widget=forms.RadioSelect,
         choices=[(OPINION, _("出具本单位审核意见")), (ADVICE, _("先征求相关部门、专家意见"))],
     )
     passes = verdict_field(_("本单位意见"), _("通过"), _("不通过"))
@@ -107,9 +114,16 @@ class BannerDecisionForm(forms.Form):
 
 class CityDecisionForm(forms.Form):
     approves = verdict_field(_("市政府批复结果"), _("批准"), _("不予批准"))
-    document_number = forms.CharField(label=_("批复文号"), max_length=60, help_text=_("如“呼政字〔2026〕12号”。"),
-                                      error_messages={"required": _("请填写市政府批复的文号，如“呼政字〔2026〕12号”。")})
-    decision_date = forms.DateField(label=_("批复日期"), widget=forms.DateInput(attrs={"type": "date"}),
-                                    error_messages={"required": _("请填写市政府批复的日期。")})
+    document_number = forms.CharField(
+        label=_("批复文号"),
+        max_length=60,
+        help_text=_("如“呼政字〔2026〕12号”。"),
+        error_messages={"required": _("请填写市政府批复的文号，如“呼政字〔2026〕12号”。")},
+    )
+    decision_date = forms.DateField(
+        label=_("批复日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": _("请填写市政府批复的日期。")},
+    )
     reply_scan = UploadField(label=_("批复扫描件"), error_messages={"required": _("请上传市政府批复的扫描件。")})
     reasons = textarea(_("不予批准的理由（摘录）"), required=False, rows=2)

@@ -47,9 +47,15 @@ def request_list(request):
     duty_requests = selectors.request_list(user=request.user, state=state, query=query)
     page = Paginator(duty_requests, 25).get_page(request.GET.get("page"))
     return render(
-        request, "admission/request_list.html",
-        {"page": page, "state": state, "q": query, "states": RequestState.choices,
-         "can_create": permissions.can_create_request(request.user)},
+        request,
+        "admission/request_list.html",
+        {
+            "page": page,
+            "state": state,
+            "q": query,
+            "states": RequestState.choices,
+            "can_create": permissions.can_create_request(request.user),
+        },
     )
 
 
@@ -62,8 +68,11 @@ def _edit(request, duty_request: DutyRequest | None):
         consult = "consult" in request.POST
         try:
             saved = actions.save_draft(
-                actor=request.user, values=form.values(), townships=list(form.cleaned_data.get("townships") or []),
-                duty_request=duty_request, consult=consult,
+                actor=request.user,
+                values=form.values(),
+                townships=list(form.cleaned_data.get("townships") or []),
+                duty_request=duty_request,
+                consult=consult,
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -71,16 +80,27 @@ def _edit(request, duty_request: DutyRequest | None):
             form.add_error(None, error.message)
         else:
             if consult:
-                messages.success(request, _("已保存，并书面征求涉及乡镇的意见。") if saved.consultation_round
-                                 else _("已保存。本乡镇提出的申请无需征求其他乡镇意见，请上传书面申请后提交。"))
+                messages.success(
+                    request,
+                    _("已保存，并书面征求涉及乡镇的意见。")
+                    if saved.consultation_round
+                    else _("已保存。本乡镇提出的申请无需征求其他乡镇意见，请上传书面申请后提交。"),
+                )
             else:
                 messages.success(request, _("草稿已保存。"))
             return redirect("admission:request_detail", pk=saved.pk)
     status = 422 if request.method == "POST" else 200
-    return render(request, "admission/request_form.html", {
-        "form": form, "duty_request": duty_request,
-        "consults_townships": duty_request is None or duty_request.townships.exclude(pk=duty_request.applicant_id).exists(),
-    }, status=status)
+    return render(
+        request,
+        "admission/request_form.html",
+        {
+            "form": form,
+            "duty_request": duty_request,
+            "consults_townships": duty_request is None
+            or duty_request.townships.exclude(pk=duty_request.applicant_id).exists(),
+        },
+        status=status,
+    )
 
 
 def request_create(request):
@@ -100,7 +120,8 @@ def request_detail(request, pk: int):
     for step in steps:
         step["actionable"] = can_work_on(user=request.user, task=step["task"])
     return render(
-        request, "admission/request_detail.html",
+        request,
+        "admission/request_detail.html",
         {
             "duty_request": duty_request,
             "detail": selectors.request_detail(duty_request=duty_request),
@@ -136,8 +157,11 @@ def request_withdraw(request, pk: int):
 
 def attachment_download(request, pk: int):
     attachment = get_object_or_404(Attachment.objects.select_related("request", "report"), pk=pk)
-    allowed = (permissions.can_view_request(request.user, attachment.request) if attachment.request
-               else attachment.report is not None and permissions.can_view_report(request.user, attachment.report))
+    allowed = (
+        permissions.can_view_request(request.user, attachment.request)
+        if attachment.request
+        else attachment.report is not None and permissions.can_view_report(request.user, attachment.report)
+    )
     if not allowed:
         raise Http404
     try:
@@ -145,8 +169,14 @@ def attachment_download(request, pk: int):
     except StoredFileRefused as refused:
         return stored_file_refused(request, refused)
     record_download(request, what="attachment", name=attachment.original_name, data={"attachment": attachment.pk})
-    return FileResponse(verified, as_attachment=True, filename=attachment.original_name,
-                        content_type=attachment.content_type)
+    # Always a download, never shown in the browser: the type is the one parsed from the content, the browser may
+    # not guess another (nosniff), and a sandbox stops any script should the file be opened in a tab anyway.
+    response = FileResponse(
+        verified, as_attachment=True, filename=attachment.download_name, content_type=attachment.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 def notifications(request):

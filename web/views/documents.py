@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from admission import permissions, selectors
 from admission.documents.verification import verify_pdf
 from admission.models import OfficialDocument, RenderStatus
 from admission.services import files
+from admission.services.uploads import OversizedUpload
 from admission.storage import StoredFileRefused
 
 from ..audit import record_download
+from ..ratelimit import Rate, over_limit
+from ..uploads import SizeLimitedUploadHandler
 
-MAX_VERIFY_BYTES = 20 * 1024 * 1024
+# Room for the form's other fields (the CSRF token) around the one file.
+VERIFY_FORM_OVERHEAD = 64 * 1024
 
 
 def document_download(request, pk: int):
@@ -30,16 +37,23 @@ def document_download(request, pk: int):
         verified = files.open_document_file(document=document, actor=request.user)
     except StoredFileRefused as refused:
         return stored_file_refused(request, refused)
-    record_download(request, what="document", name=f"{document.number} {document.title}", data={"document": document.pk})
-    return FileResponse(verified, as_attachment=False, filename=f"{document.number}.pdf",
-                        content_type="application/pdf")
+    record_download(
+        request, what="document", name=f"{document.number} {document.title}", data={"document": document.pk}
+    )
+    return FileResponse(
+        verified, as_attachment=False, filename=f"{document.number}.pdf", content_type="application/pdf"
+    )
 
 
 def stored_file_refused(request, refused: StoredFileRefused):
     """The stored bytes are not the registered ones: say so, serve nothing. 500, not 409: the fault is the server's
     store, no change to the request can resolve it, and monitoring that watches for 5xx must see it."""
-    return render(request, "documents/stored_file_refused.html",
-                  {"finding": refused.finding, "problem": refused.finding.problem.value}, status=500)
+    return render(
+        request,
+        "documents/stored_file_refused.html",
+        {"finding": refused.finding, "problem": refused.finding.problem.value},
+        status=500,
+    )
 
 
 def document_list(request):
@@ -52,17 +66,43 @@ class VerifyUploadForm(forms.Form):
 
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
-        if uploaded.size > MAX_VERIFY_BYTES:
-            raise forms.ValidationError(_("文件超过 20 MB，请上传本系统印发的公文 PDF。"))
+        limit = settings.ADMISSION_MAX_VERIFY_BYTES
+        if isinstance(uploaded, OversizedUpload) or uploaded.size > limit:
+            raise forms.ValidationError(
+                _("文件超过 %(limit)d MB，系统已停止接收；请上传本系统印发的公文 PDF。") % {"limit": limit // 1048576}
+            )
         return uploaded
 
 
 @login_not_required
+@csrf_exempt  # so that the rate limit is applied before the body is read; the CSRF check follows in _verify
 def verify_document(request, code: str | None = None):
-    """Anyone holding a document can check it: by its code (QR) or by uploading the PDF."""
+    """Anyone holding a document can check it: by its code (QR) or by uploading the PDF.
+
+    Each address has a budget of uploads and of code look-ups per window; past it the page answers 429 without
+    reading the body. The upload is read through a handler that stops at ADMISSION_MAX_VERIFY_BYTES."""
+    if request.method == "POST" or code:
+        scope, rate = (
+            ("verify-upload", settings.ADMISSION_VERIFY_UPLOAD_RATE)
+            if request.method == "POST"
+            else ("verify-lookup", settings.ADMISSION_VERIFY_LOOKUP_RATE)
+        )
+        wait = over_limit(request, scope=scope, rate=rate)
+        if wait is not None:
+            return _too_many(request, rate=Rate.parse(rate), wait=wait)
+    limit = settings.ADMISSION_MAX_VERIFY_BYTES
+    request.upload_handlers = [
+        SizeLimitedUploadHandler(request, file_limit=limit, request_limit=limit + VERIFY_FORM_OVERHEAD),
+        *(h for h in request.upload_handlers if not isinstance(h, SizeLimitedUploadHandler)),
+    ]
+    return _verify(request, code)
+
+
+@csrf_protect
+def _verify(request, code: str | None):
     registered = None
     if code:
-        registered = (OfficialDocument.objects.select_related("issuer").filter(verification_code=code.upper()).first())
+        registered = OfficialDocument.objects.select_related("issuer").filter(verification_code=code.upper()).first()
         if registered is None:
             raise Http404
     form, verdict, status = VerifyUploadForm(), None, 200
@@ -72,5 +112,20 @@ def verify_document(request, code: str | None = None):
             verdict = verify_pdf(form.cleaned_data["file"].read())
         else:
             status = 422
-    return render(request, "documents/verify.html",
-                  {"registered": registered, "form": form, "verdict": verdict}, status=status)
+    return render(
+        request, "documents/verify.html", {"registered": registered, "form": form, "verdict": verdict}, status=status
+    )
+
+
+def _too_many(request, *, rate: Rate, wait: int):
+    message = gettext(
+        "查验过于频繁：同一网络地址每 %(minutes)d 分钟最多查验 %(count)d 次，请 %(wait)d 分钟后再试。"
+    ) % {"minutes": max(1, rate.seconds // 60), "count": rate.count, "wait": max(1, -(-wait // 60))}
+    response = render(
+        request,
+        "documents/verify.html",
+        {"registered": None, "form": VerifyUploadForm(), "verdict": None, "limited": message},
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    return response

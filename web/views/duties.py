@@ -36,34 +36,52 @@ def duty_list(request):
     category = request.GET.get("category", "")
     query = request.GET.get("q", "").strip()
     duties = selectors.township_duties(
-        user=request.user, township_id=int(township_id) if township_id and township_id.isdigit() else None,
-        query=query, state=state, category=category,
+        user=request.user,
+        township_id=int(township_id) if township_id and township_id.isdigit() else None,
+        query=query,
+        state=state,
+        category=category,
     )
     export = request.GET.get("format")
     if export in ("xlsx", "pdf"):
         title = exports.list_title(user=request.user, township_id=township_id, state=state)
         body, content_type = exports.duty_list_file(duties=duties, title=title, format=export)
-        record_download(request, what="export", name=f"{title}.{export}", data={"format": export, "township": township_id, "state": state})
+        record_download(
+            request,
+            what="export",
+            name=f"{title}.{export}",
+            data={"format": export, "township": township_id, "state": state},
+        )
         response = HttpResponse(body, content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="duty-list.{export}"'
         return response
     page = Paginator(duties, 50).get_page(request.GET.get("page"))
     is_township = membership is not None and membership.organization.kind == OrganizationKind.TOWNSHIP
     oversees = membership is not None and membership.organization.kind == OrganizationKind.ORGANIZATION_OFFICE
-    return render(request, "admission/duty_list.html", {
-        "page": page, "rows": [(d, selectors.safeguard_gaps(d)) for d in page],
-        "q": query, "township_id": township_id, "state": state, "category": category,
-        "categories": DutyCategory.choices,
-        "townships": [] if is_township else selectors.townships_of(user=request.user),
-        "summary": selectors.township_summary(jurisdiction_id=membership.organization.jurisdiction_id)
-        if oversees and not township_id else None,
-        "query_string": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "admission/duty_list.html",
+        {
+            "page": page,
+            "rows": [(d, selectors.safeguard_gaps(d)) for d in page],
+            "q": query,
+            "township_id": township_id,
+            "state": state,
+            "category": category,
+            "categories": DutyCategory.choices,
+            "townships": [] if is_township else selectors.townships_of(user=request.user),
+            "summary": selectors.township_summary(jurisdiction_id=membership.organization.jurisdiction_id)
+            if oversees and not township_id
+            else None,
+            "query_string": request.GET.urlencode(),
+        },
+    )
 
 
 def _visible_duty_or_404(user, pk: int) -> selectors.FulfilledDuty:
     duty = get_object_or_404(
-        selectors.township_duty_detail_queryset(), pk=pk,
+        selectors.township_duty_detail_queryset(),
+        pk=pk,
     )
     if not permissions.can_view_duty(user, duty):
         raise Http404
@@ -74,20 +92,27 @@ def duty_detail(request, pk: int, form: DeliveryForm | None = None, status: int 
     duty = _visible_duty_or_404(request.user, pk)
     history = selectors.duty_history(duty=duty)
     can_record = permissions.acts_for(request.user, duty.department) and duty.status == DutyStatus.ACTIVE
-    return render(request, "admission/duty_detail.html", {
-        "duty": duty, "gaps": selectors.safeguard_gaps(duty),
-        "deliveries": duty.deliveries.select_related("recorded_by", "confirmed_by"),
-        "documents": duty.request.documents.filter(kind=DocumentKind.ADMISSION_DECISION),
-        "form": form or (DeliveryForm() if can_record else None),
-        "can_confirm": permissions.acts_for(request.user, duty.township),
-        "history": history,
-        # A case still private to its applicant is not named to others (permissions.FILED).
-        "open_change_visible": history["open_change"] is not None
-        and permissions.can_view_request(request.user, history["open_change"]),
-        "can_exit": history["open_change"] is None and permissions.can_propose_change(request.user, duty, RequestPurpose.EXIT),
-        "can_adjust": history["open_change"] is None
-        and permissions.can_propose_change(request.user, duty, RequestPurpose.ADJUSTMENT),
-    }, status=status)
+    return render(
+        request,
+        "admission/duty_detail.html",
+        {
+            "duty": duty,
+            "gaps": selectors.safeguard_gaps(duty),
+            "deliveries": duty.deliveries.select_related("recorded_by", "confirmed_by"),
+            "documents": duty.request.documents.filter(kind=DocumentKind.ADMISSION_DECISION),
+            "form": form or (DeliveryForm() if can_record else None),
+            "can_confirm": permissions.acts_for(request.user, duty.township),
+            "history": history,
+            # A case still private to its applicant is not named to others (permissions.FILED).
+            "open_change_visible": history["open_change"] is not None
+            and permissions.can_view_request(request.user, history["open_change"]),
+            "can_exit": history["open_change"] is None
+            and permissions.can_propose_change(request.user, duty, RequestPurpose.EXIT),
+            "can_adjust": history["open_change"] is None
+            and permissions.can_propose_change(request.user, duty, RequestPurpose.ADJUSTMENT),
+        },
+        status=status,
+    )
 
 
 def propose_change(request, pk: int, purpose: str):
@@ -101,7 +126,10 @@ def propose_change(request, pk: int, purpose: str):
     if request.method == "POST" and form.is_valid():
         try:
             case = actions.propose_change(
-                actor=request.user, duty=duty, purpose=purpose, reasons=form.cleaned_data["reasons"],
+                actor=request.user,
+                duty=duty,
+                purpose=purpose,
+                reasons=form.cleaned_data["reasons"],
                 targets=list(form.cleaned_data["targets"]),
             )
         except ValidationError as error:
@@ -112,13 +140,27 @@ def propose_change(request, pk: int, purpose: str):
             if purpose == RequestPurpose.ADJUSTMENT:
                 messages.success(request, _("已创建调整申请草稿，请修改需要调整的内容。"))
                 return redirect("admission:request_edit", pk=case.pk)
-            messages.success(request, _("退出申请已提出。") + (
-                _("已书面征求其他承担该职责的乡镇意见。") if case.consultation_round
-                else _("请在“当前环节”上传书面申请并提交旗委编办。")))
+            messages.success(
+                request,
+                _("退出申请已提出。")
+                + (
+                    _("已书面征求其他承担该职责的乡镇意见。")
+                    if case.consultation_round
+                    else _("请在“当前环节”上传书面申请并提交旗委编办。")
+                ),
+            )
             return redirect("admission:request_detail", pk=case.pk)
-    return render(request, "admission/change_form.html", {
-        "duty": duty, "form": form, "purpose": purpose, "purpose_label": RequestPurpose(purpose).label,
-    }, status=422 if request.method == "POST" else 200)
+    return render(
+        request,
+        "admission/change_form.html",
+        {
+            "duty": duty,
+            "form": form,
+            "purpose": purpose,
+            "purpose_label": RequestPurpose(purpose).label,
+        },
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @require_POST

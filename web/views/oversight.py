@@ -22,8 +22,9 @@ def dashboard(request):
     year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year else this_year
     data = oversight.dashboard_data(jurisdiction_id=jurisdiction.pk, year=year)
     if request.GET.get("format") == "xlsx":
-        record_download(request, what="export", name=f"监督看板 {jurisdiction.name} {year}年",
-                        data={"year": year, "format": "xlsx"})
+        record_download(
+            request, what="export", name=f"监督看板 {jurisdiction.name} {year}年", data={"year": year, "format": "xlsx"}
+        )
         response = HttpResponse(
             dashboard_xlsx(data),
             content_type=XLSX_CONTENT_TYPE,
@@ -36,7 +37,13 @@ def dashboard(request):
         "steps": bar_chart_svg([(str(s["step"]), s["median"]) for s in data["steps"]], unit=" 日"),
         "rejections": bar_chart_svg(sorted(oversight.rejection_reason_counts(data["rejections"]).items())),
     }
-    return render(request, "admission/dashboard.html", {
-        "data": data, "charts": {k: mark_safe(v) for k, v in charts.items()}, "jurisdiction": jurisdiction,
-        "years": range(this_year, this_year - 5, -1),
-    })
+    return render(
+        request,
+        "admission/dashboard.html",
+        {
+            "data": data,
+            "charts": {k: mark_safe(v) for k, v in charts.items()},
+            "jurisdiction": jurisdiction,
+            "years": range(this_year, this_year - 5, -1),
+        },
+    )

@@ -20,17 +20,26 @@ from ..forms.reports import FindingForm, ReportForm
 
 def report_list(request):
     reports = permissions.visible_reports(request.user)
-    page = Paginator(reports.select_related("township", "department").order_by("handled_at", "-reported_at"), 25) \
-        .get_page(request.GET.get("page"))
-    return render(request, "admission/report_list.html", {
-        "page": page, "can_report": permissions.can_report_unadmitted_duty(request.user),
-    })
+    page = Paginator(
+        reports.select_related("township", "department").order_by("handled_at", "-reported_at"), 25
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "admission/report_list.html",
+        {
+            "page": page,
+            "can_report": permissions.can_report_unadmitted_duty(request.user),
+        },
+    )
 
 
 def report_create(request):
     permissions.require_can_report_unadmitted_duty(request.user)
-    form = ReportForm(request.POST or None, request.FILES or None,
-                      jurisdiction_id=permissions.membership_of(request.user).organization.jurisdiction_id)
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        jurisdiction_id=permissions.membership_of(request.user).organization.jurisdiction_id,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             report = actions.report_unadmitted_duty(actor=request.user, **form.cleaned_data)
@@ -39,8 +48,9 @@ def report_create(request):
         else:
             messages.success(request, _("已报送旗委编办，处理结果将在此显示。"))
             return redirect("admission:report_detail", pk=report.pk)
-    return render(request, "admission/report_form.html", {"form": form},
-                  status=422 if request.method == "POST" else 200)
+    return render(
+        request, "admission/report_form.html", {"form": form}, status=422 if request.method == "POST" else 200
+    )
 
 
 def report_detail(request, pk: int):
@@ -65,5 +75,9 @@ def report_detail(request, pk: int):
                 messages.success(request, _("处理结果已记录，反映的乡镇可以看到。"))
                 return redirect("admission:report_detail", pk=pk)
         status = 422
-    return render(request, "admission/report_detail.html",
-                  {"report": report, "evidence": report.evidence.all(), "form": form}, status=status)
+    return render(
+        request,
+        "admission/report_detail.html",
+        {"report": report, "evidence": report.evidence.all(), "form": form},
+        status=status,
+    )

@@ -89,7 +89,10 @@ class ConsultationOpinionPage(TaskPage):
     def perform(self, form):
         data = form.cleaned_data
         actions.give_consultation_opinion(
-            task=self.task, actor=self.request.user, agrees=data["agrees"], opinion=data["opinion"],
+            task=self.task,
+            actor=self.request.user,
+            agrees=data["agrees"],
+            opinion=data["opinion"],
             letter=data.get("letter"),
         )
 
@@ -112,7 +115,9 @@ class SubmitApplicationPage(TaskPage):
 
     def perform(self, form):
         actions.submit_application(
-            task=self.task, actor=self.request.user, application_letter=form.cleaned_data["application_letter"],
+            task=self.task,
+            actor=self.request.user,
+            application_letter=form.cleaned_data["application_letter"],
             supporting_files=form.cleaned_data["supporting_files"],
         )
 
@@ -138,7 +143,9 @@ class SupplementPage(TaskPage):
 
     def perform(self, form):
         actions.resubmit_after_supplement(
-            task=self.task, actor=self.request.user, note=form.cleaned_data["note"],
+            task=self.task,
+            actor=self.request.user,
+            note=form.cleaned_data["note"],
             supporting_files=form.cleaned_data["supporting_files"],
         )
 
@@ -153,8 +160,11 @@ class LeadReviewPage(TaskPage):
         data = form.cleaned_data
         if data["decision"] == form.ADVICE:
             actions.ask_for_advice(
-                task=self.task, actor=self.request.user, question=data["question"],
-                departments=list(data["departments"]), experts=form.expert_list(),
+                task=self.task,
+                actor=self.request.user,
+                question=data["question"],
+                departments=list(data["departments"]),
+                experts=form.expert_list(),
             )
         else:
             actions.give_bureau_opinion(
@@ -171,7 +181,9 @@ class AdvisoryOpinionPage(TaskPage):
 
     def perform(self, form):
         actions.give_advice(
-            task=self.task, actor=self.request.user, answer=form.cleaned_data["answer"],
+            task=self.task,
+            actor=self.request.user,
+            answer=form.cleaned_data["answer"],
             letter=form.cleaned_data.get("letter"),
         )
 
@@ -182,7 +194,9 @@ class BureauOpinionPage(TaskPage):
 
     def perform(self, form):
         actions.give_bureau_opinion(
-            task=self.task, actor=self.request.user, passes=form.cleaned_data["passes"],
+            task=self.task,
+            actor=self.request.user,
+            passes=form.cleaned_data["passes"],
             reasoning=form.cleaned_data["reasoning"],
         )
 
@@ -194,8 +208,11 @@ class ConcludeReviewPage(TaskPage):
     def perform(self, form):
         data = form.cleaned_data
         actions.conclude_review(
-            task=self.task, actor=self.request.user, passes=data["passes"],
-            findings={field: data[field] for field, _label in FOCUS_POINTS}, reasons=data["reasons"],
+            task=self.task,
+            actor=self.request.user,
+            passes=data["passes"],
+            findings={field: data[field] for field, _label in FOCUS_POINTS},
+            reasons=data["reasons"],
             remedy=data["remedy"],
         )
 
@@ -206,7 +223,9 @@ class BannerDecisionPage(TaskPage):
 
     def perform(self, form):
         actions.decide_at_banner(
-            task=self.task, actor=self.request.user, approves=form.cleaned_data["approves"],
+            task=self.task,
+            actor=self.request.user,
+            approves=form.cleaned_data["approves"],
             reasons=form.cleaned_data["reasons"],
         )
 
@@ -218,9 +237,13 @@ class CityDecisionPage(TaskPage):
     def perform(self, form):
         data = form.cleaned_data
         actions.record_city_decision(
-            task=self.task, actor=self.request.user, approves=data["approves"],
-            document_number=data["document_number"], decision_date=data["decision_date"],
-            reply_scan=data["reply_scan"], reasons=data["reasons"],
+            task=self.task,
+            actor=self.request.user,
+            approves=data["approves"],
+            document_number=data["document_number"],
+            decision_date=data["decision_date"],
+            reply_scan=data["reply_scan"],
+            reasons=data["reasons"],
         )
 
 
@@ -243,9 +266,15 @@ def task_list(request, box: str = "inbox"):
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
     queue_count = task_selectors.task_box(user=request.user, box="queue").count() if box == "inbox" else 0
     return render(
-        request, "workflows/task_list.html",
-        {"box": box, "page": page, "rows": task_selectors.task_rows(page), "queue_count": queue_count,
-         "urgency": urgency},
+        request,
+        "workflows/task_list.html",
+        {
+            "box": box,
+            "page": page,
+            "rows": task_selectors.task_rows(page),
+            "queue_count": queue_count,
+            "urgency": urgency,
+        },
     )
 
 

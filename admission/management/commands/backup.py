@@ -16,8 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--output", required=True, type=Path, help="directory that receives the backup")
         parser.add_argument("--archive", action="store_true", help="write one .tar (and its .sha256) instead")
-        parser.add_argument("--keep", type=int, default=None, metavar="N",
-                            help="then remove all but the newest N backups in --output")
+        parser.add_argument(
+            "--keep", type=int, default=None, metavar="N", help="then remove all but the newest N backups in --output"
+        )
 
     def handle(self, *args, output: Path, archive: bool, keep: int | None, **options):
         if keep is not None and keep < 1:

@@ -13,6 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         keys_dir = Path(settings.ADMISSION_SIGNING_KEYS_DIR)
-        created = issue_demo_certificates(keys_dir=keys_dir, organizations=issuing_organizations(),
-                                          ca_dir=Path(settings.ADMISSION_DEMO_CA_DIR))
+        created = issue_demo_certificates(
+            keys_dir=keys_dir, organizations=issuing_organizations(), ca_dir=Path(settings.ADMISSION_DEMO_CA_DIR)
+        )
         self.stdout.write(f"演示根证书：{keys_dir / ROOT_FILE}；新建签章证书 {len(created)} 个。")

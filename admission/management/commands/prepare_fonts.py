@@ -16,8 +16,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         verbose = options["verbosity"] > 0
         if verbose:
-            self.stdout.write(f"公文字体：把 {len(fonts.FACES)} 个 Noto CJK 字体裁切到 GB 2312，存入 {fonts.font_dir()}"
-                              "（每个约 20 秒，机器繁忙时更久；只做一次）。")
+            self.stdout.write(
+                f"公文字体：把 {len(fonts.FACES)} 个 Noto CJK 字体裁切到 GB 2312，存入 {fonts.font_dir()}"
+                "（每个约 20 秒，机器繁忙时更久；只做一次）。"
+            )
         step = {"message": "", "since": time.monotonic()}
         done = threading.Event()
 

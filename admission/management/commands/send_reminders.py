@@ -14,8 +14,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         run = send_reminders(today=timezone.localdate())
-        self.stdout.write(f"reminders sent: {run.reminders}; escalations sent: {run.escalations}; "
-                          f"expired temporary duties notified: {run.expiries}")
+        self.stdout.write(
+            f"reminders sent: {run.reminders}; escalations sent: {run.escalations}; "
+            f"expired temporary duties notified: {run.expiries}"
+        )
         for problem in run.problems:
             self.stderr.write(self.style.ERROR(problem))
         if run.problems:

@@ -19,8 +19,10 @@ class Command(BaseCommand):
         verdict = verify_pdf(file.read_bytes())
         if verdict.document:
             self.stdout.write(f"{verdict.document.number} {verdict.document.title}")
-        self.stdout.write(f"registered={verdict.registered} signed={verdict.signed} intact={verdict.intact} "
-                          f"trusted={verdict.trusted} signer={verdict.signer or '-'}")
+        self.stdout.write(
+            f"registered={verdict.registered} signed={verdict.signed} intact={verdict.intact} "
+            f"trusted={verdict.trusted} signer={verdict.signer or '-'}"
+        )
         if not verdict.valid:
             raise CommandError(verdict.problem, returncode=1)
         self.stdout.write(self.style.SUCCESS("VALID"))

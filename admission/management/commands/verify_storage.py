@@ -17,10 +17,16 @@ class Command(BaseCommand):
     help = "Check every stored document and upload (missing, size, SHA-256); exit 1 if any is not as registered."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-hash", action="store_true",
-                            help="check presence and size only (quick; does not read the files)")
-        parser.add_argument("--progress-every", type=float, default=5.0, metavar="SECONDS",
-                            help="print progress at most this often (default 5; 0 prints every file)")
+        parser.add_argument(
+            "--no-hash", action="store_true", help="check presence and size only (quick; does not read the files)"
+        )
+        parser.add_argument(
+            "--progress-every",
+            type=float,
+            default=5.0,
+            metavar="SECONDS",
+            help="print progress at most this often (default 5; 0 prints every file)",
+        )
 
     def handle(self, *args, no_hash: bool, progress_every: float, **options):
         total = count_stored_files()
@@ -33,14 +39,19 @@ class Command(BaseCommand):
             checked += 1
             if finding is not None:
                 findings.append(finding)
-                log.error("stored file problem: %s", finding.describe(),
-                          extra={"stored_file": stored.name, "problem": finding.problem.value})
+                log.error(
+                    "stored file problem: %s",
+                    finding.describe(),
+                    extra={"stored_file": stored.name, "problem": finding.problem.value},
+                )
                 self.stderr.write(f"{finding.problem.value.upper()} {finding.describe()}")
             now = time.monotonic()
             if now - last >= progress_every or checked == total:
                 last = now
-                self.stdout.write(f"[{checked}/{total}] {100 * checked // max(total, 1)}% "
-                                  f"{len(findings)} problem(s), {now - started:.0f} s")
+                self.stdout.write(
+                    f"[{checked}/{total}] {100 * checked // max(total, 1)}% "
+                    f"{len(findings)} problem(s), {now - started:.0f} s"
+                )
         if findings:
             raise CommandError(f"{len(findings)} of {checked} stored files are not as registered", returncode=1)
         self.stdout.write(self.style.SUCCESS(f"all {checked} stored files as registered"))

@@ -67,16 +67,26 @@ DIVISION_CODE = "150721"
 
 # procedure.md: the 12 townships of Arun Banner and their division codes.
 TOWNSHIPS = (
-    ("naji", "那吉镇", "150721100"), ("liuhe", "六合镇", "150721101"), ("yadong", "亚东镇", "150721102"),
-    ("huoerqi", "霍尔奇镇", "150721103"), ("xiangyangyu", "向阳峪镇", "150721104"),
-    ("sanchahe", "三岔河镇", "150721105"), ("fuxing", "复兴镇", "150721106"), ("xingan", "兴安镇", "150721110"),
-    ("deliqier", "得力其尔鄂温克族乡", "150721200"), ("chabaqi", "查巴奇鄂温克族乡", "150721201"),
-    ("yinhe", "音河达斡尔鄂温克族乡", "150721202"), ("xinfa", "新发朝鲜族乡", "150721203"),
+    ("naji", "那吉镇", "150721100"),
+    ("liuhe", "六合镇", "150721101"),
+    ("yadong", "亚东镇", "150721102"),
+    ("huoerqi", "霍尔奇镇", "150721103"),
+    ("xiangyangyu", "向阳峪镇", "150721104"),
+    ("sanchahe", "三岔河镇", "150721105"),
+    ("fuxing", "复兴镇", "150721106"),
+    ("xingan", "兴安镇", "150721110"),
+    ("deliqier", "得力其尔鄂温克族乡", "150721200"),
+    ("chabaqi", "查巴奇鄂温克族乡", "150721201"),
+    ("yinhe", "音河达斡尔鄂温克族乡", "150721202"),
+    ("xinfa", "新发朝鲜族乡", "150721203"),
 )
 # (key, name, issuing-body code after the banner's 阿)
 DEPARTMENTS = (
-    ("linye", "旗林业和草原局", "林草"), ("yingji", "旗应急管理局", "应急"), ("nongmu", "旗农牧局", "农牧"),
-    ("minzheng", "旗民政局", "民政"), ("weijian", "旗卫生健康委员会", "卫健"),
+    ("linye", "旗林业和草原局", "林草"),
+    ("yingji", "旗应急管理局", "应急"),
+    ("nongmu", "旗农牧局", "农牧"),
+    ("minzheng", "旗民政局", "民政"),
+    ("weijian", "旗卫生健康委员会", "卫健"),
 )
 # (username, organization key, role, full name)
 # 三员分立: one of each administrator; none of them acts for a body.
@@ -124,17 +134,52 @@ class Case:
 
 # Each step names a walk method below; the last step decides which queue the case waits in.
 CASES = (
-    Case("linye", "森林草原防火巡查", ("naji", "liuhe", "yadong"),
-         ("consult", "submit", "accept", "review", "conclude", "approve", "city_approves")),
-    Case("nongmu", "第三次全国土壤普查样点协助调查", ("huoerqi", "xiangyangyu"),
-         ("consult", "submit", "accept", "review", "conclude", "approve"), temporary=True),
-    Case("minzheng", "特困人员探访关爱", ("naji", "sanchahe", "fuxing", "xinfa"),
-         ("consult_with_disagreement", "revise", "consult", "submit", "supplement_notice", "resubmit", "accept",
-          "ask_advice", "give_advice", "review", "conclude", "approve", "city_approves")),
-    Case("weijian", "乡镇卫生院药品采购监管", ("liuhe", "yadong"),
-         ("consult", "submit", "accept", "review_justice_fails", "conclude_rejects")),
-    Case("yingji", "农村自建房安全隐患集中排查", ("naji", "huoerqi", "xingan"),
-         ("consult", "submit", "accept", "review", "conclude", "refuse"), temporary=True),
+    Case(
+        "linye",
+        "森林草原防火巡查",
+        ("naji", "liuhe", "yadong"),
+        ("consult", "submit", "accept", "review", "conclude", "approve", "city_approves"),
+    ),
+    Case(
+        "nongmu",
+        "第三次全国土壤普查样点协助调查",
+        ("huoerqi", "xiangyangyu"),
+        ("consult", "submit", "accept", "review", "conclude", "approve"),
+        temporary=True,
+    ),
+    Case(
+        "minzheng",
+        "特困人员探访关爱",
+        ("naji", "sanchahe", "fuxing", "xinfa"),
+        (
+            "consult_with_disagreement",
+            "revise",
+            "consult",
+            "submit",
+            "supplement_notice",
+            "resubmit",
+            "accept",
+            "ask_advice",
+            "give_advice",
+            "review",
+            "conclude",
+            "approve",
+            "city_approves",
+        ),
+    ),
+    Case(
+        "weijian",
+        "乡镇卫生院药品采购监管",
+        ("liuhe", "yadong"),
+        ("consult", "submit", "accept", "review_justice_fails", "conclude_rejects"),
+    ),
+    Case(
+        "yingji",
+        "农村自建房安全隐患集中排查",
+        ("naji", "huoerqi", "xingan"),
+        ("consult", "submit", "accept", "review", "conclude", "refuse"),
+        temporary=True,
+    ),
     Case("nongmu", "农机安全生产检查", ("chabaqi", "deliqier"), ("withdraw_while_consulting",)),
     # Open cases, one for every queue.
     Case("linye", "林业有害生物监测调查", ("naji", "yinhe"), ()),
@@ -142,20 +187,41 @@ CASES = (
     Case("yingji", "防汛物资储备点日常管理", ("naji", "yadong"), ("consult_with_disagreement",)),
     Case("linye", "古树名木日常巡护", ("xiangyangyu", "chabaqi"), ("consult",)),
     Case("weijian", "爱国卫生运动季度检查", ("sanchahe", "fuxing"), ("consult", "submit")),
-    Case("nongmu", "动物防疫村级防疫员管理", ("liuhe", "xingan", "yinhe"),
-         ("consult", "submit", "supplement_notice")),
+    Case("nongmu", "动物防疫村级防疫员管理", ("liuhe", "xingan", "yinhe"), ("consult", "submit", "supplement_notice")),
     Case("minzheng", "殡葬改革宣传引导", ("naji", "huoerqi"), ("consult", "submit", "accept")),
-    Case("linye", "草原禁牧休牧巡查", ("deliqier", "chabaqi", "yinhe"),
-         ("consult", "submit", "accept", "ask_advice", "legality_review")),
+    Case(
+        "linye",
+        "草原禁牧休牧巡查",
+        ("deliqier", "chabaqi", "yinhe"),
+        ("consult", "submit", "accept", "ask_advice", "legality_review"),
+    ),
     Case("yingji", "森林草原防灭火宣传教育", ("liuhe", "sanchahe"), ("consult", "submit", "accept", "review")),
-    Case("weijian", "老年人健康体检协助组织", ("naji", "liuhe", "fuxing"),
-         ("consult", "submit", "accept", "review", "conclude"), temporary=True),
-    Case("nongmu", "耕地撂荒情况排查", ("huoerqi", "xiangyangyu", "xingan"),
-         ("consult", "submit", "accept", "review", "conclude")),
-    Case("minzheng", "农村留守老人关爱服务", ("yadong", "xinfa"),
-         ("consult", "submit", "accept", "review", "conclude", "approve")),
-    Case("yingji", "汛期地质灾害隐患点巡查", ("liuhe", "sanchahe"),
-         ("consult", "submit", "accept", "review", "conclude", "approve"), temporary=True),
+    Case(
+        "weijian",
+        "老年人健康体检协助组织",
+        ("naji", "liuhe", "fuxing"),
+        ("consult", "submit", "accept", "review", "conclude"),
+        temporary=True,
+    ),
+    Case(
+        "nongmu",
+        "耕地撂荒情况排查",
+        ("huoerqi", "xiangyangyu", "xingan"),
+        ("consult", "submit", "accept", "review", "conclude"),
+    ),
+    Case(
+        "minzheng",
+        "农村留守老人关爱服务",
+        ("yadong", "xinfa"),
+        ("consult", "submit", "accept", "review", "conclude", "approve"),
+    ),
+    Case(
+        "yingji",
+        "汛期地质灾害隐患点巡查",
+        ("liuhe", "sanchahe"),
+        ("consult", "submit", "accept", "review", "conclude", "approve"),
+        temporary=True,
+    ),
 )
 
 
@@ -173,17 +239,36 @@ class ChangeCase:
 
 
 CHANGE_CASES = (
-    ChangeCase("nongmu", "第三次全国土壤普查样点协助调查", RequestPurpose.ADJUSTMENT, ("huoerqi", "xiangyangyu"),
-               ("consult", "submit", "accept", "review", "conclude", "approve"),
-               "自治区普查办将外业调查截止时间延后，样点数量增加，需相应延长期限并增加工作经费。",
-               {"end_date": timezone.localdate() + timedelta(days=400), "funding_amount": Decimal("260000.00"),
-                "completion_time_limit": "2027年12月31日前"}),
-    ChangeCase("yingji", "汛期地质灾害隐患点巡查", RequestPurpose.EXIT, ("liuhe", "sanchahe"),
-               ("consult", "submit", "accept", "review", "conclude", "approve"),
-               "汛期巡查任务已全部完成，隐患点已移交自然资源部门日常监测，不再需要乡镇承担。"),
+    ChangeCase(
+        "nongmu",
+        "第三次全国土壤普查样点协助调查",
+        RequestPurpose.ADJUSTMENT,
+        ("huoerqi", "xiangyangyu"),
+        ("consult", "submit", "accept", "review", "conclude", "approve"),
+        "自治区普查办将外业调查截止时间延后，样点数量增加，需相应延长期限并增加工作经费。",
+        {
+            "end_date": timezone.localdate() + timedelta(days=400),
+            "funding_amount": Decimal("260000.00"),
+            "completion_time_limit": "2027年12月31日前",
+        },
+    ),
+    ChangeCase(
+        "yingji",
+        "汛期地质灾害隐患点巡查",
+        RequestPurpose.EXIT,
+        ("liuhe", "sanchahe"),
+        ("consult", "submit", "accept", "review", "conclude", "approve"),
+        "汛期巡查任务已全部完成，隐患点已移交自然资源部门日常监测，不再需要乡镇承担。",
+    ),
     # Open: 新发朝鲜族乡 asks to leave a duty it holds; its written application is next.
-    ChangeCase("xinfa", "特困人员探访关爱", RequestPurpose.EXIT, ("xinfa",), (),
-               "本乡特困人员已全部纳入县级集中供养，乡镇不再具备探访关爱的服务对象，不再适宜由乡镇承担。"),
+    ChangeCase(
+        "xinfa",
+        "特困人员探访关爱",
+        RequestPurpose.EXIT,
+        ("xinfa",),
+        (),
+        "本乡特困人员已全部纳入县级集中供养，乡镇不再具备探访关爱的服务对象，不再适宜由乡镇承担。",
+    ),
 )
 
 
@@ -194,7 +279,8 @@ def _values(case: Case, department_name: str) -> dict:
         "affair_class": AffairClass.ADMINISTRATIVE_AFFAIR,
         "track": Track.TEMPORARY if case.temporary else Track.REGULAR,
         "end_date": timezone.localdate() + timedelta(days=240) if case.temporary else None,
-        "list_category": DutyCategory.COOPERATIVE if case.temporary or case.department in ("weijian", "yingji")
+        "list_category": DutyCategory.COOPERATIVE
+        if case.temporary or case.department in ("weijian", "yingji")
         else DutyCategory.BASIC,
         "work_objective": f"落实{case.duty_name}工作，做到底数清、情况明、责任实。",
         "powers_and_responsibilities": f"乡镇负责辖区内{case.duty_name}的组织实施、信息登记和情况报送；{short}负责业务指导、监督和考核。",
@@ -229,8 +315,11 @@ def _letter(title: str, body: str) -> SimpleUploadedFile:
 
 def _blank_letter(title: str) -> SimpleUploadedFile:
     """--no-render: a valid one-page blank A4 PDF in place of the rendered letter."""
-    objects = (b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
-               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>")
+    objects = (
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
+    )
     data, offsets = b"%PDF-1.4\n", []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(data))
@@ -251,14 +340,21 @@ class Walk:
         if isinstance(case, ChangeCase):
             # The applicant of an exit or adjustment is who answers for the case (Art. 4(4), 4(5)).
             self.department = command.users[case.applicant]
-            duties = list(TownshipDuty.objects.filter(
-                duty_name=case.duty_name, township__in=[command.orgs[t] for t in case.townships]))
+            duties = list(
+                TownshipDuty.objects.filter(
+                    duty_name=case.duty_name, township__in=[command.orgs[t] for t in case.townships]
+                )
+            )
             self.request = actions.propose_change(
-                actor=self.department, duty=duties[0], purpose=case.purpose, reasons=case.reasons, targets=duties)
+                actor=self.department, duty=duties[0], purpose=case.purpose, reasons=case.reasons, targets=duties
+            )
             if case.terms:
                 fields = request_services.fields_to_edit(self.request)
-                self.request = actions.save_draft(actor=self.department, duty_request=self.request, values={
-                    f: case.terms.get(f, getattr(self.request, f)) for f in fields})
+                self.request = actions.save_draft(
+                    actor=self.department,
+                    duty_request=self.request,
+                    values={f: case.terms.get(f, getattr(self.request, f)) for f in fields},
+                )
             self._begin()
             return
         self.department = command.users[case.department]
@@ -282,7 +378,8 @@ class Walk:
         user = self.c.users[township]
         current = self.request.current_consultations().get(township=self.c.orgs[township])
         text = (
-            "经镇党委会议研究，同意承担该项职责，按方案配齐人员、落实台账。" if agrees
+            "经镇党委会议研究，同意承担该项职责，按方案配齐人员、落实台账。"
+            if agrees
             else "我乡镇目前无专职人员承担该项工作，且未明确工作经费，建议明确人员编制和经费保障后再议。"
         )
         self._drive(lambda d: d.give_opinion(user, township=current.township, agrees=agrees, opinion=text))
@@ -316,21 +413,32 @@ class Walk:
             what = f"{self.request.get_purpose_display()}“{self.case.duty_name}”乡镇职责事项"
             letter = self.letter(f"关于{what}的申请", f"{self.case.reasons}现申请{what}，请予审核。")
         else:
-            letter = self.letter(f"关于{self.case.duty_name}纳入乡镇职责准入的申请",
-                             f"经书面征求涉及乡镇意见，各乡镇均同意承担。现申请将“{self.case.duty_name}”纳入乡镇职责准入事项，请予审核。")
+            letter = self.letter(
+                f"关于{self.case.duty_name}纳入乡镇职责准入的申请",
+                f"经书面征求涉及乡镇意见，各乡镇均同意承担。现申请将“{self.case.duty_name}”纳入乡镇职责准入事项，请予审核。",
+            )
         self._drive(lambda d: d.submit(self.department, application_letter=letter))
 
     def supplement_notice(self) -> None:
         office = self.c.users["bianban"]
-        self._drive(lambda d: d.return_for_supplement(office, items=[
-            "书面申请未加盖部门公章，请重新上传盖章扫描件。",
-            "请补充各乡镇人员安排的具体岗位和人数。",
-        ]))
+        self._drive(
+            lambda d: d.return_for_supplement(
+                office,
+                items=[
+                    "书面申请未加盖部门公章，请重新上传盖章扫描件。",
+                    "请补充各乡镇人员安排的具体岗位和人数。",
+                ],
+            )
+        )
 
     def resubmit(self) -> None:
-        self._drive(lambda d: d.resubmit(
-            self.department, note="已重新上传盖章申请，并补充人员安排说明。",
-            supporting_files=[self.letter("人员安排补充说明", "各乡镇明确分管领导 1 名、具体工作人员 2 名。")]))
+        self._drive(
+            lambda d: d.resubmit(
+                self.department,
+                note="已重新上传盖章申请，并补充人员安排说明。",
+                supporting_files=[self.letter("人员安排补充说明", "各乡镇明确分管领导 1 名、具体工作人员 2 名。")],
+            )
+        )
 
     def accept(self) -> None:
         office = self.c.users["bianban"]
@@ -338,19 +446,30 @@ class Walk:
 
     def ask_advice(self) -> None:
         office = self.c.users["bianban"]
-        self._drive(lambda d: d.ask_for_advice(
-            office, question="该事项与贵单位现有职责是否存在交叉，乡镇承接后如何衔接？",
-            departments=[self.c.orgs["yingji"]]))
+        self._drive(
+            lambda d: d.ask_for_advice(
+                office,
+                question="该事项与贵单位现有职责是否存在交叉，乡镇承接后如何衔接？",
+                departments=[self.c.orgs["yingji"]],
+            )
+        )
 
     def give_advice(self) -> None:
         user = self.c.users["yingji"]
         advisory = self.request.advisory_opinions.get(organization=self.c.orgs["yingji"])
-        self._drive(lambda d: d.give_advice(user, advisory=advisory, answer="与我局职责无交叉，建议乡镇承接后与应急站共享信息。"))
+        self._drive(
+            lambda d: d.give_advice(
+                user, advisory=advisory, answer="与我局职责无交叉，建议乡镇承接后与应急站共享信息。"
+            )
+        )
 
     def _bureau(self, key: str, node: str, *, passes: bool = True) -> None:
         user = self.c.users[key]
-        reasoning = "经审核，事项属于行政事务，依据充分，分工明确，同意。" if passes else (
-            "经法制审核，药品采购监管属于卫生健康部门的法定监管职责，依法不得转由乡镇承担。")
+        reasoning = (
+            "经审核，事项属于行政事务，依据充分，分工明确，同意。"
+            if passes
+            else ("经法制审核，药品采购监管属于卫生健康部门的法定监管职责，依法不得转由乡镇承担。")
+        )
         self._drive(lambda d: d.give_bureau_opinion(node, user, passes=passes, reasoning=reasoning))
 
     def legality_review(self) -> None:
@@ -372,10 +491,17 @@ class Walk:
         findings = {key: "符合要求。" for key, _label in review.FOCUS_POINTS}
         if not passes:
             findings["legal_basis"] = "属于部门法定监管职责，不得转嫁乡镇。"
-        self._drive(lambda d: d.conclude(
-            office, passes=passes, findings=findings,
-            reasons="" if passes else "该事项属于旗卫生健康委员会法定监管职责，依据《药品管理法》不得转由乡镇承担。",
-            remedy="" if passes else "由旗卫生健康委员会依法履行；如需乡镇配合，可按工作配合事项另行商定。"))
+        self._drive(
+            lambda d: d.conclude(
+                office,
+                passes=passes,
+                findings=findings,
+                reasons=""
+                if passes
+                else "该事项属于旗卫生健康委员会法定监管职责，依据《药品管理法》不得转由乡镇承担。",
+                remedy="" if passes else "由旗卫生健康委员会依法履行；如需乡镇配合，可按工作配合事项另行商定。",
+            )
+        )
 
     def conclude(self) -> None:
         self._conclude(passes=True)
@@ -385,9 +511,13 @@ class Walk:
 
     def _banner(self, *, approves: bool) -> None:
         head = self.c.users["lingdao"]
-        self._drive(lambda d: d.decide_at_banner(
-            head, approves=approves,
-            reasons="" if approves else "本年度已开展同类排查，暂不新增乡镇工作任务，由部门自行组织。"))
+        self._drive(
+            lambda d: d.decide_at_banner(
+                head,
+                approves=approves,
+                reasons="" if approves else "本年度已开展同类排查，暂不新增乡镇工作任务，由部门自行组织。",
+            )
+        )
 
     def approve(self) -> None:
         self._banner(approves=True)
@@ -397,15 +527,25 @@ class Walk:
 
     def city_approves(self) -> None:
         office = self.c.users["bianban"]
-        reply = self.letter("呼伦贝尔市人民政府关于同意阿荣旗乡镇职责准入事项的批复", f"同意将“{self.case.duty_name}”纳入阿荣旗乡镇职责清单。")
-        self._drive(lambda d: d.record_city_decision(
-            office, approves=True, document_number=f"呼政字〔2026〕{self.request.pk}号",
-            decision_date=timezone.localdate(), reply_scan=reply))
+        reply = self.letter(
+            "呼伦贝尔市人民政府关于同意阿荣旗乡镇职责准入事项的批复",
+            f"同意将“{self.case.duty_name}”纳入阿荣旗乡镇职责清单。",
+        )
+        self._drive(
+            lambda d: d.record_city_decision(
+                office,
+                approves=True,
+                document_number=f"呼政字〔2026〕{self.request.pk}号",
+                decision_date=timezone.localdate(),
+                reply_scan=reply,
+            )
+        )
 
     def withdraw_while_consulting(self) -> None:
         self._begin()
-        self.request = actions.withdraw(duty_request=self.request, actor=self.department,
-                                        reason="该项工作已由自治区统一组织开展，无需乡镇承担。")
+        self.request = actions.withdraw(
+            duty_request=self.request, actor=self.department, reason="该项工作已由自治区统一组织开展，无需乡镇承担。"
+        )
 
 
 class Command(BaseCommand):
@@ -414,9 +554,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--no-render", action="store_true",
+            "--no-render",
+            action="store_true",
             help="Leave the official documents pending (not rendered or signed; the sweep renders them later) "
-                 "and attach blank one-page PDFs as the letters: for test fixtures that need only the data.",
+            "and attach blank one-page PDFs as the letters: for test fixtures that need only the data.",
         )
 
     def handle(self, *args, **options):
@@ -437,16 +578,23 @@ class Command(BaseCommand):
                 # Rendered on commit in-process; with a broker, the demo still starts with every document ready.
                 self._say("阿荣旗演示数据：生成尚未生成的公文……")
                 render_due(limit=1000)
-            self.stdout.write(self.style.SUCCESS(
-                f"已创建阿荣旗演示数据：{len(CASES)} 件准入申请，{len(CHANGE_CASES)} 件退出或调整申请。"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已创建阿荣旗演示数据：{len(CASES)} 件准入申请，{len(CHANGE_CASES)} 件退出或调整申请。"
+                )
+            )
         self._print_users()
 
     def _build(self) -> None:
         jurisdiction = create_jurisdiction(
-            name="阿荣旗", short_name="旗", division_code=DIVISION_CODE, city_name="呼伦贝尔市",
+            name="阿荣旗",
+            short_name="旗",
+            division_code=DIVISION_CODE,
+            city_name="呼伦贝尔市",
             city_government_name="呼伦贝尔市人民政府",
             townships=[(name, code) for _key, name, code in TOWNSHIPS],
-            departments=[(name, code) for _key, name, code in DEPARTMENTS], abbreviation="阿",
+            departments=[(name, code) for _key, name, code in DEPARTMENTS],
+            abbreviation="阿",
         )
         by_name = {o.name: o for o in jurisdiction.organizations.all()}
         by_kind = {o.kind: o for o in by_name.values()}
@@ -459,14 +607,20 @@ class Command(BaseCommand):
             **{key: by_name[name] for key, name, _code in TOWNSHIPS},
         }
         self.users = {
-            username: add_member(organization=self.orgs[org], username=username, password=PASSWORD, role=role,
-                                 full_name=full_name)
+            username: add_member(
+                organization=self.orgs[org], username=username, password=PASSWORD, role=role, full_name=full_name
+            )
             for username, org, role, full_name in PEOPLE
         }
-        issue_demo_certificates(keys_dir=Path(settings.ADMISSION_SIGNING_KEYS_DIR), organizations=issuing_organizations(),
-                                ca_dir=Path(settings.ADMISSION_DEMO_CA_DIR))
-        administrators = [create_administrator(username=username, password=PASSWORD, role=role, full_name=full_name)
-                          for username, role, full_name in ADMINISTRATORS]
+        issue_demo_certificates(
+            keys_dir=Path(settings.ADMISSION_SIGNING_KEYS_DIR),
+            organizations=issuing_organizations(),
+            ca_dir=Path(settings.ADMISSION_DEMO_CA_DIR),
+        )
+        administrators = [
+            create_administrator(username=username, password=PASSWORD, role=role, full_name=full_name)
+            for username, role, full_name in ADMINISTRATORS
+        ]
         for user in (*administrators, *self.users.values()):
             needs = user.is_staff or user.membership.role in DECIDING_ROLES
             if needs and user.username != ENROLS_AT_FIRST_LOGIN:
@@ -485,18 +639,33 @@ class Command(BaseCommand):
     def _deliver_safeguards(self) -> None:
         """Art. 5: the forestry bureau has delivered everything for its duty and 那吉镇 confirmed; the civil affairs
         bureau has paid half and 那吉镇 has not yet confirmed the training."""
-        for duty_name, township, confirm_all in (("森林草原防火巡查", "naji", True), ("特困人员探访关爱", "naji", False)):
+        for duty_name, township, confirm_all in (
+            ("森林草原防火巡查", "naji", True),
+            ("特困人员探访关爱", "naji", False),
+        ):
             duty = TownshipDuty.objects.get(duty_name=duty_name, township=self.orgs[township])
             department = next(u for k, u in self.users.items() if self.orgs.get(k) == duty.department)
             funding = Decimal(duty.funding_amount or 0)  # the demo's duties are funded
             deliveries = [
-                actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.FUNDING,
-                                          amount=funding if confirm_all else funding / 2,
-                                          description="阿财预〔2026〕31号拨付"),
-                actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.TECHNICAL_SUPPORT,
-                                          description="已开通系统账号并配发工作终端"),
-                actions.record_safeguard_delivery(duty=duty, actor=department, kind=SafeguardKind.TRAINING,
-                                          description="11月组织业务培训，乡镇 3 人参加"),
+                actions.record_safeguard_delivery(
+                    duty=duty,
+                    actor=department,
+                    kind=SafeguardKind.FUNDING,
+                    amount=funding if confirm_all else funding / 2,
+                    description="阿财预〔2026〕31号拨付",
+                ),
+                actions.record_safeguard_delivery(
+                    duty=duty,
+                    actor=department,
+                    kind=SafeguardKind.TECHNICAL_SUPPORT,
+                    description="已开通系统账号并配发工作终端",
+                ),
+                actions.record_safeguard_delivery(
+                    duty=duty,
+                    actor=department,
+                    kind=SafeguardKind.TRAINING,
+                    description="11月组织业务培训，乡镇 3 人参加",
+                ),
             ]
             for delivery in deliveries[: None if confirm_all else 2]:
                 actions.confirm_safeguard_delivery(delivery=delivery, actor=self.users[township])
@@ -504,14 +673,24 @@ class Command(BaseCommand):
     def _report_pushed_down_duties(self) -> None:
         """Art. 7–8: one report handled to a finding, one waiting for the organization office."""
         handled = actions.report_unadmitted_duty(
-            actor=self.users["liuhe"], department=self.orgs["yingji"], duty_description="农村自建房安全隐患排查整治",
-            method="responsibility_pledge", details="旗应急管理局要求各乡镇签订自建房安全目标责任状，由乡镇承担排查整治全部责任。",
+            actor=self.users["liuhe"],
+            department=self.orgs["yingji"],
+            duty_description="农村自建房安全隐患排查整治",
+            method="responsibility_pledge",
+            details="旗应急管理局要求各乡镇签订自建房安全目标责任状，由乡镇承担排查整治全部责任。",
         )
-        actions.handle_report(report=handled, actor=self.users["bianban"], finding=ReportFinding.VIOLATION_CORRECTED,
-                      finding_text="经核查属实。已责令旗应急管理局撤回责任状，如确需乡镇承担，依程序提出准入申请。")
+        actions.handle_report(
+            report=handled,
+            actor=self.users["bianban"],
+            finding=ReportFinding.VIOLATION_CORRECTED,
+            finding_text="经核查属实。已责令旗应急管理局撤回责任状，如确需乡镇承担，依程序提出准入申请。",
+        )
         actions.report_unadmitted_duty(
-            actor=self.users["naji"], department=self.orgs["weijian"], duty_description="健康档案录入指标",
-            method="quota_target", details="旗卫生健康委员会按人口分解健康档案录入指标，纳入乡镇年度考核。",
+            actor=self.users["naji"],
+            department=self.orgs["weijian"],
+            duty_description="健康档案录入指标",
+            method="quota_target",
+            details="旗卫生健康委员会按人口分解健康档案录入指标，纳入乡镇年度考核。",
         )
 
     def _age_open_tasks(self) -> None:
@@ -520,15 +699,15 @@ class Command(BaseCommand):
         calendar = WorkingCalendar(self.orgs["office"].jurisdiction_id)
         today = timezone.localdate()
         for duty_name, node, working_days_ago in AGED_TASKS:
-            task = next(t for t in engine.open_tasks(DutyRequest.objects.get(duty_name=duty_name))
-                        if t.flow_task.name == node)
+            task = next(
+                t for t in engine.open_tasks(DutyRequest.objects.get(duty_name=duty_name)) if t.flow_task.name == node
+            )
             arrived = today
             for _ in range(working_days_ago):
                 arrived -= timedelta(days=1)
                 while not calendar.is_working_day(arrived):
                     arrived -= timedelta(days=1)
-            Task.objects.filter(pk=task.pk).update(created=timezone.make_aware(
-                datetime.combine(arrived, time(9, 30))))
+            Task.objects.filter(pk=task.pk).update(created=timezone.make_aware(datetime.combine(arrived, time(9, 30))))
             task.refresh_from_db()
             set_deadline(task=task, jurisdiction_id=self.orgs["office"].jurisdiction_id)
 
@@ -551,6 +730,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"\n双因素认证：负责人、审核人和管理员输入密码后还须输入动态验证码。演示账号的验证器密钥均为 "
             f"{DEMO_TOTP_SECRET}（可添加到手机验证器应用）；演示环境（调试模式）的验证页面直接显示当前验证码。"
-            f"{ENROLS_AT_FIRST_LOGIN} 尚未绑定验证器，首次登录时演示扫码绑定。")
+            f"{ENROLS_AT_FIRST_LOGIN} 尚未绑定验证器，首次登录时演示扫码绑定。"
+        )
         # The address the demo really serves (var/demo.env, from make demo's HOST and PORT), as documents print it.
         self.stdout.write(f"\n打开 {settings.ADMISSION_PUBLIC_URL.rstrip('/')}/ 用上述账号登录。")

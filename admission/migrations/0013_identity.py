@@ -19,7 +19,7 @@ def remember_current_passwords(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('admission', '0011_refuse_stored_file_audit_action'),
+        ('admission', '0012_external_identity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ('axes', '0010_accessattemptexpiration'),
         ('otp_totp', '0003_add_timestamps'),
