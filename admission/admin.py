@@ -1,7 +1,8 @@
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -231,13 +232,42 @@ class _OriginalPermissions:
         return self._has(request, "delete")
 
 
+def _with_lockout_totals(queryset):
+    """Each failed-login record with the failures, within the cool-off, of its account and of its address: django-axes
+    locks an account or an address when either total reaches AXES_FAILURE_LIMIT (an address guessing several accounts
+    has several records, none of which reaches it alone)."""
+    cool_off = get_cool_off()
+    recent = Q(attempt_time__gte=timezone.now() - cool_off) if cool_off is not None else Q()
+
+    def total(field: str):
+        rows = LoginLockout.objects.filter(recent, **{field: OuterRef(field)}).values(field)
+        return Coalesce(Subquery(rows.annotate(n=Sum("failures_since_start")).values("n")[:1]), 0)
+
+    return queryset.annotate(account_failures=total("username"), address_failures=total("ip_address"))
+
+
+class LockedFilter(admin.SimpleListFilter):
+    title = _("状态")
+    parameter_name = "locked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("锁定中")), ("no", _("未锁定"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        limit = settings.AXES_FAILURE_LIMIT
+        locked = Q(account_failures__gte=limit) | Q(address_failures__gte=limit)
+        return queryset.filter(locked) if self.value() == "yes" else queryset.exclude(locked)
+
+
 @admin.register(LoginLockout)
 class LoginLockoutAdmin(_OriginalPermissions, admin.ModelAdmin):
     """Failed logins by account and address (django-axes). Deleting a record unlocks: select it, then 删除所选."""
 
     original = "axes.accessattempt"
     list_display = ["account", "address", "failures", "locked", "last_failure", "client"]
-    list_filter = [("attempt_time", admin.DateFieldListFilter)]
+    list_filter = [LockedFilter]
     search_fields = ["username", "ip_address"]
     ordering = ["-attempt_time"]
     fields = ("account", "address", "failures", "locked", "last_failure", "client", "page")
@@ -267,18 +297,30 @@ class LoginLockoutAdmin(_OriginalPermissions, admin.ModelAdmin):
     def page(self, attempt):
         return attempt.path_info
 
+    def get_queryset(self, request):
+        return _with_lockout_totals(super().get_queryset(request))
+
     @admin.display(description=_("状态"))
     def locked(self, attempt):
-        if attempt.failures_since_start < settings.AXES_FAILURE_LIMIT:
-            return _("未锁定")
-        cool_off = get_cool_off()
-        if cool_off is not None and attempt.attempt_time < timezone.now() - cool_off:
-            return _("已过锁定期")
-        return _("锁定中")
+        limit = settings.AXES_FAILURE_LIMIT
+        account, address = attempt.account_failures >= limit, attempt.address_failures >= limit
+        if account and address:
+            return _("锁定中（账号和地址）")
+        if account:
+            return _("锁定中（账号）")
+        if address:
+            return _("锁定中（地址）")
+        return _("未锁定")
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET" and not request.GET.get("_popup"):
-            self.message_user(request, _("选中记录后执行“删除所选”即解除锁定，解除操作记入审计日志。"), level="info")
+            self.message_user(
+                request,
+                _(
+                    "选中记录后执行“删除所选”即解除锁定，解除操作记入审计日志。地址被锁定时，按地址搜索并选中该地址的全部记录。"
+                ),
+                level="info",
+            )
         return super().changelist_view(request, extra_context)
 
 
@@ -289,7 +331,6 @@ class SecondFactorDeviceAdmin(_OriginalPermissions, admin.ModelAdmin):
 
     original = "otp_totp.totpdevice"
     list_display = ["owner", "state", "enrolled", "last_used", "failures"]
-    list_filter = ["confirmed"]
     search_fields = ["user__username", "user__first_name"]
     list_select_related = ["user"]
     fields = ("owner", "state", "enrolled", "last_used", "failures")

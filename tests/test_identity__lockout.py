@@ -167,3 +167,15 @@ def test_identity_lockout_page_speaks_english_to_who_chose_it(client, banner):
         attempt(client, banner.users["office"].username, f"wrong-{n}")
     body = attempt(client, banner.users["office"].username, support.PASSWORD).content.decode()
     assert "Login temporarily locked" in body and LOCKED not in body
+
+
+def test_identity_admin_shows_an_address_locked_by_guesses_at_several_accounts(client, banner, security_admin):
+    for key in ("forestry", "emergency", "agriculture", "naji", "liuhe"):
+        attempt(client, banner.users[key].username, "wrong-password", address="198.51.100.66")
+    attempt(client, banner.users["yadong"].username, "wrong-password", address="198.51.100.67")
+    client.force_login(security_admin)
+    changelist = reverse("admin:admission_loginlockout_changelist")
+    body = client.get(changelist).content.decode()
+    assert body.count("锁定中（地址）") == 5 and "未锁定" in body  # no record reaches 5 alone; the address does
+    locked = client.get(changelist, {"locked": "yes"}).content.decode()
+    assert "198.51.100.66" in locked and "198.51.100.67" not in locked

@@ -37,6 +37,9 @@ class LoginLockout(AccessAttempt):
         verbose_name = _("登录失败与锁定")
         verbose_name_plural = _("登录失败与锁定")
 
+    def __str__(self) -> str:
+        return f"{self.username or '—'} · {self.ip_address or '—'} · {self.failures_since_start}"
+
 
 class SecondFactorDevice(TOTPDevice):
     """django-otp's TOTP device, as the security administrator sees it: deleting one resets the user's second factor
@@ -46,3 +49,6 @@ class SecondFactorDevice(TOTPDevice):
         proxy = True
         verbose_name = _("双因素认证设备")
         verbose_name_plural = _("双因素认证设备")
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} · TOTP"
