@@ -28,8 +28,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import platform
+import re
 import secrets
 import shutil
 import signal
@@ -41,8 +43,8 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections import Counter, defaultdict
-from datetime import datetime, timezone as dt_timezone
+from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,10 +152,17 @@ def seed(scale: float) -> dict[str, int]:
     from admission.services import review
     from workflows import actions
     from workflows.driver import CaseDriver
-    from workflows.management.commands.seed_demo import DEPARTMENTS, TOWNSHIPS, Case, _blank_letter, _values
+    from workflows.management.commands.seed_demo import (
+        DEPARTMENTS,
+        TOWNSHIPS,
+        Case,
+        _blank_letter,
+        _values,
+    )
 
     call_command("migrate", "--noinput", verbosity=0)
-    call_command("seed_demo", "--no-render", verbosity=0)
+    with open(os.devnull, "w") as quiet:
+        call_command("seed_demo", "--no-render", verbosity=0, stdout=quiet)
     users = {u.username: u for u in get_user_model().objects.all()}
     org = {m.user.username: m.organization for m in Membership.objects.select_related("user", "organization")}
     departments = [key for key, _name, _code in DEPARTMENTS]
@@ -213,7 +222,7 @@ def snapshot() -> dict:
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 
-    from admission.models import AuditEvent, OfficialDocument
+    from admission.models import AuditEvent, DutyRequest, OfficialDocument
 
     done: Counter = Counter()
     for task in Task.objects.filter(flow_task_type="HUMAN", status=STATUS.DONE).only("flow_task"):
@@ -221,7 +230,8 @@ def snapshot() -> dict:
     audit = dict(AuditEvent.objects.values_list("action").annotate(n=Count("id")))
     documents = dict(OfficialDocument.objects.values_list("render_status").annotate(n=Count("id")))
     assigned = Task.objects.filter(flow_task_type="HUMAN", status__in=(STATUS.ASSIGNED, STATUS.STARTED)).count()
-    return {"done": dict(done), "audit": audit, "documents": documents, "assigned": assigned}
+    return {"done": dict(done), "audit": audit, "documents": documents, "assigned": assigned,
+            "cases": DutyRequest.objects.count()}
 
 
 def flow_disagreements() -> list[str]:
@@ -273,14 +283,15 @@ def wait_for_documents(timeout: float, say) -> dict:
 
     jobs.sweep(grace_seconds=0)
     deadline = time.monotonic() + timeout
-    last = None
+    said = 0.0
     while True:
         pending = OfficialDocument.objects.filter(render_status=RenderStatus.PENDING).count()
-        if pending != last:
-            say(f"  documents still to render: {pending}")
-            last = pending
         if pending == 0 or time.monotonic() > deadline:
+            say(f"documents still to render: {pending}")
             return {"pending": pending}
+        if time.monotonic() - said > 20:
+            say(f"documents still to render: {pending}")
+            said = time.monotonic()
         time.sleep(2)
 
 
@@ -359,19 +370,66 @@ def read_stats(prefix: Path) -> tuple[list[dict], dict, list[dict]]:
     return pages, total, failures
 
 
-def completions_by_label(pages: list[dict]) -> Counter:
+COMPLETION = "POST /tasks/[id]/ ("
+
+
+def completions(counters: dict) -> Counter:
     """Successful completion POSTs, by step (and variant): `POST /tasks/[id]/ (consult, agrees)`."""
     done: Counter = Counter()
-    for row in pages:
-        name = row["Name"]
-        if name.startswith("POST /tasks/[id]/ ("):
-            label = name.split("(", 1)[1].rstrip(")")
-            done[label] += int(row["Request Count"]) - int(row["Failure Count"])
+    for name, n in counters["requests"].items():
+        if name.startswith(COMPLETION):
+            done[name[len(COMPLETION):].rstrip(")")] += n - counters["failures"].get(name, 0)
     return done
 
 
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def warm_up(port: int) -> None:
+    """A first request makes each gunicorn worker import the views and compile the templates: three sessions go
+    through every page a few times before the measured run, as people do on a server that has been up a while."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+
+    from workflows.management.commands.seed_demo import PASSWORD
+
+    base = f"http://{LOOPBACK}:{port}"
+
+    def browse(username: str) -> None:
+        session = requests.Session()
+        session.get(f"{base}/accounts/login/")
+        session.post(f"{base}/accounts/login/", data={"csrfmiddlewaretoken": session.cookies["csrftoken"],
+                                                      "username": username, "password": PASSWORD})
+        for _ in range(3):
+            for path in ("/", "/tasks/queue/", "/tasks/archive/", "/requests/", "/duties/", "/documents/",
+                         "/dashboard/", "/notifications/"):
+                reply = session.get(base + path)
+                case = re.search(r'href="/requests/(\d+)/"', reply.text)
+                if case:
+                    session.get(f"{base}/requests/{case.group(1)}/")
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(browse, ("bianban_ky", "sifa_jz", "lingdao")))
+
+
+def hash_time() -> float:
+    from django.contrib.auth.hashers import make_password
+
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        make_password("x")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def machine() -> str:
-    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    lscpu = subprocess.run(["lscpu"], check=False, capture_output=True, text=True).stdout
     fields = dict(line.split(":", 1) for line in lscpu.splitlines() if ":" in line)
     model = fields.get("Model name", "?").strip()
     cpus = fields.get("CPU(s)", "?").strip()
@@ -396,31 +454,43 @@ def main() -> int:
     parser.add_argument("--database", default="admission_load")
     parser.add_argument("--redis-db", type=int, default=9)
     parser.add_argument("--markdown", type=Path, help="write the results as a docs/benchmarks.md section here")
-    parser.add_argument("--keep", action="store_true", help="keep the database and the temporary directory")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database and the temporary directory (for --reuse)")
+    parser.add_argument("--reuse", type=Path, metavar="DIR",
+                        help="development: run again on what a --keep run left in DIR, without seeding (the tasks "
+                             "the last run completed are gone; not for recorded numbers)")
     args = parser.parse_args()
     if not args.database.startswith("admission_load"):
         parser.error("--database must start with admission_load (it is dropped and created)")
+    clock = time.monotonic()
 
     def say(message: str) -> None:
-        print(message, flush=True)
+        print(f"[{time.monotonic() - clock:5.0f} s] {message}", flush=True)
 
-    var_dir = Path(tempfile.mkdtemp(prefix="admission-load-"))
+    if args.reuse:
+        var_dir = args.reuse.resolve()
+        kept = json.loads((var_dir / "load.json").read_text())
+        args.database, made = kept["database"], kept["made"]
+    else:
+        var_dir = Path(tempfile.mkdtemp(prefix="admission-load-"))
     port = free_port()
     queue = f"admission-load-{os.getpid()}"
     workers = args.web_workers or (os.cpu_count() or 1) + 1
     env = stack_environment(var_dir=var_dir, database=args.database, port=port, redis_db=args.redis_db, queue=queue,
                             workers=workers)
-    started_at = datetime.now(dt_timezone.utc)
+    started_at = datetime.now(UTC)
     say(f"database {args.database}, files in {var_dir}, web on http://{LOOPBACK}:{port}, queue {queue} "
         f"on Redis db {args.redis_db}")
-    create_database(args.database)
+    if not args.reuse:
+        create_database(args.database)
     stack = None
     try:
         setup_django(env)
-        say(f"seeding (seed_demo --no-render, then the extra cases at scale {args.scale}) ...")
-        t0 = time.monotonic()
-        made = seed(args.scale)
-        say(f"  seeded in {time.monotonic() - t0:.0f} s: {made}")
+        if not args.reuse:
+            say(f"seeding (seed_demo --no-render, then the extra cases at scale {args.scale:g}) ...")
+            made = seed(args.scale)
+            say(f"seeded: {made}")
+            (var_dir / "load.json").write_text(json.dumps({"database": args.database, "made": made}))
         letter = var_dir / "letter.pdf"
         from workflows.management.commands.seed_demo import _blank_letter
 
@@ -429,11 +499,14 @@ def main() -> int:
         say(f"starting the stack (deploy/serve: gunicorn with {workers} workers, Celery worker, Celery beat) ...")
         stack = start_stack(env, var_dir / "stack.log")
         wait_until_serving(port, stack)
-        say("waiting for the worker to render the documents the seeding issued ...")
-        if wait_for_documents(900, say)["pending"]:
-            raise SystemExit("the worker did not render the seeded documents in 15 minutes")
+        say("serving; waiting for the worker to render the documents the seeding issued ...")
+        if wait_for_documents(1800, say)["pending"]:
+            raise SystemExit("the worker did not render the seeded documents in 30 minutes")
         from django.db import connections
 
+        say("warming up the web workers (three sessions through every page) ...")
+        warm_up(port)
+        hash_seconds = hash_time()
         before = snapshot()
         connections.close_all()
 
@@ -444,18 +517,20 @@ def main() -> int:
                                                    fromlist=["PASSWORD"]).PASSWORD,
                           LOAD_TITLES=json.dumps(titles(), ensure_ascii=False), LOAD_LETTER=str(letter),
                           LOAD_COUNTERS=str(counters_path))
+        # Statistics start once every user is spawned (--reset-stats); the run goes on --run-time seconds after that.
+        # --stop-timeout lets a user finish the completion it is in when the time is up.
+        spawning = math.ceil(args.users / args.spawn_rate)
         command = [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "load_users.py"), "--headless",
-                   "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", f"{args.run_time}s",
-                   "--stop-timeout", "30", "--host", f"http://{LOOPBACK}:{port}", "--csv", str(prefix),
-                   "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"]
+                   "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
+                   "--run-time", f"{args.run_time + spawning}s", "--reset-stats", "--stop-timeout", "30",
+                   "--host", f"http://{LOOPBACK}:{port}", "--csv", str(prefix), "--only-summary",
+                   "--loglevel", "WARNING", "--exit-code-on-error", "0"]
         say(f"locust: {args.users} users, spawn rate {args.spawn_rate}/s, {args.run_time} s ...")
         sampler = LoadSampler()
         sampler.start()
         load_start = Path("/proc/loadavg").read_text().split()[:3]
-        run_started = time.monotonic()
-        result = subprocess.run(command, cwd=ROOT, env=locust_env, capture_output=True, text=True,
+        result = subprocess.run(command, check=False, cwd=ROOT, env=locust_env, capture_output=True, text=True,
                                 timeout=args.run_time + 300)
-        run_seconds = time.monotonic() - run_started
         sampler.stopped.set()
         load_end = Path("/proc/loadavg").read_text().split()[:3]
         (var_dir / "locust.out").write_text(result.stdout + result.stderr, encoding="utf-8")
@@ -470,19 +545,15 @@ def main() -> int:
     finally:
         if stack is not None:
             stop_stack(stack)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception:
-            pass
+        if "django.db" in sys.modules:
+            sys.modules["django.db"].connections.close_all()
         clear_queue(args.redis_db, queue)
-        if not args.keep:
+        if not args.keep and not args.reuse:
             drop_database(args.database)
 
-    pages, total, failures = read_stats(prefix)
-    counters = json.loads(counters_path.read_text()) if counters_path.exists() else {}
-    completed = completions_by_label(pages)
+    pages, total, _failures = read_stats(prefix)
+    counters = json.loads(counters_path.read_text())
+    completed = completions(counters)
     # The engine: finished tasks of each step, before and after.
     by_node: Counter = Counter()
     for label, n in completed.items():
@@ -498,66 +569,80 @@ def main() -> int:
     audit_delta = {a: after["audit"].get(a, 0) - before["audit"].get(a, 0) for a in expected_audit}
     audit_mismatch = {a: (n, audit_delta[a]) for a, n in expected_audit.items() if audit_delta[a] != n}
 
-    total_requests, total_failures = int(total["Request Count"]), int(total["Failure Count"])
+    all_requests, all_failures = sum(counters["requests"].values()), sum(counters["failures"].values())
+    window_requests = int(total["Request Count"])
     rps = float(total["Requests/s"])
-    duration = total_requests / rps if rps else run_seconds
-    completions = sum(completed.values())
+    window = window_requests / rps if rps else float(args.run_time)
+    window_completions = sum(int(r["Request Count"]) - int(r["Failure Count"]) for r in pages
+                             if r["Name"].startswith(COMPLETION))
     load = sampler.samples or [0.0]
-    p95_missed = [r["Name"] for r in pages if int(float(r["95%"])) >= P95_GOAL_MS]
+    login = sorted(counters["login_ms"])
+    p95_missed = [r["Name"] for r in pages if float(r["95%"]) >= P95_GOAL_MS]
 
     lines = []
     out = lines.append
-    out(f"date (UTC): {started_at:%Y-%m-%d %H:%M}; code: {git_head()}")
-    out(f"machine: {machine()}; shared with other work")
-    out(f"load average (1 min) during the run: {min(load):.2f}–{max(load):.2f}, mean {statistics.mean(load):.2f} "
-        f"(start {' '.join(load_start)}, end {' '.join(load_end)})")
-    out(f"command: .venv/bin/python bench/load.py --users {args.users} --spawn-rate {args.spawn_rate:g} "
-        f"--run-time {args.run_time} --scale {args.scale:g}" + (f" --web-workers {args.web_workers}" if args.web_workers else ""))
-    out(f"stack: gunicorn {workers} sync workers, Celery worker (prefork, {os.cpu_count()} processes), Celery beat, "
-        f"PostgreSQL, Redis; seeded: seed_demo + {sum(made.values())} cases {made}")
+    out(f"- date (UTC): {started_at:%Y-%m-%d %H:%M}; code: {git_head()}")
+    out(f"- machine: {machine()}; shared with other work")
+    out(f"- load average (1 min) during the run: {min(load):.2f}–{max(load):.2f}, mean {statistics.mean(load):.2f} "
+        f"(/proc/loadavg at start {' '.join(load_start)}, at end {' '.join(load_end)})")
+    out(f"- command: `.venv/bin/python bench/load.py --users {args.users} --spawn-rate {args.spawn_rate:g} "
+        f"--run-time {args.run_time} --scale {args.scale:g}"
+        + (f" --web-workers {args.web_workers}" if args.web_workers else "") + "`")
+    out(f"- stack: gunicorn {workers} sync workers, Celery worker (prefork, {os.cpu_count()} processes), Celery beat, "
+        f"PostgreSQL, Redis, all on this machine, with locust; seeded: seed_demo + {sum(made.values())} cases "
+        f"{made}")
+    out(f"- {args.users} users (township clerks, departments, office reviewers, leadership 10:4:4:2), 1–3 s between "
+        f"actions; the table covers the {window:.0f} s after all had logged in (spawn rate {args.spawn_rate:g}/s)")
     out("")
-    out(f"| page | requests | failures | p50 ms | p95 ms | max ms |")
+    out("| page | requests | failures | p50 ms | p95 ms | max ms |")
     out("|---|---|---|---|---|---|")
     for r in sorted(pages, key=lambda r: (r["Type"] != "GET", r["Name"])):
         out(f"| {r['Name']} | {r['Request Count']} | {r['Failure Count']} | {r['50%']} | {r['95%']} | "
             f"{float(r['Max Response Time']):.0f} |")
-    out(f"| **all** | {total_requests} | {total_failures} | {total['50%']} | {total['95%']} | "
+    out(f"| **all** | {window_requests} | {total['Failure Count']} | {total['50%']} | {total['95%']} | "
         f"{float(total['Max Response Time']):.0f} |")
     out("")
-    out(f"requests/s: {rps:.1f} over {duration:.0f} s; errors: {total_failures}")
-    out(f"task completions: {completions} ({completions / duration:.2f}/s): "
+    out(f"- requests/s: {rps:.1f}; task completions/s: {window_completions / window:.2f} "
+        f"({window_completions} in {window:.0f} s)")
+    out(f"- log in (POST /accounts/login/, at spawn, not in the table): {len(login)} × p50 {percentile(login, 50):.0f} "
+        f"ms, p95 {percentile(login, 95):.0f} ms; one PBKDF2 hash (Django's 1,000,000 iterations) alone took "
+        f"{hash_seconds * 1000:.0f} ms on this machine just before the run")
+    out(f"- whole run, spawn and stop included: {all_requests} requests, {all_failures} errors"
+        + (": " + "; ".join(f"{e} ×{n}" for e, n in counters["errors"].items()) if all_failures else ""))
+    out(f"- completions: {sum(completed.values())} successful completion POSTs (302 to the case): "
         + ", ".join(f"{label} {n}" for label, n in sorted(completed.items())))
-    out(f"engine: finished tasks by step during the run {dict(sorted((k, v) for k, v in engine_delta.items() if v))}; "
-        f"lost completions: {sum(max(v, 0) for v in lost.values())}"
-        + (f" MISMATCH {lost}" if lost else " (every 302 is one finished task)"))
-    out(f"audit: events of the completed steps' actions {dict(sorted(audit_delta.items()))}"
+    out(f"- engine: tasks finished during the run by step {dict(sorted((k, v) for k, v in engine_delta.items() if v))}; "
+        f"lost completions: {sum(abs(v) for v in lost.values())}"
+        + (f" MISMATCH (POSTs minus finished tasks) {lost}" if lost else " (each 302 is one finished task, no other)"))
+    out(f"- audit trail: events of the completed steps' actions {dict(sorted(audit_delta.items()))}"
         + (f" MISMATCH (expected, found) {audit_mismatch}" if audit_mismatch else " (one per completion)"))
-    out(f"flow and request states: {len(disagreements)} disagreements" + (f": {disagreements[:10]}" if disagreements else ""))
-    out(f"tasks claimed but not completed when the users stopped: {after['assigned'] - before['assigned']}; "
-        f"other events: {json.dumps(counters, ensure_ascii=False)}")
+    out(f"- flow and request states: {len(disagreements)} cases disagree"
+        + (f": {disagreements[:10]}" if disagreements else f" (all {after['cases']} cases checked)"))
+    out(f"- tasks claimed but not completed when the users stopped: {after['assigned'] - before['assigned']}; "
+        f"claims lost to a colleague: {counters['events'].get('claim lost to a colleague', 0)}; "
+        f"queue without a task to do: {counters['events'].get('queue empty', 0)}")
     issued = sum(after["documents"].values()) - sum(before["documents"].values())
-    out(f"documents issued during the run: {issued}, all rendered by the worker: "
-        f"{'yes' if not documents_left and not after['documents'].get('failed') else 'NO ' + str(after['documents'])}")
-    if failures:
-        out("failures: " + "; ".join(f"{f['Method']} {f['Name']}: {f['Error']} ×{f['Occurrences']}" for f in failures))
-    out(f"goal p95 < {P95_GOAL_MS} ms on every page: {'met' if not p95_missed else 'missed on ' + ', '.join(p95_missed)}; "
-        f"zero errors: {'met' if not total_failures else 'missed'}; zero lost completions: "
+    out(f"- documents issued during the run: {issued}, rendered and signed by the worker after it: "
+        f"{'all' if not documents_left and not after['documents'].get('failed') else 'NOT ALL ' + str(after['documents'])}")
+    out(f"- goals: p95 < {P95_GOAL_MS} ms on every page: "
+        f"{'met' if not p95_missed else 'missed on ' + ', '.join(p95_missed)}; "
+        f"zero errors: {'met' if not all_failures else 'missed'}; zero lost completions: "
         f"{'met' if not lost and not audit_mismatch and not disagreements else 'missed'}")
     report = "\n".join(lines)
     print("\n" + report)
     if args.markdown:
         args.markdown.write_text(report + "\n", encoding="utf-8")
-    if not args.keep:
-        shutil.rmtree(var_dir, ignore_errors=True)
+    if args.keep or args.reuse:
+        print(f"kept: database {args.database}, {var_dir} (again: --reuse {var_dir}; then drop the database)")
     else:
-        print(f"kept: database {args.database}, {var_dir}")
-    ok = not total_failures and not lost and not audit_mismatch and not disagreements and not documents_left
+        shutil.rmtree(var_dir, ignore_errors=True)
+    ok = not all_failures and not lost and not audit_mismatch and not disagreements and not documents_left
     return 0 if ok else 1
 
 
 def git_head() -> str:
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], check=False, cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], check=False, cwd=ROOT, capture_output=True,
                            text=True).stdout.strip()
     return result.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
 

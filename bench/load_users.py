@@ -9,7 +9,8 @@ Configured by bench/load.py through the environment:
   LOAD_PASSWORD  the demo accounts' password
   LOAD_TITLES    JSON {task title shown in the queue: node name} (admission.procedure.STEPS)
   LOAD_LETTER    path of a one-page PDF uploaded where a form asks for a letter
-  LOAD_COUNTERS  where to write, at the end, what the statistics do not show (claims lost to a colleague, ...)
+  LOAD_COUNTERS  where to write, at the end, every request and failure by name (locust's own statistics start
+                 once all users are spawned) and what the statistics do not show (claims lost to a colleague, ...)
 """
 
 from __future__ import annotations
@@ -21,21 +22,22 @@ import random
 import re
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from locust import HttpUser, between, events, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
 TITLES: dict[str, str] = json.loads(os.environ.get("LOAD_TITLES", "{}"))
-LETTER = open(os.environ["LOAD_LETTER"], "rb").read() if os.environ.get("LOAD_LETTER") else b""
+LETTER = Path(os.environ["LOAD_LETTER"]).read_bytes() if os.environ.get("LOAD_LETTER") else b""
 COUNTERS = Counter()
 
-ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
 TITLE = re.compile(r"<td><strong>(.*?)</strong></td>")
 CLAIM = re.compile(r'action="/tasks/(\d+)/claim/"')
 CASE = re.compile(r'href="/requests/(\d+)/"')
 DOCUMENT = re.compile(r'href="/documents/(\d+)/"')
-ERRORS = re.compile(r'<ul class="errorlist[^"]*">(.*?)</ul>', re.S)
+ERRORS = re.compile(r'<ul class="errorlist[^"]*">(.*?)</ul>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 
 
@@ -366,9 +368,28 @@ class Leadership(Staff):
         self.inbox()
 
 
+# Every request from the first login to the last completion, kept apart from locust's statistics (bench/load.py
+# resets those when all users have logged in): the counts that are compared with the database and the errors.
+REQUESTS: Counter = Counter()
+FAILURES: Counter = Counter()
+ERRORS: Counter = Counter()
+LOGIN_MS: list[float] = []
+
+
+@events.request.add_listener
+def _count(request_type, name, response_time, response_length, exception=None, **_kwargs):
+    REQUESTS[name] += 1
+    if exception is not None:
+        FAILURES[name] += 1
+        ERRORS[f"{name}: {str(exception)[:200]}"] += 1
+    elif name == "POST /accounts/login/":
+        LOGIN_MS.append(response_time)
+
+
 @events.quitting.add_listener
 def _write_counters(environment, **_kwargs):
     path = os.environ.get("LOAD_COUNTERS")
     if path:
         with open(path, "w", encoding="utf-8") as out:
-            json.dump(dict(COUNTERS), out, ensure_ascii=False)
+            json.dump({"requests": REQUESTS, "failures": FAILURES, "errors": ERRORS, "login_ms": LOGIN_MS,
+                       "events": COUNTERS}, out, ensure_ascii=False)
