@@ -26,7 +26,6 @@ Exit status 1 when a request failed or a completion is lost (the p95 goal only r
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -46,6 +45,7 @@ import urllib.request
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -357,29 +357,33 @@ class LoadSampler(threading.Thread):
 # --- results ----------------------------------------------------------------------------------------------------
 
 
-def read_stats(prefix: Path) -> tuple[list[dict], dict, list[dict]]:
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    total = next(r for r in rows if r["Name"] == "Aggregated")
-    pages = [r for r in rows if r["Name"] != "Aggregated"]
-    failures = []
-    failures_file = Path(f"{prefix}_failures.csv")
-    if failures_file.exists():
-        with failures_file.open(encoding="utf-8") as handle:
-            failures = list(csv.DictReader(handle))
-    return pages, total, failures
-
-
 COMPLETION = "POST /tasks/[id]/ ("
+LOGIN = "POST /accounts/login/"
 
 
-def completions(counters: dict) -> Counter:
+class Sample(NamedTuple):
+    at: float
+    name: str
+    ms: float
+    error: str
+
+
+def completions(samples: list[Sample]) -> Counter:
     """Successful completion POSTs, by step (and variant): `POST /tasks/[id]/ (consult, agrees)`."""
-    done: Counter = Counter()
-    for name, n in counters["requests"].items():
-        if name.startswith(COMPLETION):
-            done[name[len(COMPLETION):].rstrip(")")] += n - counters["failures"].get(name, 0)
-    return done
+    return Counter(s.name[len(COMPLETION):].rstrip(")") for s in samples if s.name.startswith(COMPLETION)
+                   and not s.error)
+
+
+def page_table(samples: list[Sample]) -> dict[str, dict]:
+    by_name: dict[str, list[Sample]] = {}
+    for sample in samples:
+        by_name.setdefault(sample.name, []).append(sample)
+    table = {}
+    for name in sorted(by_name, key=lambda n: (not n.startswith("GET"), n)):
+        times = [s.ms for s in by_name[name]]
+        table[name] = {"n": len(times), "failures": sum(1 for s in by_name[name] if s.error),
+                       "p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times)}
+    return table
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -510,20 +514,19 @@ def main() -> int:
         before = snapshot()
         connections.close_all()
 
-        prefix = var_dir / "locust"
         counters_path = var_dir / "counters.json"
         locust_env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
         locust_env.update(LOAD_PASSWORD=__import__("workflows.management.commands.seed_demo",
                                                    fromlist=["PASSWORD"]).PASSWORD,
                           LOAD_TITLES=json.dumps(titles(), ensure_ascii=False), LOAD_LETTER=str(letter),
                           LOAD_COUNTERS=str(counters_path))
-        # Statistics start once every user is spawned (--reset-stats); the run goes on --run-time seconds after that.
+        # The run goes on --run-time seconds after the users are spawned (and then measured from the last login);
         # --stop-timeout lets a user finish the completion it is in when the time is up.
         spawning = math.ceil(args.users / args.spawn_rate)
         command = [str(VENV_BIN / "locust"), "-f", str(ROOT / "bench" / "load_users.py"), "--headless",
                    "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
-                   "--run-time", f"{args.run_time + spawning}s", "--reset-stats", "--stop-timeout", "30",
-                   "--host", f"http://{LOOPBACK}:{port}", "--csv", str(prefix), "--only-summary",
+                   "--run-time", f"{args.run_time + spawning + 15}s", "--stop-timeout", "30",
+                   "--host", f"http://{LOOPBACK}:{port}", "--only-summary",
                    "--loglevel", "WARNING", "--exit-code-on-error", "0"]
         say(f"locust: {args.users} users, spawn rate {args.spawn_rate}/s, {args.run_time} s ...")
         sampler = LoadSampler()
@@ -551,9 +554,9 @@ def main() -> int:
         if not args.keep and not args.reuse:
             drop_database(args.database)
 
-    pages, total, _failures = read_stats(prefix)
     counters = json.loads(counters_path.read_text())
-    completed = completions(counters)
+    samples = [Sample(*row) for row in counters["samples"]]
+    completed = completions(samples)
     # The engine: finished tasks of each step, before and after.
     by_node: Counter = Counter()
     for label, n in completed.items():
@@ -569,15 +572,20 @@ def main() -> int:
     audit_delta = {a: after["audit"].get(a, 0) - before["audit"].get(a, 0) for a in expected_audit}
     audit_mismatch = {a: (n, audit_delta[a]) for a, n in expected_audit.items() if audit_delta[a] != n}
 
-    all_requests, all_failures = sum(counters["requests"].values()), sum(counters["failures"].values())
-    window_requests = int(total["Request Count"])
-    rps = float(total["Requests/s"])
-    window = window_requests / rps if rps else float(args.run_time)
-    window_completions = sum(int(r["Request Count"]) - int(r["Failure Count"]) for r in pages
-                             if r["Name"].startswith(COMPLETION))
+    errors = Counter(f"{s.name}: {s.error}" for s in samples if s.error)
+    # The measured window: from the moment the last user had logged in to the end of --run-time.
+    logins = [s for s in samples if s.name == LOGIN]
+    window_start = max(s.at for s in logins)
+    window_end = window_start + args.run_time
+    measured = [s for s in samples if window_start < s.at <= window_end and "/accounts/login/" not in s.name]
+    window = (max(s.at for s in measured) - window_start) if measured else float(args.run_time)
+    pages = page_table(measured)
+    rps = len(measured) / window
+    window_completions = sum(1 for s in measured if s.name.startswith(COMPLETION) and not s.error)
     load = sampler.samples or [0.0]
-    login = sorted(counters["login_ms"])
-    p95_missed = [r["Name"] for r in pages if float(r["95%"]) >= P95_GOAL_MS]
+    login = [s.ms for s in logins if not s.error]
+    every = [s.ms for s in measured]
+    p95_missed = [name for name, row in pages.items() if row["p95"] >= P95_GOAL_MS]
 
     lines = []
     out = lines.append
@@ -587,28 +595,30 @@ def main() -> int:
         f"(/proc/loadavg at start {' '.join(load_start)}, at end {' '.join(load_end)})")
     out(f"- command: `.venv/bin/python bench/load.py --users {args.users} --spawn-rate {args.spawn_rate:g} "
         f"--run-time {args.run_time} --scale {args.scale:g}"
-        + (f" --web-workers {args.web_workers}" if args.web_workers else "") + "`")
+        + (f" --web-workers {args.web_workers}" if args.web_workers else "") + "`"
+        + (" (--reuse of a --keep run's database: not for the record)" if args.reuse else ""))
     out(f"- stack: gunicorn {workers} sync workers, Celery worker (prefork, {os.cpu_count()} processes), Celery beat, "
         f"PostgreSQL, Redis, all on this machine, with locust; seeded: seed_demo + {sum(made.values())} cases "
         f"{made}")
     out(f"- {args.users} users (township clerks, departments, office reviewers, leadership 10:4:4:2), 1–3 s between "
-        f"actions; the table covers the {window:.0f} s after all had logged in (spawn rate {args.spawn_rate:g}/s)")
+        f"actions; the table covers the {window:.0f} s after the last of them had logged in (spawn rate "
+        f"{args.spawn_rate:g}/s; response times as locust measured them, client side)")
     out("")
     out("| page | requests | failures | p50 ms | p95 ms | max ms |")
     out("|---|---|---|---|---|---|")
-    for r in sorted(pages, key=lambda r: (r["Type"] != "GET", r["Name"])):
-        out(f"| {r['Name']} | {r['Request Count']} | {r['Failure Count']} | {r['50%']} | {r['95%']} | "
-            f"{float(r['Max Response Time']):.0f} |")
-    out(f"| **all** | {window_requests} | {total['Failure Count']} | {total['50%']} | {total['95%']} | "
-        f"{float(total['Max Response Time']):.0f} |")
+    for name, row in pages.items():
+        out(f"| {name} | {row['n']} | {row['failures']} | {row['p50']:.0f} | {row['p95']:.0f} | {row['max']:.0f} |")
+    out(f"| **all** | {len(measured)} | {sum(1 for s in measured if s.error)} | {percentile(every, 50):.0f} | "
+        f"{percentile(every, 95):.0f} | {max(every, default=0):.0f} |")
     out("")
     out(f"- requests/s: {rps:.1f}; task completions/s: {window_completions / window:.2f} "
         f"({window_completions} in {window:.0f} s)")
-    out(f"- log in (POST /accounts/login/, at spawn, not in the table): {len(login)} × p50 {percentile(login, 50):.0f} "
+    out(f"- log in (POST /accounts/login/, while spawning, not in the table): {len(login)} × p50 {percentile(login, 50):.0f} "
         f"ms, p95 {percentile(login, 95):.0f} ms; one PBKDF2 hash (Django's 1,000,000 iterations) alone took "
         f"{hash_seconds * 1000:.0f} ms on this machine just before the run")
-    out(f"- whole run, spawn and stop included: {all_requests} requests, {all_failures} errors"
-        + (": " + "; ".join(f"{e} ×{n}" for e, n in counters["errors"].items()) if all_failures else ""))
+    all_failures = sum(errors.values())
+    out(f"- whole run, logins and the last completions after the window included: {len(samples)} requests, "
+        f"{all_failures} errors" + (": " + "; ".join(f"{e} ×{n}" for e, n in errors.items()) if errors else ""))
     out(f"- completions: {sum(completed.values())} successful completion POSTs (302 to the case): "
         + ", ".join(f"{label} {n}" for label, n in sorted(completed.items())))
     out(f"- engine: tasks finished during the run by step {dict(sorted((k, v) for k, v in engine_delta.items() if v))}; "

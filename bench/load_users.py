@@ -9,8 +9,8 @@ Configured by bench/load.py through the environment:
   LOAD_PASSWORD  the demo accounts' password
   LOAD_TITLES    JSON {task title shown in the queue: node name} (admission.procedure.STEPS)
   LOAD_LETTER    path of a one-page PDF uploaded where a form asks for a letter
-  LOAD_COUNTERS  where to write, at the end, every request and failure by name (locust's own statistics start
-                 once all users are spawned) and what the statistics do not show (claims lost to a colleague, ...)
+  LOAD_COUNTERS  where to write, at the end, every request (name, when, how long, error) and what the statistics
+                 do not show (claims lost to a colleague, queues without a task to do)
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import json
 import os
 import random
 import re
+import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -368,28 +369,19 @@ class Leadership(Staff):
         self.inbox()
 
 
-# Every request from the first login to the last completion, kept apart from locust's statistics (bench/load.py
-# resets those when all users have logged in): the counts that are compared with the database and the errors.
-REQUESTS: Counter = Counter()
-FAILURES: Counter = Counter()
-ERRORS: Counter = Counter()
-LOGIN_MS: list[float] = []
+# Every request from the first login to the last completion, with the time it finished: bench/load.py computes
+# the percentiles of the measured window itself (after the last login), and counts completions and errors over all.
+SAMPLES: list[tuple[float, str, float, str]] = []  # (finished at, name, response time in ms, error or "")
 
 
 @events.request.add_listener
-def _count(request_type, name, response_time, response_length, exception=None, **_kwargs):
-    REQUESTS[name] += 1
-    if exception is not None:
-        FAILURES[name] += 1
-        ERRORS[f"{name}: {str(exception)[:200]}"] += 1
-    elif name == "POST /accounts/login/":
-        LOGIN_MS.append(response_time)
+def _sample(request_type, name, response_time, response_length, exception=None, **_kwargs):
+    SAMPLES.append((time.time(), name, response_time, "" if exception is None else str(exception)[:300]))
 
 
 @events.quitting.add_listener
-def _write_counters(environment, **_kwargs):
+def _write_samples(environment, **_kwargs):
     path = os.environ.get("LOAD_COUNTERS")
     if path:
         with open(path, "w", encoding="utf-8") as out:
-            json.dump({"requests": REQUESTS, "failures": FAILURES, "errors": ERRORS, "login_ms": LOGIN_MS,
-                       "events": COUNTERS}, out, ensure_ascii=False)
+            json.dump({"samples": SAMPLES, "events": COUNTERS}, out, ensure_ascii=False)
