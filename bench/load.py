@@ -276,6 +276,52 @@ def flow_disagreements() -> list[str]:
     return problems
 
 
+def page_costs(repeat: int = 5) -> list[dict]:
+    """What one request of each page costs by itself, whatever the machine's load does to the wall clock: the CPU
+    time of this process serving it (Django's test client, the same database and settings; median of `repeat`)
+    and its number of queries. Each page as a user of the role that uses it; the case page of the case with the
+    longest record."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from admission.models import DutyRequest, Membership
+
+    busiest = DutyRequest.objects.annotate(n=Count("audit_events")).order_by("-n", "pk").first()
+    consult = next((t for t in Task.objects.filter(flow_task_type="HUMAN", status=STATUS.NEW).order_by("pk")
+                    if t.flow_task.name == "consult"), None)
+    pages = [
+        ("bianban", "/tasks/", "GET /tasks/ (inbox)"), ("bianban", "/tasks/queue/", "GET /tasks/queue/"),
+        ("bianban", "/tasks/archive/", "GET /tasks/archive/"), ("bianban", "/requests/", "GET /requests/"),
+        ("bianban", f"/requests/{busiest.pk}/", f"GET /requests/[id]/ (the longest record, {busiest.n} events)"), ("bianban", "/duties/", "GET /duties/"),
+        ("bianban", "/documents/", "GET /documents/"), ("lingdao", "/dashboard/", "GET /dashboard/"),
+        ("naji", "/notifications/", "GET /notifications/"),
+    ]
+    if consult is not None:
+        clerk = Membership.objects.filter(organization_id=consult.data["township"]).select_related("user").first()
+        pages.append((clerk.user.username, f"/tasks/{consult.pk}/", "GET /tasks/[id]/ (consult)"))
+    users = get_user_model().objects
+    rows = []
+    for username, path, label in pages:
+        client = Client(HTTP_HOST=LOOPBACK)
+        client.force_login(users.get(username=username))
+        client.get(path)
+        cpu = []
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as queries:
+                started = time.process_time()
+                response = client.get(path)
+                cpu.append(time.process_time() - started)
+        rows.append({"page": label, "as": username, "status": response.status_code,
+                     "cpu_ms": statistics.median(cpu) * 1000, "queries": len(queries.captured_queries),
+                     "kb": len(response.content) / 1024})
+    return rows
+
+
 def wait_for_documents(timeout: float, say) -> dict:
     """Until no document is pending (the worker renders them); the sweep is asked once, as the web process does."""
     from admission.documents import jobs
@@ -545,6 +591,8 @@ def main() -> int:
         documents_left = wait_for_documents(300, say)["pending"]
         after = snapshot()
         disagreements = flow_disagreements()
+        say("the cost of one request of each page, by itself ...")
+        costs = page_costs()
     finally:
         if stack is not None:
             stop_stack(stack)
@@ -634,6 +682,15 @@ def main() -> int:
     issued = sum(after["documents"].values()) - sum(before["documents"].values())
     out(f"- documents issued during the run: {issued}, rendered and signed by the worker after it: "
         f"{'all' if not documents_left and not after['documents'].get('failed') else 'NOT ALL ' + str(after['documents'])}")
+    out("")
+    out("What one request costs by itself (after the run, in this process: CPU time of the request, median of 5, and "
+        "its queries):")
+    out("")
+    out("| page | as | CPU ms | queries | KB |")
+    out("|---|---|---|---|---|")
+    for row in costs:
+        out(f"| {row['page']} | {row['as']} | {row['cpu_ms']:.0f} | {row['queries']} | {row['kb']:.0f} |")
+    out("")
     out(f"- goals: p95 < {P95_GOAL_MS} ms on every page: "
         f"{'met' if not p95_missed else 'missed on ' + ', '.join(p95_missed)}; "
         f"zero errors: {'met' if not all_failures else 'missed'}; zero lost completions: "
