@@ -9,6 +9,7 @@ Configured by bench/load.py through the environment:
   LOAD_PASSWORD  the demo accounts' password
   LOAD_TITLES    JSON {task title shown in the queue: node name} (admission.procedure.STEPS)
   LOAD_LETTER    path of a one-page PDF uploaded where a form asks for a letter
+  LOAD_RUN_TIME  seconds the run lasts once every user has logged in
   LOAD_COUNTERS  where to write, at the end, every request (name, when, how long, error) and what the statistics
                  do not show (claims lost to a colleague, queues without a task to do)
 """
@@ -26,6 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import gevent.event
 from locust import HttpUser, between, events, task
 
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
@@ -85,6 +87,21 @@ def _form(node: str, task_id: int) -> tuple[str, dict, dict]:
     raise KeyError(node)
 
 
+# Nobody starts working before everyone has logged in (a login hashes the password for about a second of CPU; twenty
+# at once are not the working day this measures). From then on the run lasts LOAD_RUN_TIME seconds: the window.
+EVERYONE_IN = gevent.event.Event()
+LOGGED_IN = itertools.count(1)
+WINDOW: dict[str, float] = {}
+
+
+def _logged_in(environment) -> None:
+    if next(LOGGED_IN) >= environment.parsed_options.num_users:
+        WINDOW["start"] = time.time()
+        EVERYONE_IN.set()
+        gevent.spawn_later(float(os.environ.get("LOAD_RUN_TIME", "60")), environment.runner.quit)
+    EVERYONE_IN.wait()
+
+
 class Staff(HttpUser):
     """One person at work; subclasses say which accounts and how often each page is used."""
 
@@ -110,6 +127,7 @@ class Staff(HttpUser):
                 response.success()
             else:
                 response.failure(f"login as {self.username}: {response.status_code}")
+        _logged_in(self.environment)
 
     def _csrf(self) -> str:
         return self.client.cookies.get("csrftoken", "")
@@ -384,4 +402,5 @@ def _write_samples(environment, **_kwargs):
     path = os.environ.get("LOAD_COUNTERS")
     if path:
         with open(path, "w", encoding="utf-8") as out:
-            json.dump({"samples": SAMPLES, "events": COUNTERS}, out, ensure_ascii=False)
+            json.dump({"samples": SAMPLES, "events": COUNTERS, "window_start": WINDOW.get("start")}, out,
+                      ensure_ascii=False)
