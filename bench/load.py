@@ -695,7 +695,7 @@ def main() -> int:
         out(f"| {row['page']} | {row['as']} | {row['cpu_ms']:.0f} | {row['queries']} | {row['kb']:.0f} |")
     out("")
     out(f"- goals: p95 < {P95_GOAL_MS} ms on every page: "
-        f"{'met' if not p95_missed else 'missed on ' + ', '.join(p95_missed)}; "
+        f"{'met' if not p95_missed else f'missed on {len(p95_missed)} of {len(pages)}: ' + ', '.join(p95_missed)}; "
         f"zero errors: {'met' if not all_failures else 'missed'}; zero lost completions: "
         f"{'met' if not lost and not audit_mismatch and not disagreements else 'missed'}")
     report = "\n".join(lines)
