@@ -19,7 +19,7 @@ PORT ?= 8000
 PUBLIC_URL ?=
 
 .PHONY: demo demo-settings test install serve system-packages test-packages app-venv venv messages fonts lint e2e bench \
-	clean-demo worker scheduler
+	bench-load bench-venv clean-demo worker scheduler
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -112,6 +112,19 @@ e2e: test-packages venv
 
 bench: test-packages venv fonts
 	$(PY) bench/documents.py
+
+# The load benchmark (docs/benchmarks.md): the production stack (gunicorn, Celery worker and beat) on PostgreSQL at
+# 127.0.0.1:5432 (user postgres) and Redis at 127.0.0.1:6379, both running, driven by locust on loopback; it creates
+# and drops its own database (admission_load). E.g. `make bench-load BENCH_ARGS="--users 20 --run-time 60"`.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(APP_STAMP) pyproject.toml
+	$(PY) -m pip install -q -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench-venv: $(BENCH_STAMP)
+
+bench-load: system-packages fonts bench-venv
+	$(PY) bench/load.py $(BENCH_ARGS)
 
 # The task engine (Celery on Redis): set CELERY_BROKER_URL (redis://127.0.0.1:6379/0) for these and for the web
 # processes alike. Workers render documents and send notices; run as many as needed, on as many machines. The
