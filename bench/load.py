@@ -26,6 +26,7 @@ Exit status 1 when a request failed or a completion is lost (the p95 goal only r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -368,6 +369,7 @@ def page_costs(repeat: int = 5) -> list[dict]:
         ),
         None,
     )
+    assert busiest is not None, "the seeded database holds cases"
     pages = [
         ("bianban", "/tasks/", "GET /tasks/ (inbox)"),
         ("bianban", "/tasks/queue/", "GET /tasks/queue/"),
@@ -381,6 +383,7 @@ def page_costs(repeat: int = 5) -> list[dict]:
     ]
     if consult is not None:
         clerk = Membership.objects.filter(organization_id=consult.data["township"]).select_related("user").first()
+        assert clerk is not None, "every township has a clerk"
         pages.append((clerk.user.username, f"/tasks/{consult.pk}/", "GET /tasks/[id]/ (consult)"))
     users = get_user_model().objects
     rows = []
@@ -449,10 +452,8 @@ def stop_stack(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    try:  # anything of the group still alive (a worker's pool child)
+    with contextlib.suppress(ProcessLookupError):  # anything of the group still alive (a worker's pool child)
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def wait_until_serving(port: int, process: subprocess.Popen, timeout: float = 180) -> None:
@@ -473,7 +474,7 @@ def clear_queue(redis_db: int, queue: str) -> None:
     import redis
 
     client = redis.Redis(host=LOOPBACK, port=6379, db=redis_db)
-    keys = [k for k in client.scan_iter(match=f"*{queue}*")]
+    keys = list(client.scan_iter(match=f"*{queue}*"))
     if keys:
         client.delete(*keys)
 
@@ -786,7 +787,7 @@ def main() -> int:
     every = [s.ms for s in measured]
     p95_missed = [name for name, row in pages.items() if row["p95"] >= P95_GOAL_MS]
 
-    lines = []
+    lines: list[str] = []
     out = lines.append
     out(f"- date (UTC): {started_at:%Y-%m-%d %H:%M}; code: {git_head()}")
     out(f"- machine: {machine()}; shared with other work")

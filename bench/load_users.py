@@ -33,7 +33,7 @@ from locust import HttpUser, between, events, task
 PASSWORD = os.environ.get("LOAD_PASSWORD", "")
 TITLES: dict[str, str] = json.loads(os.environ.get("LOAD_TITLES", "{}"))
 LETTER = Path(os.environ["LOAD_LETTER"]).read_bytes() if os.environ.get("LOAD_LETTER") else b""
-COUNTERS = Counter()
+COUNTERS: Counter[str] = Counter()
 
 ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
 TITLE = re.compile(r"<td><strong>(.*?)</strong></td>")
@@ -80,7 +80,9 @@ def _form(node: str, task_id: int) -> tuple[str, dict, dict]:
     if node == "give_advice":
         return "", {"answer": "与我单位职责无交叉，同意。"}, {}
     if node == "consolidate":
-        findings = dict.fromkeys(("work_content", "legal_basis", "division_of_responsibilities", "consultation", "safeguards"), "符合要求。")
+        findings = dict.fromkeys(
+            ("work_content", "legal_basis", "division_of_responsibilities", "consultation", "safeguards"), "符合要求。"
+        )
         return "", {"passes": "1", **findings, "reasons": "", "remedy": ""}, {}
     if node == "banner_decision":
         return "", {"approves": "1", "reasons": ""}, {}
@@ -150,7 +152,7 @@ class Staff(HttpUser):
         response = self.client.get(path, name=name)
         if links is not None and response.status_code == 200:
             found = [int(pk) for pk in links.findall(response.text)]
-            if found:
+            if found and into is not None:
                 into[:] = found
         return response
 

@@ -164,7 +164,7 @@ class AuditEvent(models.Model):
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
 
-    def get_action_display(self) -> str:
+    def get_action_display(self) -> str:  # type: ignore[no-redef]
         """The action's label, looked up in the enum. Django's generated method builds a dict of all the ~40 lazy
         labels (translating each) on every call, which the case page's timeline paid once per event: 7 ms of CPU for
         a case with 33 events, 0.2 ms this way (docs/benchmarks.md, load benchmark)."""
