@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def keys(settings, tmp_path, banner):
     keys = tmp_path / "keys"
-    settings.ADMISSION_DOCUMENT_JOBS = "inline"  # rendered and signed right after each deciding commit
+    settings.ADMISSION_RENDER_ON_COMMIT = True  # rendered and signed right after each deciding commit
     settings.ADMISSION_SIGNING_KEYS_DIR = keys
     settings.ADMISSION_TRUST_ROOTS = [str(keys / "demo-root.pem")]
     issue_demo_certificates(keys_dir=keys, organizations=issuing_organizations(), passphrase="")

@@ -23,7 +23,6 @@ from workflows import actions
 @pytest.fixture
 def keys(settings, tmp_path, banner):
     keys = tmp_path / "keys"
-    settings.ADMISSION_DOCUMENT_JOBS = "inline"
     settings.ADMISSION_RENDER_ON_COMMIT = True  # the test settings leave documents pending
     settings.ADMISSION_SIGNING_KEYS_DIR = keys
     settings.ADMISSION_TRUST_ROOTS = [str(keys / "demo-root.pem")]
