@@ -112,7 +112,7 @@ def test_a_backup_holds_the_database_every_stored_file_and_the_keys_each_with_it
     assert stored <= set(listed)
     assert all(listed[f"files/{d.file.name}"]["sha256"] == d.sha256 for d in OfficialDocument.objects.all())
     assert {f"keys/{p.name}" for p in keys.iterdir()} == {n for n in listed if n.startswith("keys/")}
-    assert manifest["app"]["version"] and "0009_audit_refuse_stored_file" in manifest["migrations"]["admission"]
+    assert manifest["app"]["version"] and "0011_refuse_stored_file_audit_action" in manifest["migrations"]["admission"]
     assert manifest["contents"] == database_digests()
     assert manifest["contents"]["audit_events"]["count"] == AuditEvent.objects.count() > 20
     assert manifest["problems"] == []
