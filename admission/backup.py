@@ -577,6 +577,8 @@ def _restore_database(connection, dump: Path, *, drop: list[str], say: Say) -> N
                 "--no-privileges",
                 "--exit-on-error",
                 "--single-transaction",
+                # --force: the tables are gone, but functions (the audit trigger's) and sequences would clash.
+                *(["--clean", "--if-exists"] if drop else []),
                 f"--dbname={connection.settings_dict['NAME']}",
                 str(dump),
             ],
