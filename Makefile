@@ -19,7 +19,7 @@ PORT ?= 8000
 PUBLIC_URL ?=
 
 .PHONY: demo demo-settings test install serve system-packages test-packages app-venv venv messages fonts lint e2e bench \
-	bench-load bench-venv clean-demo worker scheduler
+	bench-load bench-venv clean-demo worker scheduler lock
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -37,32 +37,31 @@ system-packages:
 test-packages: system-packages
 	$(call apt_install,$(TEST_APT_PACKAGES))
 
-# The application alone (production, demo) …
-$(APP_STAMP): pyproject.toml
+# Python packages come from the lock files of requirements/ (every package, dependencies included, pinned with the
+# SHA-256 of its files: pip refuses anything else), then the project itself without dependencies. `make lock` writes
+# them from pyproject.toml; tests/test_requirements.py fails when the two disagree.
+define pip_install_locked
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --require-hashes -r $(1)
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+endef
+
+# The application alone (production, demo) …
+$(APP_STAMP): pyproject.toml requirements/app.txt
+	$(call pip_install_locked,requirements/app.txt)
 	touch $(APP_STAMP)
 
-# … and with the test tools.
-$(TEST_STAMP): pyproject.toml
-	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+# … and with the test and lint tools (CI runs both).
+$(TEST_STAMP): pyproject.toml requirements/test.txt
+	$(call pip_install_locked,requirements/test.txt)
 	touch $(APP_STAMP) $(TEST_STAMP)
 
 app-venv: $(APP_STAMP)
 
 venv: $(TEST_STAMP)
 
-LINT_STAMP := $(VENV)/.installed-lint
-
-$(LINT_STAMP): $(TEST_STAMP) pyproject.toml
-	$(PY) -m pip install -q -e '.[test,lint]'
-	touch $(LINT_STAMP)
-
 # ruff (lint, then format check) and mypy; all three run, and the target fails if any of them does.
-lint: $(LINT_STAMP)
+lint: $(TEST_STAMP)
 	@status=0; \
 	echo "ruff check"; $(VENV)/bin/ruff check . || status=1; \
 	echo "ruff format --check"; $(VENV)/bin/ruff format --check . || status=1; \
@@ -117,8 +116,8 @@ bench: test-packages venv fonts
 # 127.0.0.1:5432 (user postgres) and Redis at 127.0.0.1:6379, both running, driven by locust on loopback; it creates
 # and drops its own database (admission_load). E.g. `make bench-load BENCH_ARGS="--users 20 --run-time 60"`.
 BENCH_STAMP := $(VENV)/.installed-bench
-$(BENCH_STAMP): $(APP_STAMP) pyproject.toml
-	$(PY) -m pip install -q -e '.[bench]'
+$(BENCH_STAMP): $(APP_STAMP) pyproject.toml requirements/bench.txt
+	$(call pip_install_locked,requirements/bench.txt)
 	touch $(BENCH_STAMP)
 
 bench-venv: $(BENCH_STAMP)
@@ -141,3 +140,18 @@ scheduler: app-venv
 
 clean-demo:
 	rm -rf var
+
+# The lock files, after a change of pyproject.toml (needs the package index; a minute or two each). Each builds on the
+# one before as a constraint, so a package has one version in all three. pip-tools runs in a virtualenv of its own.
+LOCK_VENV := .venv-lock
+PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile -q --allow-unsafe --generate-hashes --no-emit-index-url --no-emit-find-links \
+	--strip-extras --build-deps-for editable pyproject.toml
+lock:
+	test -d $(LOCK_VENV) || $(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install -q pip-tools==7.6.2
+	@echo "requirements/app.txt (1/3)"
+	$(PIP_COMPILE) --output-file=requirements/app.txt
+	@echo "requirements/test.txt (2/3)"
+	$(PIP_COMPILE) --extra test --extra lint -c requirements/app.txt --output-file=requirements/test.txt
+	@echo "requirements/bench.txt (3/3)"
+	$(PIP_COMPILE) --extra bench -c requirements/test.txt --output-file=requirements/bench.txt
