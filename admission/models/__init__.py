@@ -11,6 +11,7 @@ from .calendar import (
 )
 from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
 from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, SafeguardKind, TownshipDuty
+from .habits import CaseComment, CaseCopy, CaseReturn
 from .identities import ExternalIdentity
 from .identity import LoginLockout, PasswordHistory, SecondFactorDevice
 from .organizations import (
@@ -44,6 +45,9 @@ from .requests import (
 )
 
 __all__ = [
+    "CaseComment",
+    "CaseCopy",
+    "CaseReturn",
     "CalendarDay",
     "CalendarYear",
     "DayUnit",
