@@ -3,14 +3,18 @@ comments, 抄送, 转办, 催办, 退回 (procedure.RETURNS_TO, Art. 3 and 4(2))
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
+import pdfplumber
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from admission import permissions
 from admission.documents import content as drafts
+from admission.documents.pki import issue_demo_certificates, issuing_organizations
+from admission.documents.verification import verify_pdf
 from admission.models import (
     AuditAction,
     BureauReviewOpinion,
@@ -18,6 +22,7 @@ from admission.models import (
     DocumentKind,
     NoticeKind,
     Notification,
+    RenderStatus,
     RequestState,
     Role,
     TaskDeadline,
@@ -215,3 +220,27 @@ def test_approval_form_lists_every_opinion_and_is_issued_by_the_lead_unit(banner
     text = str(document.content["blocks"])
     for expected in ("同意承担", "justice 审核意见", "data 审核意见", "office 审核意见", "审核结论：通过"):
         assert expected in text
+
+
+def test_approval_form_is_rendered_sealed_signed_and_verifiable_like_the_documents(
+    banner, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    keys = tmp_path / "keys"
+    settings.ADMISSION_RENDER_ON_COMMIT = True
+    settings.ADMISSION_SIGNING_KEYS_DIR = keys
+    settings.ADMISSION_TRUST_ROOTS = [str(keys / "demo-root.pem")]
+    issue_demo_certificates(keys_dir=keys, organizations=issuing_organizations(), passphrase="")
+    request = to_under_review(banner)
+    bureau_opinions(banner, request)
+    actions.comment_on_case(duty_request=request, actor=banner.users["office"], text="内部备注不得印出")
+    with django_capture_on_commit_callbacks(execute=True):
+        document = actions.issue_approval_form(duty_request=request, actor=banner.users["office"])
+    document.refresh_from_db()
+    assert document.render_status == RenderStatus.RENDERED, document.render_error
+    data = document.file.read()
+    verdict = verify_pdf(data)
+    assert verdict.valid and verdict.document == document
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        text = "".join(page.extract_text() or "" for page in pdf.pages).replace("\n", "")
+    assert "审批单" in text and "justice 审核意见" in text and "内部备注" not in text
+    (tmp_path / "approval-form.pdf").write_bytes(data)
