@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from admission.models import RequestPurpose
 
-from .views import cases, documents, duties, habits, oversight, reports, tasks
+from .views import cases, documents, duties, habits, notices, oversight, reports, tasks
 
 case_patterns = [
     path("", cases.home, name="home"),
@@ -18,6 +18,8 @@ case_patterns = [
     path("requests/<int:pk>/approval-form/", habits.approval_form, name="request_approval_form"),
     path("attachments/<int:pk>/", cases.attachment_download, name="attachment_download"),
     path("notifications/", cases.notifications, name="notifications"),
+    path("notifications/read/", notices.mark_read, name="notifications_read"),
+    path("notifications/preferences/", notices.preferences, name="notice_preferences"),
     path("duties/", duties.duty_list, name="duty_list"),
     path("duties/<int:pk>/", duties.duty_detail, name="duty_detail"),
     path("duties/<int:pk>/exit/", duties.propose_change, {"purpose": RequestPurpose.EXIT}, name="propose_exit"),

@@ -14,6 +14,7 @@ from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, Safe
 from .habits import CaseComment, CaseCopy, CaseReturn
 from .identities import ExternalIdentity
 from .identity import LoginLockout, PasswordHistory, SecondFactorDevice
+from .notices import GroupRobot, NoticePreference, RobotDelivery, RobotPlatform
 from .organizations import (
     DECIDING_ROLES,
     JOINT_MEETING_KINDS,
@@ -45,6 +46,10 @@ from .requests import (
 )
 
 __all__ = [
+    "GroupRobot",
+    "NoticePreference",
+    "RobotDelivery",
+    "RobotPlatform",
     "CaseComment",
     "CaseCopy",
     "CaseReturn",

@@ -45,6 +45,7 @@ class AuditAction(models.TextChoices):
     RETURN_TO_STEP = "return_to_step", _("退回")
     COPY_CASE = "copy_case", _("抄送")
     COMMENT_CASE = "comment_case", _("内部意见")
+    SET_NOTICE_PREFERENCE = "set_notice_preference", _("修改提醒设置")
     # Security events (等保2.0 安全审计): who, from where, with what outcome.
     LOGIN = "login", _("登录")
     LOGOUT = "logout", _("退出登录")

@@ -97,6 +97,10 @@ class NoticeKind(models.TextChoices):
     URGED = "urged", _("催办")
     REASSIGNED = "reassigned", _("转办")
     COPIED = "copied", _("抄送")
+    TASK_ARRIVED = "task", _("新任务")
+    RETURNED = "returned", _("退回")
+    DECIDED = "decided", _("审批决定")
+    DOCUMENT_ISSUED = "document", _("公文印发")
 
 
 class Notification(models.Model):
