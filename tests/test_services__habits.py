@@ -27,6 +27,7 @@ from admission.models import (
     Role,
     TaskDeadline,
 )
+from admission.permissions import organization_decision_permission
 from admission.services.errors import ConflictError
 from admission.services.setup import add_member
 from tests.support import (
@@ -39,6 +40,7 @@ from tests.support import (
 )
 from workflows import actions
 from workflows.driver import CaseDriver
+from workflows.selectors import task_box
 
 
 def _events(request, action) -> int:
@@ -177,6 +179,12 @@ def test_art3_art4_2_lead_unit_sends_a_review_back_when_consolidating(banner, no
     driver = CaseDriver(request)
     with pytest.raises(LookupError):
         driver.task("consolidate")
+    # the revived task is routed to the same unit's queue, and only there
+    revived = driver.task(node)
+    assert revived.owner_permission == organization_decision_permission(banner.org(kind).pk)
+    assert revived in task_box(user=banner.users[kind], box="queue")
+    assert revived not in task_box(user=banner.users["data" if kind != "data" else "justice"], box="queue")
+    assert revived.deadline.due_date is not None
     driver.give_bureau_opinion(node, banner.users[kind], passes=True, reasoning="已核实，依据充分。")
     assert driver.task("consolidate")  # the review comes back to the lead unit
     conclude(banner, request)

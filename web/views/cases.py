@@ -14,18 +14,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from admission import permissions, selectors
-from admission.models import Attachment, DutyRequest, RequestState
+from admission.models import Attachment, DutyRequest, RequestState, Track
 from admission.procedure import RETURNS_TO
 from admission.services import files
 from admission.services.errors import ConflictError
 from admission.storage import StoredFileRefused
 from workflows import actions
-from workflows.selectors import can_work_on, current_steps, step_durations
+from workflows.selectors import can_work_on, current_steps, procedure_map, step_durations
 
 from ..audit import record_download
 from ..forms.cases import DutyRequestForm, WithdrawForm
 from ..forms.fields import apply_service_errors
 from ..forms.habits import CommentForm
+from ..procedure_map import procedure_map_svg
 from .documents import stored_file_refused
 
 
@@ -142,6 +143,11 @@ def request_detail(request, pk: int):
             "can_withdraw": permissions.can_withdraw_request(request.user, duty_request),
             "withdraw_form": WithdrawForm(),
             "is_party": party,
+            "procedure_map": procedure_map_svg(
+                procedure_map(duty_request=duty_request), temporary=duty_request.track == Track.TEMPORARY
+            )
+            if party
+            else "",
             "notes": selectors.case_notes(duty_request=duty_request) if party else None,
             "comment_form": CommentForm(),
             "can_copy": permissions.can_copy_case(request.user, duty_request),
