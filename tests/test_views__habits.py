@@ -80,3 +80,34 @@ def test_urge_page_and_approval_form_for_the_organization_office(client, banner)
     assert client.post(reverse("workflows:urge", args=[task.pk]), {"note": ""}).status_code == 302
     assert client.post(reverse("admission:request_approval_form", args=[request.pk])).status_code == 302
     assert OfficialDocument.objects.filter(request=request, kind=DocumentKind.APPROVAL_FORM).count() == 1
+
+
+def _habit_urls(request, task) -> list[str]:
+    return [
+        reverse("admission:request_comment", args=[request.pk]),
+        reverse("admission:request_copy", args=[request.pk]),
+        reverse("admission:request_approval_form", args=[request.pk]),
+        reverse("workflows:reassign", args=[task.pk]),
+        reverse("workflows:urge", args=[task.pk]),
+        reverse("workflows:return", args=[task.pk]),
+    ]
+
+
+def test_nobody_sees_across_banners_and_anonymous_visitors_are_sent_to_log_in(client, banner, other_banner):
+    request = to_under_review(banner)
+    task = open_task(request, "legality_review")
+    client.force_login(other_banner.users["office"])  # the organization office of another banner
+    for url in _habit_urls(request, task):
+        assert client.post(url, {}).status_code == 404, url
+    client.logout()
+    for url in _habit_urls(request, task):
+        response = client.post(url, {})
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+
+
+def test_a_party_who_may_not_do_a_habit_gets_403(client, banner):
+    request = to_under_review(banner)
+    task = open_task(request, "legality_review")
+    client.force_login(banner.users["naji"])  # a township clerk: a party, but neither head nor organization office
+    for url in _habit_urls(request, task)[1:]:
+        assert client.post(url, {}).status_code == 403, url
