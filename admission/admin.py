@@ -23,6 +23,7 @@ from .models import (
     OfficialDocument,
     Organization,
     RenderStatus,
+    RobotDelivery,
     SecondFactorDevice,
     TimeLimit,
     TownshipDuty,
@@ -86,6 +87,15 @@ class GroupRobotAdmin(admin.ModelAdmin):
     list_display = ["organization", "platform", "active"]
     list_filter = ["platform", "active", "organization__jurisdiction"]
     autocomplete_fields = ["organization"]
+
+
+@admin.register(RobotDelivery)
+class RobotDeliveryAdmin(ReadOnlyAdmin):
+    """What was posted to each group robot, and why a post failed (retried by the task engine)."""
+
+    list_display = ["created_at", "robot", "sent_at", "error"]
+    list_filter = ["robot__platform", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["text"]
 
 
 @admin.register(ExternalIdentity)

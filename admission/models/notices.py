@@ -51,15 +51,19 @@ class GroupRobot(models.Model):
 class RobotDelivery(models.Model):
     """One message for one robot, posted at most once (`key`), retried by the task engine until `sent_at`."""
 
-    robot = models.ForeignKey(GroupRobot, on_delete=models.CASCADE, related_name="deliveries")
+    robot = models.ForeignKey(
+        GroupRobot, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("群机器人")
+    )
     key = models.CharField(max_length=160, unique=True)
-    text = models.CharField(max_length=600)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    error = models.CharField(max_length=300, blank=True)
+    text = models.CharField(_("内容"), max_length=600)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    error = models.CharField(_("失败原因"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("群机器人消息")
+        verbose_name_plural = _("群机器人消息")
 
     def __str__(self) -> str:
         return self.text[:40]

@@ -34,6 +34,7 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
         *(f"admission.{verb}_externalidentity" for verb in ("add", "change", "view", "delete")),
         # 政务消息: the units' group robots (issue 13).
         *(f"admission.{verb}_grouprobot" for verb in ("add", "change", "view", "delete")),
+        "admission.view_robotdelivery",
     ),
     AdministratorRole.SECURITY: (
         "auth.view_user",
