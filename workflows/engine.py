@@ -98,6 +98,8 @@ def _holder(task: Task) -> str:
 
 
 def _finished_message(task: Task) -> str:
+    if task.status == STATUS.CANCELED:
+        return _("该任务已退回或撤销，无需再办理，请刷新页面。")
     finished = timezone.localtime(task.finished).strftime("%Y-%m-%d %H:%M") if task.finished else ""
     return _("该任务已由%(holder)s于 %(finished)s 办理完毕，无需重复办理。") % {
         "holder": _holder(task),
