@@ -1,6 +1,8 @@
 from axes.helpers import get_cool_off
+from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -14,12 +16,14 @@ from .models import (
     CalendarDay,
     CalendarYear,
     ExternalIdentity,
+    GroupRobot,
     Jurisdiction,
     LoginLockout,
     Membership,
     OfficialDocument,
     Organization,
     RenderStatus,
+    RobotDelivery,
     SecondFactorDevice,
     TimeLimit,
     TownshipDuty,
@@ -57,6 +61,41 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["organization__jurisdiction", "organization__kind", "role"]
     search_fields = ["user__username", "organization__name"]
     autocomplete_fields = ["organization"]
+
+
+def _https_by_default(field, **kwargs):
+    """An address typed without a scheme is taken as https (the default Django 6 will have)."""
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return field.formfield(**kwargs)
+
+
+class GroupRobotForm(forms.ModelForm):
+    class Meta:
+        formfield_callback = _https_by_default
+        model = GroupRobot
+        fields = ["organization", "platform", "webhook_url", "secret", "active"]
+        widgets = {"secret": forms.PasswordInput(render_value=True)}
+
+
+@admin.register(GroupRobot)
+class GroupRobotAdmin(admin.ModelAdmin):
+    """The system administrator registers a unit's DingTalk or WeCom group robot; what arrives for the unit is posted
+    to its group too."""
+
+    form = GroupRobotForm
+    list_display = ["organization", "platform", "active"]
+    list_filter = ["platform", "active", "organization__jurisdiction"]
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(RobotDelivery)
+class RobotDeliveryAdmin(ReadOnlyAdmin):
+    """What was posted to each group robot, and why a post failed (retried by the task engine)."""
+
+    list_display = ["created_at", "robot", "sent_at", "error"]
+    list_filter = ["robot__platform", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["text"]
 
 
 @admin.register(ExternalIdentity)

@@ -15,6 +15,7 @@ from .models import (
     JOINT_MEETING_KINDS,
     AdvisoryOpinion,
     ApprovalDecision,
+    CaseCopy,
     Consultation,
     DutyRequest,
     DutyStatus,
@@ -23,6 +24,7 @@ from .models import (
     OrganizationKind,
     RequestPurpose,
     RequestState,
+    Role,
     SafeguardDelivery,
     TownshipDuty,
     UnadmittedDutyReport,
@@ -107,19 +109,54 @@ def _visibility_filter(membership: Membership) -> Q:
     return Q(state=awaiting) | Q(Exists(decided))
 
 
+def _parties(membership: Membership) -> Q:
+    return Q(jurisdiction_id=membership.organization.jurisdiction_id) & _visibility_filter(membership)
+
+
 def visible_requests(user: Viewer) -> QuerySet[DutyRequest]:
     """Departments: their own (and those they are asked about); townships: those naming them;
-    joint meeting: the whole jurisdiction; approving bodies: what awaits them and what they decided."""
+    joint meeting: the whole jurisdiction; approving bodies: what awaits them and what they decided;
+    and any body a party sent the case to for information (抄送, read-only)."""
     membership = membership_of(user)
     if membership is None:
         return DutyRequest.objects.none()
+    copied = Exists(CaseCopy.objects.filter(request=OuterRef("pk"), organization_id=membership.organization_id))
     return DutyRequest.objects.filter(
-        Q(jurisdiction_id=membership.organization.jurisdiction_id) & _visibility_filter(membership)
+        Q(jurisdiction_id=membership.organization.jurisdiction_id) & (_visibility_filter(membership) | Q(copied))
     )
 
 
 def can_view_request(user: Viewer, duty_request: DutyRequest) -> bool:
     return visible_requests(user).filter(pk=duty_request.pk).exists()
+
+
+def is_party(user: Viewer, duty_request: DutyRequest) -> bool:
+    """A party of the case: a body that sees it through the procedure, not only through a copy (抄送)."""
+    membership = membership_of(user)
+    return membership is not None and DutyRequest.objects.filter(_parties(membership), pk=duty_request.pk).exists()
+
+
+def can_copy_case(user: Viewer, duty_request: DutyRequest) -> bool:
+    """A reviewer or head of a party sends the case to another body for information."""
+    membership = membership_of(user)
+    return membership is not None and membership.can_decide and is_party(user, duty_request)
+
+
+def can_reassign_for(user: Viewer, organization_id: int | None) -> bool:
+    """转办: the head of the unit holding a task hands it to a member of the same unit."""
+    membership = membership_of(user)
+    return membership is not None and membership.role == Role.HEAD and membership.organization_id == organization_id
+
+
+def can_urge(user: Viewer, duty_request: DutyRequest) -> bool:
+    """催办: the organization office (lead unit of the joint meeting, Art. 3), by its reviewers and head."""
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.can_decide
+        and membership.organization.kind == OrganizationKind.ORGANIZATION_OFFICE
+        and membership.organization.jurisdiction_id == duty_request.jurisdiction_id
+    )
 
 
 def is_applicant(user: Viewer, duty_request: DutyRequest) -> bool:
@@ -310,6 +347,25 @@ def require_can_record_safeguard_delivery(user: Viewer, duty: TownshipDuty) -> N
 
 def require_can_confirm_safeguard_delivery(user: Viewer, delivery: SafeguardDelivery) -> None:
     _deny_unless(can_confirm_safeguard_delivery(user, delivery), _("只有接收保障的乡镇可以确认收到。"))
+
+
+def require_party(user: Viewer, duty_request: DutyRequest) -> Membership:
+    _deny_unless(is_party(user, duty_request), _("只有本案的办理各方可以查看和发表内部意见。"))
+    membership = membership_of(user)
+    assert membership is not None  # a party acts through its membership
+    return membership
+
+
+def require_can_copy_case(user: Viewer, duty_request: DutyRequest) -> None:
+    _deny_unless(can_copy_case(user, duty_request), _("只有本案办理各方的审核人员或负责人可以抄送。"))
+
+
+def require_can_reassign(user: Viewer, organization_id: int | None) -> None:
+    _deny_unless(can_reassign_for(user, organization_id), _("只有承办单位的负责人可以转办本单位的任务。"))
+
+
+def require_can_urge(user: Viewer, duty_request: DutyRequest) -> None:
+    _deny_unless(can_urge(user, duty_request), _("只有旗委编办的审核人员或负责人可以催办。"))
 
 
 def require_can_see_dashboard(user: Viewer) -> None:

@@ -173,6 +173,12 @@ STEPS: tuple[ProcedureStep, ...] = (
     ),
 )
 
+# 退回: where the measure lets the holder of a review step send the case back to the step before it. Art. 3 leaves
+# the joint meeting's review procedure to the meeting and Art. 4(2) has the lead unit form the review opinion: when
+# consolidating, it may ask members of the joint meeting to review again. Nowhere else: intake asks for supplements
+# once (一次性告知, Art. 4(2)); a township's opinion (Art. 4(1)) and the decisions (Art. 4(3)) are given, not sent back.
+RETURNS_TO: dict[str, tuple[str, ...]] = {"consolidate": ("lead_review", "legality_review", "data_review")}
+
 STEP_BY_NODE: dict[str, ProcedureStep] = {step.node: step for step in STEPS}
 
 # The steps as model choices (time limits and task deadlines store the node name).

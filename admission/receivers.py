@@ -12,10 +12,20 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AuditAction, ExternalIdentity, LoginLockout, Membership, SecondFactorDevice
+from .models import (
+    ApprovalDecision,
+    AuditAction,
+    ExternalIdentity,
+    LoginLockout,
+    Membership,
+    OfficialDocument,
+    ReviewConclusion,
+    SecondFactorDevice,
+)
 from .services.administrators import ensure_administrator_groups
 from .services.audit import record_security_event
 from .services.identity import remember_password
+from .tasks import announce_later
 
 
 def administrator_groups_after_migrate(**kwargs) -> None:
@@ -134,3 +144,15 @@ def _access_attempt_deleted(sender, instance: AccessAttempt, **kwargs) -> None:
         f"（此前连续失败 {instance.failures_since_start} 次）",
         data={"username": instance.username, "address": instance.ip_address, "failures": instance.failures_since_start},
     )
+
+
+# Work arriving (issue 13 part 3): decisions, a review that does not pass, and issued documents are announced to the
+# bodies concerned once their transaction commits. New tasks are announced by workflows/receivers.py.
+ANNOUNCED = {ApprovalDecision: "decision", ReviewConclusion: "conclusion", OfficialDocument: "document"}
+
+
+@receiver(post_save, dispatch_uid="announce_work_arriving")
+def _announce(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    event = ANNOUNCED.get(sender)
+    if event is not None and created and not raw:
+        announce_later(event, instance.pk)

@@ -60,6 +60,14 @@ def request_list(*, user: Viewer, state: str = "", query: str = "") -> QuerySet[
     return requests.order_by("-updated_at", "-pk")
 
 
+def case_notes(*, duty_request: DutyRequest) -> dict[str, Any]:
+    """What the parties of a case write to each other (comments) and whom it was sent to for information (抄送)."""
+    return {
+        "comments": list(duty_request.comments.select_related("author", "organization")),
+        "copies": list(duty_request.copies.select_related("organization", "sent_by")),
+    }
+
+
 def request_detail(*, duty_request: DutyRequest) -> dict[str, Any]:
     consultations = list(
         duty_request.consultations.select_related("township", "responded_by", "letter").order_by(

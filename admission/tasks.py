@@ -1,7 +1,8 @@
 """The Celery tasks of the app (config/celery.py finds this module) and the web process's own sweep.
 
 - admission.render_document (documents/jobs.py): render, seal, sign and store one document; retried with back-off.
-- admission.email_notice (notices.py): e-mail one in-app notice.
+- admission.email_notice (notices.py): e-mail one in-app notice; admission.post_to_robot: post to a group robot.
+- admission.announce: tell people of work that arrived (a task, a decision, a document), after its commit.
 - admission.sweep_documents: queue every document left unfinished; on the scheduler every
   ADMISSION_RENDER_SWEEP_SECONDS.
 - admission.daily_reminders: reminders, escalations and expiry prompts, on the scheduler at ADMISSION_REMINDERS_AT
@@ -20,12 +21,12 @@ from datetime import date
 
 from celery import current_app, shared_task
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from . import notices  # noqa: F401  (registers admission.email_notice with the worker)
 from .documents import jobs
-from .services import reminders
+from .services import notifications, reminders
 
 log = logging.getLogger(__name__)
 
@@ -109,3 +110,28 @@ def _sweep_in_background() -> None:
     finally:
         connections.close_all()
         _sweeping.release()
+
+
+ANNOUNCERS = {
+    "task": lambda pk: notifications.announce_task(task_id=pk),
+    "decision": lambda pk: notifications.announce_decision(decision_id=pk),
+    "conclusion": lambda pk: notifications.announce_conclusion(conclusion_id=pk),
+    "document": lambda pk: notifications.announce_document(document_id=pk),
+}
+
+
+def announce_later(event: str, subject_id: int) -> None:
+    """Tell people of `event` once the transaction that made it commits (on a worker, or in-process)."""
+
+    def queue() -> None:
+        try:
+            announce.delay(event, subject_id)
+        except Exception:  # broker unreachable: the work is there, only the news of it is lost
+            log.warning("could not queue the announcement of %s %s", event, subject_id, exc_info=True)
+
+    transaction.on_commit(queue)
+
+
+@shared_task(name="admission.announce", acks_late=True, ignore_result=True)
+def announce(event: str, subject_id: int) -> int:
+    return ANNOUNCERS[event](subject_id)

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from admission.models import RequestPurpose
 
-from .views import cases, documents, duties, oversight, reports, tasks
+from .views import cases, documents, duties, habits, notices, oversight, reports, tasks
 
 case_patterns = [
     path("", cases.home, name="home"),
@@ -13,8 +13,13 @@ case_patterns = [
     path("requests/<int:pk>/", cases.request_detail, name="request_detail"),
     path("requests/<int:pk>/edit/", cases.request_edit, name="request_edit"),
     path("requests/<int:pk>/withdraw/", cases.request_withdraw, name="request_withdraw"),
+    path("requests/<int:pk>/comment/", habits.comment, name="request_comment"),
+    path("requests/<int:pk>/copy/", habits.copy, name="request_copy"),
+    path("requests/<int:pk>/approval-form/", habits.approval_form, name="request_approval_form"),
     path("attachments/<int:pk>/", cases.attachment_download, name="attachment_download"),
     path("notifications/", cases.notifications, name="notifications"),
+    path("notifications/read/", notices.mark_read, name="notifications_read"),
+    path("notifications/preferences/", notices.preferences, name="notice_preferences"),
     path("duties/", duties.duty_list, name="duty_list"),
     path("duties/<int:pk>/", duties.duty_detail, name="duty_detail"),
     path("duties/<int:pk>/exit/", duties.propose_change, {"purpose": RequestPurpose.EXIT}, name="propose_exit"),
@@ -41,6 +46,9 @@ task_patterns = [
     path("<int:pk>/", tasks.execute_task, name="execute"),
     path("<int:pk>/claim/", tasks.claim_task, name="claim"),
     path("<int:pk>/release/", tasks.release_task, name="release"),
+    path("<int:pk>/reassign/", habits.reassign, name="reassign"),
+    path("<int:pk>/urge/", habits.urge, name="urge"),
+    path("<int:pk>/return/", habits.send_back, name="return"),
 ]
 
 urlpatterns = [

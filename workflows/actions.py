@@ -3,7 +3,8 @@
 Each door takes the locks in the engine's one order (process, then request rows), calls the service that
 performs the transition and moves the flow in the same transaction. Task doors name the step they perform,
 so a task of another step cannot be pushed through them. Actions on the duty list and on reports move no
-case; their doors are the services themselves, re-exported here so pages have one place to call.
+case; their doors are the services themselves, re-exported here so pages have one place to call (so are comments,
+抄送 and the 审批单, which leave the flow as it is).
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from admission.models import (
     SupplementNotice,
     TownshipDuty,
 )
-from admission.services import approval, changes, consultation, intake, review
+from admission.services import approval, changes, consultation, habits, intake, review
 from admission.services import requests as request_services
 from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery
 from admission.services.errors import ConflictError
+from admission.services.habits import comment_on_case, copy_case, issue_approval_form
 from admission.services.reports import handle_report, report_unadmitted_duty
 
 from . import engine
@@ -42,6 +44,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "accept_for_review",
+    "comment_on_case",
+    "copy_case",
+    "issue_approval_form",
+    "reassign_task",
+    "return_to_review",
+    "urge_task",
     "ask_for_advice",
     "claim_task",
     "conclude_review",
@@ -341,3 +349,33 @@ def claim_task(*, task: Task, actor: User) -> None:
 
 def release_task(*, task: Task, actor: User) -> None:
     engine.release(task=task, user=actor)
+
+
+# --- the habits of approval offices (issue 13): 转办, 催办, 退回 --------------------------------------------------
+
+
+def reassign_task(*, task: Task, actor: User, assignee: User, reason: str = "") -> None:
+    """转办: the head gives a task of the unit to one of its members, under the case's lock."""
+    engine.reassign(
+        task=task,
+        assignee=assignee,
+        action=lambda current: habits.reassign_task(task=current, actor=actor, assignee=assignee, reason=reason),
+    )
+
+
+def urge_task(*, task: Task, actor: User, note: str = "") -> int:
+    """催办: tells the holders of an overdue task; the flow stays as it is."""
+    with engine.process_locked(task.process_id):
+        return habits.urge_task(task=Task.objects.select_related("owner").get(pk=task.pk), actor=actor, note=note)
+
+
+def return_to_review(*, task: Task, actor: User, nodes: Sequence[str], reasons: str) -> None:
+    """退回 (admission.procedure.RETURNS_TO): the holder of the task sends the case back to the steps before it."""
+    engine.send_back(
+        task=task,
+        user=actor,
+        to_nodes=tuple(nodes),
+        action=lambda: habits.return_to_review(
+            duty_request=_case(task), actor=actor, from_node=task.flow_task.name, nodes=nodes, reasons=reasons
+        ),
+    )

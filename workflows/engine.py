@@ -98,6 +98,8 @@ def _holder(task: Task) -> str:
 
 
 def _finished_message(task: Task) -> str:
+    if task.status == STATUS.CANCELED:
+        return _("该任务已退回或撤销，无需再办理，请刷新页面。")
     finished = timezone.localtime(task.finished).strftime("%Y-%m-%d %H:%M") if task.finished else ""
     return _("该任务已由%(holder)s于 %(finished)s 办理完毕，无需重复办理。") % {
         "holder": _holder(task),
@@ -152,3 +154,58 @@ def release(*, task: Task, user: User) -> None:
         if task.status != STATUS.ASSIGNED or task.owner_id != user.pk:
             raise ConflictError(_("只能退回本人已领取且尚未办结的任务。"))
         task.flow_task.activation_class(task).unassign()
+
+
+def reassign(*, task: Task, assignee: User, action: Callable[[Task], T]) -> T:
+    """转办: run `action(task)` on the task as it is now (the service's checks and record), then give it to
+    `assignee`."""
+    with process_locked(task.process_id):
+        task = Task.objects.select_related("owner", "process").get(pk=task.pk)
+        result = action(task)
+        activation = task.flow_task.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(assignee)
+        else:
+            activation.reassign(user=assignee)
+        return result
+
+
+def _path_back(task: Task, to_nodes: tuple[str, ...]) -> list[Task]:
+    """The finished tasks from `task` back to the latest task of a step in `to_nodes`, newest first; empty when no
+    such step lies behind it."""
+    if task.status != STATUS.DONE:
+        return []
+    if task.flow_task.name in to_nodes:
+        return [task]
+    behind = [t for previous in task.previous.all() for t in _path_back(previous, to_nodes)]
+    return [task, *behind] if behind else []
+
+
+def send_back(*, task: Task, user: User, to_nodes: tuple[str, ...], action: Callable[[], T]) -> T:
+    """退回 with Viewflow's own moves: cancel the open task, undo every finished task between it and the latest task
+    of each step sent back to (newest first: a task is undone only once all that followed it is), then revive those
+    steps' tasks, which flow on from there as before (a revived review joins again and comes back here)."""
+    with process_locked(task.process_id):
+        task = Task.objects.select_related("owner").get(pk=task.pk)
+        if task.status not in OPEN_TASK_STATUSES:
+            raise ConflictError(_finished_message(task))
+        if (
+            task.owner_id
+            and task.owner_id != user.pk
+            or not task.owner_id
+            and not task.flow_task.can_assign(user, task)
+        ):
+            raise _refuse_unit()
+        result = action()
+        task.flow_task.activation_class(task).cancel()
+        to_undo = [t for previous in task.previous.all() for t in _path_back(previous, to_nodes)]
+        targets = [t for t in to_undo if t.flow_task.name in to_nodes]
+        if {t.flow_task.name for t in targets} != set(to_nodes):
+            raise ConflictError(_("找不到要退回的环节，请刷新页面。"))
+        for done in to_undo:  # newest first: each after what followed it
+            done.refresh_from_db()
+            done.flow_task.activation_class(done).undo()
+        for target in targets:
+            target.refresh_from_db()
+            target.flow_task.activation_class(target).revive()
+        return result

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
+from viewflow.workflow.nodes.view import ViewActivation
 
 from admission.models import AdvisoryOpinion, ConsultationOutcome, Organization, OrganizationKind, RequestState
 from admission.permissions import organization_decision_permission, organization_task_permission
@@ -19,8 +20,19 @@ from .models import AdmissionProcess
 from .nodes import ForEachSplit
 
 
+class HumanTaskActivation(ViewActivation):
+    def prepare_revived_task(self, task):
+        """A task revived by 退回 (engine.send_back) lands in the same unit's queue as when it was first created:
+        Viewflow's revive copies the data, not the permission that routes it."""
+        activation = type(self)(task)
+        task.owner_permission = self.flow_task.calc_owner_permission(activation)
+        task.owner_permission_obj = self.flow_task.calc_owner_permission_obj(activation)
+
+
 class HumanTask(nodes.View):
     """A task a person performs; its page is found by web.views.tasks from the procedure table, not by the flow."""
+
+    activation_class = HumanTaskActivation
 
     def __init__(self, procedure_step: ProcedureStep):
         super().__init__(view=None)

@@ -1,4 +1,5 @@
-"""Every new human task of the admission flow gets its due date in the transaction that creates it."""
+"""Every new human task of the admission flow gets its due date in the transaction that creates it, and whoever may
+do it is told once that transaction commits."""
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -6,6 +7,7 @@ from viewflow.workflow.models import Task
 
 from admission.models import DutyRequest
 from admission.services.deadlines import set_deadline
+from admission.tasks import announce_later
 
 
 @receiver(post_save, sender=Task, dispatch_uid="admission_task_deadline")
@@ -19,3 +21,4 @@ def give_new_task_its_deadline(sender, instance: Task, created: bool, **kwargs) 
     )
     if jurisdiction_id is not None:
         set_deadline(task=instance, jurisdiction_id=jurisdiction_id)
+        announce_later("task", instance.pk)

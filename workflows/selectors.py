@@ -10,8 +10,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from admission.calendar import UnknownCalendarYear, WorkingCalendar
-from admission.models import DutyRequest, Organization, TaskDeadline
+from admission.models import DutyRequest, Organization, TaskDeadline, Track
 from admission.permissions import membership_of, organization_id_from_permission
+from admission.procedure import step
 
 from .flows import AdmissionFlow
 from .models import AdmissionProcess
@@ -151,3 +152,83 @@ def step_durations(*, duty_request: DutyRequest) -> list[dict]:
             }
         )
     return rows
+
+
+# The map of the procedure (issue 13 part 4): the steps in the order of the measure, each with the step it branches
+# from (a loop: 修改, 补正, 相关部门意见) and its place on the main path.
+MAP_STEPS: tuple[tuple[str, str | None, int], ...] = (
+    ("consult", None, 0),
+    ("revise", "consult", 0),
+    ("submit", None, 1),
+    ("intake", None, 2),
+    ("supplement", "intake", 2),
+    ("lead_review", None, 3),
+    ("give_advice", "lead_review", 3),
+    ("legality_review", None, 3),
+    ("data_review", None, 3),
+    ("consolidate", None, 4),
+    ("banner_decision", None, 5),
+    ("city_decision", None, 6),
+)
+PARALLEL_REVIEW = ("lead_review", "legality_review", "data_review")
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+
+
+def _who(task: Task) -> str:
+    return (task.owner.get_full_name() or task.owner.get_username()) if task.owner_id else ""
+
+
+def procedure_map(*, duty_request: DutyRequest) -> list[dict]:
+    """Each step of the procedure for this case: done (when, by whom), current (who holds it, due when), not taken
+    (a branch the case did not or cannot go), or still ahead. A bounded number of queries."""
+    tasks = list(
+        Task.objects.filter(process__in=AdmissionProcess.for_request(duty_request), flow_task_type="HUMAN")
+        .exclude(status__in=(STATUS.CANCELED, STATUS.REVIVED))
+        .select_related("process", "owner", "deadline")
+        .order_by("created", "pk")
+    )
+    by_node: dict[str, list[Task]] = {}
+    for t in tasks:
+        by_node.setdefault(t.flow_task.name, []).append(t)
+    current = {row["task"].pk: row for row in task_rows([t for t in tasks if t.status in OPEN])}
+    reached = max(
+        (index for node, _loop, index in MAP_STEPS if node in by_node),
+        default=-1,
+    )
+    closed = duty_request.is_final
+    steps = []
+    for node, loop_of, index in MAP_STEPS:
+        mine = by_node.get(node, [])
+        open_rows = [current[t.pk] for t in mine if t.pk in current]
+        done = [t for t in mine if t.status == STATUS.DONE]
+        if open_rows:
+            status = "current"
+        elif done:
+            status = "done"
+        elif closed or reached > index or (node == "city_decision" and duty_request.track == Track.TEMPORARY):
+            status = "skipped"
+        else:
+            status = "ahead"
+        last = max(done, key=lambda t: t.finished) if done else None
+        steps.append(
+            {
+                "node": node,
+                "title": step(node).title,
+                "loop_of": loop_of,
+                "parallel": node in PARALLEL_REVIEW,
+                "status": status,
+                "done_count": len(done),
+                "finished": last.finished if last else None,
+                "actor": _who(last) if last else "",
+                "holders": [
+                    {
+                        "who": _who(row["task"]) or (row["organization"].name if row["organization"] else ""),
+                        "claimed": bool(row["task"].owner_id),
+                        "due_date": row["time"].get("due_date"),
+                        "overdue": bool(row["time"].get("overdue")),
+                    }
+                    for row in open_rows
+                ],
+            }
+        )
+    return steps

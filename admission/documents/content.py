@@ -37,6 +37,7 @@ HEADER_SUFFIX = {
     DocumentKind.REFUSAL_NOTICE: "",
     DocumentKind.EXIT_NOTICE: "",
     DocumentKind.ADJUSTMENT_NOTICE: "",
+    DocumentKind.APPROVAL_FORM: "",
 }
 # The character after the issuer's code in the number: 阿编准〔2026〕3号.
 NUMBER_CODE = {
@@ -48,6 +49,7 @@ NUMBER_CODE = {
     DocumentKind.REFUSAL_NOTICE: "复",
     DocumentKind.EXIT_NOTICE: "退",
     DocumentKind.ADJUSTMENT_NOTICE: "调",
+    DocumentKind.APPROVAL_FORM: "单",
 }
 MEASURE = "《阿荣旗乡镇职责准入管理办法（试行）》"
 # How each kind of case is named in a sentence: 申请将“X”纳入… / 申请“X”退出… / 申请调整“X”…
@@ -458,4 +460,91 @@ def adjustment_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) 
                 "各有关乡镇按调整后的内容履行职责。"
             },
         ],
+    )
+
+
+def _by(user, when) -> str:
+    name = (user.get_full_name() or user.get_username()) if user else ""
+    return f"（{name}，{_date(when)}）" if when else ""
+
+
+def _verdict(passes: bool) -> str:
+    return "通过" if passes else "不通过"
+
+
+@in_official_language
+def approval_form(*, duty_request: DutyRequest) -> Draft:
+    """审批单: every opinion and decision of the case so far, in the order of the procedure. Internal comments
+    (CaseComment) are never part of it."""
+    from ..models import AuditAction
+
+    office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    blocks: list[dict[str, str]] = [
+        {
+            "p": f"申请单位：{duty_request.applicant.name}；申请编号：{duty_request.reference}；"
+            f"事项：{_asks_to(duty_request)}；涉及乡镇："
+            f"{'、'.join(t.name for t in duty_request.townships.order_by('division_code')) or '无'}。"
+        },
+        {"h1": "一、乡镇书面意见（第四条第一项）"},
+    ]
+    consultations = duty_request.consultations.select_related("township", "responded_by").order_by(
+        "round", "township__division_code"
+    )
+    blocks += [
+        {
+            "p": f"第{c.round}轮 {c.township.name}：{c.get_outcome_display()}"
+            + (f"。{c.opinion}" if c.opinion else "")
+            + _by(c.responded_by, c.responded_at)
+        }
+        for c in consultations
+    ] or [{"p": "无需征求其他乡镇意见。"}]
+    blocks.append({"h1": "二、受理审查（第四条第二项）"})
+    blocks += [
+        {"p": "一次性告知补正：" + "；".join(n.items) + _by(n.issued_by, n.issued_at)}
+        for n in duty_request.supplement_notices.select_related("issued_by").order_by("issued_at")
+    ]
+    blocks += [
+        {"p": f"{e.get_action_display()}" + (f"：{e.note}" if e.note else "") + _by(e.actor, e.created_at)}
+        for e in duty_request.audit_events.filter(action=AuditAction.ACCEPT_FOR_REVIEW).select_related("actor")
+    ]
+    blocks.append({"h1": "三、联席审核意见（第三条、第四条第二项）"})
+    for r in duty_request.returns.select_related("returned_by").order_by("returned_at"):
+        for opinion in r.set_aside:
+            blocks.append(
+                {"p": f"{opinion['organization']}（已退回重审）：{_verdict(opinion['passes'])}。{opinion['reasoning']}"}
+            )
+        blocks.append({"p": f"退回重审理由：{r.reasons}" + _by(r.returned_by, r.returned_at)})
+    blocks += [
+        {"p": f"{o.organization.name}：{_verdict(o.passes)}。{o.reasoning}" + _by(o.given_by, o.given_at)}
+        for o in duty_request.bureau_opinions.select_related("organization", "given_by").order_by("given_at")
+    ]
+    blocks += [
+        {
+            "p": f"{a.organization.name if a.organization else a.expert_name}（征求意见）：{a.answer or '尚未答复'}"
+            + _by(a.answered_by, a.answered_at)
+        }
+        for a in duty_request.advisory_opinions.select_related("organization", "answered_by").order_by("requested_at")
+    ]
+    conclusion = ReviewConclusion.objects.filter(request=duty_request).select_related("given_by").first()
+    if conclusion is not None:
+        blocks.append({"h2": f"审核结论：{_verdict(conclusion.passes)}{_by(conclusion.given_by, conclusion.given_at)}"})
+        blocks += [{"p": f"{label}：{getattr(conclusion, name)}"} for name, label in FOCUS_POINTS]
+        if not conclusion.passes:
+            blocks.append({"p": f"理由：{conclusion.reasons}"})
+    blocks.append({"h1": "四、审批决定（第四条第三项）"})
+    blocks += [
+        {
+            "p": f"{d.body.name}：{'同意' if d.approves else '不同意'}"
+            + (f"（{d.document_number}）" if d.document_number else "")
+            + (f"。{d.reasons}" if d.reasons else "")
+            + _by(d.recorded_by, d.recorded_at)
+        }
+        for d in duty_request.approval_decisions.select_related("body", "recorded_by").order_by("recorded_at")
+    ] or [{"p": "尚未作出审批决定。"}]
+    return Draft(
+        kind=DocumentKind.APPROVAL_FORM,
+        issuer=office,
+        addressees=[],
+        title=f"“{duty_request.duty_name}”{RequestPurpose(duty_request.purpose).label}审批单",
+        blocks=blocks,
     )

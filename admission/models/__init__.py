@@ -11,8 +11,10 @@ from .calendar import (
 )
 from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
 from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, SafeguardKind, TownshipDuty
+from .habits import CaseComment, CaseCopy, CaseReturn
 from .identities import ExternalIdentity
 from .identity import LoginLockout, PasswordHistory, SecondFactorDevice
+from .notices import GroupRobot, NoticePreference, RobotDelivery, RobotPlatform
 from .organizations import (
     DECIDING_ROLES,
     JOINT_MEETING_KINDS,
@@ -44,6 +46,13 @@ from .requests import (
 )
 
 __all__ = [
+    "GroupRobot",
+    "NoticePreference",
+    "RobotDelivery",
+    "RobotPlatform",
+    "CaseComment",
+    "CaseCopy",
+    "CaseReturn",
     "CalendarDay",
     "CalendarYear",
     "DayUnit",

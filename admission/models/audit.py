@@ -40,6 +40,12 @@ class AuditAction(models.TextChoices):
     REPORT_UNADMITTED_DUTY = "report_unadmitted_duty", _("反映未经准入下放事项")
     HANDLE_REPORT = "handle_report", _("处理反映事项")
     RENDER_DOCUMENT = "render_document", _("公文生成并签章")
+    REASSIGN_TASK = "reassign_task", _("转办")
+    URGE_TASK = "urge_task", _("催办")
+    RETURN_TO_STEP = "return_to_step", _("退回")
+    COPY_CASE = "copy_case", _("抄送")
+    COMMENT_CASE = "comment_case", _("内部意见")
+    SET_NOTICE_PREFERENCE = "set_notice_preference", _("修改提醒设置")
     # Security events (等保2.0 安全审计): who, from where, with what outcome.
     LOGIN = "login", _("登录")
     LOGOUT = "logout", _("退出登录")

@@ -94,6 +94,13 @@ class NoticeKind(models.TextChoices):
     REMINDER = "reminder", _("到期提醒")
     ESCALATION = "escalation", _("逾期督办")
     DUTY_EXPIRED = "duty_expired", _("临时性任务到期")
+    URGED = "urged", _("催办")
+    REASSIGNED = "reassigned", _("转办")
+    COPIED = "copied", _("抄送")
+    TASK_ARRIVED = "task", _("新任务")
+    RETURNED = "returned", _("退回")
+    DECIDED = "decided", _("审批决定")
+    DOCUMENT_ISSUED = "document", _("公文印发")
 
 
 class Notification(models.Model):

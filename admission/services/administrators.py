@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
         "auth.view_user",
         # 统一身份认证: which platform account is which member (issue 12, single sign-on).
         *(f"admission.{verb}_externalidentity" for verb in ("add", "change", "view", "delete")),
+        # 政务消息: the units' group robots (issue 13).
+        *(f"admission.{verb}_grouprobot" for verb in ("add", "change", "view", "delete")),
+        "admission.view_robotdelivery",
     ),
     AdministratorRole.SECURITY: (
         "auth.view_user",

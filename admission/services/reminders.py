@@ -12,16 +12,14 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
 from ..calendar import UnknownCalendarYear, WorkingCalendar
-from ..models import DutyStatus, Membership, NoticeKind, Notification, Role, TaskDeadline, TownshipDuty
-from ..models.organizations import DECIDING_ROLES
-from ..notices import email_later
+from ..models import DutyStatus, Membership, NoticeKind, Role, TaskDeadline, TownshipDuty
 from ..permissions import organization_id_from_permission
+from .notifications import notify, people_holding
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +38,6 @@ class ReminderRun:
     problems: list[str] = field(default_factory=list)
 
 
-def _people_holding(task: Task) -> list[User]:
-    """Who should act: the person who claimed it, or everyone of the organization who may claim it."""
-    if task.owner_id:
-        return [task.owner]
-    org_id = organization_id_from_permission(task.owner_permission)
-    if org_id is None:
-        return []
-    members = Membership.objects.filter(organization_id=org_id).select_related("user")
-    if task.owner_permission.endswith("_decide"):
-        members = members.filter(role__in=DECIDING_ROLES)
-    return [m.user for m in members if m.user.is_active]
-
-
 def _heads_of(task: Task) -> list[User]:
     org_id = organization_id_from_permission(task.owner_permission)
     if org_id is None:
@@ -65,15 +50,7 @@ def _heads_of(task: Task) -> list[User]:
 
 
 def _notify(*, user: User, kind: NoticeKind, subject_id: int, text: str, link: str) -> bool:
-    """Create the notice once; e-mail it when the person has an address. Returns whether it is new."""
-    with transaction.atomic():
-        notice, created = Notification.objects.get_or_create(
-            key=f"{kind}:{subject_id}:{user.pk}",
-            defaults={"user": user, "kind": kind, "text": text, "link": link},
-        )
-        if created and user.email:
-            email_later(notice.pk)
-    return created
+    return notify(user=user, kind=kind, key=f"{kind}:{subject_id}:{user.pk}", text=text, link=link)
 
 
 def send_reminders(*, today: date) -> ReminderRun:
@@ -132,7 +109,7 @@ def send_reminders(*, today: date) -> ReminderRun:
                     text=text,
                     link=reverse("workflows:execute", args=[task.pk]),
                 )
-                for u in _people_holding(task)
+                for u in people_holding(task)
             )
     run.expiries = _prompt_expired_duties(today=today)
     return run
@@ -189,12 +166,6 @@ def report_to_administrators(*, text: str, key: str) -> int:
     link = reverse("admin:admission_calendarday_changelist")
     sent = 0
     for user in get_user_model().objects.filter(is_superuser=True, is_active=True).order_by("pk"):
-        with transaction.atomic():
-            notice, created = Notification.objects.get_or_create(
-                key=f"admin:{key}:{user.pk}"[:120],
-                defaults={"user": user, "kind": NoticeKind.REMINDER, "text": text[:300], "link": link},
-            )
-            if created and user.email:
-                email_later(notice.pk)
+        created = notify(user=user, kind=NoticeKind.REMINDER, key=f"admin:{key}:{user.pk}", text=text, link=link)
         sent += created
     return sent

@@ -14,16 +14,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from admission import permissions, selectors
-from admission.models import Attachment, DutyRequest, RequestState
+from admission.models import Attachment, DutyRequest, RequestState, Track
+from admission.procedure import RETURNS_TO
 from admission.services import files
 from admission.services.errors import ConflictError
 from admission.storage import StoredFileRefused
 from workflows import actions
-from workflows.selectors import can_work_on, current_steps, step_durations
+from workflows.selectors import can_work_on, current_steps, procedure_map, step_durations
 
 from ..audit import record_download
 from ..forms.cases import DutyRequestForm, WithdrawForm
 from ..forms.fields import apply_service_errors
+from ..forms.habits import CommentForm
+from ..procedure_map import procedure_map_svg
 from .documents import stored_file_refused
 
 
@@ -117,8 +120,15 @@ def request_edit(request, pk: int):
 def request_detail(request, pk: int):
     duty_request = _visible_request_or_404(request.user, pk)
     steps = current_steps(duty_request=duty_request)
+    party = permissions.is_party(request.user, duty_request)
+    leads = permissions.can_urge(request.user, duty_request)
     for step in steps:
         step["actionable"] = can_work_on(user=request.user, task=step["task"])
+        step["can_reassign"] = permissions.can_reassign_for(
+            request.user, step["organization"] and step["organization"].pk
+        )
+        step["can_urge"] = leads and bool(step["time"].get("overdue"))
+        step["can_return"] = leads and step["actionable"] and step["task"].flow_task.name in RETURNS_TO
     return render(
         request,
         "admission/request_detail.html",
@@ -132,6 +142,16 @@ def request_detail(request, pk: int):
             and duty_request.state == RequestState.DRAFT,
             "can_withdraw": permissions.can_withdraw_request(request.user, duty_request),
             "withdraw_form": WithdrawForm(),
+            "is_party": party,
+            "procedure_map": procedure_map_svg(
+                procedure_map(duty_request=duty_request), temporary=duty_request.track == Track.TEMPORARY
+            )
+            if party
+            else "",
+            "notes": selectors.case_notes(duty_request=duty_request) if party else None,
+            "comment_form": CommentForm(),
+            "can_copy": permissions.can_copy_case(request.user, duty_request),
+            "can_issue_approval_form": leads and duty_request.state != RequestState.DRAFT,
         },
     )
 
