@@ -310,3 +310,20 @@ def list_of_township(*, township: Organization, state: str = DutyListFilter.ACTI
         .select_related("township", "department", "decision__body", "request")
         .order_by("-admitted_at")
     )
+
+
+def provisional_deadlines() -> list[tuple[str, int]]:
+    """What the administrator must enter for open tasks whose due date is provisional (暂估), with how many tasks
+    each instruction concerns; one query."""
+    from viewflow.workflow.status import STATUS
+
+    from .models import TaskDeadline
+
+    rows = (
+        TaskDeadline.objects.filter(task__status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED))
+        .exclude(problem="")
+        .values("problem")
+        .annotate(count=Count("pk"))
+        .order_by("problem")
+    )
+    return [(row["problem"], row["count"]) for row in rows]

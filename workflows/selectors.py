@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from admission.calendar import UnknownCalendarYear, WorkingCalendar
+from admission.calendar import WorkingCalendar
 from admission.models import DutyRequest, Organization, TaskDeadline
 from admission.permissions import membership_of, organization_id_from_permission
 
@@ -24,7 +22,7 @@ SOON_WORKING_DAYS = 2
 
 
 def task_box(*, user, box: str, urgency: str = "") -> QuerySet[Task]:
-    """Open boxes are ordered by urgency: tasks whose due date cannot be computed first, then by due date."""
+    """Open boxes are ordered by urgency: by due date (provisional ones too), tasks without one first."""
     manager = Task.objects
     queryset = {"inbox": manager.inbox, "queue": manager.queue, "archive": manager.archive}[box]([AdmissionFlow], user)
     queryset = queryset.select_related("process", "owner", "deadline")
@@ -36,30 +34,24 @@ def task_box(*, user, box: str, urgency: str = "") -> QuerySet[Task]:
             queryset = queryset.filter(deadline__due_date__lt=today)
         else:
             membership = membership_of(user)
-            horizon = _horizon(membership.organization.jurisdiction_id if membership else None, today)
-            queryset = queryset.filter(Q(deadline__due_date__lte=horizon) | Q(deadline__problem__gt=""))
+            jurisdiction_id = membership.organization.jurisdiction_id if membership else None
+            horizon = WorkingCalendar(jurisdiction_id).add(today, SOON_WORKING_DAYS)
+            queryset = queryset.filter(deadline__due_date__lte=horizon)
     return queryset.order_by(F("deadline__due_date").asc(nulls_first=True), "created", "pk")
 
 
-def _horizon(jurisdiction_id, today):
-    try:
-        return WorkingCalendar(jurisdiction_id).add(today, SOON_WORKING_DAYS)
-    except UnknownCalendarYear:
-        return today + timedelta(days=SOON_WORKING_DAYS)
-
-
 def time_left(*, deadline, calendar: WorkingCalendar, today) -> dict:
-    """What a task row shows about its time limit."""
+    """What a task row shows about its time limit: a date counted on a year whose schedule is not entered is
+    provisional (暂估), and `problem` says what the administrator must enter (shown to administrators only)."""
     if deadline is None:
         return {}
-    if deadline.due_date is None:
+    if deadline.due_date is None:  # set before provisional dates existed; counted again by the daily run
         return {"due_date": None, "problem": deadline.problem}
-    try:
-        left = calendar.working_days_between(today, deadline.due_date)
-    except UnknownCalendarYear as error:
-        return {"due_date": deadline.due_date, "problem": str(error)}
+    left = calendar.working_days_between(today, deadline.due_date)
     return {
         "due_date": deadline.due_date,
+        "provisional": bool(deadline.problem),
+        "problem": deadline.problem,
         "days_left": left,
         "overdue": deadline.due_date < today,
         "overdue_days": max(-left, 0),
@@ -136,10 +128,7 @@ def step_durations(*, duty_request: DutyRequest) -> list[dict]:
     calendar = WorkingCalendar(duty_request.jurisdiction_id)
     rows = []
     for t in tasks:
-        try:
-            took = calendar.working_days_between(timezone.localdate(t.created), timezone.localdate(t.finished))
-        except UnknownCalendarYear:
-            took = None
+        took = calendar.working_days_between(timezone.localdate(t.created), timezone.localdate(t.finished))
         deadline = _deadline(t)
         rows.append(
             {
