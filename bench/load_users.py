@@ -42,7 +42,7 @@ LETTER = Path(os.environ["LOAD_LETTER"]).read_bytes() if os.environ.get("LOAD_LE
 COUNTERS: Counter[str] = Counter()
 
 ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
-TITLE = re.compile(r"<td><strong>(.*?)</strong></td>")
+TITLE = re.compile(r"<td[^>]*><strong>(.*?)</strong></td>")
 CLAIM = re.compile(r'action="/tasks/(\d+)/claim/"')
 CASE = re.compile(r'href="/requests/(\d+)/"')
 DOCUMENT = re.compile(r'href="/documents/(\d+)/"')
