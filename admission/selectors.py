@@ -327,3 +327,46 @@ def provisional_deadlines() -> list[tuple[str, int]]:
         .order_by("problem")
     )
     return [(row["problem"], row["count"]) for row in rows]
+
+
+def consolidation_draft(*, duty_request: DutyRequest) -> dict[str, str]:
+    """Art. 4(2): the consolidated opinion's starting text, from what the joint meeting's members and the parties
+    already wrote — 编办 on the division of duties, 司法局 on the legal basis, 政数局 on the work against the power
+    list, the townships' and advisers' opinions, the safeguards of the application — and, for a rejection, the
+    members' reasons against. The lead unit edits it before concluding. Four queries."""
+    from .models import AdvisoryOpinion, BureauReviewOpinion
+
+    opinions = {
+        o.organization.kind: o
+        for o in BureauReviewOpinion.objects.filter(request=duty_request).select_related("organization")
+    }
+
+    def said(kind: str) -> str:
+        opinion = opinions.get(kind)
+        return f"{opinion.organization.name}：{opinion.reasoning}" if opinion else ""
+
+    consulted = [
+        f"{c.township.name}{c.get_outcome_display()}{'：' + c.opinion if c.opinion else ''}"
+        for c in duty_request.current_consultations().select_related("township").order_by("township__division_code")
+    ]
+    advised = [
+        f"{a.source_label}：{a.answer}"
+        for a in AdvisoryOpinion.objects.filter(request=duty_request, answered_at__isnull=False)
+        .select_related("organization")
+        .order_by("pk")
+    ]
+    # The text is the start of an official document: written in Chinese whatever the page's language.
+    funding = (
+        f"工作经费 {duty_request.funding_amount:,.2f} 元（{duty_request.funding_source}）"
+        if duty_request.funding_amount
+        else "无专项工作经费"
+    )
+    safeguards = [funding, *(text for text in (duty_request.technical_support, duty_request.training) if text)]
+    return {
+        "work_content": said(OrganizationKind.DATA_BUREAU),
+        "legal_basis": said(OrganizationKind.JUSTICE_BUREAU),
+        "division_of_responsibilities": said(OrganizationKind.ORGANIZATION_OFFICE),
+        "consultation": "；".join(consulted + advised),
+        "safeguards": "；".join(safeguards),
+        "reasons": "\n".join(f"{o.organization.name}：{o.reasoning}" for o in opinions.values() if not o.passes),
+    }

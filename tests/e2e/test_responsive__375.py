@@ -86,3 +86,34 @@ def test_without_javascript_the_header_menu_is_open_and_its_links_work(page, liv
     phone.locator("header details.menu summary").click()  # a <details> folds without any script
     assert not phone.locator("header nav").is_visible()
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_phone_forms_show_only_the_chosen_branch_and_select_every_township_at_once(page, live_server):
+    banner = support.build_banner(code="150721", name="阿荣旗", short="旗")
+    reviewing = support.to_under_review(banner)
+    task = support.open_task(reviewing, "lead_review")
+    base = live_server.url
+    page.set_viewport_size(PHONE)
+    log_in(page, base, banner.users["office"].username)
+
+    page.goto(f"{base}/tasks/{task.pk}/")
+    question, reasoning = page.locator("#field-question"), page.locator("#field-reasoning")
+    assert not question.is_visible() and not reasoning.is_visible()  # nothing chosen yet
+    page.get_by_label("先征求相关部门、专家意见").check()
+    assert question.is_visible() and not reasoning.is_visible()
+    page.get_by_label("出具本单位审核意见").check()
+    assert reasoning.is_visible() and not question.is_visible()
+    assert width_of(page, "lead-review-branch") <= PHONE["width"]
+
+    log_in(page, base, banner.users["forestry"].username)
+    page.goto(f"{base}/requests/new/")
+    townships = page.locator('#field-townships input[type="checkbox"]')
+    page.locator("#field-townships").get_by_role("button", name="全选").click()
+    assert all(box.is_checked() for box in townships.all()) and townships.count() == 3
+    page.locator("#field-townships").get_by_role("button", name="全不选").click()
+    assert not any(box.is_checked() for box in townships.all())
+    assert not page.locator("#field-end_date").is_visible()  # a regular duty (the default) has no end date
+    page.get_by_label("阶段性、临时性工作任务").check()
+    assert page.locator("#field-end_date").is_visible()
+    assert width_of(page, "request-form") <= PHONE["width"]

@@ -205,6 +205,11 @@ class ConcludeReviewPage(TaskPage):
     form_class = forms.ConcludeReviewForm
     success_message = gettext_lazy("审核意见已形成。")
 
+    def get_form(self, data=None, files=None):
+        return self.form_class(
+            data, files, initial=request_selectors.consolidation_draft(duty_request=self.duty_request)
+        )
+
     def perform(self, form):
         data = form.cleaned_data
         actions.conclude_review(
