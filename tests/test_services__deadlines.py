@@ -1,5 +1,6 @@
 """Due dates of open tasks, urgency in the queues, reminders and escalation (issue 5; Art. 3 and 4(2) time limits)."""
 
+import re
 from datetime import date
 
 import pytest
@@ -142,7 +143,7 @@ def test_the_queue_shows_working_days_left_and_orders_by_urgency(client, banner)
         f"/tasks/{support.open_task(first, 'consult', township=banner.org('naji').pk).pk}/claim/"
     )
     overdue = client.get(reverse("workflows:queue"), {"urgency": "overdue"}).content.decode()
-    assert f"/tasks/{late.pk}/claim/" in overdue and overdue.count("/claim/") == 1
+    assert f"/tasks/{late.pk}/claim/" in overdue and len(re.findall(r"/tasks/\d+/claim/", overdue)) == 1
 
 
 def test_one_reminder_before_the_due_date_and_one_escalation_after_however_often_the_job_runs(
