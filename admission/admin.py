@@ -1,7 +1,7 @@
 from axes.helpers import get_cool_off
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -28,6 +28,7 @@ from .models import (
     TimeLimit,
     TownshipDuty,
 )
+from .selectors import provisional_deadlines
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -144,8 +145,25 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_select_related = ["actor", "organization", "request"]
 
 
+class CalendarAdmin(admin.ModelAdmin):
+    """Tells the administrator, on the pages where it is done, which year's schedule open due dates wait for."""
+
+    def changelist_view(self, request, extra_context=None):
+        for instruction, count in provisional_deadlines():
+            messages.warning(
+                request,
+                ngettext(
+                    "%(instruction)s目前有 %(count)s 项未办结任务的到期日为暂估，录入后自动重新计算。",
+                    "%(instruction)s目前有 %(count)s 项未办结任务的到期日为暂估，录入后自动重新计算。",
+                    count,
+                )
+                % {"instruction": instruction, "count": count},
+            )
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(CalendarAdmin):
     """Enter each year's official holidays and make-up working days here, and local days per banner."""
 
     list_display = ["date", "is_working_day", "note", "jurisdiction"]
@@ -154,7 +172,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(CalendarAdmin):
     list_display = ["year", "source"]
 
 

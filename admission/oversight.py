@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from .calendar import UnknownCalendarYear, WorkingCalendar
+from .calendar import WorkingCalendar
 from .models import (
     ApprovalDecision,
     DutyRequest,
@@ -62,12 +62,9 @@ def dashboard_data(*, jurisdiction_id: int, year: int) -> dict[str, Any]:
         .only("created", "finished", "deadline__step")
     )
     for task in finished:
-        try:
-            durations[task.deadline.step].append(
-                calendar.working_days_between(timezone.localdate(task.created), timezone.localdate(task.finished))
-            )
-        except UnknownCalendarYear:
-            continue
+        durations[task.deadline.step].append(
+            calendar.working_days_between(timezone.localdate(task.created), timezone.localdate(task.finished))
+        )
     steps = [
         {
             "step": label,
@@ -132,10 +129,7 @@ def dashboard_data(*, jurisdiction_id: int, year: int) -> dict[str, Any]:
 def _overdue_days(calendar: WorkingCalendar, due: date | None, today: date) -> int | None:
     if due is None:  # not reached: the rows are selected by due_date__lt
         return None
-    try:
-        return calendar.working_days_between(due, today)
-    except UnknownCalendarYear:
-        return None
+    return calendar.working_days_between(due, today)
 
 
 def rejection_reason_counts(rejections: list[dict[str, Any]]) -> Counter[str]:

@@ -1,6 +1,6 @@
-"""Model-level receivers of the domain: the administrator groups after every migrate, and every change of who acts
-for which body, every removal of a second factor and every unlock recorded in the audit trail, however it was made
-(admin, shell, command)."""
+"""Model-level receivers of the domain: the administrator groups after every migrate, every change of who acts
+for which body, every removal of a second factor and every unlock recorded in the audit trail, and every change of the
+working calendar counted into the open tasks' due dates, however it was made (admin, shell, command)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from .models import (
     ApprovalDecision,
     AuditAction,
+    CalendarDay,
+    CalendarYear,
     ExternalIdentity,
     LoginLockout,
     Membership,
@@ -24,6 +26,7 @@ from .models import (
 )
 from .services.administrators import ensure_administrator_groups
 from .services.audit import record_security_event
+from .services.deadlines import recompute_open_deadlines
 from .services.identity import remember_password
 from .tasks import announce_later
 
@@ -156,3 +159,15 @@ def _announce(sender, instance, created: bool, raw: bool = False, **kwargs) -> N
     event = ANNOUNCED.get(sender)
     if event is not None and created and not raw:
         announce_later(event, instance.pk)
+
+
+@receiver(post_save, sender=CalendarYear, dispatch_uid="deadlines_calendar_year_saved")
+@receiver(post_delete, sender=CalendarYear, dispatch_uid="deadlines_calendar_year_deleted")
+@receiver(post_save, sender=CalendarDay, dispatch_uid="deadlines_calendar_day_saved")
+@receiver(post_delete, sender=CalendarDay, dispatch_uid="deadlines_calendar_day_deleted")
+def _calendar_changed(sender, instance: CalendarYear | CalendarDay, raw: bool = False, **kwargs) -> None:
+    """A year's schedule entered (or a day corrected): every open due date is counted again, provisional ones
+    (暂估) become official."""
+    if raw:
+        return
+    recompute_open_deadlines(reason=f"工作日历变更（{sender._meta.verbose_name}“{instance}”）")

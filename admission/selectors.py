@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from enum import StrEnum
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar, cast
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -28,15 +29,18 @@ from .models import (
     SafeguardDelivery,
     SafeguardKind,
     TownshipDuty,
+    UnadmittedDutyReport,
 )
 from .models.duties import terms_of_duty, terms_of_request
 from .models.requests import FINAL_STATES
-from .permissions import membership_of, visible_requests
+from .permissions import membership_of, visible_reports, visible_requests
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
     from .permissions import Viewer
+
+M = TypeVar("M", bound=Model)
 
 
 class Fulfilment(TypedDict):
@@ -51,13 +55,55 @@ class Fulfilment(TypedDict):
 FulfilledDuty: TypeAlias = "WithAnnotations[TownshipDuty, Fulfilment]"
 
 
-def request_list(*, user: Viewer, state: str = "", query: str = "") -> QuerySet[DutyRequest]:
+# Case numbers as shown (ZR2026-00012, reference), or the number alone.
+CASE_NUMBER = re.compile(r"(?i)^(?:ZR(?P<year>\d{4})-)?0*(?P<pk>\d{1,9})$")
+
+
+def search_requests(requests: QuerySet[DutyRequest], text: str) -> QuerySet[DutyRequest]:
+    """Cases whose number, duty name, department or one of whose townships matches `text`."""
+    text = text.strip()
+    if not text:
+        return requests
+    found = Q(duty_name__icontains=text) | Q(department__name__icontains=text) | Q(townships__name__icontains=text)
+    number = CASE_NUMBER.match(text.replace(" ", ""))
+    if number:
+        by_number = Q(pk=int(number["pk"]))
+        if number["year"]:
+            by_number &= Q(created_at__year=int(number["year"]))
+        found |= by_number
+    return requests.filter(pk__in=DutyRequest.objects.filter(found).values("pk"))
+
+
+def ordered(queryset: QuerySet[M], sort: str, sorts: dict[str, str], default: str) -> QuerySet[M]:
+    """Order by one of `sorts` (a column key, "-" in front for descending), else by `default`; pk breaks ties."""
+    key = sort.removeprefix("-")
+    if key not in sorts:
+        sort, key = default, default.removeprefix("-")
+    descending = sort.startswith("-")
+    field = sorts[key]
+    return queryset.order_by(f"-{field}" if descending else field, "-pk" if descending else "pk")
+
+
+REQUEST_SORTS = {
+    "reference": "pk",
+    "duty_name": "duty_name",
+    "department": "department__name",
+    "state": "state",
+    "updated": "updated_at",
+}
+
+
+def request_list(
+    *, user: Viewer, state: str = "", query: str = "", track: str = "", year: int | None = None, sort: str = ""
+) -> QuerySet[DutyRequest]:
     requests = visible_requests(user).select_related("department")
     if state:
         requests = requests.filter(state=state)
-    if query:
-        requests = requests.filter(Q(duty_name__icontains=query) | Q(department__name__icontains=query))
-    return requests.order_by("-updated_at", "-pk")
+    if track:
+        requests = requests.filter(track=track)
+    if year:
+        requests = requests.filter(created_at__year=year)
+    return ordered(search_requests(requests, query), sort, REQUEST_SORTS, "-updated")
 
 
 def case_notes(*, duty_request: DutyRequest) -> dict[str, Any]:
@@ -288,20 +334,67 @@ def townships_of(*, user: Viewer) -> QuerySet[Organization]:
     ).order_by("division_code")
 
 
-def documents_for(*, user: Viewer) -> QuerySet[OfficialDocument]:
-    """Documents the user's organization issued or received (主送、抄送), newest first."""
+DOCUMENT_SORTS = {"number": "number", "title": "title", "issuer": "issuer__name", "issued": "issued_at"}
+
+
+def documents_for(
+    *, user: Viewer, query: str = "", kind: str = "", year: int | None = None, sort: str = ""
+) -> QuerySet[OfficialDocument]:
+    """Documents the user's organization issued or received (主送、抄送), newest first; searched by number, title,
+    issuer, or the case (number, duty, department, township)."""
     from .models import OfficialDocument
 
     membership = membership_of(user)
     if membership is None:
         return OfficialDocument.objects.none()
     org = membership.organization
-    return (
-        OfficialDocument.objects.filter(Q(recipients=org) | Q(issuer=org))
-        .distinct()
-        .select_related("issuer", "request")
-        .order_by("-issued_at", "-pk")
-    )
+    documents = OfficialDocument.objects.filter(
+        pk__in=OfficialDocument.objects.filter(Q(recipients=org) | Q(issuer=org)).values("pk")
+    ).select_related("issuer", "request")
+    if kind:
+        documents = documents.filter(kind=kind)
+    if year:
+        documents = documents.filter(issued_at__year=year)
+    query = query.strip()
+    if query:
+        documents = documents.filter(
+            Q(number__icontains=query)
+            | Q(title__icontains=query)
+            | Q(issuer__name__icontains=query)
+            | Q(request__in=search_requests(DutyRequest.objects.all(), query))
+        )
+    return ordered(documents, sort, DOCUMENT_SORTS, "-issued")
+
+
+REPORT_SORTS = {
+    "township": "township__division_code",
+    "department": "department__name",
+    "reported": "reported_at",
+    "handled": "handled_at",
+}
+
+
+def reports_for(
+    *, user: Viewer, query: str = "", handled: str = "", year: int | None = None, sort: str = ""
+) -> QuerySet[UnadmittedDutyReport]:
+    """Art. 7–8 reports the user may see; searched by township, department or what was pushed down."""
+    reports = visible_reports(user).select_related("township", "department")
+    if handled == "yes":
+        reports = reports.filter(handled_at__isnull=False)
+    elif handled == "no":
+        reports = reports.filter(handled_at__isnull=True)
+    if year:
+        reports = reports.filter(reported_at__year=year)
+    query = query.strip()
+    if query:
+        reports = reports.filter(
+            Q(township__name__icontains=query)
+            | Q(department__name__icontains=query)
+            | Q(duty_description__icontains=query)
+        )
+    if not sort:  # unhandled first, then the newest
+        return reports.order_by(F("handled_at").asc(nulls_first=True), "-reported_at", "-pk")
+    return ordered(reports, sort, REPORT_SORTS, "-reported")
 
 
 def township_duty_detail_queryset() -> QuerySet[FulfilledDuty]:
@@ -318,3 +411,63 @@ def list_of_township(*, township: Organization, state: str = DutyListFilter.ACTI
         .select_related("township", "department", "decision__body", "request")
         .order_by("-admitted_at")
     )
+
+
+def provisional_deadlines() -> list[tuple[str, int]]:
+    """What the administrator must enter for open tasks whose due date is provisional (暂估), with how many tasks
+    each instruction concerns; one query."""
+    from viewflow.workflow.status import STATUS
+
+    from .models import TaskDeadline
+
+    rows = (
+        TaskDeadline.objects.filter(task__status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED))
+        .exclude(problem="")
+        .values("problem")
+        .annotate(count=Count("pk"))
+        .order_by("problem")
+    )
+    return [(row["problem"], row["count"]) for row in rows]
+
+
+def consolidation_draft(*, duty_request: DutyRequest) -> dict[str, str]:
+    """Art. 4(2): the consolidated opinion's starting text, from what the joint meeting's members and the parties
+    already wrote — 编办 on the division of duties, 司法局 on the legal basis, 政数局 on the work against the power
+    list, the townships' and advisers' opinions, the safeguards of the application — and, for a rejection, the
+    members' reasons against. The lead unit edits it before concluding. Four queries."""
+    from .models import AdvisoryOpinion, BureauReviewOpinion
+
+    opinions = {
+        o.organization.kind: o
+        for o in BureauReviewOpinion.objects.filter(request=duty_request).select_related("organization")
+    }
+
+    def said(kind: str) -> str:
+        opinion = opinions.get(kind)
+        return f"{opinion.organization.name}：{opinion.reasoning}" if opinion else ""
+
+    consulted = [
+        f"{c.township.name}{c.get_outcome_display()}{'：' + c.opinion if c.opinion else ''}"
+        for c in duty_request.current_consultations().select_related("township").order_by("township__division_code")
+    ]
+    advised = [
+        f"{a.source_label}：{a.answer}"
+        for a in AdvisoryOpinion.objects.filter(request=duty_request, answered_at__isnull=False)
+        .select_related("organization")
+        .order_by("pk")
+    ]
+    # The text is the start of an official document: written in Chinese whatever the page's language.
+    funding = (
+        f"工作经费 {duty_request.funding_amount:,.2f} 元（{duty_request.funding_source}）"
+        if duty_request.funding_amount
+        else "无专项工作经费"
+    )
+    safeguards = [funding, *(text for text in (duty_request.technical_support, duty_request.training) if text)]
+    return {
+        "work_content": said(OrganizationKind.DATA_BUREAU),
+        "legal_basis": said(OrganizationKind.JUSTICE_BUREAU),
+        "division_of_responsibilities": said(OrganizationKind.ORGANIZATION_OFFICE),
+        "consultation": "；".join(consulted + advised),
+        "safeguards": "；".join(safeguards),
+        "reasons": "\n".join(f"{o.organization.name}：{o.reasoning}" for o in opinions.values() if not o.passes),
+    }

@@ -42,9 +42,10 @@ LETTER = Path(os.environ["LOAD_LETTER"]).read_bytes() if os.environ.get("LOAD_LE
 COUNTERS: Counter[str] = Counter()
 
 ROW = re.compile(r"<tr>(.*?)</tr>", re.DOTALL)
-TITLE = re.compile(r"<td><strong>(.*?)</strong></td>")
+TITLE = re.compile(r"<td[^>]*><strong>(.*?)</strong></td>")
 CLAIM = re.compile(r'action="/tasks/(\d+)/claim/"')
 CASE = re.compile(r'href="/requests/(\d+)/"')
+NEXT_TASK = re.compile(r"/tasks/\d+/")
 DOCUMENT = re.compile(r'href="/documents/(\d+)/"')
 ERRORS = re.compile(r'<ul class="errorlist[^"]*">(.*?)</ul>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
@@ -277,13 +278,16 @@ class Staff(HttpUser):
             files=files or None,
         ) as response:
             where = response.headers.get("Location")
-            if response.status_code == 302 and where == f"/requests/{case}/":
+            # Done: on to the next task of the queue (issue 13), or to the case when there is none.
+            if response.status_code == 302 and (where == f"/requests/{case}/" or NEXT_TASK.fullmatch(where or "")):
                 response.success()
             else:
                 errors = " ".join(TAG.sub("", e).strip() for e in ERRORS.findall(response.text))[:200]
                 response.failure(f"complete {node}: {response.status_code} {where or ''} {errors}")
                 return
-        self.client.get(where, name="GET /requests/[id]/")
+        self.client.get(
+            where, name="GET /requests/[id]/" if where.startswith("/requests/") else "GET /tasks/[id]/ (next)"
+        )
 
 
 class TownshipClerk(Staff):

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from admission.calendar import UnknownCalendarYear, WorkingCalendar
+from admission.calendar import WorkingCalendar, statutory_holidays
 from admission.models import CalendarDay, CalendarYear, DayUnit
 
 
@@ -41,12 +41,37 @@ def test_natural_days_ignore_the_calendar(calendar):
     assert calendar.add(date(2026, 2, 13), 5, DayUnit.NATURAL) == date(2026, 2, 18)  # inside the holiday
 
 
-def test_an_unknown_year_fails_loudly_telling_the_administrator_what_to_enter(calendar):
-    with pytest.raises(UnknownCalendarYear) as error:
-        calendar.is_working_day(date(2027, 3, 1))
-    assert "2027年" in str(error.value) and "工作日历调整" in str(error.value)
-    with pytest.raises(UnknownCalendarYear):
-        calendar.add(date(2026, 12, 30), 5)
+def test_holiday_measures_art2_a_year_nobody_entered_is_counted_on_the_statutory_holidays(calendar):
+    # 《全国年节及纪念日放假办法》(2024) Art. 2: 元旦 1, 春节 4 (除夕 to 初三), 清明 1, 劳动节 2, 端午 1, 中秋 1,
+    # 国庆 3 days. 2027 is not in the packaged calendar: 除夕 is Friday 5 February, 端午 9 June, 中秋 15 September.
+    assert not calendar.is_official(2027)
+    holidays = statutory_holidays(2027)
+    for day in (date(2027, 1, 1), date(2027, 2, 5), date(2027, 2, 8), date(2027, 4, 5), date(2027, 6, 9)):
+        assert day in holidays and not calendar.is_working_day(day)
+    assert date(2027, 9, 15) in holidays and date(2027, 10, 1) in holidays
+    assert calendar.is_working_day(date(2027, 1, 4))  # an ordinary Monday
+    assert not calendar.is_working_day(date(2027, 1, 9))  # an ordinary Saturday: no make-up day can be foreseen
+
+
+def test_holiday_measures_art6_a_holiday_on_a_weekend_is_made_up_on_the_next_working_day(calendar):
+    # 2027: 劳动节 is Saturday 1 and Sunday 2 May, made up on Monday 3 and Tuesday 4 May; 国庆 2–3 October likewise.
+    assert {date(2027, 5, 3), date(2027, 5, 4), date(2027, 10, 4), date(2027, 10, 5)} <= statutory_holidays(2027)
+    assert calendar.is_working_day(date(2027, 5, 5)) and calendar.is_working_day(date(2027, 10, 6))
+
+
+def test_holiday_measures_the_statutory_days_are_days_off_in_every_official_year_since_the_2024_amendment(calendar):
+    # The estimate never counts a statutory holiday as worked: checked against the published 2025 and 2026 schedules.
+    for year in (2025, 2026):
+        assert calendar.is_official(year)
+        assert not [day for day in statutory_holidays(year) if calendar.is_working_day(day)]
+
+
+def test_counting_into_a_year_nobody_entered_tells_which_years_were_estimated(calendar):
+    due = calendar.add(date(2026, 12, 28), 5)
+    # 29, 30, 31 December; 1 January 2027 is 元旦 and 2–3 January a weekend; then 4 and 5 January.
+    assert due == date(2027, 1, 5)
+    assert calendar.estimated_years(date(2026, 12, 28), due) == [2027]
+    assert calendar.estimated_years(date(2026, 12, 1), date(2026, 12, 31)) == []
 
 
 def test_an_entered_year_is_counted_with_its_holidays_and_make_up_days(db):
@@ -54,6 +79,7 @@ def test_an_entered_year_is_counted_with_its_holidays_and_make_up_days(db):
     CalendarDay.objects.create(date=date(2027, 1, 1), is_working_day=False, note="元旦")
     CalendarDay.objects.create(date=date(2027, 1, 9), is_working_day=True, note="调休上班")
     calendar = WorkingCalendar(None)
+    assert calendar.is_official(2027)
     assert not calendar.is_working_day(date(2027, 1, 1))  # a Friday, entered as a holiday
     assert calendar.is_working_day(date(2027, 1, 9))  # a Saturday, entered as a make-up day
     assert not calendar.is_working_day(date(2027, 1, 10))  # an ordinary Sunday

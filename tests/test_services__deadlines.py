@@ -1,5 +1,6 @@
 """Due dates of open tasks, urgency in the queues, reminders and escalation (issue 5; Art. 3 and 4(2) time limits)."""
 
+import re
 from datetime import date
 
 import pytest
@@ -8,7 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from admission.calendar import WorkingCalendar
-from admission.models import CalendarYear, NoticeKind, Notification, Role, TaskDeadline, TimeLimit
+from admission.models import (
+    AuditAction,
+    AuditEvent,
+    CalendarDay,
+    CalendarYear,
+    NoticeKind,
+    Notification,
+    Role,
+    TaskDeadline,
+    TimeLimit,
+)
+from admission.services.deadlines import set_deadline
 from admission.services.reminders import send_reminders
 from admission.services.setup import add_member
 from tests import support
@@ -45,13 +57,78 @@ def engine_started(banner):
     return actions.consult_townships(duty_request=support.draft(banner), actor=banner.users["forestry"])
 
 
-def test_a_year_nobody_entered_leaves_the_due_date_empty_with_the_reason_and_the_case_goes_on(banner):
+def _consult_task_arriving(banner, day):
+    """A consultation task of a new case, as if it had arrived on `day` (its due date counted from then)."""
+    from datetime import datetime, time
+
+    from viewflow.workflow.models import Task
+
+    task = support.open_task(engine_started(banner), "consult", township=banner.org("naji").pk)
+    Task.objects.filter(pk=task.pk).update(created=timezone.make_aware(datetime.combine(day, time(9, 30))))
+    task.refresh_from_db()
+    set_deadline(task=task, jurisdiction_id=banner.jurisdiction.pk)
+    return TaskDeadline.objects.get(task=task)
+
+
+def test_holiday_measures_a_limit_running_into_a_year_not_entered_gets_a_provisional_due_date(banner):
+    # 《全国年节及纪念日放假办法》 Art. 2: from Monday 28 December 2026, 5 working days (Art. 3 consultation) are
+    # 29–31 December, then — 1 January 2027 being 元旦 and 2–3 January a weekend — 4 and 5 January.
     CalendarYear.objects.all().delete()
-    request = engine_started(banner)
-    task = support.open_task(request, "consult", township=banner.org("naji").pk)
-    TaskDeadline.objects.filter(task=task).update(due_date=None, problem="2027年的法定节假日和调休安排尚未录入")
-    run = send_reminders(today=timezone.localdate())
-    assert any("2027年" in p for p in run.problems)
+    deadline = _consult_task_arriving(banner, date(2026, 12, 28))
+    assert deadline.due_date == date(2027, 1, 5)
+    assert deadline.provisional and "2027年" in deadline.problem and "工作日历调整" in deadline.problem
+    within_the_year = _consult_task_arriving(banner, date(2026, 12, 1))
+    assert within_the_year.due_date == date(2026, 12, 8) and not within_the_year.provisional
+
+
+def test_holiday_measures_entering_the_years_schedule_counts_every_open_due_date_again(banner, django_user_model):
+    CalendarYear.objects.all().delete()
+    open_deadline = _consult_task_arriving(banner, date(2026, 12, 28))
+    finished = _consult_task_arriving(banner, date(2026, 12, 28))
+    finished.task.status = "DONE"
+    finished.task.save()
+    # The schedule published for 2027 (hypothetical here): 1 January and Monday 4 January off.
+    CalendarDay.objects.create(date=date(2027, 1, 1), is_working_day=False, note="元旦")
+    CalendarDay.objects.create(date=date(2027, 1, 4), is_working_day=False, note="元旦调休")
+    open_deadline.refresh_from_db()
+    assert open_deadline.due_date == date(2027, 1, 6) and open_deadline.provisional  # the year is not declared yet
+    CalendarYear.objects.create(year=2027, source="国办发明电〔2026〕X号")
+    open_deadline.refresh_from_db()
+    assert open_deadline.due_date == date(2027, 1, 6) and not open_deadline.provisional
+    finished.refresh_from_db()
+    assert finished.due_date == date(2027, 1, 5) and finished.provisional  # a closed task keeps its record
+    event = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE, note__contains="重新计算").last()
+    assert event is not None and open_deadline.pk in event.data["deadlines"]
+    assert finished.pk not in event.data["deadlines"]
+
+
+def test_holiday_measures_the_clerk_sees_a_provisional_date_and_only_the_administrator_the_instruction(
+    client, banner, django_user_model
+):
+    CalendarYear.objects.all().delete()
+    deadline = _consult_task_arriving(banner, date(2026, 12, 28))
+    client.force_login(banner.users["naji"])
+    queue = client.get(reverse("workflows:queue")).content.decode()
+    assert f"/tasks/{deadline.task.pk}/claim/" in queue
+    assert "2027-01-05" in queue and "暂估" in queue
+    assert "工作日历调整" not in queue and "到期日无法计算" not in queue
+    case = reverse("admission:request_detail", args=[deadline.task.process.artifact_object_id])
+    assert "暂估" in client.get(case).content.decode()
+    admin = django_user_model.objects.create_superuser("root", password="x")
+    client.force_login(admin)
+    for page in ("admin:admission_calendarday_changelist", "admin:admission_calendaryear_changelist"):
+        body = client.get(reverse(page), follow=True).content.decode()
+        assert "2027年的法定节假日和调休安排尚未录入" in body and "1 项未办结任务的到期日为暂估" in body
+
+
+def test_holiday_measures_reminders_go_out_on_the_provisional_date_and_the_administrator_is_told_once(banner):
+    CalendarYear.objects.all().delete()
+    first = _consult_task_arriving(banner, date(2026, 12, 28))
+    _consult_task_arriving(banner, date(2026, 12, 29))
+    run = send_reminders(today=date(2027, 1, 4))
+    assert len([p for p in run.problems if "2027年" in p]) == 1
+    reminder = Notification.objects.get(kind=NoticeKind.REMINDER, key__contains=f":{first.task.pk}:")
+    assert "2027-01-05（暂估）" in reminder.text
 
 
 def test_the_queue_shows_working_days_left_and_orders_by_urgency(client, banner):
@@ -66,7 +143,7 @@ def test_the_queue_shows_working_days_left_and_orders_by_urgency(client, banner)
         f"/tasks/{support.open_task(first, 'consult', township=banner.org('naji').pk).pk}/claim/"
     )
     overdue = client.get(reverse("workflows:queue"), {"urgency": "overdue"}).content.decode()
-    assert f"/tasks/{late.pk}/claim/" in overdue and overdue.count("/claim/") == 1
+    assert f"/tasks/{late.pk}/claim/" in overdue and len(re.findall(r"/tasks/\d+/claim/", overdue)) == 1
 
 
 def test_one_reminder_before_the_due_date_and_one_escalation_after_however_often_the_job_runs(

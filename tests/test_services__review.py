@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from admission.models import BureauReviewOpinion, DutyRequest, RequestState, ReviewConclusion
+from admission.models import BureauReviewOpinion, DocumentKind, DutyRequest, RequestState, ReviewConclusion
 from admission.services import review
 from admission.services.errors import ConflictError
 from tests.support import FINDINGS, bureau_opinions, conclude, do, snapshot, to_under_review
@@ -91,7 +91,9 @@ def test_art4_2_a_review_cannot_pass_over_a_failing_bureau(banner):
     assert DutyRequest.objects.get(pk=request.pk).state == RequestState.UNDER_REVIEW
 
 
-def test_art4_2_non_admission_needs_written_reasons_and_every_focus_point(banner):
+def test_art4_2_non_admission_needs_written_reasons_and_what_to_correct_not_every_focus_point(banner):
+    """Art. 4(2): "审核不通过的，应当书面说明理由" — reasons and the remedy are required; the focus points a rejection
+    addresses go into the reply, the others are left out (issue 13: a rejection no longer demands all five)."""
     request = to_under_review(banner)
     bureau_opinions(banner, request)
     with pytest.raises(ValidationError) as error:
@@ -103,15 +105,31 @@ def test_art4_2_non_admission_needs_written_reasons_and_every_focus_point(banner
             reasons=" ",
             remedy="",
         )
-    assert set(error.value.message_dict) == {
-        "legal_basis",
-        "division_of_responsibilities",
-        "consultation",
-        "safeguards",
-        "reasons",
-        "remedy",
-    }
+    assert set(error.value.message_dict) == {"reasons", "remedy"}
     assert "第四条第二项" in error.value.message_dict["reasons"][0]
+    review.conclude_review(
+        duty_request=request,
+        actor=banner.users["office"],
+        passes=False,
+        findings={"legal_basis": "缺少法定依据。"},
+        reasons="无法律法规依据。",
+        remedy="补充依据后重新申请。",
+    )
+    notice = request.documents.get(kind=DocumentKind.NON_ADMISSION_NOTICE)
+    paragraphs = [block.get("h1") or block.get("p") for block in notice.content["blocks"]]
+    assert paragraphs[1:7] == [
+        "一、审核情况",
+        "法定依据：缺少法定依据。",
+        "二、依据和理由",
+        "无法律法规依据。",
+        "三、重新申请需改正的事项",
+        "补充依据后重新申请。",
+    ]
+
+
+def test_art4_2_a_rejection_concluded_through_the_helper_is_rejected(banner):
+    request = to_under_review(banner)
+    bureau_opinions(banner, request)
     conclude(banner, request, passes=False)
     assert request.state == RequestState.REJECTED and request.concluded_at is not None
     assert ReviewConclusion.objects.get(request=request).reasons == "法定依据不足，该事项属于部门法定职责。"

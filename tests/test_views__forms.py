@@ -154,7 +154,9 @@ def test_art5_funding_that_is_not_a_number_is_named_and_kept(client, banner, not
 
     assert response.status_code == 422
     body = response.content.decode()
-    assert errors_of(body, "funding_amount") == "<li>输入一个数字。</li>"
+    assert errors_of(body, "funding_amount") == (
+        "<li>“十二万元”不是金额：请只填写数字，如 120000 或 120000.50（元，最多两位小数，不用字母或科学计数法）。</li>"
+    )
     assert 'value="十二万元"' in field_html(body, "funding_amount")
     assert_kept(body, data)
 
@@ -610,7 +612,7 @@ def test_art4_2_a_finding_left_empty_is_named(client, banner, reviewed):
     before = _task_snapshot(reviewed)
     data = {"passes": "1", "reasons": "", "remedy": "", **FINDINGS_TYPED, "safeguards": ""}
     body = refused(post_task(client, banner.users["office"], reviewed, "consolidate", data), reviewed, before)
-    assert errors_of(body, "safeguards") == f"<li>{REQUIRED}</li>"
+    assert errors_of(body, "safeguards") == "<li>请写明对“保障措施”的审核意见（第四条第二项重点审核内容）。</li>"
     assert "保障措施" in field_html(body, "safeguards")
     assert_kept(body, data)
 

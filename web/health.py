@@ -4,7 +4,7 @@
 A failed check of this machine's own installation — database, migrations, Redis when configured, file storage,
 Chinese fonts and the HarfBuzz subsetter, signing keys — makes it not ready: a load balancer should send no one here.
 Data every machine shares — the holiday calendar of the current and next year — is reported as a warning ("status":
-"degraded", still 200): the pages work, due dates in a missing year say they cannot be computed, and taking every
+"degraded", still 200): the pages work, due dates in a missing year are provisional (暂估), and taking every
 machine out of service for it would stop the whole site. Monitoring should alert on any status other than "ok".
 """
 
@@ -16,7 +16,6 @@ import ssl
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
@@ -31,7 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from admission import checks
-from admission.calendar import UnknownCalendarYear, WorkingCalendar
+from admission.calendar import WorkingCalendar
 from admission.documents import fonts
 from admission.documents.pki import issuing_organizations
 from admission.documents.signing import get_signer, key_path
@@ -148,12 +147,7 @@ def _signing_keys() -> str:
 def _calendar() -> str:
     calendar = WorkingCalendar(None)
     year = timezone.localdate().year
-    missing = []
-    for wanted in (year, year + 1):
-        try:
-            calendar.is_working_day(date(wanted, 1, 1))
-        except UnknownCalendarYear:
-            missing.append(wanted)
+    missing = [wanted for wanted in (year, year + 1) if not calendar.is_official(wanted)]
     if missing:
         raise NotReady(
             f"the official holidays of {', '.join(map(str, missing))} are not entered "

@@ -45,6 +45,7 @@ task_patterns = [
     path("archive/", tasks.task_list, {"box": "archive"}, name="archive"),
     path("<int:pk>/", tasks.execute_task, name="execute"),
     path("<int:pk>/claim/", tasks.claim_task, name="claim"),
+    path("claim/", tasks.claim_tasks, name="claim_many"),
     path("<int:pk>/release/", tasks.release_task, name="release"),
     path("<int:pk>/reassign/", habits.reassign, name="reassign"),
     path("<int:pk>/urge/", habits.urge, name="urge"),

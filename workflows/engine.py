@@ -111,6 +111,13 @@ def _refuse_unit() -> PermissionDenied:
     return PermissionDenied(_("您所在单位无权办理该任务。"))
 
 
+def taken_message(task: Task) -> str:
+    """What a colleague who lost the race for `task` is told: who finished it and when, or who holds it."""
+    if task.status not in OPEN_TASK_STATUSES:
+        return _finished_message(task)
+    return _("该任务已由%(holder)s领取办理，请在任务队列中选择其他任务。") % {"holder": _holder(task)}
+
+
 def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable[[], T]) -> T:
     """Claim `task` for `user` if nobody has, run `action()` (the service call), complete the task.
 
@@ -121,12 +128,8 @@ def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable
         raise ConflictError(_("该任务不是这一办理环节，请刷新页面。"))
     with process_locked(task.process_id):
         task = Task.objects.select_related("owner").get(pk=task.pk)
-        if task.status not in OPEN_TASK_STATUSES:
-            raise ConflictError(_finished_message(task))
-        if task.owner_id and task.owner_id != user.pk:
-            raise ConflictError(
-                _("该任务已由%(holder)s领取办理，请在任务队列中选择其他任务。") % {"holder": _holder(task)}
-            )
+        if task.status not in OPEN_TASK_STATUSES or (task.owner_id and task.owner_id != user.pk):
+            raise ConflictError(taken_message(task))
         activation = task.flow_task.activation_class(task)
         if task.status == STATUS.NEW:
             if not task.flow_task.can_assign(user, task):
@@ -142,7 +145,7 @@ def claim(*, task: Task, user: User) -> None:
     with process_locked(task.process_id):
         task = Task.objects.select_related("owner").get(pk=task.pk)
         if task.status != STATUS.NEW:
-            raise ConflictError(_("该任务已由%(holder)s领取或办结。") % {"holder": _holder(task)})
+            raise ConflictError(taken_message(task))
         if not task.flow_task.can_assign(user, task):
             raise _refuse_unit()
         task.flow_task.activation_class(task).assign(user)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from admission.calendar import UnknownCalendarYear, WorkingCalendar
-from admission.models import DutyRequest, Organization, TaskDeadline, Track
+from admission.calendar import WorkingCalendar
+from admission.models import DutyRequest, Organization, Step, TaskDeadline, Track
 from admission.permissions import membership_of, organization_id_from_permission
 from admission.procedure import step
+from admission.selectors import search_requests
 
 from .flows import AdmissionFlow
 from .models import AdmissionProcess
@@ -22,45 +23,90 @@ BOXES = ("inbox", "queue", "archive")
 
 URGENCIES = ("overdue", "soon")
 SOON_WORKING_DAYS = 2
+TASK_SORTS = {
+    "due": "deadline__due_date",
+    "arrived": "created",
+    "finished": "finished",
+    "case": "process__artifact_object_id",
+}
 
 
-def task_box(*, user, box: str, urgency: str = "") -> QuerySet[Task]:
-    """Open boxes are ordered by urgency: tasks whose due date cannot be computed first, then by due date."""
+@dataclass(frozen=True)
+class TaskFilter:
+    """What a task list is narrowed to and ordered by, as kept in the page's address."""
+
+    search: str = ""  # case number, duty name, department, township
+    step: str = ""
+    urgency: str = ""  # "overdue", "soon"
+    track: str = ""
+    year: int | None = None
+    sort: str = ""  # a TASK_SORTS key, "-" in front for descending
+
+
+def task_box(*, user, box: str, filters: TaskFilter = TaskFilter()) -> QuerySet[Task]:
+    """The inbox is the user's actionable work: the unit's unclaimed tasks first, then the user's own, each by
+    urgency (due date, provisional ones too; tasks without one first). The queue is the unit's unclaimed tasks.
+    Nobody outside a body (a superuser, an administrator) has tasks to act on."""
     manager = Task.objects
-    queryset = {"inbox": manager.inbox, "queue": manager.queue, "archive": manager.archive}[box]([AdmissionFlow], user)
-    queryset = queryset.select_related("process", "owner", "deadline")
+    flows = [AdmissionFlow]
+    if box != "archive" and membership_of(user) is None:
+        return manager.none()
+    if box == "inbox":
+        queryset = manager.inbox(flows, user) | manager.queue(flows, user)
+    else:
+        queryset = {"queue": manager.queue, "archive": manager.archive}[box](flows, user)
+    queryset = _narrowed(queryset.select_related("process", "owner", "deadline"), user, filters)
+    key = filters.sort.removeprefix("-")
+    if key in TASK_SORTS:
+        field = F(TASK_SORTS[key])
+        order = field.desc(nulls_last=True) if filters.sort.startswith("-") else field.asc(nulls_first=True)
+        return queryset.order_by(order, "pk")
     if box == "archive":
         return queryset.order_by("-finished", "pk")
-    if urgency in URGENCIES:
+    return queryset.order_by(
+        F("owner").asc(nulls_first=True), F("deadline__due_date").asc(nulls_first=True), "created", "pk"
+    )
+
+
+def _narrowed(queryset: QuerySet[Task], user, filters: TaskFilter) -> QuerySet[Task]:
+    if filters.step in Step.values:
+        queryset = queryset.filter(flow_task=getattr(AdmissionFlow, filters.step))
+    if filters.search or filters.track or filters.year:
+        requests = search_requests(DutyRequest.objects.all(), filters.search)
+        if filters.track:
+            requests = requests.filter(track=filters.track)
+        if filters.year:
+            requests = requests.filter(created_at__year=filters.year)
+        queryset = queryset.filter(process__artifact_object_id__in=requests.values("pk"))
+    if filters.urgency in URGENCIES:
         today = timezone.localdate()
-        if urgency == "overdue":
+        if filters.urgency == "overdue":
             queryset = queryset.filter(deadline__due_date__lt=today)
         else:
             membership = membership_of(user)
-            horizon = _horizon(membership.organization.jurisdiction_id if membership else None, today)
-            queryset = queryset.filter(Q(deadline__due_date__lte=horizon) | Q(deadline__problem__gt=""))
-    return queryset.order_by(F("deadline__due_date").asc(nulls_first=True), "created", "pk")
+            jurisdiction_id = membership.organization.jurisdiction_id if membership else None
+            horizon = WorkingCalendar(jurisdiction_id).add(today, SOON_WORKING_DAYS)
+            queryset = queryset.filter(deadline__due_date__lte=horizon)
+    return queryset
 
 
-def _horizon(jurisdiction_id, today):
-    try:
-        return WorkingCalendar(jurisdiction_id).add(today, SOON_WORKING_DAYS)
-    except UnknownCalendarYear:
-        return today + timedelta(days=SOON_WORKING_DAYS)
+def next_task(*, user) -> Task | None:
+    """Where to go after finishing a task: the most urgent of the unit's queue, else of the user's own tasks."""
+    return task_box(user=user, box="queue").first() or task_box(user=user, box="inbox").first()
 
 
 def time_left(*, deadline, calendar: WorkingCalendar, today) -> dict:
-    """What a task row shows about its time limit."""
+    """What a task row shows about its time limit: a date counted on a year whose schedule is not entered is
+    provisional (暂估), and `problem` says what the administrator must enter (shown to administrators only)."""
     if deadline is None:
         return {}
-    if deadline.due_date is None:
+    if deadline.due_date is None:  # set before provisional dates existed; counted again by the daily run
         return {"due_date": None, "problem": deadline.problem}
-    try:
-        left = calendar.working_days_between(today, deadline.due_date)
-    except UnknownCalendarYear as error:
-        return {"due_date": deadline.due_date, "problem": str(error)}
+    left = calendar.working_days_between(today, deadline.due_date)
     return {
         "due_date": deadline.due_date,
+        "provisional": bool(deadline.problem),
+        "problem": deadline.problem,
         "days_left": left,
         "overdue": deadline.due_date < today,
         "overdue_days": max(-left, 0),
@@ -103,7 +149,15 @@ def _deadline(task: Task):
         return None
 
 
+def lost_to_a_colleague(*, user, task: Task) -> bool:
+    """`task` was one the user could have taken (their unit's, their role's), and someone else took or finished it."""
+    return bool(task.owner_permission) and task.owner_id != user.pk and user.has_perm(task.owner_permission)
+
+
 def can_work_on(*, user, task: Task) -> bool:
+    """Only someone acting for a body works on tasks (not a superuser as such, whatever Viewflow allows)."""
+    if membership_of(user) is None:
+        return False
     if task.owner_id == user.pk:
         return True
     return task.status == STATUS.NEW and task.flow_task.can_assign(user, task)
@@ -137,10 +191,7 @@ def step_durations(*, duty_request: DutyRequest) -> list[dict]:
     calendar = WorkingCalendar(duty_request.jurisdiction_id)
     rows = []
     for t in tasks:
-        try:
-            took = calendar.working_days_between(timezone.localdate(t.created), timezone.localdate(t.finished))
-        except UnknownCalendarYear:
-            took = None
+        took = calendar.working_days_between(timezone.localdate(t.created), timezone.localdate(t.finished))
         deadline = _deadline(t)
         rows.append(
             {

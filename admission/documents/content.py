@@ -272,6 +272,14 @@ def supplement_notice(*, duty_request: DutyRequest, items: list[str]) -> Draft:
     )
 
 
+def _numbered(*sections: tuple[str, list[dict[str, str]]]) -> list[dict[str, str]]:
+    """Headed sections numbered 一、二、… in order, leaving out those with nothing to say."""
+    blocks: list[dict[str, str]] = []
+    for number, (heading, body) in zip("一二三四五六七八九", [s for s in sections if s[1]], strict=False):
+        blocks += [{"h1": f"{number}、{heading}"}, *body]
+    return blocks
+
+
 @in_official_language
 def non_admission_notice(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
     office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
@@ -289,12 +297,18 @@ def non_admission_notice(*, duty_request: DutyRequest, conclusion: ReviewConclus
                 f"经旗乡镇职责准入联席会议审核，"
                 f"{'该事项不予准入' if duty_request.purpose == RequestPurpose.ADMISSION else '该申请未通过审核'}。现将有关情况函复如下："
             },
-            {"h1": "一、审核情况"},
-            *({"p": f"{label}：{getattr(conclusion, field)}"} for field, label in FOCUS_POINTS),
-            {"h1": "二、依据和理由"},
-            {"p": conclusion.reasons},
-            {"h1": "三、重新申请需改正的事项"},
-            {"p": conclusion.remedy},
+            *_numbered(
+                (
+                    "审核情况",
+                    [
+                        {"p": f"{label}：{text}"}
+                        for field, label in FOCUS_POINTS
+                        if (text := getattr(conclusion, field))
+                    ],
+                ),
+                ("依据和理由", [{"p": conclusion.reasons}]),
+                ("重新申请需改正的事项", [{"p": conclusion.remedy}]),
+            ),
             {"p": "特此函复。"},
         ],
     )

@@ -79,7 +79,8 @@ class TaskDeadline(models.Model):
     days = models.PositiveSmallIntegerField()
     unit = models.CharField(max_length=16, choices=DayUnit.choices)
     due_date = models.DateField(null=True, blank=True, db_index=True)
-    # Why due_date is empty: the calendar of a year nobody has entered. Shown on the task until fixed.
+    # When due_date was counted on a year whose schedule nobody has entered (on the statutory holidays): what the
+    # administrator must enter. The date is provisional (暂估) while it is set; entering the year clears it.
     problem = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -88,6 +89,10 @@ class TaskDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_step_display()}: {self.due_date.isoformat() if self.due_date else self.problem}"
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.problem)
 
 
 class NoticeKind(models.TextChoices):

@@ -97,6 +97,17 @@ def record_city_decision(
         errors["decision_date"] = [_("请填写市政府批复的日期。")]
     elif decision_date > timezone.localdate():
         errors["decision_date"] = [_("批复日期不能晚于今天。")]
+    else:
+        examined = (
+            duty_request.approval_decisions.filter(stage=ApprovalStage.BANNER_EXAMINATION)
+            .values_list("decision_date", flat=True)
+            .first()
+        )
+        if examined is not None and decision_date < examined:
+            errors["decision_date"] = [
+                _("市政府批复日期（%(reply)s）不能早于旗政府审核同意的日期（%(banner)s），请核对批复文件上的日期。")
+                % {"reply": f"{decision_date:%Y-%m-%d}", "banner": f"{examined:%Y-%m-%d}"}
+            ]
     if reply_scan is None:
         errors["reply_scan"] = [_("请上传市政府批复的扫描件。")]
     if not approves and not reasons:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
+from django.db import transaction
 from django.utils import timezone
+from viewflow.workflow.status import STATUS
 
-from ..calendar import UnknownCalendarYear, WorkingCalendar
-from ..models import Jurisdiction, Step, TaskDeadline, TimeLimit
+from ..calendar import WorkingCalendar, missing_year_instruction
+from ..models import AuditAction, DayUnit, Jurisdiction, Step, TaskDeadline, TimeLimit
 from ..procedure import STEPS
+from .audit import record_event
 
 if TYPE_CHECKING:
     from viewflow.workflow.models import Task
 
 # Art. 3, Art. 6: each banner may set its own; until it does, the procedure table's defaults apply.
 DEFAULT_TIME_LIMITS: dict[str, tuple[int, str]] = {s.node: (s.days, s.unit) for s in STEPS}
+OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
 def create_default_time_limits(*, jurisdiction: Jurisdiction) -> None:
@@ -32,18 +37,24 @@ def time_limit(*, jurisdiction_id: int, step: str) -> tuple[int, str]:
     return row or DEFAULT_TIME_LIMITS[step]
 
 
+def _count(calendar: WorkingCalendar, *, start: date, days: int, unit: str) -> tuple[date, str]:
+    """The due date, and — when it was counted on a year whose schedule is not entered (暂估) — what the
+    administrator must enter."""
+    due = calendar.add(start, days, unit)
+    estimated = calendar.estimated_years(start, due) if unit != DayUnit.NATURAL else []
+    return due, " ".join(missing_year_instruction(year) for year in estimated)
+
+
 def set_deadline(*, task: Task, jurisdiction_id: int) -> TaskDeadline | None:
-    """Fix the due date of a new human task. A calendar gap leaves it empty, with the reason shown on the task:
-    the case goes on, and the administrator is told exactly which year to enter."""
+    """Fix the due date of a new human task. A year whose schedule nobody has entered is counted on the statutory
+    holidays: the clerk sees a provisional (暂估) date, the administrator what to enter."""
     step = task.flow_task.name
     if step not in Step.values:
         return None
     days, unit = time_limit(jurisdiction_id=jurisdiction_id, step=step)
-    start = timezone.localdate(task.created)
-    try:
-        due, problem = WorkingCalendar(jurisdiction_id).add(start, days, unit), ""
-    except UnknownCalendarYear as error:
-        due, problem = None, str(error)
+    due, problem = _count(
+        WorkingCalendar(jurisdiction_id), start=timezone.localdate(task.created), days=days, unit=unit
+    )
     deadline, _created = TaskDeadline.objects.update_or_create(
         task=task,
         defaults={
@@ -56,3 +67,36 @@ def set_deadline(*, task: Task, jurisdiction_id: int) -> TaskDeadline | None:
         },
     )
     return deadline
+
+
+@transaction.atomic
+def recompute_open_deadlines(*, reason: str, only_provisional: bool = False) -> int:
+    """Count every open task's due date again on the calendar as it now stands (after the administrator entered a
+    year's schedule or a local day); returns how many changed. Each task keeps the time limit it was given."""
+    deadlines = TaskDeadline.objects.filter(task__status__in=OPEN).select_related("task").order_by("pk")
+    if only_provisional:
+        deadlines = deadlines.exclude(problem="", due_date__isnull=False)
+    calendars: dict[int, WorkingCalendar] = {}
+    changed = []
+    for deadline in deadlines.select_for_update(of=("self",)):
+        calendar = calendars.setdefault(deadline.jurisdiction_id, WorkingCalendar(deadline.jurisdiction_id))
+        due, problem = _count(
+            calendar, start=timezone.localdate(deadline.task.created), days=deadline.days, unit=deadline.unit
+        )
+        if (due, problem) != (deadline.due_date, deadline.problem):
+            deadline.due_date, deadline.problem = due, problem
+            changed.append(deadline)
+    TaskDeadline.objects.bulk_update(changed, ["due_date", "problem"])
+    if changed:
+        record_event(
+            duty_request=None,
+            actor=None,
+            action=AuditAction.ADMIN_CHANGE,
+            note=_note(reason, len(changed)),
+            data={"deadlines": [d.pk for d in changed][:500], "count": len(changed)},
+        )
+    return len(changed)
+
+
+def _note(reason: str, count: int) -> str:
+    return f"{reason}：重新计算 {count} 项未办结任务的到期日"

@@ -9,16 +9,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
-from ..calendar import UnknownCalendarYear, WorkingCalendar
+from ..calendar import WorkingCalendar, missing_year_instruction
 from ..models import DutyStatus, Membership, NoticeKind, Role, TaskDeadline, TownshipDuty
 from ..permissions import organization_id_from_permission
+from .deadlines import recompute_open_deadlines
 from .notifications import notify, people_holding
 
 log = logging.getLogger(__name__)
@@ -54,34 +55,29 @@ def _notify(*, user: User, kind: NoticeKind, subject_id: int, text: str, link: s
 
 
 def send_reminders(*, today: date) -> ReminderRun:
+    """Remind and escalate on every open due date, provisional ones (暂估) too; what only the administrator can fix
+    (a year's schedule to enter) is collected in `problems`, once each."""
     run = ReminderRun()
+    recompute_open_deadlines(reason="到期提醒前核对暂估到期日", only_provisional=True)
     calendars: dict[int, WorkingCalendar] = {}
     deadlines = (
-        TaskDeadline.objects.filter(task__status__in=OPEN)
+        TaskDeadline.objects.filter(task__status__in=OPEN, due_date__isnull=False)
         .select_related("task__owner", "task__process")
         .order_by("due_date", "pk")
     )
     for deadline in deadlines:
         task = deadline.task
         title = task.flow_task.task_title
-        if deadline.due_date is None:
-            run.problems.append(
-                _("任务 %(task)s（%(title)s）：%(problem)s")
-                % {"task": task.pk, "title": title, "problem": deadline.problem}
-            )
-            continue
+        if deadline.problem and deadline.problem not in run.problems:
+            run.problems.append(deadline.problem)
+        due_date = cast(date, deadline.due_date)  # selected non-null
         calendar = calendars.setdefault(deadline.jurisdiction_id, WorkingCalendar(deadline.jurisdiction_id))
-        try:
-            left = calendar.working_days_between(today, deadline.due_date)
-        except UnknownCalendarYear as error:
-            run.problems.append(
-                _("任务 %(task)s（%(title)s）：%(problem)s") % {"task": task.pk, "title": title, "problem": error}
-            )
-            continue
-        if deadline.due_date < today:
+        left = calendar.working_days_between(today, due_date)
+        due = f"{due_date:%Y-%m-%d}" + (_("（暂估）") if deadline.problem else "")
+        if due_date < today:
             text = _("“%(title)s”已于 %(due)s 到期，逾期 %(days)s 个工作日，请督促办理。") % {
                 "title": title,
-                "due": f"{deadline.due_date:%Y-%m-%d}",
+                "due": due,
                 "days": -left,
             }
             run.escalations += sum(
@@ -99,7 +95,7 @@ def send_reminders(*, today: date) -> ReminderRun:
             text = _("“%(title)s”将于%(when)s（%(due)s）到期，请及时办理。") % {
                 "title": title,
                 "when": when,
-                "due": f"{deadline.due_date:%Y-%m-%d}",
+                "due": due,
             }
             run.reminders += sum(
                 _notify(
@@ -140,13 +136,11 @@ def _prompt_expired_duties(*, today: date) -> int:
 
 def daily_run(*, today: date) -> ReminderRun | None:
     """The scheduler's morning run: only on a working day of the national calendar (None on other days). A year
-    nobody has entered yet does not stop it: the administrators are told, and the weekday rule decides meanwhile."""
-    try:
-        working = WorkingCalendar(None).is_working_day(today)
-    except UnknownCalendarYear as error:
-        report_to_administrators(text=str(error), key=f"calendar-{today.year}")
-        working = today.weekday() < 5
-    if not working:
+    nobody has entered yet does not stop it: the administrators are told, and the statutory holidays decide meanwhile."""
+    calendar = WorkingCalendar(None)
+    if not calendar.is_official(today.year):
+        report_to_administrators(text=missing_year_instruction(today.year), key=f"calendar-{today.year}")
+    if not calendar.is_working_day(today):
         return None
     run = send_reminders(today=today)
     if run.problems:

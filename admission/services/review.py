@@ -171,11 +171,12 @@ def conclude_review(
     reasons: str = "",
     remedy: str = "",
 ) -> ReviewConclusion:
-    """Art. 4(2): the consolidated review opinion; not passing needs written reasons."""
+    """Art. 4(2): the consolidated review opinion. Passing addresses each of the five focus points; not passing
+    needs written reasons and what to correct (the focus points it addresses go into the reply too)."""
     require_lead_unit(actor, duty_request)
     errors: dict[str, list[str]] = {}
     for field, label in FOCUS_POINTS:
-        if not (findings.get(field) or "").strip():
+        if passes and not (findings.get(field) or "").strip():
             errors[field] = [
                 _("请写明对“%(focus_point)s”的审核意见（第四条第二项重点审核内容）。") % {"focus_point": label}
             ]
@@ -211,7 +212,7 @@ def conclude_review(
             reasons=reasons.strip(),
             remedy=remedy.strip(),
             given_by=actor,
-            **{field: findings[field].strip() for field, _ in FOCUS_POINTS},
+            **{field: (findings.get(field) or "").strip() for field, _ in FOCUS_POINTS},
         )
         apply_transition(
             duty_request=duty_request,

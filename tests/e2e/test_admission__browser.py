@@ -56,14 +56,24 @@ class Walk:
             body = self.page.locator("main").inner_text()
             raise AssertionError(f"{text!r} not visible at {self.page.url}:\n{body[:3000]}") from None
 
-    def submit_and_land_on_request(self, button) -> None:
-        """Click a form's submit button; the app redirects to the case page, or re-renders the form with errors."""
+    def submit_and_land_on_request(self, button, success: str = "") -> None:
+        """Click a form's submit button; the app goes on to the next task (the case one click away, in the message)
+        or to the case page, or re-renders the form with errors. Either way the walk continues on the case page."""
+        started_at = self.page.url
         button.click()
         try:
-            self.page.wait_for_url(REQUEST_PAGE)
+            self.page.wait_for_url(
+                lambda url: REQUEST_PAGE.search(url) or (TASK_PAGE.search(url) and url != started_at)
+            )
         except Exception:
             errors = self.page.locator(".form-errors, .errorlist").all_inner_texts()
             raise AssertionError(f"form at {self.page.url} was not accepted: {errors}") from None
+        if success:
+            self.visible(success, within=".messages")
+        if TASK_PAGE.search(self.page.url):
+            self.visible("下一项任务", within=".messages")
+            self.page.locator(".messages a", has_text="办理情况").click()
+            self.page.wait_for_url(REQUEST_PAGE)
 
     def login(self, key: str) -> None:
         page = self.page
@@ -90,8 +100,7 @@ class Walk:
         self.visible(f"{title}：{DUTY['duty_name']}", within="h1")
 
     def submit_task(self, success: str) -> None:
-        self.submit_and_land_on_request(self.page.get_by_role("button", name="提交", exact=True))
-        self.visible(success, within=".messages")
+        self.submit_and_land_on_request(self.page.get_by_role("button", name="提交", exact=True), success)
         self.history_grew()
 
     def history_grew(self) -> None:

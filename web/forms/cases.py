@@ -6,10 +6,20 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import AffairClass, DutyRequest, Organization, OrganizationKind, Track
-from admission.services.requests import EDITABLE_FIELDS, fields_to_edit
+from admission.services.requests import EDITABLE_FIELDS, REQUIRED_TEXT_ELEMENTS, fields_to_edit
+
+from .fields import AmountField, BranchingForm
+
+# Art. 4(1): what the written application must contain before the townships are consulted and before submission;
+# a draft may be saved without them, so they are marked, not enforced, here (services.requests says what is missing).
+ELEMENTS_TO_SUBMIT = (*(name for name, _label in REQUIRED_TEXT_ELEMENTS), "funding_amount", "townships")
 
 
-class DutyRequestForm(forms.ModelForm):
+class DutyRequestForm(BranchingForm, forms.ModelForm):
+    branches = {"track": {Track.TEMPORARY: ("end_date",)}}
+    branch_required = frozenset({"end_date"})
+    unchosen_reach_the_service = True  # an end date for a regular duty is refused with the reason (Art. 1)
+    funding_amount = AmountField(label=_("工作经费（元）"), required=False)
     townships = forms.ModelMultipleChoiceField(
         label=_("涉及乡镇"),
         queryset=Organization.objects.none(),
@@ -26,7 +36,6 @@ class DutyRequestForm(forms.ModelForm):
             "list_category": forms.RadioSelect,
             "track": forms.RadioSelect,
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "funding_amount": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
             **{
                 f: forms.Textarea(attrs={"rows": 3})
                 for f in (
@@ -49,7 +58,7 @@ class DutyRequestForm(forms.ModelForm):
             "legal_basis": _("写明法律法规、规章或“三定”规定的名称和条款。"),
             "completion_time_limit": _("如“长期”或“2027年6月30日前完成”。"),
             "funding_amount": _("没有经费请填 0。"),
-            "end_date": _("仅阶段性、临时性工作任务填写；常态化职责事项不设截止日期。"),
+            "end_date": _("阶段性、临时性工作任务须写明截止日期（第一条）；常态化职责事项不设截止日期。"),
         }
 
     def __init__(self, *args, jurisdiction, **kwargs):
@@ -66,6 +75,14 @@ class DutyRequestForm(forms.ModelForm):
                 del self.fields[name]
         for field in self.fields.values():
             field.required = False
+        for name in set(ELEMENTS_TO_SUBMIT) & set(self.fields):
+            field = self.fields[name]
+            field.marked_required = True
+            field.help_text = " ".join(
+                str(text)
+                for text in (field.help_text, _("第四条第一项：书面申请须包括此项，征求意见和提交前须填写。"))
+                if text
+            )
         if "duty_name" in self.fields:
             self.fields["duty_name"].required = True
             self.fields["track"].initial = Track.REGULAR

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from admission.models import SafeguardKind, TownshipDuty
 
+from .fields import AmountField
+
 
 class TownshipsOfDutyField(forms.ModelMultipleChoiceField):
     """The duties of one admission, each shown by the township holding it."""
@@ -46,7 +48,7 @@ class ChangeProposalForm(forms.Form):
 
 class DeliveryForm(forms.Form):
     kind = forms.ChoiceField(label=_("保障类别"), choices=SafeguardKind.choices)
-    amount = forms.DecimalField(label=_("拨付金额（元，仅工作经费）"), required=False, max_digits=14, decimal_places=2)
+    amount = AmountField(label=_("拨付金额（元，仅工作经费）"), required=False)
     description = forms.CharField(
         label=_("说明"), max_length=300, help_text=_("如拨款文号、系统账号开通情况、培训时间和人数。")
     )

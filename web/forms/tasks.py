@@ -5,8 +5,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from admission.models import Organization, OrganizationKind
+from admission.services.review import FOCUS_POINTS
 
-from .fields import MultipleUploadField, UploadField
+from .fields import BranchingForm, MultipleUploadField, UploadField
 
 
 def verdict_field(label, yes, no):
@@ -39,14 +40,20 @@ class SubmitApplicationForm(forms.Form):
     supporting_files = MultipleUploadField(label=_("佐证材料（可多选，可选）"), required=False)
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(BranchingForm, forms.Form):
     ACCEPT, SUPPLEMENT = "accept", "supplement"
+    branches = {"decision": {SUPPLEMENT: ("items",)}}
+    branch_required = frozenset({"items"})
     decision = forms.ChoiceField(
         label=_("受理意见"),
         widget=forms.RadioSelect,
         choices=[(ACCEPT, _("材料齐全，受理并启动联席审核")), (SUPPLEMENT, _("材料不全，一次性告知补正"))],
     )
-    items = textarea(_("需补正的全部事项（每行一条）"), required=False)
+    items = textarea(
+        _("需补正的全部事项（每行一条）"),
+        required=False,
+        help_text=_("第四条第二项：材料不全的，一次性告知需补正的全部事项。"),
+    )
     note = textarea(_("备注"), required=False, rows=2)
 
 
@@ -55,8 +62,12 @@ class SupplementForm(forms.Form):
     supporting_files = MultipleUploadField(label=_("补正材料（可多选）"), required=False)
 
 
-class LeadReviewForm(forms.Form):
+class LeadReviewForm(BranchingForm, forms.Form):
     OPINION, ADVICE = "opinion", "advice"
+    branches = {
+        "decision": {OPINION: ("passes", "reasoning"), ADVICE: ("question", "departments", "experts")},
+    }
+    branch_required = frozenset({"passes", "reasoning", "question"})
     decision = forms.ChoiceField(
         label=_("办理方式"),
         widget=forms.RadioSelect,
@@ -96,23 +107,35 @@ class BureauOpinionForm(forms.Form):
     reasoning = textarea(_("审核意见及依据"))
 
 
-class ConcludeReviewForm(forms.Form):
+class ConcludeReviewForm(BranchingForm, forms.Form):
+    """Art. 4(2): passing addresses the five focus points; not passing gives reasons and what to correct. The text
+    starts from the members' and parties' opinions (selectors.consolidation_draft)."""
+
+    branches = {"passes": {"1": tuple(name for name, _label in FOCUS_POINTS), "0": ("reasons", "remedy")}}
+    branch_required = frozenset({*(name for name, _label in FOCUS_POINTS), "reasons", "remedy"})
     passes = verdict_field(_("审核结论"), _("符合准入条件，报旗委、旗政府"), _("不符合准入条件，书面告知并说明理由"))
-    work_content = textarea(_("工作内容"), rows=2)
-    legal_basis = textarea(_("法定依据"), rows=2)
-    division_of_responsibilities = textarea(_("责任分工"), rows=2)
-    consultation = textarea(_("协商意见"), rows=2)
-    safeguards = textarea(_("保障措施"), rows=2)
-    reasons = textarea(_("不予准入的理由"), required=False, rows=3)
+    work_content = textarea(_("工作内容"), required=False, rows=3, help_text=_("第四条第二项重点审核内容。"))
+    legal_basis = textarea(_("法定依据"), required=False, rows=3, help_text=_("第四条第二项重点审核内容。"))
+    division_of_responsibilities = textarea(
+        _("责任分工"), required=False, rows=3, help_text=_("第四条第二项重点审核内容。")
+    )
+    consultation = textarea(_("协商意见"), required=False, rows=3, help_text=_("第四条第二项重点审核内容。"))
+    safeguards = textarea(_("保障措施"), required=False, rows=3, help_text=_("第四条第二项重点审核内容。"))
+    reasons = textarea(
+        _("不予准入的理由"), required=False, rows=3, help_text=_("第四条第二项：审核不通过的，书面说明理由。")
+    )
     remedy = textarea(_("重新申请需改正的事项"), required=False, rows=2)
 
 
 class BannerDecisionForm(forms.Form):
     approves = verdict_field(_("决定"), _("同意"), _("不同意"))
-    reasons = textarea(_("意见或理由"), required=False, rows=3, help_text=_("不同意时必填。"))
+    reasons = textarea(_("意见或理由"), required=False, rows=3, help_text=_("不同意时必填，写明理由（第四条第三项）。"))
 
 
-class CityDecisionForm(forms.Form):
+class CityDecisionForm(BranchingForm, forms.Form):
+    branches = {"approves": {"0": ("reasons",)}}
+    branch_required = frozenset({"reasons"})
+
     approves = verdict_field(_("市政府批复结果"), _("批准"), _("不予批准"))
     document_number = forms.CharField(
         label=_("批复文号"),

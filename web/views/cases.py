@@ -22,6 +22,7 @@ from admission.storage import StoredFileRefused
 from workflows import actions
 from workflows.selectors import can_work_on, current_steps, procedure_map, step_durations
 
+from .. import listing
 from ..audit import record_download
 from ..forms.cases import DutyRequestForm, WithdrawForm
 from ..forms.fields import apply_service_errors
@@ -45,9 +46,12 @@ def home(request):
 
 
 def request_list(request):
-    state = request.GET.get("state", "")
-    query = request.GET.get("q", "").strip()
-    duty_requests = selectors.request_list(user=request.user, state=state, query=query)
+    state = listing.text(request, "state", allowed=RequestState.values)
+    track = listing.text(request, "track", allowed=Track.values)
+    query, year, sort = listing.text(request, "q"), listing.year(request), listing.text(request, "sort")
+    duty_requests = selectors.request_list(
+        user=request.user, state=state, query=query, track=track, year=year, sort=sort
+    )
     page = Paginator(duty_requests, 25).get_page(request.GET.get("page"))
     return render(
         request,
@@ -55,8 +59,13 @@ def request_list(request):
         {
             "page": page,
             "state": state,
+            "track": track,
+            "year": year,
+            "sort": sort,
             "q": query,
             "states": RequestState.choices,
+            "tracks": Track.choices,
+            "years": listing.years(),
             "can_create": permissions.can_create_request(request.user),
         },
     )

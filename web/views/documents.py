@@ -14,11 +14,12 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from admission import permissions, selectors
 from admission.documents.verification import verify_pdf
-from admission.models import OfficialDocument, RenderStatus
+from admission.models import DocumentKind, OfficialDocument, RenderStatus
 from admission.services import files
 from admission.services.uploads import OversizedUpload
 from admission.storage import StoredFileRefused
 
+from .. import listing
 from ..audit import record_download
 from ..ratelimit import Rate, over_limit
 from ..uploads import SizeLimitedUploadHandler
@@ -57,8 +58,23 @@ def stored_file_refused(request, refused: StoredFileRefused):
 
 
 def document_list(request):
-    page = Paginator(selectors.documents_for(user=request.user), 25).get_page(request.GET.get("page"))
-    return render(request, "documents/document_list.html", {"page": page})
+    kind = listing.text(request, "kind", allowed=DocumentKind.values)
+    query, year, sort = listing.text(request, "q"), listing.year(request), listing.text(request, "sort")
+    documents = selectors.documents_for(user=request.user, query=query, kind=kind, year=year, sort=sort)
+    page = Paginator(documents, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "documents/document_list.html",
+        {
+            "page": page,
+            "q": query,
+            "kind": kind,
+            "year": year,
+            "sort": sort,
+            "kinds": DocumentKind.choices,
+            "years": listing.years(),
+        },
+    )
 
 
 class VerifyUploadForm(forms.Form):

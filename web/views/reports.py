@@ -9,25 +9,31 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from admission import permissions
+from admission import permissions, selectors
 from admission.models import UnadmittedDutyReport
 from admission.services.errors import ConflictError
 from workflows import actions
 
+from .. import listing
 from ..forms.fields import apply_service_errors
 from ..forms.reports import FindingForm, ReportForm
 
 
 def report_list(request):
-    reports = permissions.visible_reports(request.user)
-    page = Paginator(
-        reports.select_related("township", "department").order_by("handled_at", "-reported_at"), 25
-    ).get_page(request.GET.get("page"))
+    handled = listing.text(request, "handled", allowed=("yes", "no"))
+    query, year, sort = listing.text(request, "q"), listing.year(request), listing.text(request, "sort")
+    reports = selectors.reports_for(user=request.user, query=query, handled=handled, year=year, sort=sort)
+    page = Paginator(reports, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "admission/report_list.html",
         {
             "page": page,
+            "q": query,
+            "handled": handled,
+            "year": year,
+            "sort": sort,
+            "years": listing.years(),
             "can_report": permissions.can_report_unadmitted_duty(request.user),
         },
     )

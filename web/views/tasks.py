@@ -12,6 +12,8 @@ from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
 from admission import selectors as request_selectors
-from admission.models import AdvisoryOpinion, ConsultationOutcome
+from admission.models import AdvisoryOpinion, ConsultationOutcome, Step, Track
 from admission.permissions import can_view_request
 from admission.procedure import step
 from admission.services.errors import ConflictError
@@ -28,6 +30,7 @@ from admission.services.review import FOCUS_POINTS
 from workflows import actions, engine
 from workflows import selectors as task_selectors
 
+from .. import listing
 from ..forms import tasks as forms
 from ..forms.fields import apply_service_errors
 
@@ -77,9 +80,27 @@ class TaskPage(View):
             except ConflictError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, self.success_message)
-                return redirect("admission:request_detail", pk=self.duty_request.pk)
+                return self.done()
         return self.render_page(form, status=422)
+
+    def done(self):
+        """On to the next task of the queue (or the user's own), with the case just handled one click away."""
+        case_url = reverse("admission:request_detail", args=[self.duty_request.pk])
+        following = task_selectors.next_task(user=self.request.user)
+        if following is None:
+            messages.success(self.request, self.success_message)
+            return redirect(case_url)
+        messages.success(
+            self.request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                self.success_message,
+                case_url,
+                _("查看“%(duty)s”办理情况") % {"duty": self.duty_request.duty_name},
+            ),
+        )
+        messages.info(self.request, _("下一项任务：%(task)s") % {"task": following.flow_task.task_title})
+        return redirect("workflows:execute", pk=following.pk)
 
 
 class ConsultationOpinionPage(TaskPage):
@@ -205,6 +226,11 @@ class ConcludeReviewPage(TaskPage):
     form_class = forms.ConcludeReviewForm
     success_message = gettext_lazy("审核意见已形成。")
 
+    def get_form(self, data=None, files=None):
+        return self.form_class(
+            data, files, initial=request_selectors.consolidation_draft(duty_request=self.duty_request)
+        )
+
     def perform(self, form):
         data = form.cleaned_data
         actions.conclude_review(
@@ -251,20 +277,30 @@ class CityDecisionPage(TaskPage):
 
 
 def _task_or_404(user, pk: int) -> Task:
+    """The task, if the user may work on it. A colleague of the unit who lost the race is told who took it
+    (ConflictError); another party of the case is refused; anyone else learns nothing."""
     task = get_object_or_404(Task.objects.select_related("process", "owner"), pk=pk)
     if not task_selectors.can_work_on(user=user, task=task):
         duty_request = task.process.coerced.duty_request
         if duty_request is not None and can_view_request(user, duty_request):
+            if task_selectors.lost_to_a_colleague(user=user, task=task):
+                raise ConflictError(engine.taken_message(task))
             raise PermissionDenied(_("您所在单位无权办理该任务。"))
         raise Http404  # who cannot see the case cannot learn that it exists
     return task
 
 
 def task_list(request, box: str = "inbox"):
-    urgency = request.GET.get("urgency", "")
-    tasks = task_selectors.task_box(user=request.user, box=box, urgency=urgency)
+    filters = task_selectors.TaskFilter(
+        search=listing.text(request, "q"),
+        step=listing.text(request, "step", allowed=Step.values),
+        urgency=listing.text(request, "urgency", allowed=task_selectors.URGENCIES),
+        track=listing.text(request, "track", allowed=Track.values),
+        year=listing.year(request),
+        sort=listing.text(request, "sort"),
+    )
+    tasks = task_selectors.task_box(user=request.user, box=box, filters=filters)
     page = Paginator(tasks, 25).get_page(request.GET.get("page"))
-    queue_count = task_selectors.task_box(user=request.user, box="queue").count() if box == "inbox" else 0
     return render(
         request,
         "workflows/task_list.html",
@@ -272,14 +308,20 @@ def task_list(request, box: str = "inbox"):
             "box": box,
             "page": page,
             "rows": task_selectors.task_rows(page),
-            "queue_count": queue_count,
-            "urgency": urgency,
+            "filters": filters,
+            "steps": Step.choices,
+            "tracks": Track.choices,
+            "years": listing.years(),
         },
     )
 
 
 def execute_task(request, pk: int):
-    task = _task_or_404(request.user, pk)
+    try:
+        task = _task_or_404(request.user, pk)
+    except ConflictError as error:
+        messages.info(request, error.message)
+        return redirect("workflows:inbox")
     if task.status not in engine.OPEN_TASK_STATUSES:
         messages.info(request, _("该任务已办结。"))
         return redirect("admission:request_detail", pk=task.process.coerced.duty_request.pk)
@@ -294,21 +336,41 @@ def _page(node: str):
 
 @require_POST
 def claim_task(request, pk: int):
-    task = _task_or_404(request.user, pk)
     try:
-        actions.claim_task(task=task, actor=request.user)
+        actions.claim_task(task=_task_or_404(request.user, pk), actor=request.user)
     except ConflictError as error:
         messages.error(request, error.message)
         return redirect("workflows:queue")
     messages.success(request, _("已领取，任务已移入待办。"))
-    return redirect("workflows:execute", pk=task.pk)
+    return redirect("workflows:execute", pk=pk)
+
+
+@require_POST
+def claim_tasks(request):
+    """Claim several tasks of the queue at once; those a colleague took meanwhile are named, not an error."""
+    ids = [int(pk) for pk in request.POST.getlist("tasks") if pk.isdigit()][:100]
+    if not ids:
+        messages.error(request, _("请先勾选要领取的任务。"))
+        return redirect("workflows:queue")
+    claimed = 0
+    for pk in ids:
+        try:
+            actions.claim_task(task=_task_or_404(request.user, pk), actor=request.user)
+        except (Http404, PermissionDenied):  # not the unit's: say no more than that
+            messages.error(request, _("任务 %(task)s 不在本单位任务队列中，未领取。") % {"task": pk})
+        except ConflictError as error:
+            messages.error(request, error.message)
+        else:
+            claimed += 1
+    if claimed:
+        messages.success(request, _("已领取 %(count)s 项任务，已移入待办。") % {"count": claimed})
+    return redirect("workflows:inbox")
 
 
 @require_POST
 def release_task(request, pk: int):
-    task = _task_or_404(request.user, pk)
     try:
-        actions.release_task(task=task, actor=request.user)
+        actions.release_task(task=_task_or_404(request.user, pk), actor=request.user)
     except ConflictError as error:
         messages.error(request, error.message)
     else:

@@ -1,0 +1,27 @@
+"""What a list page reads from its address: search, filters, sort and page stay in the URL, so a list can be
+bookmarked, shared and reloaded as it was."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+FIRST_YEAR = 2024  # the measure's first cases
+
+
+def text(request: HttpRequest, name: str, *, allowed: object = None) -> str:
+    """A parameter as typed (trimmed, bounded); with `allowed`, only one of those values, else empty."""
+    value = request.GET.get(name, "").strip()[:100]
+    if allowed is not None and value not in allowed:  # type: ignore[operator]
+        return ""
+    return value
+
+
+def year(request: HttpRequest) -> int | None:
+    value = request.GET.get("year", "")
+    return int(value) if value.isdigit() and FIRST_YEAR <= int(value) <= timezone.localdate().year + 1 else None
+
+
+def years() -> list[int]:
+    """The years a list can be narrowed to, newest first."""
+    return list(range(timezone.localdate().year, FIRST_YEAR - 1, -1))
