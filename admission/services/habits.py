@@ -35,6 +35,7 @@ from ..permissions import (
     require_can_reassign,
     require_can_urge,
     require_lead_unit,
+    require_membership,
     require_party,
 )
 from ..procedure import RETURNS_TO, step
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 COMMENT_MAX = 2000
+URGE_NOTE_MAX = 100
 OPEN = ("NEW", "ASSIGNED", "STARTED")
 
 
@@ -179,14 +181,24 @@ def urge_task(*, task: Task, actor: User, note: str = "") -> int:
     today = timezone.localdate()
     if deadline is None or deadline.due_date is None or deadline.due_date >= today:
         raise ConflictError(_("该任务尚未逾期，不能催办。"))
+    note = (note or "").strip()
+    if len(note) > URGE_NOTE_MAX:
+        raise ValidationError({"note": [_("催办说明不能超过 %(limit)d 个字。") % {"limit": URGE_NOTE_MAX}]})
     holders = people_holding(task)
+    if not holders:
+        raise ConflictError(_("承办单位没有可以通知的在岗人员，请联系该单位。"))
     title = task.flow_task.task_title
-    text = _("%(office)s催办：“%(duty)s”的“%(title)s”已于 %(due)s 到期，请尽快办理。") % {
-        "office": _name(actor),
-        "duty": duty_request.duty_name,
-        "title": title,
-        "due": f"{deadline.due_date:%Y-%m-%d}",
-    } + (f"{note.strip()}" if note.strip() else "")
+    membership = require_membership(actor)
+    text = (
+        _("%(office)s催办：“%(duty)s”的“%(title)s”已于 %(due)s 到期，请尽快办理。")
+        % {
+            "office": f"{membership.organization.name}（{_name(actor)}）",
+            "duty": duty_request.duty_name,
+            "title": title,
+            "due": f"{deadline.due_date:%Y-%m-%d}",
+        }
+        + note
+    )
     told = sum(
         notify(
             user=u,
@@ -203,7 +215,7 @@ def urge_task(*, task: Task, actor: User, note: str = "") -> int:
         duty_request=duty_request,
         actor=actor,
         action=AuditAction.URGE_TASK,
-        note=f"{title}（{deadline.due_date:%Y-%m-%d} 到期）" + (f"：{note.strip()}" if note.strip() else ""),
+        note=f"{title}（{deadline.due_date:%Y-%m-%d} 到期）" + (f"：{note}" if note else ""),
         data={"task": task.pk, "told": [u.pk for u in holders]},
     )
     return told
