@@ -197,3 +197,33 @@ def test_preferences_page_saves_the_choice(client, banner):
     assert user.notice_preference.email_kinds == ["task", "urged"]
     with pytest.raises(ValueError):
         notifications.set_preferences(user=user, email_kinds=["nonsense"])
+
+
+def test_the_robot_secret_is_never_sent_back_to_the_browser_and_kept_when_left_blank(client, banner):
+    from admission.models import AdministratorRole
+    from admission.services.administrators import create_administrator
+
+    admin_user = create_administrator(username="sysadmin", password=support.PASSWORD, role=AdministratorRole.SYSTEM)
+    robot = GroupRobot.objects.create(
+        organization=banner.org("naji"),
+        platform=RobotPlatform.DINGTALK,
+        webhook_url="https://oapi.dingtalk.com/robot/send?access_token=T",
+        secret="SECsecret-value",
+    )
+    client.force_login(admin_user)
+    url = reverse("admin:admission_grouprobot_change", args=[robot.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "SECsecret-value" not in page.content.decode()
+    response = client.post(
+        url,
+        {
+            "organization": banner.org("naji").pk,
+            "platform": "dingtalk",
+            "webhook_url": robot.webhook_url,
+            "secret": "",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    robot.refresh_from_db()
+    assert robot.secret == "SECsecret-value"
