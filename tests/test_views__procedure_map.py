@@ -82,3 +82,12 @@ def test_a_withdrawn_case_shows_the_step_where_it_was_withdrawn(banner):
     assert steps["consult"]["status"] == "skipped" and steps["consult"]["withdrawn_here"]
     assert not steps["submit"]["withdrawn_here"]
     assert "撤回" in str(procedure_map_svg(list(steps.values()), temporary=False))
+
+
+def test_map_and_habits_speak_english_to_an_english_user(client, banner):
+    request = support.to_under_review(banner)
+    client.force_login(banner.users["office"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
+    for english in ("Map of the procedure", "In progress", "Not taken", "Working together", "Internal comments"):
+        assert english in page, english
