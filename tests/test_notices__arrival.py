@@ -227,3 +227,12 @@ def test_the_robot_secret_is_never_sent_back_to_the_browser_and_kept_when_left_b
     assert response.status_code == 302
     robot.refresh_from_db()
     assert robot.secret == "SECsecret-value"
+
+
+def test_notices_are_written_in_the_official_language_whoever_acts(banner, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    with translation.override("en"):  # the department works in English
+        _consult(banner, django_capture_on_commit_callbacks)
+    notice = Notification.objects.get(user=banner.users["naji"], kind=NoticeKind.TASK_ARRIVED)
+    assert notice.text.startswith("新任务：") and "出具书面意见" in notice.text
