@@ -236,3 +236,29 @@ def test_notices_are_written_in_the_official_language_whoever_acts(banner, djang
         _consult(banner, django_capture_on_commit_callbacks)
     notice = Notification.objects.get(user=banner.users["naji"], kind=NoticeKind.TASK_ARRIVED)
     assert notice.text.startswith("新任务：") and "出具书面意见" in notice.text
+
+
+def test_an_urging_and_a_copy_reach_the_unit_s_group_robot_too(banner, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from admission.models import TaskDeadline
+    from workflows import actions
+
+    request = support.to_under_review(banner)
+    task = support.open_task(request, "legality_review")
+    TaskDeadline.objects.filter(task=task).update(due_date=timezone.localdate() - timedelta(days=1))
+    with Receiver() as receiver:
+        for key in ("justice", "agriculture"):
+            GroupRobot.objects.create(
+                organization=banner.org(key), platform=RobotPlatform.WECOM, webhook_url=f"{receiver.url}/{key}?key=K"
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.urge_task(task=task, actor=banner.users["office"])
+            actions.copy_case(
+                duty_request=request, actor=banner.users["office"], organizations=[banner.org("agriculture")]
+            )
+    by_path = {m["path"].split("?")[0]: m["body"]["text"]["content"] for m in receiver.received}
+    assert set(by_path) == {"/justice", "/agriculture"}
+    assert "催办" in by_path["/justice"] and "抄送" in by_path["/agriculture"]

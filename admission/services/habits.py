@@ -45,7 +45,7 @@ from ..procedure import RETURNS_TO, step
 from .audit import record_event
 from .documents import issue_document
 from .errors import ConflictError
-from .notifications import members_of, notify, people_holding
+from .notifications import members_of, notify, people_holding, tell
 from .transitions import locked_request
 
 if TYPE_CHECKING:
@@ -130,14 +130,14 @@ def copy_case(
             "duty": duty_request.duty_name,
         }
         for c in copies:
-            for user in members_of(c.organization_id):
-                notify(
-                    user=user,
-                    kind=NoticeKind.COPIED,
-                    key=f"copied:{c.pk}:{user.pk}",
-                    text=text,
-                    link=_case_link(duty_request),
-                )
+            tell(
+                users=members_of(c.organization_id),
+                organization_ids=[c.organization_id],
+                kind=NoticeKind.COPIED,
+                key=f"copied:{c.pk}",
+                text=text,
+                link=_case_link(duty_request),
+            )
     return copies
 
 
@@ -205,15 +205,13 @@ def urge_task(*, task: Task, actor: User, note: str = "") -> int:
         }
         + note
     )
-    told = sum(
-        notify(
-            user=u,
-            kind=NoticeKind.URGED,
-            key=f"urged:{task.pk}:{today:%Y%m%d}:{u.pk}",
-            text=text,
-            link=reverse("workflows:execute", args=[task.pk]),
-        )
-        for u in holders
+    told = tell(
+        users=holders,
+        organization_ids=[organization_id_from_permission(task.owner_permission) or 0],
+        kind=NoticeKind.URGED,
+        key=f"urged:{task.pk}:{today:%Y%m%d}",
+        text=text,
+        link=reverse("workflows:execute", args=[task.pk]),
     )
     if not told:
         raise ConflictError(_("今天已催办过该任务。"))

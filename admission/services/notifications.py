@@ -94,9 +94,10 @@ def post_to_robots(*, organization_ids: Iterable[int], key: str, text: str, link
     return new
 
 
-def _tell(
+def tell(
     *, users: Iterable[User], organization_ids: Iterable[int], kind: NoticeKind, key: str, text: str, link: str
 ) -> int:
+    """Tell each person (once per `key`) and post to the units' group robots (once per `key` and robot)."""
     told = sum(notify(user=u, kind=kind, key=f"{key}:{u.pk}", text=text, link=link) for u in users)
     post_to_robots(organization_ids=organization_ids, key=key, text=text, link=link)
     return told
@@ -123,7 +124,7 @@ def announce_task(*, task_id: int) -> int:
         else _("新任务：“%(duty)s”待你单位办理“%(title)s”，请于 %(due)s 前办结。")
     ) % values
     org_id = organization_id_from_permission(task.owner_permission)
-    return _tell(
+    return tell(
         users=people_holding(task),
         organization_ids=[org_id] if org_id else [],
         kind=kind,
@@ -167,7 +168,7 @@ def _announce_to_parties(duty_request: DutyRequest, *, key: str, text: str) -> i
     parties = _parties(duty_request)
     users = [u for org_id in parties for u in members_of(org_id)]
     link = reverse("admission:request_detail", args=[duty_request.pk])
-    return _tell(users=users, organization_ids=parties, kind=NoticeKind.DECIDED, key=key, text=text, link=link)
+    return tell(users=users, organization_ids=parties, kind=NoticeKind.DECIDED, key=key, text=text, link=link)
 
 
 @in_official_language
@@ -180,7 +181,7 @@ def announce_document(*, document_id: int) -> int:
     users = [u for org_id in recipients for u in members_of(org_id)]
     text = _("公文印发：%(number)s《%(title)s》。") % {"number": document.number, "title": document.title}
     link = reverse("admission:document_list")
-    return _tell(
+    return tell(
         users=users,
         organization_ids=recipients,
         kind=NoticeKind.DOCUMENT_ISSUED,
