@@ -91,3 +91,13 @@ def test_map_and_habits_speak_english_to_an_english_user(client, banner):
     page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
     for english in ("Map of the procedure", "In progress", "Not taken", "Working together", "Internal comments"):
         assert english in page, english
+
+
+def test_art4_4_a_township_s_exit_of_its_own_duty_skips_the_consultation_on_the_map(banner):
+    """A township asking about its own duty has no other township to consult: the map greys 出具书面意见."""
+    request = support.admitted(banner)
+    duty = request.township_duties.get(township=banner.org("naji"))
+    exit_case = support.propose(banner, duty, "exit", by="naji", targets=[duty])
+    steps = _by_node(exit_case)
+    assert steps["consult"]["status"] == "skipped"
+    assert steps["submit"]["status"] == "current"
