@@ -2,7 +2,6 @@ from axes.helpers import get_cool_off
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db import models
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -64,19 +63,18 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["organization"]
 
 
-def _https_by_default(field, **kwargs):
-    """An address typed without a scheme is taken as https (the default Django 6 will have)."""
-    if isinstance(field, models.URLField):
-        kwargs["assume_scheme"] = "https"
-    return field.formfield(**kwargs)
-
-
 class GroupRobotForm(forms.ModelForm):
+    # An address typed without a scheme is taken as https (the default Django 6 will have).
+    webhook_url = forms.URLField(label=_("Webhook 地址"), max_length=400, assume_scheme="https")
+
     class Meta:
-        formfield_callback = _https_by_default
         model = GroupRobot
         fields = ["organization", "platform", "webhook_url", "secret", "active"]
-        widgets = {"secret": forms.PasswordInput(render_value=True)}
+        widgets = {"secret": forms.PasswordInput(render_value=False)}
+
+    def clean_secret(self):
+        """The secret is never sent back to the browser; left blank on a change, the stored one is kept."""
+        return self.cleaned_data["secret"] or (self.instance.secret if self.instance.pk else "")
 
 
 @admin.register(GroupRobot)
@@ -85,6 +83,7 @@ class GroupRobotAdmin(admin.ModelAdmin):
     to its group too."""
 
     form = GroupRobotForm
+
     list_display = ["organization", "platform", "active"]
     list_filter = ["platform", "active", "organization__jurisdiction"]
     autocomplete_fields = ["organization"]

@@ -144,6 +144,7 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
             support.conclude(banner, admitted)  # review opinion
             support.banner_decides(banner, admitted)
             support.city_decides(banner, admitted)  # admission decision (regular track: after the city's approval)
+            actions.issue_approval_form(duty_request=admitted, actor=office)  # 审批单: every opinion and decision
 
         # Art. 4(5), 4(4): the admitted duty is adjusted (adjustment notice), then leaves the lists (exit notice).
         duty = admitted.township_duties.get(township=banner.org("naji"))
@@ -446,16 +447,21 @@ def test_gbt9704_title_is_22_pt_centred_and_body_16_pt(document):
         for line in lines_of(title):
             assert abs(centre(line) - CENTRE) <= TOLERANCE, (text(line), mm(centre(line) - CENTRE))
 
-        # The addressee line right below the title: flush left, 16 pt, ending in a full-width colon.
+        # The addressee line right below the title: flush left, 16 pt, ending in a full-width colon. The 审批单 is a
+        # record of the case addressed to nobody: no addressee line, the body starts indented.
         below = [line for line in body_lines(first) if line[0]["top"] > max(c["bottom"] for c in title)]
-        addressee = "、".join(document.content["addressees"]) + "："
-        assert abs(left(below[0]) - LEFT) <= 0.5 * MM
-        taken = ""
-        for line in below:
-            taken += text(line)
-            if taken.endswith("："):
-                break
-        assert taken == addressee
+        if document.content["addressees"]:
+            addressee = "、".join(document.content["addressees"]) + "："
+            assert abs(left(below[0]) - LEFT) <= 0.5 * MM
+            taken = ""
+            for line in below:
+                taken += text(line)
+                if taken.endswith("："):
+                    break
+            assert taken == addressee
+        else:
+            assert document.kind == DocumentKind.APPROVAL_FORM
+            assert not text(below[0]).endswith("：")
 
         # Every other black character is body text at 3号 (16 pt); only the distribution block on the last page is
         # at 4号 (14 pt), like the page numbers.

@@ -197,3 +197,68 @@ def test_preferences_page_saves_the_choice(client, banner):
     assert user.notice_preference.email_kinds == ["task", "urged"]
     with pytest.raises(ValueError):
         notifications.set_preferences(user=user, email_kinds=["nonsense"])
+
+
+def test_the_robot_secret_is_never_sent_back_to_the_browser_and_kept_when_left_blank(client, banner):
+    from admission.models import AdministratorRole
+    from admission.services.administrators import create_administrator
+
+    admin_user = create_administrator(username="sysadmin", password=support.PASSWORD, role=AdministratorRole.SYSTEM)
+    robot = GroupRobot.objects.create(
+        organization=banner.org("naji"),
+        platform=RobotPlatform.DINGTALK,
+        webhook_url="https://oapi.dingtalk.com/robot/send?access_token=T",
+        secret="SECsecret-value",
+    )
+    client.force_login(admin_user)
+    url = reverse("admin:admission_grouprobot_change", args=[robot.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and "SECsecret-value" not in page.content.decode()
+    response = client.post(
+        url,
+        {
+            "organization": banner.org("naji").pk,
+            "platform": "dingtalk",
+            "webhook_url": robot.webhook_url,
+            "secret": "",
+            "active": "on",
+        },
+    )
+    assert response.status_code == 302
+    robot.refresh_from_db()
+    assert robot.secret == "SECsecret-value"
+
+
+def test_notices_are_written_in_the_official_language_whoever_acts(banner, django_capture_on_commit_callbacks):
+    from django.utils import translation
+
+    with translation.override("en"):  # the department works in English
+        _consult(banner, django_capture_on_commit_callbacks)
+    notice = Notification.objects.get(user=banner.users["naji"], kind=NoticeKind.TASK_ARRIVED)
+    assert notice.text.startswith("新任务：") and "出具书面意见" in notice.text
+
+
+def test_an_urging_and_a_copy_reach_the_unit_s_group_robot_too(banner, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from admission.models import TaskDeadline
+    from workflows import actions
+
+    request = support.to_under_review(banner)
+    task = support.open_task(request, "legality_review")
+    TaskDeadline.objects.filter(task=task).update(due_date=timezone.localdate() - timedelta(days=1))
+    with Receiver() as receiver:
+        for key in ("justice", "agriculture"):
+            GroupRobot.objects.create(
+                organization=banner.org(key), platform=RobotPlatform.WECOM, webhook_url=f"{receiver.url}/{key}?key=K"
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.urge_task(task=task, actor=banner.users["office"])
+            actions.copy_case(
+                duty_request=request, actor=banner.users["office"], organizations=[banner.org("agriculture")]
+            )
+    by_path = {m["path"].split("?")[0]: m["body"]["text"]["content"] for m in receiver.received}
+    assert set(by_path) == {"/justice", "/agriculture"}
+    assert "催办" in by_path["/justice"] and "抄送" in by_path["/agriculture"]

@@ -252,3 +252,27 @@ def test_approval_form_is_rendered_sealed_signed_and_verifiable_like_the_documen
         text = "".join(page.extract_text() or "" for page in pdf.pages).replace("\n", "")
     assert "审批单" in text and "justice 审核意见" in text and "内部备注" not in text
     (tmp_path / "approval-form.pdf").write_bytes(data)
+
+
+def _reachable(flow, start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [getattr(flow, start)]
+    while todo:
+        node = todo.pop()
+        for edge in node._outgoing():
+            if edge.dst.name not in seen:
+                seen.add(edge.dst.name)
+                todo.append(edge.dst)
+    return seen
+
+
+def test_returns_go_only_to_steps_that_lead_to_the_step_returning():
+    """procedure.RETURNS_TO names steps of the table from which the flow leads to the returning step."""
+    from admission.procedure import RETURNS_TO, STEP_BY_NODE
+    from workflows.flows import AdmissionFlow
+
+    for node, targets in RETURNS_TO.items():
+        assert node in STEP_BY_NODE
+        for target in targets:
+            assert target in STEP_BY_NODE
+            assert node in _reachable(AdmissionFlow, target), f"{target} does not lead to {node}"

@@ -111,3 +111,20 @@ def test_a_party_who_may_not_do_a_habit_gets_403(client, banner):
     client.force_login(banner.users["naji"])  # a township clerk: a party, but neither head nor organization office
     for url in _habit_urls(request, task)[1:]:
         assert client.post(url, {}).status_code == 403, url
+
+
+def test_case_page_queries_do_not_grow_with_comments_and_copies(client, banner):
+    from tests.test_queries__bounds import queries_for
+
+    request = to_under_review(banner)
+    url = reverse("admission:request_detail", args=[request.pk])
+    CaseComment.objects.create(request=request, author=banner.users["naji"], organization=banner.org("naji"), text="一")
+    few = queries_for(client, banner.users["office"], url)
+    for i in range(9):
+        CaseComment.objects.create(
+            request=request, author=banner.users["justice"], organization=banner.org("justice"), text=f"意见{i}"
+        )
+    client.force_login(banner.users["office"])
+    client.post(reverse("admission:request_copy", args=[request.pk]), {"organizations": [banner.org("agriculture").pk]})
+    many = queries_for(client, banner.users["office"], url)
+    assert many == few, f"{few} queries with one comment, {many} with ten and a copy"

@@ -8,6 +8,7 @@ from django.urls import reverse
 from admission.services.habits import copy_case
 from tests import support
 from web.procedure_map import procedure_map_svg
+from workflows.driver import CaseDriver
 from workflows.selectors import procedure_map
 
 
@@ -71,3 +72,32 @@ def test_map_is_shown_to_the_parties_only(client, banner):
     client.force_login(banner.users["agriculture"])  # sees the case by the copy, but is no party to it
     page = client.get(url)
     assert page.status_code == 200 and 'class="procedure-map"' not in page.content.decode()
+
+
+def test_a_withdrawn_case_shows_the_step_where_it_was_withdrawn(banner):
+    request = support.consulting_case(banner)
+    CaseDriver(request).withdraw(banner.users["forestry"], reason="政策调整，暂不申请。")
+    request.refresh_from_db()
+    steps = _by_node(request)
+    assert steps["consult"]["status"] == "skipped" and steps["consult"]["withdrawn_here"]
+    assert not steps["submit"]["withdrawn_here"]
+    assert "撤回" in str(procedure_map_svg(list(steps.values()), temporary=False))
+
+
+def test_map_and_habits_speak_english_to_an_english_user(client, banner):
+    request = support.to_under_review(banner)
+    client.force_login(banner.users["office"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
+    for english in ("Map of the procedure", "In progress", "Not taken", "Working together", "Internal comments"):
+        assert english in page, english
+
+
+def test_art4_4_a_township_s_exit_of_its_own_duty_skips_the_consultation_on_the_map(banner):
+    """A township asking about its own duty has no other township to consult: the map greys 出具书面意见."""
+    request = support.admitted(banner)
+    duty = request.township_duties.get(township=banner.org("naji"))
+    exit_case = support.propose(banner, duty, "exit", by="naji", targets=[duty])
+    steps = _by_node(exit_case)
+    assert steps["consult"]["status"] == "skipped"
+    assert steps["submit"]["status"] == "current"

@@ -41,6 +41,8 @@ def _detail(step: dict, temporary: bool) -> str:
         more = _(" 等 %(count)d 处") % {"count": len(step["holders"])} if len(step["holders"]) > 1 else ""
         return _("办理中：%(who)s%(more)s%(due)s%(late)s") % {"who": who, "more": more, "due": due, "late": late}
     if status == "skipped":
+        if step["withdrawn_here"]:
+            return _("申请单位在此环节撤回了申请")
         if step["node"] == "city_decision" and temporary:
             return _("临时性任务由旗委、旗政府审批，无需报市政府")
         return _("未经过")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -10,7 +11,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from admission.calendar import WorkingCalendar
-from admission.models import DutyRequest, Organization, Step, TaskDeadline, Track
+from admission.models import DutyRequest, Organization, RequestState, Step, TaskDeadline, Track
 from admission.permissions import membership_of, organization_id_from_permission
 from admission.procedure import step
 from admission.selectors import search_requests
@@ -232,11 +233,19 @@ def _who(task: Task) -> str:
 def procedure_map(*, duty_request: DutyRequest) -> list[dict]:
     """Each step of the procedure for this case: done (when, by whom), current (who holds it, due when), not taken
     (a branch the case did not or cannot go), or still ahead. A bounded number of queries."""
-    tasks = list(
+    every = list(
         Task.objects.filter(process__in=AdmissionProcess.for_request(duty_request), flow_task_type="HUMAN")
-        .exclude(status__in=(STATUS.CANCELED, STATUS.REVIVED))
         .select_related("process", "owner", "deadline")
         .order_by("created", "pk")
+    )
+    tasks = [t for t in every if t.status not in (STATUS.CANCELED, STATUS.REVIVED)]
+    # Where a withdrawal stopped the case: the steps whose open tasks it cancelled.
+    cancelled = [t for t in every if t.status == STATUS.CANCELED and t.finished]
+    last = max((t.finished for t in cancelled), default=None)
+    stopped = (
+        {t.flow_task.name for t in cancelled if last - t.finished < timedelta(seconds=5)}
+        if last and duty_request.state == RequestState.WITHDRAWN
+        else set()
     )
     by_node: dict[str, list[Task]] = {}
     for t in tasks:
@@ -269,6 +278,7 @@ def procedure_map(*, duty_request: DutyRequest) -> list[dict]:
                 "parallel": node in PARALLEL_REVIEW,
                 "status": status,
                 "done_count": len(done),
+                "withdrawn_here": status == "skipped" and node in stopped,
                 "finished": last.finished if last else None,
                 "actor": _who(last) if last else "",
                 "holders": [

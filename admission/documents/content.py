@@ -506,7 +506,7 @@ def approval_form(*, duty_request: DutyRequest) -> Draft:
     )
     blocks += [
         {
-            "p": f"第{c.round}轮 {c.township.name}：{c.get_outcome_display()}"
+            "p": f"{c.township.name}（第{c.round}轮）：{c.get_outcome_display()}"
             + (f"。{c.opinion}" if c.opinion else "")
             + _by(c.responded_by, c.responded_at)
         }

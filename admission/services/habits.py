@@ -1,5 +1,6 @@
 """The habits of Chinese approval offices, fitted to the measure (issue 13): comments on a case, 抄送, 转办, 催办,
-退回 and the 审批单. Each checks who acts, validates, records an audit event and tells the people concerned, all in
+退回 and the 审批单. What they record and tell others is written in the official language; what they refuse, in the
+actor's. Each checks who acts, validates, records an audit event and tells the people concerned, all in
 the caller's transaction; moving the flow (转办, 退回) is the front door's part (workflows.actions)."""
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from viewflow.workflow.models import Task
 
 from ..documents import content as drafts
+from ..language import official
 from ..models import (
     AuditAction,
     CaseComment,
@@ -35,19 +38,21 @@ from ..permissions import (
     require_can_reassign,
     require_can_urge,
     require_lead_unit,
+    require_membership,
     require_party,
 )
 from ..procedure import RETURNS_TO, step
 from .audit import record_event
 from .documents import issue_document
 from .errors import ConflictError
-from .notifications import members_of, notify, people_holding
+from .notifications import members_of, notify, people_holding, tell
 from .transitions import locked_request
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 COMMENT_MAX = 2000
+URGE_NOTE_MAX = 100
 OPEN = ("NEW", "ASSIGNED", "STARTED")
 
 
@@ -120,16 +125,19 @@ def copy_case(
             note="、".join(c.organization.name for c in copies) + (f"：{note}" if note else ""),
             data={"organizations": [c.organization_id for c in copies]},
         )
-        text = _("%(sender)s将“%(duty)s”抄送你单位知悉。") % {"sender": _name(actor), "duty": duty_request.duty_name}
+        text = official(_l("%(sender)s将“%(duty)s”抄送你单位知悉。")) % {
+            "sender": _name(actor),
+            "duty": duty_request.duty_name,
+        }
         for c in copies:
-            for user in members_of(c.organization_id):
-                notify(
-                    user=user,
-                    kind=NoticeKind.COPIED,
-                    key=f"copied:{c.pk}:{user.pk}",
-                    text=text,
-                    link=_case_link(duty_request),
-                )
+            tell(
+                users=members_of(c.organization_id),
+                organization_ids=[c.organization_id],
+                kind=NoticeKind.COPIED,
+                key=f"copied:{c.pk}",
+                text=text,
+                link=_case_link(duty_request),
+            )
     return copies
 
 
@@ -149,7 +157,7 @@ def reassign_task(*, task: Task, actor: User, assignee: User, reason: str = "") 
     if task.owner_id == assignee.pk:
         raise ValidationError({"assignee": [_("该任务已由此人办理，请选择其他人员。")]})
     duty_request = case_of(task)
-    title = task.flow_task.task_title
+    title = official(task.flow_task.task_title)
     record_event(
         duty_request=duty_request,
         actor=actor,
@@ -162,7 +170,7 @@ def reassign_task(*, task: Task, actor: User, assignee: User, reason: str = "") 
         user=assignee,
         kind=NoticeKind.REASSIGNED,
         key=f"reassigned:{task.pk}:{assignee.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
-        text=_("%(head)s将“%(duty)s”的“%(title)s”转办给你。")
+        text=official(_l("%(head)s将“%(duty)s”的“%(title)s”转办给你。"))
         % {"head": _name(actor), "duty": duty_request.duty_name, "title": title},
         link=reverse("workflows:execute", args=[task.pk]),
     )
@@ -179,23 +187,31 @@ def urge_task(*, task: Task, actor: User, note: str = "") -> int:
     today = timezone.localdate()
     if deadline is None or deadline.due_date is None or deadline.due_date >= today:
         raise ConflictError(_("该任务尚未逾期，不能催办。"))
+    note = (note or "").strip()
+    if len(note) > URGE_NOTE_MAX:
+        raise ValidationError({"note": [_("催办说明不能超过 %(limit)d 个字。") % {"limit": URGE_NOTE_MAX}]})
     holders = people_holding(task)
-    title = task.flow_task.task_title
-    text = _("%(office)s催办：“%(duty)s”的“%(title)s”已于 %(due)s 到期，请尽快办理。") % {
-        "office": _name(actor),
-        "duty": duty_request.duty_name,
-        "title": title,
-        "due": f"{deadline.due_date:%Y-%m-%d}",
-    } + (f"{note.strip()}" if note.strip() else "")
-    told = sum(
-        notify(
-            user=u,
-            kind=NoticeKind.URGED,
-            key=f"urged:{task.pk}:{today:%Y%m%d}:{u.pk}",
-            text=text,
-            link=reverse("workflows:execute", args=[task.pk]),
-        )
-        for u in holders
+    if not holders:
+        raise ConflictError(_("承办单位没有可以通知的在岗人员，请联系该单位。"))
+    title = official(task.flow_task.task_title)
+    membership = require_membership(actor)
+    text = (
+        official(_l("%(office)s催办：“%(duty)s”的“%(title)s”已于 %(due)s 到期，请尽快办理。"))
+        % {
+            "office": f"{membership.organization.name}（{_name(actor)}）",
+            "duty": duty_request.duty_name,
+            "title": title,
+            "due": f"{deadline.due_date:%Y-%m-%d}",
+        }
+        + note
+    )
+    told = tell(
+        users=holders,
+        organization_ids=[organization_id_from_permission(task.owner_permission) or 0],
+        kind=NoticeKind.URGED,
+        key=f"urged:{task.pk}:{today:%Y%m%d}",
+        text=text,
+        link=reverse("workflows:execute", args=[task.pk]),
     )
     if not told:
         raise ConflictError(_("今天已催办过该任务。"))
@@ -203,7 +219,7 @@ def urge_task(*, task: Task, actor: User, note: str = "") -> int:
         duty_request=duty_request,
         actor=actor,
         action=AuditAction.URGE_TASK,
-        note=f"{title}（{deadline.due_date:%Y-%m-%d} 到期）" + (f"：{note.strip()}" if note.strip() else ""),
+        note=f"{title}（{deadline.due_date:%Y-%m-%d} 到期）" + (f"：{note}" if note else ""),
         data={"task": task.pk, "told": [u.pk for u in holders]},
     )
     return told
@@ -253,12 +269,12 @@ def return_to_review(
             set_aside=set_aside,
             returned_by=actor,
         )
-        titles = "、".join(str(step(n).title) for n in nodes)
+        titles = "、".join(official(step(n).title) for n in nodes)
         record_event(
             duty_request=duty_request,
             actor=actor,
             action=AuditAction.RETURN_TO_STEP,
-            note=f"{step(from_node).title} → {titles}：{reasons}",
+            note=f"{official(step(from_node).title)} → {titles}：{reasons}",
             data={"return": returned.pk, "from": from_node, "to": list(nodes)},
         )
     return returned

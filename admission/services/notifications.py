@@ -1,9 +1,9 @@
 """In-app notices to people, e-mailed (as each person chooses) and posted to their unit's group robot once they are
 committed. The one way the domain tells someone something.
 
-Work arriving is announced after the transaction that made it commits (admission/tasks.py:announce_later, on the task
-engine): a new task to whoever may do it (a returned one as 退回), a decision and an issued document to the bodies
-concerned."""
+Notices are written in the official language, like every record. Work arriving is announced after the transaction
+that made it commits (admission/tasks.py:announce_later, on the task engine): a new task to whoever may do it (a
+returned one as 退回), a decision and an issued document to the bodies concerned."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
 
+from ..language import in_official_language, official
 from ..models import (
     ApprovalDecision,
     AuditAction,
@@ -64,7 +65,7 @@ def set_preferences(*, user: User, email_kinds: Iterable[str]) -> NoticePreferen
             duty_request=None,
             actor=user,
             action=AuditAction.SET_NOTICE_PREFERENCE,
-            note="、".join(str(NoticeKind(k).label) for k in kinds) or "不接收邮件",
+            note="、".join(official(NoticeKind(k).label) for k in kinds) or "不接收邮件",
             data={"email_kinds": kinds},
         )
     return preference
@@ -93,14 +94,16 @@ def post_to_robots(*, organization_ids: Iterable[int], key: str, text: str, link
     return new
 
 
-def _tell(
+def tell(
     *, users: Iterable[User], organization_ids: Iterable[int], kind: NoticeKind, key: str, text: str, link: str
 ) -> int:
+    """Tell each person (once per `key`) and post to the units' group robots (once per `key` and robot)."""
     told = sum(notify(user=u, kind=kind, key=f"{key}:{u.pk}", text=text, link=link) for u in users)
     post_to_robots(organization_ids=organization_ids, key=key, text=text, link=link)
     return told
 
 
+@in_official_language
 def announce_task(*, task_id: int) -> int:
     """A new task: whoever may do it is told; a task sent back (补正, 退回重审) is told as 退回."""
     task = Task.objects.select_related("owner", "process").filter(pk=task_id, status__in=OPEN).first()
@@ -121,7 +124,7 @@ def announce_task(*, task_id: int) -> int:
         else _("新任务：“%(duty)s”待你单位办理“%(title)s”，请于 %(due)s 前办结。")
     ) % values
     org_id = organization_id_from_permission(task.owner_permission)
-    return _tell(
+    return tell(
         users=people_holding(task),
         organization_ids=[org_id] if org_id else [],
         kind=kind,
@@ -137,6 +140,7 @@ def _parties(duty_request: DutyRequest) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+@in_official_language
 def announce_decision(*, decision_id: int) -> int:
     """Art. 4(3): the approving body's decision, to the bodies of the case."""
     decision = ApprovalDecision.objects.select_related("request", "body").filter(pk=decision_id).first()
@@ -150,6 +154,7 @@ def announce_decision(*, decision_id: int) -> int:
     return _announce_to_parties(duty_request, key=f"decided:{decision.pk}", text=text)
 
 
+@in_official_language
 def announce_conclusion(*, conclusion_id: int) -> int:
     """Art. 4(2): a review that does not pass ends the case: the bodies of the case are told."""
     conclusion = ReviewConclusion.objects.select_related("request").filter(pk=conclusion_id, passes=False).first()
@@ -163,9 +168,10 @@ def _announce_to_parties(duty_request: DutyRequest, *, key: str, text: str) -> i
     parties = _parties(duty_request)
     users = [u for org_id in parties for u in members_of(org_id)]
     link = reverse("admission:request_detail", args=[duty_request.pk])
-    return _tell(users=users, organization_ids=parties, kind=NoticeKind.DECIDED, key=key, text=text, link=link)
+    return tell(users=users, organization_ids=parties, kind=NoticeKind.DECIDED, key=key, text=text, link=link)
 
 
+@in_official_language
 def announce_document(*, document_id: int) -> int:
     """An issued document, to the members of every body it is addressed or copied to."""
     document = OfficialDocument.objects.filter(pk=document_id).first()
@@ -175,7 +181,7 @@ def announce_document(*, document_id: int) -> int:
     users = [u for org_id in recipients for u in members_of(org_id)]
     text = _("公文印发：%(number)s《%(title)s》。") % {"number": document.number, "title": document.title}
     link = reverse("admission:document_list")
-    return _tell(
+    return tell(
         users=users,
         organization_ids=recipients,
         kind=NoticeKind.DOCUMENT_ISSUED,

@@ -108,6 +108,11 @@ def test_reassign_return_urge_copy_and_comments_end_to_end(page, live_server):
     assert "请选择退回的审核环节。" in page.locator("main").inner_text()
     assert "请写明退回理由。" in page.locator("main").inner_text()
     page.check('input[name="nodes"][value="legality_review"]')
+    page.set_viewport_size(PHONE)
+    b.shot("36-return-form-375")
+    form_width = page.locator("main form").evaluate("e => e.scrollWidth - e.clientWidth")
+    assert form_width <= 0  # the form fits a phone
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.fill("#id_reasons", "法定依据引用的条款已修订，请重新审核。")
     page.get_by_role("button", name="退回").click()
     b.message("已退回")

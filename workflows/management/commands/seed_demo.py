@@ -138,7 +138,7 @@ CASES = (
         "linye",
         "森林草原防火巡查",
         ("naji", "liuhe", "yadong"),
-        ("consult", "submit", "accept", "review", "conclude", "approve", "city_approves"),
+        ("consult", "submit", "accept", "review", "conclude", "approve", "city_approves", "approval_form"),
     ),
     Case(
         "nongmu",
@@ -540,6 +540,10 @@ class Walk:
                 reply_scan=reply,
             )
         )
+
+    def approval_form(self) -> None:
+        """审批单: the organization office prints every opinion and decision of the case (issue 13)."""
+        actions.issue_approval_form(duty_request=self.request, actor=self.c.users["bianban"])
 
     def withdraw_while_consulting(self) -> None:
         self._begin()
