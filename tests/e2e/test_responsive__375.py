@@ -57,6 +57,17 @@ def test_every_page_fits_a_375_px_phone_and_every_action_is_reachable(page, live
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     page.goto(f"{base}/requests/{reviewing.pk}/")
     widths["case"] = width_of(page, "case")
+    for name, path in (
+        ("case-list", "/requests/"),
+        ("documents", "/documents/"),
+        ("reports", "/reports/"),
+        ("dashboard", "/dashboard/"),
+        ("inbox", "/tasks/"),
+        ("archive", "/tasks/archive/"),
+        ("duty", f"/duties/{TownshipDuty.objects.order_by('pk').first().pk}/"),
+    ):
+        page.goto(f"{base}{path}")
+        widths[name] = width_of(page, name)
     page.goto(f"{base}/duties/")
     widths["duty-list"] = width_of(page, "duty-list")
     document = OfficialDocument.objects.order_by("pk").first()
