@@ -29,6 +29,10 @@ from .models import (
 )
 from .selectors import provisional_deadlines
 
+admin.site.site_header = _("乡镇职责准入 · 管理后台")
+admin.site.site_title = _("乡镇职责准入管理后台")
+admin.site.index_title = _("系统管理")
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Records that only the procedure writes: the admin shows them, nobody edits them here."""

@@ -168,7 +168,7 @@ def duty_history(*, duty: TownshipDuty) -> dict[str, Any]:
         for d in OfficialDocument.objects.filter(
             request_id__in=[v.request_id for v in versions] + [c.pk for c in duty.change_requests.all()],
             kind__in=(DocumentKind.ADMISSION_DECISION, DocumentKind.ADJUSTMENT_NOTICE, DocumentKind.EXIT_NOTICE),
-        )
+        ).select_related("issuer")
     }
     rows = []
     for previous, version in zip([None, *versions], versions):
@@ -184,7 +184,7 @@ def duty_history(*, duty: TownshipDuty) -> dict[str, Any]:
         "versions": rows[::-1],
         "exit_case": exit_case,
         "exit_notice": documents.get(exit_case.pk) if exit_case else None,
-        "open_change": duty.change_requests.exclude(state__in=FINAL_STATES).first(),
+        "open_change": duty.change_requests.select_related("applicant").exclude(state__in=FINAL_STATES).first(),
     }
 
 

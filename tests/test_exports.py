@@ -58,3 +58,31 @@ def test_the_dashboard_spreadsheet_keeps_a_refusals_formula_like_reasons_as_text
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     assert '=WEBSERVICE("http://evil.example") 经费来源不明确' in {c.value for c in cells}
+
+
+def test_each_export_is_named_for_what_it_holds_and_when_and_keeps_its_headings_in_view(client, banner):
+    """Issue 13: every export was duty-list.xlsx, and its heading row scrolled away."""
+    from urllib.parse import quote
+
+    from django.utils import timezone
+
+    support.admitted(banner)
+    today = f"{timezone.localdate():%Y%m%d}"
+    client.force_login(banner.users["naji"])
+    response = client.get(reverse("admission:duty_list"), {"format": "xlsx"})
+    assert quote(f"那吉镇履行职责事项清单-{today}.xlsx") in response["Content-Disposition"]
+    assert load_workbook(io.BytesIO(response.content)).active.freeze_panes == "C3"
+    exited = client.get(reverse("admission:duty_list"), {"format": "pdf", "state": "exited"})
+    assert quote(f"那吉镇上级部门收回事项-{today}.pdf") in exited["Content-Disposition"]
+
+    client.force_login(banner.users["office"])
+    response = client.get(reverse("admission:dashboard"), {"format": "xlsx", "year": "2026"})
+    assert quote(f"阿荣旗2026年乡镇职责准入监督看板-{today}.xlsx") in response["Content-Disposition"]
+    assert all(sheet.freeze_panes == "A2" for sheet in load_workbook(io.BytesIO(response.content)).worksheets)
+
+
+def test_an_export_name_cannot_carry_a_path():
+    from web.exports import file_name
+
+    name = file_name('../..\\etc/passwd:"x"', "xlsx")
+    assert "/" not in name and "\\" not in name and ":" not in name and name.endswith(".xlsx")

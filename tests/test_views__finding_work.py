@@ -85,6 +85,8 @@ def test_the_queue_is_searched_and_filtered_by_step(client, banner, three_cases)
     assert len(CLAIM.findall(client.get(queue, {"step": "lead_review"}).content.decode())) == 3
     assert CLAIM.findall(client.get(queue, {"step": "consolidate"}).content.decode()) == []
     assert len(CLAIM.findall(client.get(queue, {"track": "regular"}).content.decode())) == 2
+    assert len(CLAIM.findall(client.get(queue, {"state": "under_review"}).content.decode())) == 3
+    assert CLAIM.findall(client.get(queue, {"state": "admitted"}).content.decode()) == []
 
 
 def test_the_landing_page_is_the_users_work_the_units_unclaimed_first_by_urgency(client, banner, three_cases):

@@ -400,6 +400,7 @@ def test_art4_1_disagreeing_without_a_written_opinion_is_refused(client, banner,
     )
     assert errors_of(body, "opinion") == f"<li>{REQUIRED}</li>"
     assert "不同意时请写明理由和修改建议。" in field_html(body, "opinion")  # the help text says what to write
+    assert "第四条第一项" in field_html(body, "opinion")
     assert_kept(body, data)
 
 

@@ -4,6 +4,7 @@ the dashboard's figures as Excel."""
 from __future__ import annotations
 
 import io
+import re
 
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -37,9 +38,19 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def file_name(title: str, extension: str) -> str:
+    """A download's name that says what it is and when it was made, e.g. 那吉镇履行职责事项清单-20261202.xlsx;
+    nothing in it can reach a path (separators and reserved characters are replaced)."""
+    safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", title).strip(" ._") or "export"
+    return f"{safe[:80]}-{timezone.localdate():%Y%m%d}.{extension}"
+
+
 def _saved(book: Workbook) -> bytes:
-    """The workbook's bytes, every piece of text stored as text: nothing a user typed becomes a formula."""
+    """The workbook's bytes, every piece of text stored as text: nothing a user typed becomes a formula. Each
+    sheet's heading rows stay in view when scrolling (set where the sheet is built, else the first row)."""
     for sheet in book.worksheets:
+        if sheet.freeze_panes is None:
+            sheet.freeze_panes = "A2"
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
@@ -100,6 +111,7 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
         for row in sheet.iter_rows(min_row=3):
             for cell in row:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
+        sheet.freeze_panes = "C3"  # the title and the headings stay, and the township and duty name beside
         return _saved(book), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 

@@ -3,16 +3,18 @@ bookmarked, shared and reloaded as it was."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.http import HttpRequest
 from django.utils import timezone
 
 FIRST_YEAR = 2024  # the measure's first cases
 
 
-def text(request: HttpRequest, name: str, *, allowed: object = None) -> str:
+def text(request: HttpRequest, name: str, *, allowed: Collection[str] | None = None) -> str:
     """A parameter as typed (trimmed, bounded); with `allowed`, only one of those values, else empty."""
     value = request.GET.get(name, "").strip()[:100]
-    if allowed is not None and value not in allowed:  # type: ignore[operator]
+    if allowed is not None and value not in allowed:
         return ""
     return value
 

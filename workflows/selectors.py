@@ -38,6 +38,7 @@ class TaskFilter:
 
     search: str = ""  # case number, duty name, department, township
     step: str = ""
+    state: str = ""  # the case's
     urgency: str = ""  # "overdue", "soon"
     track: str = ""
     year: int | None = None
@@ -72,8 +73,10 @@ def task_box(*, user, box: str, filters: TaskFilter = TaskFilter()) -> QuerySet[
 def _narrowed(queryset: QuerySet[Task], user, filters: TaskFilter) -> QuerySet[Task]:
     if filters.step in Step.values:
         queryset = queryset.filter(flow_task=getattr(AdmissionFlow, filters.step))
-    if filters.search or filters.track or filters.year:
+    if filters.search or filters.state or filters.track or filters.year:
         requests = search_requests(DutyRequest.objects.all(), filters.search)
+        if filters.state:
+            requests = requests.filter(state=filters.state)
         if filters.track:
             requests = requests.filter(track=filters.track)
         if filters.year:

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .organizations import Jurisdiction, Organization
-from .requests import DutyRequest, RequestState
+from .requests import CONSULTATION_SKIPPED, DutyRequest, RequestState
 
 
 class AuditAction(models.TextChoices):
@@ -186,7 +186,8 @@ class AuditEvent(models.Model):
     def state_change_label(self) -> str:
         if not self.to_state or self.to_state == self.from_state:
             return ""
-        return f"{RequestState(self.from_state).label} → {RequestState(self.to_state).label}"
+        to = CONSULTATION_SKIPPED if self.action == AuditAction.SKIP_CONSULTATION else RequestState(self.to_state).label
+        return f"{RequestState(self.from_state).label} → {to}"
 
 
 class AuditChainHead(models.Model):

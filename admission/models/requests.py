@@ -72,6 +72,10 @@ class RequestState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
+# Art. 4(4), 4(5): the CONSULTED state of a change that had no other township to consult.
+CONSULTATION_SKIPPED = _("无需征求其他乡镇意见，待提交申请")
+
+
 FINAL_STATES = frozenset(
     {
         RequestState.ADMITTED,
@@ -185,6 +189,14 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     @property
     def reference(self) -> str:
         return f"ZR{self.created_at:%Y}-{self.pk:05d}" if self.pk and self.created_at else "—"
+
+    @property
+    def state_label(self) -> str:
+        """The state as shown: a change nobody had to be consulted on (a township's own exit or adjustment,
+        Art. 4(4), 4(5)) is not "协商一致" — no consultation took place."""
+        if self.state == RequestState.CONSULTED and self.consultation_round == 0:
+            return str(CONSULTATION_SKIPPED)
+        return str(RequestState(self.state).label)
 
     @property
     def is_final(self) -> bool:

@@ -1,11 +1,15 @@
 """Every page works at 375 px (standards; issue 13 part 1): a phone shows the queue, a task, the case, the duty list
 and /verify/ without sideways scrolling of the page, the header folds into a menu, and every action is reachable."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+from viewflow.workflow.models import Task
 
 from admission.models import OfficialDocument, TownshipDuty
+from admission.services.deadlines import set_deadline
 from tests import support
 from tests.e2e.conftest import CHROMIUM, SHOTS
 
@@ -34,6 +38,11 @@ def test_every_page_fits_a_375_px_phone_and_every_action_is_reachable(page, live
     banner = support.build_banner(code="150721", name="阿荣旗", short="旗")
     support.admitted(banner)
     reviewing = support.to_under_review(banner, duty_name="森林草原防灭火网格化巡查（第二批）")
+    # December: the review arrived on 28 December 2026, so its limit runs into 2027, whose schedule is not entered.
+    december = support.open_task(reviewing, "lead_review")
+    Task.objects.filter(pk=december.pk).update(created=timezone.make_aware(datetime(2026, 12, 28, 9, 30)))
+    december.refresh_from_db()
+    set_deadline(task=december, jurisdiction_id=banner.jurisdiction.pk)
     base = live_server.url
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size(PHONE)
@@ -47,6 +56,10 @@ def test_every_page_fits_a_375_px_phone_and_every_action_is_reachable(page, live
     nav.get_by_role("link", name="本单位任务队列").click()
     page.wait_for_url(f"{base}/tasks/queue/")
     widths["queue"] = width_of(page, "queue")
+    card = page.locator("tbody tr", has_text=reviewing.duty_name)
+    # 10 working days (Art. 3): 29–31 December; 1 January is 元旦; 4–8 and 11–12 January.
+    assert "到期 2027-01-12 暂估" in card.inner_text()  # a date, not an instruction
+    assert "工作日历调整" not in page.content()
     row = page.locator("tbody tr", has_text=reviewing.duty_name)
     row.get_by_role("button", name="领取并办理").click()
     page.wait_for_url(f"{base}/tasks/*/")
@@ -57,6 +70,17 @@ def test_every_page_fits_a_375_px_phone_and_every_action_is_reachable(page, live
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     page.goto(f"{base}/requests/{reviewing.pk}/")
     widths["case"] = width_of(page, "case")
+    for name, path in (
+        ("case-list", "/requests/"),
+        ("documents", "/documents/"),
+        ("reports", "/reports/"),
+        ("dashboard", "/dashboard/"),
+        ("inbox", "/tasks/"),
+        ("archive", "/tasks/archive/"),
+        ("duty", f"/duties/{TownshipDuty.objects.order_by('pk').first().pk}/"),
+    ):
+        page.goto(f"{base}{path}")
+        widths[name] = width_of(page, name)
     page.goto(f"{base}/duties/")
     widths["duty-list"] = width_of(page, "duty-list")
     document = OfficialDocument.objects.order_by("pk").first()

@@ -5,6 +5,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from admission.models import (
     DocumentKind,
@@ -56,7 +57,7 @@ def test_township_reviews_its_list_confirms_a_safeguard_reports_and_starts_an_ex
     page.screenshot(path=str(SHOTS / "20-township-list.png"), full_page=True)
     with page.expect_download() as download:
         page.get_by_role("link", name="导出 Excel").click()
-    assert download.value.suggested_filename == "duty-list.xlsx"
+    assert download.value.suggested_filename == f"那吉镇履行职责事项清单-{timezone.localdate():%Y%m%d}.xlsx"
 
     page.get_by_role("link", name=duty.duty_name).click()
     page.get_by_role("button", name="确认收到").click()

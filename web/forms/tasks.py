@@ -27,7 +27,7 @@ def textarea(label, required=True, rows=4, help_text=""):
 
 class ConsultationOpinionForm(forms.Form):
     agrees = verdict_field(_("意见"), _("同意承担"), _("不同意"))
-    opinion = textarea(_("书面意见"), help_text=_("不同意时请写明理由和修改建议。"))
+    opinion = textarea(_("书面意见"), help_text=_("第四条第一项：乡镇出具书面意见；不同意时请写明理由和修改建议。"))
     letter = UploadField(label=_("盖章的书面意见（扫描件，可选）"), required=False)
 
 
@@ -58,7 +58,7 @@ class IntakeForm(BranchingForm, forms.Form):
 
 
 class SupplementForm(forms.Form):
-    note = textarea(_("补正说明"), rows=3)
+    note = textarea(_("补正说明"), rows=3, help_text=_("第四条第二项：按一次性告知的事项逐项说明补正情况。"))
     supporting_files = MultipleUploadField(label=_("补正材料（可多选）"), required=False)
 
 
@@ -75,7 +75,9 @@ class LeadReviewForm(BranchingForm, forms.Form):
     )
     passes = verdict_field(_("本单位意见"), _("通过"), _("不通过"))
     passes.required, passes.empty_value = False, None  # the service names a missing verdict with the rest
-    reasoning = textarea(_("审核意见（职责分工）"), required=False)
+    reasoning = textarea(
+        _("审核意见（职责分工）"), required=False, help_text=_("第四条第二项：成员单位出具审核意见，并写明依据。")
+    )
     question = textarea(_("征求意见事项"), required=False, rows=2)
     departments = forms.ModelMultipleChoiceField(
         label=_("相关部门"), queryset=Organization.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
@@ -98,13 +100,13 @@ class LeadReviewForm(BranchingForm, forms.Form):
 
 
 class AdvisoryOpinionForm(forms.Form):
-    answer = textarea(_("意见"))
+    answer = textarea(_("意见"), help_text=_("第四条第二项：相关部门、专家就征求意见事项出具意见。"))
     letter = UploadField(label=_("书面意见（扫描件，可选）"), required=False)
 
 
 class BureauOpinionForm(forms.Form):
     passes = verdict_field(_("审核结论"), _("通过"), _("不通过"))
-    reasoning = textarea(_("审核意见及依据"))
+    reasoning = textarea(_("审核意见及依据"), help_text=_("第四条第二项：成员单位出具审核意见，并写明依据。"))
 
 
 class ConcludeReviewForm(BranchingForm, forms.Form):

@@ -116,20 +116,23 @@ def verify_document(request, code: str | None = None):
 
 @csrf_protect
 def _verify(request, code: str | None):
-    registered = None
+    registered, unknown_code, status = None, "", 200
     if code:
         registered = OfficialDocument.objects.select_related("issuer").filter(verification_code=code.upper()).first()
-        if registered is None:
-            raise Http404
-    form, verdict, status = VerifyUploadForm(), None, 200
+        if registered is None:  # a mistyped code: say so on the verification page, with the upload at hand
+            unknown_code, status = code[:32], 404
+    form, verdict = VerifyUploadForm(), None
     if request.method == "POST":
         form = VerifyUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            verdict = verify_pdf(form.cleaned_data["file"].read())
+            verdict, status = verify_pdf(form.cleaned_data["file"].read()), 200
         else:
             status = 422
     return render(
-        request, "documents/verify.html", {"registered": registered, "form": form, "verdict": verdict}, status=status
+        request,
+        "documents/verify.html",
+        {"registered": registered, "unknown_code": unknown_code, "form": form, "verdict": verdict},
+        status=status,
     )
 
 

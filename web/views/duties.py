@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -53,7 +54,7 @@ def duty_list(request):
             data={"format": export, "township": township_id, "state": state},
         )
         response = HttpResponse(body, content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="duty-list.{export}"'
+        response["Content-Disposition"] = content_disposition_header(True, exports.file_name(title, export))
         return response
     page = Paginator(duties, 50).get_page(request.GET.get("page"))
     is_township = membership is not None and membership.organization.kind == OrganizationKind.TOWNSHIP

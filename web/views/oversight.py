@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
 
 from admission import oversight, permissions
 
 from ..audit import record_download
 from ..charts import bar_chart_svg
-from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx
+from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx, file_name
 
 
 def dashboard(request):
@@ -29,7 +30,9 @@ def dashboard(request):
             dashboard_xlsx(data),
             content_type=XLSX_CONTENT_TYPE,
         )
-        response["Content-Disposition"] = f"attachment; filename=dashboard-{jurisdiction.division_code}-{year}.xlsx"
+        response["Content-Disposition"] = content_disposition_header(
+            True, file_name(f"{jurisdiction.name}{year}年乡镇职责准入监督看板", "xlsx")
+        )
         return response
     charts = {
         "states": bar_chart_svg([(str(label), n) for label, n in data["states"]]),

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
 from admission import selectors as request_selectors
-from admission.models import AdvisoryOpinion, ConsultationOutcome, Step, Track
+from admission.models import AdvisoryOpinion, ConsultationOutcome, RequestState, Step, Track
 from admission.permissions import can_view_request
 from admission.procedure import step
 from admission.services.errors import ConflictError
@@ -294,6 +294,7 @@ def task_list(request, box: str = "inbox"):
     filters = task_selectors.TaskFilter(
         search=listing.text(request, "q"),
         step=listing.text(request, "step", allowed=Step.values),
+        state=listing.text(request, "state", allowed=RequestState.values),
         urgency=listing.text(request, "urgency", allowed=task_selectors.URGENCIES),
         track=listing.text(request, "track", allowed=Track.values),
         year=listing.year(request),
@@ -310,6 +311,7 @@ def task_list(request, box: str = "inbox"):
             "rows": task_selectors.task_rows(page),
             "filters": filters,
             "steps": Step.choices,
+            "states": RequestState.choices,
             "tracks": Track.choices,
             "years": listing.years(),
         },
