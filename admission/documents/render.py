@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from ..models import OfficialDocument
-from .fonts import face_css
+from .fonts import face_css, fallback_families
 from .seal import seal_svg
 
 TEXT_BLOCK_PT = 156 / 25.4 * 72
@@ -55,6 +55,7 @@ def document_html(document: OfficialDocument, *, demo: bool) -> str:
             "printed_by": content["signature"],
             "demo": demo,
             "font_faces": mark_safe(face_css()),
+            "fallback": mark_safe(fallback_families()),
         },
     )
 

@@ -9,7 +9,10 @@ import math
 
 from django.utils.html import escape
 
+from .fonts import FALLBACK
+
 SEAL_RED = "#d7000f"
+FALLBACK_FAMILIES = ", ".join(face.family for face in FALLBACK)
 
 
 def _star(cx: float, cy: float, outer: float) -> str:
@@ -47,6 +50,6 @@ def seal_svg(name: str, *, diameter_mm: float = 42) -> str:
         f'viewBox="0 0 {size:.0f} {size:.0f}">'
         f'<circle cx="{c}" cy="{c}" r="{c - ring / 2:.2f}" fill="none" stroke="{SEAL_RED}" stroke-width="{ring:.2f}"/>'
         f"{_star(c, c, size * 0.17)}"
-        f'<g fill="{SEAL_RED}" font-family="Noto Serif CJK SC GB2312, Noto Serif CJK SC, serif" font-weight="bold">{"".join(glyphs)}</g>'
+        f'<g fill="{SEAL_RED}" font-family="Noto Serif CJK SC GB2312, Noto Serif CJK SC, {FALLBACK_FAMILIES}, serif" font-weight="bold">{"".join(glyphs)}</g>'
         "</svg>"
     )
