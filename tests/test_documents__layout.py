@@ -14,6 +14,7 @@ import io
 import re
 import subprocess
 import unicodedata
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -302,9 +303,25 @@ def verification_block(page):
     return [c for c in page.chars if c["bottom"] <= TOP + TOLERANCE and not is_red(c)]
 
 
+def is_mongolian(char) -> bool:
+    return "Mongolian" in char["fontname"]
+
+
+def visible(value: str) -> str:
+    """Without spaces and format controls (Mongolian's vowel separator U+180E joins two letters into one glyph
+    whose text is the letters alone)."""
+    return "".join(c for c in value if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
 def mark_chars(page):
-    """The header mark: the large red characters (neither body nor the 98 pt 演示文件 watermark) near the top."""
-    return [c for c in page.chars if 17 < c["size"] < 40 and c["top"] < 120 * MM and is_red(c)]
+    """The (Chinese) header mark: the large red characters (neither body nor the 98 pt 演示文件 watermark) near the
+    top, without the Mongolian name above them."""
+    return [c for c in page.chars if 17 < c["size"] < 40 and c["top"] < 140 * MM and is_red(c) and not is_mongolian(c)]
+
+
+def mongolian_mark_chars(page):
+    """The issuer's name in Mongolian above the Chinese mark (内政办发〔1996〕32号 art. 3)."""
+    return [c for c in page.chars if c["size"] > 17 and c["top"] < 140 * MM and is_red(c) and is_mongolian(c)]
 
 
 def em_box(char) -> tuple[float, float]:
@@ -364,7 +381,8 @@ def test_gbt9704_text_stays_inside_the_156_by_225_mm_block(document):
                 assert block == [], f"page {page.page_number}: {joined(block)!r} above the text block"
 
             # A letter's mark stands above the text block, from 30 mm (GB/T 9704 10.1).
-            running = {id(c) for c in numbers + block + (mark_chars(page) if first_of_letter else [])}
+            letterhead = mark_chars(page) + mongolian_mark_chars(page) if first_of_letter else []
+            running = {id(c) for c in numbers + block + letterhead}
             outside = [
                 (c["text"], mm(c["x0"]), mm(c["top"]), mm(c["x1"]), mm(c["bottom"]))
                 for c in page.chars
@@ -521,6 +539,9 @@ def test_gbt9704_body_lines_are_spaced_for_22_lines_a_page(rendered):
         for page in document.pages[1:]:
             lines = body_lines(page)
             assert len(lines) <= 22, (document.number, page.page_number, len(lines))
+            if not lines:  # the distribution block alone on the last page (版记页)
+                assert page is document.pages[-1] and "印发" in joined(page.chars), (document.number, page.page_number)
+                continue
             assert 0 <= lines[0][0]["top"] - TOP < grid / 2, (document.number, page.page_number, mm(lines[0][0]["top"]))
             pitches += [b[0]["top"] - a[0]["top"] for a, b in zip(lines, lines[1:])]
     adjacent = [p for p in pitches if p < 1.5 * grid]
@@ -602,9 +623,28 @@ def test_pdffonts_lists_only_embedded_fonts(document):
 
 
 def test_gbt9704_10_1_letter_mark_top_edge_is_30_mm_from_the_top_of_the_page(letter):
-    mark = mark_chars(letter.pages[0])
-    top = min(em_box(c)[0] for c in mark)
+    """The bilingual mark starts there: the Mongolian name (its em box, taken as for the Chinese faces), the Chinese
+    name below it."""
+    page = letter.pages[0]
+    top = min(em_box(c)[0] for c in mongolian_mark_chars(page) or mark_chars(page))
     assert abs(top - 30 * MM) <= 0.5 * MM, mm(top)
+
+
+# --- 内政办发〔1996〕32号 art. 3: the Mongolian name above the Chinese mark, the same size ----------------------------
+
+
+def test_nmg_1996_32_art3_mongolian_name_stands_above_the_chinese_mark_at_its_size(document):
+    page = document.pages[0]
+    mongolian, chinese = mongolian_mark_chars(page), mark_chars(page)
+    expected = document.content["issuers_mongolian"][: 1 if document.content["letter"] else None]
+    assert expected, "the walk's bodies have Mongolian names"
+    assert visible(joined(mongolian)) == visible("".join(expected))
+    assert max(c["bottom"] for c in mongolian) <= min(c["top"] for c in chinese) + 0.5, "above the Chinese mark"
+    sizes = {round(c["size"], 1) for c in mongolian + chinese}
+    assert len(sizes) == 1, f"both scripts the same size: {sizes}"
+    for line in lines_of(mongolian, tolerance=3):
+        assert abs(centre(line) - CENTRE) <= 2 * TOLERANCE, mm(centre(line) - CENTRE)
+        assert left(line) >= LEFT - TOLERANCE and right(line) <= RIGHT + TOLERANCE
 
 
 def test_gbt9704_10_1_letter_has_red_double_lines_170_mm_long(letter):
@@ -702,3 +742,37 @@ def test_gbt9704_7_3_5_joint_signature_has_each_name_under_its_own_seal_side_by_
         assert abs(seal_centres[-1] - centre(name)) <= 3 * MM, mm(seal_centres[-1] - centre(name))
     assert seal_centres[1] - seal_centres[0] > 42 * MM, mm(seal_centres[1] - seal_centres[0])
     assert all(c["x0"] >= LEFT and c["x1"] <= RIGHT for c in seal_chars)
+
+
+# --- issue 14: every document's text comes back out of it, by poppler and by pdfminer -----------------------------
+
+
+def test_poppler_and_pdfminer_read_back_every_text_of_the_document(document):
+    """A correct ToUnicode map for every subset font: title, number, mark (both scripts), addressees, each block."""
+    from pdfminer.high_level import extract_text
+
+    # In the order the content streams draw the text (-raw; laparams=None): the reading order of a justified title
+    # or a footnote is another matter, the characters' Unicode values are this test's.
+    poppler = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(document.path), "-"], capture_output=True, text=True
+    )
+    content = document.content
+    sources = [
+        document.title,
+        document.number,
+        *content["issuers"],
+        *content["issuers_mongolian"][: 1 if content["letter"] else None],  # a letter: the host's alone
+        "、".join(content["addressees"]),
+        *(text for block in content["blocks"] for text in block.values()),
+    ]
+    wanted = Counter(visible("".join(sources)))
+    for tool, extracted in (
+        ("pdftotext", poppler.stdout),
+        ("pdfminer", extract_text(str(document.path), laparams=None)),
+    ):
+        # Every character of the sources, as often as they have it (the order of lines is each tool's own).
+        missing = wanted - Counter(visible(extracted))
+        assert not missing, f"{tool} lost {''.join(missing.elements())!r} of {document.number}"
+        # The lines of the body come back whole, in order (a paragraph's text runs on from line to line).
+        flat = visible(extracted)
+        assert all(visible(text) in flat for block in content["blocks"] for text in block.values() if len(text) < 28)
