@@ -195,11 +195,11 @@ def glyph_cells(page: Image.Image) -> list[Image.Image]:
     """Every separately inked cell of the page: its lines of ink, cut where a column has no ink."""
     ink = ImageChops.invert(page).point(lambda v: 255 if v > 64 else 0)
     width, height = ink.size
-    pixels = ink.load()
-    rows = [sum(1 for x in range(0, width, 2) if pixels[x, y]) for y in range(height)]
+    data = ink.tobytes()  # one byte a pixel ("L"), row by row
+    rows = [sum(1 for x in range(0, width, 2) if data[y * width + x]) for y in range(height)]
     cells = []
     for top, bottom in _runs(rows):
-        columns = [sum(1 for y in range(top, bottom) if pixels[x, y]) for x in range(width)]
+        columns = [sum(1 for y in range(top, bottom) if data[y * width + x]) for x in range(width)]
         for left, right in _runs(columns):
             cells.append(page.crop((left, top, right, bottom)))
     return cells

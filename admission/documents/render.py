@@ -110,7 +110,13 @@ def _bilingual_mark(names: list[str], chinese_size: float, chinese_lines: int) -
     return lines, round(size, 1)
 
 
+# PDF/A-3b (ISO 19005-3, level B): what the archives take (DA/T 47) besides OFD; 3 rather than 2 so that a later
+# version may carry the OFD or the case's data as an associated file. WeasyPrint adds the XMP metadata, the sRGB
+# output intent and the file identifier; the signature after it is an incremental update that keeps them.
+PDF_VARIANT = "pdf/a-3b"
+
+
 def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(pdf_variant=PDF_VARIANT)
