@@ -74,6 +74,8 @@ class Rendered:
     verify_url: str
     pdf: bytes
     path: Path
+    ofd: bytes
+    document_pk: int
 
     @cached_property
     def pages(self) -> list[Page]:
@@ -189,6 +191,8 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
                 verify_url=verify_url(document),
                 pdf=data,
                 path=path,
+                ofd=document.ofd_file.read(),
+                document_pk=document.pk,
             )
         failed = list(OfficialDocument.objects.filter(render_status=RenderStatus.FAILED).values_list("render_error"))
         assert not failed, failed
@@ -776,3 +780,31 @@ def test_poppler_and_pdfminer_read_back_every_text_of_the_document(document):
         # The lines of the body come back whole, in order (a paragraph's text runs on from line to line).
         flat = visible(extracted)
         assert all(visible(text) in flat for block in content["blocks"] for text in block.values() if len(text) < 28)
+
+
+# --- issue 14: an independent OFD reader opens every OFD the walk issues and renders it like the PDF ----------------
+
+
+def test_easyofd_opens_every_issued_ofd_and_renders_its_pages(document, tmp_path, monkeypatch):
+    """The OFDs as issued (with the demo watermark, which easyofd draws upright and opaque: no pixel bound here)."""
+    from tests.test_documents__ofd import easyofd_pages
+
+    assert len(easyofd_pages(document.ofd, tmp_path, monkeypatch)) == len(document.pages)
+
+
+def test_easyofd_renders_each_kind_like_its_pdf(document, tmp_path, monkeypatch):
+    """Each kind rendered again without the watermark, as OFD from that PDF: a bounded difference page by page."""
+    from admission.documents.ofd import pdf_to_ofd
+    from admission.documents.render import document_html, render_pdf
+    from tests.test_documents__ofd import BOUND, difference, easyofd_pages, pdf_pages
+
+    issued = OfficialDocument(
+        number=document.number,
+        title=document.title,
+        content=document.content,
+        verification_code=document.verification_code,
+    )
+    pdf = render_pdf(document_html(issued, demo=False))
+    ofd = pdf_to_ofd(pdf, title=document.title, author="", code=document.verification_code, number="", date="")
+    pairs = list(zip(pdf_pages(pdf, tmp_path), easyofd_pages(ofd, tmp_path, monkeypatch), strict=True))
+    assert [round(difference(a, b), 1) for a, b in pairs if difference(a, b) >= BOUND] == []

@@ -12,6 +12,7 @@ import io
 import re
 import subprocess
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pypdf
 import pytest
@@ -81,7 +82,7 @@ def pdfa_3b_problems(data: bytes) -> list[str]:
         problems.append("6.1.3 encrypted")
     if not data.rstrip().endswith(b"%%EOF"):
         problems.append("6.1.3 no %%EOF at the end")
-    root = trailer["/Root"].get_object()
+    root: Any = trailer["/Root"].get_object()
     intents = [i.get_object() for i in root.get("/OutputIntents", [])]
     if not any(i.get("/S") == "/GTS_PDFA1" and isinstance(i.get("/DestOutputProfile"), object) for i in intents):
         problems.append("6.2.3 no PDF/A output intent")
@@ -111,7 +112,7 @@ def pdfa_3b_problems(data: bytes) -> list[str]:
             rect = [float(v) for v in annotation.get("/Rect", [0, 0, 0, 0])]
             if rect[2] - rect[0] and rect[3] - rect[1] and "/AP" not in annotation:
                 problems.append("6.3.3 a visible annotation without an appearance")
-    metadata = root.get("/Metadata")
+    metadata: Any = root.get("/Metadata")
     if metadata is None:
         return [*problems, "6.6.2.1 no XMP metadata"]
     stream = metadata.get_object()
@@ -119,7 +120,7 @@ def pdfa_3b_problems(data: bytes) -> list[str]:
     xmp = _xmp_values(stream.get_data())
     if (xmp.get("pdfaid:part"), xmp.get("pdfaid:conformance")) != ("3", "B"):
         problems.append(f"6.6.4 identification {xmp.get('pdfaid:part')}{xmp.get('pdfaid:conformance')}")
-    info = trailer["/Info"].get_object() if "/Info" in trailer else {}
+    info: Any = trailer["/Info"].get_object() if "/Info" in trailer else {}
     pairs = {
         "/Title": "dc:title",
         "/Author": "dc:creator",
