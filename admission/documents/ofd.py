@@ -1,7 +1,7 @@
 """The same document as OFD (GB/T 33190-2016), for the region's office platform and the archives (DA/T 47).
 
-It is made from the very page WeasyPrint laid out: the rendered PDF is read back (pdfminer, which reports every glyph
-with its font, size, matrix and colour, and every painted path with the transformation applied) and written again
+It is made from the very page WeasyPrint laid out: the rendered PDF's content streams are read back (every glyph with
+its font, size, matrix and colour, every painted path with the transformation applied) and written again
 as OFD objects at the same positions — text as TextObjects (real, selectable, searchable text with each character's
 advance), the red rules, the seal, the star, the Mongolian glyph outlines and the QR code as vector PathObjects — with
 the fonts the PDF embeds (the same subsets) embedded in the package. Coordinates are millimetres from the top left.
@@ -14,18 +14,12 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape, quoteattr
 
-from pdfminer.converter import PDFLayoutAnalyzer
-from pdfminer.pdfdocument import PDFDocument
-from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-from pdfminer.pdfpage import PDFPage
-from pdfminer.pdfparser import PDFParser
-from pdfminer.pdftypes import PDFStream, resolve1
-from pdfminer.psparser import literal_name
-from pdfminer.utils import apply_matrix_pt
+import pypdf
 
 MM = 25.4 / 72
 NAMESPACE = "http://www.ofdspec.org/2016"
@@ -71,104 +65,328 @@ def _rgb(colour) -> tuple[int, int, int]:
     return tuple(max(0, min(255, round(float(v) * 255))) for v in values)  # type: ignore[return-value]
 
 
-class _Collector(PDFLayoutAnalyzer):
-    """Every glyph and every painted path of each page, in drawing order."""
+TOKEN = re.compile(
+    rb"(?P<ws>\s+)|(?P<comment>%[^\r\n]*)|(?P<num>[-+]?(?:\d+\.?\d*|\.\d+))|(?P<name>/[^\s/\[\]()<>{}%]*)"
+    rb"|(?P<hex><[0-9A-Fa-f\s]*>)|(?P<str>\((?:\\.|[^\\()])*\))|(?P<open>\[)|(?P<close>\])"
+    rb"|(?P<dict><<|>>)|(?P<op>[A-Za-z'\"*][A-Za-z0-9*]*)"
+)
+CID_CHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*(\d+)")
+BF_CHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
+BF_RANGE = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>\s*(<[0-9a-fA-F]+>|\[[^\]]*\])")
+IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
-    def __init__(self, manager: PDFResourceManager):
-        super().__init__(manager, pageno=1, laparams=None)
-        self.pages: list[Page] = []
 
-    def begin_page(self, page, ctm):
-        super().begin_page(page, ctm)
-        x0, y0, x1, y1 = page.mediabox
-        self.pages.append(Page(width=x1 - x0, height=y1 - y0))
+def _multiply(m, n):
+    """m then n (PDF's row-vector convention: a point goes through m, then n)."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
-    def paint_path(self, gstate, stroke, fill, evenodd, path):
-        segments = []
-        for segment in path:
-            operator, operands = segment[0], [float(v) for v in segment[1:]]
-            points = [apply_matrix_pt(self.ctm, (operands[i], operands[i + 1])) for i in range(0, len(operands), 2)]
-            segments.append((operator, *points))
-        scale = math.hypot(self.ctm[0], self.ctm[1])
-        self.pages[-1].items.append(
-            Path(
-                segments=segments,
-                stroke=stroke,
-                fill=fill,
-                evenodd=evenodd,
-                stroke_colour=_rgb(gstate.scolor),
-                fill_colour=_rgb(gstate.ncolor),
-                line_width=gstate.linewidth * scale,
-                alpha=getattr(gstate, "fill_alpha", 1.0) if fill else getattr(gstate, "stroke_alpha", 1.0),
-            )
-        )
 
-    def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate):
-        try:
-            text = font.to_unichr(cid)
-        except Exception:  # a glyph without text: nothing a reader could search or draw from the text
-            text = ""
-        advance = font.char_width(cid) * fontsize * scaling
-        a, b, c, d, e, f = matrix
-        if text:
-            self.pages[-1].items.append(
-                Glyph(
-                    text=text,
-                    font=font.fontname,
-                    size=fontsize * math.hypot(a, b),
-                    matrix=(a * fontsize, b * fontsize, c * fontsize, d * fontsize, e, f),
-                    advance=advance * math.hypot(a, b),
-                    colour=_rgb(graphicstate.ncolor),
-                    alpha=getattr(graphicstate, "fill_alpha", 1.0),
+def _point(m, x, y):
+    return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+
+
+def _utf16(hex_digits: bytes) -> str:
+    return bytes.fromhex(hex_digits.decode()).decode("utf-16-be", "replace")
+
+
+@dataclass
+class _Font:
+    name: str
+    unicode: dict[int, str]  # code → text (ToUnicode)
+    widths: dict[int, float]  # CID → width in thousandths of an em
+    default_width: float
+    cids: dict[int, int] | None  # code → CID where the encoding is not Identity-H
+
+
+def _load_font(font) -> _Font:
+    font = font.get_object()
+    descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+    unicode: dict[int, str] = {}
+    if "/ToUnicode" in font:
+        data = font["/ToUnicode"].get_object().get_data()
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", data, re.S):
+            for code, text in BF_CHAR.findall(block):
+                unicode[int(code, 16)] = _utf16(text)
+        for block in re.findall(rb"beginbfrange(.*?)endbfrange", data, re.S):
+            for start, end, target in BF_RANGE.findall(block):
+                first, last = int(start, 16), int(end, 16)
+                if target.startswith(b"["):
+                    for code, text in zip(range(first, last + 1), re.findall(rb"<([0-9a-fA-F]+)>", target)):
+                        unicode[code] = _utf16(text)
+                else:
+                    base = _utf16(target[1:-1])
+                    for offset, code in enumerate(range(first, last + 1)):
+                        unicode[code] = base[:-1] + chr(ord(base[-1]) + offset)
+    widths: dict[int, float] = {}
+    w = descendant.get("/W") or []
+    i = 0
+    while i < len(w):
+        first = int(w[i])
+        if isinstance(w[i + 1], list):
+            for offset, value in enumerate(w[i + 1]):
+                widths[first + offset] = float(value)
+            i += 2
+        else:
+            for cid in range(first, int(w[i + 1]) + 1):
+                widths[cid] = float(w[i + 2])
+            i += 3
+    encoding = font.get("/Encoding")
+    cids = None
+    if encoding is not None and not isinstance(encoding.get_object(), str):
+        data = encoding.get_object().get_data()
+        cids = {int(code, 16): int(cid) for code, cid in CID_CHAR.findall(data)}
+    return _Font(str(font.get("/BaseFont", "")).lstrip("/"), unicode, widths, float(descendant.get("/DW", 1000)), cids)
+
+
+@dataclass
+class _State:
+    ctm: tuple = IDENTITY
+    fill: tuple = (0, 0, 0)
+    stroke: tuple = (0, 0, 0)
+    line_width: float = 1.0
+    fill_alpha: float = 1.0
+    stroke_alpha: float = 1.0
+    font: _Font | None = None
+    size: float = 0.0
+    char_spacing: float = 0.0
+    word_spacing: float = 0.0
+    scale: float = 1.0
+    leading: float = 0.0
+    rise: float = 0.0
+
+
+class _Reader:
+    """A content-stream interpreter for what WeasyPrint writes: paths, text in Type 0 fonts, form XObjects, opacity.
+    (pdfminer does the same in general, but takes a third of a render to tokenize a page in pure Python.)"""
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.fonts: dict[int, _Font] = {}
+
+    def run(self, data: bytes, resources, state: _State) -> None:
+        resources = resources.get_object() if resources is not None else {}
+        font_map = resources.get("/Font") or {}
+        xobjects = resources.get("/XObject") or {}
+        states = resources.get("/ExtGState") or {}
+        stack: list[_State] = []
+        operands: list = []
+        arrays: list[list] = []
+        path: list[tuple] = []
+        start = current = (0.0, 0.0)
+        text_matrix = line_matrix = IDENTITY
+        for match in TOKEN.finditer(data):
+            kind = match.lastgroup
+            token = match.group()
+            if kind in ("ws", "comment", "dict"):
+                continue
+            if kind == "num":
+                value: object = float(token)
+            elif kind == "name":
+                value = token[1:].decode("latin-1")
+            elif kind == "hex":
+                value = bytes.fromhex(re.sub(rb"\s", b"", token[1:-1]).decode())
+            elif kind == "str":
+                value = token[1:-1]
+            elif kind == "open":
+                arrays.append([])
+                continue
+            elif kind == "close":
+                value = arrays.pop()
+            else:
+                op = token.decode("latin-1")
+                args = operands
+                operands = []
+                if op == "q":
+                    stack.append(replace(state))
+                elif op == "Q":
+                    state = stack.pop() if stack else state
+                elif op == "cm":
+                    state.ctm = _multiply(tuple(args), state.ctm)
+                elif op == "w":
+                    state.line_width = args[0]
+                elif op == "gs":
+                    extgstate = states.get("/" + args[0])
+                    extgstate = extgstate.get_object() if extgstate is not None else {}
+                    if "/ca" in extgstate:
+                        state.fill_alpha = float(extgstate["/ca"])
+                    if "/CA" in extgstate:
+                        state.stroke_alpha = float(extgstate["/CA"])
+                elif op in ("rg", "sc", "scn") and len(args) == 3 and all(isinstance(a, float) for a in args):
+                    state.fill = tuple(args)
+                elif op in ("RG", "SC", "SCN") and len(args) == 3 and all(isinstance(a, float) for a in args):
+                    state.stroke = tuple(args)
+                elif op == "g":
+                    state.fill = (args[0],) * 3
+                elif op == "G":
+                    state.stroke = (args[0],) * 3
+                elif op == "m":
+                    start = current = (args[0], args[1])
+                    path.append(("m", _point(state.ctm, *current)))
+                elif op == "l":
+                    current = (args[0], args[1])
+                    path.append(("l", _point(state.ctm, *current)))
+                elif op in ("c", "v", "y"):
+                    points = list(zip(args[::2], args[1::2]))
+                    if op == "v":
+                        points = [current, *points]
+                    elif op == "y":
+                        points = [points[0], points[1], points[1]]
+                    current = points[-1]
+                    path.append(("c", *(_point(state.ctm, *p) for p in points)))
+                elif op == "h":
+                    current = start
+                    path.append(("h",))
+                elif op == "re":
+                    x, y, w, h = args
+                    corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+                    path.append(("m", _point(state.ctm, *corners[0])))
+                    path.extend(("l", _point(state.ctm, *p)) for p in corners[1:])
+                    path.append(("h",))
+                    start = current = (x, y)
+                elif op in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"):
+                    if op in ("s", "b", "b*"):
+                        path.append(("h",))
+                    stroke, fill = op in ("S", "s", "B", "B*", "b", "b*"), op in ("f", "F", "f*", "B", "B*", "b", "b*")
+                    if path and (stroke or fill):
+                        self.page.items.append(
+                            Path(
+                                segments=path,
+                                stroke=stroke,
+                                fill=fill,
+                                evenodd=op.endswith("*"),
+                                stroke_colour=_rgb(state.stroke),
+                                fill_colour=_rgb(state.fill),
+                                line_width=state.line_width * math.hypot(state.ctm[0], state.ctm[1]),
+                                alpha=state.fill_alpha if fill else state.stroke_alpha,
+                            )
+                        )
+                    path = []
+                elif op == "BT":
+                    text_matrix = line_matrix = IDENTITY
+                elif op == "Tf":
+                    reference = font_map.get("/" + args[0])
+                    if reference is not None:
+                        key = reference.idnum if hasattr(reference, "idnum") else id(reference)
+                        if key not in self.fonts:
+                            self.fonts[key] = _load_font(reference)
+                        state.font = self.fonts[key]
+                    state.size = args[1]
+                elif op == "Tc":
+                    state.char_spacing = args[0]
+                elif op == "Tw":
+                    state.word_spacing = args[0]
+                elif op == "Tz":
+                    state.scale = args[0] / 100
+                elif op == "TL":
+                    state.leading = args[0]
+                elif op == "Ts":
+                    state.rise = args[0]
+                elif op in ("Td", "TD"):
+                    if op == "TD":
+                        state.leading = -args[1]
+                    line_matrix = text_matrix = _multiply((1, 0, 0, 1, args[0], args[1]), line_matrix)
+                elif op == "Tm":
+                    line_matrix = text_matrix = tuple(args)
+                elif op == "T*":
+                    line_matrix = text_matrix = _multiply((1, 0, 0, 1, 0, -state.leading), line_matrix)
+                elif op in ("Tj", "TJ", "'", '"'):
+                    if op in ("'", '"'):
+                        line_matrix = text_matrix = _multiply((1, 0, 0, 1, 0, -state.leading), line_matrix)
+                    items = args[0] if op == "TJ" else [args[-1]]
+                    text_matrix = self.show(items, state, text_matrix)
+                elif op == "Do":
+                    xobject = xobjects.get("/" + args[0])
+                    if xobject is not None:
+                        form = xobject.get_object()
+                        if form.get("/Subtype") == "/Form":
+                            inner = replace(state)
+                            inner.ctm = _multiply(tuple(float(v) for v in form.get("/Matrix", IDENTITY)), state.ctm)
+                            self.run(form.get_data(), form.get("/Resources"), inner)
+                continue
+            (arrays[-1] if arrays else operands).append(value)
+
+    def show(self, items, state: _State, text_matrix):
+        font = state.font
+        if font is None:
+            return text_matrix
+        for item in items:
+            if isinstance(item, float):
+                text_matrix = _multiply((1, 0, 0, 1, -item / 1000 * state.size * state.scale, 0), text_matrix)
+                continue
+            for i in range(0, len(item) - 1, 2):
+                code = item[i] << 8 | item[i + 1]
+                cid = font.cids.get(code, code) if font.cids is not None else code
+                width = font.widths.get(cid, font.default_width) / 1000
+                render = _multiply(
+                    (state.size * state.scale, 0, 0, state.size, 0, state.rise), _multiply(text_matrix, state.ctm)
                 )
-            )
-        return advance
+                text = font.unicode.get(code, "")
+                if text:
+                    self.page.items.append(
+                        Glyph(
+                            text=text,
+                            font=font.name,
+                            size=math.hypot(render[0], render[1]),
+                            matrix=render,
+                            advance=width * math.hypot(render[0], render[1]),
+                            colour=_rgb(state.fill),
+                            alpha=state.fill_alpha,
+                        )
+                    )
+                advance = (width * state.size + state.char_spacing) * state.scale
+                text_matrix = _multiply((1, 0, 0, 1, advance, 0), text_matrix)
+        return text_matrix
 
 
-class _Interpreter(PDFPageInterpreter):
-    """pdfminer's interpreter, keeping the fill and stroke opacity an ExtGState sets (the demo watermark, the seal)."""
-
-    def init_resources(self, resources):
-        super().init_resources(resources)
-        self.extgstates = resolve1((resources or {}).get("ExtGState")) or {}
-
-    def do_gs(self, name):
-        state = resolve1(self.extgstates.get(literal_name(name))) or {}
-        if "ca" in state:
-            self.graphicstate.fill_alpha = float(state["ca"])
-        if "CA" in state:
-            self.graphicstate.stroke_alpha = float(state["CA"])
+def _reader(pdf: bytes | pypdf.PdfReader) -> pypdf.PdfReader:
+    return pdf if isinstance(pdf, pypdf.PdfReader) else pypdf.PdfReader(io.BytesIO(pdf))
 
 
-def read_pages(pdf: bytes) -> list[Page]:
-    manager = PDFResourceManager()
-    collector = _Collector(manager)
-    interpreter = _Interpreter(manager, collector)
-    for page in PDFPage.get_pages(io.BytesIO(pdf)):
-        interpreter.process_page(page)
-    return collector.pages
+def read_pages(pdf: bytes | pypdf.PdfReader) -> list[Page]:
+    reader = _reader(pdf)
+    pages = []
+    fonts: dict[int, _Font] = {}
+    for pdf_page in reader.pages:
+        box = pdf_page.mediabox
+        page = Page(width=float(box.width), height=float(box.height))
+        interpreter = _Reader(page)
+        interpreter.fonts = fonts
+        contents = pdf_page.get_contents()
+        if contents is not None:
+            interpreter.run(contents.get_data(), pdf_page.get("/Resources"), _State())
+        pages.append(page)
+    return pages
 
 
-def embedded_fonts(pdf: bytes) -> dict[str, tuple[bytes, str]]:
-    """The font programs the PDF embeds, by base font name: (data, file extension)."""
-    document = PDFDocument(PDFParser(io.BytesIO(pdf)))
+def embedded_fonts(pdf: bytes | pypdf.PdfReader) -> dict[str, tuple[bytes, str]]:
+    """The font programs the PDF's pages and their form XObjects use, by base font name: (data, file extension)."""
+    reader = _reader(pdf)
     fonts: dict[str, tuple[bytes, str]] = {}
-    for xref in document.xrefs:
-        for objid in xref.get_objids():
-            font = resolve1(document.getobj(objid))
-            if not isinstance(font, dict) or str(font.get("Type")) != "/'Font'" or "BaseFont" not in font:
-                continue
-            described = font
-            if "DescendantFonts" in font:
-                described = resolve1(resolve1(font["DescendantFonts"])[0])
-            descriptor = resolve1(described.get("FontDescriptor"))
-            if not isinstance(descriptor, dict):
-                continue
-            for key, extension in (("FontFile2", "ttf"), ("FontFile3", "otf"), ("FontFile", "pfb")):
-                stream = resolve1(descriptor.get(key))
-                if isinstance(stream, PDFStream):
-                    fonts[literal_name(font["BaseFont"])] = (stream.get_data(), extension)
+    seen: set[int] = set()
+
+    def visit(resources) -> None:
+        resources = resources.get_object() if resources is not None else {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = described.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor is not None else {}
+            for key, extension in (("/FontFile2", "ttf"), ("/FontFile3", "otf"), ("/FontFile", "pfb")):
+                if key in descriptor:
+                    fonts[str(font["/BaseFont"]).lstrip("/")] = (descriptor[key].get_object().get_data(), extension)
                     break
+        for reference in (resources.get("/XObject") or {}).values():
+            if getattr(reference, "idnum", None) in seen:
+                continue
+            seen.add(getattr(reference, "idnum", 0))
+            form = reference.get_object()
+            if form.get("/Subtype") == "/Form":
+                visit(form.get("/Resources"))
+
+    for page in reader.pages:
+        visit(page.get("/Resources"))
     return fonts
 
 
@@ -310,8 +528,9 @@ def _continues(previous: Glyph, glyph: Glyph) -> bool:
 
 def pdf_to_ofd(pdf: bytes, *, title: str, author: str, code: str, number: str, date: str) -> bytes:
     """The OFD package of the document rendered as `pdf`: one page each, the same objects at the same places."""
-    pages = read_pages(pdf)
-    fonts = embedded_fonts(pdf)
+    reader = _reader(pdf)
+    pages = read_pages(reader)
+    fonts = embedded_fonts(reader)
     writer = _Writer(fonts)
     page_xml = [writer.page(page) for page in pages]
     font_entries = []
