@@ -543,8 +543,9 @@ def test_gbt9704_body_lines_are_spaced_for_22_lines_a_page(rendered):
         for page in document.pages[1:]:
             lines = body_lines(page)
             assert len(lines) <= 22, (document.number, page.page_number, len(lines))
-            if not lines:  # the distribution block alone on the last page (版记页)
-                assert page is document.pages[-1] and "印发" in joined(page.chars), (document.number, page.page_number)
+            if not lines:  # the distribution block (a letter's copies) alone on the last page (版记页)
+                alone = joined(page.chars)
+                assert page is document.pages[-1] and ("印发" in alone or "抄送" in alone), (document.number, alone)
                 continue
             assert 0 <= lines[0][0]["top"] - TOP < grid / 2, (document.number, page.page_number, mm(lines[0][0]["top"]))
             pitches += [b[0]["top"] - a[0]["top"] for a, b in zip(lines, lines[1:])]
@@ -642,6 +643,7 @@ def test_nmg_1996_32_art3_mongolian_name_stands_above_the_chinese_mark_at_its_si
     mongolian, chinese = mongolian_mark_chars(page), mark_chars(page)
     expected = document.content["issuers_mongolian"][: 1 if document.content["letter"] else None]
     assert expected, "the walk's bodies have Mongolian names"
+    assert all("\u202f" in name for name in expected), "the narrow no-break space before case suffixes is kept"
     assert visible(joined(mongolian)) == visible("".join(expected))
     assert max(c["bottom"] for c in mongolian) <= min(c["top"] for c in chinese) + 0.5, "above the Chinese mark"
     sizes = {round(c["size"], 1) for c in mongolian + chinese}
@@ -725,9 +727,10 @@ def test_gbt9704_7_2_6_upward_document_names_its_signatory_beside_the_number(ren
 @pytest.mark.parametrize("kind", [DocumentKind.ADMISSION_DECISION, DocumentKind.REFUSAL_NOTICE])
 def test_gbt9704_7_3_5_joint_signature_has_each_name_under_its_own_seal_side_by_side(rendered, kind):
     document = rendered[kind]
-    page = document.pages[-1]
     issuers = document.content["issuers"]
     assert issuers == ["中共阿荣旗委员会", "阿荣旗人民政府"]
+    # The page that is signed: the last, or the one before a page holding only the copies.
+    page = next(p for p in reversed(document.pages) if any(text(line) == "".join(issuers) for line in body_lines(p)))
     # The signature: both names on one line, host first; the date on the next line, under the last name.
     names = next(line for line in body_lines(page) if text(line) == "".join(issuers))
     # The seals' characters: red, set along each ring round the names (rotated, so of varying measured size).

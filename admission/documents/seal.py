@@ -10,6 +10,7 @@ Mongolian and each shaped glyph is drawn as a vector path (its outline from font
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -132,7 +133,7 @@ def seal_svg(name: str, *, mongolian: str = "", diameter_mm: float = 42) -> str:
         rings = _chinese_ring(chars, c=c, radius=radius, font=font)
         star = size * 0.17
     else:
-        run = shape_mongolian(" ".join(mongolian.split()))
+        run = shape_mongolian(re.sub(r"[ \t\n]+", " ", mongolian.strip()))  # U+202F (before suffixes) kept
         font = size * 0.1
         for _ in range(4):  # the radii follow the size, the size the radii: settle on both
             outer = inner_edge - size * 0.015 - font * 0.62

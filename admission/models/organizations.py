@@ -1,5 +1,7 @@
 """Jurisdictions, the organizations in them, and the people who act for those organizations."""
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 def mongolian_names(value: str) -> list[str]:
-    """The lines of a Mongolian name field, each with its spaces normalised; blank lines dropped."""
-    return [" ".join(line.split()) for line in value.splitlines() if line.strip()]
+    """The lines of a Mongolian name field, runs of ordinary spaces made one; blank lines dropped. The narrow
+    no-break space (U+202F) before a case suffix is part of the spelling and stays as it is."""
+    return [re.sub(r"[ \t]+", " ", line).strip(" \t") for line in value.splitlines() if line.strip(" \t")]
 
 
 def validate_mongolian(value: str) -> None:
