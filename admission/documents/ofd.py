@@ -140,6 +140,45 @@ def _load_font(font) -> _Font:
     return _Font(str(font.get("/BaseFont", "")).lstrip("/"), unicode, widths, float(descendant.get("/DW", 1000)), cids)
 
 
+SIMPLE_LINE = re.compile(rb"^[-+0-9.\s]*[A-Za-z'\"*][A-Za-z0-9*]*$")
+
+
+def _operations(data: bytes):
+    """(operator, operands) of a content stream. WeasyPrint writes one operator a line: a line of numbers and an
+    operator is split as it is; anything else (names, strings, arrays) goes through the tokenizer."""
+    operands: list = []
+    arrays: list[list] = []
+    for line in data.split(b"\n"):
+        if not arrays and not operands and SIMPLE_LINE.match(line):
+            parts = line.split()
+            if parts:
+                yield parts[-1].decode("latin-1"), [float(v) for v in parts[:-1]]
+            continue
+        for match in TOKEN.finditer(line):
+            kind = match.lastgroup
+            token = match.group()
+            if kind in ("ws", "comment", "dict"):
+                continue
+            if kind == "num":
+                value: object = float(token)
+            elif kind == "name":
+                value = token[1:].decode("latin-1")
+            elif kind == "hex":
+                value = bytes.fromhex(re.sub(rb"\s", b"", token[1:-1]).decode())
+            elif kind == "str":
+                value = token[1:-1]
+            elif kind == "open":
+                arrays.append([])
+                continue
+            elif kind == "close":
+                value = arrays.pop()
+            else:
+                yield token.decode("latin-1"), operands
+                operands = []
+                continue
+            (arrays[-1] if arrays else operands).append(value)
+
+
 @dataclass
 class _State:
     ctm: tuple = IDENTITY
@@ -171,141 +210,116 @@ class _Reader:
         xobjects = resources.get("/XObject") or {}
         states = resources.get("/ExtGState") or {}
         stack: list[_State] = []
-        operands: list = []
-        arrays: list[list] = []
         path: list[tuple] = []
         start = current = (0.0, 0.0)
         text_matrix = line_matrix = IDENTITY
-        for match in TOKEN.finditer(data):
-            kind = match.lastgroup
-            token = match.group()
-            if kind in ("ws", "comment", "dict"):
-                continue
-            if kind == "num":
-                value: object = float(token)
-            elif kind == "name":
-                value = token[1:].decode("latin-1")
-            elif kind == "hex":
-                value = bytes.fromhex(re.sub(rb"\s", b"", token[1:-1]).decode())
-            elif kind == "str":
-                value = token[1:-1]
-            elif kind == "open":
-                arrays.append([])
-                continue
-            elif kind == "close":
-                value = arrays.pop()
-            else:
-                op = token.decode("latin-1")
-                args = operands
-                operands = []
-                if op == "q":
-                    stack.append(replace(state))
-                elif op == "Q":
-                    state = stack.pop() if stack else state
-                elif op == "cm":
-                    state.ctm = _multiply(tuple(args), state.ctm)
-                elif op == "w":
-                    state.line_width = args[0]
-                elif op == "gs":
-                    extgstate = states.get("/" + args[0])
-                    extgstate = extgstate.get_object() if extgstate is not None else {}
-                    if "/ca" in extgstate:
-                        state.fill_alpha = float(extgstate["/ca"])
-                    if "/CA" in extgstate:
-                        state.stroke_alpha = float(extgstate["/CA"])
-                elif op in ("rg", "sc", "scn") and len(args) == 3 and all(isinstance(a, float) for a in args):
-                    state.fill = tuple(args)
-                elif op in ("RG", "SC", "SCN") and len(args) == 3 and all(isinstance(a, float) for a in args):
-                    state.stroke = tuple(args)
-                elif op == "g":
-                    state.fill = (args[0],) * 3
-                elif op == "G":
-                    state.stroke = (args[0],) * 3
-                elif op == "m":
-                    start = current = (args[0], args[1])
-                    path.append(("m", _point(state.ctm, *current)))
-                elif op == "l":
-                    current = (args[0], args[1])
-                    path.append(("l", _point(state.ctm, *current)))
-                elif op in ("c", "v", "y"):
-                    points = list(zip(args[::2], args[1::2]))
-                    if op == "v":
-                        points = [current, *points]
-                    elif op == "y":
-                        points = [points[0], points[1], points[1]]
-                    current = points[-1]
-                    path.append(("c", *(_point(state.ctm, *p) for p in points)))
-                elif op == "h":
-                    current = start
+        for op, args in _operations(data):
+            if op == "q":
+                stack.append(replace(state))
+            elif op == "Q":
+                state = stack.pop() if stack else state
+            elif op == "cm":
+                state.ctm = _multiply(tuple(args), state.ctm)
+            elif op == "w":
+                state.line_width = args[0]
+            elif op == "gs":
+                extgstate = states.get("/" + args[0])
+                extgstate = extgstate.get_object() if extgstate is not None else {}
+                if "/ca" in extgstate:
+                    state.fill_alpha = float(extgstate["/ca"])
+                if "/CA" in extgstate:
+                    state.stroke_alpha = float(extgstate["/CA"])
+            elif op in ("rg", "sc", "scn") and len(args) == 3 and all(isinstance(a, float) for a in args):
+                state.fill = tuple(args)
+            elif op in ("RG", "SC", "SCN") and len(args) == 3 and all(isinstance(a, float) for a in args):
+                state.stroke = tuple(args)
+            elif op == "g":
+                state.fill = (args[0],) * 3
+            elif op == "G":
+                state.stroke = (args[0],) * 3
+            elif op == "m":
+                start = current = (args[0], args[1])
+                path.append(("m", _point(state.ctm, *current)))
+            elif op == "l":
+                current = (args[0], args[1])
+                path.append(("l", _point(state.ctm, *current)))
+            elif op in ("c", "v", "y"):
+                points = list(zip(args[::2], args[1::2]))
+                if op == "v":
+                    points = [current, *points]
+                elif op == "y":
+                    points = [points[0], points[1], points[1]]
+                current = points[-1]
+                path.append(("c", *(_point(state.ctm, *p) for p in points)))
+            elif op == "h":
+                current = start
+                path.append(("h",))
+            elif op == "re":
+                x, y, w, h = args
+                corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+                path.append(("m", _point(state.ctm, *corners[0])))
+                path.extend(("l", _point(state.ctm, *p)) for p in corners[1:])
+                path.append(("h",))
+                start = current = (x, y)
+            elif op in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"):
+                if op in ("s", "b", "b*"):
                     path.append(("h",))
-                elif op == "re":
-                    x, y, w, h = args
-                    corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
-                    path.append(("m", _point(state.ctm, *corners[0])))
-                    path.extend(("l", _point(state.ctm, *p)) for p in corners[1:])
-                    path.append(("h",))
-                    start = current = (x, y)
-                elif op in ("S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "n"):
-                    if op in ("s", "b", "b*"):
-                        path.append(("h",))
-                    stroke, fill = op in ("S", "s", "B", "B*", "b", "b*"), op in ("f", "F", "f*", "B", "B*", "b", "b*")
-                    if path and (stroke or fill):
-                        self.page.items.append(
-                            Path(
-                                segments=path,
-                                stroke=stroke,
-                                fill=fill,
-                                evenodd=op.endswith("*"),
-                                stroke_colour=_rgb(state.stroke),
-                                fill_colour=_rgb(state.fill),
-                                line_width=state.line_width * math.hypot(state.ctm[0], state.ctm[1]),
-                                alpha=state.fill_alpha if fill else state.stroke_alpha,
-                            )
+                stroke, fill = op in ("S", "s", "B", "B*", "b", "b*"), op in ("f", "F", "f*", "B", "B*", "b", "b*")
+                if path and (stroke or fill):
+                    self.page.items.append(
+                        Path(
+                            segments=path,
+                            stroke=stroke,
+                            fill=fill,
+                            evenodd=op.endswith("*"),
+                            stroke_colour=_rgb(state.stroke),
+                            fill_colour=_rgb(state.fill),
+                            line_width=state.line_width * math.hypot(state.ctm[0], state.ctm[1]),
+                            alpha=state.fill_alpha if fill else state.stroke_alpha,
                         )
-                    path = []
-                elif op == "BT":
-                    text_matrix = line_matrix = IDENTITY
-                elif op == "Tf":
-                    reference = font_map.get("/" + args[0])
-                    if reference is not None:
-                        key = reference.idnum if hasattr(reference, "idnum") else id(reference)
-                        if key not in self.fonts:
-                            self.fonts[key] = _load_font(reference)
-                        state.font = self.fonts[key]
-                    state.size = args[1]
-                elif op == "Tc":
-                    state.char_spacing = args[0]
-                elif op == "Tw":
-                    state.word_spacing = args[0]
-                elif op == "Tz":
-                    state.scale = args[0] / 100
-                elif op == "TL":
-                    state.leading = args[0]
-                elif op == "Ts":
-                    state.rise = args[0]
-                elif op in ("Td", "TD"):
-                    if op == "TD":
-                        state.leading = -args[1]
-                    line_matrix = text_matrix = _multiply((1, 0, 0, 1, args[0], args[1]), line_matrix)
-                elif op == "Tm":
-                    line_matrix = text_matrix = tuple(args)
-                elif op == "T*":
+                    )
+                path = []
+            elif op == "BT":
+                text_matrix = line_matrix = IDENTITY
+            elif op == "Tf":
+                reference = font_map.get("/" + args[0])
+                if reference is not None:
+                    key = reference.idnum if hasattr(reference, "idnum") else id(reference)
+                    if key not in self.fonts:
+                        self.fonts[key] = _load_font(reference)
+                    state.font = self.fonts[key]
+                state.size = args[1]
+            elif op == "Tc":
+                state.char_spacing = args[0]
+            elif op == "Tw":
+                state.word_spacing = args[0]
+            elif op == "Tz":
+                state.scale = args[0] / 100
+            elif op == "TL":
+                state.leading = args[0]
+            elif op == "Ts":
+                state.rise = args[0]
+            elif op in ("Td", "TD"):
+                if op == "TD":
+                    state.leading = -args[1]
+                line_matrix = text_matrix = _multiply((1, 0, 0, 1, args[0], args[1]), line_matrix)
+            elif op == "Tm":
+                line_matrix = text_matrix = tuple(args)
+            elif op == "T*":
+                line_matrix = text_matrix = _multiply((1, 0, 0, 1, 0, -state.leading), line_matrix)
+            elif op in ("Tj", "TJ", "'", '"'):
+                if op in ("'", '"'):
                     line_matrix = text_matrix = _multiply((1, 0, 0, 1, 0, -state.leading), line_matrix)
-                elif op in ("Tj", "TJ", "'", '"'):
-                    if op in ("'", '"'):
-                        line_matrix = text_matrix = _multiply((1, 0, 0, 1, 0, -state.leading), line_matrix)
-                    items = args[0] if op == "TJ" else [args[-1]]
-                    text_matrix = self.show(items, state, text_matrix)
-                elif op == "Do":
-                    xobject = xobjects.get("/" + args[0])
-                    if xobject is not None:
-                        form = xobject.get_object()
-                        if form.get("/Subtype") == "/Form":
-                            inner = replace(state)
-                            inner.ctm = _multiply(tuple(float(v) for v in form.get("/Matrix", IDENTITY)), state.ctm)
-                            self.run(form.get_data(), form.get("/Resources"), inner)
-                continue
-            (arrays[-1] if arrays else operands).append(value)
+                items = args[0] if op == "TJ" else [args[-1]]
+                text_matrix = self.show(items, state, text_matrix)
+            elif op == "Do":
+                xobject = xobjects.get("/" + args[0])
+                if xobject is not None:
+                    form = xobject.get_object()
+                    if form.get("/Subtype") == "/Form":
+                        inner = replace(state)
+                        inner.ctm = _multiply(tuple(float(v) for v in form.get("/Matrix", IDENTITY)), state.ctm)
+                        self.run(form.get_data(), form.get("/Resources"), inner)
 
     def show(self, items, state: _State, text_matrix):
         font = state.font
