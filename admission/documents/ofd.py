@@ -17,6 +17,7 @@ import math
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
 import pypdf
@@ -57,6 +58,7 @@ class Page:
     items: list[Glyph | Path] = field(default_factory=list)
 
 
+@lru_cache(maxsize=1024)
 def _rgb(colour) -> tuple[int, int, int]:
     if colour is None:
         return (0, 0, 0)
@@ -325,6 +327,7 @@ class _Reader:
         font = state.font
         if font is None:
             return text_matrix
+        colour = _rgb(state.fill)
         for item in items:
             if isinstance(item, float):
                 text_matrix = _multiply((1, 0, 0, 1, -item / 1000 * state.size * state.scale, 0), text_matrix)
@@ -345,7 +348,7 @@ class _Reader:
                             size=math.hypot(render[0], render[1]),
                             matrix=render,
                             advance=width * math.hypot(render[0], render[1]),
-                            colour=_rgb(state.fill),
+                            colour=colour,
                             alpha=state.fill_alpha,
                         )
                     )
