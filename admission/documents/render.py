@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import combinations
 
 import segno
@@ -45,7 +46,9 @@ def document_html(document: OfficialDocument, *, demo: bool) -> str:
     # or a body without one, stays Chinese only.
     mongolian = content.get("issuers_mongolian") or []
     chinese_size = min(30 if letter else 36, TEXT_BLOCK_PT * 0.96 / max(width, 1))
-    mongolian_lines, size = _bilingual_mark(mongolian[:1] if letter else mongolian, chinese_size, len(mark_lines))
+    mongolian_lines, size = _bilingual_mark(
+        tuple(mongolian[:1] if letter else mongolian), chinese_size, len(mark_lines)
+    )
     return render_to_string(
         "documents/official.html",
         {
@@ -92,7 +95,8 @@ def _fold(name: str, count: int) -> list[str]:
     )
 
 
-def _bilingual_mark(names: list[str], chinese_size: float, chinese_lines: int) -> tuple[list[str], float]:
+@lru_cache(maxsize=256)
+def _bilingual_mark(names: tuple[str, ...], chinese_size: float, chinese_lines: int) -> tuple[list[str], float]:
     """The Mongolian lines above the mark and the size both scripts share (内政办发〔1996〕32号 art. 3: the same).
 
     Each name goes on one to three lines (split at spaces), whichever lets the mark be largest while every line fits

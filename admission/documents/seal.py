@@ -52,7 +52,7 @@ def _mongolian_face():
     return hb.Font(face), font, face.upem
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)
 def shape_mongolian(text: str) -> ShapedRun:
     """Shape a line of Mongolian left to right (its horizontal form, the letters lying on their side)."""
     import uharfbuzz as hb
@@ -119,6 +119,7 @@ def _mongolian_ring(run: ShapedRun, *, c: float, radius: float, font: float) -> 
     return f'<g class="mongolian" fill="{SEAL_RED}">{"".join(paths)}</g>'
 
 
+@lru_cache(maxsize=256)  # a body's seal is the same on each of its documents
 def seal_svg(name: str, *, mongolian: str = "", diameter_mm: float = 42) -> str:
     """An SVG element `diameter_mm` wide; coordinates are in tenths of a millimetre."""
     size = diameter_mm * 10
