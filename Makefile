@@ -7,7 +7,9 @@ PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 # What the application needs on any machine, demo or production …
-APT_PACKAGES := python3-venv fonts-noto-cjk libharfbuzz-subset0 gettext
+# Fonts: Noto CJK (and the GB 2312 cut made from it), then the fallback chain of admission/documents/fonts.py: Noto Sans
+# Mongolian (fonts-noto-core), HanaMinB for CJK Extensions B–F (fonts-hanazono), BabelStone Han for Extension G.
+APT_PACKAGES := python3-venv fonts-noto-cjk fonts-noto-core fonts-hanazono fonts-babelstone-han libharfbuzz-subset0 gettext
 # … and what only the tests need: Chromium (browser tests), poppler (reading PDFs), nginx and openssl (the TLS proxy
 # test). Installing nginx for the tests does not leave it running as a service.
 TEST_APT_PACKAGES := chromium poppler-utils nginx openssl

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -27,6 +28,7 @@ from .models import (
     TimeLimit,
     TownshipDuty,
 )
+from .models.organizations import mongolian_names
 from .selectors import provisional_deadlines
 
 admin.site.site_header = _("乡镇职责准入 · 管理后台")
@@ -47,16 +49,38 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class MongolianPreview:
+    """The Mongolian name as it will read: horizontally (as on the header mark and the seal) and vertically, its
+    lines from left to right (内政办发〔1996〕32号 art. 3); web/static/admission/mongolian.js redraws it as one types."""
+
+    class Media:
+        css = {"all": ["admission/mongolian.css"]}
+        js = ["admission/mongolian.js"]
+
+    @admin.display(description=_("蒙古文预览"))
+    def mongolian_preview(self, obj):
+        lines = mongolian_names(obj.mongolian_name) if obj is not None else []
+        spans = format_html_join("", '<span class="line">{}</span>', ((line,) for line in lines))
+        return format_html(
+            '<div class="mongolian-preview" data-source="id_mongolian_name">'
+            '<div class="horizontal" lang="mn-Mong">{}</div><div class="vertical" lang="mn-Mong">{}</div></div>',
+            spans,
+            spans,
+        )
+
+
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
-    list_display = ["name", "division_code", "city_name"]
+class JurisdictionAdmin(MongolianPreview, admin.ModelAdmin):
+    list_display = ["name", "mongolian_name", "division_code", "city_name"]
+    readonly_fields = ["mongolian_preview"]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(MongolianPreview, admin.ModelAdmin):
     list_display = ["name", "kind", "division_code", "document_prefix", "jurisdiction"]
     list_filter = ["jurisdiction", "kind"]
     search_fields = ["name", "division_code"]
+    readonly_fields = ["mongolian_preview"]
 
 
 @admin.register(Membership)

@@ -56,6 +56,18 @@ class StoredFile:
         )
 
     @classmethod
+    def of_document_ofd(cls, document: OfficialDocument) -> StoredFile:
+        return cls(
+            "document",
+            document.pk,
+            document.ofd_file.name or "",
+            document.ofd_sha256,
+            document.ofd_size,
+            f"{document.number} OFD",
+            document.ofd_file.storage,
+        )
+
+    @classmethod
     def of_attachment(cls, attachment: Attachment) -> StoredFile:
         return cls(
             "attachment",
@@ -99,8 +111,11 @@ class StoredFileRefused(Exception):
 def stored_files(using: str = DEFAULT_DB_ALIAS) -> Iterator[StoredFile]:
     """Every file the database references: rendered documents and all attachments, oldest first."""
     documents = OfficialDocument.objects.using(using).filter(render_status=RenderStatus.RENDERED).order_by("pk")
-    for document in documents.only("pk", "file", "sha256", "size", "number").iterator(chunk_size=500):
+    fields = ("pk", "file", "sha256", "size", "number", "ofd_file", "ofd_sha256", "ofd_size")
+    for document in documents.only(*fields).iterator(chunk_size=500):
         yield StoredFile.of_document(document)
+        if document.ofd_sha256:  # documents rendered before OFD existed have none
+            yield StoredFile.of_document_ofd(document)
     for attachment in (
         Attachment.objects.using(using)
         .order_by("pk")
@@ -111,7 +126,8 @@ def stored_files(using: str = DEFAULT_DB_ALIAS) -> Iterator[StoredFile]:
 
 
 def count_stored_files() -> int:
-    return OfficialDocument.objects.filter(render_status=RenderStatus.RENDERED).count() + Attachment.objects.count()
+    rendered = OfficialDocument.objects.filter(render_status=RenderStatus.RENDERED)
+    return rendered.count() + rendered.exclude(ofd_sha256="").count() + Attachment.objects.count()
 
 
 def _read(stored: StoredFile, sink: IO[bytes] | None, *, hash_content: bool = True) -> Finding | None:

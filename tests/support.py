@@ -22,6 +22,7 @@ from admission.services.setup import add_member, create_jurisdiction
 from tests import files
 from workflows import actions
 from workflows.driver import CaseDriver
+from workflows.management.commands.seed_demo import MONGOLIAN_NAMES
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -57,6 +58,7 @@ def build_banner(*, code: str, name: str, short: str, prefix: str = "") -> Banne
             (f"{prefix}亚东镇", f"{code}102"),
         ],
         departments=[f"{prefix}旗林业和草原局", f"{prefix}旗应急管理局", f"{prefix}旗农牧局"],
+        mongolian_names=MONGOLIAN_NAMES,
     )
     orgs_by_name = {o.name: o for o in jurisdiction.organizations.all()}
     by_kind = {o.kind: o for o in orgs_by_name.values()}

@@ -14,6 +14,7 @@ import io
 import re
 import subprocess
 import unicodedata
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -73,6 +74,8 @@ class Rendered:
     verify_url: str
     pdf: bytes
     path: Path
+    ofd: bytes
+    document_pk: int
 
     @cached_property
     def pages(self) -> list[Page]:
@@ -189,6 +192,8 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
                 verify_url=verify_url(document),
                 pdf=data,
                 path=path,
+                ofd=document.ofd_file.read(),
+                document_pk=document.pk,
             )
         failed = list(OfficialDocument.objects.filter(render_status=RenderStatus.FAILED).values_list("render_error"))
         assert not failed, failed
@@ -303,9 +308,25 @@ def verification_block(page):
     return [c for c in page.chars if c["bottom"] <= TOP + TOLERANCE and not is_red(c)]
 
 
+def is_mongolian(char) -> bool:
+    return "Mongolian" in char["fontname"]
+
+
+def visible(value: str) -> str:
+    """Without spaces and format controls (Mongolian's vowel separator U+180E joins two letters into one glyph
+    whose text is the letters alone)."""
+    return "".join(c for c in value if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
 def mark_chars(page):
-    """The header mark: the large red characters (neither body nor the 98 pt 演示文件 watermark) near the top."""
-    return [c for c in page.chars if 17 < c["size"] < 40 and c["top"] < 120 * MM and is_red(c)]
+    """The (Chinese) header mark: the large red characters (neither body nor the 98 pt 演示文件 watermark) near the
+    top, without the Mongolian name above them."""
+    return [c for c in page.chars if 17 < c["size"] < 40 and c["top"] < 140 * MM and is_red(c) and not is_mongolian(c)]
+
+
+def mongolian_mark_chars(page):
+    """The issuer's name in Mongolian above the Chinese mark (内政办发〔1996〕32号 art. 3)."""
+    return [c for c in page.chars if c["size"] > 17 and c["top"] < 140 * MM and is_red(c) and is_mongolian(c)]
 
 
 def em_box(char) -> tuple[float, float]:
@@ -365,7 +386,8 @@ def test_gbt9704_text_stays_inside_the_156_by_225_mm_block(document):
                 assert block == [], f"page {page.page_number}: {joined(block)!r} above the text block"
 
             # A letter's mark stands above the text block, from 30 mm (GB/T 9704 10.1).
-            running = {id(c) for c in numbers + block + (mark_chars(page) if first_of_letter else [])}
+            letterhead = mark_chars(page) + mongolian_mark_chars(page) if first_of_letter else []
+            running = {id(c) for c in numbers + block + letterhead}
             outside = [
                 (c["text"], mm(c["x0"]), mm(c["top"]), mm(c["x1"]), mm(c["bottom"]))
                 for c in page.chars
@@ -527,6 +549,10 @@ def test_gbt9704_body_lines_are_spaced_for_22_lines_a_page(rendered):
         for page in document.pages[1:]:
             lines = body_lines(page)
             assert len(lines) <= 22, (document.number, page.page_number, len(lines))
+            if not lines:  # the distribution block (a letter's copies) alone on the last page (版记页)
+                alone = joined(page.chars)
+                assert page is document.pages[-1] and ("印发" in alone or "抄送" in alone), (document.number, alone)
+                continue
             assert 0 <= lines[0][0]["top"] - TOP < grid / 2, (document.number, page.page_number, mm(lines[0][0]["top"]))
             pitches += [b[0]["top"] - a[0]["top"] for a, b in zip(lines, lines[1:])]
     adjacent = [p for p in pitches if p < 1.5 * grid]
@@ -608,9 +634,29 @@ def test_pdffonts_lists_only_embedded_fonts(document):
 
 
 def test_gbt9704_10_1_letter_mark_top_edge_is_30_mm_from_the_top_of_the_page(letter):
-    mark = mark_chars(letter.pages[0])
-    top = min(em_box(c)[0] for c in mark)
+    """The bilingual mark starts there: the Mongolian name (its em box, taken as for the Chinese faces), the Chinese
+    name below it."""
+    page = letter.pages[0]
+    top = min(em_box(c)[0] for c in mongolian_mark_chars(page) or mark_chars(page))
     assert abs(top - 30 * MM) <= 0.5 * MM, mm(top)
+
+
+# --- 内政办发〔1996〕32号 art. 3: the Mongolian name above the Chinese mark, the same size ----------------------------
+
+
+def test_nmg_1996_32_art3_mongolian_name_stands_above_the_chinese_mark_at_its_size(document):
+    page = document.pages[0]
+    mongolian, chinese = mongolian_mark_chars(page), mark_chars(page)
+    expected = document.content["issuers_mongolian"][: 1 if document.content["letter"] else None]
+    assert expected, "the walk's bodies have Mongolian names"
+    assert all("\u202f" in name for name in expected), "the narrow no-break space before case suffixes is kept"
+    assert visible(joined(mongolian)) == visible("".join(expected))
+    assert max(c["bottom"] for c in mongolian) <= min(c["top"] for c in chinese) + 0.5, "above the Chinese mark"
+    sizes = {round(c["size"], 1) for c in mongolian + chinese}
+    assert len(sizes) == 1, f"both scripts the same size: {sizes}"
+    for line in lines_of(mongolian, tolerance=3):
+        assert abs(centre(line) - CENTRE) <= 2 * TOLERANCE, mm(centre(line) - CENTRE)
+        assert left(line) >= LEFT - TOLERANCE and right(line) <= RIGHT + TOLERANCE
 
 
 def test_gbt9704_10_1_letter_has_red_double_lines_170_mm_long(letter):
@@ -687,9 +733,10 @@ def test_gbt9704_7_2_6_upward_document_names_its_signatory_beside_the_number(ren
 @pytest.mark.parametrize("kind", [DocumentKind.ADMISSION_DECISION, DocumentKind.REFUSAL_NOTICE])
 def test_gbt9704_7_3_5_joint_signature_has_each_name_under_its_own_seal_side_by_side(rendered, kind):
     document = rendered[kind]
-    page = document.pages[-1]
     issuers = document.content["issuers"]
     assert issuers == ["中共阿荣旗委员会", "阿荣旗人民政府"]
+    # The page that is signed: the last, or the one before a page holding only the copies.
+    page = next(p for p in reversed(document.pages) if any(text(line) == "".join(issuers) for line in body_lines(p)))
     # The signature: both names on one line, host first; the date on the next line, under the last name.
     names = next(line for line in body_lines(page) if text(line) == "".join(issuers))
     # The seals' characters: red, set along each ring round the names (rotated, so of varying measured size).
@@ -708,3 +755,65 @@ def test_gbt9704_7_3_5_joint_signature_has_each_name_under_its_own_seal_side_by_
         assert abs(seal_centres[-1] - centre(name)) <= 3 * MM, mm(seal_centres[-1] - centre(name))
     assert seal_centres[1] - seal_centres[0] > 42 * MM, mm(seal_centres[1] - seal_centres[0])
     assert all(c["x0"] >= LEFT and c["x1"] <= RIGHT for c in seal_chars)
+
+
+# --- issue 14: every document's text comes back out of it, by poppler and by pdfminer -----------------------------
+
+
+def test_poppler_and_pdfminer_read_back_every_text_of_the_document(document):
+    """A correct ToUnicode map for every subset font: title, number, mark (both scripts), addressees, each block."""
+    from pdfminer.high_level import extract_text
+
+    # In the order the content streams draw the text (-raw; laparams=None): the reading order of a justified title
+    # or a footnote is another matter, the characters' Unicode values are this test's.
+    poppler = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(document.path), "-"], capture_output=True, text=True
+    )
+    content = document.content
+    sources = [
+        document.title,
+        document.number,
+        *content["issuers"],
+        *content["issuers_mongolian"][: 1 if content["letter"] else None],  # a letter: the host's alone
+        "、".join(content["addressees"]),
+        *(text for block in content["blocks"] for text in block.values()),
+    ]
+    wanted = Counter(visible("".join(sources)))
+    for tool, extracted in (
+        ("pdftotext", poppler.stdout),
+        ("pdfminer", extract_text(str(document.path), laparams=None)),
+    ):
+        # Every character of the sources, as often as they have it (the order of lines is each tool's own).
+        missing = wanted - Counter(visible(extracted))
+        assert not missing, f"{tool} lost {''.join(missing.elements())!r} of {document.number}"
+        # The lines of the body come back whole, in order (a paragraph's text runs on from line to line).
+        flat = visible(extracted)
+        assert all(visible(text) in flat for block in content["blocks"] for text in block.values() if len(text) < 28)
+
+
+# --- issue 14: an independent OFD reader opens every OFD the walk issues and renders it like the PDF ----------------
+
+
+def test_easyofd_opens_every_issued_ofd_and_renders_its_pages(document, tmp_path, monkeypatch):
+    """The OFDs as issued (with the demo watermark, which easyofd draws upright and opaque: no pixel bound here)."""
+    from tests.test_documents__ofd import easyofd_pages
+
+    assert len(easyofd_pages(document.ofd, tmp_path, monkeypatch)) == len(document.pages)
+
+
+def test_easyofd_renders_each_kind_like_its_pdf(document, tmp_path, monkeypatch):
+    """Each kind rendered again without the watermark, as OFD from that PDF: a bounded difference page by page."""
+    from admission.documents.ofd import pdf_to_ofd
+    from admission.documents.render import document_html, render_pdf
+    from tests.test_documents__ofd import BOUND, difference, easyofd_pages, pdf_pages
+
+    issued = OfficialDocument(
+        number=document.number,
+        title=document.title,
+        content=document.content,
+        verification_code=document.verification_code,
+    )
+    pdf = render_pdf(document_html(issued, demo=False))
+    ofd = pdf_to_ofd(pdf, title=document.title, author="", code=document.verification_code, number="", date="")
+    pairs = list(zip(pdf_pages(pdf, tmp_path), easyofd_pages(ofd, tmp_path, monkeypatch), strict=True))
+    assert [round(difference(a, b), 1) for a, b in pairs if difference(a, b) >= BOUND] == []

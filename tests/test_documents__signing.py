@@ -227,7 +227,8 @@ def test_rendering_is_idempotent(letter, settings):
     assert letter.render_attempts == 1
     assert letter.file.open("rb").read() == first
     stored = [p for p in (settings.MEDIA_ROOT / "documents").rglob("*") if p.is_file()]
-    assert [p.name for p in stored] == [f"{letter.verification_code}.pdf"]  # stored once
+    # Stored once, as PDF and as OFD (issue 14).
+    assert sorted(p.name for p in stored) == [f"{letter.verification_code}.ofd", f"{letter.verification_code}.pdf"]
     events = letter.request.audit_events.filter(action=AuditAction.RENDER_DOCUMENT)
     assert events.count() == 1
 

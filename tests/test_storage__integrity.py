@@ -135,7 +135,8 @@ def test_verify_storage_passes_an_intact_store_and_names_every_missing_truncated
     kept, truncated, altered, deleted = (attach(banner, request, f"{n}.pdf") for n in ("甲", "乙", "丙", "丁"))
     out = StringIO()
     call_command("verify_storage", "--progress-every=0", stdout=out, stderr=StringIO())
-    assert "[5/5] 100%" in out.getvalue() and "all 5 stored files as registered" in out.getvalue()
+    # The letter's PDF and its OFD (issue 14), and the four attachments.
+    assert "[6/6] 100%" in out.getvalue() and "all 6 stored files as registered" in out.getvalue()
 
     path = on_disk(settings, truncated.file)
     path.write_bytes(path.read_bytes()[:-3])
@@ -146,7 +147,7 @@ def test_verify_storage_passes_an_intact_store_and_names_every_missing_truncated
     with pytest.raises(CommandError) as failed:
         call_command("verify_storage", stdout=out, stderr=err)
 
-    assert failed.value.returncode == 1 and "4 of 5 stored files" in str(failed.value)
+    assert failed.value.returncode == 1 and "4 of 6 stored files" in str(failed.value)
     lines = err.getvalue().splitlines()
     assert len(lines) == 4
     assert any(line.startswith("SIZE") and truncated.file.name in line for line in lines)
@@ -154,7 +155,7 @@ def test_verify_storage_passes_an_intact_store_and_names_every_missing_truncated
     assert any(line.startswith("MISSING") and deleted.file.name in line for line in lines)
     assert any(line.startswith("HASH") and letter.number in line for line in lines)
     assert kept.file.name not in err.getvalue()
-    assert "[5/5] 100% 4 problem(s)" in out.getvalue()
+    assert "[6/6] 100% 4 problem(s)" in out.getvalue()
 
 
 def test_verify_storage_without_hashing_still_catches_missing_and_truncated_files(banner, settings):
@@ -187,7 +188,7 @@ def test_nothing_assumes_a_local_directory_the_whole_file_life_runs_on_another_s
     assert b"".join(attachment.streaming_content) == support.PDF_BYTES
     out = StringIO()
     call_command("verify_storage", stdout=out)
-    assert "all 2 stored files as registered" in out.getvalue()
+    assert "all 3 stored files as registered" in out.getvalue()  # the document's PDF and OFD, the attachment
 
     default_storage.delete(upload.file.name)
     default_storage.save(upload.file.name, StringIO("not the uploaded file"))

@@ -37,6 +37,7 @@ case_patterns = [
     path("dashboard/", oversight.dashboard, name="dashboard"),
     path("documents/", documents.document_list, name="document_list"),
     path("documents/<int:pk>/", documents.document_download, name="document_download"),
+    path("documents/<int:pk>/ofd/", documents.document_download, {"ofd": True}, name="document_download_ofd"),
 ]
 
 task_patterns = [

@@ -25,6 +25,7 @@ from ..models import (
     Track,
 )
 from ..models.duties import terms_of_duty, terms_of_request
+from ..models.organizations import mongolian_names
 from ..models.requests import FOCUS_POINTS
 
 # Official documents of the Joint Meeting carry these types (公文种类) after the issuer's name in the header mark.
@@ -88,6 +89,12 @@ def issuer_names(organization: Organization) -> list[str]:
 
     A joint body's full name lists its constituents separated by spaces (services/setup.py BODY_NAMES)."""
     return (organization.official_name or organization.name).split()
+
+
+def mongolian_issuer_names(organization: Organization) -> list[str]:
+    """The issuer's names in traditional Mongolian, one for each of issuer_names(), or none at all."""
+    names = mongolian_names(organization.mongolian_name)
+    return names if len(names) == len(issuer_names(organization)) else []
 
 
 def signatory(organization: Organization) -> str:

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from ..models import AuditAction, OfficialDocument, RenderStatus
 from ..services.audit import record_event
+from .ofd import pdf_to_ofd
 from .render import document_html, render_pdf
 from .signing import get_signer
 
@@ -106,7 +107,16 @@ def render_document(document_id: int, *, expected_attempts: int | None = None) -
         try:
             signer = get_signer()
             html = document_html(document, demo=signer.is_demo(document.issuer))
-            signed, subject = signer.sign(render_pdf(html), issuer=document.issuer)
+            pdf = render_pdf(html)
+            signed, subject = signer.sign(pdf, issuer=document.issuer)
+            ofd = pdf_to_ofd(
+                pdf,
+                title=document.title,
+                author=document.content["signature"],
+                code=document.verification_code,
+                number=document.number,
+                date=document.content["date"],
+            )
         except Exception as error:  # any failure is recorded on the document and retried; the decision stands
             log.exception("rendering %s failed", document.number)
             document.render_attempts += 1
@@ -125,13 +135,17 @@ def render_document(document_id: int, *, expected_attempts: int | None = None) -
                 )
             document.save(update_fields=["render_attempts", "render_status", "render_error", "next_attempt_at"])
             return document
-        name = document.file.field.generate_filename(document, f"{document.verification_code}.pdf")
-        if document.file.storage.exists(name):
-            # Left by an attempt killed between storing the file and committing: no document refers to it.
-            document.file.storage.delete(name)
-        document.file.save(f"{document.verification_code}.pdf", ContentFile(signed), save=False)
+        for field, data in ((document.file, signed), (document.ofd_file, ofd)):
+            filename = f"{document.verification_code}.{'pdf' if field is document.file else 'ofd'}"
+            name = field.field.generate_filename(document, filename)
+            if field.storage.exists(name):
+                # Left by an attempt killed between storing the file and committing: no document refers to it.
+                field.storage.delete(name)
+            field.save(filename, ContentFile(data), save=False)
         document.sha256 = hashlib.sha256(signed).hexdigest()
         document.size = len(signed)
+        document.ofd_sha256 = hashlib.sha256(ofd).hexdigest()
+        document.ofd_size = len(ofd)
         document.signer_subject = subject
         document.render_status = RenderStatus.RENDERED
         document.render_error = ""
@@ -144,8 +158,8 @@ def render_document(document_id: int, *, expected_attempts: int | None = None) -
                 duty_request=document.request,
                 actor=document.issued_by,
                 action=AuditAction.RENDER_DOCUMENT,
-                note=f"{document.number} SHA-256 {document.sha256}",
-                data={"document": document.pk, "sha256": document.sha256},
+                note=f"{document.number} SHA-256 {document.sha256}（OFD {document.ofd_sha256}）",
+                data={"document": document.pk, "sha256": document.sha256, "ofd_sha256": document.ofd_sha256},
             )
     return document
 

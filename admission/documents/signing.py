@@ -15,7 +15,9 @@ from typing import Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.metadata.model import VENDOR
 from pyhanko.sign import fields, signers, timestamps
 
 from ..models import Organization
@@ -102,10 +104,24 @@ class Pkcs12Signer:
         timestamper = timestamps.HTTPTimeStamper(settings.ADMISSION_TSA_URL) if settings.ADMISSION_TSA_URL else None
         out = io.BytesIO()
         signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(
-            IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out
+            pdfa_consistent_writer(pdf), output=out
         )
         certificate = signer.signing_cert  # a PKCS#12 key file carries its certificate
         return out.getvalue(), certificate.subject.human_friendly if certificate is not None else ""
+
+
+def pdfa_consistent_writer(pdf: bytes) -> IncrementalPdfFileWriter:
+    """An incremental writer whose update keeps a PDF/A file's document information and XMP metadata the same.
+
+    pyHanko rewrites the XMP with its own name as pdf:Producer but appends it to the Info /Producer ("WeasyPrint 70.0;
+    pyHanko 0.38.0"): PDF/A (ISO 19005-2/3, 6.6.2.3) wants the two equal. Named alone in Info it is left as it is;
+    WeasyPrint stays named as the creating tool (/Creator, xmp:CreatorTool: the template's generator)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    info_reference = writer.trailer.raw_get("/Info")
+    info = info_reference.get_object()
+    info["/Producer"] = generic.TextStringObject(VENDOR)
+    writer.mark_update(info_reference)
+    return writer
 
 
 def get_signer() -> DocumentSigner:

@@ -77,6 +77,10 @@ class OfficialDocument(models.Model):
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     size = models.PositiveIntegerField(null=True, blank=True)
     signer_subject = models.CharField(max_length=300, blank=True)
+    # The same document as OFD (GB/T 33190-2016), made from the same page; registered by its own SHA-256.
+    ofd_file = models.FileField(upload_to="documents/%Y/", blank=True)
+    ofd_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    ofd_size = models.PositiveIntegerField(null=True, blank=True)
     rendered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

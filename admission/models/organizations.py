@@ -1,8 +1,27 @@
 """Jurisdictions, the organizations in them, and the people who act for those organizations."""
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def mongolian_names(value: str) -> list[str]:
+    """The lines of a Mongolian name field, runs of ordinary spaces made one; blank lines dropped. The narrow
+    no-break space (U+202F) before a case suffix is part of the spelling and stays as it is."""
+    return [re.sub(r"[ \t]+", " ", line).strip(" \t") for line in value.splitlines() if line.strip(" \t")]
+
+
+def validate_mongolian(value: str) -> None:
+    """Traditional Mongolian letters (U+1800–U+18AF), the narrow no-break space of its suffixes, joiners, spaces."""
+    others = sorted({c for c in value if not (c.isspace() or "\u1800" <= c <= "\u18af" or c in "\u202f\u200c\u200d")})
+    if others:
+        raise ValidationError(
+            _("蒙古文名称只能使用传统蒙古文字母（Unicode U+1800–U+18AF），请删除：%(chars)s"),
+            params={"chars": "".join(others)},
+        )
 
 
 class Jurisdiction(models.Model):
@@ -13,6 +32,14 @@ class Jurisdiction(models.Model):
     city_name = models.CharField(_("所属市（盟）"), max_length=60)
     # The one-character abbreviation that opens its bodies' document numbers (阿 in 阿编准〔2026〕3号).
     abbreviation = models.CharField(_("简称"), max_length=4, blank=True)
+    # 内政办发〔1996〕32号 art. 2: names are shown in Mongolian and Chinese (docs/documents.md).
+    mongolian_name = models.CharField(
+        _("蒙古文名称"),
+        max_length=120,
+        blank=True,
+        validators=[validate_mongolian],
+        help_text=_("传统蒙古文（Unicode U+1800–U+18AF），由旗蒙古语言文字工作部门审定。"),
+    )
 
     class Meta:
         verbose_name = _("旗县（区）")
@@ -59,6 +86,17 @@ class Organization(models.Model):
     # For official documents: the full name on the header mark and the seal, and the issuing-body code (发文机关代字).
     official_name = models.CharField(_("全称"), max_length=120, blank=True)
     document_prefix = models.CharField(_("发文机关代字"), max_length=12, blank=True)
+    # The full name in traditional Mongolian, for the header mark and the seal (内政办发〔1996〕32号 art. 2–3). Mongolian
+    # separates words with spaces, so a joint body gives each of its bodies' names on a line of its own.
+    mongolian_name = models.TextField(
+        _("蒙古文全称"),
+        max_length=400,
+        blank=True,
+        validators=[validate_mongolian],
+        help_text=_(
+            "传统蒙古文（Unicode U+1800–U+18AF），由旗蒙古语言文字工作部门审定；联合发文机关每个机关一行，顺序与全称相同。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("单位")
@@ -76,6 +114,18 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        names = mongolian_names(self.mongolian_name)
+        official = (self.official_name or self.name).split()
+        if names and len(names) != len(official):
+            raise ValidationError(
+                {
+                    "mongolian_name": _("全称列出 %(count)d 个机关，蒙古文全称也应每个机关一行，共 %(count)d 行。")
+                    % {"count": len(official)}
+                }
+            )
 
     @property
     def is_township(self) -> bool:

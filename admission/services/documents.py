@@ -55,6 +55,8 @@ def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, act
                 # How it is laid out (GB/T 9704): one mark line, seal and signature per issuer; letter format;
                 # the signatory of an upward document beside its number.
                 "issuers": drafts.issuer_names(draft.issuer),
+                # The same names in traditional Mongolian, one for each (none where the body has none).
+                "issuers_mongolian": drafts.mongolian_issuer_names(draft.issuer),
                 "mark_suffix": drafts.HEADER_SUFFIX[draft.kind],
                 "letter": draft.kind in drafts.LETTER_KINDS,
                 "signatory": drafts.signatory(draft.issuer) if draft.kind in drafts.UPWARD_KINDS else "",

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def open_document_file(*, document: OfficialDocument, actor: User | AnonymousUser) -> IO[bytes]:
-    """The rendered PDF, checked against its registered SHA-256; raises StoredFileRefused (after auditing) if not."""
+def open_document_file(*, document: OfficialDocument, actor: User | AnonymousUser, ofd: bool = False) -> IO[bytes]:
+    """The rendered PDF (or, with `ofd`, its OFD), checked against its registered SHA-256; raises StoredFileRefused
+    (after auditing) if not."""
     return _open(
-        StoredFile.of_document(document),
+        StoredFile.of_document_ofd(document) if ofd else StoredFile.of_document(document),
         actor=actor,
         duty_request=document.request,
         jurisdiction_id=document.jurisdiction_id,

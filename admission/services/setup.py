@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -40,14 +40,22 @@ def create_jurisdiction(
     townships: Iterable[tuple[str, str]],
     departments: Iterable[str | tuple[str, str]],
     abbreviation: str = "",
+    mongolian_names: Mapping[str, str] | None = None,
 ) -> Jurisdiction:
     """Create a banner with its joint-meeting bodies, leadership, city government, townships and departments.
 
     A department is a name, or (name, issuing-body code) where the code is not the first two characters.
+    `mongolian_names` gives names in traditional Mongolian by Chinese full name (of the banner, and of each body, a
+    joint body's by each of its bodies'); a body whose names are not all there has none.
     """
+    mongolian = mongolian_names or {}
     abbr = abbreviation or name[0]
     jurisdiction = Jurisdiction.objects.create(
-        name=name, division_code=division_code, city_name=city_name, abbreviation=abbr
+        name=name,
+        division_code=division_code,
+        city_name=city_name,
+        abbreviation=abbr,
+        mongolian_name=mongolian.get(name, ""),
     )
     fill = {"short": short_name, "name": name, "abbr": abbr}
     department_codes = [(d, "") if isinstance(d, str) else d for d in departments]
@@ -92,6 +100,12 @@ def create_jurisdiction(
             for d, code in department_codes
         ]
     )
+    bodies = list(jurisdiction.organizations.all())
+    for body in bodies:
+        parts = (body.official_name or body.name).split()
+        if all(part in mongolian for part in parts):
+            body.mongolian_name = "\n".join(mongolian[part] for part in parts)
+    Organization.objects.bulk_update(bodies, ["mongolian_name"])
     create_default_time_limits(jurisdiction=jurisdiction)
     return jurisdiction
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from admission import permissions, selectors
-from admission.documents.verification import verify_pdf
+from admission.documents.verification import verify_file
 from admission.models import DocumentKind, OfficialDocument, RenderStatus
 from admission.services import files
 from admission.services.uploads import OversizedUpload
@@ -28,19 +28,27 @@ from ..uploads import SizeLimitedUploadHandler
 VERIFY_FORM_OVERHEAD = 64 * 1024
 
 
-def document_download(request, pk: int):
+def document_download(request, pk: int, ofd: bool = False):
+    """The signed PDF, or (`ofd`) the same document as OFD; each checked against its registered SHA-256."""
     document = get_object_or_404(OfficialDocument.objects.select_related("request"), pk=pk)
     if document.request is None or not permissions.can_view_request(request.user, document.request):
         raise Http404
-    if document.render_status != RenderStatus.RENDERED:
+    if document.render_status != RenderStatus.RENDERED or (ofd and not document.ofd_sha256):
         raise Http404
     try:
-        verified = files.open_document_file(document=document, actor=request.user)
+        verified = files.open_document_file(document=document, actor=request.user, ofd=ofd)
     except StoredFileRefused as refused:
         return stored_file_refused(request, refused)
     record_download(
-        request, what="document", name=f"{document.number} {document.title}", data={"document": document.pk}
+        request,
+        what="document",
+        name=f"{document.number} {document.title}{' OFD' if ofd else ''}",
+        data={"document": document.pk},
     )
+    if ofd:
+        return FileResponse(
+            verified, as_attachment=True, filename=f"{document.number}.ofd", content_type="application/ofd"
+        )
     return FileResponse(
         verified, as_attachment=False, filename=f"{document.number}.pdf", content_type="application/pdf"
     )
@@ -78,7 +86,7 @@ def document_list(request):
 
 
 class VerifyUploadForm(forms.Form):
-    file = forms.FileField(label=_("待查验的公文 PDF 文件"))
+    file = forms.FileField(label=_("待查验的公文文件（PDF 或 OFD）"))
 
     def clean_file(self):
         uploaded = self.cleaned_data["file"]
@@ -125,7 +133,7 @@ def _verify(request, code: str | None):
     if request.method == "POST":
         form = VerifyUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            verdict, status = verify_pdf(form.cleaned_data["file"].read()), 200
+            verdict, status = verify_file(form.cleaned_data["file"].read()), 200
         else:
             status = 422
     return render(

@@ -80,6 +80,36 @@ TOWNSHIPS = (
     ("yinhe", "音河达斡尔鄂温克族乡", "150721202"),
     ("xinfa", "新发朝鲜族乡", "150721203"),
 )
+# The bodies' names in traditional Mongolian (内政办发〔1996〕32号 art. 2: seals and document heads carry both scripts),
+# by their Chinese full names (a joint body's by each of its bodies'). Composed for the demo from the standard terms
+# of bilingual names in the region (docs/documents.md, "The demo's Mongolian names", says which term comes from where);
+# before real use the banner's Mongolian language office (旗民族事务委员会蒙古语文办公室) must confirm each one.
+NNBSP = "\u202f"  # the narrow no-break space before a case suffix
+ARUN = f"ᠠᠷᠤᠨ ᠬᠣᠰᠢᠭᠤᠨ{NNBSP}ᠤ"  # 阿荣旗的 (Arun qosiγun-u)
+GOVERNMENT = f"ᠠᠷᠠᠳ{NNBSP}ᠤᠨ ᠵᠠᠰᠠᠭ{NNBSP}ᠤᠨ ᠭᠠᠵᠠᠷ"  # 人民政府 (arad-un jasaγ-un γajar)
+PARTY_COMMITTEE = f"ᠳᠤᠮᠳᠠᠳᠤ ᠤᠯᠤᠰ{NNBSP}ᠤᠨ ᠺᠣᠮᠮᠤᠨᠢᠰᠲ ᠨᠠᠮ{NNBSP}ᠤᠨ {ARUN} ᠬᠣᠷᠢᠶ᠎ᠠ"  # 中共阿荣旗委员会
+BUREAU = "ᠲᠣᠪᠴᠢᠶ᠎ᠠ"  # 局 (tobčiy-a)
+MONGOLIAN_NAMES = {
+    "阿荣旗": "ᠠᠷᠤᠨ ᠬᠣᠰᠢᠭᠤ",
+    "中共阿荣旗委员会": PARTY_COMMITTEE,
+    "阿荣旗人民政府": f"{ARUN} {GOVERNMENT}",
+    "中共阿荣旗委员会机构编制委员会办公室": f"{PARTY_COMMITTEE}{NNBSP}ᠶᠢᠨ ᠪᠠᠶᠢᠭᠤᠯᠤᠯᠭ᠎ᠠ ᠣᠷᠣᠨ ᠲᠣᠭ᠎ᠠ{NNBSP}ᠶᠢᠨ "
+    f"ᠬᠣᠷᠢᠶ᠎ᠠ{NNBSP}ᠶᠢᠨ ᠠᠯᠪᠠᠨ ᠲᠠᠰᠤᠭ",
+    "阿荣旗司法局": f"{ARUN} ᠱᠢᠭᠦᠨ ᠵᠠᠰᠠᠯ{NNBSP}ᠤᠨ {BUREAU}",
+    "阿荣旗政务服务与数据管理局": f"{ARUN} ᠵᠠᠰᠠᠭ{NNBSP}ᠤᠨ ᠠᠵᠢᠯ ᠦᠢᠯᠡᠴᠢᠯᠡᠭᠡ ᠪᠠ ᠲᠣᠭ᠎ᠠ ᠪᠠᠷᠢᠮᠲᠠ{NNBSP}ᠶᠢᠨ "
+    f"ᠵᠠᠬᠢᠷᠭ᠎ᠠ{NNBSP}ᠶᠢᠨ {BUREAU}",
+    "阿荣旗林业和草原局": f"{ARUN} ᠣᠢ ᠮᠣᠳᠤ ᠪᠠ ᠡᠪᠡᠰᠦᠨ ᠬᠥᠳᠡᠭᠡ{NNBSP}ᠶᠢᠨ {BUREAU}",
+    "阿荣旗应急管理局": f"{ARUN} ᠶᠠᠭᠠᠷᠠᠯᠲᠠᠢ ᠬᠡᠷᠡᠭ ᠶᠠᠪᠤᠳᠠᠯ{NNBSP}ᠢ ᠵᠠᠬᠢᠷᠬᠤ {BUREAU}",
+    "阿荣旗农牧局": f"{ARUN} ᠲᠠᠷᠢᠶᠠᠯᠠᠩ ᠮᠠᠯ ᠠᠵᠤ ᠠᠬᠤᠢ{NNBSP}ᠶᠢᠨ {BUREAU}",
+    "阿荣旗民政局": f"{ARUN} ᠢᠷᠭᠡᠨ ᠬᠡᠷᠡᠭ{NNBSP}ᠦᠨ {BUREAU}",
+    "阿荣旗卫生健康委员会": f"{ARUN} ᠡᠷᠡᠭᠦᠯ ᠮᠡᠩᠳᠦ{NNBSP}ᠶᠢᠨ ᠬᠣᠷᠢᠶ᠎ᠠ",
+    "呼伦贝尔市人民政府": f"ᠬᠥᠯᠥᠨᠪᠤᠶᠢᠷ ᠬᠣᠲᠠ{NNBSP}ᠶᠢᠨ {GOVERNMENT}",
+    "阿荣旗那吉镇人民政府": f"{ARUN} ᠨᠠᠵᠢ ᠪᠠᠯᠭᠠᠰᠤ{NNBSP}ᠶᠢᠨ {GOVERNMENT}",
+    "阿荣旗得力其尔鄂温克族乡人民政府": f"{ARUN} ᠳᠡᠯᠢᠴᠢᠷ ᠡᠸᠡᠩᠬᠢ ᠰᠤᠮᠤ{NNBSP}ᠶᠢᠨ {GOVERNMENT}",
+    "阿荣旗查巴奇鄂温克族乡人民政府": f"{ARUN} ᠴᠠᠪᠴᠢ ᠡᠸᠡᠩᠬᠢ ᠰᠤᠮᠤ{NNBSP}ᠶᠢᠨ {GOVERNMENT}",
+    "阿荣旗音河达斡尔鄂温克族乡人民政府": f"{ARUN} ᠶᠢᠨ ᠾᠧ ᠳᠠᠭᠤᠷ ᠡᠸᠡᠩᠬᠢ ᠰᠤᠮᠤ{NNBSP}ᠶᠢᠨ {GOVERNMENT}",
+    "阿荣旗新发朝鲜族乡人民政府": f"{ARUN} ᠰᠢᠨᠹᠠ ᠴᠣᠣᠰᠢᠶᠠᠨ ᠰᠤᠮᠤ{NNBSP}ᠶᠢᠨ {GOVERNMENT}",
+}
 # (key, name, issuing-body code after the banner's 阿)
 DEPARTMENTS = (
     ("linye", "旗林业和草原局", "林草"),
@@ -599,6 +629,7 @@ class Command(BaseCommand):
             townships=[(name, code) for _key, name, code in TOWNSHIPS],
             departments=[(name, code) for _key, name, code in DEPARTMENTS],
             abbreviation="阿",
+            mongolian_names=MONGOLIAN_NAMES,
         )
         by_name = {o.name: o for o in jurisdiction.organizations.all()}
         by_kind = {o.kind: o for o in by_name.values()}
