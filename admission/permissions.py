@@ -65,6 +65,14 @@ def organization_decision_permission(organization_id: int) -> str:
     return f"admission.org_{organization_id}_decide"
 
 
+def holds_task_permission(user: Viewer, permission: str) -> bool:
+    """Whether `user` may take a task carrying `permission`: read from the membership, not the standard backend's
+    per-user and per-group permission tables (two queries per request that can never match `admission.org_*`)."""
+    if not user.is_active or user.is_anonymous:
+        return False
+    return bool(getattr(user, "is_superuser", False)) or permission in permissions_of(membership_of(user))
+
+
 def permissions_of(membership: Membership | None) -> set[str]:
     if membership is None:
         return set()

@@ -131,8 +131,8 @@ JOINT_REVIEW_NODES = ("lead_review", "legality_review", "data_review")
 
 
 def _case(task: Task) -> DutyRequest:
-    duty_request: DutyRequest = task.process.coerced.duty_request  # Viewflow ships no types
-    return duty_request
+    """The task's case, read by the process's artifact key (one query; the process is loaded with the task)."""
+    return DutyRequest.objects.get(pk=task.process.artifact_object_id)
 
 
 def give_consultation_opinion(

@@ -11,12 +11,23 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
 
-from admission.models import AdvisoryOpinion, ConsultationOutcome, Organization, OrganizationKind, RequestState
-from admission.permissions import organization_decision_permission, organization_task_permission
+from admission.models import (
+    AdvisoryOpinion,
+    ConsultationOutcome,
+    DutyRequest,
+    Organization,
+    OrganizationKind,
+    RequestState,
+)
+from admission.permissions import (
+    holds_task_permission,
+    organization_decision_permission,
+    organization_task_permission,
+)
 from admission.procedure import ActingBody, ProcedureStep, step
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit
+from .nodes import ForEachSplit, ReadingIf
 
 
 class HumanTask(nodes.View):
@@ -25,6 +36,13 @@ class HumanTask(nodes.View):
     def __init__(self, procedure_step: ProcedureStep):
         super().__init__(view=None)
         self.procedure_step = procedure_step
+
+    def can_assign(self, user, task) -> bool:
+        """Viewflow's rule (free, signed-in user, the task's permission held), the permission read from the
+        membership: every task of this flow carries an organization's permission (admission.permissions)."""
+        if task.owner_id or user is None or user.is_anonymous:
+            return False
+        return not task.owner_permission or holds_task_permission(user, task.owner_permission)
 
 
 def _body_permission(kind: OrganizationKind) -> Callable[..., str]:
@@ -73,7 +91,8 @@ def case_is(state: RequestState) -> Callable[..., bool]:
     """The one way a gateway reads the case: the state the service's transition left it in."""
 
     def condition(activation) -> bool:
-        activation.process.duty_request.refresh_from_db(fields=["state"])
+        # A fresh copy, kept as the process's artifact: the next task's deadline reads its jurisdiction from it.
+        activation.process.artifact = DutyRequest.objects.get(pk=activation.process.artifact_object_id)
         return activation.process.duty_request.state == state
 
     return condition
@@ -86,25 +105,25 @@ class AdmissionFlow(flow.Flow):
 
     start = nodes.StartHandle(this.start_case).Next(this.consultation_needed)
     # Art. 4(4), 4(5): a township asking about its own duty has no other township to consult.
-    consultation_needed = nodes.If(case_is(RequestState.CONSULTING)).Then(this.consult_split).Else(this.submit)
+    consultation_needed = ReadingIf(case_is(RequestState.CONSULTING)).Then(this.consult_split).Else(this.submit)
 
     # Art. 4(1): one written opinion per township concerned, in parallel.
     consult_split = ForEachSplit().Next(this.consult, data_source=this.pending_consultations)
     consult = human_task("consult").Next(this.consult_join)
     consult_join = nodes.Join().Next(this.consultation_outcome)
-    consultation_outcome = nodes.If(case_is(RequestState.CONSULTED)).Then(this.submit).Else(this.revise)
+    consultation_outcome = ReadingIf(case_is(RequestState.CONSULTED)).Then(this.submit).Else(this.revise)
     revise = human_task("revise").Next(this.consult_split)
     submit = human_task("submit").Next(this.intake)
 
     # Intake by the lead unit; the supplement loop (一次性告知).
     intake = human_task("intake").Next(this.intake_outcome)
-    intake_outcome = nodes.If(case_is(RequestState.UNDER_REVIEW)).Then(this.review_split).Else(this.supplement)
+    intake_outcome = ReadingIf(case_is(RequestState.UNDER_REVIEW)).Then(this.review_split).Else(this.supplement)
     supplement = human_task("supplement").Next(this.intake)
 
     # Art. 3 and 4(2): the three members review in parallel; the lead unit may ask others first.
     review_split = nodes.Split().Next(this.lead_review).Next(this.legality_review).Next(this.data_review)
     lead_review = human_task("lead_review").Next(this.advice_needed)
-    advice_needed = nodes.If(this.has_pending_advice).Then(this.advice_split).Else(this.review_join)
+    advice_needed = ReadingIf(this.has_pending_advice).Then(this.advice_split).Else(this.review_join)
     advice_split = ForEachSplit().Next(this.give_advice, data_source=this.pending_advice)
     give_advice = human_task("give_advice").Next(this.advice_join)
     advice_join = nodes.Join().Next(this.lead_review)
@@ -112,11 +131,11 @@ class AdmissionFlow(flow.Flow):
     data_review = human_task("data_review").Next(this.review_join)
     review_join = nodes.Join().Next(this.consolidate)
     consolidate = human_task("consolidate").Next(this.review_outcome)
-    review_outcome = nodes.If(case_is(RequestState.AWAITING_APPROVAL)).Then(this.banner_decision).Else(this.end)
+    review_outcome = ReadingIf(case_is(RequestState.AWAITING_APPROVAL)).Then(this.banner_decision).Else(this.end)
 
     # Art. 1 and 4(3): temporary tasks end at the banner; regular duties go on to the city.
     banner_decision = human_task("banner_decision").Next(this.banner_outcome)
-    banner_outcome = nodes.If(case_is(RequestState.AWAITING_CITY)).Then(this.city_decision).Else(this.end)
+    banner_outcome = ReadingIf(case_is(RequestState.AWAITING_CITY)).Then(this.city_decision).Else(this.end)
     city_decision = human_task("city_decision").Next(this.end)
     end = nodes.End()
 
@@ -132,7 +151,8 @@ class AdmissionFlow(flow.Flow):
         ]
 
     def has_pending_advice(self, activation) -> bool:
-        return activation.process.duty_request.advisory_opinions.filter(answered_at__isnull=True).exists()
+        pending = AdvisoryOpinion.objects.filter(request_id=activation.process.artifact_object_id, answered_at=None)
+        return pending.exists()
 
     def pending_advice(self, activation):
         return [

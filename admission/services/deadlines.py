@@ -44,15 +44,7 @@ def set_deadline(*, task: Task, jurisdiction_id: int) -> TaskDeadline | None:
         due, problem = WorkingCalendar(jurisdiction_id).add(start, days, unit), ""
     except UnknownCalendarYear as error:
         due, problem = None, str(error)
-    deadline, _created = TaskDeadline.objects.update_or_create(
-        task=task,
-        defaults={
-            "jurisdiction_id": jurisdiction_id,
-            "step": step,
-            "days": days,
-            "unit": unit,
-            "due_date": due,
-            "problem": problem,
-        },
+    # A new task has no deadline yet: one INSERT, not update_or_create's lookup inside two savepoints.
+    return TaskDeadline.objects.create(
+        task=task, jurisdiction_id=jurisdiction_id, step=step, days=days, unit=unit, due_date=due, problem=problem
     )
-    return deadline

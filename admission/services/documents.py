@@ -12,6 +12,7 @@ from ..documents import content as drafts
 from ..documents.numbering import format_number, next_serial
 from ..models import AuditAction, DutyRequest, OfficialDocument
 from .audit import record_event
+from .transitions import service_block
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -28,7 +29,7 @@ def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, act
     """Give `draft` its number and verification code and record it; the PDF is produced after commit."""
     from ..documents import jobs
 
-    with transaction.atomic():
+    with service_block():
         now = timezone.localtime()
         serial = next_serial(issuer=draft.issuer, kind=draft.kind, year=now.year)
         number = format_number(issuer=draft.issuer, kind=draft.kind, year=now.year, serial=serial)

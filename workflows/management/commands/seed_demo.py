@@ -46,6 +46,7 @@ from admission.models import (
     RequestState,
     Role,
     SafeguardKind,
+    TaskDeadline,
     TownshipDuty,
     Track,
 )
@@ -709,6 +710,7 @@ class Command(BaseCommand):
                     arrived -= timedelta(days=1)
             Task.objects.filter(pk=task.pk).update(created=timezone.make_aware(datetime.combine(arrived, time(9, 30))))
             task.refresh_from_db()
+            TaskDeadline.objects.filter(task=task).delete()  # set_deadline gives a new task its first deadline
             set_deadline(task=task, jurisdiction_id=self.orgs["office"].jurisdiction_id)
 
     def _say(self, message: str) -> None:
