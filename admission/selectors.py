@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, cast
 
 from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .documents.content import term_text
@@ -19,6 +20,7 @@ from .models import (
     DutyRequest,
     DutyStatus,
     DutyVersion,
+    Jurisdiction,
     OfficialDocument,
     Organization,
     OrganizationKind,
@@ -310,3 +312,53 @@ def list_of_township(*, township: Organization, state: str = DutyListFilter.ACTI
         .select_related("township", "department", "decision__body", "request")
         .order_by("-admitted_at")
     )
+
+
+# --- the public lists (issue 15): what the reform requires to be public, nothing internal -----------------------
+
+
+def public_jurisdictions() -> QuerySet[Jurisdiction]:
+    return Jurisdiction.objects.order_by("division_code")
+
+
+def public_townships(*, jurisdiction: Jurisdiction) -> QuerySet[Organization]:
+    return Organization.objects.filter(jurisdiction=jurisdiction, kind=OrganizationKind.TOWNSHIP).order_by(
+        "division_code", "pk"
+    )
+
+
+def public_duty_list(*, township: Organization) -> list[dict[str, Any]]:
+    """A township's admitted duties in force, as published without login: name, category, department, legal basis,
+    admission date and the number and verification code of the admission decision; the funding amount only where the
+    banner publishes it (Jurisdiction.publishes_funding). No opinions, reasons, people or other internal content."""
+    duties = list(
+        TownshipDuty.objects.filter(township=township, status=DutyStatus.ACTIVE)
+        .select_related("department")
+        .order_by("-admitted_at", "pk")
+    )
+    decisions: dict[int, OfficialDocument] = {}
+    for issued in OfficialDocument.objects.filter(
+        request_id__in={d.request_id for d in duties}, kind=DocumentKind.ADMISSION_DECISION
+    ).order_by("issued_at", "pk"):
+        if issued.request_id is not None:
+            decisions[issued.request_id] = issued  # the latest decision of the case
+    with_funding = township.jurisdiction.publishes_funding
+    rows = []
+    for duty in duties:
+        document = decisions.get(duty.request_id)
+        rows.append(
+            {
+                "id": duty.pk,
+                "name": duty.duty_name,
+                "category": duty.get_category_display(),
+                "track": duty.get_track_display(),
+                "department": duty.department.name,
+                "legal_basis": duty.legal_basis,
+                "admitted_on": timezone.localdate(duty.admitted_at),
+                "end_date": duty.end_date,
+                "decision_number": document.number if document else "",
+                "verification_code": document.verification_code if document else "",
+                "funding_amount": duty.funding_amount if with_funding else None,
+            }
+        )
+    return rows

@@ -1,10 +1,11 @@
-"""Every page's address. Two namespaces: "admission" for cases, duties, reports and documents; "workflows" for tasks."""
+"""Every page's address. Three namespaces: "admission" for cases, duties, reports and documents; "workflows" for tasks;
+"public" for the duty lists anyone may read without login."""
 
 from django.urls import include, path
 
 from admission.models import RequestPurpose
 
-from .views import cases, documents, duties, oversight, reports, tasks
+from .views import cases, documents, duties, oversight, public, reports, tasks
 
 case_patterns = [
     path("", cases.home, name="home"),
@@ -43,7 +44,15 @@ task_patterns = [
     path("<int:pk>/release/", tasks.release_task, name="release"),
 ]
 
+public_patterns = [
+    path("", public.jurisdictions, name="index"),
+    path("jurisdictions/<int:pk>/", public.jurisdiction, name="jurisdiction"),
+    path("townships/<int:pk>/", public.township, name="township"),
+    path("townships/<int:pk>/<str:format>/", public.township, name="township_data"),
+]
+
 urlpatterns = [
+    path("public/", include((public_patterns, "public"))),
     path("tasks/", include((task_patterns, "workflows"))),
     path("verify/", documents.verify_document, name="verify_upload"),
     path("verify/<str:code>/", documents.verify_document, name="verify_document"),

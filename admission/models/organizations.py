@@ -13,6 +13,8 @@ class Jurisdiction(models.Model):
     city_name = models.CharField(_("所属市（盟）"), max_length=60)
     # The one-character abbreviation that opens its bodies' document numbers (阿 in 阿编准〔2026〕3号).
     abbreviation = models.CharField(_("简称"), max_length=4, blank=True)
+    # The public duty lists (issue 15) name each duty's safeguard funding only where the banner chooses to publish it.
+    publishes_funding = models.BooleanField(_("公开清单中公布工作经费数额"), default=False)
 
     class Meta:
         verbose_name = _("旗县（区）")
