@@ -290,8 +290,11 @@ def documents_for(*, user: Viewer) -> QuerySet[OfficialDocument]:
     if membership is None:
         return OfficialDocument.objects.none()
     org = membership.organization
+    # Every document is issued within one banner to bodies of that banner: the jurisdiction bounds the OR, which
+    # no index can serve, to the banner's documents instead of the region's (issue 15).
     return (
-        OfficialDocument.objects.filter(Q(recipients=org) | Q(issuer=org))
+        OfficialDocument.objects.filter(jurisdiction_id=org.jurisdiction_id)
+        .filter(Q(recipients=org) | Q(issuer=org))
         .distinct()
         .select_related("issuer", "request")
         .order_by("-issued_at", "-pk")

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from ..models import Jurisdiction, Membership, Organization, OrganizationKind, Role
+from ..models import AuditAction, Jurisdiction, Membership, Organization, OrganizationKind, PasswordHistory, Role
+from ..onboarding import BODY_KINDS, BannerFile
+from .audit import record_event
 from .deadlines import create_default_time_limits
 
 if TYPE_CHECKING:
@@ -70,30 +75,149 @@ def create_jurisdiction(
                 official_name=city_government_name,
             )
         ]
-        + [
-            Organization(
-                jurisdiction=jurisdiction,
-                kind=OrganizationKind.TOWNSHIP,
-                name=t,
-                division_code=code,
-                official_name=f"{name}{t}人民政府",
-                document_prefix=f"{t[:2]}政",
-            )
-            for t, code in townships
-        ]
-        + [
-            Organization(
-                jurisdiction=jurisdiction,
-                kind=OrganizationKind.DEPARTMENT,
-                name=d,
-                official_name=f"{name}{_local_name(d, short_name)}",
-                document_prefix=abbr + (code or _local_name(d, short_name)[:2]),
-            )
-            for d, code in department_codes
-        ]
+        + [_township(jurisdiction, t, code) for t, code in townships]
+        + [_department(jurisdiction, d, code, short_name) for d, code in department_codes]
     )
     create_default_time_limits(jurisdiction=jurisdiction)
     return jurisdiction
+
+
+def _township(jurisdiction: Jurisdiction, name: str, division_code: str) -> Organization:
+    return Organization(
+        jurisdiction=jurisdiction,
+        kind=OrganizationKind.TOWNSHIP,
+        name=name,
+        division_code=division_code,
+        official_name=f"{jurisdiction.name}{name}人民政府",
+        document_prefix=f"{name[:2]}政",
+    )
+
+
+def _department(jurisdiction: Jurisdiction, name: str, code: str, short_name: str) -> Organization:
+    return Organization(
+        jurisdiction=jurisdiction,
+        kind=OrganizationKind.DEPARTMENT,
+        name=name,
+        official_name=f"{jurisdiction.name}{_local_name(name, short_name)}",
+        document_prefix=jurisdiction.abbreviation + (code or _local_name(name, short_name)[:2]),
+    )
+
+
+@dataclass
+class OnboardingResult:
+    jurisdiction: Jurisdiction
+    created: list[str] = field(default_factory=list)  # what this run added, in words
+    passwords: dict[str, str] = field(default_factory=dict)  # the first users' initial passwords, shown once
+
+
+class OnboardingConflict(Exception):
+    """The file disagrees with what is already on the platform (it would change, not add)."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+@transaction.atomic
+def onboard_jurisdiction(*, banner: BannerFile) -> OnboardingResult:
+    """Put a banner on the platform from its checked file, adding only what is missing: run it again and nothing
+    changes. Existing rows are never altered; a file that contradicts them is refused with the lines concerned.
+    First users get a random initial password that has expired already, so they choose their own at first sign-in."""
+    jurisdiction = Jurisdiction.objects.filter(division_code=banner.division_code).first()
+    result = OnboardingResult(jurisdiction=jurisdiction) if jurisdiction else None
+    if jurisdiction is None:
+        jurisdiction = create_jurisdiction(
+            name=banner.name,
+            short_name=banner.short_name,
+            division_code=banner.division_code,
+            city_name=banner.city_name,
+            city_government_name=banner.city_government_name,
+            townships=[],
+            departments=[],
+            abbreviation=banner.abbreviation,
+        )
+        result = OnboardingResult(jurisdiction=jurisdiction, created=[f"旗县 {banner.name}（{banner.division_code}）"])
+    elif jurisdiction.name != banner.name:
+        raise OnboardingConflict(
+            [
+                f"第 {banner.line} 行：区划代码 {banner.division_code} 已是“{jurisdiction.name}”，与文件中的“{banner.name}”不符"
+            ]
+        )
+    assert result is not None
+    _add_organizations(banner=banner, jurisdiction=jurisdiction, result=result)
+    _add_first_users(banner=banner, jurisdiction=jurisdiction, result=result)
+    if result.created:
+        record_event(
+            duty_request=None,
+            actor=None,
+            action=AuditAction.ONBOARDING,
+            note="；".join(result.created),
+            data={"division_code": banner.division_code, "created": result.created},
+            jurisdiction_id=jurisdiction.pk,
+        )
+    return result
+
+
+def _add_organizations(*, banner: BannerFile, jurisdiction: Jurisdiction, result: OnboardingResult) -> None:
+    existing = {o.name: o for o in jurisdiction.organizations.all()}
+    conflicts, new = [], []
+    for township in banner.townships:
+        found = existing.get(township.name)
+        if found is None:
+            new.append(_township(jurisdiction, township.name, township.division_code))
+            result.created.append(f"乡镇 {township.name}（{township.division_code}）")
+        elif found.kind != OrganizationKind.TOWNSHIP or found.division_code != township.division_code:
+            conflicts.append(
+                f"第 {township.line} 行：“{township.name}”已在平台上（区划代码 {found.division_code or '无'}，"
+                f"{found.get_kind_display()}），与文件不符"
+            )
+    for department in banner.departments:
+        found = existing.get(department.name)
+        if found is None:
+            new.append(_department(jurisdiction, department.name, department.code, banner.short_name))
+            result.created.append(f"部门 {department.name}")
+        elif found.kind != OrganizationKind.DEPARTMENT:
+            conflicts.append(
+                f"第 {department.line} 行：“{department.name}”已在平台上，但不是部门（{found.get_kind_display()}）"
+            )
+    if conflicts:
+        raise OnboardingConflict(conflicts)
+    Organization.objects.bulk_create(new)
+
+
+def _add_first_users(*, banner: BannerFile, jurisdiction: Jurisdiction, result: OnboardingResult) -> None:
+    organizations = {o.name: o for o in jurisdiction.organizations.all()}
+    organizations |= {o.kind: o for o in organizations.values() if o.kind in BODY_KINDS}
+    users = get_user_model().objects
+    conflicts = []
+    for first in banner.users:
+        organization = organizations[first.organization]
+        existing = Membership.objects.filter(user__username=first.username).select_related("organization").first()
+        if existing is not None:
+            if existing.organization_id != organization.pk or existing.role != first.role:
+                conflicts.append(
+                    f"第 {first.line} 行：用户 {first.username} 已在平台上（{existing.organization.name}，"
+                    f"{existing.get_role_display()}），与文件不符"
+                )
+            continue
+        if users.filter(username=first.username).exists():
+            conflicts.append(f"第 {first.line} 行：用户名 {first.username} 已被其他账号使用")
+            continue
+        password = secrets.token_urlsafe(12)
+        user = add_member(
+            organization=organization,
+            username=first.username,
+            password=password,
+            role=first.role,
+            full_name=first.full_name,
+        )
+        # Set long ago: the initial password has expired, so the first sign-in asks for a new one (admission.identity).
+        PasswordHistory.objects.create(user=user, password=user.password)
+        PasswordHistory.objects.filter(user=user).update(created_at=datetime(2000, 1, 1, tzinfo=UTC))
+        result.passwords[first.username] = password
+        result.created.append(f"用户 {first.username}（{organization.name}，{first.role.label}）")
+    if conflicts:
+        raise OnboardingConflict(conflicts)
 
 
 def add_member(*, organization: Organization, username: str, password: str, role: Role, full_name: str = "") -> User:
