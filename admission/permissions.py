@@ -18,6 +18,8 @@ from .models import (
     Consultation,
     DutyRequest,
     DutyStatus,
+    Jurisdiction,
+    JurisdictionLevel,
     Membership,
     Organization,
     OrganizationKind,
@@ -121,9 +123,22 @@ def visible_requests(user: Viewer) -> QuerySet[DutyRequest]:
     membership = membership_of(user)
     if membership is None:
         return DutyRequest.objects.none()
-    return DutyRequest.objects.filter(
-        Q(jurisdiction_id=membership.organization.jurisdiction_id) & _visibility_filter(membership)
-    )
+    org = membership.organization
+    if org.jurisdiction.level != JurisdictionLevel.BANNER:
+        return _visible_from_above(org)
+    return DutyRequest.objects.filter(Q(jurisdiction_id=org.jurisdiction_id) & _visibility_filter(membership))
+
+
+def _visible_from_above(org: Organization) -> QuerySet[DutyRequest]:
+    """The region's and cities' organization offices oversee their banners' filed cases; a city's government sees
+    what awaits its approval and what it approved (issue 15)."""
+    below = DutyRequest.objects.filter(jurisdiction__in=jurisdictions_overseen(org))
+    if org.kind == OrganizationKind.ORGANIZATION_OFFICE:
+        return below.filter(FILED)
+    if org.kind == OrganizationKind.CITY_GOVERNMENT and org.jurisdiction.approves_in_system:
+        decided = ApprovalDecision.objects.filter(request=OuterRef("pk"), body=org)
+        return below.filter(Q(state=RequestState.AWAITING_CITY) | Q(Exists(decided)))
+    return DutyRequest.objects.none()
 
 
 def can_view_request(user: Viewer, duty_request: DutyRequest) -> bool:
@@ -179,6 +194,40 @@ def organization_id_from_permission(permission: str | None) -> int | None:
     if not permission or not permission.startswith("admission.org_"):
         return None
     return int(permission.removeprefix("admission.org_").removesuffix("_decide"))
+
+
+def city_approver(*, jurisdiction_id: int) -> Organization | None:
+    """The government of the banner's league or city when it approves inside the platform (issue 15), else None:
+    then the banner's organization office records the city's reply from outside (Art. 4(3))."""
+    return (
+        Organization.objects.filter(
+            kind=OrganizationKind.CITY_GOVERNMENT,
+            jurisdiction__children__id=jurisdiction_id,
+            jurisdiction__approves_in_system=True,
+        )
+        .select_related("jurisdiction")
+        .first()
+    )
+
+
+def require_city_approver(user: Viewer, duty_request: DutyRequest) -> Organization:
+    """Art. 1, 4(3): the league's or city's government approves the regular track (when it is on the platform)."""
+    city = city_approver(jurisdiction_id=duty_request.jurisdiction_id)
+    membership = membership_of(user)
+    if city is None or membership is None or membership.organization_id != city.pk or not membership.can_decide:
+        raise PermissionDenied(_("只有本盟市人民政府的审核人员或负责人可以办理。"))
+    return city
+
+
+def jurisdictions_overseen(organization: Organization) -> QuerySet[Jurisdiction]:
+    """The banners an organization sees: its own; for a league's or city's or the region's body, every banner below
+    it (read-only: every action still requires a body of the case's own banner, or the approving city)."""
+    jurisdiction = organization.jurisdiction
+    if jurisdiction.level == JurisdictionLevel.BANNER:
+        return Jurisdiction.objects.filter(pk=jurisdiction.pk)
+    return Jurisdiction.objects.filter(
+        Q(parent=jurisdiction) | Q(parent__parent=jurisdiction), level=JurisdictionLevel.BANNER
+    )
 
 
 def can_see_dashboard(user: Viewer) -> bool:

@@ -33,7 +33,7 @@ from .models import (
 )
 from .models.duties import terms_of_duty, terms_of_request
 from .models.requests import FINAL_STATES
-from .permissions import membership_of, visible_requests
+from .permissions import jurisdictions_overseen, membership_of, visible_requests
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -290,10 +290,10 @@ def documents_for(*, user: Viewer) -> QuerySet[OfficialDocument]:
     if membership is None:
         return OfficialDocument.objects.none()
     org = membership.organization
-    # Every document is issued within one banner to bodies of that banner: the jurisdiction bounds the OR, which
-    # no index can serve, to the banner's documents instead of the region's (issue 15).
+    # Every document belongs to one banner (a city's reply to the banner of the case): the banners the organization
+    # oversees bound the OR, which no index can serve, to theirs instead of the region's (issue 15).
     return (
-        OfficialDocument.objects.filter(jurisdiction_id=org.jurisdiction_id)
+        OfficialDocument.objects.filter(jurisdiction__in=jurisdictions_overseen(org))
         .filter(Q(recipients=org) | Q(issuer=org))
         .distinct()
         .select_related("issuer", "request")

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "accept_for_review",
+    "approve_at_city",
     "ask_for_advice",
     "claim_task",
     "conclude_review",
@@ -301,6 +302,21 @@ def decide_at_banner(*, task: Task, actor: User, approves: bool, reasons: str = 
         user=actor,
         nodes=("banner_decision",),
         action=lambda: approval.decide_at_banner(
+            duty_request=_case(task),
+            actor=actor,
+            approves=approves,
+            reasons=reasons,
+        ),
+    )
+
+
+def approve_at_city(*, task: Task, actor: User, approves: bool, reasons: str = "") -> ApprovalDecision:
+    """Issue 15: the government of a league or city on the platform approves the regular track in it."""
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("city_approval",),
+        action=lambda: approval.approve_at_city(
             duty_request=_case(task),
             actor=actor,
             approves=approves,

@@ -7,6 +7,7 @@ in admission.procedure.STEPS: its title and who may act come from there.
 
 from collections.abc import Callable
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
@@ -20,6 +21,7 @@ from admission.models import (
     RequestState,
 )
 from admission.permissions import (
+    city_approver,
     holds_task_permission,
     organization_decision_permission,
     organization_task_permission,
@@ -27,7 +29,7 @@ from admission.permissions import (
 from admission.procedure import ActingBody, ProcedureStep, step
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit, ReadingIf
+from .nodes import ForEachSplit, ReadingIf, ReadingSwitch
 
 
 class HumanTask(nodes.View):
@@ -55,6 +57,12 @@ def _body_permission(kind: OrganizationKind) -> Callable[..., str]:
     return permission
 
 
+def _city_permission(activation) -> str:
+    city = city_approver(jurisdiction_id=activation.process.duty_request.jurisdiction_id)
+    assert city is not None, "city_approval is reached only when the city approves on the platform"
+    return organization_decision_permission(city.pk)
+
+
 def _applicant_permission(activation) -> str:
     return organization_task_permission(activation.process.duty_request.applicant_id)
 
@@ -79,6 +87,7 @@ PERMISSION_OF: dict[ActingBody, Callable[..., str]] = {
     ActingBody.DATA_BUREAU: _body_permission(OrganizationKind.DATA_BUREAU),
     ActingBody.ADVISER: _advisory_permission,
     ActingBody.BANNER_LEADERSHIP: _body_permission(OrganizationKind.BANNER_LEADERSHIP),
+    ActingBody.CITY_GOVERNMENT: _city_permission,
 }
 
 
@@ -87,13 +96,32 @@ def human_task(node: str) -> HumanTask:
     return HumanTask(declared).Annotation(title=declared.title).Permission(PERMISSION_OF[declared.acting_body])
 
 
+def _fresh_case(activation) -> DutyRequest:
+    """The case as the service left it, read once per gateway (with whether its city approves on the platform) and
+    kept as the process's artifact: the next task's deadline reads its jurisdiction from it."""
+    if getattr(activation, "_fresh_case", None) is None:
+        city = Organization.objects.filter(
+            kind=OrganizationKind.CITY_GOVERNMENT,
+            jurisdiction__children=OuterRef("jurisdiction_id"),
+            jurisdiction__approves_in_system=True,
+        )
+        activation._fresh_case = DutyRequest.objects.annotate(city_on_platform=Exists(city)).get(
+            pk=activation.process.artifact_object_id
+        )
+        activation.process.artifact = activation._fresh_case
+    return activation._fresh_case
+
+
+def city_approves_in_system(activation) -> bool:
+    case = _fresh_case(activation)
+    return case.state == RequestState.AWAITING_CITY and bool(getattr(case, "city_on_platform", False))
+
+
 def case_is(state: RequestState) -> Callable[..., bool]:
     """The one way a gateway reads the case: the state the service's transition left it in."""
 
     def condition(activation) -> bool:
-        # A fresh copy, kept as the process's artifact: the next task's deadline reads its jurisdiction from it.
-        activation.process.artifact = DutyRequest.objects.get(pk=activation.process.artifact_object_id)
-        return activation.process.duty_request.state == state
+        return _fresh_case(activation).state == state
 
     return condition
 
@@ -135,7 +163,14 @@ class AdmissionFlow(flow.Flow):
 
     # Art. 1 and 4(3): temporary tasks end at the banner; regular duties go on to the city.
     banner_decision = human_task("banner_decision").Next(this.banner_outcome)
-    banner_outcome = ReadingIf(case_is(RequestState.AWAITING_CITY)).Then(this.city_decision).Else(this.end)
+    # Issue 15: a city on the platform approves inside it; for one that is not, the lead unit records its reply.
+    banner_outcome = (
+        ReadingSwitch()
+        .Case(this.city_approval, city_approves_in_system)
+        .Case(this.city_decision, case_is(RequestState.AWAITING_CITY))
+        .Default(this.end)
+    )
+    city_approval = human_task("city_approval").Next(this.end)
     city_decision = human_task("city_decision").Next(this.end)
     end = nodes.End()
 

@@ -17,6 +17,7 @@ class DocumentKind(models.TextChoices):
     REFUSAL_NOTICE = "refusal_notice", _("不予批准通知")
     EXIT_NOTICE = "exit_notice", _("退出通知")
     ADJUSTMENT_NOTICE = "adjustment_notice", _("调整通知")
+    CITY_APPROVAL = "city_approval", _("准入批复")
 
 
 class DocumentCounter(models.Model):

@@ -34,7 +34,8 @@ def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, act
         serial = next_serial(issuer=draft.issuer, kind=draft.kind, year=now.year)
         number = format_number(issuer=draft.issuer, kind=draft.kind, year=now.year, serial=serial)
         document = OfficialDocument.objects.create(
-            jurisdiction_id=draft.issuer.jurisdiction_id,
+            # A case's documents belong to its banner, whoever issues them (a city's reply too: issue 15).
+            jurisdiction_id=duty_request.jurisdiction_id if duty_request else draft.issuer.jurisdiction_id,
             request=duty_request,
             kind=draft.kind,
             issuer=draft.issuer,

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from ..models import AuditAction, Jurisdiction, Membership, Organization, OrganizationKind, PasswordHistory, Role
+from ..models import (
+    AuditAction,
+    Jurisdiction,
+    JurisdictionLevel,
+    Membership,
+    Organization,
+    OrganizationKind,
+    PasswordHistory,
+    Role,
+)
 from ..onboarding import BODY_KINDS, BannerFile
 from .audit import record_event
 from .deadlines import create_default_time_limits
@@ -79,6 +88,54 @@ def create_jurisdiction(
         + [_department(jurisdiction, d, code, short_name) for d, code in department_codes]
     )
     create_default_time_limits(jurisdiction=jurisdiction)
+    return jurisdiction
+
+
+@transaction.atomic
+def create_upper_jurisdiction(
+    *,
+    name: str,
+    division_code: str,
+    level: JurisdictionLevel,
+    abbreviation: str,
+    parent: Jurisdiction | None = None,
+    approves_in_system: bool = False,
+    children: Iterable[Jurisdiction] = (),
+) -> Jurisdiction:
+    """The region, or a league or city, with its own bodies (issue 15): its organization office, which oversees the
+    banners below read-only, and its government, which approves the regular track when `approves_in_system`."""
+    jurisdiction = Jurisdiction.objects.create(
+        name=name,
+        division_code=division_code,
+        level=level,
+        parent=parent,
+        abbreviation=abbreviation,
+        city_name=name,
+        approves_in_system=approves_in_system,
+    )
+    short = name.removesuffix("自治区").removesuffix("市").removesuffix("盟")
+    party = "党委" if level == JurisdictionLevel.REGION else "委"
+    Organization.objects.bulk_create(
+        [
+            Organization(
+                jurisdiction=jurisdiction,
+                kind=OrganizationKind.ORGANIZATION_OFFICE,
+                name=f"{short}{party}编办",
+                official_name=f"中共{name}委员会机构编制委员会办公室",
+                document_prefix=f"{abbreviation}编",
+            ),
+            Organization(
+                jurisdiction=jurisdiction,
+                kind=OrganizationKind.CITY_GOVERNMENT,
+                name=f"{name}人民政府",
+                official_name=f"{name}人民政府",
+                document_prefix=f"{abbreviation}政",
+            ),
+        ]
+    )
+    if level == JurisdictionLevel.CITY:
+        create_default_time_limits(jurisdiction=jurisdiction)
+    Jurisdiction.objects.filter(pk__in=[j.pk for j in children]).update(parent=jurisdiction)
     return jurisdiction
 
 
