@@ -369,6 +369,33 @@ def require_can_confirm_safeguard_delivery(user: Viewer, delivery: SafeguardDeli
     _deny_unless(can_confirm_safeguard_delivery(user, delivery), _("只有接收保障的乡镇可以确认收到。"))
 
 
+def oversees_below(user: Viewer) -> bool:
+    """The region's and each league's or city's organization office oversee the banners below (issue 15)."""
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.organization.kind == OrganizationKind.ORGANIZATION_OFFICE
+        and membership.organization.jurisdiction.level != JurisdictionLevel.BANNER
+    )
+
+
+def dashboard_jurisdiction(user: Viewer, jurisdiction_id: int | None = None) -> Jurisdiction:
+    """Whose dashboard the user may read: their own banner's (office, leadership), or, for an office above the banners,
+    any banner below it (read-only drill-down, issue 15)."""
+    membership = membership_of(user)
+    if jurisdiction_id is None or (
+        membership is not None and jurisdiction_id == membership.organization.jurisdiction_id
+    ):
+        require_can_see_dashboard(user)
+        assert membership is not None
+        return membership.organization.jurisdiction
+    if membership is not None and oversees_below(user):
+        banner = jurisdictions_overseen(membership.organization).filter(pk=jurisdiction_id).first()
+        if banner is not None:
+            return banner
+    raise PermissionDenied(_("只能查看本级及所辖旗县的监督看板。"))
+
+
 def require_can_see_dashboard(user: Viewer) -> None:
     _deny_unless(can_see_dashboard(user), _("监督看板仅向旗委编办和旗委、旗政府开放。"))
 

@@ -365,3 +365,36 @@ def public_duty_list(*, township: Organization) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def banners_below(*, organization: Organization) -> list[dict[str, Any]]:
+    """The drill-down of an office above the banners (issue 15): each banner below it, with its league or city, its
+    cases by state and its duties in force, counted in the database (three queries whatever the number of banners)."""
+    banners = list(jurisdictions_overseen(organization).select_related("parent").order_by("division_code"))
+    ids = [b.pk for b in banners]
+    cases: dict[int, dict[str, int]] = {}
+    for jurisdiction_id, state, count in (
+        DutyRequest.objects.filter(jurisdiction_id__in=ids)
+        .values_list("jurisdiction_id", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        cases.setdefault(jurisdiction_id, {})[state] = count
+    duties = dict(
+        TownshipDuty.objects.filter(township__jurisdiction_id__in=ids, status=DutyStatus.ACTIVE)
+        .values_list("township__jurisdiction_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    open_states = set(RequestState.values) - set(FINAL_STATES) - {RequestState.DRAFT}
+    return [
+        {
+            "banner": banner,
+            "city": banner.parent,
+            "open": sum(n for state, n in cases.get(banner.pk, {}).items() if state in open_states),
+            "awaiting_city": cases.get(banner.pk, {}).get(RequestState.AWAITING_CITY, 0),
+            "admitted": cases.get(banner.pk, {}).get(RequestState.ADMITTED, 0),
+            "duties": duties.get(banner.pk, 0),
+        }
+        for banner in banners
+    ]

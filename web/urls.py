@@ -31,6 +31,8 @@ case_patterns = [
     path("reports/new/", reports.report_create, name="report_create"),
     path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
     path("dashboard/", oversight.dashboard, name="dashboard"),
+    path("dashboard/<int:pk>/", oversight.dashboard, name="banner_dashboard"),
+    path("region/", oversight.region, name="region"),
     path("documents/", documents.document_list, name="document_list"),
     path("documents/<int:pk>/", documents.document_download, name="document_download"),
 ]

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
-from admission import oversight, permissions
+from admission import oversight, permissions, selectors
 
 from ..audit import record_download
 from ..charts import bar_chart_svg
 from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx
 
 
-def dashboard(request):
-    permissions.require_can_see_dashboard(request.user)
-    jurisdiction = permissions.membership_of(request.user).organization.jurisdiction
+def dashboard(request, pk: int | None = None):
+    """One banner's dashboard: the user's own, or (pk) a banner below an office above the banners, read-only."""
+    jurisdiction = permissions.dashboard_jurisdiction(request.user, pk)
     this_year = timezone.localdate().year
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year else this_year
@@ -46,4 +48,17 @@ def dashboard(request):
             "jurisdiction": jurisdiction,
             "years": range(this_year, this_year - 5, -1),
         },
+    )
+
+
+def region(request):
+    """Issue 15: the drill-down of the region's or a league's or city's organization office — region → city → banner
+    (its dashboard, its cases) → township (its public duty list). Read-only."""
+    if not permissions.oversees_below(request.user):
+        raise PermissionDenied(_("仅自治区、盟市党委编办可查看所辖旗县。"))
+    organization = permissions.membership_of(request.user).organization
+    return render(
+        request,
+        "admission/region.html",
+        {"organization": organization, "rows": selectors.banners_below(organization=organization)},
     )
