@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext as _
 
 from .models import OrganizationKind, Role
 
@@ -90,6 +91,10 @@ class OnboardingFileError(Exception):
         self.messages = messages
 
 
+def at_line(line: int, message: str) -> str:
+    return _("第 %(line)s 行：%(message)s") % {"line": line, "message": message}
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
@@ -100,7 +105,10 @@ def read(path: Path) -> BannerFile:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise OnboardingFileError(
-            [f"无法读取文件 {path.name}：{error}（应为 UTF-8 编码的 CSV 或 YAML 文件）"]
+            [
+                _("无法读取文件 %(name)s：%(error)s（应为 UTF-8 编码的 CSV 或 YAML 文件）")
+                % {"name": path.name, "error": error}
+            ]
         ) from error
     items = _yaml_items(text) if path.suffix.lower() in (".yaml", ".yml") else _csv_items(text)
     return _checked(items)
@@ -110,7 +118,9 @@ def _csv_items(text: str) -> list[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in ("type", "name") if c not in (reader.fieldnames or [])]
     if missing:
-        raise OnboardingFileError([f"第 1 行：表头缺少列 {'、'.join(missing)}（列名见 docs/operations.md）"])
+        raise OnboardingFileError(
+            [at_line(1, _("表头缺少列 %(columns)s（列名见 docs/operations.md）") % {"columns": "、".join(missing)})]
+        )
     return [(reader.line_num, {k: _text(v) for k, v in row.items() if k}) for row in reader if any(row.values())]
 
 
@@ -120,10 +130,10 @@ def _yaml_items(text: str) -> list[tuple[int, dict[str, str]]]:
         root = yaml.compose(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行：" if mark else ""
-        raise OnboardingFileError([f"{where}YAML 格式错误：{getattr(error, 'problem', error)}"]) from error
+        message = _("YAML 格式错误：%(problem)s") % {"problem": getattr(error, "problem", error)}
+        raise OnboardingFileError([at_line(mark.line + 1, message) if mark else message]) from error
     if not isinstance(data, dict) or root is None:
-        raise OnboardingFileError(["第 1 行：文件应为包含 jurisdiction、townships、departments、users 的映射"])
+        raise OnboardingFileError([at_line(1, _("文件应为包含 jurisdiction、townships、departments、users 的映射"))])
     lines = {key.value: value for key, value in root.value}
     items: list[tuple[int, dict[str, str]]] = []
     banner = data.get("jurisdiction")
@@ -133,11 +143,13 @@ def _yaml_items(text: str) -> list[tuple[int, dict[str, str]]]:
         entries = data.get(section) or []
         if not isinstance(entries, list):
             line = lines[section].start_mark.line + 1
-            raise OnboardingFileError([f"第 {line} 行：{section} 应为列表"])
+            raise OnboardingFileError([at_line(line, _("%(section)s 应为列表") % {"section": section})])
         for entry, node in zip(entries, lines[section].value):
             line = node.start_mark.line + 1
             if not isinstance(entry, dict):
-                raise OnboardingFileError([f"第 {line} 行：{section} 的每一项应为映射（名称: 值）"])
+                raise OnboardingFileError(
+                    [at_line(line, _("%(section)s 的每一项应为映射（名称: 值）") % {"section": section})]
+                )
             items.append((line, {"type": kind, **_strings(entry)}))
     return items
 
@@ -152,7 +164,10 @@ def _checked(items: list[tuple[int, dict[str, str]]]) -> BannerFile:
     if len(banners) != 1:
         lines = "、".join(str(line) for line, _item in banners) or "无"
         raise OnboardingFileError(
-            [f"文件应恰有一条旗县（type 为 jurisdiction）记录，现有 {len(banners)} 条（行：{lines}）"]
+            [
+                _("文件应恰有一条旗县（type 为 jurisdiction）记录，现有 %(count)s 条（行：%(lines)s）")
+                % {"count": len(banners), "lines": lines}
+            ]
         )
     line, item = banners[0]
     banner = BannerFile(
@@ -165,20 +180,28 @@ def _checked(items: list[tuple[int, dict[str, str]]]) -> BannerFile:
         abbreviation=item.get("abbreviation", ""),
     )
     for attr, label in (
-        ("name", "名称"),
-        ("short_name", "简称（如“阿荣”）"),
-        ("city_name", "所属盟市"),
-        ("city_government_name", "盟市人民政府名称"),
+        ("name", _("名称")),
+        ("short_name", _("简称（如“阿荣”）")),
+        ("city_name", _("所属盟市")),
+        ("city_government_name", _("盟市人民政府名称")),
     ):
         if not getattr(banner, attr):
-            errors.append(f"第 {line} 行：请填写旗县的{label}（{attr}）")
+            errors.append(at_line(line, _("请填写旗县的%(label)s（%(field)s）") % {"label": label, "field": attr}))
     if not BANNER_CODE.match(banner.division_code):
-        errors.append(f"第 {line} 行：旗县区划代码“{banner.division_code}”应为 6 位数字（如 150721）")
+        errors.append(
+            at_line(line, _("旗县区划代码“%(code)s”应为 6 位数字（如 150721）") % {"code": banner.division_code})
+        )
     seen: dict[tuple[str, str], int] = {}
 
     def once(kind: str, value: str, at: int, label: str) -> bool:
         if (kind, value) in seen:
-            errors.append(f"第 {at} 行：{label}“{value}”与第 {seen[kind, value]} 行重复")
+            errors.append(
+                at_line(
+                    at,
+                    _("%(label)s“%(value)s”与第 %(other)s 行重复")
+                    % {"label": label, "value": value, "other": seen[kind, value]},
+                )
+            )
             return False
         seen[kind, value] = at
         return True
@@ -190,31 +213,43 @@ def _checked(items: list[tuple[int, dict[str, str]]]) -> BannerFile:
         if kind == "township":
             code = entry.get("division_code", "")
             if not name:
-                errors.append(f"第 {at} 行：请填写乡镇名称（name）")
+                errors.append(at_line(at, _("请填写乡镇名称（name）")))
             elif not TOWNSHIP_CODE.match(code) or not code.startswith(banner.division_code):
                 errors.append(
-                    f"第 {at} 行：乡镇“{name}”的区划代码“{code}”应为 9 位或 12 位数字，"
-                    f"并以旗县代码 {banner.division_code} 开头"
+                    at_line(
+                        at,
+                        _("乡镇“%(name)s”的区划代码“%(code)s”应为 9 位或 12 位数字，并以旗县代码 %(banner)s 开头")
+                        % {"name": name, "code": code, "banner": banner.division_code},
+                    )
                 )
-            elif once("organization", name, at, "单位名称") and once("code", code, at, "区划代码"):
+            elif once("organization", name, at, _("单位名称")) and once("code", code, at, _("区划代码")):
                 banner.townships.append(Township(line=at, name=name, division_code=code))
         elif kind == "department":
             if not name:
-                errors.append(f"第 {at} 行：请填写部门名称（name）")
-            elif once("organization", name, at, "单位名称"):
+                errors.append(at_line(at, _("请填写部门名称（name）")))
+            elif once("organization", name, at, _("单位名称")):
                 banner.departments.append(Department(line=at, name=name, code=entry.get("code", "")))
         elif kind == "user":
             user = _user(at, entry, errors)
-            if user is not None and once("user", user.username, at, "用户名"):
+            if user is not None and once("user", user.username, at, _("用户名")):
                 banner.users.append(user)
         else:
-            errors.append(f"第 {at} 行：未知的类型“{kind}”（应为 jurisdiction、township、department 或 user）")
+            errors.append(
+                at_line(
+                    at, _("未知的类型“%(kind)s”（应为 jurisdiction、township、department 或 user）") % {"kind": kind}
+                )
+            )
     names = {t.name for t in banner.townships} | {d.name for d in banner.departments}
     for user in banner.users:
         if user.organization not in names and user.organization not in BODY_KINDS:
             errors.append(
-                f"第 {user.line} 行：用户 {user.username} 的单位“{user.organization}”不在本文件中，"
-                f"应为本文件的乡镇或部门名称，或 {'、'.join(BODY_KINDS)} 之一"
+                at_line(
+                    user.line,
+                    _(
+                        "用户 %(user)s 的单位“%(organization)s”不在本文件中，应为本文件的乡镇或部门名称，或 %(kinds)s 之一"
+                    )
+                    % {"user": user.username, "organization": user.organization, "kinds": "、".join(BODY_KINDS)},
+                )
             )
     if errors:
         raise OnboardingFileError(errors)
@@ -225,11 +260,17 @@ def _user(at: int, entry: dict[str, str], errors: list[str]) -> FirstUser | None
     username, role = entry.get("username", ""), entry.get("role", "")
     problems = []
     if not USERNAME.match(username):
-        problems.append(f"第 {at} 行：用户名“{username}”应为 3–150 个字母、数字或 . @ + - _")
+        problems.append(at_line(at, _("用户名“%(user)s”应为 3–150 个字母、数字或 . @ + - _") % {"user": username}))
     if role not in Role.values:
-        problems.append(f"第 {at} 行：用户 {username} 的角色“{role}”应为 {'、'.join(Role.values)} 之一")
+        problems.append(
+            at_line(
+                at,
+                _("用户 %(user)s 的角色“%(role)s”应为 %(roles)s 之一")
+                % {"user": username, "role": role, "roles": "、".join(Role.values)},
+            )
+        )
     if not entry.get("organization"):
-        problems.append(f"第 {at} 行：请填写用户 {username} 所在单位（organization）")
+        problems.append(at_line(at, _("请填写用户 %(user)s 所在单位（organization）") % {"user": username}))
     errors.extend(problems)
     if problems:
         return None

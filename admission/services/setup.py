@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from ..models import (
     AuditAction,
@@ -21,7 +22,7 @@ from ..models import (
     PasswordHistory,
     Role,
 )
-from ..onboarding import BODY_KINDS, BannerFile
+from ..onboarding import BODY_KINDS, BannerFile, at_line
 from .audit import record_event
 from .deadlines import create_default_time_limits
 
@@ -195,11 +196,12 @@ def onboard_jurisdiction(*, banner: BannerFile) -> OnboardingResult:
         )
         result = OnboardingResult(jurisdiction=jurisdiction, created=[f"旗县 {banner.name}（{banner.division_code}）"])
     elif jurisdiction.name != banner.name:
-        raise OnboardingConflict(
-            [
-                f"第 {banner.line} 行：区划代码 {banner.division_code} 已是“{jurisdiction.name}”，与文件中的“{banner.name}”不符"
-            ]
-        )
+        message = _("区划代码 %(code)s 已是“%(existing)s”，与文件中的“%(name)s”不符") % {
+            "code": banner.division_code,
+            "existing": jurisdiction.name,
+            "name": banner.name,
+        }
+        raise OnboardingConflict([at_line(banner.line, message)])
     assert result is not None
     _add_organizations(banner=banner, jurisdiction=jurisdiction, result=result)
     _add_first_users(banner=banner, jurisdiction=jurisdiction, result=result)
@@ -225,8 +227,11 @@ def _add_organizations(*, banner: BannerFile, jurisdiction: Jurisdiction, result
             result.created.append(f"乡镇 {township.name}（{township.division_code}）")
         elif found.kind != OrganizationKind.TOWNSHIP or found.division_code != township.division_code:
             conflicts.append(
-                f"第 {township.line} 行：“{township.name}”已在平台上（区划代码 {found.division_code or '无'}，"
-                f"{found.get_kind_display()}），与文件不符"
+                at_line(
+                    township.line,
+                    _("“%(name)s”已在平台上（区划代码 %(code)s，%(kind)s），与文件不符")
+                    % {"name": township.name, "code": found.division_code or "—", "kind": found.get_kind_display()},
+                )
             )
     for department in banner.departments:
         found = existing.get(department.name)
@@ -235,7 +240,11 @@ def _add_organizations(*, banner: BannerFile, jurisdiction: Jurisdiction, result
             result.created.append(f"部门 {department.name}")
         elif found.kind != OrganizationKind.DEPARTMENT:
             conflicts.append(
-                f"第 {department.line} 行：“{department.name}”已在平台上，但不是部门（{found.get_kind_display()}）"
+                at_line(
+                    department.line,
+                    _("“%(name)s”已在平台上，但不是部门（%(kind)s）")
+                    % {"name": department.name, "kind": found.get_kind_display()},
+                )
             )
     if conflicts:
         raise OnboardingConflict(conflicts)
@@ -253,12 +262,19 @@ def _add_first_users(*, banner: BannerFile, jurisdiction: Jurisdiction, result: 
         if existing is not None:
             if existing.organization_id != organization.pk or existing.role != first.role:
                 conflicts.append(
-                    f"第 {first.line} 行：用户 {first.username} 已在平台上（{existing.organization.name}，"
-                    f"{existing.get_role_display()}），与文件不符"
+                    at_line(
+                        first.line,
+                        _("用户 %(user)s 已在平台上（%(organization)s，%(role)s），与文件不符")
+                        % {
+                            "user": first.username,
+                            "organization": existing.organization.name,
+                            "role": existing.get_role_display(),
+                        },
+                    )
                 )
             continue
         if users.filter(username=first.username).exists():
-            conflicts.append(f"第 {first.line} 行：用户名 {first.username} 已被其他账号使用")
+            conflicts.append(at_line(first.line, _("用户名 %(user)s 已被其他账号使用") % {"user": first.username}))
             continue
         password = secrets.token_urlsafe(12)
         user = add_member(
