@@ -124,3 +124,71 @@ def test_a_file_that_contradicts_the_platform_is_refused_whole(db, tmp_path):
         onboard(changed)
     assert "红彦镇”已在平台上（区划代码 150722101" in str(error.value)
     assert not Jurisdiction.objects.get(division_code="150722").organizations.filter(name="新镇").exists()
+
+
+def test_the_region_and_a_city_go_on_the_platform_above_their_banners(db):
+    from admission.models import JurisdictionLevel
+    from admission.permissions import city_approver
+
+    onboard(YAML)
+    call_command(
+        "add_upper_jurisdiction",
+        "--level",
+        "region",
+        "--name",
+        "内蒙古自治区",
+        "--division-code",
+        "150000",
+        "--abbreviation",
+        "内",
+        stdout=StringIO(),
+    )
+    call_command(
+        "add_upper_jurisdiction",
+        "--level",
+        "city",
+        "--name",
+        "呼伦贝尔市",
+        "--division-code",
+        "150700",
+        "--abbreviation",
+        "呼",
+        "--parent",
+        "150000",
+        "--banner",
+        "150722",
+        stdout=StringIO(),
+    )
+    banner = Jurisdiction.objects.get(division_code="150722")
+    city = Jurisdiction.objects.get(division_code="150700")
+    assert banner.parent == city and city.level == JurisdictionLevel.CITY and city.parent.division_code == "150000"
+    assert city_approver(jurisdiction_id=banner.pk) is None  # the city's reply is recorded from outside
+    call_command(
+        "add_upper_jurisdiction",
+        "--level",
+        "city",
+        "--name",
+        "呼伦贝尔市",
+        "--division-code",
+        "150700",
+        "--abbreviation",
+        "呼",
+        "--approves-in-system",
+        stdout=StringIO(),
+    )
+    assert city_approver(jurisdiction_id=banner.pk).name == "呼伦贝尔市人民政府"
+    with pytest.raises(CommandError, match="不在平台上"):
+        call_command(
+            "add_upper_jurisdiction",
+            "--level",
+            "city",
+            "--name",
+            "兴安盟",
+            "--division-code",
+            "152200",
+            "--abbreviation",
+            "兴",
+            "--banner",
+            "152201",
+            stdout=StringIO(),
+        )

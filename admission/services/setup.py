@@ -136,8 +136,27 @@ def create_upper_jurisdiction(
     )
     if level == JurisdictionLevel.CITY:
         create_default_time_limits(jurisdiction=jurisdiction)
-    Jurisdiction.objects.filter(pk__in=[j.pk for j in children]).update(parent=jurisdiction)
+    attach_banners(upper=jurisdiction, banners=list(children), approves_in_system=approves_in_system)
     return jurisdiction
+
+
+@transaction.atomic
+def attach_banners(*, upper: Jurisdiction, banners: list[Jurisdiction], approves_in_system: bool) -> None:
+    """Hang banners under a league or city (or a city under the region); set whether the city approves in-system."""
+    Jurisdiction.objects.filter(pk__in=[b.pk for b in banners]).update(parent=upper)
+    if upper.level == JurisdictionLevel.CITY and upper.approves_in_system != approves_in_system:
+        upper.approves_in_system = approves_in_system
+        upper.save(update_fields=["approves_in_system"])
+    if banners or upper.level == JurisdictionLevel.CITY:
+        record_event(
+            duty_request=None,
+            actor=None,
+            action=AuditAction.ONBOARDING,
+            note=f"{upper.name}：所辖旗县 {'、'.join(b.name for b in banners) or '无变化'}；"
+            f"平台内审批：{'是' if upper.approves_in_system else '否'}",
+            data={"division_code": upper.division_code, "banners": [b.division_code for b in banners]},
+            jurisdiction_id=upper.pk,
+        )
 
 
 def _township(jurisdiction: Jurisdiction, name: str, division_code: str) -> Organization:
