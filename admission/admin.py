@@ -41,7 +41,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(admin.ModelAdmin):
-    list_display = ["name", "division_code", "city_name"]
+    list_display = ["name", "level", "division_code", "parent", "approves_in_system", "publishes_funding"]
+    list_filter = ["level", "parent"]
 
 
 @admin.register(Organization)
