@@ -182,7 +182,8 @@ def _special(table: str, column: str, numeric: bool) -> str | None:
     if (table, column) == ("admission_notification", "key"):
         return "src.key || '~' || k"
     if (table, column) == ("admission_officialdocument", "verification_code"):
-        return "upper(substr(md5(src.verification_code || k), 1, 10))"
+        # Unique by construction (copy number, then the document's key), ten characters as the real codes.
+        return "'C' || lpad(k::text, 3, '0') || lpad(src.id::text, 6, '0')"
     if column in ("artifact_object_id", "seed_object_id", "owner_permission_obj_pk"):
         if numeric:
             return f"src.{column} + {shift}"
