@@ -293,9 +293,16 @@ def copy_banners(plan, last: dict[str, int], offset: int, first: int, to: int) -
             "UPDATE admission_auditchainhead SET last_sequence = "
             "(SELECT coalesce(max(sequence), 0) FROM admission_auditevent)"
         )
-        say("  ANALYZE")
-        cursor.execute("ANALYZE")
+    analyze()
     return time.perf_counter() - started
+
+
+def analyze() -> None:
+    from django.db import connection
+
+    say("  ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def counts() -> dict[str, int]:
@@ -574,6 +581,7 @@ def main() -> int:
         seeded = build_banner()
         plan = copy_plan()
         last, offset = template_extent(plan)
+        analyze()  # every scale is measured with fresh planner statistics
         say(f"banner built; copies are offset by {offset}")
         measured: dict[str, dict] = {}
         sizes: dict[str, dict] = {}
