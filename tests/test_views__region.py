@@ -42,8 +42,8 @@ def region(banner, other_banner):
 
 def test_an_office_above_the_banners_starts_at_its_banners(client, region):
     client.force_login(region["city"])
-    response = client.get(reverse("admission:home"))
-    assert response.url == reverse("admission:region")
+    assert client.get(reverse("admission:home")).url == reverse("admission:region")
+    assert client.get(reverse("admission:dashboard")).url == reverse("admission:region")  # the nav's 监督看板
 
 
 def test_the_city_office_sees_its_banners_and_the_region_office_every_city(client, banner, other_banner, region):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -18,6 +18,8 @@ from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx
 
 def dashboard(request, pk: int | None = None):
     """One banner's dashboard: the user's own, or (pk) a banner below an office above the banners, read-only."""
+    if pk is None and permissions.oversees_below(request.user):
+        return redirect("admission:region")  # above the banners, the dashboards are the banners'
     jurisdiction = permissions.dashboard_jurisdiction(request.user, pk)
     this_year = timezone.localdate().year
     year_text = request.GET.get("year", "")
