@@ -21,7 +21,7 @@ PORT ?= 8000
 PUBLIC_URL ?=
 
 .PHONY: demo demo-settings test install serve system-packages test-packages app-venv venv messages fonts lint e2e bench \
-	bench-load bench-venv clean-demo worker scheduler lock
+	bench-load bench-scale bench-venv clean-demo worker scheduler lock
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -126,6 +126,11 @@ bench-venv: $(BENCH_STAMP)
 
 bench-load: system-packages fonts bench-venv
 	$(PY) bench/load.py $(BENCH_ARGS)
+
+# The scale benchmark (issue 15, docs/benchmarks.md "Scale"): S, M and L banners on PostgreSQL (its own database,
+# admission_scale, created and dropped), pages per scale and completions per second. E.g. BENCH_ARGS="--scales S,M".
+bench-scale: fonts
+	$(PY) bench/scale.py $(BENCH_ARGS)
 
 # The task engine (Celery on Redis): set CELERY_BROKER_URL (redis://127.0.0.1:6379/0) for these and for the web
 # processes alike. Workers render documents and send notices; run as many as needed, on as many machines. The

@@ -71,7 +71,16 @@ class MongolianPreview:
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(MongolianPreview, admin.ModelAdmin):
-    list_display = ["name", "mongolian_name", "division_code", "city_name"]
+    list_display = [
+        "name",
+        "mongolian_name",
+        "level",
+        "division_code",
+        "parent",
+        "approves_in_system",
+        "publishes_funding",
+    ]
+    list_filter = ["level", "parent"]
     readonly_fields = ["mongolian_preview"]
 
 

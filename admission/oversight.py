@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
 from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from viewflow.workflow.models import Task
@@ -27,9 +27,58 @@ from .models import (
 )
 
 
-def _percentile(values: list[int], share: float) -> int:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+class _Counted:
+    """Values with their counts, sorted: the k-th smallest without spelling out every value."""
+
+    def __init__(self, counts: dict[int, int]):
+        self.items = sorted(counts.items())
+        self.total = sum(counts.values())
+
+    def at(self, k: int) -> int:
+        seen = 0
+        for value, count in self.items:
+            seen += count
+            if k < seen:
+                return value
+        raise IndexError(k)
+
+    def median(self) -> float | int:
+        middle = self.total // 2
+        if self.total % 2:
+            return self.at(middle)
+        low, high = self.at(middle - 1), self.at(middle)
+        return low if low == high else (low + high) / 2
+
+    def percentile(self, share: float) -> int:
+        return self.at(min(self.total - 1, round(share * (self.total - 1))))
+
+
+def _step_durations(*, jurisdiction_id: int, year: int, calendar: WorkingCalendar) -> list[dict[str, Any]]:
+    """Working days each finished step took, per step: the database counts the tasks per (step, arrival day, finishing
+    day), so Python sees one row per pair of days, not one object per task (issue 15)."""
+    pairs = (
+        Task.objects.filter(deadline__jurisdiction_id=jurisdiction_id, finished__year=year, status=STATUS.DONE)
+        .values_list("deadline__step", TruncDate("created"), TruncDate("finished"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    durations: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for step, arrived, done, count in pairs:
+        durations[step][calendar.working_days_between(arrived, done)] += count
+    rows = []
+    for value, label in Step.choices:
+        if durations[value]:
+            counted = _Counted(durations[value])
+            rows.append(
+                {
+                    "step": label,
+                    "count": counted.total,
+                    "median": counted.median(),
+                    "p90": counted.percentile(0.9),
+                    "max": counted.items[-1][0],
+                }
+            )
+    return rows
 
 
 def dashboard_data(*, jurisdiction_id: int, year: int) -> dict[str, Any]:
@@ -55,27 +104,7 @@ def dashboard_data(*, jurisdiction_id: int, year: int) -> dict[str, Any]:
     )
 
     calendar = WorkingCalendar(jurisdiction_id)
-    durations: dict[str, list[int]] = defaultdict(list)
-    finished = (
-        Task.objects.filter(deadline__jurisdiction_id=jurisdiction_id, finished__year=year, status=STATUS.DONE)
-        .select_related("deadline")
-        .only("created", "finished", "deadline__step")
-    )
-    for task in finished:
-        durations[task.deadline.step].append(
-            calendar.working_days_between(timezone.localdate(task.created), timezone.localdate(task.finished))
-        )
-    steps = [
-        {
-            "step": label,
-            "count": len(durations[value]),
-            "median": statistics.median(durations[value]),
-            "p90": _percentile(durations[value], 0.9),
-            "max": max(durations[value]),
-        }
-        for value, label in Step.choices
-        if durations[value]
-    ]
+    steps = _step_durations(jurisdiction_id=jurisdiction_id, year=year, calendar=calendar)
 
     today = timezone.localdate()
     overdue = list(

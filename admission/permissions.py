@@ -19,6 +19,8 @@ from .models import (
     Consultation,
     DutyRequest,
     DutyStatus,
+    Jurisdiction,
+    JurisdictionLevel,
     Membership,
     Organization,
     OrganizationKind,
@@ -65,6 +67,14 @@ def organization_task_permission(organization_id: int) -> str:
 def organization_decision_permission(organization_id: int) -> str:
     """Like organization_task_permission, but only reviewers and heads hold it."""
     return f"admission.org_{organization_id}_decide"
+
+
+def holds_task_permission(user: Viewer, permission: str) -> bool:
+    """Whether `user` may take a task carrying `permission`: read from the membership, not the standard backend's
+    per-user and per-group permission tables (two queries per request that can never match `admission.org_*`)."""
+    if not user.is_active or user.is_anonymous:
+        return False
+    return bool(getattr(user, "is_superuser", False)) or permission in permissions_of(membership_of(user))
 
 
 def permissions_of(membership: Membership | None) -> set[str]:
@@ -120,10 +130,25 @@ def visible_requests(user: Viewer) -> QuerySet[DutyRequest]:
     membership = membership_of(user)
     if membership is None:
         return DutyRequest.objects.none()
-    copied = Exists(CaseCopy.objects.filter(request=OuterRef("pk"), organization_id=membership.organization_id))
+    org = membership.organization
+    if org.jurisdiction.level != JurisdictionLevel.BANNER:
+        return _visible_from_above(org)
+    copied = Exists(CaseCopy.objects.filter(request=OuterRef("pk"), organization_id=org.pk))
     return DutyRequest.objects.filter(
-        Q(jurisdiction_id=membership.organization.jurisdiction_id) & (_visibility_filter(membership) | Q(copied))
+        Q(jurisdiction_id=org.jurisdiction_id) & (_visibility_filter(membership) | Q(copied))
     )
+
+
+def _visible_from_above(org: Organization) -> QuerySet[DutyRequest]:
+    """The region's and cities' organization offices oversee their banners' filed cases; a city's government sees
+    what awaits its approval and what it approved (issue 15)."""
+    below = DutyRequest.objects.filter(jurisdiction__in=jurisdictions_overseen(org))
+    if org.kind == OrganizationKind.ORGANIZATION_OFFICE:
+        return below.filter(FILED)
+    if org.kind == OrganizationKind.CITY_GOVERNMENT and org.jurisdiction.approves_in_system:
+        decided = ApprovalDecision.objects.filter(request=OuterRef("pk"), body=org)
+        return below.filter(Q(state=RequestState.AWAITING_CITY) | Q(Exists(decided)))
+    return DutyRequest.objects.none()
 
 
 def can_view_request(user: Viewer, duty_request: DutyRequest) -> bool:
@@ -208,6 +233,40 @@ def organization_id_from_permission(permission: str | None) -> int | None:
     if not permission or not permission.startswith("admission.org_"):
         return None
     return int(permission.removeprefix("admission.org_").removesuffix("_decide"))
+
+
+def city_approver(*, jurisdiction_id: int) -> Organization | None:
+    """The government of the banner's league or city when it approves inside the platform (issue 15), else None:
+    then the banner's organization office records the city's reply from outside (Art. 4(3))."""
+    return (
+        Organization.objects.filter(
+            kind=OrganizationKind.CITY_GOVERNMENT,
+            jurisdiction__children__id=jurisdiction_id,
+            jurisdiction__approves_in_system=True,
+        )
+        .select_related("jurisdiction")
+        .first()
+    )
+
+
+def require_city_approver(user: Viewer, duty_request: DutyRequest) -> Organization:
+    """Art. 1, 4(3): the league's or city's government approves the regular track (when it is on the platform)."""
+    city = city_approver(jurisdiction_id=duty_request.jurisdiction_id)
+    membership = membership_of(user)
+    if city is None or membership is None or membership.organization_id != city.pk or not membership.can_decide:
+        raise PermissionDenied(_("只有本盟市人民政府的审核人员或负责人可以办理。"))
+    return city
+
+
+def jurisdictions_overseen(organization: Organization) -> QuerySet[Jurisdiction]:
+    """The banners an organization sees: its own; for a league's or city's or the region's body, every banner below
+    it (read-only: every action still requires a body of the case's own banner, or the approving city)."""
+    jurisdiction = organization.jurisdiction
+    if jurisdiction.level == JurisdictionLevel.BANNER:
+        return Jurisdiction.objects.filter(pk=jurisdiction.pk)
+    return Jurisdiction.objects.filter(
+        Q(parent=jurisdiction) | Q(parent__parent=jurisdiction), level=JurisdictionLevel.BANNER
+    )
 
 
 def can_see_dashboard(user: Viewer) -> bool:
@@ -366,6 +425,33 @@ def require_can_reassign(user: Viewer, organization_id: int | None) -> None:
 
 def require_can_urge(user: Viewer, duty_request: DutyRequest) -> None:
     _deny_unless(can_urge(user, duty_request), _("只有旗委编办的审核人员或负责人可以催办。"))
+
+
+def oversees_below(user: Viewer) -> bool:
+    """The region's and each league's or city's organization office oversee the banners below (issue 15)."""
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.organization.kind == OrganizationKind.ORGANIZATION_OFFICE
+        and membership.organization.jurisdiction.level != JurisdictionLevel.BANNER
+    )
+
+
+def dashboard_jurisdiction(user: Viewer, jurisdiction_id: int | None = None) -> Jurisdiction:
+    """Whose dashboard the user may read: their own banner's (office, leadership), or, for an office above the banners,
+    any banner below it (read-only drill-down, issue 15)."""
+    membership = membership_of(user)
+    if jurisdiction_id is None or (
+        membership is not None and jurisdiction_id == membership.organization.jurisdiction_id
+    ):
+        require_can_see_dashboard(user)
+        assert membership is not None
+        return membership.organization.jurisdiction
+    if membership is not None and oversees_below(user):
+        banner = jurisdictions_overseen(membership.organization).filter(pk=jurisdiction_id).first()
+        if banner is not None:
+            return banner
+    raise PermissionDenied(_("只能查看本级及所辖旗县的监督看板。"))
 
 
 def require_can_see_dashboard(user: Viewer) -> None:

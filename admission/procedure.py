@@ -31,6 +31,7 @@ class ActingBody(StrEnum):
     DATA_BUREAU = "data_bureau"
     ADVISER = "adviser"  # a related department, or the organization office recording an expert's opinion
     BANNER_LEADERSHIP = "banner_leadership"
+    CITY_GOVERNMENT = "city_government"  # the league's or city's government, when it is on the platform (issue 15)
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,16 @@ STEPS: tuple[ProcedureStep, ...] = (
         10,
         DayUnit.WORKING,
         "4(3)",
+    ),
+    ProcedureStep(
+        "city_approval",
+        _("市（盟）政府审批"),
+        ActingBody.CITY_GOVERNMENT,
+        f"{_PAGES}.CityApprovalPage",
+        f"{_SERVICES}.approval.approve_at_city",
+        20,
+        DayUnit.WORKING,
+        "1, 4(3)",
     ),
     ProcedureStep(
         "city_decision",

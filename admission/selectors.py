@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar, cast
 
 from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .documents.content import term_text
@@ -20,6 +21,7 @@ from .models import (
     DutyRequest,
     DutyStatus,
     DutyVersion,
+    Jurisdiction,
     OfficialDocument,
     Organization,
     OrganizationKind,
@@ -33,7 +35,7 @@ from .models import (
 )
 from .models.duties import terms_of_duty, terms_of_request
 from .models.requests import FINAL_STATES
-from .permissions import membership_of, visible_reports, visible_requests
+from .permissions import jurisdictions_overseen, membership_of, visible_reports, visible_requests
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -348,8 +350,12 @@ def documents_for(
     if membership is None:
         return OfficialDocument.objects.none()
     org = membership.organization
+    # Every document belongs to one banner (a city's reply to the banner of the case): the banners the organization
+    # oversees bound the OR, which no index can serve, to theirs instead of the region's (issue 15).
     documents = OfficialDocument.objects.filter(
-        pk__in=OfficialDocument.objects.filter(Q(recipients=org) | Q(issuer=org)).values("pk")
+        pk__in=OfficialDocument.objects.filter(jurisdiction__in=jurisdictions_overseen(org))
+        .filter(Q(recipients=org) | Q(issuer=org))
+        .values("pk")
     ).select_related("issuer", "request")
     if kind:
         documents = documents.filter(kind=kind)
@@ -471,3 +477,86 @@ def consolidation_draft(*, duty_request: DutyRequest) -> dict[str, str]:
         "safeguards": "；".join(safeguards),
         "reasons": "\n".join(f"{o.organization.name}：{o.reasoning}" for o in opinions.values() if not o.passes),
     }
+
+
+# --- the public lists (issue 15): what the reform requires to be public, nothing internal -----------------------
+
+
+def public_jurisdictions() -> QuerySet[Jurisdiction]:
+    return Jurisdiction.objects.order_by("division_code")
+
+
+def public_townships(*, jurisdiction: Jurisdiction) -> QuerySet[Organization]:
+    return Organization.objects.filter(jurisdiction=jurisdiction, kind=OrganizationKind.TOWNSHIP).order_by(
+        "division_code", "pk"
+    )
+
+
+def public_duty_list(*, township: Organization) -> list[dict[str, Any]]:
+    """A township's admitted duties in force, as published without login: name, category, department, legal basis,
+    admission date and the number and verification code of the admission decision; the funding amount only where the
+    banner publishes it (Jurisdiction.publishes_funding). No opinions, reasons, people or other internal content."""
+    duties = list(
+        TownshipDuty.objects.filter(township=township, status=DutyStatus.ACTIVE)
+        .select_related("department")
+        .order_by("-admitted_at", "pk")
+    )
+    decisions: dict[int, OfficialDocument] = {}
+    for issued in OfficialDocument.objects.filter(
+        request_id__in={d.request_id for d in duties}, kind=DocumentKind.ADMISSION_DECISION
+    ).order_by("issued_at", "pk"):
+        if issued.request_id is not None:
+            decisions[issued.request_id] = issued  # the latest decision of the case
+    with_funding = township.jurisdiction.publishes_funding
+    rows = []
+    for duty in duties:
+        document = decisions.get(duty.request_id)
+        rows.append(
+            {
+                "id": duty.pk,
+                "name": duty.duty_name,
+                "category": duty.get_category_display(),
+                "track": duty.get_track_display(),
+                "department": duty.department.name,
+                "legal_basis": duty.legal_basis,
+                "admitted_on": timezone.localdate(duty.admitted_at),
+                "end_date": duty.end_date,
+                "decision_number": document.number if document else "",
+                "verification_code": document.verification_code if document else "",
+                "funding_amount": duty.funding_amount if with_funding else None,
+            }
+        )
+    return rows
+
+
+def banners_below(*, organization: Organization) -> list[dict[str, Any]]:
+    """The drill-down of an office above the banners (issue 15): each banner below it, with its league or city, its
+    cases by state and its duties in force, counted in the database (three queries whatever the number of banners)."""
+    banners = list(jurisdictions_overseen(organization).select_related("parent").order_by("division_code"))
+    ids = [b.pk for b in banners]
+    cases: dict[int, dict[str, int]] = {}
+    for jurisdiction_id, state, count in (
+        DutyRequest.objects.filter(jurisdiction_id__in=ids)
+        .values_list("jurisdiction_id", "state")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        cases.setdefault(jurisdiction_id, {})[state] = count
+    duties = dict(
+        TownshipDuty.objects.filter(township__jurisdiction_id__in=ids, status=DutyStatus.ACTIVE)
+        .values_list("township__jurisdiction_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    open_states = set(RequestState.values) - set(FINAL_STATES) - {RequestState.DRAFT}
+    return [
+        {
+            "banner": banner,
+            "city": banner.parent,
+            "open": sum(n for state, n in cases.get(banner.pk, {}).items() if state in open_states),
+            "awaiting_city": cases.get(banner.pk, {}).get(RequestState.AWAITING_CITY, 0),
+            "admitted": cases.get(banner.pk, {}).get(RequestState.ADMITTED, 0),
+            "duties": duties.get(banner.pk, 0),
+        }
+        for banner in banners
+    ]

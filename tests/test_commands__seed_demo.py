@@ -122,11 +122,25 @@ def test_demo_holds_a_case_in_every_state(seeded):
         "naji",
         "liuhe",
         "yadong",
+        "shizhengfu",
     ],
 )
 def test_demo_gives_every_acting_role_work_in_its_queue(seeded, username):
     user = Membership.objects.get(user__username=username).user
     assert task_box(user=user, box="queue").exists()
+
+
+def test_demo_has_hulunbuir_approving_on_the_platform_above_arun_and_a_second_banner(seeded):
+    """Issue 15: the city's in-platform approval and the read-only views can be walked in the demo."""
+    city = Jurisdiction.objects.get(division_code="150700")
+    assert city.approves_in_system and city.parent.division_code == "150000"
+    assert set(city.children.values_list("division_code", flat=True)) == {"150721", "150722"}
+    government = Membership.objects.get(user__username="shizhengfu").user
+    assert [t.flow_task.name for t in task_box(user=government, box="queue")] == ["city_approval"]
+    reply = OfficialDocument.objects.get(kind=DocumentKind.CITY_APPROVAL)
+    assert reply.issuer.jurisdiction == city and reply.request.state == RequestState.ADMITTED
+    for office in ("shibianban", "qubianban"):
+        assert Membership.objects.get(user__username=office).organization.kind == OrganizationKind.ORGANIZATION_OFFICE
 
 
 def test_demo_townships_already_hold_admitted_duties(seeded):

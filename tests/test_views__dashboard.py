@@ -1,7 +1,9 @@
 """The oversight dashboard (issue 5): who sees it, what it counts, the Excel export, bounded queries."""
 
 import io
-from datetime import date
+import statistics
+from collections import defaultdict
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -9,8 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
-from admission.models import CalendarYear, TaskDeadline
+from admission import oversight
+from admission.calendar import WorkingCalendar
+from admission.models import CalendarYear, Step, TaskDeadline
 from tests import support
 
 
@@ -80,3 +86,26 @@ def test_dashboard_queries_do_not_grow_with_cases(client, banner, picture):
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("admission:dashboard"))
     assert len(many) == len(few) <= 20
+
+
+def test_step_figures_counted_by_the_database_equal_those_counted_task_by_task(banner, picture):
+    """Issue 15: the dashboard's working-day figures come from counts per (step, arrival day, finishing day), not from
+    every finished task in Python; they must not change for it (even counts take the mean of the middle pair)."""
+    done = Task.objects.filter(status=STATUS.DONE, deadline__isnull=False).order_by("pk")
+    for i, task in enumerate(done):
+        Task.objects.filter(pk=task.pk).update(created=task.finished - timedelta(days=i % 9))
+    calendar = WorkingCalendar(banner.jurisdiction.pk)
+    expected: dict[str, list[int]] = defaultdict(list)
+    for task in done.select_related("deadline"):
+        expected[task.deadline.step].append(
+            calendar.working_days_between(timezone.localdate(task.created), timezone.localdate(task.finished))
+        )
+    rows = oversight.dashboard_data(jurisdiction_id=banner.jurisdiction.pk, year=timezone.localdate().year)["steps"]
+    by_label = {str(row["step"]): row for row in rows}
+    assert len(by_label) == len(expected) > 3
+    for step, values in expected.items():
+        row, ordered = by_label[str(Step(step).label)], sorted(values)
+        assert row["count"] == len(values)
+        assert row["median"] == statistics.median(values)
+        assert row["p90"] == ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+        assert row["max"] == max(values)

@@ -1,10 +1,11 @@
-"""Every page's address. Two namespaces: "admission" for cases, duties, reports and documents; "workflows" for tasks."""
+"""Every page's address. Three namespaces: "admission" for cases, duties, reports and documents; "workflows" for tasks;
+"public" for the duty lists anyone may read without login."""
 
 from django.urls import include, path
 
 from admission.models import RequestPurpose
 
-from .views import cases, documents, duties, habits, notices, oversight, reports, tasks
+from .views import cases, documents, duties, habits, notices, oversight, public, reports, tasks
 
 case_patterns = [
     path("", cases.home, name="home"),
@@ -35,6 +36,8 @@ case_patterns = [
     path("reports/new/", reports.report_create, name="report_create"),
     path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
     path("dashboard/", oversight.dashboard, name="dashboard"),
+    path("dashboard/<int:pk>/", oversight.dashboard, name="banner_dashboard"),
+    path("region/", oversight.region, name="region"),
     path("documents/", documents.document_list, name="document_list"),
     path("documents/<int:pk>/", documents.document_download, name="document_download"),
     path("documents/<int:pk>/ofd/", documents.document_download, {"ofd": True}, name="document_download_ofd"),
@@ -53,7 +56,15 @@ task_patterns = [
     path("<int:pk>/return/", habits.send_back, name="return"),
 ]
 
+public_patterns = [
+    path("", public.jurisdictions, name="index"),
+    path("jurisdictions/<int:pk>/", public.jurisdiction, name="jurisdiction"),
+    path("townships/<int:pk>/", public.township, name="township"),
+    path("townships/<int:pk>/<str:format>/", public.township, name="township_data"),
+]
+
 urlpatterns = [
+    path("public/", include((public_patterns, "public"))),
     path("tasks/", include((task_patterns, "workflows"))),
     path("verify/", documents.verify_document, name="verify_upload"),
     path("verify/<str:code>/", documents.verify_document, name="verify_document"),

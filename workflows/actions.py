@@ -44,32 +44,33 @@ if TYPE_CHECKING:
 
 __all__ = [
     "accept_for_review",
-    "comment_on_case",
-    "copy_case",
-    "issue_approval_form",
-    "reassign_task",
-    "return_to_review",
-    "urge_task",
+    "approve_at_city",
     "ask_for_advice",
     "claim_task",
+    "comment_on_case",
     "conclude_review",
     "confirm_safeguard_delivery",
     "consult_townships",
+    "copy_case",
     "decide_at_banner",
     "give_advice",
     "give_bureau_opinion",
     "give_consultation_opinion",
     "handle_report",
+    "issue_approval_form",
     "propose_change",
+    "reassign_task",
     "record_city_decision",
     "record_safeguard_delivery",
     "release_task",
     "report_unadmitted_duty",
     "resubmit_after_supplement",
     "return_for_supplement",
+    "return_to_review",
     "revise_and_consult",
     "save_draft",
     "submit_application",
+    "urge_task",
     "withdraw",
 ]
 
@@ -139,8 +140,8 @@ JOINT_REVIEW_NODES = ("lead_review", "legality_review", "data_review")
 
 
 def _case(task: Task) -> DutyRequest:
-    duty_request: DutyRequest = task.process.coerced.duty_request  # Viewflow ships no types
-    return duty_request
+    """The task's case, read by the process's artifact key (one query; the process is loaded with the task)."""
+    return DutyRequest.objects.get(pk=task.process.artifact_object_id)
 
 
 def give_consultation_opinion(
@@ -309,6 +310,21 @@ def decide_at_banner(*, task: Task, actor: User, approves: bool, reasons: str = 
         user=actor,
         nodes=("banner_decision",),
         action=lambda: approval.decide_at_banner(
+            duty_request=_case(task),
+            actor=actor,
+            approves=approves,
+            reasons=reasons,
+        ),
+    )
+
+
+def approve_at_city(*, task: Task, actor: User, approves: bool, reasons: str = "") -> ApprovalDecision:
+    """Issue 15: the government of a league or city on the platform approves the regular track in it."""
+    return engine.run_task(
+        task=task,
+        user=actor,
+        nodes=("city_approval",),
+        action=lambda: approval.approve_at_city(
             duty_request=_case(task),
             actor=actor,
             approves=approves,

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from admission.models import DutyRequest
 from admission.services.errors import ConflictError
+from admission.services.transitions import action_transaction
 
 from .flows import AdmissionFlow
 from .models import AdmissionProcess
@@ -47,7 +47,7 @@ def open_tasks(duty_request: DutyRequest) -> QuerySet[Task]:
     return cast(  # Viewflow ships no types
         "QuerySet[Task]",
         Task.objects.filter(process__in=AdmissionProcess.for_request(duty_request), status__in=OPEN_TASK_STATUSES)
-        .select_related("owner")
+        .select_related("owner", "process")
         .order_by("created"),
     )
 
@@ -61,10 +61,10 @@ def process_locked(process_pk: int | None) -> Iterator[None]:
     """One transaction holding the process row (when the case has one); a lock timeout is a ConflictError."""
     try:
         if process_pk is None:
-            with transaction.atomic():
+            with action_transaction():
                 yield
         else:
-            with AdmissionFlow.lock(process_pk), transaction.atomic():
+            with AdmissionFlow.lock(process_pk), action_transaction(opened=True):
                 yield
     except FlowLockFailed as error:
         raise ConflictError(busy_message()) from error
@@ -127,14 +127,15 @@ def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable
     if task.flow_task.name not in nodes:
         raise ConflictError(_("该任务不是这一办理环节，请刷新页面。"))
     with process_locked(task.process_id):
-        task = Task.objects.select_related("owner").get(pk=task.pk)
+        task = Task.objects.select_related("owner", "process").get(pk=task.pk)
         if task.status not in OPEN_TASK_STATUSES or (task.owner_id and task.owner_id != user.pk):
             raise ConflictError(taken_message(task))
-        activation = task.flow_task.activation_class(task)
         if task.status == STATUS.NEW:
             if not task.flow_task.can_assign(user, task):
                 raise _refuse_unit()
-            activation.assign(user)
+            # Viewflow's assign() without its save: the task is saved once, done, by execute() below.
+            task.owner, task.status = user, STATUS.ASSIGNED
+        activation = task.flow_task.activation_class(task)
         activation.start(None)
         result = action()
         activation.execute()

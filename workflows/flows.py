@@ -7,17 +7,30 @@ in admission.procedure.STEPS: its title and who may act come from there.
 
 from collections.abc import Callable
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
 from viewflow.workflow.nodes.view import ViewActivation
 
-from admission.models import AdvisoryOpinion, ConsultationOutcome, Organization, OrganizationKind, RequestState
-from admission.permissions import organization_decision_permission, organization_task_permission
+from admission.models import (
+    AdvisoryOpinion,
+    ConsultationOutcome,
+    DutyRequest,
+    Organization,
+    OrganizationKind,
+    RequestState,
+)
+from admission.permissions import (
+    city_approver,
+    holds_task_permission,
+    organization_decision_permission,
+    organization_task_permission,
+)
 from admission.procedure import ActingBody, ProcedureStep, step
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit
+from .nodes import ForEachSplit, ReadingIf, ReadingSwitch
 
 
 class HumanTaskActivation(ViewActivation):
@@ -38,6 +51,13 @@ class HumanTask(nodes.View):
         super().__init__(view=None)
         self.procedure_step = procedure_step
 
+    def can_assign(self, user, task) -> bool:
+        """Viewflow's rule (free, signed-in user, the task's permission held), the permission read from the
+        membership: every task of this flow carries an organization's permission (admission.permissions)."""
+        if task.owner_id or user is None or user.is_anonymous:
+            return False
+        return not task.owner_permission or holds_task_permission(user, task.owner_permission)
+
 
 def _body_permission(kind: OrganizationKind) -> Callable[..., str]:
     def permission(activation) -> str:
@@ -47,6 +67,12 @@ def _body_permission(kind: OrganizationKind) -> Callable[..., str]:
         return organization_decision_permission(body.pk)
 
     return permission
+
+
+def _city_permission(activation) -> str:
+    city = city_approver(jurisdiction_id=activation.process.duty_request.jurisdiction_id)
+    assert city is not None, "city_approval is reached only when the city approves on the platform"
+    return organization_decision_permission(city.pk)
 
 
 def _applicant_permission(activation) -> str:
@@ -73,6 +99,7 @@ PERMISSION_OF: dict[ActingBody, Callable[..., str]] = {
     ActingBody.DATA_BUREAU: _body_permission(OrganizationKind.DATA_BUREAU),
     ActingBody.ADVISER: _advisory_permission,
     ActingBody.BANNER_LEADERSHIP: _body_permission(OrganizationKind.BANNER_LEADERSHIP),
+    ActingBody.CITY_GOVERNMENT: _city_permission,
 }
 
 
@@ -81,12 +108,32 @@ def human_task(node: str) -> HumanTask:
     return HumanTask(declared).Annotation(title=declared.title).Permission(PERMISSION_OF[declared.acting_body])
 
 
+def _fresh_case(activation) -> DutyRequest:
+    """The case as the service left it, read once per gateway (with whether its city approves on the platform) and
+    kept as the process's artifact: the next task's deadline reads its jurisdiction from it."""
+    if getattr(activation, "_fresh_case", None) is None:
+        city = Organization.objects.filter(
+            kind=OrganizationKind.CITY_GOVERNMENT,
+            jurisdiction__children=OuterRef("jurisdiction_id"),
+            jurisdiction__approves_in_system=True,
+        )
+        activation._fresh_case = DutyRequest.objects.annotate(city_on_platform=Exists(city)).get(
+            pk=activation.process.artifact_object_id
+        )
+        activation.process.artifact = activation._fresh_case
+    return activation._fresh_case
+
+
+def city_approves_in_system(activation) -> bool:
+    case = _fresh_case(activation)
+    return case.state == RequestState.AWAITING_CITY and bool(getattr(case, "city_on_platform", False))
+
+
 def case_is(state: RequestState) -> Callable[..., bool]:
     """The one way a gateway reads the case: the state the service's transition left it in."""
 
     def condition(activation) -> bool:
-        activation.process.duty_request.refresh_from_db(fields=["state"])
-        return activation.process.duty_request.state == state
+        return _fresh_case(activation).state == state
 
     return condition
 
@@ -98,25 +145,25 @@ class AdmissionFlow(flow.Flow):
 
     start = nodes.StartHandle(this.start_case).Next(this.consultation_needed)
     # Art. 4(4), 4(5): a township asking about its own duty has no other township to consult.
-    consultation_needed = nodes.If(case_is(RequestState.CONSULTING)).Then(this.consult_split).Else(this.submit)
+    consultation_needed = ReadingIf(case_is(RequestState.CONSULTING)).Then(this.consult_split).Else(this.submit)
 
     # Art. 4(1): one written opinion per township concerned, in parallel.
     consult_split = ForEachSplit().Next(this.consult, data_source=this.pending_consultations)
     consult = human_task("consult").Next(this.consult_join)
     consult_join = nodes.Join().Next(this.consultation_outcome)
-    consultation_outcome = nodes.If(case_is(RequestState.CONSULTED)).Then(this.submit).Else(this.revise)
+    consultation_outcome = ReadingIf(case_is(RequestState.CONSULTED)).Then(this.submit).Else(this.revise)
     revise = human_task("revise").Next(this.consult_split)
     submit = human_task("submit").Next(this.intake)
 
     # Intake by the lead unit; the supplement loop (一次性告知).
     intake = human_task("intake").Next(this.intake_outcome)
-    intake_outcome = nodes.If(case_is(RequestState.UNDER_REVIEW)).Then(this.review_split).Else(this.supplement)
+    intake_outcome = ReadingIf(case_is(RequestState.UNDER_REVIEW)).Then(this.review_split).Else(this.supplement)
     supplement = human_task("supplement").Next(this.intake)
 
     # Art. 3 and 4(2): the three members review in parallel; the lead unit may ask others first.
     review_split = nodes.Split().Next(this.lead_review).Next(this.legality_review).Next(this.data_review)
     lead_review = human_task("lead_review").Next(this.advice_needed)
-    advice_needed = nodes.If(this.has_pending_advice).Then(this.advice_split).Else(this.review_join)
+    advice_needed = ReadingIf(this.has_pending_advice).Then(this.advice_split).Else(this.review_join)
     advice_split = ForEachSplit().Next(this.give_advice, data_source=this.pending_advice)
     give_advice = human_task("give_advice").Next(this.advice_join)
     advice_join = nodes.Join().Next(this.lead_review)
@@ -124,11 +171,18 @@ class AdmissionFlow(flow.Flow):
     data_review = human_task("data_review").Next(this.review_join)
     review_join = nodes.Join().Next(this.consolidate)
     consolidate = human_task("consolidate").Next(this.review_outcome)
-    review_outcome = nodes.If(case_is(RequestState.AWAITING_APPROVAL)).Then(this.banner_decision).Else(this.end)
+    review_outcome = ReadingIf(case_is(RequestState.AWAITING_APPROVAL)).Then(this.banner_decision).Else(this.end)
 
     # Art. 1 and 4(3): temporary tasks end at the banner; regular duties go on to the city.
     banner_decision = human_task("banner_decision").Next(this.banner_outcome)
-    banner_outcome = nodes.If(case_is(RequestState.AWAITING_CITY)).Then(this.city_decision).Else(this.end)
+    # Issue 15: a city on the platform approves inside it; for one that is not, the lead unit records its reply.
+    banner_outcome = (
+        ReadingSwitch()
+        .Case(this.city_approval, city_approves_in_system)
+        .Case(this.city_decision, case_is(RequestState.AWAITING_CITY))
+        .Default(this.end)
+    )
+    city_approval = human_task("city_approval").Next(this.end)
     city_decision = human_task("city_decision").Next(this.end)
     end = nodes.End()
 
@@ -144,7 +198,8 @@ class AdmissionFlow(flow.Flow):
         ]
 
     def has_pending_advice(self, activation) -> bool:
-        return activation.process.duty_request.advisory_opinions.filter(answered_at__isnull=True).exists()
+        pending = AdvisoryOpinion.objects.filter(request_id=activation.process.artifact_object_id, answered_at=None)
+        return pending.exists()
 
     def pending_advice(self, activation):
         return [

@@ -2,8 +2,10 @@
 
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
-from viewflow.workflow.nodes import Split
+from viewflow.workflow.nodes import If, Split, Switch
+from viewflow.workflow.nodes.if_gate import IfActivation
 from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.switch import SwitchActivation
 
 
 class ForEachSplitActivation(SplitActivation):
@@ -32,3 +34,35 @@ class ForEachSplit(Split):
     def Next(self, node, case=None, data_source=None):
         self._activate_next.append((node, case, data_source))
         return self
+
+
+class ReadingIfActivation(IfActivation):
+    @Activation.status.super()
+    def activate(self):
+        with self.exception_guard():
+            self._condition_result = self.flow_task._condition(self)
+
+
+class ReadingIf(If):
+    """Viewflow's If for a condition that only reads: no savepoint around it (Viewflow takes one so that a failing
+    condition's writes roll back; a read has none, and the savepoint costs two statements per gateway)."""
+
+    activation_class = ReadingIfActivation
+
+
+class ReadingSwitchActivation(SwitchActivation):
+    @Activation.status.super()
+    def activate(self):
+        with self.exception_guard():
+            for node, cond in self.flow_task._branches:
+                if cond is None or cond(self):
+                    self.next_task = node
+                    break
+            if not self.next_task:
+                raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class ReadingSwitch(Switch):
+    """Viewflow's Switch for conditions that only read, without the savepoint (as ReadingIf)."""
+
+    activation_class = ReadingSwitchActivation

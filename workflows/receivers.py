@@ -14,11 +14,8 @@ from admission.tasks import announce_later
 def give_new_task_its_deadline(sender, instance: Task, created: bool, **kwargs) -> None:
     if not created or instance.flow_task_type != "HUMAN":
         return
-    jurisdiction_id = (
-        DutyRequest.objects.filter(pk=instance.process.artifact_object_id)
-        .values_list("jurisdiction_id", flat=True)
-        .first()
-    )
-    if jurisdiction_id is not None:
-        set_deadline(task=instance, jurisdiction_id=jurisdiction_id)
+    # The flow's nodes have usually loaded the case already (a gateway's condition, a split's data source).
+    duty_request = instance.process.artifact
+    if isinstance(duty_request, DutyRequest):
+        set_deadline(task=instance, jurisdiction_id=duty_request.jurisdiction_id)
         announce_later("task", instance.pk)

@@ -39,6 +39,7 @@ HEADER_SUFFIX = {
     DocumentKind.EXIT_NOTICE: "",
     DocumentKind.ADJUSTMENT_NOTICE: "",
     DocumentKind.APPROVAL_FORM: "",
+    DocumentKind.CITY_APPROVAL: "文件",
 }
 # The character after the issuer's code in the number: 阿编准〔2026〕3号.
 NUMBER_CODE = {
@@ -51,6 +52,7 @@ NUMBER_CODE = {
     DocumentKind.EXIT_NOTICE: "退",
     DocumentKind.ADJUSTMENT_NOTICE: "调",
     DocumentKind.APPROVAL_FORM: "单",
+    DocumentKind.CITY_APPROVAL: "批",
 }
 MEASURE = "《阿荣旗乡镇职责准入管理办法（试行）》"
 # How each kind of case is named in a sentence: 申请将“X”纳入… / 申请“X”退出… / 申请调整“X”…
@@ -378,6 +380,32 @@ def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision)
                 "各有关乡镇要明确分管领导和工作人员，认真履行职责。"
             },
         ],
+    )
+
+
+@in_official_language
+def city_approval(*, duty_request: DutyRequest, city: Organization, approves: bool, reasons: str) -> Draft:
+    """Art. 1, 4(3): the league's or city's government answers the banner government inside the platform (issue 15)."""
+    leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    verdict = "同意" if approves else "不同意"
+    blocks: list[dict[str, str]] = [
+        {
+            "p": f"{leadership.name}报请批准{_asks_to(duty_request)}（{duty_request.reference}）收悉。"
+            f"经研究，{verdict}{_asks_to(duty_request)}。"
+        }
+    ]
+    if approves:
+        blocks.append({"p": "请按照有关规定抓好落实，及时将该事项纳入相关乡镇履行职责事项清单并落实保障措施。"})
+    else:
+        blocks += [{"h1": "理由"}, {"p": reasons}]
+    blocks.append({"p": "此复。"})
+    return Draft(
+        kind=DocumentKind.CITY_APPROVAL,
+        issuer=city,
+        addressees=[leadership],
+        copies=[_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)],
+        title=f"关于{verdict}{_asks_to(duty_request)}的批复",
+        blocks=blocks,
     )
 
 

@@ -61,6 +61,7 @@ class AuditAction(models.TextChoices):
     MEMBERSHIP_CHANGE = "membership_change", _("人员单位或角色变更")
     REFUSE_STORED_FILE = "refuse_stored_file", _("存储文件校验不符，拒绝提供")
     IDENTITY_CHANGE = "identity_change", _("统一身份认证账号对应变更")
+    ONBOARDING = "onboarding", _("旗县上线导入（机构、乡镇、用户）")
 
 
 class AuditOutcome(models.TextChoices):

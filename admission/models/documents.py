@@ -18,6 +18,7 @@ class DocumentKind(models.TextChoices):
     EXIT_NOTICE = "exit_notice", _("退出通知")
     ADJUSTMENT_NOTICE = "adjustment_notice", _("调整通知")
     APPROVAL_FORM = "approval_form", _("审批单")
+    CITY_APPROVAL = "city_approval", _("准入批复")
 
 
 class DocumentCounter(models.Model):

@@ -24,10 +24,26 @@ def validate_mongolian(value: str) -> None:
         )
 
 
+class JurisdictionLevel(models.TextChoices):
+    REGION = "region", _("自治区")
+    CITY = "city", _("盟市")
+    BANNER = "banner", _("旗县（市、区）")
+
+
 class Jurisdiction(models.Model):
-    """A banner or county: every other row belongs to exactly one."""
+    """A banner or county: every other row belongs to exactly one. Above the banners, the region and its leagues and
+    cities are jurisdictions too (issue 15), each with its own bodies: region → city → banner (`parent`)."""
 
     name = models.CharField(_("名称"), max_length=60)
+    level = models.CharField(
+        _("层级"), max_length=8, choices=JurisdictionLevel.choices, default=JurisdictionLevel.BANNER
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("上级")
+    )
+    # On a city: its government approves the regular track inside the platform (its own task, time limit and
+    # document); otherwise the banner's organization office records the city's reply from outside (Art. 4(3)).
+    approves_in_system = models.BooleanField(_("市（盟）政府在平台内审批"), default=False)
     division_code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
     city_name = models.CharField(_("所属市（盟）"), max_length=60)
     # The one-character abbreviation that opens its bodies' document numbers (阿 in 阿编准〔2026〕3号).
@@ -40,6 +56,8 @@ class Jurisdiction(models.Model):
         validators=[validate_mongolian],
         help_text=_("传统蒙古文（Unicode U+1800–U+18AF），由旗蒙古语言文字工作部门审定。"),
     )
+    # The public duty lists (issue 15) name each duty's safeguard funding only where the banner chooses to publish it.
+    publishes_funding = models.BooleanField(_("公开清单中公布工作经费数额"), default=False)
 
     class Meta:
         verbose_name = _("旗县（区）")

@@ -25,7 +25,7 @@ from ..models import (
     Track,
 )
 from ..models.duties import terms_of_request
-from ..permissions import require_banner_leadership, require_lead_unit
+from ..permissions import require_banner_leadership, require_city_approver, require_lead_unit
 from .audit import record_event
 from .documents import issue_document
 from .duties import adjust_duties, exit_duties, record_version
@@ -136,6 +136,41 @@ def record_city_decision(
             document_number=document_number,
             decision_date=decision_date,
             reply_scan=scan,
+            recorded_by=actor,
+        )
+        if approves:
+            carry_out(duty_request=duty_request, decision=decision, actor=actor)
+    return decision
+
+
+def approve_at_city(*, duty_request: DutyRequest, actor: User, approves: bool, reasons: str = "") -> ApprovalDecision:
+    """Art. 1, 4(3), issue 15: the government of a league or city on the platform approves the regular track inside
+    it; its reply (批复) is an official document of its own, whose number the decision records."""
+    city = require_city_approver(actor, duty_request)
+    reasons = (reasons or "").strip()
+    if not approves and not reasons:
+        raise ValidationError({"reasons": [_("不予批准时须写明理由。")]})
+    with locked_request(duty_request) as duty_request:
+        apply_transition(
+            duty_request=duty_request,
+            transition=duty_request.record_city_approval if approves else duty_request.refuse_by_city,
+            actor=actor,
+            action=AuditAction.DECIDE_APPROVAL,
+            note=f"{city.name}：{'批准' if approves else '不予批准'}。{reasons}",
+        )
+        reply = issue_document(
+            draft=drafts.city_approval(duty_request=duty_request, city=city, approves=approves, reasons=reasons),
+            duty_request=duty_request,
+            actor=actor,
+        )
+        decision = ApprovalDecision.objects.create(
+            request=duty_request,
+            stage=ApprovalStage.CITY_APPROVAL,
+            body=city,
+            approves=approves,
+            reasons=reasons,
+            document_number=reply.number,
+            decision_date=timezone.localdate(),
             recorded_by=actor,
         )
         if approves:

@@ -6,12 +6,13 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from ..calendar import WorkingCalendar, missing_year_instruction
-from ..models import AuditAction, DayUnit, Jurisdiction, Step, TaskDeadline, TimeLimit
-from ..procedure import STEPS
+from ..models import AuditAction, DayUnit, Jurisdiction, JurisdictionLevel, Step, TaskDeadline, TimeLimit
+from ..procedure import STEPS, ActingBody
 from .audit import record_event
 
 if TYPE_CHECKING:
@@ -22,19 +23,45 @@ DEFAULT_TIME_LIMITS: dict[str, tuple[int, str]] = {s.node: (s.days, s.unit) for 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
 
+# Steps a league's or city's body performs: their time limits are the city's own, set on the city (issue 15).
+CITY_STEPS = frozenset(s.node for s in STEPS if s.acting_body == ActingBody.CITY_GOVERNMENT)
+
+
 def create_default_time_limits(*, jurisdiction: Jurisdiction) -> None:
+    """A banner gets the defaults of its steps, a city those of the city's steps; each may change them after."""
+    city = jurisdiction.level != JurisdictionLevel.BANNER
     TimeLimit.objects.bulk_create(
         [
             TimeLimit(jurisdiction=jurisdiction, step=step, days=days, unit=unit)
             for step, (days, unit) in DEFAULT_TIME_LIMITS.items()
+            if (step in CITY_STEPS) == city
         ],
         ignore_conflicts=True,
     )
 
 
 def time_limit(*, jurisdiction_id: int, step: str) -> tuple[int, str]:
-    row = TimeLimit.objects.filter(jurisdiction_id=jurisdiction_id, step=step).values_list("days", "unit").first()
-    return row or DEFAULT_TIME_LIMITS[step]
+    """The banner's own time limit for the step, else its city's, else the region's (inherited unless overridden),
+    else the procedure's default: one query."""
+    nearest = (
+        TimeLimit.objects.filter(step=step)
+        .filter(
+            Q(jurisdiction_id=jurisdiction_id)
+            | Q(jurisdiction__children__id=jurisdiction_id)
+            | Q(jurisdiction__children__children__id=jurisdiction_id)
+        )
+        .annotate(
+            depth=Case(
+                When(jurisdiction_id=jurisdiction_id, then=Value(0)),
+                When(jurisdiction__children__id=jurisdiction_id, then=Value(1)),
+                default=Value(2),
+            )
+        )
+        .order_by("depth")
+        .values_list("days", "unit")
+        .first()
+    )
+    return nearest or DEFAULT_TIME_LIMITS[step]
 
 
 def _count(calendar: WorkingCalendar, *, start: date, days: int, unit: str) -> tuple[date, str]:
@@ -55,18 +82,10 @@ def set_deadline(*, task: Task, jurisdiction_id: int) -> TaskDeadline | None:
     due, problem = _count(
         WorkingCalendar(jurisdiction_id), start=timezone.localdate(task.created), days=days, unit=unit
     )
-    deadline, _created = TaskDeadline.objects.update_or_create(
-        task=task,
-        defaults={
-            "jurisdiction_id": jurisdiction_id,
-            "step": step,
-            "days": days,
-            "unit": unit,
-            "due_date": due,
-            "problem": problem,
-        },
+    # A new task has no deadline yet: one INSERT, not update_or_create's lookup inside two savepoints.
+    return TaskDeadline.objects.create(
+        task=task, jurisdiction_id=jurisdiction_id, step=step, days=days, unit=unit, due_date=due, problem=problem
     )
-    return deadline
 
 
 @transaction.atomic

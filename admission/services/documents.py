@@ -12,6 +12,7 @@ from ..documents import content as drafts
 from ..documents.numbering import format_number, next_serial
 from ..models import AuditAction, DutyRequest, OfficialDocument
 from .audit import record_event
+from .transitions import service_block
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -28,12 +29,13 @@ def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, act
     """Give `draft` its number and verification code and record it; the PDF is produced after commit."""
     from ..documents import jobs
 
-    with transaction.atomic():
+    with service_block():
         now = timezone.localtime()
         serial = next_serial(issuer=draft.issuer, kind=draft.kind, year=now.year)
         number = format_number(issuer=draft.issuer, kind=draft.kind, year=now.year, serial=serial)
         document = OfficialDocument.objects.create(
-            jurisdiction_id=draft.issuer.jurisdiction_id,
+            # A case's documents belong to its banner, whoever issues them (a city's reply too: issue 15).
+            jurisdiction_id=duty_request.jurisdiction_id if duty_request else draft.issuer.jurisdiction_id,
             request=duty_request,
             kind=draft.kind,
             issuer=draft.issuer,

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from ..models import Jurisdiction, Membership, Organization, OrganizationKind, Role
+from ..models import (
+    AuditAction,
+    Jurisdiction,
+    JurisdictionLevel,
+    Membership,
+    Organization,
+    OrganizationKind,
+    PasswordHistory,
+    Role,
+)
+from ..onboarding import BODY_KINDS, BannerFile, at_line
+from .audit import record_event
 from .deadlines import create_default_time_limits
 
 if TYPE_CHECKING:
@@ -78,27 +93,8 @@ def create_jurisdiction(
                 official_name=city_government_name,
             )
         ]
-        + [
-            Organization(
-                jurisdiction=jurisdiction,
-                kind=OrganizationKind.TOWNSHIP,
-                name=t,
-                division_code=code,
-                official_name=f"{name}{t}人民政府",
-                document_prefix=f"{t[:2]}政",
-            )
-            for t, code in townships
-        ]
-        + [
-            Organization(
-                jurisdiction=jurisdiction,
-                kind=OrganizationKind.DEPARTMENT,
-                name=d,
-                official_name=f"{name}{_local_name(d, short_name)}",
-                document_prefix=abbr + (code or _local_name(d, short_name)[:2]),
-            )
-            for d, code in department_codes
-        ]
+        + [_township(jurisdiction, t, code) for t, code in townships]
+        + [_department(jurisdiction, d, code, short_name) for d, code in department_codes]
     )
     bodies = list(jurisdiction.organizations.all())
     for body in bodies:
@@ -108,6 +104,226 @@ def create_jurisdiction(
     Organization.objects.bulk_update(bodies, ["mongolian_name"])
     create_default_time_limits(jurisdiction=jurisdiction)
     return jurisdiction
+
+
+@transaction.atomic
+def create_upper_jurisdiction(
+    *,
+    name: str,
+    division_code: str,
+    level: JurisdictionLevel,
+    abbreviation: str,
+    parent: Jurisdiction | None = None,
+    approves_in_system: bool = False,
+    children: Iterable[Jurisdiction] = (),
+) -> Jurisdiction:
+    """The region, or a league or city, with its own bodies (issue 15): its organization office, which oversees the
+    banners below read-only, and its government, which approves the regular track when `approves_in_system`."""
+    jurisdiction = Jurisdiction.objects.create(
+        name=name,
+        division_code=division_code,
+        level=level,
+        parent=parent,
+        abbreviation=abbreviation,
+        city_name=name,
+        approves_in_system=approves_in_system,
+    )
+    short = name.removesuffix("自治区").removesuffix("市").removesuffix("盟")
+    party = "党委" if level == JurisdictionLevel.REGION else "委"
+    Organization.objects.bulk_create(
+        [
+            Organization(
+                jurisdiction=jurisdiction,
+                kind=OrganizationKind.ORGANIZATION_OFFICE,
+                name=f"{short}{party}编办",
+                official_name=f"中共{name}委员会机构编制委员会办公室",
+                document_prefix=f"{abbreviation}编",
+            ),
+            Organization(
+                jurisdiction=jurisdiction,
+                kind=OrganizationKind.CITY_GOVERNMENT,
+                name=f"{name}人民政府",
+                official_name=f"{name}人民政府",
+                document_prefix=f"{abbreviation}政",
+            ),
+        ]
+    )
+    if level == JurisdictionLevel.CITY:
+        create_default_time_limits(jurisdiction=jurisdiction)
+    attach_banners(upper=jurisdiction, banners=list(children), approves_in_system=approves_in_system)
+    return jurisdiction
+
+
+@transaction.atomic
+def attach_banners(*, upper: Jurisdiction, banners: list[Jurisdiction], approves_in_system: bool) -> None:
+    """Hang banners under a league or city (or a city under the region); set whether the city approves in-system."""
+    Jurisdiction.objects.filter(pk__in=[b.pk for b in banners]).update(parent=upper)
+    if upper.level == JurisdictionLevel.CITY and upper.approves_in_system != approves_in_system:
+        upper.approves_in_system = approves_in_system
+        upper.save(update_fields=["approves_in_system"])
+    if banners or upper.level == JurisdictionLevel.CITY:
+        record_event(
+            duty_request=None,
+            actor=None,
+            action=AuditAction.ONBOARDING,
+            note=f"{upper.name}：所辖旗县 {'、'.join(b.name for b in banners) or '无变化'}；"
+            f"平台内审批：{'是' if upper.approves_in_system else '否'}",
+            data={"division_code": upper.division_code, "banners": [b.division_code for b in banners]},
+            jurisdiction_id=upper.pk,
+        )
+
+
+def _township(jurisdiction: Jurisdiction, name: str, division_code: str) -> Organization:
+    return Organization(
+        jurisdiction=jurisdiction,
+        kind=OrganizationKind.TOWNSHIP,
+        name=name,
+        division_code=division_code,
+        official_name=f"{jurisdiction.name}{name}人民政府",
+        document_prefix=f"{name[:2]}政",
+    )
+
+
+def _department(jurisdiction: Jurisdiction, name: str, code: str, short_name: str) -> Organization:
+    return Organization(
+        jurisdiction=jurisdiction,
+        kind=OrganizationKind.DEPARTMENT,
+        name=name,
+        official_name=f"{jurisdiction.name}{_local_name(name, short_name)}",
+        document_prefix=jurisdiction.abbreviation + (code or _local_name(name, short_name)[:2]),
+    )
+
+
+@dataclass
+class OnboardingResult:
+    jurisdiction: Jurisdiction
+    created: list[str] = field(default_factory=list)  # what this run added, in words
+    passwords: dict[str, str] = field(default_factory=dict)  # the first users' initial passwords, shown once
+
+
+class OnboardingConflict(Exception):
+    """The file disagrees with what is already on the platform (it would change, not add)."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+@transaction.atomic
+def onboard_jurisdiction(*, banner: BannerFile) -> OnboardingResult:
+    """Put a banner on the platform from its checked file, adding only what is missing: run it again and nothing
+    changes. Existing rows are never altered; a file that contradicts them is refused with the lines concerned.
+    First users get a random initial password that has expired already, so they choose their own at first sign-in."""
+    jurisdiction = Jurisdiction.objects.filter(division_code=banner.division_code).first()
+    result = OnboardingResult(jurisdiction=jurisdiction) if jurisdiction else None
+    if jurisdiction is None:
+        jurisdiction = create_jurisdiction(
+            name=banner.name,
+            short_name=banner.short_name,
+            division_code=banner.division_code,
+            city_name=banner.city_name,
+            city_government_name=banner.city_government_name,
+            townships=[],
+            departments=[],
+            abbreviation=banner.abbreviation,
+        )
+        result = OnboardingResult(jurisdiction=jurisdiction, created=[f"旗县 {banner.name}（{banner.division_code}）"])
+    elif jurisdiction.name != banner.name:
+        message = _("区划代码 %(code)s 已是“%(existing)s”，与文件中的“%(name)s”不符") % {
+            "code": banner.division_code,
+            "existing": jurisdiction.name,
+            "name": banner.name,
+        }
+        raise OnboardingConflict([at_line(banner.line, message)])
+    assert result is not None
+    _add_organizations(banner=banner, jurisdiction=jurisdiction, result=result)
+    _add_first_users(banner=banner, jurisdiction=jurisdiction, result=result)
+    if result.created:
+        record_event(
+            duty_request=None,
+            actor=None,
+            action=AuditAction.ONBOARDING,
+            note="；".join(result.created),
+            data={"division_code": banner.division_code, "created": result.created},
+            jurisdiction_id=jurisdiction.pk,
+        )
+    return result
+
+
+def _add_organizations(*, banner: BannerFile, jurisdiction: Jurisdiction, result: OnboardingResult) -> None:
+    existing = {o.name: o for o in jurisdiction.organizations.all()}
+    conflicts, new = [], []
+    for township in banner.townships:
+        found = existing.get(township.name)
+        if found is None:
+            new.append(_township(jurisdiction, township.name, township.division_code))
+            result.created.append(f"乡镇 {township.name}（{township.division_code}）")
+        elif found.kind != OrganizationKind.TOWNSHIP or found.division_code != township.division_code:
+            conflicts.append(
+                at_line(
+                    township.line,
+                    _("“%(name)s”已在平台上（区划代码 %(code)s，%(kind)s），与文件不符")
+                    % {"name": township.name, "code": found.division_code or "—", "kind": found.get_kind_display()},
+                )
+            )
+    for department in banner.departments:
+        found = existing.get(department.name)
+        if found is None:
+            new.append(_department(jurisdiction, department.name, department.code, banner.short_name))
+            result.created.append(f"部门 {department.name}")
+        elif found.kind != OrganizationKind.DEPARTMENT:
+            conflicts.append(
+                at_line(
+                    department.line,
+                    _("“%(name)s”已在平台上，但不是部门（%(kind)s）")
+                    % {"name": department.name, "kind": found.get_kind_display()},
+                )
+            )
+    if conflicts:
+        raise OnboardingConflict(conflicts)
+    Organization.objects.bulk_create(new)
+
+
+def _add_first_users(*, banner: BannerFile, jurisdiction: Jurisdiction, result: OnboardingResult) -> None:
+    organizations = {o.name: o for o in jurisdiction.organizations.all()}
+    organizations |= {o.kind: o for o in organizations.values() if o.kind in BODY_KINDS}
+    users = get_user_model().objects
+    conflicts = []
+    for first in banner.users:
+        organization = organizations[first.organization]
+        existing = Membership.objects.filter(user__username=first.username).select_related("organization").first()
+        if existing is not None:
+            if existing.organization_id != organization.pk or existing.role != first.role:
+                conflicts.append(
+                    at_line(
+                        first.line,
+                        _("用户 %(user)s 已在平台上（%(organization)s，%(role)s），与文件不符")
+                        % {
+                            "user": first.username,
+                            "organization": existing.organization.name,
+                            "role": existing.get_role_display(),
+                        },
+                    )
+                )
+            continue
+        if users.filter(username=first.username).exists():
+            conflicts.append(at_line(first.line, _("用户名 %(user)s 已被其他账号使用") % {"user": first.username}))
+            continue
+        password = secrets.token_urlsafe(12)
+        user = add_member(
+            organization=organization,
+            username=first.username,
+            password=password,
+            role=first.role,
+            full_name=first.full_name,
+        )
+        # Set long ago: the initial password has expired, so the first sign-in asks for a new one (admission.identity).
+        PasswordHistory.objects.create(user=user, password=user.password)
+        PasswordHistory.objects.filter(user=user).update(created_at=datetime(2000, 1, 1, tzinfo=UTC))
+        result.passwords[first.username] = password
+        result.created.append(f"用户 {first.username}（{organization.name}，{first.role.label}）")
+    if conflicts:
+        raise OnboardingConflict(conflicts)
 
 
 def add_member(*, organization: Organization, username: str, password: str, role: Role, full_name: str = "") -> User:

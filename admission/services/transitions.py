@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -18,10 +19,32 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+_IN_ACTION: ContextVar[bool] = ContextVar("admission_in_action", default=False)
+
+
+@contextmanager
+def action_transaction(*, opened: bool = False) -> Iterator[None]:
+    """The transaction of one action (workflows.engine opens it, `opened` when the case's lock already has): the
+    services' blocks inside it take no savepoint. Nothing between them catches a service's error, so the whole action
+    rolls back with it either way; the savepoints only cost two statements each."""
+    token = _IN_ACTION.set(True)
+    try:
+        with transaction.atomic(savepoint=not opened):
+            yield
+    finally:
+        _IN_ACTION.reset(token)
+
+
+def service_block() -> transaction.Atomic:
+    """A service's atomic block: its own savepoint when called alone inside another transaction, none inside an
+    action's transaction."""
+    return transaction.atomic(savepoint=not _IN_ACTION.get())
+
+
 @contextmanager
 def locked_request(duty_request: DutyRequest) -> Iterator[DutyRequest]:
     """A fresh copy of the case, row-locked until the surrounding transaction ends."""
-    with transaction.atomic():
+    with service_block():
         yield DutyRequest.objects.select_for_update().get(pk=duty_request.pk)
 
 

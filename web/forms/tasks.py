@@ -134,10 +134,14 @@ class BannerDecisionForm(forms.Form):
     reasons = textarea(_("意见或理由"), required=False, rows=3, help_text=_("不同意时必填，写明理由（第四条第三项）。"))
 
 
+class CityApprovalForm(forms.Form):
+    approves = verdict_field(_("批复结果"), _("批准"), _("不予批准"))
+    reasons = textarea(_("意见或理由"), required=False, rows=3, help_text=_("不予批准时必填。"))
+
+
 class CityDecisionForm(BranchingForm, forms.Form):
     branches = {"approves": {"0": ("reasons",)}}
     branch_required = frozenset({"reasons"})
-
     approves = verdict_field(_("市政府批复结果"), _("批准"), _("不予批准"))
     document_number = forms.CharField(
         label=_("批复文号"),

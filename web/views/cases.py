@@ -42,6 +42,8 @@ def home(request):
     if permissions.membership_of(request.user) is None and request.user.is_staff:
         return redirect("admin:index")
     permissions.require_membership(request.user)
+    if permissions.oversees_below(request.user):
+        return redirect("admission:region")  # an office above the banners has no tasks of its own
     return redirect("workflows:inbox")
 
 

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
-from admission import oversight, permissions
+from admission import oversight, permissions, selectors
 
 from ..audit import record_download
 from ..charts import bar_chart_svg
 from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx, file_name
 
 
-def dashboard(request):
-    permissions.require_can_see_dashboard(request.user)
-    jurisdiction = permissions.membership_of(request.user).organization.jurisdiction
+def dashboard(request, pk: int | None = None):
+    """One banner's dashboard: the user's own, or (pk) a banner below an office above the banners, read-only."""
+    if pk is None and permissions.oversees_below(request.user):
+        return redirect("admission:region")  # above the banners, the dashboards are the banners'
+    jurisdiction = permissions.dashboard_jurisdiction(request.user, pk)
     this_year = timezone.localdate().year
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year else this_year
@@ -30,9 +34,11 @@ def dashboard(request):
             dashboard_xlsx(data),
             content_type=XLSX_CONTENT_TYPE,
         )
-        response["Content-Disposition"] = content_disposition_header(
+        disposition = content_disposition_header(
             True, file_name(f"{jurisdiction.name}{year}年乡镇职责准入监督看板", "xlsx")
         )
+        assert disposition is not None  # never for an attachment
+        response["Content-Disposition"] = disposition
         return response
     charts = {
         "states": bar_chart_svg([(str(label), n) for label, n in data["states"]]),
@@ -49,4 +55,17 @@ def dashboard(request):
             "jurisdiction": jurisdiction,
             "years": range(this_year, this_year - 5, -1),
         },
+    )
+
+
+def region(request):
+    """Issue 15: the drill-down of the region's or a league's or city's organization office — region → city → banner
+    (its dashboard, its cases) → township (its public duty list). Read-only."""
+    if not permissions.oversees_below(request.user):
+        raise PermissionDenied(_("仅自治区、盟市党委编办可查看所辖旗县。"))
+    organization = permissions.membership_of(request.user).organization
+    return render(
+        request,
+        "admission/region.html",
+        {"organization": organization, "rows": selectors.banners_below(organization=organization)},
     )

@@ -256,6 +256,19 @@ class BannerDecisionPage(TaskPage):
         )
 
 
+class CityApprovalPage(TaskPage):
+    form_class = forms.CityApprovalForm
+    success_message = gettext_lazy("批复已作出。")
+
+    def perform(self, form):
+        actions.approve_at_city(
+            task=self.task,
+            actor=self.request.user,
+            approves=form.cleaned_data["approves"],
+            reasons=form.cleaned_data["reasons"],
+        )
+
+
 class CityDecisionPage(TaskPage):
     form_class = forms.CityDecisionForm
     success_message = gettext_lazy("市政府批复已登记。")

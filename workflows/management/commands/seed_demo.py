@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -37,24 +38,34 @@ from admission.models import (
     DutyCategory,
     DutyRequest,
     Jurisdiction,
+    JurisdictionLevel,
     Membership,
     OfficialDocument,
     OrganizationKind,
+    PasswordHistory,
     RenderStatus,
     ReportFinding,
     RequestPurpose,
     RequestState,
     Role,
     SafeguardKind,
+    TaskDeadline,
     TownshipDuty,
     Track,
 )
+from admission.onboarding import read as read_onboarding_file
 from admission.services import requests as request_services
 from admission.services import review
 from admission.services.administrators import create_administrator
 from admission.services.deadlines import set_deadline
 from admission.services.identity import enrol_totp_device
-from admission.services.setup import add_member, create_jurisdiction
+from admission.services.setup import (
+    add_member,
+    attach_banners,
+    create_jurisdiction,
+    create_upper_jurisdiction,
+    onboard_jurisdiction,
+)
 from workflows import actions, engine
 from workflows.driver import CaseDriver
 
@@ -64,6 +75,8 @@ PASSWORD = "Demo-2026!"  # meets the password rules: 10 characters, four classes
 # the first login, showing the QR-code enrolment.
 ENROLS_AT_FIRST_LOGIN = "sifa_jz"
 DIVISION_CODE = "150721"
+# The second banner of Hulunbuir comes from the on-boarding template, as a real banner would (issue 15).
+ONBOARDING_TEMPLATE = Path(settings.BASE_DIR) / "docs" / "onboarding" / "内蒙古-旗县模板.yaml"
 
 # procedure.md: the 12 townships of Arun Banner and their division codes.
 TOWNSHIPS = (
@@ -670,6 +683,90 @@ class Command(BaseCommand):
         self._age_open_tasks()
         self._deliver_safeguards()
         self._report_pushed_down_duties()
+        self._hulunbuir()
+
+    def _hulunbuir(self) -> None:
+        """Issue 15: the region, Hulunbuir city (approving on the platform) and a second banner of it, on-boarded from
+        the template file, with one regular case of that banner waiting for the city's approval."""
+        self._say("呼伦贝尔市和莫力达瓦达斡尔族自治旗：上级机构、第二个旗县和一件待市政府审批的申请……")
+        second = onboard_jurisdiction(banner=read_onboarding_file(ONBOARDING_TEMPLATE)).jurisdiction
+        region = create_upper_jurisdiction(
+            name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
+        )
+        city = create_upper_jurisdiction(
+            name="呼伦贝尔市",
+            division_code="150700",
+            level=JurisdictionLevel.CITY,
+            abbreviation="呼",
+            parent=region,
+            children=[self.orgs["office"].jurisdiction, second],
+        )
+        # From now on the city approves regular duties here; the cases already sent to it keep their recorded reply.
+        attach_banners(upper=city, banners=[], approves_in_system=True)
+        upper = {o.kind: o for o in city.organizations.all()}
+        for username, organization, role, full_name in (
+            ("shizhengfu", upper[OrganizationKind.CITY_GOVERNMENT], Role.HEAD, "呼伦贝尔市政府"),
+            ("shibianban", upper[OrganizationKind.ORGANIZATION_OFFICE], Role.REVIEWER, "呼伦贝尔市委编办"),
+            (
+                "qubianban",
+                region.organizations.get(kind=OrganizationKind.ORGANIZATION_OFFICE),
+                Role.REVIEWER,
+                "自治区党委编办",
+            ),
+        ):
+            add_member(organization=organization, username=username, password=PASSWORD, role=role, full_name=full_name)
+        people = get_user_model().objects.filter(membership__organization__jurisdiction__in=[second, city, region])
+        for user in people:  # the demo's one password, no first-login change, the demo's second factor
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
+            PasswordHistory.objects.filter(user=user).delete()
+            if user.membership.role in DECIDING_ROLES:
+                enrol_totp_device(user=user, key=DEMO_TOTP_KEY, token=current_code(DEMO_TOTP_KEY))
+        issue_demo_certificates(
+            keys_dir=Path(settings.ADMISSION_SIGNING_KEYS_DIR),
+            organizations=issuing_organizations(),
+            ca_dir=Path(settings.ADMISSION_DEMO_CA_DIR),
+        )
+        self._second_banner_cases(second)
+
+    def _second_banner_cases(self, banner: Jurisdiction) -> None:
+        """Two regular cases of the second banner sent to the city: one approved by it here, one waiting."""
+        users = {u.username: u for u in get_user_model().objects.filter(username__startswith="mq_")}
+        approved = self._to_the_city(banner, users, "森林草原防火网格化巡查")
+        actions.approve_at_city(
+            task=CaseDriver(approved).task("city_approval"),
+            actor=get_user_model().objects.get(username="shizhengfu"),
+            approves=True,
+        )
+        self._to_the_city(banner, users, "林区防火检查站值守")
+
+    def _to_the_city(self, banner: Jurisdiction, users: dict, duty_name: str) -> DutyRequest:
+        township = banner.organizations.get(name="尼尔基镇")
+        duty_request = request_services.save_draft(
+            actor=users["mq_linye"],
+            values={**_values(CASES[0], "旗林业和草原局"), "duty_name": duty_name},
+            townships=[township],
+        )
+        duty_request = actions.consult_townships(duty_request=duty_request, actor=users["mq_linye"])
+        driver = CaseDriver(duty_request)
+        driver.give_opinion(users["mq_nierji"], township=township, agrees=True, opinion="同意承担，按方案落实。")
+        title, body = "书面申请", f"申请将{duty_name}纳入乡镇职责事项。"
+        letter = _blank_letter(title) if self.no_render else _letter(title, body)
+        driver.submit(users["mq_linye"], application_letter=letter)
+        driver.accept(users["mq_bianban"])
+        for node, username in (
+            ("lead_review", "mq_bianban"),
+            ("legality_review", "mq_sifa"),
+            ("data_review", "mq_zhengshu"),
+        ):
+            driver.give_bureau_opinion(node, users[username], passes=True, reasoning="符合准入条件。")
+        driver.conclude(
+            users["mq_bianban"],
+            passes=True,
+            findings={field: "符合要求。" for field, _label in review.FOCUS_POINTS},
+        )
+        driver.decide_at_banner(users["mq_lingdao"], approves=True)
+        return driver.duty_request
 
     def _deliver_safeguards(self) -> None:
         """Art. 5: the forestry bureau has delivered everything for its duty and 那吉镇 confirmed; the civil affairs
@@ -744,6 +841,7 @@ class Command(BaseCommand):
                     arrived -= timedelta(days=1)
             Task.objects.filter(pk=task.pk).update(created=timezone.make_aware(datetime.combine(arrived, time(9, 30))))
             task.refresh_from_db()
+            TaskDeadline.objects.filter(task=task).delete()  # set_deadline gives a new task its first deadline
             set_deadline(task=task, jurisdiction_id=self.orgs["office"].jurisdiction_id)
 
     def _say(self, message: str) -> None:
@@ -755,8 +853,13 @@ class Command(BaseCommand):
         rows = [(username, "—", f"{role.label}（/admin/）") for username, role, _name in ADMINISTRATORS] + [
             (m.user.username, m.organization.name, m.get_role_display())
             for m in Membership.objects.select_related("user", "organization")
-            .filter(organization__jurisdiction__division_code=DIVISION_CODE)
-            .order_by("organization__kind", "organization__division_code", "user__username")
+            .filter(organization__jurisdiction__division_code__in=(DIVISION_CODE, "150722", "150700", "150000"))
+            .order_by(
+                "organization__jurisdiction__division_code",
+                "organization__kind",
+                "organization__division_code",
+                "user__username",
+            )
         ]
         self.stdout.write(f"\n演示用户（密码均为 {PASSWORD}）：")
         width = max(len(r[0]) for r in rows)

@@ -1,0 +1,99 @@
+"""Issue 15 part 2: the region's and each city's organization office drill down, read-only: region → city → banner
+(dashboard, cases) → township (its duty list)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from admission.models import JurisdictionLevel, Organization, OrganizationKind, Role
+from admission.services.setup import add_member, create_upper_jurisdiction
+from tests import support
+
+
+@pytest.fixture
+def region(banner, other_banner):
+    region = create_upper_jurisdiction(
+        name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
+    )
+    hulunbuir = create_upper_jurisdiction(
+        name="呼伦贝尔市",
+        division_code="150700",
+        level=JurisdictionLevel.CITY,
+        abbreviation="呼",
+        parent=region,
+        children=[banner.jurisdiction],
+    )
+    tongliao = create_upper_jurisdiction(
+        name="通辽市",
+        division_code="150500",
+        level=JurisdictionLevel.CITY,
+        abbreviation="通",
+        parent=region,
+        children=[other_banner.jurisdiction],
+    )
+
+    def office(jurisdiction, username):
+        organization = Organization.objects.get(jurisdiction=jurisdiction, kind=OrganizationKind.ORGANIZATION_OFFICE)
+        return add_member(organization=organization, username=username, password="x", role=Role.REVIEWER)
+
+    return {"region": office(region, "region_office"), "city": office(hulunbuir, "city_office"), "tongliao": tongliao}
+
+
+def test_an_office_above_the_banners_starts_at_its_banners(client, region):
+    client.force_login(region["city"])
+    assert client.get(reverse("admission:home")).url == reverse("admission:region")
+    assert client.get(reverse("admission:dashboard")).url == reverse("admission:region")  # the nav's 监督看板
+
+
+def test_the_city_office_sees_its_banners_and_the_region_office_every_city(client, banner, other_banner, region):
+    support.admitted(banner)
+    client.force_login(region["city"])
+    body = client.get(reverse("admission:region")).content.decode()
+    assert "阿荣旗" in body and other_banner.jurisdiction.name not in body
+    assert reverse("admission:banner_dashboard", args=[banner.jurisdiction.pk]) in body
+    assert reverse("public:jurisdiction", args=[banner.jurisdiction.pk]) in body  # on to each township's list
+    client.force_login(region["region"])
+    body = client.get(reverse("admission:region")).content.decode()
+    assert "阿荣旗" in body and other_banner.jurisdiction.name in body and "通辽市" in body
+
+
+def test_a_banner_dashboard_is_read_only_to_the_offices_above_it_and_to_nobody_else(
+    client, banner, other_banner, region
+):
+    support.admitted(banner)
+    mine = reverse("admission:banner_dashboard", args=[banner.jurisdiction.pk])
+    for user, status in (
+        (region["city"], 200),
+        (region["region"], 200),
+        (other_banner.users["office"], 403),
+        (banner.users["forestry"], 403),
+    ):
+        client.force_login(user)
+        assert client.get(mine).status_code == status
+    client.force_login(region["city"])
+    assert client.get(reverse("admission:banner_dashboard", args=[other_banner.jurisdiction.pk])).status_code == 403
+
+
+def test_the_city_office_reads_its_banners_cases_but_cannot_act(client, banner, region):
+    request = support.to_under_review(banner)
+    client.force_login(region["city"])
+    assert client.get(reverse("admission:request_detail", args=[request.pk])).status_code == 200
+    task = support.open_task(request, "lead_review")
+    assert client.post(reverse("workflows:claim", args=[task.pk])).status_code in (403, 404)
+
+
+def test_only_offices_above_the_banners_have_the_drill_down(client, banner):
+    client.force_login(banner.users["office"])
+    assert client.get(reverse("admission:region")).status_code == 403
+
+
+def test_the_drill_down_costs_the_same_queries_for_one_banner_or_two(client, banner, other_banner, region):
+    support.admitted(banner)
+    counts = []
+    for user in (region["city"], region["region"]):  # one banner below, then two
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("admission:region")).status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1] <= 12
