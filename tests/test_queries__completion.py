@@ -15,7 +15,9 @@ from workflows import actions
 
 TEST_SAVEPOINT = 2
 CEILING = 20 + TEST_SAVEPOINT
-DOCUMENT_CEILING = 40 + TEST_SAVEPOINT  # not yet 20: left for a later step (issue 15)
+DOCUMENT_CEILING = (
+    41 + TEST_SAVEPOINT
+)  # not yet 20: left for a later step (issue 15); one read for the reply's chronology (issue 13)
 
 
 def test_completing_a_township_opinion_takes_at_most_20_queries(banner, django_assert_max_num_queries):

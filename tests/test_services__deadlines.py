@@ -66,6 +66,7 @@ def _consult_task_arriving(banner, day):
     task = support.open_task(engine_started(banner), "consult", township=banner.org("naji").pk)
     Task.objects.filter(pk=task.pk).update(created=timezone.make_aware(datetime.combine(day, time(9, 30))))
     task.refresh_from_db()
+    TaskDeadline.objects.filter(task=task).delete()  # set_deadline gives a new task its first deadline
     set_deadline(task=task, jurisdiction_id=banner.jurisdiction.pk)
     return TaskDeadline.objects.get(task=task)
 

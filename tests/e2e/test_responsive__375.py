@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from admission.models import OfficialDocument, TownshipDuty
+from admission.models import OfficialDocument, TaskDeadline, TownshipDuty
 from admission.services.deadlines import set_deadline
 from tests import support
 from tests.e2e.conftest import CHROMIUM, SHOTS
@@ -42,6 +42,7 @@ def test_every_page_fits_a_375_px_phone_and_every_action_is_reachable(page, live
     december = support.open_task(reviewing, "lead_review")
     Task.objects.filter(pk=december.pk).update(created=timezone.make_aware(datetime(2026, 12, 28, 9, 30)))
     december.refresh_from_db()
+    TaskDeadline.objects.filter(task=december).delete()  # set_deadline gives a new task its first deadline
     set_deadline(task=december, jurisdiction_id=banner.jurisdiction.pk)
     base = live_server.url
     SHOTS.mkdir(parents=True, exist_ok=True)
