@@ -64,6 +64,11 @@ def stored_files(settings) -> list[Path]:
     return sorted(p for p in (Path(settings.MEDIA_ROOT) / "documents").rglob("*") if p.is_file())
 
 
+def files_of(settings, document) -> list[Path]:
+    """A rendered document is stored as its PDF and, beside it, its OFD (issue 14)."""
+    return sorted(Path(settings.MEDIA_ROOT) / f.name for f in (document.file, document.ofd_file))
+
+
 def test_issue11_without_a_broker_tasks_run_in_process_after_commit(
     keys, banner, settings, django_capture_on_commit_callbacks
 ):
@@ -102,7 +107,7 @@ def test_issue11_a_render_cut_off_by_kill_9_is_finished_by_the_web_process_witho
     document.refresh_from_db()
     assert document.render_status == RenderStatus.RENDERED, document.render_error
     assert document.render_attempts == 1 and document.number == number
-    assert stored_files(settings) == [Path(settings.MEDIA_ROOT) / document.file.name]
+    assert stored_files(settings) == files_of(settings, document)
     assert verify_pdf(document.file.read()).valid
     # Once started, this process sweeps again only after ADMISSION_RENDER_SWEEP_SECONDS.
     assert tasks.sweep_from_web() is False
@@ -163,7 +168,7 @@ def test_issue11_a_repeated_or_stale_message_never_renders_twice(keys, banner, s
     assert jobs.sweep(grace_seconds=0) == 0
     document.refresh_from_db()
     assert (document.file.name, document.sha256, document.rendered_at) == first and document.render_attempts == 1
-    assert len(stored_files(settings)) == 1
+    assert stored_files(settings) == files_of(settings, document)
 
     # A failed document: a message for an attempt already made does not make another.
     settings.ADMISSION_SIGNER = f"{__name__}.UnpluggedSigner"
@@ -183,7 +188,7 @@ def test_issue11_a_file_left_by_an_attempt_killed_before_its_commit_is_replaced_
     orphan.write_bytes(b"%PDF- half written")
     jobs.render_document(document.pk)
     document.refresh_from_db()
-    assert stored_files(settings) == [orphan] and document.file.name == str(orphan.relative_to(settings.MEDIA_ROOT))
+    assert stored_files(settings) == files_of(settings, document) and orphan in files_of(settings, document)
     assert verify_pdf(orphan.read_bytes()).valid
 
 
