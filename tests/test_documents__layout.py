@@ -29,11 +29,20 @@ from django.test import TestCase, override_settings
 
 from admission.documents.content import LETTER_KINDS, UPWARD_KINDS
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
-from admission.models import DocumentKind, OfficialDocument, RenderStatus, Role
+from admission.models import (
+    DocumentKind,
+    JurisdictionLevel,
+    OfficialDocument,
+    Organization,
+    OrganizationKind,
+    RenderStatus,
+    Role,
+)
 from admission.services import intake
-from admission.services.setup import add_member
+from admission.services.setup import add_member, create_upper_jurisdiction
 from tests import support
 from workflows import actions
+from workflows.management.commands.seed_demo import MONGOLIAN_NAMES
 
 MM = 72 / 25.4
 LEFT, RIGHT, TOP, BOTTOM = 28 * MM, (210 - 26) * MM, 37 * MM, (297 - 35) * MM
@@ -170,6 +179,30 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
         support.conclude(banner, refused)
         with TestCase.captureOnCommitCallbacks(execute=True):
             support.banner_decides(banner, refused, approves=False)  # refusal notice
+
+        # Issue 15: once the city approves on the platform, its reply is a document of its own (准入批复).
+        region = create_upper_jurisdiction(
+            name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
+        )
+        city = create_upper_jurisdiction(
+            name="呼伦贝尔市",
+            division_code="150700",
+            level=JurisdictionLevel.CITY,
+            abbreviation="呼",
+            parent=region,
+            approves_in_system=True,
+            children=[banner.jurisdiction],
+            mongolian_names=MONGOLIAN_NAMES,
+        )
+        government = Organization.objects.get(jurisdiction=city, kind=OrganizationKind.CITY_GOVERNMENT)
+        issue_demo_certificates(keys_dir=keys, organizations=[government], passphrase="")
+        city_head = add_member(organization=government, username="city_head", password=support.PASSWORD, role=Role.HEAD)
+        in_platform = support.awaiting_approval_case(banner, duty_name="草原鼠虫害日常监测")
+        support.banner_decides(banner, in_platform)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            actions.approve_at_city(
+                task=support.open_task(in_platform, "city_approval"), actor=city_head, approves=True
+            )
 
         rejected = support.to_under_review(banner, duty_name="河道垃圾日常清理")
         support.bureau_opinions(banner, rejected, passes=("office", "data"))

@@ -96,14 +96,19 @@ def create_jurisdiction(
         + [_township(jurisdiction, t, code) for t, code in townships]
         + [_department(jurisdiction, d, code, short_name) for d, code in department_codes]
     )
+    _name_bodies_in_mongolian(jurisdiction=jurisdiction, mongolian=mongolian)
+    create_default_time_limits(jurisdiction=jurisdiction)
+    return jurisdiction
+
+
+def _name_bodies_in_mongolian(*, jurisdiction: Jurisdiction, mongolian: Mapping[str, str]) -> None:
+    """Each body of `jurisdiction` whose Chinese full name (a joint body's, each of its bodies') is in `mongolian`."""
     bodies = list(jurisdiction.organizations.all())
     for body in bodies:
         parts = (body.official_name or body.name).split()
         if all(part in mongolian for part in parts):
             body.mongolian_name = "\n".join(mongolian[part] for part in parts)
     Organization.objects.bulk_update(bodies, ["mongolian_name"])
-    create_default_time_limits(jurisdiction=jurisdiction)
-    return jurisdiction
 
 
 @transaction.atomic
@@ -116,9 +121,12 @@ def create_upper_jurisdiction(
     parent: Jurisdiction | None = None,
     approves_in_system: bool = False,
     children: Iterable[Jurisdiction] = (),
+    mongolian_names: Mapping[str, str] | None = None,
 ) -> Jurisdiction:
     """The region, or a league or city, with its own bodies (issue 15): its organization office, which oversees the
-    banners below read-only, and its government, which approves the regular track when `approves_in_system`."""
+    banners below read-only, and its government, which approves the regular track when `approves_in_system`.
+    `mongolian_names` as for create_jurisdiction: its government's seal and mark carry both scripts too."""
+    mongolian = mongolian_names or {}
     jurisdiction = Jurisdiction.objects.create(
         name=name,
         division_code=division_code,
@@ -127,6 +135,7 @@ def create_upper_jurisdiction(
         abbreviation=abbreviation,
         city_name=name,
         approves_in_system=approves_in_system,
+        mongolian_name=mongolian.get(name, ""),
     )
     short = name.removesuffix("自治区").removesuffix("市").removesuffix("盟")
     party = "党委" if level == JurisdictionLevel.REGION else "委"
@@ -148,6 +157,7 @@ def create_upper_jurisdiction(
             ),
         ]
     )
+    _name_bodies_in_mongolian(jurisdiction=jurisdiction, mongolian=mongolian)
     if level == JurisdictionLevel.CITY:
         create_default_time_limits(jurisdiction=jurisdiction)
     attach_banners(upper=jurisdiction, banners=list(children), approves_in_system=approves_in_system)

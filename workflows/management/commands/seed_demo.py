@@ -116,6 +116,7 @@ MONGOLIAN_NAMES = {
     "阿荣旗农牧局": f"{ARUN} ᠲᠠᠷᠢᠶᠠᠯᠠᠩ ᠮᠠᠯ ᠠᠵᠤ ᠠᠬᠤᠢ{NNBSP}ᠶᠢᠨ {BUREAU}",
     "阿荣旗民政局": f"{ARUN} ᠢᠷᠭᠡᠨ ᠬᠡᠷᠡᠭ{NNBSP}ᠦᠨ {BUREAU}",
     "阿荣旗卫生健康委员会": f"{ARUN} ᠡᠷᠡᠭᠦᠯ ᠮᠡᠩᠳᠦ{NNBSP}ᠶᠢᠨ ᠬᠣᠷᠢᠶ᠎ᠠ",
+    "呼伦贝尔市": "ᠬᠥᠯᠥᠨᠪᠤᠶᠢᠷ ᠬᠣᠲᠠ",
     "呼伦贝尔市人民政府": f"ᠬᠥᠯᠥᠨᠪᠤᠶᠢᠷ ᠬᠣᠲᠠ{NNBSP}ᠶᠢᠨ {GOVERNMENT}",
     "阿荣旗那吉镇人民政府": f"{ARUN} ᠨᠠᠵᠢ ᠪᠠᠯᠭᠠᠰᠤ{NNBSP}ᠶᠢᠨ {GOVERNMENT}",
     "阿荣旗得力其尔鄂温克族乡人民政府": f"{ARUN} ᠳᠡᠯᠢᠴᠢᠷ ᠡᠸᠡᠩᠬᠢ ᠰᠤᠮᠤ{NNBSP}ᠶᠢᠨ {GOVERNMENT}",
@@ -700,6 +701,7 @@ class Command(BaseCommand):
             abbreviation="呼",
             parent=region,
             children=[self.orgs["office"].jurisdiction, second],
+            mongolian_names=MONGOLIAN_NAMES,
         )
         # From now on the city approves regular duties here; the cases already sent to it keep their recorded reply.
         attach_banners(upper=city, banners=[], approves_in_system=True)
