@@ -183,12 +183,16 @@ def _each_rendered_once(documents: list[OfficialDocument], settings) -> None:
         ).last_serial
         == documents[-1].serial
     )
-    # One stored file each, the registered one.
+    # One stored PDF each and its OFD beside it (issue 14), the registered ones.
     files = stored_files(settings)
-    assert sorted(p.name for p in files) == sorted(f"{d.verification_code}.pdf" for d in rendered.values())
+    assert sorted(p.name for p in files) == sorted(
+        f"{d.verification_code}.{suffix}" for d in rendered.values() for suffix in ("pdf", "ofd")
+    )
     by_name = {p.name: p for p in files}
     for document in rendered.values():
-        assert hashlib.sha256(by_name[f"{document.verification_code}.pdf"].read_bytes()).hexdigest() == document.sha256
+        for suffix, registered in (("pdf", document.sha256), ("ofd", document.ofd_sha256)):
+            stored = by_name[f"{document.verification_code}.{suffix}"].read_bytes()
+            assert hashlib.sha256(stored).hexdigest() == registered
     events = AuditEvent.objects.filter(action=AuditAction.RENDER_DOCUMENT, data__document__in=pks)
     assert sorted(e.data["document"] for e in events) == sorted(pks)
 
