@@ -13,8 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 
+from admission.models import AuditAction
 from admission.services import requests as request_services
 from admission.services import review
+from admission.services.audit import record_event
 from admission.services.errors import ConflictError
 from tests import support
 
@@ -144,3 +146,16 @@ def test_art4_2_what_an_english_speaking_reviewer_decides_is_recorded_and_issued
     assert "法定依据：符合要求" in text and "Legal basis" not in text
     notes = list(AuditEvent.objects.filter(request=duty_request).values_list("note", flat=True))
     assert any(note.startswith("通过：") for note in notes)
+
+
+def test_the_case_record_names_the_system_in_the_user_s_language(client, banner):
+    """An event no unit caused (a document rendered by a worker, a deadline recounted) is the system's: 系统 in
+    Chinese, System in English."""
+    request = support.to_under_review(banner)
+    record_event(duty_request=request, actor=None, action=AuditAction.RENDER_DOCUMENT, note="worker")
+    client.force_login(banner.users["office"])
+    page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
+    assert " · 系统" in page
+    in_english(client, banner.users["office"])
+    page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
+    assert " · System" in page and " · 系统" not in page
