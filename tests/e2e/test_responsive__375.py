@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from admission.models import AuditAction, OfficialDocument, TownshipDuty
+from admission.models import AuditAction, Consultation, OfficialDocument, TownshipDuty
 from admission.services.audit import record_event
 from admission.services.deadlines import set_deadline
 from tests import support
@@ -147,7 +147,7 @@ def test_on_a_phone_forms_show_only_the_chosen_branch_and_select_every_township_
 @pytest.mark.django_db(transaction=True)
 def test_a_case_record_holding_a_document_digest_fits_a_375_px_phone(page, live_server):
     """Every page works at 375 px: 公文生成并签章 records the document's SHA-256, 64 characters with no break, and
-    the case page wraps it rather than scroll sideways."""
+    the case page wraps it rather than scroll sideways; the record's tables stack, each opinion at full width."""
     banner = support.build_banner(code="150721", name="阿荣旗", short="旗")
     reviewing = support.to_under_review(banner)
     record_event(
@@ -163,3 +163,8 @@ def test_a_case_record_holding_a_document_digest_fits_a_375_px_phone(page, live_
     page.goto(f"{base}/requests/{reviewing.pk}/")
     assert page.get_by_text("SHA-256").is_visible()
     assert width_of(page, "case-digest") <= PHONE["width"]
+    # the record's opinions read at the phone's width, not squeezed into a column four characters wide
+    opinions = [c.opinion for c in Consultation.objects.filter(request=reviewing)]
+    assert len(opinions) == 2
+    for opinion in opinions:
+        assert page.locator("td", has_text=opinion).first.bounding_box()["width"] >= 300
