@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import re
 
 import polib
 import pytest
@@ -159,3 +160,18 @@ def test_the_case_record_names_the_system_in_the_user_s_language(client, banner)
     in_english(client, banner.users["office"])
     page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
     assert " · System" in page and " · 系统" not in page
+
+
+def test_english_labels_are_followed_by_an_english_colon(client, banner):
+    """A label and its value are separated by the language's own colon: "Current step: ", "To: " in English, never
+    the Chinese full-width "：" after an English word (nor the role in full-width brackets)."""
+    request = support.to_under_review(banner)
+    in_english(client, banner.users["office"])
+    for page in (
+        client.get(reverse("admission:document_list")).content.decode(),
+        client.get(reverse("admission:request_detail", args=[request.pk])).content.decode(),
+    ):
+        text = re.sub(r"<[^>]+>", "", page)
+        assert re.findall(r".{0,40}[A-Za-z)]：", text) == []
+    assert "Current step: " in text and "To: " in text
+    assert "(Reviewer)" in text and "（Reviewer）" not in text  # the header's role, in English brackets

@@ -11,7 +11,6 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from admission.services.deadlines import set_deadline
-
 from admission.services.habits import copy_case
 from tests import support
 from web.procedure_map import procedure_map_svg

@@ -105,7 +105,7 @@ def procedure_map_svg(steps: list[dict], *, temporary: bool) -> SafeString:
             for n, line in enumerate(detail)
         )
         parts.append(
-            f'<g class="step {step["status"]}"><title>{title}：{escape(" · ".join(detail))}</title>'
+            f'<g class="step {step["status"]}"><title>{title}{_("：")}{escape(" · ".join(detail))}</title>'
             f'<rect x="{x}" y="{y}" width="{width}" height="{box_height}" rx="6" fill="{style["fill"]}" '
             f'stroke="{style["stroke"]}"{weight}{style["dash"]}/>'
             f'<text x="{x + 10}" y="{y + 19}" font-size="13" font-weight="bold" fill="{style["text"]}">'
