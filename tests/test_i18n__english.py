@@ -175,3 +175,14 @@ def test_english_labels_are_followed_by_an_english_colon(client, banner):
         assert re.findall(r".{0,40}[A-Za-z)]：", text) == []
     assert "Current step: " in text and "To: " in text
     assert "(Reviewer)" in text and "（Reviewer）" not in text  # the header's role, in English brackets
+
+
+def test_the_header_offers_to_change_the_password_and_the_audit_records_that_it_was_changed(client, banner):
+    """修改密码 is a command in the header and an event in the audit trail: each reads as such in English."""
+    in_english(client, banner.users["naji"])
+    page = client.get(reverse("workflows:inbox")).content.decode()
+    assert ">Change password</a>" in page and "Password changed" not in page
+    with translation.override("en"):
+        assert str(AuditAction.PASSWORD_CHANGE.label) == "Password changed"
+    with translation.override("zh-hans"):
+        assert str(AuditAction.PASSWORD_CHANGE.label) == "修改密码"
