@@ -186,3 +186,13 @@ def test_the_header_offers_to_change_the_password_and_the_audit_records_that_it_
         assert str(AuditAction.PASSWORD_CHANGE.label) == "Password changed"
     with translation.override("zh-hans"):
         assert str(AuditAction.PASSWORD_CHANGE.label) == "修改密码"
+
+
+def test_a_draft_offers_to_consult_the_townships_and_its_record_says_they_were(client, banner):
+    """书面征求乡镇意见 is the draft's button (a command) and an event of the record (done): each reads as such."""
+    request = support.draft(banner)
+    in_english(client, banner.users["forestry"])
+    page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
+    assert ">Consult townships in writing</a>" in page
+    with translation.override("en"):
+        assert str(AuditAction.START_CONSULTATION.label) == "Townships consulted in writing"

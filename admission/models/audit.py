@@ -17,7 +17,7 @@ class AuditAction(models.TextChoices):
     CREATE_REQUEST = "create_request", _("创建申请")
     UPDATE_REQUEST = "update_request", _("修改申请")
     ATTACH_FILE = "attach_file", _("上传附件")
-    START_CONSULTATION = "start_consultation", _("书面征求乡镇意见")
+    START_CONSULTATION = "start_consultation", pgettext_lazy("audit action", "书面征求乡镇意见")
     RECORD_CONSULTATION_OPINION = "record_consultation_opinion", _("乡镇出具书面意见")
     CONCLUDE_CONSULTATION = "conclude_consultation", _("征求意见结束")
     SUBMIT_REQUEST = "submit_request", _("提交书面申请")
