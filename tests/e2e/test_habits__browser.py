@@ -65,7 +65,7 @@ def test_township_clerk_is_notified_of_a_new_consultation(page, live_server):
     CaseDriver(request).consult(banner.users["forestry"])  # commits: the announcement runs in-process after commit
     b = Browser(page, live_server.url, banner)
     b.login(banner.users["naji"])
-    badge = page.locator("header .count")
+    badge = page.locator("header nav .count")
     assert badge.inner_text() == "2"  # the task and the consultation letter
     page.get_by_role("link", name="提醒").click()
     notice = page.get_by_role("link", name=f"新任务：“{request.duty_name}”待你单位办理“出具书面意见”", exact=False)
@@ -74,7 +74,7 @@ def test_township_clerk_is_notified_of_a_new_consultation(page, live_server):
     notice.click()
     page.wait_for_url(f"{live_server.url}/tasks/*/")
     assert "出具书面意见" in page.locator("h1").inner_text()
-    assert page.locator("header .count").count() == 0  # read once the list was opened
+    assert page.locator("header nav .count").count() == 0  # read once the list was opened
 
 
 @pytest.mark.django_db(transaction=True)
@@ -99,7 +99,7 @@ def test_reassign_return_urge_copy_and_comments_end_to_end(page, live_server):
 
     # 退回: office2, holding the consolidation, sends the case back to the legality review with reasons.
     b.login(banner.users["office2"])
-    assert page.locator("header .count").count() == 1
+    assert page.locator("header nav .count").count() == 1
     assert Notification.objects.filter(user=banner.users["office2"], kind=NoticeKind.REASSIGNED).exists()
     b.case(request)
     page.locator("#habits li", has_text="形成审核意见").get_by_role("link", name="退回").click()
