@@ -168,3 +168,8 @@ def test_a_case_record_holding_a_document_digest_fits_a_375_px_phone(page, live_
     assert len(opinions) == 2
     for opinion in opinions:
         assert page.locator("td", has_text=opinion).first.bounding_box()["width"] >= 300
+    # 提醒 on a phone: one card a notice, its text at full width (not a column beside the kind and the time)
+    page.goto(f"{base}/notifications/")
+    notice = page.locator("main tbody td", has_text="新任务").last
+    assert notice.bounding_box()["width"] >= 300
+    assert width_of(page, "notices") <= PHONE["width"]
