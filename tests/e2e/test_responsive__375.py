@@ -145,9 +145,10 @@ def test_on_a_phone_forms_show_only_the_chosen_branch_and_select_every_township_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_case_record_holding_a_document_digest_fits_a_375_px_phone(page, live_server):
+def test_a_case_record_holding_a_document_digest_and_the_notices_fit_a_375_px_phone(page, live_server):
     """Every page works at 375 px: 公文生成并签章 records the document's SHA-256, 64 characters with no break, and
-    the case page wraps it rather than scroll sideways; the record's tables stack, each opinion at full width."""
+    the case page wraps it rather than scroll sideways; the record's tables stack, each opinion at full width; 提醒
+    shows one card a notice, the new ones marked."""
     banner = support.build_banner(code="150721", name="阿荣旗", short="旗")
     reviewing = support.to_under_review(banner)
     record_event(
@@ -173,3 +174,12 @@ def test_a_case_record_holding_a_document_digest_fits_a_375_px_phone(page, live_
     notice = page.locator("main tbody td", has_text="新任务").last
     assert notice.bounding_box()["width"] >= 300
     assert width_of(page, "notices") <= PHONE["width"]
+
+    # what arrived since the list was last opened stands out; opened once, it no longer does
+    def background(row):
+        return row.evaluate("r => getComputedStyle(r).backgroundColor")
+
+    new = page.locator("main tbody tr").first
+    assert "unread" in new.get_attribute("class") and background(new) != "rgb(255, 255, 255)"
+    page.reload()
+    assert background(page.locator("main tbody tr").first) == "rgb(255, 255, 255)"
