@@ -102,7 +102,7 @@ serve: app-venv
 	  deploy/serve "$(WEB_COMMAND)"; fi
 
 messages: app-venv
-	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en --ignore=.venv --ignore=var >/dev/null
+	DJANGO_DEBUG=1 $(PY) manage.py compilemessages -l en -l zh_Hans --ignore=.venv --ignore=var >/dev/null
 
 # Once per checkout (about a minute, with progress; kept in var/fonts): the document fonts cut to GB 2312.
 fonts: system-packages app-venv

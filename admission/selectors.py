@@ -436,6 +436,11 @@ def provisional_deadlines() -> list[tuple[str, int]]:
     return [(row["problem"], row["count"]) for row in rows]
 
 
+def _clauses(parts: list[str]) -> str:
+    """Sentences joined as clauses of one: "甲同意：可以；乙同意：可以", never "可以。；乙"."""
+    return "；".join(part.strip().rstrip("。；;") for part in parts)
+
+
 def consolidation_draft(*, duty_request: DutyRequest) -> dict[str, str]:
     """Art. 4(2): the consolidated opinion's starting text, from what the joint meeting's members and the parties
     already wrote — 编办 on the division of duties, 司法局 on the legal basis, 政数局 on the work against the power
@@ -473,8 +478,8 @@ def consolidation_draft(*, duty_request: DutyRequest) -> dict[str, str]:
         "work_content": said(OrganizationKind.DATA_BUREAU),
         "legal_basis": said(OrganizationKind.JUSTICE_BUREAU),
         "division_of_responsibilities": said(OrganizationKind.ORGANIZATION_OFFICE),
-        "consultation": "；".join(consulted + advised),
-        "safeguards": "；".join(safeguards),
+        "consultation": _clauses(consulted + advised),
+        "safeguards": _clauses(safeguards),
         "reasons": "\n".join(f"{o.organization.name}：{o.reasoning}" for o in opinions.values() if not o.passes),
     }
 

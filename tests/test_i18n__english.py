@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import re
 
 import polib
 import pytest
@@ -13,8 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 
+from admission.models import AuditAction
 from admission.services import requests as request_services
 from admission.services import review
+from admission.services.audit import record_event
 from admission.services.errors import ConflictError
 from tests import support
 
@@ -144,3 +147,52 @@ def test_art4_2_what_an_english_speaking_reviewer_decides_is_recorded_and_issued
     assert "法定依据：符合要求" in text and "Legal basis" not in text
     notes = list(AuditEvent.objects.filter(request=duty_request).values_list("note", flat=True))
     assert any(note.startswith("通过：") for note in notes)
+
+
+def test_the_case_record_names_the_system_in_the_user_s_language(client, banner):
+    """An event no unit caused (a document rendered by a worker, a deadline recounted) is the system's: 系统 in
+    Chinese, System in English."""
+    request = support.to_under_review(banner)
+    record_event(duty_request=request, actor=None, action=AuditAction.RENDER_DOCUMENT, note="worker")
+    client.force_login(banner.users["office"])
+    page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
+    assert " · 系统" in page
+    in_english(client, banner.users["office"])
+    page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
+    assert " · System" in page and " · 系统" not in page
+
+
+def test_english_labels_are_followed_by_an_english_colon(client, banner):
+    """A label and its value are separated by the language's own colon: "Current step: ", "To: " in English, never
+    the Chinese full-width "：" after an English word (nor the role in full-width brackets)."""
+    request = support.to_under_review(banner)
+    in_english(client, banner.users["office"])
+    for page in (
+        client.get(reverse("admission:document_list")).content.decode(),
+        client.get(reverse("admission:request_detail", args=[request.pk])).content.decode(),
+    ):
+        text = re.sub(r"<[^>]+>", "", page)
+        assert re.findall(r".{0,40}[A-Za-z)]：", text) == []
+    assert "Current step: " in text and "To: " in text
+    assert "(Reviewer)" in text and "（Reviewer）" not in text  # the header's role, in English brackets
+
+
+def test_the_header_offers_to_change_the_password_and_the_audit_records_that_it_was_changed(client, banner):
+    """修改密码 is a command in the header and an event in the audit trail: each reads as such in English."""
+    in_english(client, banner.users["naji"])
+    page = client.get(reverse("workflows:inbox")).content.decode()
+    assert ">Change password</a>" in page and "Password changed" not in page
+    with translation.override("en"):
+        assert str(AuditAction.PASSWORD_CHANGE.label) == "Password changed"
+    with translation.override("zh-hans"):
+        assert str(AuditAction.PASSWORD_CHANGE.label) == "修改密码"
+
+
+def test_a_draft_offers_to_consult_the_townships_and_its_record_says_they_were(client, banner):
+    """书面征求乡镇意见 is the draft's button (a command) and an event of the record (done): each reads as such."""
+    request = support.draft(banner)
+    in_english(client, banner.users["forestry"])
+    page = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
+    assert ">Consult townships in writing</a>" in page
+    with translation.override("en"):
+        assert str(AuditAction.START_CONSULTATION.label) == "Townships consulted in writing"

@@ -22,6 +22,7 @@ from admission.models import (
     SupplementNotice,
     TownshipDuty,
 )
+from admission.selectors import consolidation_draft
 from admission.services.requests import REQUIRED_TEXT_ELEMENTS
 from tests import support
 from tests.support import errors_of, field_html
@@ -142,6 +143,13 @@ def test_art4_2_the_consolidated_opinion_starts_from_the_three_units_opinions(cl
     assert opinions["data_bureau"] in field_html(body, "work_content")
     assert "那吉镇同意" in field_html(body, "consultation")
     assert "工作经费" in field_html(body, "safeguards")
+
+
+def test_art4_2_the_consolidated_opinion_joins_the_opinions_as_clauses_without_doubled_punctuation(banner, reviewed):
+    """Each township's opinion ends with 。: the draft reads "那吉镇同意：…；六合镇同意：…", never "…。；"."""
+    draft = consolidation_draft(duty_request=reviewed)
+    assert "那吉镇同意" in draft["consultation"] and "；" in draft["consultation"]
+    assert "。；" not in draft["consultation"] and "。；" not in draft["safeguards"]
 
 
 def test_art4_2_a_rejection_is_concluded_with_reasons_and_remedy_alone(client, banner, reviewed):

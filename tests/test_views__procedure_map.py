@@ -3,8 +3,14 @@ highlighted with holder and due date, branches not taken greyed; for the parties
 
 from __future__ import annotations
 
-from django.urls import reverse
+import re
+from datetime import datetime
 
+from django.urls import reverse
+from django.utils import timezone
+from viewflow.workflow.models import Task
+
+from admission.services.deadlines import set_deadline
 from admission.services.habits import copy_case
 from tests import support
 from web.procedure_map import procedure_map_svg
@@ -101,3 +107,24 @@ def test_art4_4_a_township_s_exit_of_its_own_duty_skips_the_consultation_on_the_
     steps = _by_node(exit_case)
     assert steps["consult"]["status"] == "skipped"
     assert steps["submit"]["status"] == "current"
+
+
+def _drawn_lines(svg: str) -> list[str]:
+    """The text the map draws (not the <title> tooltips, which a phone never shows)."""
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def test_a_current_step_draws_its_whole_due_date_with_its_holder_and_marks_a_provisional_one(banner):
+    """Issue 13 part 4: current steps show holder and due date — the date on a line of its own, never cut off, and
+    暂估 when the year's schedule is not entered (part 7)."""
+    request = support.to_under_review(banner)
+    task = support.open_task(request, "legality_review")
+    Task.objects.filter(pk=task.pk).update(created=timezone.make_aware(datetime(2026, 12, 28, 9, 30)))
+    task.refresh_from_db()
+    set_deadline(task=task, jurisdiction_id=banner.jurisdiction.pk)
+    steps = _by_node(request)
+    due = steps["legality_review"]["holders"][0]["due_date"]
+    assert steps["legality_review"]["holders"][0]["provisional"]
+    lines = _drawn_lines(str(procedure_map_svg(list(steps.values()), temporary=False)))
+    assert f"期限 {due:%Y-%m-%d}（暂估）" in lines
+    assert any(line.startswith("办理中：" + banner.org("justice").name) for line in lines)

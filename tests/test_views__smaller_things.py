@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 from admission.models import ApprovalStage, DocumentKind, OfficialDocument, RequestState, TownshipDuty
@@ -62,3 +65,12 @@ def test_art4_4_a_pending_change_not_yet_visible_names_who_proposed_it(client, b
     client.force_login(banner.users["naji"])
     body = client.get(reverse("admission:duty_detail", args=[duty.pk])).content.decode()
     assert f"{banner.org('forestry').name}已提出该事项的退出申请，尚在起草" in body
+
+
+def test_every_page_names_its_icon_so_the_browser_asks_for_no_missing_favicon(client):
+    """Without a <link rel="icon"> a browser asks for /favicon.ico on every first visit: a 404 in the log and an
+    error in the console. The page names the application's own icon, served from the static files."""
+    body = client.get(reverse("login")).content.decode()
+    icon = re.search(r'<link rel="icon" href="/static/([^"]+)"', body)
+    assert icon is not None
+    assert finders.find(icon.group(1)) is not None

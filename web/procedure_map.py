@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 WIDTH = 320
 BOX_HEIGHT = 46
+LINE_HEIGHT = 15  # a current step's due date: one more line
 GAP = 14
 INDENT_LOOP = 24
 INDENT_PARALLEL = 14
@@ -27,26 +28,33 @@ STYLE = {
 }
 
 
-def _detail(step: dict, temporary: bool) -> str:
+def _detail(step: dict, temporary: bool) -> list[str]:
+    """The lines under the step's title: a current step's due date has a line of its own, so it is never cut."""
     status = step["status"]
     if status == "done":
         when = f"{step['finished']:%Y-%m-%d}" if step["finished"] else ""
         more = _("（共 %(count)d 项）") % {"count": step["done_count"]} if step["done_count"] > 1 else ""
-        return f"✓ {when} {step['actor']}{more}"
+        return [f"✓ {when} {step['actor']}{more}"]
     if status == "current":
         first = step["holders"][0]
         who = first["who"] + ("" if first["claimed"] else _("（待领取）"))
-        due = _(" · 期限 %(due)s") % {"due": f"{first['due_date']:%Y-%m-%d}"} if first["due_date"] else ""
-        late = _(" · 已逾期") if first["overdue"] else ""
         more = _(" 等 %(count)d 处") % {"count": len(step["holders"])} if len(step["holders"]) > 1 else ""
-        return _("办理中：%(who)s%(more)s%(due)s%(late)s") % {"who": who, "more": more, "due": due, "late": late}
+        lines = [_("办理中：%(who)s%(more)s") % {"who": who, "more": more}]
+        if first["due_date"]:
+            provisional = _("（暂估）") if first["provisional"] else ""
+            late = _(" · 已逾期") if first["overdue"] else ""
+            due = f"{first['due_date']:%Y-%m-%d}"
+            lines.append(
+                _("期限 %(due)s%(provisional)s%(late)s") % {"due": due, "provisional": provisional, "late": late}
+            )
+        return lines
     if status == "skipped":
         if step["withdrawn_here"]:
-            return _("申请单位在此环节撤回了申请")
+            return [_("申请单位在此环节撤回了申请")]
         if step["node"] == "city_decision" and temporary:
-            return _("临时性任务由旗委、旗政府审批，无需报市政府")
-        return _("未经过")
-    return _("如需") if step["loop_of"] else _("待办理")
+            return [_("临时性任务由旗委、旗政府审批，无需报市政府")]
+        return [_("未经过")]
+    return [_("如需") if step["loop_of"] else _("待办理")]
 
 
 def _fit(text: str, width: float, size: float) -> str:
@@ -78,7 +86,6 @@ def procedure_map_svg(steps: list[dict], *, temporary: bool) -> SafeString:
         style = STYLE[step["status"]]
         if step["parallel"] or step["loop_of"] == "lead_review":
             group_top = y if group_top is None else group_top
-            group_bottom = y + BOX_HEIGHT
         side_by_side = step["parallel"] and previous_in_group
         if previous_centre is not None and not side_by_side:
             dash = ' stroke-dasharray="3 3"' if step["loop_of"] else ""
@@ -88,19 +95,25 @@ def procedure_map_svg(steps: list[dict], *, temporary: bool) -> SafeString:
             )
         title = escape(str(step["title"]))
         detail = _detail(step, temporary)
+        box_height = BOX_HEIGHT + LINE_HEIGHT * (len(detail) - 1)
+        if step["parallel"] or step["loop_of"] == "lead_review":
+            group_bottom = y + box_height
         weight = ' stroke-width="2.5"' if step["status"] == "current" else ""
+        lines = "".join(
+            f'<text x="{x + 10}" y="{y + 37 + LINE_HEIGHT * n}" font-size="11" fill="{style["text"]}">'
+            f"{escape(_fit(line, width - 20, 11))}</text>"
+            for n, line in enumerate(detail)
+        )
         parts.append(
-            f'<g class="step {step["status"]}"><title>{title}：{escape(detail)}</title>'
-            f'<rect x="{x}" y="{y}" width="{width}" height="{BOX_HEIGHT}" rx="6" fill="{style["fill"]}" '
+            f'<g class="step {step["status"]}"><title>{title}{_("：")}{escape(" · ".join(detail))}</title>'
+            f'<rect x="{x}" y="{y}" width="{width}" height="{box_height}" rx="6" fill="{style["fill"]}" '
             f'stroke="{style["stroke"]}"{weight}{style["dash"]}/>'
             f'<text x="{x + 10}" y="{y + 19}" font-size="13" font-weight="bold" fill="{style["text"]}">'
-            f"{escape(_fit(str(step['title']), width - 20, 13))}</text>"
-            f'<text x="{x + 10}" y="{y + 37}" font-size="11" fill="{style["text"]}">'
-            f"{escape(_fit(detail, width - 20, 11))}</text></g>"
+            f"{escape(_fit(str(step['title']), width - 20, 13))}</text>{lines}</g>"
         )
-        previous_centre = (x + 16, y + BOX_HEIGHT)
+        previous_centre = (x + 16, y + box_height)
         previous_in_group = step["parallel"] or step["loop_of"] == "lead_review"
-        y += BOX_HEIGHT + GAP
+        y += box_height + GAP
     if group_top is not None and group_bottom is not None:
         label = escape(_("联席审核（并行）"))
         parts.append(

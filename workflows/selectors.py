@@ -309,6 +309,7 @@ def procedure_map(*, duty_request: DutyRequest) -> list[dict]:
                         "who": _who(row["task"]) or (row["organization"].name if row["organization"] else ""),
                         "claimed": bool(row["task"].owner_id),
                         "due_date": row["time"].get("due_date"),
+                        "provisional": bool(row["time"].get("provisional")),
                         "overdue": bool(row["time"].get("overdue")),
                     }
                     for row in open_rows

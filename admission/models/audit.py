@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .organizations import Jurisdiction, Organization
 from .requests import CONSULTATION_SKIPPED, DutyRequest, RequestState
@@ -16,7 +17,7 @@ class AuditAction(models.TextChoices):
     CREATE_REQUEST = "create_request", _("创建申请")
     UPDATE_REQUEST = "update_request", _("修改申请")
     ATTACH_FILE = "attach_file", _("上传附件")
-    START_CONSULTATION = "start_consultation", _("书面征求乡镇意见")
+    START_CONSULTATION = "start_consultation", pgettext_lazy("audit action", "书面征求乡镇意见")
     RECORD_CONSULTATION_OPINION = "record_consultation_opinion", _("乡镇出具书面意见")
     CONCLUDE_CONSULTATION = "conclude_consultation", _("征求意见结束")
     SUBMIT_REQUEST = "submit_request", _("提交书面申请")
@@ -52,7 +53,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("登录失败")
     LOCKOUT = "lockout", _("账号锁定")
     UNLOCK = "unlock", _("解除锁定")
-    PASSWORD_CHANGE = "password_change", _("修改密码")
+    PASSWORD_CHANGE = "password_change", pgettext_lazy("audit action", "修改密码")  # the page's title is a command
     SECOND_FACTOR_CHANGE = "second_factor_change", _("变更双因素认证")
     DOWNLOAD = "download", _("下载文件")
     EXPORT = "export", _("导出数据")

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from admission.models import OfficialDocument, TaskDeadline, TownshipDuty
+from admission.models import AuditAction, Consultation, OfficialDocument, TaskDeadline, TownshipDuty
+from admission.services.audit import record_event
 from admission.services.deadlines import set_deadline
 from tests import support
 from tests.e2e.conftest import CHROMIUM, SHOTS
@@ -142,3 +143,44 @@ def test_on_a_phone_forms_show_only_the_chosen_branch_and_select_every_township_
     page.get_by_label("阶段性、临时性工作任务").check()
     assert page.locator("#field-end_date").is_visible()
     assert width_of(page, "request-form") <= PHONE["width"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_case_record_holding_a_document_digest_and_the_notices_fit_a_375_px_phone(page, live_server):
+    """Every page works at 375 px: 公文生成并签章 records the document's SHA-256, 64 characters with no break, and
+    the case page wraps it rather than scroll sideways; the record's tables stack, each opinion at full width; 提醒
+    shows one card a notice, the new ones marked."""
+    banner = support.build_banner(code="150721", name="阿荣旗", short="旗")
+    reviewing = support.to_under_review(banner)
+    record_event(
+        duty_request=reviewing,
+        actor=None,
+        action=AuditAction.RENDER_DOCUMENT,
+        note="阿林草函〔2026〕9号 SHA-256 " + "843c3d8ac1ffb2b4bef8dc4b7fcd2bb5" * 2,
+    )
+    base = live_server.url
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size(PHONE)
+    log_in(page, base, banner.users["office"].username)
+    page.goto(f"{base}/requests/{reviewing.pk}/")
+    assert page.get_by_text("SHA-256").is_visible()
+    assert width_of(page, "case-digest") <= PHONE["width"]
+    # the record's opinions read at the phone's width, not squeezed into a column four characters wide
+    opinions = [c.opinion for c in Consultation.objects.filter(request=reviewing)]
+    assert len(opinions) == 2
+    for opinion in opinions:
+        assert page.locator("td", has_text=opinion).first.bounding_box()["width"] >= 300
+    # 提醒 on a phone: one card a notice, its text at full width (not a column beside the kind and the time)
+    page.goto(f"{base}/notifications/")
+    notice = page.locator("main tbody td", has_text="新任务").last
+    assert notice.bounding_box()["width"] >= 300
+    assert width_of(page, "notices") <= PHONE["width"]
+
+    # what arrived since the list was last opened stands out; opened once, it no longer does
+    def background(row):
+        return row.evaluate("r => getComputedStyle(r).backgroundColor")
+
+    new = page.locator("main tbody tr").first
+    assert "unread" in new.get_attribute("class") and background(new) != "rgb(255, 255, 255)"
+    page.reload()
+    assert background(page.locator("main tbody tr").first) == "rgb(255, 255, 255)"
