@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "admission",
     "workflows",
     "web",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -339,6 +342,32 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "form-action": [SELF],
     },
+}
+
+# --- Open API (issue 15) -------------------------------------------------------------------------------------------
+# Django REST Framework: deny by default (each public view opens itself), JSON and the browsable renderer, rate limits
+# per address (anonymous) and per account; the schema by drf-spectacular, its documentation served from local files
+# (the sidecar; the split view keeps Swagger UI's start-up script out of the page, as the CSP requires).
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", "120/min"), "user": env("API_USER_RATE", "600/min")},
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "乡镇职责准入 API",
+    "DESCRIPTION": "Public duty lists of the townships of Inner Mongolia (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Single sign-on (issue 12) --------------------------------------------------------------------------------------
