@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.throttling import AnonRateThrottle
 
@@ -45,10 +48,34 @@ class PublicDutySerializer(serializers.Serializer):
     funding_amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
 
 
+class StrictPagination(LimitOffsetPagination):
+    """limit and offset as DRF's, but a value that is not a whole number is refused (400), not silently replaced."""
+
+    def _whole(self, request, name: str) -> None:
+        value = request.query_params.get(name)
+        if value is not None and not value.isdigit():
+            raise ValidationError({name: [_("应为非负整数。")]})
+
+    def get_limit(self, request):
+        self._whole(request, self.limit_query_param)
+        return super().get_limit(request)
+
+    def get_offset(self, request):
+        self._whole(request, self.offset_query_param)
+        return super().get_offset(request)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 0
+        return parameters
+
+
 class PublicAPIView(ListAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [AnonRateThrottle]
+    pagination_class: type[StrictPagination] | None = StrictPagination
 
 
 class JurisdictionList(PublicAPIView):
@@ -90,3 +117,22 @@ class TownshipDutyList(PublicAPIView):
             address = reverse("verify_document", args=[code]) if code else ""
             row["verification_url"] = self.request.build_absolute_uri(address) if code else ""
         return rows
+
+
+ERRORS = {
+    "400": "参数有误 / invalid parameter (limit, offset: whole numbers)",
+    "404": "不存在或不是乡镇 / no such jurisdiction or township",
+    "429": "请求过于频繁 / rate limit reached (see Retry-After)",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular post-processing hook: the error answers every endpoint of the API may give, in its schema."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for code, description in ERRORS.items():
+                content = {"application/json": {"schema": {"type": "object"}}}
+                if code == "404":  # an address no route matches gets the site's own 404 page
+                    content["text/html"] = {"schema": {"type": "string"}}
+                operation["responses"].setdefault(code, {"description": description, "content": content})
+    return result
