@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "oauth2_provider",
 ]
 
 MIDDLEWARE = [
@@ -350,6 +351,7 @@ CONTENT_SECURITY_POLICY = {
 # (the sidecar; the split view keeps Swagger UI's start-up script out of the page, as the CSP requires).
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],  # each view names how it is called (web/api.py): no session, no cookie
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -360,6 +362,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
+# OAuth2 (django-oauth-toolkit): client-credentials tokens for other systems, one client per organization, bound to a
+# service account that is a member of it (manage.py create_api_client), so every visibility rule of the pages applies.
+OAUTH2_PROVIDER = {
+    "SCOPES": {"cases:read": "读取本单位可见的申请 / read the cases the organization sees"},
+    "DEFAULT_SCOPES": ["cases:read"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "乡镇职责准入 API",
     "DESCRIPTION": "Public duty lists of the townships of Inner Mongolia (docs/api.md).",
@@ -368,6 +378,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/api/token/",
+    "OAUTH2_SCOPES": {"cases:read": "read the cases the organization sees"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "web.api.document_errors",

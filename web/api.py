@@ -10,16 +10,21 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasScope
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
-from rest_framework.generics import ListAPIView
+from rest_framework.exceptions import MethodNotAllowed, ValidationError
+from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.permissions import AllowAny
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from admission import selectors
-from admission.models import Jurisdiction, Organization, OrganizationKind
+from admission.models import DutyRequest, Jurisdiction, Organization, OrganizationKind
+from workflows import selectors as task_selectors
+
+from .audit import record_download
 
 
 class JurisdictionSerializer(serializers.ModelSerializer):
@@ -119,9 +124,104 @@ class TownshipDutyList(PublicAPIView):
         return rows
 
 
+class CaseSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = DutyRequest
+        fields = ["id", "reference", "duty_name", "purpose", "track", "state", "jurisdiction", "updated_at"]
+
+
+class StepSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    organization = serializers.CharField(allow_null=True)
+    due_date = serializers.DateField(allow_null=True)
+
+
+class CaseDetailSerializer(CaseSerializer):
+    steps = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "steps"]
+
+    @extend_schema_field(StepSerializer(many=True))
+    def get_steps(self, duty_request):
+        return [
+            {
+                "title": str(row["title"]),
+                "organization": row["organization"].name if row["organization"] else None,
+                "due_date": row["time"].get("due_date"),
+            }
+            for row in task_selectors.current_steps(duty_request=duty_request)
+        ]
+
+
+class ClientCredentialsAuthentication(OAuth2Authentication):
+    """A client-credentials token has no user of its own: it acts as its application's service account (the member of
+    the client's organization, admission.services.api_clients)."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, token = result
+        return (user or token.application.user), token
+
+
+class ClientCredentialsScheme(DjangoOAuthToolkitScheme):
+    """The schema's security scheme for ClientCredentialsAuthentication: OAuth2, client credentials at /api/token/."""
+
+    target_class = "web.api.ClientCredentialsAuthentication"
+
+
+class OrganizationAPIView:
+    """Called by another system with an OAuth2 token of an organization's client (scope cases:read); it sees what a
+    clerk of that organization sees on the pages; every call is an audit event."""
+
+    authentication_classes = [ClientCredentialsAuthentication]
+    permission_classes = [IsAuthenticated, TokenHasScope]
+    required_scopes = ["cases:read"]
+    throttle_classes = [UserRateThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        # A method the endpoint does not have is 405 whoever asks, before any token is looked at.
+        if not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        user = getattr(request, "_user", None)  # as authenticated, if it was: never authenticate again here
+        if user is not None and user.is_authenticated and response.status_code < 400:
+            record_download(
+                request, what="export", name=f"API {request.path}", data={"api": request.path, "via": "oauth2"}
+            )
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class CaseList(OrganizationAPIView, ListAPIView):
+    """The cases the client's organization sees, newest first."""
+
+    serializer_class = CaseSerializer
+    pagination_class = StrictPagination
+
+    def get_queryset(self):
+        return selectors.request_list(user=self.request.user)
+
+
+class CaseDetail(OrganizationAPIView, RetrieveAPIView):
+    """One case: its state and its open steps with their due dates."""
+
+    serializer_class = CaseDetailSerializer
+
+    def get_queryset(self):
+        return selectors.request_list(user=self.request.user)
+
+
 ERRORS = {
     "400": "参数有误 / invalid parameter (limit, offset: whole numbers)",
-    "404": "不存在或不是乡镇 / no such jurisdiction or township",
+    "401": "未提供有效令牌 / no valid token",
+    "403": "令牌无此范围 / the token lacks the scope",
+    "404": "不存在或不可见 / no such object, or not visible",
     "429": "请求过于频繁 / rate limit reached (see Retry-After)",
 }
 

@@ -4,6 +4,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from oauth2_provider.views import TokenView
 from rest_framework.permissions import AllowAny
 
 from admission.models import RequestPurpose
@@ -62,6 +63,9 @@ api_patterns = [
     path("v1/jurisdictions/", login_not_required(api.JurisdictionList.as_view()), name="jurisdictions"),
     path("v1/jurisdictions/<int:pk>/townships/", login_not_required(api.TownshipList.as_view()), name="townships"),
     path("v1/townships/<int:pk>/duties/", login_not_required(api.TownshipDutyList.as_view()), name="township_duties"),
+    path("v1/cases/", login_not_required(api.CaseList.as_view()), name="cases"),
+    path("v1/cases/<int:pk>/", login_not_required(api.CaseDetail.as_view()), name="case"),
+    path("token/", login_not_required(TokenView.as_view()), name="token"),
     path("schema/", login_not_required(SpectacularAPIView.as_view(permission_classes=[AllowAny])), name="schema"),
     path(
         "docs/",
