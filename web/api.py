@@ -1,9 +1,14 @@
-"""The open API (issue 15, part 5 — its first, public part): what the public pages show, as JSON for other systems
-(the regional one-network platform, power-list systems). Django REST Framework, described by an OpenAPI 3 schema
-(drf-spectacular) at /api/schema/ with browsable documentation at /api/docs/. Read only, no login, rate-limited per
-address; the same selectors as the pages (admission.selectors.public_*), so nothing internal can appear here that the
-public pages do not show. Endpoints for a body's own cases and documents (OAuth2 client credentials per organization)
-are not built yet."""
+"""The open API (issue 15, part 5): JSON for other systems (the regional one-network platform, power-list systems).
+Django REST Framework, described by an OpenAPI 3 schema (drf-spectacular) at /api/schema/ with browsable documentation
+at /api/docs/ (docs/api.md). Two kinds of endpoint, read only:
+
+- public: what the public pages show, no login, rate-limited per address, through the same selectors
+  (admission.selectors.public_*);
+- an organization's: OAuth2 client-credentials tokens (django-oauth-toolkit) of a client bound to a service account
+  that is a member of the organization (admission.services.api_clients), scope cases:read, the pages' visibility
+  rules through that account, every successful call an audit event, rate-limited per account.
+
+Documents, write endpoints and webhooks are not built yet."""
 
 from __future__ import annotations
 
