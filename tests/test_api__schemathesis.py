@@ -3,7 +3,9 @@ no 500, every response as its schema says (status codes, content type, body). Ru
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from tests import support
@@ -14,6 +16,17 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_app
 @pytest.fixture
 def some_duties(banner):
     support.admitted(banner)  # ids 1…: real rows for the generated ids to hit now and then
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_tests_connection():
+    """The WSGI handler closes the database connection after each request when it is in a transaction (as the
+    test's is); Django's test client stops that the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
