@@ -80,7 +80,8 @@ INSTALLED_APPS = [
     "admission",
     "workflows",
     "web",
-    "rest_framework",
+    # Not "rest_framework": its Chinese catalogue would replace Django's own form messages everywhere (这个字段是必填项。
+    # → 该字段是必填项。); the API needs neither its templates nor its models (JSON only, documented at /api/docs/).
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "oauth2_provider",
@@ -353,10 +354,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],  # each view names how it is called (web/api.py): no session, no cookie
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
-    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", "120/min"), "user": env("API_USER_RATE", "600/min")},
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",

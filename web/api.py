@@ -1,6 +1,6 @@
 """The open API (issue 15, part 5): JSON for other systems (the regional one-network platform, power-list systems).
 Django REST Framework, described by an OpenAPI 3 schema (drf-spectacular) at /api/schema/ with browsable documentation
-at /api/docs/ (docs/api.md). Two kinds of endpoint, read only:
+at /api/docs/ (docs/api.md); JSON only. Two kinds of endpoint, read only:
 
 - public: what the public pages show, no login, rate-limited per address, through the same selectors
   (admission.selectors.public_*);
