@@ -80,6 +80,11 @@ INSTALLED_APPS = [
     "admission",
     "workflows",
     "web",
+    # Not "rest_framework": its Chinese catalogue would replace Django's own form messages everywhere (这个字段是必填项。
+    # → 该字段是必填项。); the API needs neither its templates nor its models (JSON only, documented at /api/docs/).
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "oauth2_provider",
 ]
 
 MIDDLEWARE = [
@@ -339,6 +344,45 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
         "form-action": [SELF],
     },
+}
+
+# --- Open API (issue 15) -------------------------------------------------------------------------------------------
+# Django REST Framework: deny by default (each public view opens itself), JSON and the browsable renderer, rate limits
+# per address (anonymous) and per account; the schema by drf-spectacular, its documentation served from local files
+# (the sidecar; the split view keeps Swagger UI's start-up script out of the page, as the CSP requires).
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],  # each view names how it is called (web/api.py): no session, no cookie
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", "120/min"), "user": env("API_USER_RATE", "600/min")},
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+# OAuth2 (django-oauth-toolkit): client-credentials tokens for other systems, one client per organization, bound to a
+# service account that is a member of it (manage.py create_api_client), so every visibility rule of the pages applies.
+OAUTH2_PROVIDER = {
+    "SCOPES": {"cases:read": "读取本单位可见的申请 / read the cases the organization sees"},
+    "DEFAULT_SCOPES": ["cases:read"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "乡镇职责准入 API",
+    "DESCRIPTION": "Public duty lists of the townships of Inner Mongolia (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "OAUTH2_FLOWS": ["clientCredentials"],
+    "OAUTH2_TOKEN_URL": "/api/token/",
+    "OAUTH2_SCOPES": {"cases:read": "read the cases the organization sees"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "web.api.document_errors",
+    ],
 }
 
 # --- Single sign-on (issue 12) --------------------------------------------------------------------------------------

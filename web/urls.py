@@ -1,10 +1,15 @@
 """Every page's address. Three namespaces: "admission" for cases, duties, reports and documents; "workflows" for tasks;
 "public" for the duty lists anyone may read without login."""
 
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from oauth2_provider.views import TokenView
+from rest_framework.permissions import AllowAny
 
 from admission.models import RequestPurpose
 
+from . import api
 from .views import cases, documents, duties, habits, notices, oversight, public, reports, tasks
 
 case_patterns = [
@@ -63,7 +68,24 @@ public_patterns = [
     path("townships/<int:pk>/<str:format>/", public.township, name="township_data"),
 ]
 
+# The open API answers without a session (login_not_required); each view says who may call it (web/api.py).
+api_patterns = [
+    path("v1/jurisdictions/", login_not_required(api.JurisdictionList.as_view()), name="jurisdictions"),
+    path("v1/jurisdictions/<int:pk>/townships/", login_not_required(api.TownshipList.as_view()), name="townships"),
+    path("v1/townships/<int:pk>/duties/", login_not_required(api.TownshipDutyList.as_view()), name="township_duties"),
+    path("v1/cases/", login_not_required(api.CaseList.as_view()), name="cases"),
+    path("v1/cases/<int:pk>/", login_not_required(api.CaseDetail.as_view()), name="case"),
+    path("token/", login_not_required(TokenView.as_view()), name="token"),
+    path("schema/", login_not_required(SpectacularAPIView.as_view(permission_classes=[AllowAny])), name="schema"),
+    path(
+        "docs/",
+        login_not_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema", permission_classes=[AllowAny])),
+        name="docs",
+    ),
+]
+
 urlpatterns = [
+    path("api/", include((api_patterns, "api"))),
     path("public/", include((public_patterns, "public"))),
     path("tasks/", include((task_patterns, "workflows"))),
     path("verify/", documents.verify_document, name="verify_upload"),

@@ -58,3 +58,13 @@ def test_the_city_offices_drill_down_reads_well_on_a_phone(transactional_db, liv
     _look(page, f"{live_server.url}/region/", "region")
     assert "阿荣旗" in page.locator("main").inner_text()
     _look(page, f"{live_server.url}/dashboard/{banner.jurisdiction.pk}/", "banner-dashboard")
+
+
+def test_the_api_documentation_runs_under_the_csp(transactional_db, live_server, page):
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if "Refused" in message.text else None)
+    page.goto(f"{live_server.url}/api/docs/")
+    page.get_by_text("/api/v1/townships/{id}/duties/").first.wait_for(state="visible")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "issue15-api-docs-1280.png"), full_page=True)
+    assert refused == [], refused
