@@ -15,7 +15,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
-from admission.models import AuditEvent, DutyRequest, Organization, OrganizationKind, RequestState, Role, Track
+from admission.models import (
+    AuditEvent,
+    DutyRequest,
+    Jurisdiction,
+    Organization,
+    OrganizationKind,
+    RequestState,
+    Role,
+    Track,
+)
 from admission.services import approval, changes, intake, review
 from admission.services import requests as request_services
 from admission.services.setup import add_member, create_jurisdiction
@@ -37,7 +46,7 @@ def pdf(name: str = "申请.pdf") -> SimpleUploadedFile:
 
 @dataclass
 class Banner:
-    jurisdiction: object
+    jurisdiction: Jurisdiction
     orgs: dict[str, Organization]
     users: dict[str, User] = field(default_factory=dict)
 
