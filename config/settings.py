@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     # → 该字段是必填项。); the API needs neither its templates nor its models (JSON only, documented at /api/docs/).
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "oauth2_provider",
+    "web.apps.ApiClientsConfig",  # oauth2_provider
 ]
 
 MIDDLEWARE = [
