@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow.models import Task
 
+from admission.models import TaskDeadline
 from admission.services.deadlines import set_deadline
 from admission.services.habits import copy_case
 from tests import support
@@ -121,6 +122,7 @@ def test_a_current_step_draws_its_whole_due_date_with_its_holder_and_marks_a_pro
     task = support.open_task(request, "legality_review")
     Task.objects.filter(pk=task.pk).update(created=timezone.make_aware(datetime(2026, 12, 28, 9, 30)))
     task.refresh_from_db()
+    TaskDeadline.objects.filter(task=task).delete()  # set_deadline gives a new task its first deadline
     set_deadline(task=task, jurisdiction_id=banner.jurisdiction.pk)
     steps = _by_node(request)
     due = steps["legality_review"]["holders"][0]["due_date"]
