@@ -316,6 +316,7 @@ def flow_disagreements() -> list[str]:
         "data_review": RequestState.UNDER_REVIEW,
         "consolidate": RequestState.UNDER_REVIEW,
         "banner_decision": RequestState.AWAITING_APPROVAL,
+        "city_approval": RequestState.AWAITING_CITY,  # a city on the platform (issue 15: the demo's Hulunbuir)
         "city_decision": RequestState.AWAITING_CITY,
     }
     problems = []
