@@ -108,6 +108,18 @@ def request_list(
     return ordered(search_requests(requests, query), sort, REQUEST_SORTS, "-updated")
 
 
+def copy_candidates(*, duty_request: DutyRequest, sender: Organization) -> QuerySet[Organization]:
+    """The bodies of the case's banner a case may be copied to (抄送): not the city's government, not the sending unit,
+    the applicant or the department (they have the case already), not a body it was copied to before."""
+    return (
+        Organization.objects.filter(jurisdiction_id=duty_request.jurisdiction_id)
+        .exclude(kind=OrganizationKind.CITY_GOVERNMENT)
+        .exclude(pk__in={sender.pk, duty_request.applicant_id, duty_request.department_id})
+        .exclude(pk__in=duty_request.copies.values("organization_id"))
+        .order_by("kind", "division_code", "pk")
+    )
+
+
 def case_notes(*, duty_request: DutyRequest) -> dict[str, Any]:
     """What the parties of a case write to each other (comments) and whom it was sent to for information (抄送)."""
     return {

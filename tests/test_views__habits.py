@@ -128,3 +128,20 @@ def test_case_page_queries_do_not_grow_with_comments_and_copies(client, banner):
     client.post(reverse("admission:request_copy", args=[request.pk]), {"organizations": [banner.org("agriculture").pk]})
     many = queries_for(client, banner.users["office"], url)
     assert many == few, f"{few} queries with one comment, {many} with ten and a copy"
+
+
+def test_copy_offers_only_bodies_that_do_not_have_the_case_already(client, banner):
+    """抄送 is for information to others: not to the sending unit, the applicant department, the city's government or
+    a body the case was copied to before (the walkthrough found them offered)."""
+    request = to_under_review(banner)
+    client.force_login(banner.users["office"])
+    url = reverse("admission:request_copy", args=[request.pk])
+    assert client.post(url, {"organizations": [banner.org("agriculture").pk]}).status_code == 302
+    offered = client.get(url).context["form"].fields["organizations"].queryset
+    offered_ids = set(offered.values_list("pk", flat=True))
+    for key in ("office", "forestry", "agriculture"):  # the sender, the applicant, the body copied before
+        assert banner.org(key).pk not in offered_ids, key
+    assert banner.org("justice").pk in offered_ids and banner.org("naji").pk in offered_ids
+    assert not offered.filter(kind="city_government").exists()
+    refused = client.post(url, {"organizations": [banner.org("office").pk]})
+    assert refused.status_code == 422 and "organizations" in refused.context["form"].errors

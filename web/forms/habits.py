@@ -6,9 +6,10 @@ from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from admission.models import Organization, OrganizationKind
+from admission.models import Organization
 from admission.procedure import RETURNS_TO, step
 
 
@@ -31,11 +32,9 @@ class CopyForm(forms.Form):
     )
     note = forms.CharField(label=_("抄送说明"), max_length=300, required=False)
 
-    def __init__(self, *args, jurisdiction_id: int, **kwargs):
+    def __init__(self, *args, candidates: QuerySet[Organization], **kwargs):
         super().__init__(*args, **kwargs)
-        cast(forms.ModelMultipleChoiceField, self.fields["organizations"]).queryset = Organization.objects.filter(
-            jurisdiction_id=jurisdiction_id
-        ).exclude(kind=OrganizationKind.CITY_GOVERNMENT)
+        cast(forms.ModelMultipleChoiceField, self.fields["organizations"]).queryset = candidates
 
 
 class MemberChoiceField(forms.ModelChoiceField):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
-from admission import permissions
+from admission import permissions, selectors
 from admission.models import DutyRequest
 from admission.permissions import organization_id_from_permission
 from admission.procedure import RETURNS_TO
@@ -77,7 +77,10 @@ def comment(request, pk: int):
 def copy(request, pk: int):
     duty_request = _case(request.user, pk)
     permissions.require_can_copy_case(request.user, duty_request)
-    form = forms.CopyForm(request.POST or None, jurisdiction_id=duty_request.jurisdiction_id)
+    membership = permissions.membership_of(request.user)
+    assert membership is not None  # a party's reviewer or head (checked above)
+    candidates = selectors.copy_candidates(duty_request=duty_request, sender=membership.organization)
+    form = forms.CopyForm(request.POST or None, candidates=candidates)
     return _handle(
         request,
         form,
