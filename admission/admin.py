@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .documents import jobs
 from .models import (
     AuditEvent,
     CalendarDay,
@@ -30,6 +29,7 @@ from .models import (
 )
 from .models.organizations import mongolian_names
 from .selectors import provisional_deadlines
+from .services import rendering
 
 admin.site.site_header = _("乡镇职责准入 · 管理后台")
 admin.site.site_title = _("乡镇职责准入管理后台")
@@ -233,7 +233,7 @@ class RenderQueueFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        dead = Q(render_status=RenderStatus.FAILED, render_attempts__gte=jobs.max_attempts())
+        dead = Q(render_status=RenderStatus.FAILED, render_attempts__gte=rendering.max_attempts())
         if self.value() == "dead":
             return queryset.filter(dead)
         if self.value() == "retrying":
@@ -272,7 +272,7 @@ class OfficialDocumentAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("重新生成所选公文的 PDF（已生成的不动）"), permissions=["retry"])
     def retry_rendering(self, request, queryset):
-        queued = jobs.retry_now(queryset)
+        queued = rendering.retry_now(queryset)
         self.message_user(
             request,
             ngettext(
@@ -284,7 +284,7 @@ class OfficialDocumentAdmin(ReadOnlyAdmin):
         )
 
     def changelist_view(self, request, extra_context=None):
-        dead = jobs.dead_documents().count()
+        dead = rendering.dead_documents().count()
         if dead and request.GET.get("render_queue") != "dead":
             self.message_user(
                 request,
@@ -293,7 +293,7 @@ class OfficialDocumentAdmin(ReadOnlyAdmin):
                     "%(count)d 份公文生成失败 %(attempts)d 次，已停止重试：在“生成队列”中选“死信”查看错误并重新生成。",
                     dead,
                 )
-                % {"count": dead, "attempts": jobs.max_attempts()},
+                % {"count": dead, "attempts": rendering.max_attempts()},
                 level="warning",
             )
         return super().changelist_view(request, extra_context)

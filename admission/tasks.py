@@ -1,6 +1,6 @@
 """The Celery tasks of the app (config/celery.py finds this module) and the web process's own sweep.
 
-- admission.render_document (documents/jobs.py): render, seal, sign and store one document; retried with back-off.
+- admission.render_document (services/rendering.py): render, seal, sign and store one document; retried with back-off.
 - admission.email_notice (notices.py): e-mail one in-app notice; admission.post_to_robot: post to a group robot.
 - admission.announce: tell people of work that arrived (a task, a decision, a document), after its commit.
 - admission.sweep_documents: queue every document left unfinished; on the scheduler every
@@ -25,15 +25,14 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from . import notices  # noqa: F401  (registers admission.email_notice with the worker)
-from .documents import jobs
-from .services import notifications, reminders
+from .services import notifications, reminders, rendering
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(name="admission.sweep_documents", ignore_result=True)
 def sweep_documents() -> int:
-    return jobs.sweep()
+    return rendering.sweep()
 
 
 @shared_task(name="admission.daily_reminders", acks_late=True, ignore_result=True)
@@ -104,7 +103,7 @@ def sweep_from_web() -> bool:
 def _sweep_in_background() -> None:
     try:
         # In-process, nothing else renders for this server: what is pending now was cut off (e.g. kill -9).
-        jobs.sweep(grace_seconds=0 if in_process() else None)
+        rendering.sweep(grace_seconds=0 if in_process() else None)
     except Exception:
         log.exception("the document sweep failed")
     finally:

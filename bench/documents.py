@@ -50,8 +50,9 @@ def prepare(var_dir: str) -> None:
 
 
 def pipeline_once():
-    from admission.documents import content, jobs
+    from admission.documents import content
     from admission.models import ApprovalStage, DutyRequest, RequestState
+    from admission.services import rendering
     from admission.services.documents import issue_document
 
     request = DutyRequest.objects.filter(state=RequestState.ADMITTED, track="regular").order_by("pk").first()
@@ -62,7 +63,7 @@ def pipeline_once():
         duty_request=request,
         actor=decision.recorded_by,
     )
-    jobs.render_document(document.pk)
+    rendering.render_document(document.pk)
     elapsed = time.perf_counter() - start
     document.refresh_from_db()
     assert document.render_status == "rendered", document.render_error

@@ -422,10 +422,10 @@ def page_costs(repeat: int = 5) -> list[dict]:
 
 def wait_for_documents(timeout: float, say) -> dict:
     """Until no document is pending (the worker renders them); the sweep is asked once, as the web process does."""
-    from admission.documents import jobs
     from admission.models import OfficialDocument, RenderStatus
+    from admission.services import rendering
 
-    jobs.sweep(grace_seconds=0)
+    rendering.sweep(grace_seconds=0)
     deadline = time.monotonic() + timeout
     said = 0.0
     while True:

@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.test import RequestFactory, override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from admission.documents import jobs
 from admission.documents.verification import verify_pdf
 from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET
 from admission.models import (
@@ -32,6 +31,7 @@ from admission.models import (
     TownshipDuty,
 )
 from admission.passwords import character_classes
+from admission.services import rendering
 from workflows.management.commands.seed_demo import CASES, CHANGE_CASES, ENROLS_AT_FIRST_LOGIN, PASSWORD, TOWNSHIPS
 from workflows.selectors import task_box
 
@@ -206,7 +206,7 @@ def test_demo_documents_render_sealed_signed_and_verifiable_one_of_each_kind(see
     settings.ADMISSION_SIGNING_SECRETS_DIR = settings.ADMISSION_SIGNING_KEYS_DIR / "secrets"  # the seed's passphrases
     for kind in DocumentKind.values:
         pending = OfficialDocument.objects.filter(kind=kind).order_by("pk").first()
-        document = jobs.render_document(pending.pk)
+        document = rendering.render_document(pending.pk)
         assert document.render_status == RenderStatus.RENDERED, (kind, document.render_error)
         with document.file.open("rb") as stored:
             data = stored.read()

@@ -10,10 +10,10 @@ import pdfplumber
 import pytest
 from django.urls import reverse
 
-from admission.documents import jobs
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.documents.verification import verify_pdf
 from admission.models import DocumentKind, OfficialDocument, RenderStatus
+from admission.services import rendering
 from tests import support
 from workflows import actions
 
@@ -51,7 +51,7 @@ def test_a_document_keeps_the_address_it_was_issued_with_when_the_public_address
     assert f"https://old.admission.example.gov.cn{path}" in _text(old_bytes)
 
     settings.ADMISSION_PUBLIC_URL = "https://admission.example.gov.cn"
-    jobs.render_due(limit=100)
+    rendering.render_due(limit=100)
     new = _consultation_letter(banner, "liuhe", django_capture_on_commit_callbacks)
     assert "https://admission.example.gov.cn/verify/" in _text(new.file.read())
 

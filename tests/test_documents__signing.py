@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from admission.documents import jobs, pki
+from admission.documents import pki
 from admission.documents.numbering import format_number
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.documents.render import verify_url
@@ -30,6 +30,7 @@ from admission.models import (
     RenderStatus,
     RequestState,
 )
+from admission.services import rendering
 from tests import support
 from workflows import actions
 
@@ -219,8 +220,8 @@ def test_rendering_is_idempotent(letter, settings):
     first = letter.file.read()
     name, sha, rendered_at = letter.file.name, letter.sha256, letter.rendered_at
 
-    jobs.render_document(letter.pk)
-    jobs.render_document(letter.pk)
+    rendering.render_document(letter.pk)
+    rendering.render_document(letter.pk)
 
     letter.refresh_from_db()
     assert (letter.file.name, letter.sha256, letter.rendered_at) == (name, sha, rendered_at)
@@ -272,13 +273,13 @@ def test_a_failed_render_keeps_decision_and_number_and_a_later_pass_renders_it(
     assert request.audit_events.filter(action=AuditAction.ISSUE_DOCUMENT, data__number=document.number).exists()
 
     # Before its back-off has passed the worker leaves it alone (and renders what else is pending).
-    jobs.render_due()
+    rendering.render_due()
     document.refresh_from_db()
     assert document.render_status == RenderStatus.FAILED and document.render_attempts == 1
 
     aside.rename(key)  # fixed
     OfficialDocument.objects.filter(pk=document.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert jobs.render_due() == 1
+    assert rendering.render_due() == 1
 
     document.refresh_from_db()
     assert document.render_status == RenderStatus.RENDERED

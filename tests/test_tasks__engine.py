@@ -22,11 +22,12 @@ from django.utils import timezone
 
 from admission import tasks
 from admission.calendar import WorkingCalendar
-from admission.documents import content, jobs
+from admission.documents import content
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.documents.verification import verify_pdf
 from admission.models import AuditAction, CalendarYear, NoticeKind, Notification, OfficialDocument, RenderStatus
 from admission.notices import email_later, email_notice
+from admission.services import rendering
 from admission.services.documents import issue_document
 from admission.services.reminders import daily_run
 from tests import support
@@ -125,19 +126,19 @@ def test_issue11_a_failing_render_backs_off_exponentially_then_is_a_dead_letter_
     number = document.number
     waits = []
     for attempt in (1, 2, 3):
-        assert jobs.sweep(grace_seconds=0) == 1
+        assert rendering.sweep(grace_seconds=0) == 1
         document.refresh_from_db()
         assert document.render_status == RenderStatus.FAILED and document.render_attempts == attempt
         assert document.render_error == "RuntimeError: 签章设备未连接"
         if attempt < 3:
             waits.append((document.next_attempt_at - timezone.now()).total_seconds())
-            assert jobs.sweep(grace_seconds=0) == 0  # not before its back-off
+            assert rendering.sweep(grace_seconds=0) == 0  # not before its back-off
             OfficialDocument.objects.filter(pk=document.pk).update(next_attempt_at=timezone.now())  # time passes
     assert 110 < waits[0] <= 120 and 230 < waits[1] <= 240  # 2 minutes, then 4
     # Failed three times: dead. Nothing retries it any more; the administrator sees it with its error.
     assert document.next_attempt_at is None
-    assert list(jobs.dead_documents()) == [document]
-    assert jobs.sweep(grace_seconds=0) == 0
+    assert list(rendering.dead_documents()) == [document]
+    assert rendering.sweep(grace_seconds=0) == 0
 
     changelist = reverse("admin:admission_officialdocument_changelist")
     register = admin_client.get(changelist).content.decode()
@@ -154,18 +155,18 @@ def test_issue11_a_failing_render_backs_off_exponentially_then_is_a_dead_letter_
     document.refresh_from_db()
     assert document.render_status == RenderStatus.RENDERED and document.render_attempts == 4
     assert document.number == number and document.render_error == ""
-    assert not jobs.dead_documents().exists()
+    assert not rendering.dead_documents().exists()
     assert document.request.audit_events.filter(action=AuditAction.RENDER_DOCUMENT).count() == 1
 
 
 def test_issue11_a_repeated_or_stale_message_never_renders_twice(keys, banner, settings):
     [document] = issue_letters(banner, 1)
-    assert jobs.render.apply(args=(document.pk,), kwargs={"attempt": 0}).get() == RenderStatus.RENDERED
+    assert rendering.render.apply(args=(document.pk,), kwargs={"attempt": 0}).get() == RenderStatus.RENDERED
     document.refresh_from_db()
     first = (document.file.name, document.sha256, document.rendered_at)
     # The same message delivered again, and the sweep's copy for the same attempt: nothing happens.
-    assert jobs.render.apply(args=(document.pk,), kwargs={"attempt": 0}).get() == RenderStatus.RENDERED
-    assert jobs.sweep(grace_seconds=0) == 0
+    assert rendering.render.apply(args=(document.pk,), kwargs={"attempt": 0}).get() == RenderStatus.RENDERED
+    assert rendering.sweep(grace_seconds=0) == 0
     document.refresh_from_db()
     assert (document.file.name, document.sha256, document.rendered_at) == first and document.render_attempts == 1
     assert stored_files(settings) == files_of(settings, document)
@@ -173,8 +174,8 @@ def test_issue11_a_repeated_or_stale_message_never_renders_twice(keys, banner, s
     # A failed document: a message for an attempt already made does not make another.
     settings.ADMISSION_SIGNER = f"{__name__}.UnpluggedSigner"
     [failing] = issue_letters(banner, 1)
-    jobs.render.apply(args=(failing.pk,), kwargs={"attempt": 0})
-    jobs.render.apply(args=(failing.pk,), kwargs={"attempt": 0})
+    rendering.render.apply(args=(failing.pk,), kwargs={"attempt": 0})
+    rendering.render.apply(args=(failing.pk,), kwargs={"attempt": 0})
     failing.refresh_from_db()
     assert failing.render_attempts == 1
 
@@ -186,7 +187,7 @@ def test_issue11_a_file_left_by_an_attempt_killed_before_its_commit_is_replaced_
     )
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"%PDF- half written")
-    jobs.render_document(document.pk)
+    rendering.render_document(document.pk)
     document.refresh_from_db()
     assert stored_files(settings) == files_of(settings, document) and orphan in files_of(settings, document)
     assert verify_pdf(orphan.read_bytes()).valid

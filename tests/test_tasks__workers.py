@@ -25,9 +25,9 @@ from celery import current_app
 from django.conf import settings as django_settings
 from django.db import connection
 
-from admission.documents import jobs
 from admission.documents.signing import Pkcs12Signer
 from admission.models import AuditAction, AuditEvent, DocumentCounter, DocumentKind, OfficialDocument, RenderStatus
+from admission.services import rendering
 from tests.test_tasks__engine import issue_letters, keys, repoint, stored_files  # noqa: F401  (keys is a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,9 +202,9 @@ def test_issue11_two_real_workers_render_fifty_pending_documents_each_exactly_on
     assert [d.serial for d in documents] == list(range(1, 51))
     pks = [d.pk for d in documents]
     # Every document queued twice, as when the sweep and the commit (or a redelivery) both queue it.
-    assert jobs.sweep(grace_seconds=0) == 50
+    assert rendering.sweep(grace_seconds=0) == 50
     for document in documents:
-        assert jobs.dispatch(document.pk, attempt=0)
+        assert rendering.dispatch(document.pk, attempt=0)
 
     started = time.monotonic()
     engine.worker("one"), engine.worker("two")
@@ -224,7 +224,7 @@ def test_issue11_a_worker_killed_mid_render_loses_nothing_and_the_scheduler_rend
     documents = issue_letters(banner, 3)
     pks = [d.pk for d in documents]
     for document in documents:
-        assert jobs.dispatch(document.pk, attempt=0)  # as on commit
+        assert rendering.dispatch(document.pk, attempt=0)  # as on commit
     doomed = engine.worker("doomed")
 
     victims = wait_until(lambda: _rendering_now(pks), timeout=120, interval=0.02)
@@ -261,7 +261,7 @@ def test_issue11_a_worker_retries_a_failed_render_with_exponential_back_off(engi
     flag = tmp_path / "token-unplugged"
     flag.touch()
     [document] = issue_letters(banner, 1)
-    assert jobs.dispatch(document.pk, attempt=0)
+    assert rendering.dispatch(document.pk, attempt=0)
     engine.worker(
         "patient",
         ADMISSION_SIGNER=f"{__name__}.FlakySigner",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ..documents import content as drafts
 from ..documents.numbering import format_number, next_serial
 from ..models import AuditAction, DutyRequest, OfficialDocument
+from . import rendering
 from .audit import record_event
 from .transitions import service_block
 
@@ -27,8 +28,6 @@ def new_verification_code() -> str:
 
 def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, actor: User) -> OfficialDocument:
     """Give `draft` its number and verification code and record it; the PDF is produced after commit."""
-    from ..documents import jobs
-
     with service_block():
         now = timezone.localtime()
         serial = next_serial(issuer=draft.issuer, kind=draft.kind, year=now.year)
@@ -74,5 +73,5 @@ def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, act
                 note=f"{number} {draft.title}",
                 data={"document": document.pk, "number": number},
             )
-        transaction.on_commit(lambda: jobs.schedule(document.pk))
+        transaction.on_commit(lambda: rendering.schedule(document.pk))
     return document

@@ -27,7 +27,6 @@ from django.utils.html import escape
 from viewflow.workflow.models import Task
 
 from admission.calendar import WorkingCalendar
-from admission.documents.jobs import render_due
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.identity import DEMO_TOTP_KEY, DEMO_TOTP_SECRET, current_code
 from admission.models import (
@@ -59,6 +58,7 @@ from admission.services import review
 from admission.services.administrators import create_administrator
 from admission.services.deadlines import set_deadline
 from admission.services.identity import enrol_totp_device
+from admission.services.rendering import render_due
 from admission.services.setup import (
     add_member,
     attach_banners,

@@ -18,30 +18,31 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from ..documents.ofd import pdf_to_ofd
+from ..documents.render import document_html, render_pdf
+from ..documents.signing import get_signer
 from ..models import AuditAction, OfficialDocument, RenderStatus
-from ..services.audit import record_event
-from .ofd import pdf_to_ofd
-from .render import document_html, render_pdf
-from .signing import get_signer
+from .audit import record_event
 
 log = logging.getLogger(__name__)
 
 
 def max_attempts() -> int:
-    return settings.ADMISSION_RENDER_MAX_ATTEMPTS
+    return int(settings.ADMISSION_RENDER_MAX_ATTEMPTS)
 
 
 def backoff_seconds(attempts: int) -> int:
     """How long to wait after the `attempts`-th failure: 2, 4, 8 … minutes by default (at most 2⁷ times the base)."""
-    return settings.ADMISSION_RENDER_RETRY_SECONDS * 2 ** (min(max(attempts, 1), 8) - 1)
+    return int(settings.ADMISSION_RENDER_RETRY_SECONDS * 2 ** (min(max(attempts, 1), 8) - 1))
 
 
 def schedule(document_id: int) -> None:
@@ -61,7 +62,7 @@ def dispatch(document_id: int, *, attempt: int, manual: bool = False) -> bool:
     return True
 
 
-@shared_task(
+@shared_task(  # type: ignore[untyped-decorator]  # celery has no type information
     name="admission.render_document",
     bind=True,
     acks_late=True,
@@ -69,7 +70,7 @@ def dispatch(document_id: int, *, attempt: int, manual: bool = False) -> bool:
     max_retries=None,
     ignore_result=True,
 )
-def render(self, document_id: int, attempt: int, manual: bool = False) -> str:
+def render(self: Any, document_id: int, attempt: int, manual: bool = False) -> str:
     """The task: make attempt number `attempt + 1`; on failure queue the next one after its back-off."""
     document = render_document(document_id, expected_attempts=attempt)
     if document is None:
@@ -164,12 +165,12 @@ def render_document(document_id: int, *, expected_attempts: int | None = None) -
     return document
 
 
-def _skip_locked() -> dict:
+def _skip_locked() -> dict[str, bool]:
     # Two workers never render the same document; SQLite locks the whole database instead.
     return {"skip_locked": True} if transaction.get_connection().features.has_select_for_update_skip_locked else {}
 
 
-def due_documents(*, grace_seconds: int = 0):
+def due_documents(*, grace_seconds: int = 0) -> QuerySet[OfficialDocument]:
     """Documents that should be rendered now: pending for `grace_seconds` since issued and since last queued by a
     sweep (a render in flight is given that long), and failed ones whose retry is due. Dead ones are not due."""
     now = timezone.now()
@@ -181,7 +182,7 @@ def due_documents(*, grace_seconds: int = 0):
     ).order_by("issued_at", "pk")
 
 
-def dead_documents():
+def dead_documents() -> QuerySet[OfficialDocument]:
     """The dead letters: documents that failed ADMISSION_RENDER_MAX_ATTEMPTS times and are no longer retried."""
     return OfficialDocument.objects.filter(render_status=RenderStatus.FAILED, render_attempts__gte=max_attempts())
 
@@ -212,7 +213,7 @@ def render_due(limit: int = 50) -> int:
     return done
 
 
-def retry_now(documents) -> int:
+def retry_now(documents: QuerySet[OfficialDocument]) -> int:
     """The administrator's retry of failed (also dead) documents: one more attempt each, queued now."""
     queued = 0
     for pk, attempts in documents.exclude(render_status=RenderStatus.RENDERED).values_list("pk", "render_attempts"):
