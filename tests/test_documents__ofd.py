@@ -12,6 +12,7 @@ import hashlib
 import io
 import subprocess
 import zipfile
+from functools import partial
 from io import StringIO
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -23,7 +24,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from PIL import Image, ImageChops, ImageFilter, ImageStat
 
-from admission.documents.ofd import MM, pdf_to_ofd
+from admission.documents.ofd import _DRAWINGS, MM, pdf_to_ofd
+from admission.documents.ofd import Path as Path_
 from admission.documents.render import document_html, render_pdf
 from admission.documents.verification import verify_file
 from tests.test_documents__signing import keys, letter  # noqa: F401  (fixtures)
@@ -99,6 +101,21 @@ def test_ofd_draws_rules_seal_and_qr_code_as_vector_paths(letter):  # noqa: F811
     modules = sum(p.findtext("ofd:AbbreviatedData", namespaces=OFD).count("M ") for p in black)
     assert modules > 50, "the QR code's modules"
     assert all(p.findtext("ofd:AbbreviatedData", namespaces=OFD).startswith("M ") for p in paths)
+
+
+def test_ofd_reads_a_seal_drawn_before_from_memory_and_writes_the_same_package(letter):  # noqa: F811
+    """Issue 14 part 6: the seal's paths (most of a document's drawing) are read once per process; the package made
+    from memory is byte for byte the one read afresh, the seal's Chinese characters (text) still read each time."""
+    pdf = render_pdf(document_html(letter, demo=False))
+    make = partial(pdf_to_ofd, pdf, title=letter.title, author="", code=letter.verification_code, number="", date="")
+    _DRAWINGS.clear()
+    afresh = make()
+    recorded = list(_DRAWINGS.values())
+    assert recorded, "the seal's drawing is recorded"
+    assert any(isinstance(entry, tuple) for entry in recorded[0]), "the seal's characters are called, not recorded"
+    segments = sum(len(entry.segments) for entry in recorded[0] if isinstance(entry, Path_))
+    assert segments > 500, "the ring, the star and the Mongolian outlines"
+    assert make() == afresh
 
 
 # --- an independent reader: easyofd renders the OFD like the PDF -----------------------------------------------------
