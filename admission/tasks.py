@@ -3,8 +3,8 @@
 - admission.render_document (services/rendering.py): render, seal, sign and store one document; retried with back-off.
 - admission.email_notice (notices.py): e-mail one in-app notice; admission.post_to_robot: post to a group robot.
 - admission.announce: tell people of work that arrived (a task, a decision, a document), after its commit.
-- admission.sweep_documents: queue every document left unfinished; on the scheduler every
-  ADMISSION_RENDER_SWEEP_SECONDS.
+- admission.sweep_documents: queue every document left unfinished, drop the files kept for a form nobody came back
+  to (services/uploads.py); on the scheduler every ADMISSION_RENDER_SWEEP_SECONDS.
 - admission.daily_reminders: reminders, escalations and expiry prompts, on the scheduler at ADMISSION_REMINDERS_AT
   on working days.
 
@@ -25,13 +25,14 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from . import notices  # noqa: F401  (registers admission.email_notice with the worker)
-from .services import notifications, reminders, rendering
+from .services import notifications, reminders, rendering, uploads
 
 log = logging.getLogger(__name__)
 
 
 @shared_task(name="admission.sweep_documents", ignore_result=True)
 def sweep_documents() -> int:
+    uploads.drop_stale_kept_uploads()
     return rendering.sweep()
 
 
@@ -104,6 +105,7 @@ def _sweep_in_background() -> None:
     try:
         # In-process, nothing else renders for this server: what is pending now was cut off (e.g. kill -9).
         rendering.sweep(grace_seconds=0 if in_process() else None)
+        uploads.drop_stale_kept_uploads()
     except Exception:
         log.exception("the document sweep failed")
     finally:

@@ -25,16 +25,19 @@ from admission.models import (
     AdvisoryOpinion,
     ApprovalDecision,
     Attachment,
+    AttachmentKind,
     AuditEvent,
     BureauReviewOpinion,
     Consultation,
     DutyRequest,
+    KeptUpload,
     OfficialDocument,
     RequestState,
     ReviewConclusion,
     SupplementNotice,
     TownshipDuty,
 )
+from admission.services import uploads
 from admission.services.requests import REQUIRED_TEXT_ELEMENTS
 from tests import support
 from tests.support import errors_of, field_html
@@ -441,7 +444,8 @@ def test_art4_1_a_written_opinion_letter_that_is_not_a_document_is_refused(clien
         before,
     )
     assert "「复函.pdf」不是 PDF、JPEG、PNG、OFD 文件（按文件内容判断，而非扩展名）" in errors_of(body, "letter")
-    assert "出于浏览器安全限制，提交出错时需重新选择文件；其他已填内容已保留。" in field_html(body, "letter")
+    assert "已保留上次选择的文件" not in field_html(body, "letter"), "a refused file is not kept"
+    assert not KeptUpload.objects.exists()
     assert_kept(body, data, skip=("letter",))
 
 
@@ -667,8 +671,59 @@ def test_art4_3_a_city_decision_without_document_number_is_refused_and_the_rest_
     )
     assert errors_of(body, "document_number") == "<li>请填写市政府批复的文号，如“呼政字〔2026〕12号”。</li>"
     assert "批复文号" in field_html(body, "document_number")
-    assert "出于浏览器安全限制，提交出错时需重新选择文件" in field_html(body, "reply_scan")
+    assert "已保留上次选择的文件：批复.pdf" in field_html(body, "reply_scan")
     assert_kept(body, data, skip=("reply_scan",))
+
+
+def _kept_pk(body: str, field: str) -> str:
+    match = re.search(rf'name="{field}__kept" value="(\d+)" checked', body)
+    assert match, f"no kept file offered for {field}"
+    return match.group(1)
+
+
+def test_a_file_chosen_before_an_error_is_kept_and_used_on_the_next_submit_without_choosing_it_again(
+    client, banner, awaiting_city
+):
+    """Input kept (issue 13): a browser cannot refill a file input, so the checked file waits on the server for the
+    same person's next submit of the form; used, it is dropped."""
+    data = {
+        "approves": "1",
+        "document_number": "",
+        "decision_date": timezone.localdate().isoformat(),
+        "reply_scan": support.pdf("批复.pdf"),
+        "reasons": "同意在那吉镇、六合镇实施。",
+    }
+    body = post_task(client, banner.users["office"], awaiting_city, "city_decision", data).content.decode()
+    again = {**data, "document_number": "呼政字〔2026〕12号", "reply_scan__kept": _kept_pk(body, "reply_scan")}
+    del again["reply_scan"]
+    response = client.post(
+        reverse("workflows:execute", args=[support.open_task(awaiting_city, "city_decision").pk]), again
+    )
+    assert response.status_code == 302
+    scan = Attachment.objects.get(request=awaiting_city, kind=AttachmentKind.CITY_REPLY)
+    assert scan.file.read() == support.PDF_BYTES and scan.original_name == "批复.pdf"
+    assert not KeptUpload.objects.exists(), "used, it is dropped"
+
+
+def test_a_kept_file_serves_only_the_person_it_was_kept_for_and_only_for_a_day(client, banner, awaiting_city):
+    data = {"approves": "1", "document_number": "", "decision_date": timezone.localdate().isoformat()}
+    body = post_task(
+        client, banner.users["office"], awaiting_city, "city_decision", {**data, "reply_scan": support.pdf("批复.pdf")}
+    ).content.decode()
+    kept = _kept_pk(body, "reply_scan")
+    task_url = reverse("workflows:execute", args=[support.open_task(awaiting_city, "city_decision").pk])
+    client.force_login(banner.users["office2"])  # a colleague of the same office, who may record the reply too
+    body = client.post(
+        task_url, {**data, "document_number": "呼政字〔2026〕12号", "reply_scan__kept": kept}
+    ).content.decode()
+    assert errors_of(body, "reply_scan") == "<li>请上传市政府批复的扫描件。</li>", "not someone else's file"
+    client.force_login(banner.users["office"])
+    KeptUpload.objects.filter(pk=kept).update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+    body = client.post(
+        task_url, {**data, "document_number": "呼政字〔2026〕12号", "reply_scan__kept": kept}
+    ).content.decode()
+    assert errors_of(body, "reply_scan") == "<li>请上传市政府批复的扫描件。</li>", "expired"
+    assert uploads.drop_stale_kept_uploads() == 1 and not KeptUpload.objects.exists()
 
 
 def test_art4_3_a_city_decision_dated_in_the_future_is_refused(client, banner, awaiting_city):

@@ -14,6 +14,7 @@ from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, Safe
 from .habits import CaseComment, CaseCopy, CaseReturn
 from .identities import ExternalIdentity
 from .identity import LoginLockout, PasswordHistory, SecondFactorDevice
+from .kept_uploads import KeptUpload
 from .notices import GroupRobot, NoticePreference, RobotDelivery, RobotPlatform
 from .organizations import (
     DECIDING_ROLES,
@@ -47,6 +48,7 @@ from .requests import (
 )
 
 __all__ = [
+    "KeptUpload",
     "GroupRobot",
     "NoticePreference",
     "RobotDelivery",

@@ -4,18 +4,21 @@ and extension the server chooses."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from ..file_content import CheckedContent, ContentRefused, check_content
 from ..language import official
-from ..models import Attachment, AttachmentKind, AuditAction, DutyRequest, UnadmittedDutyReport
+from ..models import Attachment, AttachmentKind, AuditAction, DutyRequest, KeptUpload, UnadmittedDutyReport
 from ..permissions import require_membership
 from .audit import record_event
 
@@ -129,3 +132,59 @@ def store_attachment(
         jurisdiction_id=report.jurisdiction_id if report is not None else None,
     )
     return attachment
+
+
+# --- files kept across a form that came back with an error ------------------------------------------------------------
+
+KEPT_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class KeptFile:
+    pk: int
+    name: str
+    size: int
+
+
+def keep_upload(*, user: User, uploaded: UploadedFile) -> KeptFile:
+    """Keep a file that passed its checks for the same person's next submit (the form failed on something else)."""
+    kept_pk = getattr(uploaded, "kept_pk", None)
+    if isinstance(kept_pk, int):  # kept before and handed back: still the same row
+        return KeptFile(pk=kept_pk, name=uploaded.name or "", size=uploaded.size or 0)
+    check_upload(uploaded)
+    uploaded.seek(0)
+    data = uploaded.read()
+    uploaded.seek(0)
+    row = KeptUpload.objects.create(
+        user=user,
+        name=(uploaded.name or "")[:255],
+        content_type=(uploaded.content_type or "application/octet-stream")[:100],
+        data=data,
+    )
+    return KeptFile(pk=row.pk, name=row.name, size=len(data))
+
+
+def kept_upload(*, user: User, pk: str | int) -> UploadedFile | None:
+    """The person's own kept file `pk` as an upload again, or None (not theirs, used, expired or not a number)."""
+    try:
+        number = int(pk)
+    except (TypeError, ValueError):
+        return None
+    row = KeptUpload.objects.filter(user=user, pk=number, created_at__gte=timezone.now() - KEPT_FOR).first()
+    if row is None:
+        return None
+    uploaded = SimpleUploadedFile(row.name, bytes(row.data), content_type=row.content_type)
+    uploaded.kept_pk = row.pk  # type: ignore[attr-defined]
+    return uploaded
+
+
+def drop_kept_uploads(*, user: User, pks: list[int]) -> None:
+    """The form went through: the kept files it used are not needed any more."""
+    if pks:
+        KeptUpload.objects.filter(user=user, pk__in=pks).delete()
+
+
+def drop_stale_kept_uploads() -> int:
+    """Kept files nobody came back for within KEPT_FOR (the periodic sweep)."""
+    deleted, _by_model = KeptUpload.objects.filter(created_at__lt=timezone.now() - KEPT_FOR).delete()
+    return deleted

@@ -8,8 +8,10 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from admission.services import uploads
 from admission.services.uploads import check_upload
 
 
@@ -40,6 +42,45 @@ class MultipleUploadField(UploadField):
         if self.required and not items:
             raise ValidationError(self.error_messages["required"], code="required")
         return [super(MultipleUploadField, self).clean(item, initial) for item in items]
+
+
+def _upload_fields(form: forms.BaseForm) -> list[str]:
+    return [name for name, field in form.fields.items() if isinstance(field, UploadField)]
+
+
+def restore_kept_uploads(form: forms.BaseForm, *, user: Any) -> None:
+    """Before validation: a file field left empty gets the files kept from the last submit that are still ticked
+    (`NAME__kept`); a file chosen anew replaces them."""
+    for name in _upload_fields(form):
+        key = form.add_prefix(name)
+        if any(getattr(item, "name", "") for item in form.files.getlist(key)):
+            continue
+        ticked = form.data.getlist(f"{key}__kept") if isinstance(form.data, QueryDict) else []
+        kept = [uploads.kept_upload(user=user, pk=pk) for pk in ticked]
+        if any(kept):
+            form.files.setlist(key, [item for item in kept if item is not None])
+
+
+def keep_uploads(form: forms.BaseForm, *, user: Any) -> None:
+    """After a submit that came back with an error: every file that passed its checks is kept for the next one, and
+    the page shows it as kept (form.kept_uploads, by field name)."""
+    form.kept_uploads = {}  # type: ignore[attr-defined]
+    cleaned = getattr(form, "cleaned_data", {})
+    for name in _upload_fields(form):
+        value = cleaned.get(name)
+        items = value if isinstance(value, list) else [value] if value else []
+        if items:
+            form.kept_uploads[name] = [uploads.keep_upload(user=user, uploaded=item) for item in items]  # type: ignore[attr-defined]
+
+
+def drop_used_uploads(form: forms.BaseForm, *, user: Any) -> None:
+    """After a submit that went through: the kept files it used are dropped."""
+    used = []
+    for name in _upload_fields(form):
+        value = form.cleaned_data.get(name)
+        items = value if isinstance(value, list) else [value] if value else []
+        used += [pk for item in items if isinstance(pk := getattr(item, "kept_pk", None), int)]
+    uploads.drop_kept_uploads(user=user, pks=used)
 
 
 # An amount of money in yuan as people type it: digits, an optional decimal point with up to two decimals; thousands

@@ -15,7 +15,7 @@ from admission.services.errors import ConflictError
 from workflows import actions
 
 from .. import listing
-from ..forms.fields import apply_service_errors
+from ..forms.fields import apply_service_errors, drop_used_uploads, keep_uploads, restore_kept_uploads
 from ..forms.reports import FindingForm, ReportForm
 
 
@@ -46,14 +46,19 @@ def report_create(request):
         request.FILES or None,
         jurisdiction_id=permissions.membership_of(request.user).organization.jurisdiction_id,
     )
+    if request.method == "POST":
+        restore_kept_uploads(form, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             report = actions.report_unadmitted_duty(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
+            drop_used_uploads(form, user=request.user)
             messages.success(request, _("已报送旗委编办，处理结果将在此显示。"))
             return redirect("admission:report_detail", pk=report.pk)
+    if request.method == "POST":
+        keep_uploads(form, user=request.user)
     return render(
         request, "admission/report_form.html", {"form": form}, status=422 if request.method == "POST" else 200
     )

@@ -32,7 +32,7 @@ from workflows import selectors as task_selectors
 
 from .. import listing
 from ..forms import tasks as forms
-from ..forms.fields import apply_service_errors
+from ..forms.fields import apply_service_errors, drop_used_uploads, keep_uploads, restore_kept_uploads
 
 
 class TaskPage(View):
@@ -72,6 +72,7 @@ class TaskPage(View):
 
     def post(self, request, *args, **kwargs):
         form = self.get_form(request.POST, request.FILES)
+        restore_kept_uploads(form, user=request.user)
         if form.is_valid():
             try:
                 self.perform(form)
@@ -80,7 +81,9 @@ class TaskPage(View):
             except ConflictError as error:
                 form.add_error(None, error.message)
             else:
+                drop_used_uploads(form, user=request.user)
                 return self.done()
+        keep_uploads(form, user=request.user)
         return self.render_page(form, status=422)
 
     def done(self):
