@@ -97,9 +97,11 @@ def post_to_robots(*, organization_ids: Iterable[int], key: str, text: str, link
 def tell(
     *, users: Iterable[User], organization_ids: Iterable[int], kind: NoticeKind, key: str, text: str, link: str
 ) -> int:
-    """Tell each person (once per `key`) and post to the units' group robots (once per `key` and robot)."""
-    told = sum(notify(user=u, kind=kind, key=f"{key}:{u.pk}", text=text, link=link) for u in users)
-    post_to_robots(organization_ids=organization_ids, key=key, text=text, link=link)
+    """Tell each person (once per `key`) and post to the units' group robots (once per `key` and robot), in one
+    transaction: the whole announcement or none of it, one commit (each notice's own was a disk sync apiece)."""
+    with transaction.atomic():
+        told = sum(notify(user=u, kind=kind, key=f"{key}:{u.pk}", text=text, link=link) for u in users)
+        post_to_robots(organization_ids=organization_ids, key=key, text=text, link=link)
     return told
 
 
