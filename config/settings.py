@@ -298,6 +298,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_reminder_hour, minute=_reminder_minute),
     },
     "render-sweep": {"task": "admission.sweep_documents", "schedule": float(ADMISSION_RENDER_SWEEP_SECONDS)},
+    # Webhook deliveries whose retry is due (their waits are a minute or more).
+    "webhook-sweep": {"task": "admission.sweep_webhooks", "schedule": 30.0},
 }
 # /readyz pings the broker too.
 ADMISSION_REDIS_URL = ADMISSION_REDIS_URL or CELERY_BROKER_URL
@@ -379,6 +381,21 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
+# Named so that a model may refer to the clients (admission.WebhookSubscription) and migrations depend on it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
+# Signed webhooks to the API's clients (issue 15 part 5, admission/services/webhooks.py, docs/webhooks.md): the waits
+# after each failed attempt (seconds; then the delivery is failed and waits for the administrator's re-send), the
+# timeout of one attempt, and the private networks a target may be in (CIDRs, e.g. the 政务外网's; none by default:
+# a target must resolve to public addresses). Loopback targets over http are allowed only when DEBUG is on.
+ADMISSION_WEBHOOK_RETRY_SECONDS = [
+    int(s) for s in os.environ.get("ADMISSION_WEBHOOK_RETRY_SECONDS", "60,300,1800,7200,43200").split(",") if s.strip()
+]
+ADMISSION_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ADMISSION_WEBHOOK_TIMEOUT_SECONDS", "5"))
+ADMISSION_WEBHOOK_ALLOWED_NETWORKS = [
+    n.strip() for n in os.environ.get("ADMISSION_WEBHOOK_ALLOWED_NETWORKS", "").split(",") if n.strip()
+]
+ADMISSION_WEBHOOK_ALLOW_LOOPBACK = DEBUG
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "乡镇职责准入 API",

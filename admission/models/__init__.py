@@ -45,6 +45,7 @@ from .requests import (
     SupplementNotice,
     Track,
 )
+from .webhooks import DeliveryStatus, WebhookDelivery, WebhookEventType, WebhookSubscription
 
 __all__ = [
     "GroupRobot",
@@ -109,4 +110,8 @@ __all__ = [
     "LoginLockout",
     "PasswordHistory",
     "SecondFactorDevice",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEventType",
+    "WebhookSubscription",
 ]
