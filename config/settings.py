@@ -299,7 +299,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "render-sweep": {"task": "admission.sweep_documents", "schedule": float(ADMISSION_RENDER_SWEEP_SECONDS)},
     # Webhook deliveries whose retry is due (their waits are a minute or more).
-    "webhook-sweep": {"task": "admission.sweep_webhooks", "schedule": 30.0},
+    "webhook-sweep": {
+        "task": "admission.sweep_webhooks",
+        "schedule": float(os.environ.get("ADMISSION_WEBHOOK_SWEEP_SECONDS", "30")),
+    },
 }
 # /readyz pings the broker too.
 ADMISSION_REDIS_URL = ADMISSION_REDIS_URL or CELERY_BROKER_URL
