@@ -112,7 +112,12 @@ def body_of(payload: dict[str, Any]) -> bytes:
 
 
 class TargetRefused(Exception):
-    """The address may not be posted to: not https, or its name resolves to a private, loopback or reserved address."""
+    """The address may not be posted to: not https, or its name resolves to a private, loopback or reserved address.
+    `kind` says which (scheme, form, resolve, address), for the administrator's message."""
+
+    def __init__(self, kind: str, detail: str, *, host: str = "", address: str = "") -> None:
+        super().__init__(detail)
+        self.kind, self.host, self.address = kind, host, address
 
 
 def _loopback_allowed() -> bool:
@@ -155,25 +160,27 @@ def resolve_target(url: str) -> Target:
     parts = urlsplit(url)
     host = parts.hostname or ""
     if not host or parts.username or parts.password:
-        raise TargetRefused("no host, or credentials in the address")
+        raise TargetRefused("form", "no host, or credentials in the address")
     if parts.scheme == "http":
         if not (_loopback_allowed() and _is_loopback_name(host)):
-            raise TargetRefused("http is allowed only to a loopback address in development and tests")
+            raise TargetRefused("scheme", "http is allowed only to a loopback address in development and tests")
     elif parts.scheme != "https":
-        raise TargetRefused(f"scheme {parts.scheme!r} is not https")
+        raise TargetRefused("scheme", f"scheme {parts.scheme!r} is not https")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
-        raise TargetRefused(str(error)) from error
+        raise TargetRefused("form", str(error)) from error
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
-        raise TargetRefused(f"{host} does not resolve: {error}") from error
+        raise TargetRefused("resolve", f"{host} does not resolve: {error}", host=host) from error
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
         problem = _refusal(address)
         if problem is not None:
-            raise TargetRefused(f"{host} resolves to {address}, a {problem} address")
+            raise TargetRefused(
+                "address", f"{host} resolves to {address}, a {problem} address", host=host, address=str(address)
+            )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(scheme=parts.scheme, host=host, port=port, path=path, address=str(addresses[0]))
 
@@ -181,22 +188,20 @@ def resolve_target(url: str) -> Target:
 def validate_target(url: str) -> None:
     """The administrator's check when a subscription is saved; the same check runs again before every attempt (a
     name may resolve elsewhere later)."""
-    parts = urlsplit(url)
-    if parts.scheme != "https" and not (
-        parts.scheme == "http" and _loopback_allowed() and _is_loopback_name(parts.hostname or "")
-    ):
-        raise ValidationError({"url": [_("接收地址须为 https 地址。")]})
     try:
         resolve_target(url)
     except TargetRefused as refused:
-        raise ValidationError(
-            {
-                "url": [
-                    _("不能向该地址发送：%(reason)s。接收地址须解析为公网地址（内网地址须由运维人员列入允许的网段）。")
-                ]
-            },
-            params={"reason": str(refused)},
-        ) from refused
+        messages = {
+            "scheme": _("接收地址须为 https 地址。"),
+            "form": _("接收地址须有主机名，且不能包含用户名、密码或无效的端口。"),
+            "resolve": _("无法解析接收地址的主机名“%(host)s”，请核对地址。"),
+            "address": _(
+                "接收地址的主机“%(host)s”解析为本机、内网或保留地址（%(address)s），不能接收推送；"
+                "对方系统在政务外网等内网中时，须由运维人员将其网段列入允许范围。"
+            ),
+        }
+        message = messages[refused.kind] % {"host": refused.host, "address": refused.address}
+        raise ValidationError({"url": [message]}) from refused
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
