@@ -5,6 +5,7 @@ The embedded default is a SQLite file under var/ in the checkout; production set
 SECRET_KEY, ADMISSION_PUBLIC_URL and DJANGO_DEBUG=0, and runs behind a TLS reverse proxy (deploy/).
 """
 
+import ipaddress
 import json
 import os
 from pathlib import Path
@@ -391,13 +392,23 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 # after each failed attempt (seconds; then the delivery is failed and waits for the administrator's re-send), the
 # timeout of one attempt, and the private networks a target may be in (CIDRs, e.g. the 政务外网's; none by default:
 # a target must resolve to public addresses). Loopback targets over http are allowed only when DEBUG is on.
-ADMISSION_WEBHOOK_RETRY_SECONDS = [
-    int(s) for s in os.environ.get("ADMISSION_WEBHOOK_RETRY_SECONDS", "60,300,1800,7200,43200").split(",") if s.strip()
-]
-ADMISSION_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ADMISSION_WEBHOOK_TIMEOUT_SECONDS", "5"))
-ADMISSION_WEBHOOK_ALLOWED_NETWORKS = [
-    n.strip() for n in os.environ.get("ADMISSION_WEBHOOK_ALLOWED_NETWORKS", "").split(",") if n.strip()
-]
+try:
+    ADMISSION_WEBHOOK_RETRY_SECONDS = [
+        int(s)
+        for s in (os.environ.get("ADMISSION_WEBHOOK_RETRY_SECONDS") or "60,300,1800,7200,43200").split(",")
+        if s.strip()
+    ]
+    ADMISSION_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ADMISSION_WEBHOOK_TIMEOUT_SECONDS") or "5")
+    ADMISSION_WEBHOOK_ALLOWED_NETWORKS = [
+        str(ipaddress.ip_network(n.strip(), strict=False))
+        for n in os.environ.get("ADMISSION_WEBHOOK_ALLOWED_NETWORKS", "").split(",")
+        if n.strip()
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"ADMISSION_WEBHOOK_RETRY_SECONDS (seconds, comma-separated), ADMISSION_WEBHOOK_TIMEOUT_SECONDS (seconds) or "
+        f"ADMISSION_WEBHOOK_ALLOWED_NETWORKS (CIDRs, comma-separated) is not valid: {error}"
+    ) from None
 ADMISSION_WEBHOOK_ALLOW_LOOPBACK = DEBUG
 
 SPECTACULAR_SETTINGS = {
