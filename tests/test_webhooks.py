@@ -409,3 +409,27 @@ def test_issue15_a_subscription_needs_a_client_with_an_organization_and_an_event
     with pytest.raises(ValidationError) as refused:
         subscribe(banner.org("office"), "http://127.0.0.1:9/hook", events=[])
     assert "events" in refused.value.message_dict
+
+
+def test_issue15_a_withdrawn_client_gets_nothing_more_until_its_account_is_active_again(
+    banner, django_capture_on_commit_callbacks
+):
+    """docs/api.md: a client is withdrawn by deactivating its service account; its pending retries wait."""
+    with Receiver([500, 200]) as receiver:
+        subscription, receiver.secret = subscribe(banner.org("forestry"), receiver.url, events=[DECISION])
+        decide(banner, django_capture_on_commit_callbacks)
+        delivery = WebhookDelivery.objects.get(subscription=subscription)
+        account = subscription.client.user
+        account.is_active = False
+        account.save()
+        make_due(delivery)
+        assert webhooks.sweep() == 0
+        assert webhooks.attempt_delivery(delivery_id=delivery.pk) == "subscription or client inactive"
+        decide(banner, django_capture_on_commit_callbacks)  # a new decision: not published to it
+        assert WebhookDelivery.objects.filter(subscription=subscription).count() == 1
+        assert len(receiver.received) == 1
+        account.is_active = True
+        account.save()
+        assert webhooks.sweep() == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED and len(receiver.received) == 2

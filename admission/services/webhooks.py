@@ -177,6 +177,8 @@ def resolve_target(url: str) -> Target:
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:
         problem = _refusal(address)
+        if parts.scheme == "http" and not address.is_loopback:
+            problem = "non-loopback (over http)"
         if problem is not None:
             raise TargetRefused(
                 "address", f"{host} resolves to {address}, a {problem} address", host=host, address=str(address)
@@ -528,7 +530,7 @@ def _claim(delivery_id: int, expected_attempts: int | None) -> WebhookDelivery |
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(of=("self",), **_skip_locked())
-            .select_related("subscription")
+            .select_related("subscription__client__user")
             .filter(pk=delivery_id)
             .first()
         )
@@ -540,8 +542,9 @@ def _claim(delivery_id: int, expected_attempts: int | None) -> WebhookDelivery |
             return "already attempted"
         if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
             return "not due"
-        if not delivery.subscription.active:
-            return "subscription inactive"
+        client = delivery.subscription.client
+        if not delivery.subscription.active or client.user is None or not client.user.is_active:
+            return "subscription or client inactive"  # kept pending: sent when the subscription is active again
         delivery.attempts += 1
         waits = retry_waits()
         lease = waits[delivery.attempts - 1] if delivery.attempts <= len(waits) else 600
@@ -595,7 +598,10 @@ def attempt_delivery(*, delivery_id: int, expected_attempts: int | None = None) 
 
 def due_deliveries(*, now: datetime | None = None) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(
-        status=DeliveryStatus.PENDING, next_attempt_at__lte=now or timezone.now(), subscription__active=True
+        status=DeliveryStatus.PENDING,
+        next_attempt_at__lte=now or timezone.now(),
+        subscription__active=True,
+        subscription__client__user__is_active=True,
     ).order_by("next_attempt_at", "pk")
 
 
