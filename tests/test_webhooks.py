@@ -10,7 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import Application
@@ -397,6 +397,12 @@ def test_issue15_the_audit_administrator_cannot_manage_webhooks(banner, client):
     client.force_login(auditor)
     assert client.get(reverse("admin:admission_webhooksubscription_add")).status_code == 403
     assert client.get(reverse("admin:admission_webhookdelivery_changelist")).status_code == 403
+    with pytest.raises(PermissionDenied):  # the services ask too, whoever calls them
+        webhooks.create_subscription(
+            client=client_of(banner.org("office")), url="http://127.0.0.1:9/", events=[DECISION], actor=auditor
+        )
+    with pytest.raises(PermissionDenied):
+        webhooks.resend(deliveries=WebhookDelivery.objects.all(), actor=auditor)
 
 
 def test_issue15_a_subscription_needs_a_client_with_an_organization_and_an_event(banner):

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
@@ -247,6 +247,12 @@ def post(*, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
 # --- subscriptions ---------------------------------------------------------------------------------------------------
 
 
+def _require(actor: User | AnonymousUser | None, permission: str) -> None:
+    """An administrator acting in the admin must hold the permission; None is the system itself (a command, a test)."""
+    if actor is not None and not actor.has_perm(permission):
+        raise PermissionDenied(_("你没有管理 Webhook 的权限。"))
+
+
 def _clean_events(events: Iterable[str]) -> list[str]:
     chosen = [e for e in WebhookEventType.values if e in set(events)]
     if not chosen:
@@ -265,6 +271,7 @@ def create_subscription(
     *, client: Application, url: str, events: Iterable[str], actor: User | AnonymousUser | None, active: bool = True
 ) -> tuple[WebhookSubscription, str]:
     """A new subscription of `client`; returns it and its secret, which is shown this once."""
+    _require(actor, "admission.add_webhooksubscription")
     if permissions.membership_of(client.user) is None:
         raise ValidationError({"client": [_("该接口客户端没有所属单位，不能订阅事件。")]})
     validate_target(url)
@@ -294,6 +301,7 @@ def update_subscription(
     active: bool,
     actor: User | AnonymousUser | None,
 ) -> WebhookSubscription:
+    _require(actor, "admission.change_webhooksubscription")
     validate_target(url)
     chosen = _clean_events(events)
     organization, jurisdiction_id = _organization_note(subscription.client)
@@ -314,6 +322,7 @@ def update_subscription(
 
 def rotate_secret(*, subscription: WebhookSubscription, actor: User | AnonymousUser | None) -> str:
     """A new secret for the subscription, returned this once; deliveries from now on are signed with it."""
+    _require(actor, "admission.change_webhooksubscription")
     secret = new_secret()
     organization, jurisdiction_id = _organization_note(subscription.client)
     with transaction.atomic():
@@ -625,6 +634,7 @@ def sweep(*, limit: int = 500) -> int:
 def resend(*, deliveries: QuerySet[WebhookDelivery], actor: User | AnonymousUser | None) -> int:
     """The administrator's re-send: each delivery once more, now, with its own id and payload (a failed one gets one
     more attempt; a delivered one is posted again, for a receiver that lost it). Returns how many were queued."""
+    _require(actor, "admission.change_webhookdelivery")
     rows = list(deliveries.select_related("subscription__client"))
     if not rows:
         return 0
