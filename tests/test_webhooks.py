@@ -8,9 +8,11 @@ from __future__ import annotations
 import re
 import time
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import Application
@@ -439,3 +441,31 @@ def test_issue15_a_withdrawn_client_gets_nothing_more_until_its_account_is_activ
         assert webhooks.sweep() == 1
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED and len(receiver.received) == 2
+
+
+def test_issue15_a_subscription_from_the_command_line_prints_its_secret_once(banner, settings):
+    api_client = client_of(banner.org("office"))
+    out = StringIO()
+    call_command(
+        "create_webhook_subscription",
+        "--client-id",
+        api_client.client_id,
+        "--url",
+        "http://127.0.0.1:9/hook",
+        "--event",
+        "document.issued",
+        stdout=out,
+    )
+    subscription = WebhookSubscription.objects.get()
+    assert subscription.events == [DOCUMENT] and subscription.secret in out.getvalue()
+    assert AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE, note__startswith="新建 Webhook 订阅").exists()
+    settings.ADMISSION_WEBHOOK_ALLOW_LOOPBACK = False
+    with pytest.raises(CommandError, match="解析为本机、内网或保留地址"):
+        call_command(
+            "create_webhook_subscription",
+            "--client-id",
+            api_client.client_id,
+            "--url",
+            "https://127.0.0.1/",
+            stdout=out,
+        )
