@@ -186,6 +186,8 @@ def test_issue15_after_the_last_retry_the_delivery_is_failed_and_the_administrat
         assert "1 条 Webhook 投递多次失败，已停止重试" in listing
         failed = client.get(reverse("admin:admission_webhookdelivery_changelist"), {"delivery": "failed"})
         assert "HTTP 500: not now" in failed.content.decode()  # the reason, on the failed list
+        detail = client.get(reverse("admin:admission_webhookdelivery_change", args=[delivery.pk])).content.decode()
+        assert str(delivery.delivery_id) in detail and "decision.recorded" in detail
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
                 reverse("admin:admission_webhookdelivery_changelist"),
