@@ -585,8 +585,11 @@ def attempt_delivery(*, delivery_id: int, expected_attempts: int | None = None) 
             error = f"HTTP {status}: redirects are not followed"
     except TargetRefused as refused:
         error = f"refused: {refused}"
-    except (OSError, http.client.HTTPException) as failure:  # timeouts, refused connections, TLS, broken answers
+    except (OSError, http.client.HTTPException, ValueError) as failure:  # timeouts, refusals, TLS, broken answers
         error = f"{failure.__class__.__name__}: {failure}" if str(failure) else failure.__class__.__name__
+    except Exception as failure:  # anything else is recorded too: the attempt counts, and the retries end
+        log.exception("webhook delivery %s: unexpected failure", delivery.delivery_id)
+        error = f"{failure.__class__.__name__}: {failure}"
     fields: dict[str, Any] = {"last_status_code": status, "last_error": error[:500]}
     if not error:
         fields |= {"status": DeliveryStatus.DELIVERED, "delivered_at": timezone.now(), "next_attempt_at": None}
