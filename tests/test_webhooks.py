@@ -323,7 +323,11 @@ def test_issue15_a_rendered_document_is_posted_with_its_code_hashes_and_links_to
     assert document["verification_url"] == f"https://admission.test/verify/{letter.verification_code}/"
     assert document["pdf"] == {"sha256": letter.sha256, "size": letter.size}
     assert document["ofd"] == {"sha256": letter.ofd_sha256, "size": letter.ofd_size}
-    assert document["links"]["download"].startswith(f"https://admission.test/api/v1/documents/{letter.pk}/")
+    assert document["links"] == {
+        "self": f"https://admission.test/api/v1/documents/{letter.pk}/",
+        "download": f"https://admission.test/api/v1/documents/{letter.pk}/pdf/",
+        "download_ofd": f"https://admission.test/api/v1/documents/{letter.pk}/ofd/",
+    }
     assert post["json"]["data"]["case"]["id"] == request.pk
     assert not WebhookDelivery.objects.filter(subscription=decisions_only).exists()
     assert WebhookDelivery.objects.get(subscription=naji).status == DeliveryStatus.DELIVERED

@@ -413,8 +413,8 @@ def document_payload(document: OfficialDocument) -> dict[str, Any]:
             "ofd": {"sha256": document.ofd_sha256, "size": document.ofd_size} if document.ofd_sha256 else None,
             "links": {
                 "self": _api_link("api:document", pk, f"/api/v1/documents/{pk}/"),
-                "download": _api_link("api:document_download", pk, f"/api/v1/documents/{pk}/download/"),
-                "download_ofd": _api_link("api:document_download_ofd", pk, f"/api/v1/documents/{pk}/download/ofd/"),
+                "download": _api_link("api:document_pdf", pk, f"/api/v1/documents/{pk}/pdf/"),
+                "download_ofd": _api_link("api:document_ofd", pk, f"/api/v1/documents/{pk}/ofd/"),
             },
         },
         "case": _case(document.request) if document.request is not None else None,
