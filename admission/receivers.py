@@ -23,11 +23,13 @@ from .models import (
     OfficialDocument,
     ReviewConclusion,
     SecondFactorDevice,
+    WebhookEventType,
 )
 from .services.administrators import ensure_administrator_groups
 from .services.audit import record_security_event
 from .services.deadlines import recompute_open_deadlines
 from .services.identity import remember_password
+from .services.webhooks import publish_later
 from .tasks import announce_later
 
 
@@ -159,6 +161,14 @@ def _announce(sender, instance, created: bool, raw: bool = False, **kwargs) -> N
     event = ANNOUNCED.get(sender)
     if event is not None and created and not raw:
         announce_later(event, instance.pk)
+
+
+@receiver(post_save, sender=ApprovalDecision, dispatch_uid="webhook_decision_recorded")
+def _publish_decision(sender, instance: ApprovalDecision, created: bool, raw: bool = False, **kwargs) -> None:
+    """Issue 15: an approving body's decision goes to the API clients' webhooks that may see its case, after commit
+    (issued documents go once rendered: services/rendering.py)."""
+    if created and not raw:
+        publish_later(WebhookEventType.DECISION_RECORDED, instance.pk)
 
 
 @receiver(post_save, sender=CalendarYear, dispatch_uid="deadlines_calendar_year_saved")

@@ -5,11 +5,14 @@
 - admission.announce: tell people of work that arrived (a task, a decision, a document), after its commit.
 - admission.sweep_documents: queue every document left unfinished, drop the files kept for a form nobody came back
   to (services/uploads.py); on the scheduler every ADMISSION_RENDER_SWEEP_SECONDS.
+- admission.publish_webhook_event, admission.deliver_webhook, admission.sweep_webhooks (services/webhooks.py): the API
+  clients' signed webhooks, their retries on the scheduler every 30 seconds.
 - admission.daily_reminders: reminders, escalations and expiry prompts, on the scheduler at ADMISSION_REMINDERS_AT
   on working days.
 
-Without a broker (the embedded default) there is no scheduler: each web process sweeps after start-up and then every
-ADMISSION_RENDER_SWEEP_SECONDS, in a background thread started by a request (never during migrate or tests).
+Without a broker (the embedded default) there is no scheduler: each web process sweeps (documents, then webhook
+retries) after start-up and then every ADMISSION_RENDER_SWEEP_SECONDS, in a background thread started by a request
+(never during migrate or tests).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from . import notices  # noqa: F401  (registers admission.email_notice with the worker)
-from .services import notifications, reminders, rendering, uploads
+from .services import notifications, reminders, rendering, uploads, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,11 @@ def _sweep_in_background() -> None:
         uploads.drop_stale_kept_uploads()
     except Exception:
         log.exception("the document sweep failed")
+    try:
+        if in_process():  # with a broker, the scheduler sweeps the webhooks
+            webhooks.sweep()
+    except Exception:
+        log.exception("the webhook sweep failed")
     finally:
         connections.close_all()
         _sweeping.release()

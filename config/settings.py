@@ -5,6 +5,7 @@ The embedded default is a SQLite file under var/ in the checkout; production set
 SECRET_KEY, ADMISSION_PUBLIC_URL and DJANGO_DEBUG=0, and runs behind a TLS reverse proxy (deploy/).
 """
 
+import ipaddress
 import json
 import os
 from pathlib import Path
@@ -302,6 +303,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_reminder_hour, minute=_reminder_minute),
     },
     "render-sweep": {"task": "admission.sweep_documents", "schedule": float(ADMISSION_RENDER_SWEEP_SECONDS)},
+    # Webhook deliveries whose retry is due (their waits are a minute or more).
+    "webhook-sweep": {
+        "task": "admission.sweep_webhooks",
+        "schedule": float(os.environ.get("ADMISSION_WEBHOOK_SWEEP_SECONDS", "30")),
+    },
 }
 # /readyz pings the broker too.
 ADMISSION_REDIS_URL = ADMISSION_REDIS_URL or CELERY_BROKER_URL
@@ -383,6 +389,31 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
+# Named so that a model may refer to the clients (admission.WebhookSubscription) and migrations depend on it.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+
+# Signed webhooks to the API's clients (issue 15 part 5, admission/services/webhooks.py, docs/webhooks.md): the waits
+# after each failed attempt (seconds; then the delivery is failed and waits for the administrator's re-send), the
+# timeout of one attempt, and the private networks a target may be in (CIDRs, e.g. the 政务外网's; none by default:
+# a target must resolve to public addresses). Loopback targets over http are allowed only when DEBUG is on.
+try:
+    ADMISSION_WEBHOOK_RETRY_SECONDS = [
+        int(s)
+        for s in (os.environ.get("ADMISSION_WEBHOOK_RETRY_SECONDS") or "60,300,1800,7200,43200").split(",")
+        if s.strip()
+    ]
+    ADMISSION_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("ADMISSION_WEBHOOK_TIMEOUT_SECONDS") or "5")
+    ADMISSION_WEBHOOK_ALLOWED_NETWORKS = [
+        str(ipaddress.ip_network(n.strip(), strict=False))
+        for n in os.environ.get("ADMISSION_WEBHOOK_ALLOWED_NETWORKS", "").split(",")
+        if n.strip()
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"ADMISSION_WEBHOOK_RETRY_SECONDS (seconds, comma-separated), ADMISSION_WEBHOOK_TIMEOUT_SECONDS (seconds) or "
+        f"ADMISSION_WEBHOOK_ALLOWED_NETWORKS (CIDRs, comma-separated) is not valid: {error}"
+    ) from None
+ADMISSION_WEBHOOK_ALLOW_LOOPBACK = DEBUG
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "乡镇职责准入 API",

@@ -27,3 +27,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 # Identity (issue 12): most tests sign in with force_login and act at once; the second factor is required only where
 # tests/test_identity__* turn it on (with the settings fixture), which also covers its enforcement.
 ADMISSION_SECOND_FACTOR_REQUIRED = False
+
+# Webhooks (issue 15): the tests' receivers listen on 127.0.0.1 over http; tests/test_webhooks.py turns this off to
+# check that production refuses such a target.
+ADMISSION_WEBHOOK_ALLOW_LOOPBACK = True

@@ -46,6 +46,7 @@ from .requests import (
     SupplementNotice,
     Track,
 )
+from .webhooks import DeliveryStatus, WebhookDelivery, WebhookEventType, WebhookSubscription
 
 __all__ = [
     "KeptUpload",
@@ -111,4 +112,8 @@ __all__ = [
     "LoginLockout",
     "PasswordHistory",
     "SecondFactorDevice",
+    "DeliveryStatus",
+    "WebhookDelivery",
+    "WebhookEventType",
+    "WebhookSubscription",
 ]

@@ -35,6 +35,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
         # 政务消息: the units' group robots (issue 13).
         *(f"admission.{verb}_grouprobot" for verb in ("add", "change", "view", "delete")),
         "admission.view_robotdelivery",
+        # Signed webhooks of the API's clients (issue 15): subscriptions, and re-sending a failed delivery.
+        *(f"admission.{verb}_webhooksubscription" for verb in ("add", "change", "view", "delete")),
+        "admission.view_webhookdelivery",
+        "admission.change_webhookdelivery",
     ),
     AdministratorRole.SECURITY: (
         "auth.view_user",

@@ -30,7 +30,8 @@ from django.utils import timezone
 from ..documents.ofd import pdf_to_ofd
 from ..documents.render import document_html, render_pdf
 from ..documents.signing import get_signer
-from ..models import AuditAction, OfficialDocument, RenderStatus
+from ..models import AuditAction, OfficialDocument, RenderStatus, WebhookEventType
+from . import webhooks
 from .audit import record_event
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,8 @@ def render_document(document_id: int, *, expected_attempts: int | None = None) -
                 note=f"{document.number} SHA-256 {document.sha256}（OFD {document.ofd_sha256}）",
                 data={"document": document.pk, "sha256": document.sha256, "ofd_sha256": document.ofd_sha256},
             )
+        # Issued, sealed and signed: the API clients' webhooks that may see it hear of it once this commits.
+        webhooks.publish_later(WebhookEventType.DOCUMENT_ISSUED, document.pk)
     return document
 
 
