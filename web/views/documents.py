@@ -31,7 +31,7 @@ VERIFY_FORM_OVERHEAD = 64 * 1024
 def document_download(request, pk: int, ofd: bool = False):
     """The signed PDF, or (`ofd`) the same document as OFD; each checked against its registered SHA-256."""
     document = get_object_or_404(OfficialDocument.objects.select_related("request"), pk=pk)
-    if document.request is None or not permissions.can_view_request(request.user, document.request):
+    if not permissions.can_download_document(request.user, document):
         raise Http404
     if document.render_status != RenderStatus.RENDERED or (ofd and not document.ofd_sha256):
         raise Http404
