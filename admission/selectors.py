@@ -395,6 +395,11 @@ def documents_for(
     return ordered(documents, sort, DOCUMENT_SORTS, "-issued")
 
 
+def document_by_code(*, code: str) -> OfficialDocument | None:
+    """The registered document a verification code names (the /verify/ page and the API; case does not matter)."""
+    return OfficialDocument.objects.select_related("issuer").filter(verification_code=code.upper()).first()
+
+
 REPORT_SORTS = {
     "township": "township__division_code",
     "department": "department__name",
