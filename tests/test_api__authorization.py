@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
@@ -104,7 +105,7 @@ MATRIX: dict[str, dict[str, int]] = {
 
 
 def _call(client: Client, world, name: str, bearer: str | None):  # noqa: F811
-    headers = {"HTTP_ACCEPT": "application/json"}
+    headers: dict[str, Any] = {"HTTP_ACCEPT": "application/json"}
     if bearer:
         headers["HTTP_AUTHORIZATION"] = f"Bearer {bearer}"
     review = world.cases["review"]

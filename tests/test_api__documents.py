@@ -109,15 +109,25 @@ def test_verification_by_code_and_by_file_is_the_verify_pages(client, banner, le
     assert (by_code.json()["number"], by_code.json()["sha256"]) == (letter.number, letter.sha256)
     assert client.get(reverse("api:verification_code", args=["NOSUCHCODE"])).status_code == 404
 
-    verdict = client.post(reverse("api:verification"), {"file": support.pdf("来文.pdf")}).json()
+    def verify(body: bytes, media: str = "application/pdf"):
+        return client.post(reverse("api:verification"), body, content_type=media)
+
+    verdict = verify(support.PDF_BYTES).json()
     assert verdict["registered"] is True and verdict["document"]["number"] == letter.number
     assert verdict["valid"] is False and verdict["problem"]  # the stand-in PDF carries no signature
-    ofd = client.post(reverse("api:verification"), {"file": ContentFile(OFD_BYTES, name="来文.ofd")}).json()
+    ofd = verify(OFD_BYTES, "application/ofd").json()
     assert ofd["format"] == "ofd" and ofd["registered"] is True and ofd["valid"] is True
-    unknown = client.post(reverse("api:verification"), {"file": ContentFile(b"%PDF-1.7 nothing", name="x.pdf")})
+    unknown = verify(b"%PDF-1.7 nothing", "application/octet-stream")
     assert unknown.status_code == 200 and unknown.json()["registered"] is False
-    missing = client.post(reverse("api:verification"), {})
-    assert missing.status_code == 400 and set(missing.json()) == {"file"}
+    assert verify(b"").status_code == 400 and set(verify(b"").json()) == {"file"}
+    assert verify(b"{}", "application/json").status_code == 415
+
+
+def test_verification_stops_reading_at_the_pages_size_limit(client, letter, settings):
+    settings.ADMISSION_MAX_VERIFY_BYTES = 1024 * 1024
+    response = client.post(reverse("api:verification"), b"%PDF" + b"0" * 1024 * 1024, content_type="application/pdf")
+    assert response.status_code == 400
+    assert response.json() == {"file": ["文件超过 1 MB，系统已停止接收；请上传本系统印发的公文 PDF。"]}
 
 
 def test_verification_shares_the_pages_budget_per_address(client, banner, letter, settings):

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -38,7 +40,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -63,6 +65,7 @@ from admission.models import (
 from admission.services.api_clients import scopes_of
 from admission.services.audit import Origin, acting_from, record_security_event
 from admission.services.errors import ConflictError
+from admission.services.uploads import OversizedUpload
 from admission.storage import StoredFileRefused
 from workflows import actions, engine
 from workflows import selectors as task_selectors
@@ -70,7 +73,6 @@ from workflows import selectors as task_selectors
 from .audit import client_address, record_download
 from .views.documents import (
     VerifyUploadForm,
-    bound_verification_upload,
     document_file_response,
     open_for_download,
     verification_budget,
@@ -105,25 +107,31 @@ class PublicDutySerializer(serializers.Serializer):
 
 
 class StrictPagination(LimitOffsetPagination):
-    """limit and offset as DRF's, but a value that is not a whole number is refused (400), not silently replaced."""
+    """limit and offset as DRF's, but a value that is not a whole number within bounds is refused (400), not silently
+    replaced (a limit past max_limit or an offset past MAX_OFFSET would reach the database as a number it cannot hold).
+    """
 
-    def _whole(self, request, name: str) -> None:
+    max_limit = 1000
+    MAX_OFFSET = 10**9
+
+    def _whole(self, request, name: str, maximum: int) -> None:
         value = request.query_params.get(name)
-        if value is not None and not value.isdigit():
-            raise ValidationError({name: [_("应为非负整数。")]})
+        if value is not None and not (value.isdigit() and int(value) <= maximum):
+            raise ValidationError({name: [_("应为 0 至 %(maximum)d 之间的整数。") % {"maximum": maximum}]})
 
     def get_limit(self, request):
-        self._whole(request, self.limit_query_param)
+        self._whole(request, self.limit_query_param, self.max_limit)
         return super().get_limit(request)
 
     def get_offset(self, request):
-        self._whole(request, self.offset_query_param)
+        self._whole(request, self.offset_query_param, self.MAX_OFFSET)
         return super().get_offset(request)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 0
+            parameter["schema"]["maximum"] = self.max_limit if parameter["name"] == "limit" else self.MAX_OFFSET
         return parameters
 
 
@@ -362,6 +370,16 @@ class DocumentSerializer(serializers.ModelSerializer):
         return self._address("api:document_ofd", document.pk) if rendered else None
 
 
+def query_choice(request, name: str, choices: list[str], default: str = "") -> str:
+    """A query parameter that must be one of `choices` when given (an empty value is not one: 400)."""
+    value = request.query_params.get(name)
+    if value is None:
+        return default
+    if value not in choices:
+        raise ValidationError({name: [_("应为以下之一：%(choices)s。") % {"choices": "、".join(choices)}]})
+    return value
+
+
 class DocumentFilter(serializers.Serializer):
     kind = serializers.ChoiceField(choices=DocumentKind.choices, required=False)
 
@@ -379,9 +397,8 @@ class DocumentList(OrganizationAPIView, ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        filters = DocumentFilter(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.documents_for(user=self.request.user, kind=filters.validated_data.get("kind", ""))
+        kind = query_choice(self.request, "kind", DocumentKind.values)
+        return selectors.documents_for(user=self.request.user, kind=kind)
 
 
 class DocumentDetail(OrganizationAPIView, RetrieveAPIView):
@@ -461,8 +478,29 @@ class VerdictSerializer(serializers.Serializer):
     document = RegisteredDocumentSerializer(allow_null=True)
 
 
-class VerificationUpload(serializers.Serializer):
-    file = serializers.FileField()
+class DocumentBytesParser(BaseParser):
+    """The body is the file (a PDF or an OFD), read up to ADMISSION_MAX_VERIFY_BYTES and no further: past it the
+    upload stands as an OversizedUpload, which the /verify/ page's form refuses with its own message."""
+
+    media_type = "application/octet-stream"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        limit = settings.ADMISSION_MAX_VERIFY_BYTES
+        data = stream.read(limit + 1) if stream is not None else b""
+        if len(data) > limit:
+            return OversizedUpload(name="upload", size=len(data), limit=limit, size_known=False)
+        return SimpleUploadedFile("upload", data)
+
+
+class PDFBytesParser(DocumentBytesParser):
+    media_type = "application/pdf"
+
+
+class OFDBytesParser(DocumentBytesParser):
+    media_type = "application/ofd"
+
+
+VERIFIED_MEDIA_TYPES = ("application/pdf", "application/ofd", "application/octet-stream")
 
 
 class VerificationThrottle(BaseThrottle):
@@ -483,16 +521,21 @@ class DocumentVerification(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AnonRateThrottle, VerificationThrottle]
-    parser_classes = [MultiPartParser]
+    throttle_classes = [AnonRateThrottle, VerificationThrottle]  # counted before the body is read
+    parser_classes = [PDFBytesParser, OFDBytesParser, DocumentBytesParser]
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)  # the budget is counted before the body is read
-        bound_verification_upload(request._request)
-
-    @extend_schema(request={"multipart/form-data": VerificationUpload}, responses={200: VerdictSerializer})
+    @extend_schema(
+        request=dict.fromkeys(VERIFIED_MEDIA_TYPES, {"type": "string", "format": "binary", "minLength": 1}),
+        responses={
+            200: VerdictSerializer,
+            415: OpenApiResponse(
+                description="请以 PDF、OFD 或 application/octet-stream 提交 / send the file as its body"
+            ),
+        },
+    )
     def post(self, request):
-        form = VerifyUploadForm(request.data, request.FILES)
+        upload = request.data if isinstance(request.data, UploadedFile) else SimpleUploadedFile("upload", b"")
+        form = VerifyUploadForm(files={"file": upload})
         if not form.is_valid():
             raise ValidationError({field: [str(m) for m in messages] for field, messages in form.errors.items()})
         verdict = verify_file(form.cleaned_data["file"].read())
@@ -618,11 +661,8 @@ class TownshipDutyListWithVersions(OrganizationAPIView, ListAPIView):
             if overseen:  # a body of its banner (or above it): it knows the township, not its internal list
                 raise PermissionDenied(_("本单位不能查看该乡镇的职责事项清单（公开清单无需登录即可查看）。"))
             raise Http404
-        filters = DutyListFilter(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return selectors.township_duties(
-            user=user, township_id=township.pk, state=filters.validated_data.get("state", DutyStatus.ACTIVE)
-        )
+        state = query_choice(self.request, "state", [DutyStatus.ACTIVE, DutyStatus.EXITED], DutyStatus.ACTIVE)
+        return selectors.township_duties(user=user, township_id=township.pk, state=state)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -726,9 +766,12 @@ ERRORS = {
 
 
 def document_errors(result, generator, request, public):
-    """drf-spectacular post-processing hook: the error answers every endpoint of the API may give, in its schema."""
+    """drf-spectacular post-processing hook: the error answers every endpoint of the API may give, in its schema; a
+    body, where an operation takes one, is required (an empty request is refused)."""
     for path in result.get("paths", {}).values():
         for operation in path.values():
+            if "requestBody" in operation:
+                operation["requestBody"]["required"] = True
             for code, description in ERRORS.items():
                 content = {"application/json": {"schema": {"type": "object"}}}
                 if code == "404":  # an address no route matches gets the site's own 404 page
