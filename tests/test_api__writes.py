@@ -111,6 +111,7 @@ def test_writing_needs_the_write_scope(client, banner, case):
     reader = token(client, banner.org("data"), "cases:read", may_write=True)
     response = post(client, case, reader, {"passes": True, "reasoning": "与清单一致。"})
     assert response.status_code == 403
+    assert response.json()["detail"] == "令牌不含本接口所需的范围（scope），请以相应范围重新申请令牌。"
     assert not case.bureau_opinions.exists()
     refusal = AuditEvent.objects.filter(action=AuditAction.PERMISSION_DENIED).latest("pk")
     assert refusal.data["api"] == reverse("api:data_review", args=[case.pk]) and refusal.data["api_client"]

@@ -30,7 +30,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from drf_spectacular.contrib.django_oauth_toolkit import DjangoOAuthToolkitScheme
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -252,13 +252,19 @@ def client_of(request) -> str:
     return f"{application.client_id}（{application.name}）"
 
 
+class ScopeRequired(TokenHasScope):
+    """The token must carry the endpoint's scope (required_scopes); a refusal says so in the site's language."""
+
+    message = gettext_lazy("令牌不含本接口所需的范围（scope），请以相应范围重新申请令牌。")
+
+
 class OrganizationAPIView:
     """Called by another system with an OAuth2 token of an organization's client: it sees what a member of that
     organization sees on the pages and acts, where an endpoint lets it, through the pages' front doors. Every event
     recorded during the call carries the client; a successful read is itself an event (export), a refusal too."""
 
     authentication_classes = [ClientCredentialsAuthentication]
-    permission_classes = [IsAuthenticated, TokenHasScope]
+    permission_classes = [IsAuthenticated, ScopeRequired]
     required_scopes = ["cases:read"]
     throttle_classes = [UserRateThrottle]  # per client: each client has its own service account
     audits_itself = False  # a download records the page's download event itself
@@ -684,14 +690,14 @@ class BureauOpinionInput(serializers.Serializer):
     """The task page's form (web.forms.tasks.BureauOpinionForm); a missing part is named by the service."""
 
     passes = serializers.BooleanField(
-        required=False, allow_null=True, default=None, error_messages={"invalid": _lazy("请选择本单位意见。")}
+        required=False, allow_null=True, default=None, error_messages={"invalid": gettext_lazy("请选择本单位意见。")}
     )
     reasoning = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
         trim_whitespace=False,
-        error_messages={"invalid": _lazy("请写明审核意见及其依据。")},
+        error_messages={"invalid": gettext_lazy("请写明审核意见及其依据。")},
     )
 
 
