@@ -29,7 +29,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_app
 
 
 @pytest.fixture
-def world(banner):
+def rows_and_tokens(banner):
     """Ids 1…: real rows for the generated ids to hit now and then; tokens of the data bureau's and the forestry
     bureau's writing clients for the calls."""
     support.admitted(banner)
@@ -40,13 +40,14 @@ def world(banner):
     return {key: token(Client(), banner.org(key), scopes, may_write=True) for key in ("data", "forestry")}
 
 
-@pytest.fixture(autouse=True)
-def _keep_the_tests_connection():
+@pytest.fixture
+def world(rows_and_tokens):
     """The WSGI handler closes the database connection after each request when it is in a transaction (as the
-    test's is); Django's test client stops that the same way."""
+    test's is); Django's test client stops that the same way — and reconnects the closing after each of its own
+    requests, so this comes after the tokens were asked for."""
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield
+    yield rows_and_tokens
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 
