@@ -190,3 +190,14 @@ def test_the_list_with_versions_costs_the_same_queries_for_one_duty_or_three(
     support.admitted(banner, duty_name="农村集体资产清查协助")
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(get(client, url, bearer).json()["results"]) == 3
+
+
+def test_the_document_list_costs_the_same_queries_for_one_case_or_three(client, banner, django_assert_max_num_queries):
+    support.to_under_review(banner)
+    bearer = token(client, banner.org("forestry"), "documents:read")
+    with django_assert_max_num_queries(20) as one:
+        first = len(get(client, reverse("api:documents"), bearer).json()["results"])
+    support.to_under_review(banner, duty_name="耕地撂荒排查")
+    support.to_under_review(banner, duty_name="农村集体资产清查协助")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(get(client, reverse("api:documents"), bearer).json()["results"]) == 3 * first
