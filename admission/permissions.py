@@ -22,6 +22,7 @@ from .models import (
     Jurisdiction,
     JurisdictionLevel,
     Membership,
+    OfficialDocument,
     Organization,
     OrganizationKind,
     RequestPurpose,
@@ -288,6 +289,40 @@ def can_view_duty(user: Viewer, duty: TownshipDuty) -> bool:
         *JOINT_MEETING_KINDS,
         OrganizationKind.BANNER_LEADERSHIP,
     )
+
+
+def visible_duties(user: Viewer) -> QuerySet[TownshipDuty]:
+    """The duties on the lists of the user's banner that the user's organization sees: a township its own list;
+    a department the duties it handed down; the joint meeting and the leadership every township's; others none."""
+    membership = membership_of(user)
+    if membership is None:
+        return TownshipDuty.objects.none()
+    org = membership.organization
+    duties = TownshipDuty.objects.filter(township__jurisdiction_id=org.jurisdiction_id)
+    if org.kind == OrganizationKind.TOWNSHIP:
+        return duties.filter(township=org)
+    if org.kind == OrganizationKind.DEPARTMENT:
+        return duties.filter(department=org)
+    if org.is_joint_meeting_member or org.kind == OrganizationKind.BANNER_LEADERSHIP:
+        return duties
+    return TownshipDuty.objects.none()
+
+
+def can_view_duty_list(user: Viewer, township: Organization) -> bool:
+    """Whether the user's organization reads `township`'s list (of what visible_duties gives it): a township only
+    its own; a department (its duties there), the joint meeting and the leadership any township of their banner."""
+    membership = membership_of(user)
+    if membership is None or membership.organization.jurisdiction_id != township.jurisdiction_id:
+        return False
+    org = membership.organization
+    if org.kind == OrganizationKind.TOWNSHIP:
+        return org.pk == township.pk
+    return org.kind in (OrganizationKind.DEPARTMENT, *JOINT_MEETING_KINDS, OrganizationKind.BANNER_LEADERSHIP)
+
+
+def can_download_document(user: Viewer, document: OfficialDocument) -> bool:
+    """A case's document downloads for whoever may view the case (the page and the API alike)."""
+    return document.request is not None and can_view_request(user, document.request)
 
 
 def visible_reports(user: Viewer) -> QuerySet[UnadmittedDutyReport]:

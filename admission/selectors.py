@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar
 
 from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -35,7 +36,7 @@ from .models import (
 )
 from .models.duties import terms_of_duty, terms_of_request
 from .models.requests import FINAL_STATES
-from .permissions import jurisdictions_overseen, membership_of, visible_reports, visible_requests
+from .permissions import jurisdictions_overseen, membership_of, visible_duties, visible_reports, visible_requests
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -174,31 +175,56 @@ def proposed_changes(*, duty_request: DutyRequest) -> list[dict[str, Any]]:
     return _labelled([t for t in DUTY_TERMS if old[t] != new[t]], old, new)
 
 
+# The documents behind a duty's versions and its exit.
+HISTORY_DOCUMENT_KINDS = (DocumentKind.ADMISSION_DECISION, DocumentKind.ADJUSTMENT_NOTICE, DocumentKind.EXIT_NOTICE)
+
+
+def _documents_of_cases(request_ids: list[int]) -> dict[int | None, OfficialDocument]:
+    return {
+        d.request_id: d
+        for d in OfficialDocument.objects.filter(
+            request_id__in=request_ids, kind__in=HISTORY_DOCUMENT_KINDS
+        ).select_related("issuer")
+    }
+
+
+def _version_rows(versions: list[DutyVersion], documents: dict[int | None, OfficialDocument]) -> list[dict[str, Any]]:
+    """One row a version, oldest first: the version, the decision's document, and what it changed from the one before."""
+    return [
+        {
+            "version": version,
+            "document": documents.get(version.request_id),
+            "changes": _labelled(version.changed_fields, previous.terms, version.terms) if previous else [],
+        }
+        for previous, version in zip([None, *versions], versions)
+    ]
+
+
 def duty_history(*, duty: TownshipDuty) -> dict[str, Any]:
     """Art. 4(4), 4(5): every version of a duty with the decision behind it, its exit, and any open change case."""
     versions = list(duty.versions.select_related("decision__body", "request"))
-    documents = {
-        d.request_id: d
-        for d in OfficialDocument.objects.filter(
-            request_id__in=[v.request_id for v in versions] + [c.pk for c in duty.change_requests.all()],
-            kind__in=(DocumentKind.ADMISSION_DECISION, DocumentKind.ADJUSTMENT_NOTICE, DocumentKind.EXIT_NOTICE),
-        ).select_related("issuer")
-    }
-    rows = []
-    for previous, version in zip([None, *versions], versions):
-        rows.append(
-            {
-                "version": version,
-                "document": documents.get(version.request_id),
-                "changes": _labelled(version.changed_fields, previous.terms, version.terms) if previous else [],
-            }
-        )
+    documents = _documents_of_cases([v.request_id for v in versions] + [c.pk for c in duty.change_requests.all()])
+    rows = _version_rows(versions, documents)
     exit_case = duty.change_requests.filter(purpose=RequestPurpose.EXIT, state=RequestState.EXITED).first()
     return {
         "versions": rows[::-1],
         "exit_case": exit_case,
         "exit_notice": documents.get(exit_case.pk) if exit_case else None,
         "open_change": duty.change_requests.select_related("applicant").exclude(state__in=FINAL_STATES).first(),
+    }
+
+
+def duty_versions(*, duties: Iterable[TownshipDuty]) -> dict[int, list[dict[str, Any]]]:
+    """Art. 4(5): the version records of each of `duties`, as its duty page shows them (oldest first here), in two
+    queries whatever the number of duties."""
+    versions = list(
+        DutyVersion.objects.filter(duty_id__in=[d.pk for d in duties])
+        .select_related("decision__body", "request")
+        .order_by("duty_id", "number")
+    )
+    documents = _documents_of_cases([v.request_id for v in versions])
+    return {
+        duty_id: _version_rows(list(group), documents) for duty_id, group in groupby(versions, key=lambda v: v.duty_id)
     }
 
 
@@ -221,11 +247,6 @@ def _with_fulfilment(duties: QuerySet[TownshipDuty]) -> QuerySet[FulfilledDuty]:
         technical_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind=SafeguardKind.TECHNICAL_SUPPORT)),
         training_confirmed=Count("deliveries", filter=confirmed & Q(deliveries__kind=SafeguardKind.TRAINING)),
     )
-
-
-def _no_duties() -> QuerySet[FulfilledDuty]:
-    # Empty, so no row lacks the annotations.
-    return cast("QuerySet[FulfilledDuty]", TownshipDuty.objects.none())
 
 
 # Art. 5: a safeguard is missing when none was promised, unfulfilled until the township confirms receipt of it.
@@ -269,19 +290,9 @@ def township_duties(
     state: str = DutyListFilter.ACTIVE,
     category: str = "",
 ) -> QuerySet[FulfilledDuty]:
-    """A township sees its own list; departments the duties they handed down; the joint meeting and leadership
-    every township's; others none. `state`: active (the current list), exited (上级部门收回事项), unfulfilled."""
-    membership = membership_of(user)
-    if membership is None:
-        return _no_duties()
-    org = membership.organization
-    duties = TownshipDuty.objects.filter(township__jurisdiction_id=org.jurisdiction_id)
-    if org.kind == OrganizationKind.TOWNSHIP:
-        duties = duties.filter(township=org)
-    elif org.kind == OrganizationKind.DEPARTMENT:
-        duties = duties.filter(department=org)
-    elif not org.is_joint_meeting_member and org.kind != OrganizationKind.BANNER_LEADERSHIP:
-        return _no_duties()
+    """The duties the user's organization sees (permissions.visible_duties). `state`: active (the current list),
+    exited (上级部门收回事项), unfulfilled."""
+    duties = visible_duties(user)
     if township_id:
         duties = duties.filter(township_id=township_id)
     duties = _with_fulfilment(duties)
@@ -382,6 +393,11 @@ def documents_for(
             | Q(request__in=search_requests(DutyRequest.objects.all(), query))
         )
     return ordered(documents, sort, DOCUMENT_SORTS, "-issued")
+
+
+def document_by_code(*, code: str) -> OfficialDocument | None:
+    """The registered document a verification code names (the /verify/ page and the API; case does not matter)."""
+    return OfficialDocument.objects.select_related("issuer").filter(verification_code=code.upper()).first()
 
 
 REPORT_SORTS = {

@@ -366,15 +366,28 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", "120/min"), "user": env("API_USER_RATE", "600/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", "120/min"),
+        "user": env("API_USER_RATE", "600/min"),
+        "api_write": env("API_WRITE_RATE", "60/min"),
+    },
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }
 # OAuth2 (django-oauth-toolkit): client-credentials tokens for other systems, one client per organization, bound to a
 # service account that is a member of it (manage.py create_api_client), so every visibility rule of the pages applies.
+API_SCOPES = {
+    "cases:read": "读取本单位可见的申请 / read the cases the organization sees",
+    "documents:read": "读取、下载本单位可见的公文 / read and download the organization's documents",
+    "duties:read": "读取本单位可见的乡镇职责事项清单及其版本 / read the duty lists the organization sees, with versions",
+    "cases:write": "代本单位办理（政数局权责清单衔接审核）/ act for the organization (the data bureau's review)",
+}
 OAUTH2_PROVIDER = {
-    "SCOPES": {"cases:read": "读取本单位可见的申请 / read the cases the organization sees"},
-    "DEFAULT_SCOPES": ["cases:read"],
+    "SCOPES": API_SCOPES,
+    "DEFAULT_SCOPES": ["cases:read", "documents:read", "duties:read"],  # what a client gets when it names none
+    # A client may ask only for the scopes its service account holds (cases:write for a client that acts for its
+    # organization: admission.services.api_clients).
+    "SCOPES_BACKEND_CLASS": "web.api.ClientScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
     # Only the client-credentials grant is used; everything else as the OAuth 2.0 Security BCP (RFC 9700) asks, which
     # django-oauth-toolkit's system checks (oauth2_provider.W001–W008) name and its 4.0 will make the default.
@@ -417,7 +430,7 @@ ADMISSION_WEBHOOK_ALLOW_LOOPBACK = DEBUG
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "乡镇职责准入 API",
-    "DESCRIPTION": "Public duty lists of the townships of Inner Mongolia (docs/api.md).",
+    "DESCRIPTION": "Duty lists, cases and documents of the townships of Inner Mongolia (docs/api.md).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -425,7 +438,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "OAUTH2_FLOWS": ["clientCredentials"],
     "OAUTH2_TOKEN_URL": "/api/token/",
-    "OAUTH2_SCOPES": {"cases:read": "read the cases the organization sees"},
+    "OAUTH2_SCOPES": API_SCOPES,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "web.api.document_errors",

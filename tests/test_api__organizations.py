@@ -15,14 +15,19 @@ from admission.services.api_clients import create_api_client
 from tests import support
 
 
-def token(client, organization, scope: str = "cases:read") -> str:
-    client_id, secret = create_api_client(organization=organization, name="权责清单系统")
+def token_response(client, organization, scope: str | None = "cases:read", *, may_write: bool = False):
+    """A new client of `organization` asks the token endpoint for `scope` (None: asks for no scope)."""
+    client_id, secret = create_api_client(organization=organization, name="权责清单系统", may_write=may_write)
     basic = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-    response = client.post(
+    return client.post(
         reverse("api:token"),
-        {"grant_type": "client_credentials", "scope": scope},
+        {"grant_type": "client_credentials", **({"scope": scope} if scope is not None else {})},
         HTTP_AUTHORIZATION=f"Basic {basic}",
     )
+
+
+def token(client, organization, scope: str | None = "cases:read", *, may_write: bool = False) -> str:
+    response = token_response(client, organization, scope, may_write=may_write)
     assert response.status_code == 200, response.content
     return response.json()["access_token"]
 
@@ -75,3 +80,13 @@ def test_the_client_account_cannot_sign_in_to_the_pages(db, banner):
 
     account = get_user_model().objects.get(username__startswith=f"api.{banner.org('office').pk}.")
     assert not account.has_usable_password()
+
+
+def test_a_client_asking_no_scope_gets_the_read_scopes_and_only_a_writing_client_may_write(client, banner):
+    """A read-only client cannot be given cases:write, whatever it asks; one created to act for its body can."""
+    response = token_response(client, banner.org("data"), None)
+    assert sorted(response.json()["scope"].split()) == ["cases:read", "documents:read", "duties:read"]
+    refused = token_response(client, banner.org("data"), "cases:read cases:write")
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_scope"
+    granted = token_response(client, banner.org("data"), "cases:write", may_write=True)
+    assert granted.status_code == 200 and granted.json()["scope"] == "cases:write"

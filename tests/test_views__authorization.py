@@ -8,7 +8,7 @@ Rules (from the issue and admission/permissions.py):
 - nobody sees across jurisdictions: another banner's users get 404 on this banner's case pages, attachments,
   documents and tasks;
 - anonymous visitors are sent to the login page (only the public document-verification page is open);
-- a task page is usable only by the organization the task belongs to (web.views.tasks._task_or_404: 403
+- a task page is usable only by the organization the task belongs to (web.views.tasks.task_or_404: 403
   with "您所在单位无权办理该任务。" when the user may see the case, 404 when not);
 - attachments and documents download only for those who may view the request;
 - only departments create requests; only the applicant edits (draft/revising) and withdraws (before a decision);

@@ -75,6 +75,18 @@ api_patterns = [
     path("v1/townships/<int:pk>/duties/", login_not_required(api.TownshipDutyList.as_view()), name="township_duties"),
     path("v1/cases/", login_not_required(api.CaseList.as_view()), name="cases"),
     path("v1/cases/<int:pk>/", login_not_required(api.CaseDetail.as_view()), name="case"),
+    path("v1/cases/<int:pk>/data-review/", login_not_required(api.DataReview.as_view()), name="data_review"),
+    path(
+        "v1/townships/<int:pk>/duty-list/",
+        login_not_required(api.TownshipDutyListWithVersions.as_view()),
+        name="duty_list",
+    ),
+    path("v1/documents/", login_not_required(api.DocumentList.as_view()), name="documents"),
+    path("v1/documents/<int:pk>/", login_not_required(api.DocumentDetail.as_view()), name="document"),
+    path("v1/documents/<int:pk>/pdf/", login_not_required(api.DocumentPDF.as_view()), name="document_pdf"),
+    path("v1/documents/<int:pk>/ofd/", login_not_required(api.DocumentOFD.as_view()), name="document_ofd"),
+    path("v1/verification/", login_not_required(api.DocumentVerification.as_view()), name="verification"),
+    path("v1/verification/<str:code>/", login_not_required(api.DocumentByCode.as_view()), name="verification_code"),
     path("token/", login_not_required(TokenView.as_view()), name="token"),
     path("schema/", login_not_required(SpectacularAPIView.as_view(permission_classes=[AllowAny])), name="schema"),
     path(

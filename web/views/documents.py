@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import IO
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -30,21 +32,33 @@ VERIFY_FORM_OVERHEAD = 64 * 1024
 
 def document_download(request, pk: int, ofd: bool = False):
     """The signed PDF, or (`ofd`) the same document as OFD; each checked against its registered SHA-256."""
+    try:
+        document, verified = open_for_download(request, pk, ofd=ofd)
+    except StoredFileRefused as refused:
+        return stored_file_refused(request, refused)
+    return document_file_response(document, verified, ofd=ofd)
+
+
+def open_for_download(request, pk: int, *, ofd: bool = False) -> tuple[OfficialDocument, IO[bytes]]:
+    """The document and its file checked against its registered SHA-256, for whoever may download it (404 for anyone
+    else, and while there is no file), recorded as a download; the page and the API alike. Raises StoredFileRefused
+    (audited) when the stored bytes are not the registered ones."""
     document = get_object_or_404(OfficialDocument.objects.select_related("request"), pk=pk)
-    if document.request is None or not permissions.can_view_request(request.user, document.request):
+    if not permissions.can_download_document(request.user, document):
         raise Http404
     if document.render_status != RenderStatus.RENDERED or (ofd and not document.ofd_sha256):
         raise Http404
-    try:
-        verified = files.open_document_file(document=document, actor=request.user, ofd=ofd)
-    except StoredFileRefused as refused:
-        return stored_file_refused(request, refused)
+    verified = files.open_document_file(document=document, actor=request.user, ofd=ofd)
     record_download(
         request,
         what="document",
         name=f"{document.number} {document.title}{' OFD' if ofd else ''}",
         data={"document": document.pk},
     )
+    return document, verified
+
+
+def document_file_response(document: OfficialDocument, verified: IO[bytes], *, ofd: bool = False) -> FileResponse:
     if ofd:
         return FileResponse(
             verified, as_attachment=True, filename=f"{document.number}.ofd", content_type="application/ofd"
@@ -106,27 +120,38 @@ def verify_document(request, code: str | None = None):
     Each address has a budget of uploads and of code look-ups per window; past it the page answers 429 without
     reading the body. The upload is read through a handler that stops at ADMISSION_MAX_VERIFY_BYTES."""
     if request.method == "POST" or code:
-        scope, rate = (
-            ("verify-upload", settings.ADMISSION_VERIFY_UPLOAD_RATE)
-            if request.method == "POST"
-            else ("verify-lookup", settings.ADMISSION_VERIFY_LOOKUP_RATE)
-        )
-        wait = over_limit(request, scope=scope, rate=rate)
+        rate, wait = verification_budget(request)
         if wait is not None:
             return _too_many(request, rate=Rate.parse(rate), wait=wait)
+    bound_verification_upload(request)
+    return _verify(request, code)
+
+
+def verification_budget(request) -> tuple[str, int | None]:
+    """Counts a verification (an upload on POST, a code look-up otherwise) against its address's budget, shared by
+    the page and the API: the rate, and the seconds to wait when over it."""
+    scope, rate = (
+        ("verify-upload", settings.ADMISSION_VERIFY_UPLOAD_RATE)
+        if request.method == "POST"
+        else ("verify-lookup", settings.ADMISSION_VERIFY_LOOKUP_RATE)
+    )
+    return rate, over_limit(request, scope=scope, rate=rate)
+
+
+def bound_verification_upload(request) -> None:
+    """The upload is read through a handler that stops at ADMISSION_MAX_VERIFY_BYTES (before the body is read)."""
     limit = settings.ADMISSION_MAX_VERIFY_BYTES
     request.upload_handlers = [
         SizeLimitedUploadHandler(request, file_limit=limit, request_limit=limit + VERIFY_FORM_OVERHEAD),
         *(h for h in request.upload_handlers if not isinstance(h, SizeLimitedUploadHandler)),
     ]
-    return _verify(request, code)
 
 
 @csrf_protect
 def _verify(request, code: str | None):
     registered, unknown_code, status = None, "", 200
     if code:
-        registered = OfficialDocument.objects.select_related("issuer").filter(verification_code=code.upper()).first()
+        registered = selectors.document_by_code(code=code)
         if registered is None:  # a mistyped code: say so on the verification page, with the upload at hand
             unknown_code, status = code[:32], 404
     form, verdict = VerifyUploadForm(), None

@@ -292,7 +292,7 @@ class CityDecisionPage(TaskPage):
 # --- task lists and task actions ------------------------------------------------------------
 
 
-def _task_or_404(user, pk: int) -> Task:
+def task_or_404(user, pk: int) -> Task:
     """The task, if the user may work on it. A colleague of the unit who lost the race is told who took it
     (ConflictError); another party of the case is refused; anyone else learns nothing."""
     task = get_object_or_404(Task.objects.select_related("process", "owner"), pk=pk)
@@ -336,7 +336,7 @@ def task_list(request, box: str = "inbox"):
 
 def execute_task(request, pk: int):
     try:
-        task = _task_or_404(request.user, pk)
+        task = task_or_404(request.user, pk)
     except ConflictError as error:
         messages.info(request, error.message)
         return redirect("workflows:inbox")
@@ -355,7 +355,7 @@ def _page(node: str):
 @require_POST
 def claim_task(request, pk: int):
     try:
-        actions.claim_task(task=_task_or_404(request.user, pk), actor=request.user)
+        actions.claim_task(task=task_or_404(request.user, pk), actor=request.user)
     except ConflictError as error:
         messages.error(request, error.message)
         return redirect("workflows:queue")
@@ -373,7 +373,7 @@ def claim_tasks(request):
     claimed = 0
     for pk in ids:
         try:
-            actions.claim_task(task=_task_or_404(request.user, pk), actor=request.user)
+            actions.claim_task(task=task_or_404(request.user, pk), actor=request.user)
         except (Http404, PermissionDenied):  # not the unit's: say no more than that
             messages.error(request, _("任务 %(task)s 不在本单位任务队列中，未领取。") % {"task": pk})
         except ConflictError as error:
@@ -388,7 +388,7 @@ def claim_tasks(request):
 @require_POST
 def release_task(request, pk: int):
     try:
-        actions.release_task(task=_task_or_404(request.user, pk), actor=request.user)
+        actions.release_task(task=task_or_404(request.user, pk), actor=request.user)
     except ConflictError as error:
         messages.error(request, error.message)
     else:
