@@ -48,7 +48,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -342,13 +342,9 @@ def rotate_secret(*, subscription: WebhookSubscription, actor: User | AnonymousU
 # --- events ----------------------------------------------------------------------------------------------------------
 
 
-def _api_link(name: str, pk: int, fallback: str) -> str:
-    """An absolute link to the API; `fallback` while the route is not there (the documents' endpoints)."""
-    try:
-        path = reverse(name, args=[pk])
-    except NoReverseMatch:
-        path = fallback
-    return public_address(path)
+def _api_link(name: str, pk: int) -> str:
+    """An absolute link to the API's `name` for object `pk`."""
+    return public_address(reverse(name, args=[pk]))
 
 
 def event_id(event_type: str, subject_id: int) -> uuid.UUID:
@@ -412,9 +408,9 @@ def document_payload(document: OfficialDocument) -> dict[str, Any]:
             "pdf": {"sha256": document.sha256, "size": document.size},
             "ofd": {"sha256": document.ofd_sha256, "size": document.ofd_size} if document.ofd_sha256 else None,
             "links": {
-                "self": _api_link("api:document", pk, f"/api/v1/documents/{pk}/"),
-                "download": _api_link("api:document_pdf", pk, f"/api/v1/documents/{pk}/pdf/"),
-                "download_ofd": _api_link("api:document_ofd", pk, f"/api/v1/documents/{pk}/ofd/"),
+                "self": _api_link("api:document", pk),
+                "download": _api_link("api:document_pdf", pk),
+                "download_ofd": _api_link("api:document_ofd", pk),
             },
         },
         "case": _case(document.request) if document.request is not None else None,
@@ -428,10 +424,10 @@ def may_see_decision(user: User, decision: ApprovalDecision) -> bool:
 
 
 def may_see_document(user: User, document: OfficialDocument) -> bool:
-    """The document is in the organization's list of documents (issued or received) and its case's page, from which
-    it is downloaded, is open to it."""
+    """The document is in the organization's list of documents (issued or received) and it may download it: what
+    the documents page and the API give it."""
     listed = selectors.documents_for(user=user).filter(pk=document.pk).exists()
-    return listed and document.request is not None and permissions.can_view_request(user, document.request)
+    return listed and permissions.can_download_document(user, document)
 
 
 def publish_later(event_type: WebhookEventType, subject_id: int) -> None:
