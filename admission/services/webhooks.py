@@ -369,7 +369,7 @@ def _case(duty_request: Any) -> dict[str, Any]:
         "track": duty_request.track,
         "state": duty_request.state,
         "jurisdiction": duty_request.jurisdiction_id,
-        "url": _api_link("api:case", duty_request.pk, f"/api/v1/cases/{duty_request.pk}/"),
+        "url": _api_link("api:case", duty_request.pk),
     }
 
 
