@@ -279,10 +279,13 @@ def can_see_dashboard(user: Viewer) -> bool:
 
 
 def can_view_duty(user: Viewer, duty: TownshipDuty) -> bool:
-    """Who sees a township's duty: the township, the department that handed it down, joint meeting, leadership."""
+    """Who sees a township's duty: the township, the department that handed it down, joint meeting, leadership; and,
+    read-only, the organization offices above its banner (issue 15)."""
     membership = membership_of(user)
-    if membership is None or membership.organization.jurisdiction_id != duty.township.jurisdiction_id:
+    if membership is None:
         return False
+    if membership.organization.jurisdiction_id != duty.township.jurisdiction_id:
+        return overseen_banner(user, duty.township.jurisdiction_id) is not None
     org = membership.organization
     return org.pk in (duty.township_id, duty.department_id) or org.kind in (
         *JOINT_MEETING_KINDS,
@@ -435,6 +438,22 @@ def oversees_below(user: Viewer) -> bool:
         and membership.organization.kind == OrganizationKind.ORGANIZATION_OFFICE
         and membership.organization.jurisdiction.level != JurisdictionLevel.BANNER
     )
+
+
+def overseen_banner(user: Viewer, jurisdiction_id: int) -> Jurisdiction | None:
+    """The banner, when the user acts for an organization office above it (issue 15: read-only), else None."""
+    membership = membership_of(user)
+    if membership is None or not oversees_below(user):
+        return None
+    return jurisdictions_overseen(membership.organization).filter(pk=jurisdiction_id).first()
+
+
+def require_overseen_banner(user: Viewer, jurisdiction_id: int) -> Jurisdiction:
+    """A banner below the user's office, or a refusal that says whose lists the office may read."""
+    banner = overseen_banner(user, jurisdiction_id)
+    if banner is None:
+        raise PermissionDenied(_("只能查看本级所辖旗县的乡镇职责清单和申请。"))
+    return banner
 
 
 def dashboard_jurisdiction(user: Viewer, jurisdiction_id: int | None = None) -> Jurisdiction:

@@ -52,10 +52,15 @@ def test_the_city_office_sees_its_banners_and_the_region_office_every_city(clien
     body = client.get(reverse("admission:region")).content.decode()
     assert "阿荣旗" in body and other_banner.jurisdiction.name not in body
     assert reverse("admission:banner_dashboard", args=[banner.jurisdiction.pk]) in body
-    assert reverse("public:jurisdiction", args=[banner.jurisdiction.pk]) in body  # on to each township's list
+    # On to the banner's cases and each township's list.
+    assert f"{reverse('admission:duty_list')}?banner={banner.jurisdiction.pk}" in body
+    assert f"{reverse('admission:request_list')}?banner={banner.jurisdiction.pk}" in body
     client.force_login(region["region"])
     body = client.get(reverse("admission:region")).content.decode()
-    assert "阿荣旗" in body and other_banner.jurisdiction.name in body and "通辽市" in body
+    assert "呼伦贝尔市" in body and "通辽市" in body and "阿荣旗" not in body  # first the cities
+    city = banner.jurisdiction.__class__.objects.get(name="呼伦贝尔市")
+    body = client.get(reverse("admission:region"), {"city": city.pk}).content.decode()
+    assert "阿荣旗" in body and other_banner.jurisdiction.name not in body  # then one city's banners
 
 
 def test_a_banner_dashboard_is_read_only_to_the_offices_above_it_and_to_nobody_else(
