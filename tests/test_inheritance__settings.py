@@ -169,6 +169,7 @@ def test_the_admin_shows_each_effective_setting_and_where_it_comes_from(client, 
     page = client.get(reverse("admin:admission_jurisdiction_change", args=[levels["banner"].pk]), **INSIDE)
     assert page.status_code == 200
     body = page.content.decode()
+    assert "公文设置" in body and 'name="document_settings-0-kind"' in body  # the banner's own row, editable
     table = body[body.index('class="effective-settings"') :]
     table = table[: table.index("</table>")]
     rows = {cells[0]: cells[1:] for cells in _rows(table)}
@@ -184,3 +185,26 @@ def test_the_admin_shows_each_effective_setting_and_where_it_comes_from(client, 
 
 def _rows(table: str) -> list[list[str]]:
     return [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table) if "<td>" in row]
+
+
+def test_the_system_administrator_sets_a_banners_issuer_in_the_admin_and_a_wrong_one_is_refused(client, banner, levels):
+    client.force_login(create_administrator(username="sysadmin", password="x", role=AdministratorRole.SYSTEM))
+    url = reverse("admin:admission_jurisdiction_change", args=[levels["banner"].pk])
+    form = client.get(url, **INSIDE).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update(
+        {
+            "parent": levels["city"].pk,
+            "document_settings-TOTAL_FORMS": "1",
+            "document_settings-INITIAL_FORMS": "0",
+            "document_settings-0-kind": DocumentKind.SUPPLEMENT_NOTICE,
+            "document_settings-0-issuer_kind": OrganizationKind.BANNER_LEADERSHIP,
+        }
+    )
+    refused = client.post(url, data, **INSIDE)
+    assert refused.status_code == 200 and "该文种的发文机关由准入办法规定" in refused.content.decode()
+    assert not DocumentSetting.objects.exists()
+    data["document_settings-0-kind"] = DocumentKind.EXIT_NOTICE
+    assert client.post(url, data, **INSIDE).status_code == 302
+    found = inheritance.issuing_body_kind(levels["banner"].pk, DocumentKind.EXIT_NOTICE)
+    assert (found.value, found.source) == (OrganizationKind.BANNER_LEADERSHIP, levels["banner"])
