@@ -1116,3 +1116,29 @@ def test_document_list_shows_only_documents_issued_or_addressed_to_the_users_org
     # 25 a page, newest first: the exits built after this letter push it to a later page.
     body = "".join(_listed(client, "admission:document_list", page=page) for page in range(1, 5))
     assert (world.document.number in body) is sees
+
+
+@pytest.mark.parametrize("role", ABOVE)
+def test_issue15_every_write_of_an_office_above_is_refused_with_its_reason(client_as, world, role):
+    """Beyond the matrix's actions: comments, 抄送, 审批单, 转办, 催办, 退回, a report, editing — all refused (403, the
+    reason in Chinese) and nothing recorded."""
+    client = client_as(role)
+    case = world.cases["review"]
+    task = support.open_task(case, "lead_review")
+    events = AuditEvent.objects.changes().count()
+    posts = {
+        reverse("admission:request_comment", args=[case.pk]): {"text": "上级的意见。"},
+        reverse("admission:request_copy", args=[case.pk]): {"organizations": [world.banner.org("data").pk]},
+        reverse("admission:request_approval_form", args=[case.pk]): {},
+        reverse("admission:request_edit", args=[case.pk]): {"duty_name": "上级改的名称"},
+        reverse("workflows:reassign", args=[task.pk]): {"reason": "上级转办。"},
+        reverse("workflows:urge", args=[task.pk]): {"note": "请加快办理。"},
+        reverse("workflows:return", args=[task.pk]): {"reasons": "上级退回。"},
+        reverse("admission:report_create"): {"duty_description": "上级反映"},
+    }
+    for url, data in posts.items():
+        response = client.post(url, data)
+        assert response.status_code == 403, url
+        assert re.search(r"<h1>无权访问</h1><p>[^<]*[\u4e00-\u9fff][^<]*</p>", response.content.decode()), url
+    assert AuditEvent.objects.changes().count() == events
+    assert world.case("review").duty_name == NAMES["review"]
