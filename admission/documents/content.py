@@ -101,7 +101,8 @@ def mongolian_issuer_names(organization: Organization) -> list[str]:
 
 
 def _body(jurisdiction_id: int, kind: OrganizationKind) -> Organization:
-    return Organization.objects.get(jurisdiction_id=jurisdiction_id, kind=kind)
+    # With its jurisdiction: an issuer's number opens with the jurisdiction's abbreviation (inheritance.py).
+    return Organization.objects.select_related("jurisdiction").get(jurisdiction_id=jurisdiction_id, kind=kind)
 
 
 def _issuer_and_other(duty_request: DutyRequest, kind: DocumentKind) -> tuple[Organization, Organization]:
