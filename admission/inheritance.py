@@ -6,6 +6,7 @@ Reads only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -37,20 +38,25 @@ class Inherited(Generic[T]):
         return self.source is None or self.source.pk != jurisdiction.pk
 
 
+def levels(jurisdiction: Jurisdiction) -> Iterator[Jurisdiction]:
+    """The jurisdiction, its league or city, the region: nearest first, each read only when asked for (the parents
+    already loaded by select_related("parent__parent") cost nothing)."""
+    level: Jurisdiction | None = jurisdiction
+    for _depth in range(3):
+        if level is None:
+            return
+        yield level
+        level = level.parent if level.parent_id is not None else None
+
+
 def chain(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
-    """The jurisdiction, its league or city, the region: nearest first. Reads the parents already loaded
-    (select_related("parent__parent")) or one row each."""
-    found = [jurisdiction]
-    while found[-1].parent_id is not None and len(found) < 3:
-        parent = found[-1].parent
-        assert parent is not None
-        found.append(parent)
-    return found
+    return list(levels(jurisdiction))
 
 
 def document_abbreviation(jurisdiction: Jurisdiction) -> Inherited[str]:
-    """The 简称 that opens the document numbers of the jurisdiction's bodies: its own, else the nearest above."""
-    for level in chain(jurisdiction):
+    """The 简称 that opens the document numbers of the jurisdiction's bodies: its own (no query), else the nearest
+    above."""
+    for level in levels(jurisdiction):
         if level.abbreviation:
             return Inherited(level.abbreviation, level)
     return Inherited("", None)
@@ -125,8 +131,8 @@ def signatory(organization: Organization, kind: str) -> str:
 
 def time_limits(jurisdiction: Jurisdiction) -> list[tuple[str, Inherited[tuple[int, str]]]]:
     """Every step's effective time limit with its source, as services/deadlines.py:time_limit counts it (one query)."""
-    levels = chain(jurisdiction)
-    depth = {j.pk: i for i, j in enumerate(levels)}
+    found_levels = chain(jurisdiction)
+    depth = {j.pk: i for i, j in enumerate(found_levels)}
     nearest: dict[str, TimeLimit] = {}
     for row in sorted(TimeLimit.objects.filter(jurisdiction_id__in=depth), key=lambda r: depth[r.jurisdiction_id]):
         nearest.setdefault(row.step, row)
@@ -136,7 +142,7 @@ def time_limits(jurisdiction: Jurisdiction) -> list[tuple[str, Inherited[tuple[i
         found.append(
             (
                 step.node,
-                Inherited((limit.days, limit.unit), levels[depth[limit.jurisdiction_id]])
+                Inherited((limit.days, limit.unit), found_levels[depth[limit.jurisdiction_id]])
                 if limit is not None
                 else Inherited((step.days, str(step.unit)), None),
             )

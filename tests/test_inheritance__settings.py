@@ -208,3 +208,9 @@ def test_the_system_administrator_sets_a_banners_issuer_in_the_admin_and_a_wrong
     assert client.post(url, data, **INSIDE).status_code == 302
     found = inheritance.issuing_body_kind(levels["banner"].pk, DocumentKind.EXIT_NOTICE)
     assert (found.value, found.source) == (OrganizationKind.BANNER_LEADERSHIP, levels["banner"])
+
+
+def test_a_banners_own_abbreviation_costs_no_query_beyond_its_bodys(banner, levels, django_assert_num_queries):
+    office = type(banner.org("office")).objects.select_related("jurisdiction").get(pk=banner.org("office").pk)
+    with django_assert_num_queries(0):
+        assert inheritance.document_prefix(office) == "阿编"
