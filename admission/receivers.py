@@ -1,6 +1,7 @@
 """Model-level receivers of the domain: the administrator groups after every migrate, every change of who acts
-for which body, every removal of a second factor and every unlock recorded in the audit trail, and every change of the
-working calendar counted into the open tasks' due dates, however it was made (admin, shell, command)."""
+for which body, every removal of a second factor and every unlock recorded in the audit trail, every change of a
+setting the banners below inherit (time limits, document settings), and every change of the working calendar counted
+into the open tasks' due dates, however it was made (admin, shell, command)."""
 
 from __future__ import annotations
 
@@ -12,20 +13,23 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .language import in_official_language
 from .models import (
     ApprovalDecision,
     AuditAction,
     CalendarDay,
     CalendarYear,
+    DocumentSetting,
     ExternalIdentity,
     LoginLockout,
     Membership,
     OfficialDocument,
     ReviewConclusion,
     SecondFactorDevice,
+    TimeLimit,
 )
 from .services.administrators import ensure_administrator_groups
-from .services.audit import record_security_event
+from .services.audit import record_event, record_security_event
 from .services.deadlines import recompute_open_deadlines
 from .services.identity import remember_password
 from .tasks import announce_later
@@ -171,3 +175,33 @@ def _calendar_changed(sender, instance: CalendarYear | CalendarDay, raw: bool = 
     if raw:
         return
     recompute_open_deadlines(reason=f"工作日历变更（{sender._meta.verbose_name}“{instance}”）")
+
+
+@receiver(post_save, sender=TimeLimit, dispatch_uid="audit_time_limit_saved")
+@receiver(post_delete, sender=TimeLimit, dispatch_uid="audit_time_limit_deleted")
+@receiver(post_save, sender=DocumentSetting, dispatch_uid="audit_document_setting_saved")
+@receiver(post_delete, sender=DocumentSetting, dispatch_uid="audit_document_setting_deleted")
+@in_official_language
+def _setting_changed(sender, instance: TimeLimit | DocumentSetting, raw: bool = False, **kwargs) -> None:
+    """A jurisdiction's own setting set, changed or removed (then it inherits from the level above, issue 15): who
+    did it and what it says now, in the audit trail."""
+    if raw:
+        return
+    deleted = "created" not in kwargs
+    if isinstance(instance, TimeLimit):
+        what = f"{instance.get_step_display()}时限 {instance.days}{instance.get_unit_display()}"
+        data = {"step": instance.step, "days": instance.days, "unit": instance.unit}
+    else:
+        what = (
+            f"{instance.get_kind_display()}：发文机关 {instance.get_issuer_kind_display() or '继承上级'}，"
+            f"签发人 {instance.get_signatory_role_display() or '继承上级'}"
+        )
+        data = {"kind": instance.kind, "issuer_kind": instance.issuer_kind, "signatory_role": instance.signatory_role}
+    record_event(
+        duty_request=None,
+        actor=None,
+        action=AuditAction.ADMIN_CHANGE,
+        note=f"{instance.jurisdiction.name} {sender._meta.verbose_name}{'删除（改为继承上级）' if deleted else ''}：{what}",
+        data={**data, "setting": sender._meta.model_name, "deleted": deleted},
+        jurisdiction_id=instance.jurisdiction_id,
+    )

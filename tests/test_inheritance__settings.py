@@ -14,6 +14,8 @@ from admission import inheritance
 from admission.documents.numbering import format_number
 from admission.models import (
     AdministratorRole,
+    AuditAction,
+    AuditEvent,
     DocumentKind,
     DocumentSetting,
     JurisdictionLevel,
@@ -214,3 +216,17 @@ def test_a_banners_own_abbreviation_costs_no_query_beyond_its_bodys(banner, leve
     office = type(banner.org("office")).objects.select_related("jurisdiction").get(pk=banner.org("office").pk)
     with django_assert_num_queries(0):
         assert inheritance.document_prefix(office) == "阿编"
+
+
+def test_setting_changes_are_in_the_audit_trail_with_who_made_them(client, banner, levels):
+    admin = create_administrator(username="sysadmin", password="x", role=AdministratorRole.SYSTEM)
+    client.force_login(admin)
+    limit = TimeLimit.objects.get(jurisdiction=levels["banner"], step="intake")
+    page = client.post(reverse("admin:admission_timelimit_delete", args=[limit.pk]), {"post": "yes"}, **INSIDE)
+    assert page.status_code == 302
+    removed = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE).latest("pk")
+    assert removed.actor == admin and removed.jurisdiction_id == levels["banner"].pk
+    assert removed.note == "阿荣旗 办理时限删除（改为继承上级）：受理审查时限 3工作日"
+    _setting(levels["city"], DocumentKind.EXIT_NOTICE, issuer_kind=OrganizationKind.BANNER_LEADERSHIP)
+    changed = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE).latest("pk")
+    assert changed.note == "呼伦贝尔市 公文设置：退出通知：发文机关 旗委、旗政府，签发人 继承上级"
