@@ -136,3 +136,24 @@ def test_issue15_each_body_above_the_banners_sees_only_the_links_that_lead_somew
     client.force_login(banner.users["office"])  # a banner's body: as before
     links = _header_links(client, reverse("admission:home"))
     assert links[:7] == ["我的待办", "本单位任务队列", "已办", "准入申请", "乡镇职责清单", "公文", "监督看板"], links
+
+
+def test_the_city_office_exports_a_banners_lists_named_for_that_banner(client, banner, other_banner, region):
+    from urllib.parse import quote
+
+    from django.utils import timezone
+
+    support.admitted(banner)
+    today = f"{timezone.localdate():%Y%m%d}"
+    client.force_login(region["city"])
+    response = client.get(reverse("admission:duty_list"), {"banner": banner.jurisdiction.pk, "format": "xlsx"})
+    assert response.status_code == 200
+    assert quote(f"阿荣旗各乡镇履行职责事项清单-{today}.xlsx") in response["Content-Disposition"]
+    # Another city's township named through this banner's list: not even its name is given away.
+    response = client.get(
+        reverse("admission:duty_list"),
+        {"banner": banner.jurisdiction.pk, "township": other_banner.org("naji").pk, "format": "xlsx"},
+    )
+    assert quote("mq那吉镇") not in response["Content-Disposition"]
+    response = client.get(reverse("admission:duty_list"), {"banner": other_banner.jurisdiction.pk, "format": "xlsx"})
+    assert response.status_code == 403
