@@ -8,7 +8,7 @@ from __future__ import annotations
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +21,7 @@ from .models import (
     CalendarYear,
     DocumentSetting,
     ExternalIdentity,
+    Jurisdiction,
     LoginLockout,
     Membership,
     OfficialDocument,
@@ -204,4 +205,28 @@ def _setting_changed(sender, instance: TimeLimit | DocumentSetting, raw: bool = 
         note=f"{instance.jurisdiction.name} {sender._meta.verbose_name}{'删除（改为继承上级）' if deleted else ''}：{what}",
         data={**data, "setting": sender._meta.model_name, "deleted": deleted},
         jurisdiction_id=instance.jurisdiction_id,
+    )
+
+
+@receiver(pre_save, sender=Jurisdiction, dispatch_uid="abbreviation_before")
+def _abbreviation_before(sender, instance: Jurisdiction, raw: bool = False, **kwargs) -> None:
+    if not raw and instance.pk is not None:
+        instance._abbreviation_was = (  # type: ignore[attr-defined]
+            Jurisdiction.objects.filter(pk=instance.pk).values_list("abbreviation", flat=True).first()
+        )
+
+
+@receiver(post_save, sender=Jurisdiction, dispatch_uid="audit_abbreviation_changed")
+def _abbreviation_changed(sender, instance: Jurisdiction, created: bool, raw: bool = False, **kwargs) -> None:
+    """The abbreviation that opens the numbers of its bodies and, where theirs is blank, of the banners below."""
+    was = getattr(instance, "_abbreviation_was", None)
+    if raw or created or was is None or was == instance.abbreviation:
+        return
+    record_event(
+        duty_request=None,
+        actor=None,
+        action=AuditAction.ADMIN_CHANGE,
+        note=f"{instance.name} 公文字号简称：由“{was or '继承上级'}”改为“{instance.abbreviation or '继承上级'}”",
+        data={"abbreviation": instance.abbreviation, "was": was},
+        jurisdiction_id=instance.pk,
     )

@@ -230,3 +230,9 @@ def test_setting_changes_are_in_the_audit_trail_with_who_made_them(client, banne
     _setting(levels["city"], DocumentKind.EXIT_NOTICE, issuer_kind=OrganizationKind.BANNER_LEADERSHIP)
     changed = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE).latest("pk")
     assert changed.note == "呼伦贝尔市 公文设置：退出通知：发文机关 旗委、旗政府，签发人 继承上级"
+    levels["banner"].abbreviation = ""
+    levels["banner"].save()
+    cleared = AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE).latest("pk")
+    assert cleared.note == "阿荣旗 公文字号简称：由“阿”改为“继承上级”"
+    levels["banner"].save()  # saved again unchanged: nothing to record
+    assert AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE).latest("pk") == cleared
