@@ -10,10 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import inheritance
 from .models import (
     AuditEvent,
     CalendarDay,
     CalendarYear,
+    DayUnit,
+    DocumentKind,
+    DocumentSetting,
     ExternalIdentity,
     GroupRobot,
     Jurisdiction,
@@ -21,12 +25,15 @@ from .models import (
     Membership,
     OfficialDocument,
     Organization,
+    OrganizationKind,
     RenderStatus,
     RobotDelivery,
     SecondFactorDevice,
+    Step,
     TimeLimit,
     TownshipDuty,
 )
+from .models.documents import ISSUER_CHOICES, SIGNED_KINDS
 from .models.organizations import mongolian_names
 from .selectors import provisional_deadlines
 from .services import rendering
@@ -69,6 +76,23 @@ class MongolianPreview:
         )
 
 
+def _source(setting: inheritance.Inherited, jurisdiction: Jurisdiction) -> str:
+    """Where an effective setting comes from, in the administrator's words."""
+    if setting.source is None:
+        return str(_("准入办法默认"))
+    if setting.source.pk == jurisdiction.pk:
+        return str(_("本级设置"))
+    return str(_("继承自 %(name)s") % {"name": setting.source.name})
+
+
+class DocumentSettingInline(admin.TabularInline):
+    """A jurisdiction's own choices per kind of document; what it leaves blank it inherits (shown above)."""
+
+    model = DocumentSetting
+    extra = 0
+    fields = ["kind", "issuer_kind", "signatory_role"]
+
+
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(MongolianPreview, admin.ModelAdmin):
     list_display = [
@@ -77,19 +101,89 @@ class JurisdictionAdmin(MongolianPreview, admin.ModelAdmin):
         "level",
         "division_code",
         "parent",
+        "effective_abbreviation",
         "approves_in_system",
         "publishes_funding",
     ]
     list_filter = ["level", "parent"]
-    readonly_fields = ["mongolian_preview"]
+    list_select_related = ["parent__parent"]
+    readonly_fields = ["mongolian_preview", "effective_settings"]
+    inlines = [DocumentSettingInline]
+
+    @admin.display(description=_("生效的简称"))
+    def effective_abbreviation(self, obj):
+        setting = inheritance.document_abbreviation(obj)
+        return format_html("{}<br><small>{}</small>", setting.value or "—", _source(setting, obj))
+
+    @admin.display(description=_("生效的设置（本级未设置的继承上级）"))
+    def effective_settings(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        obj = Jurisdiction.objects.select_related("parent__parent").get(pk=obj.pk)
+        rows: list[tuple[str, str, str]] = []
+        abbreviation = inheritance.document_abbreviation(obj)
+        rows.append((str(_("简称")), abbreviation.value or "—", _source(abbreviation, obj)))
+        for kind in ISSUER_CHOICES:
+            issuer = inheritance.issuing_body_kind(obj.pk, kind)
+            rows.append(
+                (
+                    str(_("%(kind)s的发文机关") % {"kind": DocumentKind(kind).label}),
+                    str(issuer.value.label),
+                    _source(issuer, obj),
+                )
+            )
+        for kind in sorted(SIGNED_KINDS):
+            role = inheritance.signatory_role(obj.pk, kind)
+            rows.append(
+                (
+                    str(_("%(kind)s的签发人") % {"kind": DocumentKind(kind).label}),
+                    str(role.value.label),
+                    _source(role, obj),
+                )
+            )
+        for step, limit in inheritance.time_limits(obj):
+            days, unit = limit.value
+            rows.append(
+                (
+                    str(_("%(step)s时限") % {"step": Step(step).label}),
+                    f"{days} {DayUnit(unit).label}",
+                    _source(limit, obj),
+                )
+            )
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html(
+            '<table class="effective-settings"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            _("设置"),
+            _("生效值"),
+            _("来源"),
+            body,
+        )
 
 
 @admin.register(Organization)
 class OrganizationAdmin(MongolianPreview, admin.ModelAdmin):
-    list_display = ["name", "kind", "division_code", "document_prefix", "jurisdiction"]
+    list_display = ["name", "kind", "division_code", "number_prefix", "jurisdiction"]
     list_filter = ["jurisdiction", "kind"]
+    list_select_related = ["jurisdiction__parent__parent"]
     search_fields = ["name", "division_code"]
-    readonly_fields = ["mongolian_preview"]
+    readonly_fields = ["mongolian_preview", "number_prefix"]
+
+    @admin.display(description=_("发文机关代字"))
+    def number_prefix(self, obj):
+        """The full code of the body's numbers: its jurisdiction's abbreviation (or the inherited one) + its own."""
+        if obj is None or obj.pk is None or not obj.document_code:
+            return "—"
+        if obj.kind == OrganizationKind.TOWNSHIP:
+            return obj.document_code
+        abbreviation = inheritance.document_abbreviation(obj.jurisdiction)
+        return format_html(
+            "{}<br><small>{}</small>",
+            inheritance.document_prefix(obj),
+            _("简称%(source)s") % {"source": _source(abbreviation, obj.jurisdiction)}
+            if abbreviation.inherited_by(obj.jurisdiction)
+            else _("本级简称"),
+        )
 
 
 @admin.register(Membership)

@@ -280,10 +280,13 @@ def can_see_dashboard(user: Viewer) -> bool:
 
 
 def can_view_duty(user: Viewer, duty: TownshipDuty) -> bool:
-    """Who sees a township's duty: the township, the department that handed it down, joint meeting, leadership."""
+    """Who sees a township's duty: the township, the department that handed it down, joint meeting, leadership; and,
+    read-only, the organization offices above its banner (issue 15)."""
     membership = membership_of(user)
-    if membership is None or membership.organization.jurisdiction_id != duty.township.jurisdiction_id:
+    if membership is None:
         return False
+    if membership.organization.jurisdiction_id != duty.township.jurisdiction_id:
+        return overseen_banner(user, duty.township.jurisdiction_id) is not None
     org = membership.organization
     return org.pk in (duty.township_id, duty.department_id) or org.kind in (
         *JOINT_MEETING_KINDS,
@@ -291,13 +294,20 @@ def can_view_duty(user: Viewer, duty: TownshipDuty) -> bool:
     )
 
 
-def visible_duties(user: Viewer) -> QuerySet[TownshipDuty]:
-    """The duties on the lists of the user's banner that the user's organization sees: a township its own list;
-    a department the duties it handed down; the joint meeting and the leadership every township's; others none."""
+def visible_duties(user: Viewer, *, banner_id: int | None = None) -> QuerySet[TownshipDuty]:
+    """The duties on the lists that the user's organization sees: a township its own list; a department the duties
+    it handed down; the joint meeting and the leadership every township's of their banner; an organization office
+    above the banners, read-only, those of one banner below it (`banner_id`, issue 15); others none."""
     membership = membership_of(user)
     if membership is None:
         return TownshipDuty.objects.none()
     org = membership.organization
+    if org.jurisdiction.level != JurisdictionLevel.BANNER:
+        if banner_id is None or org.kind != OrganizationKind.ORGANIZATION_OFFICE:
+            return TownshipDuty.objects.none()
+        return TownshipDuty.objects.filter(
+            township__jurisdiction_id=banner_id, township__jurisdiction__in=jurisdictions_overseen(org)
+        )
     duties = TownshipDuty.objects.filter(township__jurisdiction_id=org.jurisdiction_id)
     if org.kind == OrganizationKind.TOWNSHIP:
         return duties.filter(township=org)
@@ -310,11 +320,19 @@ def visible_duties(user: Viewer) -> QuerySet[TownshipDuty]:
 
 def can_view_duty_list(user: Viewer, township: Organization) -> bool:
     """Whether the user's organization reads `township`'s list (of what visible_duties gives it): a township only
-    its own; a department (its duties there), the joint meeting and the leadership any township of their banner."""
+    its own; a department (its duties there), the joint meeting and the leadership any township of their banner; an
+    organization office above the banners, read-only, any township of a banner below it (issue 15)."""
     membership = membership_of(user)
-    if membership is None or membership.organization.jurisdiction_id != township.jurisdiction_id:
+    if membership is None:
         return False
     org = membership.organization
+    if org.jurisdiction.level != JurisdictionLevel.BANNER:
+        return (
+            org.kind == OrganizationKind.ORGANIZATION_OFFICE
+            and jurisdictions_overseen(org).filter(pk=township.jurisdiction_id).exists()
+        )
+    if org.jurisdiction_id != township.jurisdiction_id:
+        return False
     if org.kind == OrganizationKind.TOWNSHIP:
         return org.pk == township.pk
     return org.kind in (OrganizationKind.DEPARTMENT, *JOINT_MEETING_KINDS, OrganizationKind.BANNER_LEADERSHIP)
@@ -470,6 +488,22 @@ def oversees_below(user: Viewer) -> bool:
         and membership.organization.kind == OrganizationKind.ORGANIZATION_OFFICE
         and membership.organization.jurisdiction.level != JurisdictionLevel.BANNER
     )
+
+
+def overseen_banner(user: Viewer, jurisdiction_id: int) -> Jurisdiction | None:
+    """The banner, when the user acts for an organization office above it (issue 15: read-only), else None."""
+    membership = membership_of(user)
+    if membership is None or not oversees_below(user):
+        return None
+    return jurisdictions_overseen(membership.organization).filter(pk=jurisdiction_id).first()
+
+
+def require_overseen_banner(user: Viewer, jurisdiction_id: int) -> Jurisdiction:
+    """A banner below the user's office, or a refusal that says whose lists the office may read."""
+    banner = overseen_banner(user, jurisdiction_id)
+    if banner is None:
+        raise PermissionDenied(_("只能查看本级所辖旗县的乡镇职责清单和申请。"))
+    return banner
 
 
 def dashboard_jurisdiction(user: Viewer, jurisdiction_id: int | None = None) -> Jurisdiction:

@@ -1,32 +1,37 @@
 """Model-level receivers of the domain: the administrator groups after every migrate, every change of who acts
-for which body, every removal of a second factor and every unlock recorded in the audit trail, and every change of the
-working calendar counted into the open tasks' due dates, however it was made (admin, shell, command)."""
+for which body, every removal of a second factor and every unlock recorded in the audit trail, every change of a
+setting the banners below inherit (time limits, document settings), and every change of the working calendar counted
+into the open tasks' due dates, however it was made (admin, shell, command)."""
 
 from __future__ import annotations
 
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .language import in_official_language
 from .models import (
     ApprovalDecision,
     AuditAction,
     CalendarDay,
     CalendarYear,
+    DocumentSetting,
     ExternalIdentity,
+    Jurisdiction,
     LoginLockout,
     Membership,
     OfficialDocument,
     ReviewConclusion,
     SecondFactorDevice,
+    TimeLimit,
     WebhookEventType,
 )
 from .services.administrators import ensure_administrator_groups
-from .services.audit import record_security_event
+from .services.audit import record_event, record_security_event
 from .services.deadlines import recompute_open_deadlines
 from .services.identity import remember_password
 from .services.webhooks import publish_later
@@ -181,3 +186,57 @@ def _calendar_changed(sender, instance: CalendarYear | CalendarDay, raw: bool = 
     if raw:
         return
     recompute_open_deadlines(reason=f"工作日历变更（{sender._meta.verbose_name}“{instance}”）")
+
+
+@receiver(post_save, sender=TimeLimit, dispatch_uid="audit_time_limit_saved")
+@receiver(post_delete, sender=TimeLimit, dispatch_uid="audit_time_limit_deleted")
+@receiver(post_save, sender=DocumentSetting, dispatch_uid="audit_document_setting_saved")
+@receiver(post_delete, sender=DocumentSetting, dispatch_uid="audit_document_setting_deleted")
+@in_official_language
+def _setting_changed(sender, instance: TimeLimit | DocumentSetting, raw: bool = False, **kwargs) -> None:
+    """A jurisdiction's own setting set, changed or removed (then it inherits from the level above, issue 15): who
+    did it and what it says now, in the audit trail."""
+    if raw:
+        return
+    deleted = "created" not in kwargs
+    if isinstance(instance, TimeLimit):
+        what = f"{instance.get_step_display()}时限 {instance.days}{instance.get_unit_display()}"
+        data = {"step": instance.step, "days": instance.days, "unit": instance.unit}
+    else:
+        what = (
+            f"{instance.get_kind_display()}：发文机关 {instance.get_issuer_kind_display() or '继承上级'}，"
+            f"签发人 {instance.get_signatory_role_display() or '继承上级'}"
+        )
+        data = {"kind": instance.kind, "issuer_kind": instance.issuer_kind, "signatory_role": instance.signatory_role}
+    record_event(
+        duty_request=None,
+        actor=None,
+        action=AuditAction.ADMIN_CHANGE,
+        note=f"{instance.jurisdiction.name} {sender._meta.verbose_name}{'删除（改为继承上级）' if deleted else ''}：{what}",
+        data={**data, "setting": sender._meta.model_name, "deleted": deleted},
+        jurisdiction_id=instance.jurisdiction_id,
+    )
+
+
+@receiver(pre_save, sender=Jurisdiction, dispatch_uid="abbreviation_before")
+def _abbreviation_before(sender, instance: Jurisdiction, raw: bool = False, **kwargs) -> None:
+    if not raw and instance.pk is not None:
+        instance._abbreviation_was = (  # type: ignore[attr-defined]
+            Jurisdiction.objects.filter(pk=instance.pk).values_list("abbreviation", flat=True).first()
+        )
+
+
+@receiver(post_save, sender=Jurisdiction, dispatch_uid="audit_abbreviation_changed")
+def _abbreviation_changed(sender, instance: Jurisdiction, created: bool, raw: bool = False, **kwargs) -> None:
+    """The abbreviation that opens the numbers of its bodies and, where theirs is blank, of the banners below."""
+    was = getattr(instance, "_abbreviation_was", None)
+    if raw or created or was is None or was == instance.abbreviation:
+        return
+    record_event(
+        duty_request=None,
+        actor=None,
+        action=AuditAction.ADMIN_CHANGE,
+        note=f"{instance.name} 公文字号简称：由“{was or '继承上级'}”改为“{instance.abbreviation or '继承上级'}”",
+        data={"abbreviation": instance.abbreviation, "was": was},
+        jurisdiction_id=instance.pk,
+    )

@@ -23,6 +23,7 @@ from .models import (
     DutyStatus,
     DutyVersion,
     Jurisdiction,
+    JurisdictionLevel,
     OfficialDocument,
     Organization,
     OrganizationKind,
@@ -97,9 +98,19 @@ REQUEST_SORTS = {
 
 
 def request_list(
-    *, user: Viewer, state: str = "", query: str = "", track: str = "", year: int | None = None, sort: str = ""
+    *,
+    user: Viewer,
+    state: str = "",
+    query: str = "",
+    track: str = "",
+    year: int | None = None,
+    sort: str = "",
+    banner_id: int | None = None,
 ) -> QuerySet[DutyRequest]:
-    requests = visible_requests(user).select_related("department")
+    """The cases the user sees; above the banners, optionally those of one banner (`banner_id`)."""
+    requests = visible_requests(user).select_related("department", "jurisdiction")
+    if banner_id is not None:
+        requests = requests.filter(jurisdiction_id=banner_id)
     if state:
         requests = requests.filter(state=state)
     if track:
@@ -289,10 +300,12 @@ def township_duties(
     query: str = "",
     state: str = DutyListFilter.ACTIVE,
     category: str = "",
+    banner_id: int | None = None,
 ) -> QuerySet[FulfilledDuty]:
-    """The duties the user's organization sees (permissions.visible_duties). `state`: active (the current list),
-    exited (上级部门收回事项), unfulfilled."""
-    duties = visible_duties(user)
+    """The duties the user's organization sees (permissions.visible_duties; an organization office above the banners,
+    read-only, those of one banner below it, `banner_id`, issue 15). `state`: active (the current list), exited
+    (上级部门收回事项), unfulfilled."""
+    duties = visible_duties(user, banner_id=banner_id)
     if township_id:
         duties = duties.filter(township_id=township_id)
     duties = _with_fulfilment(duties)
@@ -350,13 +363,21 @@ def township_summary(*, jurisdiction_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def townships_of(*, user: Viewer) -> QuerySet[Organization]:
+def townships_of(*, user: Viewer, banner_id: int | None = None) -> QuerySet[Organization]:
+    """The townships of the user's banner, or of one banner below an office above the banners (`banner_id`)."""
     membership = membership_of(user)
     if membership is None:
         return Organization.objects.none()
-    return Organization.objects.filter(
-        jurisdiction_id=membership.organization.jurisdiction_id, kind=OrganizationKind.TOWNSHIP
-    ).order_by("division_code")
+    org = membership.organization
+    if org.jurisdiction.level != JurisdictionLevel.BANNER:
+        if banner_id is None:
+            return Organization.objects.none()
+        return Organization.objects.filter(
+            jurisdiction_id=banner_id, jurisdiction__in=jurisdictions_overseen(org), kind=OrganizationKind.TOWNSHIP
+        ).order_by("division_code")
+    return Organization.objects.filter(jurisdiction_id=org.jurisdiction_id, kind=OrganizationKind.TOWNSHIP).order_by(
+        "division_code"
+    )
 
 
 DOCUMENT_SORTS = {"number": "number", "title": "title", "issuer": "issuer__name", "issued": "issued_at"}
@@ -593,3 +614,19 @@ def banners_below(*, organization: Organization) -> list[dict[str, Any]]:
         }
         for banner in banners
     ]
+
+
+def cities_of(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The region's leagues and cities with their banners' figures added up, from banners_below's rows."""
+    cities: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        city = row["city"]
+        if city is None or city.level != JurisdictionLevel.CITY:
+            continue
+        total = cities.setdefault(
+            city.pk, {"city": city, "banners": 0, "open": 0, "awaiting_city": 0, "admitted": 0, "duties": 0}
+        )
+        total["banners"] += 1
+        for key in ("open", "awaiting_city", "admitted", "duties"):
+            total[key] += row[key]
+    return sorted(cities.values(), key=lambda c: c["city"].division_code)

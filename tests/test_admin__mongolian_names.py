@@ -25,7 +25,7 @@ def _form(organization, mongolian: str) -> dict:
         "name": organization.name,
         "division_code": organization.division_code,
         "official_name": organization.official_name,
-        "document_prefix": organization.document_prefix,
+        "document_code": organization.document_code,
         "mongolian_name": mongolian,
     }
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from admission.documents import content as drafts
 from admission.documents.numbering import format_number, next_serial
+from admission.inheritance import document_prefix
 from admission.models import (
     AuditAction,
     DocumentCounter,
@@ -53,7 +54,7 @@ def this_year() -> int:
 
 def test_format_is_issuer_code_full_year_in_brackets_and_serial_without_leading_zeros(banner):
     leadership, office = banner.org("leadership"), banner.org("office")
-    assert leadership.document_prefix == "阿党政" and office.document_prefix == "阿编"
+    assert document_prefix(leadership) == "阿党政" and document_prefix(office) == "阿编"
     assert (
         format_number(issuer=leadership, kind=DocumentKind.ADMISSION_DECISION, year=2026, serial=3)
         == "阿党政准〔2026〕3号"

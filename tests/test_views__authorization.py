@@ -18,7 +18,12 @@ Rules (from the issue and admission/permissions.py):
   proposal (403 for everyone who sees it);
 - an exit filed by a township is its own until it goes out (with nobody else to consult: until it is submitted);
   then its department and the joint meeting see it, the leadership once it awaits or has its decision; other
-  townships (even one holding the same admitted duty, its own duty not concerned) and other banners never do.
+  townships (even one holding the same admitted duty, its own duty not concerned) and other banners never do;
+- issue 15: the organization offices above a banner — 呼伦贝尔市's (city_office) and the region's (region_office) —
+  read its filed cases, their attachments and documents, its duty lists (one banner at a time: duty_list?banner=)
+  and its dashboard, and do nothing: every write answers 403 with the reason; 通辽市's office (other_city_office)
+  oversees only the other banner and gets what another banner's users get here (404 on cases and duties, 403 on
+  this banner's dashboard and lists).
 
 404 means "you cannot know this exists"; 403 means "you may know it exists, but this is not yours to do".
 
@@ -30,6 +35,7 @@ withdrawal, a claim) does not affect the next one.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -44,9 +50,13 @@ from admission.models import (
     AuditEvent,
     DocumentKind,
     DutyRequest,
+    JurisdictionLevel,
     OfficialDocument,
+    Organization,
+    OrganizationKind,
     RenderStatus,
     RequestState,
+    Role,
     SafeguardDelivery,
     TownshipDuty,
     UnadmittedDutyReport,
@@ -54,6 +64,7 @@ from admission.models import (
 from admission.services import duties as duty_services
 from admission.services import reports as report_services
 from admission.services import review
+from admission.services.setup import add_member, create_upper_jurisdiction
 from tests import support
 from workflows import actions, engine
 
@@ -77,7 +88,9 @@ THIS = (
     "leadership",
 )
 OTHER = ("other_forestry", "other_naji", "other_office", "other_leadership")
-MEMBERS = THIS + OTHER
+# Issue 15: the organization offices above this banner, and the one above only the other banner.
+ABOVE = ("city_office", "region_office")
+MEMBERS = THIS + OTHER + ABOVE + ("other_city_office",)
 ROLES = ("anonymous",) + MEMBERS
 
 JOINT = ("office", "office_clerk", "office2", "justice", "data")
@@ -152,12 +165,49 @@ def _naji_exits(banner, name: str) -> DutyRequest:
     return support.propose(banner, duty, "exit", by="naji")
 
 
+def _offices_above(banner, other) -> dict[str, User]:
+    """内蒙古自治区 → 呼伦贝尔市 → this banner, 通辽市 → the other; neither city approves on the platform, so the
+    cases' city replies are recorded by the banners' offices as before."""
+    region = create_upper_jurisdiction(
+        name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
+    )
+    cities = {
+        "city_office": create_upper_jurisdiction(
+            name="呼伦贝尔市",
+            division_code="150700",
+            level=JurisdictionLevel.CITY,
+            abbreviation="呼",
+            parent=region,
+            children=[banner.jurisdiction],
+        ),
+        "other_city_office": create_upper_jurisdiction(
+            name="通辽市",
+            division_code="150500",
+            level=JurisdictionLevel.CITY,
+            abbreviation="通",
+            parent=region,
+            children=[other.jurisdiction],
+        ),
+        "region_office": region,
+    }
+    return {
+        key: add_member(
+            organization=Organization.objects.get(jurisdiction=jurisdiction, kind=OrganizationKind.ORGANIZATION_OFFICE),
+            username=key,
+            password=support.PASSWORD,
+            role=Role.HEAD,
+        )
+        for key, jurisdiction in cities.items()
+    }
+
+
 def _build_world() -> World:
     banner = support.build_banner(code="150721", name="阿荣旗", short="旗")
     other = support.build_banner(code="150722", name="莫力达瓦达斡尔族自治旗", short="莫旗", prefix="mq")
     world = World(banner=banner, other=other)
     world.users.update({key: banner.users[key] for key in THIS})
     world.users.update({f"other_{key}": other.users[key] for key in ("forestry", "naji", "office", "leadership")})
+    world.users.update(_offices_above(banner, other))
     forestry = banner.users["forestry"]
     c = world.cases
 
@@ -316,8 +366,8 @@ def only(status: int, roles, default: int, **more: int) -> dict[str, int]:
     return row(default, **(dict.fromkeys(roles, status) | more))
 
 
-# Who may see the under-review forestry case that names 那吉镇 and 六合镇.
-SEES_REVIEW = ("forestry", "naji", "liuhe") + JOINT
+# Who may see the under-review forestry case that names 那吉镇 and 六合镇 (the offices above read it).
+SEES_REVIEW = ("forestry", "naji", "liuhe") + JOINT + ABOVE
 NOT_YOURS = "您所在单位无权办理该任务。"
 
 TASK_URLS = {"execute", "claim", "release"}
@@ -332,16 +382,18 @@ ACTIONS = {
     "exit_withdraw",
 }
 # Who sees 那吉镇's duties: the township, the department that handed them down, joint meeting, leadership.
-SEES_DUTY = ("naji", "forestry", "leadership") + JOINT
+SEES_DUTY = ("naji", "forestry", "leadership") + JOINT + ABOVE
 # Art. 4(4): who starts an exit; Art. 4(5): who proposes an adjustment (the 编办's members, whatever their role).
 EXITS = ("naji", "forestry")
 ADJUSTS = ("naji", "forestry", "office", "office_clerk", "office2")
 # 那吉镇's exit once filed (submitted): the township, the department, the joint meeting.
-SEES_FILED_EXIT = ("naji", "forestry") + JOINT
+SEES_FILED_EXIT = ("naji", "forestry") + JOINT + ABOVE
 ONLY_PROPOSERS = "只有承担该职责的乡镇、责任部门（调整还可以由旗委编办）提出。"
 MATRIX: dict[str, dict[str, int]] = {
-    # Members land in their inbox; visitors on the login page.
+    # Members land in their inbox (the offices above the banners on their banners); visitors on the login page.
     "home": row(302),
+    # Issue 15: the drill-down is the offices' above the banners only.
+    "region": only(200, ABOVE + ("other_city_office",), 403),
     "request_list": row(200),
     # Art. 4(1): only departments apply (a department of another banner, in its own banner).
     "request_create": only(200, DEPARTMENTS + ("other_forestry",), 403),
@@ -354,7 +406,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "request_withdraw": only(403, SEES_REVIEW, 404, forestry=302),
     "attachment_download": only(200, SEES_REVIEW, 404),
     "document_download": only(200, SEES_REVIEW, 404),
-    "duty_list": row(200),
+    # Above the banners a duty list is one banner's, chosen in the drill-down: without one, back to it.
+    "duty_list": row(200, **dict.fromkeys(ABOVE + ("other_city_office",), 302)),
+    # Banner users' own list whatever the parameter; the offices above only for a banner below them.
+    "duty_list_banner": row(200, other_city_office=403),
     # One township's duty: the township, the department that handed it down, joint meeting, leadership.
     "duty_detail": only(200, SEES_DUTY, 404),
     "duty_detail_exited": only(200, SEES_DUTY, 404),
@@ -378,16 +433,21 @@ MATRIX: dict[str, dict[str, int]] = {
     # Only the applicant withdraws: the township, not the department whose duty it is.
     "exit_withdraw": only(403, SEES_FILED_EXIT, 404, naji=302),
     # Art. 5: the department records what it delivered; the township confirms receipt; nobody else.
-    "record_delivery": only(403, ("naji", "leadership") + JOINT, 404, forestry=302),
-    "confirm_delivery": only(403, ("forestry", "leadership") + JOINT, 404, naji=302),
+    "record_delivery": only(403, ("naji", "leadership") + JOINT + ABOVE, 404, forestry=302),
+    "confirm_delivery": only(403, ("forestry", "leadership") + JOINT + ABOVE, 404, naji=302),
     # Art. 7–8: the report protects the township that made it; the department reported on does not see it.
     "report_list": row(200),
     "report_create": only(200, ("naji", "liuhe", "yadong", "other_naji"), 403),
     "report_detail": only(200, ("naji", "office", "office_clerk", "office2", "leadership"), 404),
     "report_evidence_download": only(200, ("naji", "office", "office_clerk", "office2", "leadership"), 404),
     "dashboard": only(
-        200, ("office", "office_clerk", "office2", "leadership", "other_office", "other_leadership"), 403
+        200,
+        ("office", "office_clerk", "office2", "leadership", "other_office", "other_leadership"),
+        403,
+        **dict.fromkeys(ABOVE + ("other_city_office",), 302),  # to the drill-down
     ),
+    # This banner's dashboard by its address: its own office and leadership, and the offices above it.
+    "banner_dashboard": only(200, ("office", "office_clerk", "office2", "leadership") + ABOVE, 403),
     "notifications": row(200),
     "document_list": row(200),
     "inbox": row(200),
@@ -431,6 +491,11 @@ def _request(client, world: World, name: str):
         ),
         "document_download": lambda: get(reverse("admission:document_download", args=[world.document.pk])),
         "duty_list": lambda: get(reverse("admission:duty_list")),
+        "duty_list_banner": lambda: client.get(
+            reverse("admission:duty_list"), {"banner": world.banner.jurisdiction.pk}
+        ),
+        "region": lambda: get(reverse("admission:region")),
+        "banner_dashboard": lambda: get(reverse("admission:banner_dashboard", args=[world.banner.jurisdiction.pk])),
         "duty_detail": lambda: get(reverse("admission:duty_detail", args=[world.duty.pk])),
         "record_delivery": lambda: post(
             reverse("admission:record_delivery", args=[world.duty.pk]),
@@ -526,7 +591,15 @@ def test_every_url_answers_every_role_as_the_rules_say(client_as, world, name, r
     if expected == 200 and name in ("attachment_download", "document_download", "report_evidence_download"):
         assert _body(response) == support.PDF_BYTES
     if name == "home" and role != "anonymous":
-        assert response["Location"] == reverse("workflows:inbox")
+        above = role in ABOVE + ("other_city_office",)
+        assert response["Location"] == reverse("admission:region" if above else "workflows:inbox")
+    if expected == 403 and role in ABOVE:
+        # Issue 15: what the offices above may not do is refused with the reason, in Chinese.
+        assert re.search(r"<h1>无权访问</h1><p>[^<]*[\u4e00-\u9fff][^<]*</p>", response.content.decode())
+    if expected == 200 and name == "duty_list_banner" and role in ABOVE + ("office", "naji", "leadership"):
+        assert NAMES["admitted"] in response.content.decode()
+    if name == "duty_list_banner" and role.startswith("other_"):
+        assert NAMES["admitted"] not in response.content.decode()
 
     # Side effects: only the three actions, done by those allowed, change anything.
     acted = name in ACTIONS and role != "anonymous" and expected == 302
@@ -589,14 +662,15 @@ TASKS = {
     "banner_decision": ("awaiting_approval", "banner_decision", None, ("leadership",)),
     "city_decision": ("awaiting_city", "city_decision", None, ("office", "office2")),
 }
+# Every case here is filed: the offices above the banner read it (issue 15) and are told no task is theirs.
 CASE_SEEN_BY = {
-    "consulting": ("forestry", "naji", "liuhe") + JOINT,
-    "revising": ("forestry", "naji", "liuhe") + JOINT,
-    "consulted": ("forestry", "naji", "liuhe") + JOINT,
+    "consulting": ("forestry", "naji", "liuhe") + JOINT + ABOVE,
+    "revising": ("forestry", "naji", "liuhe") + JOINT + ABOVE,
+    "consulted": ("forestry", "naji", "liuhe") + JOINT + ABOVE,
     "review": SEES_REVIEW,
-    "advised": ("forestry", "emergency", "naji", "liuhe") + JOINT,
-    "awaiting_approval": ("forestry", "naji", "liuhe", "leadership") + JOINT,
-    "awaiting_city": ("forestry", "naji", "liuhe", "leadership") + JOINT,
+    "advised": ("forestry", "emergency", "naji", "liuhe") + JOINT + ABOVE,
+    "awaiting_approval": ("forestry", "naji", "liuhe", "leadership") + JOINT + ABOVE,
+    "awaiting_city": ("forestry", "naji", "liuhe", "leadership") + JOINT + ABOVE,
 }
 
 
@@ -854,6 +928,10 @@ def _listed(client, url_name: str, **params) -> str:
         ),
         ("other_naji", ("other_review", "other_admitted"), ("review", "draft", "admitted")),
         ("other_office", ("other_review", "other_admitted"), ("review", "draft", "yadong_only", "admitted")),
+        # Issue 15: the offices above read their banners' filed cases, never a draft, never another city's.
+        ("city_office", ("review", "consulting", "yadong_only", "admitted"), ("draft", "withdrawn", "other_review")),
+        ("region_office", ("review", "admitted", "other_review", "other_admitted"), ("draft", "withdrawn")),
+        ("other_city_office", ("other_review", "other_admitted"), ("review", "draft", "admitted")),
     ],
 )
 def test_art4_1_request_list_shows_each_party_only_its_cases(client_as, world, role, shown, hidden):
@@ -941,6 +1019,63 @@ def test_nobody_sees_across_jurisdictions_duty_list_filtered_by_this_banners_tow
         assert "暂无经准入的职责事项。" in body
 
 
+@pytest.mark.parametrize("role", ABOVE)
+def test_issue15_an_office_above_reads_one_banners_list_at_a_time_and_nothing_of_another_through_it(
+    client_as, world, role
+):
+    client = client_as(role)
+    this = world.banner.jurisdiction.pk
+    body = _listed(client, "admission:duty_list", banner=this, township=world.banner.org("naji").pk)
+    assert NAMES["admitted"] in body and NAMES["other_admitted"] not in body
+    # Another banner's township asked through this banner: nothing.
+    body = _listed(client, "admission:duty_list", banner=this, township=world.other.org("naji").pk)
+    assert NAMES["other_admitted"] not in body and "暂无经准入的职责事项。" in body
+    body = _listed(client, "admission:request_list", banner=this)
+    assert NAMES["review"] in body and NAMES["other_review"] not in body
+
+
+def test_issue15_a_city_office_never_opens_another_citys_banner(client_as, world):
+    client = client_as("city_office")
+    other = world.other.jurisdiction.pk
+    for url, params in (
+        (reverse("admission:duty_list"), {"banner": other}),
+        (reverse("admission:request_list"), {"banner": other}),
+        (reverse("admission:banner_dashboard", args=[other]), {}),
+    ):
+        response = client.get(url, params)
+        assert response.status_code == 403, url
+        _assert_no_leak(response, NAMES["other_review"], NAMES["other_admitted"])
+    response = client.get(
+        reverse("admission:duty_detail", args=[TownshipDuty.objects.get(request=world.cases["other_admitted"]).pk])
+    )
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ABOVE)
+def test_issue15_the_offices_above_see_no_action_on_what_they_read(client_as, world, role):
+    """Read-only: no button or form of the procedure on the case page, the duty page or the dashboard."""
+    client = client_as(role)
+    case = client.get(reverse("admission:request_detail", args=[world.cases["review"].pk])).content.decode()
+    duty = client.get(reverse("admission:duty_detail", args=[world.duty.pk])).content.decode()
+    for page in (case, duty):
+        main = page[page.index("<main>") :]
+        assert "只读" in main
+        assert 'method="post"' not in main, main
+        for label in (
+            "去办理",
+            "撤回申请",
+            "抄送",
+            "生成审批单",
+            "申请退出",
+            "提出调整",
+            "确认收到",
+            "催办",
+            "转办",
+            "退回",
+        ):
+            assert label not in main, label
+
+
 def test_townships_see_no_duty_list_filter_of_other_townships(client_as, world):
     body = _listed(client_as("yadong"), "admission:duty_list", township=world.banner.org("naji").pk)
     assert NAMES["admitted"] not in body and "暂无经准入的职责事项。" in body
@@ -981,3 +1116,29 @@ def test_document_list_shows_only_documents_issued_or_addressed_to_the_users_org
     # 25 a page, newest first: the exits built after this letter push it to a later page.
     body = "".join(_listed(client, "admission:document_list", page=page) for page in range(1, 5))
     assert (world.document.number in body) is sees
+
+
+@pytest.mark.parametrize("role", ABOVE)
+def test_issue15_every_write_of_an_office_above_is_refused_with_its_reason(client_as, world, role):
+    """Beyond the matrix's actions: comments, 抄送, 审批单, 转办, 催办, 退回, a report, editing — all refused (403, the
+    reason in Chinese) and nothing recorded."""
+    client = client_as(role)
+    case = world.cases["review"]
+    task = support.open_task(case, "lead_review")
+    events = AuditEvent.objects.changes().count()
+    posts = {
+        reverse("admission:request_comment", args=[case.pk]): {"text": "上级的意见。"},
+        reverse("admission:request_copy", args=[case.pk]): {"organizations": [world.banner.org("data").pk]},
+        reverse("admission:request_approval_form", args=[case.pk]): {},
+        reverse("admission:request_edit", args=[case.pk]): {"duty_name": "上级改的名称"},
+        reverse("workflows:reassign", args=[task.pk]): {"reason": "上级转办。"},
+        reverse("workflows:urge", args=[task.pk]): {"note": "请加快办理。"},
+        reverse("workflows:return", args=[task.pk]): {"reasons": "上级退回。"},
+        reverse("admission:report_create"): {"duty_description": "上级反映"},
+    }
+    for url, data in posts.items():
+        response = client.post(url, data)
+        assert response.status_code == 403, url
+        assert re.search(r"<h1>无权访问</h1><p>[^<]*[\u4e00-\u9fff][^<]*</p>", response.content.decode()), url
+    assert AuditEvent.objects.changes().count() == events
+    assert world.case("review").duty_name == NAMES["review"]

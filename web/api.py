@@ -643,7 +643,7 @@ class DutyListFilter(serializers.Serializer):
 class TownshipDutyListWithVersions(OrganizationAPIView, ListAPIView):
     """A township's duty list as its organization sees it on the duty list page (selectors.township_duties: the
     township its own; a department the duties it handed down; the joint meeting and the leadership every township's
-    of their banner), each duty with its version records (the duty page's, Art. 4(5)), oldest first. `state`:
+    of their banner; an organization office above the banners those of the banners below it), each duty with its version records (the duty page's, Art. 4(5)), oldest first. `state`:
     active (the list in force, the default) or exited (duties that left it)."""
 
     serializer_class = DutySerializer
@@ -668,7 +668,9 @@ class TownshipDutyListWithVersions(OrganizationAPIView, ListAPIView):
                 raise PermissionDenied(_("本单位不能查看该乡镇的职责事项清单（公开清单无需登录即可查看）。"))
             raise Http404
         state = query_choice(self.request, "state", [DutyStatus.ACTIVE, DutyStatus.EXITED], DutyStatus.ACTIVE)
-        return selectors.township_duties(user=user, township_id=township.pk, state=state)
+        return selectors.township_duties(
+            user=user, township_id=township.pk, state=state, banner_id=township.jurisdiction_id
+        )
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

@@ -84,14 +84,20 @@ def _row(duty) -> list:
     ]
 
 
-def list_title(*, user, township_id, state: str) -> str:
+def list_title(*, user, township_id, state: str, banner=None) -> str:
+    """`banner`: the banner below an office above the banners whose lists are exported (issue 15)."""
     org = permissions.require_membership(user).organization
     if org.kind == OrganizationKind.TOWNSHIP:
         name = org.name
     elif township_id:
-        name = Organization.objects.filter(pk=township_id).values_list("name", flat=True).first() or ""
+        name = (
+            Organization.objects.filter(pk=township_id, jurisdiction=banner or org.jurisdiction)
+            .values_list("name", flat=True)
+            .first()
+            or ""
+        )
     else:
-        name = f"{org.jurisdiction.name}各乡镇"
+        name = f"{(banner or org.jurisdiction).name}各乡镇"
     return f"{name}{'上级部门收回事项' if state == DutyStatus.EXITED else '履行职责事项清单'}"
 
 

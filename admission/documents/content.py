@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from ..inheritance import issuing_body_kind
 from ..language import in_official_language
 from ..models import (
     ApprovalDecision,
@@ -99,21 +100,28 @@ def mongolian_issuer_names(organization: Organization) -> list[str]:
     return names if len(names) == len(issuer_names(organization)) else []
 
 
-def signatory(organization: Organization) -> str:
-    """Who signs off (签发人) for a body: its head (the first by username); empty when it has none."""
-    from ..models import Membership, Role
-
-    head = (
-        Membership.objects.filter(organization=organization, role=Role.HEAD)
-        .select_related("user")
-        .order_by("user__username")
-        .first()
-    )
-    return (head.user.get_full_name() or head.user.get_username()) if head else ""
-
-
 def _body(jurisdiction_id: int, kind: OrganizationKind) -> Organization:
-    return Organization.objects.get(jurisdiction_id=jurisdiction_id, kind=kind)
+    # With its jurisdiction: an issuer's number opens with the jurisdiction's abbreviation (inheritance.py).
+    return Organization.objects.select_related("jurisdiction").get(jurisdiction_id=jurisdiction_id, kind=kind)
+
+
+def _issuer_and_other(duty_request: DutyRequest, kind: DocumentKind) -> tuple[Organization, Organization]:
+    """The body the banner (or the level above it) chose to issue `kind` (admission/inheritance.py), and the other
+    of the two bodies that may: the organization office and the banner leadership (one query for both)."""
+    chosen = issuing_body_kind(duty_request.jurisdiction_id, kind).value
+    bodies = {
+        o.kind: o
+        for o in Organization.objects.filter(
+            jurisdiction_id=duty_request.jurisdiction_id,
+            kind__in=(OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP),
+        ).select_related("jurisdiction")
+    }
+    other = (
+        OrganizationKind.ORGANIZATION_OFFICE
+        if chosen == OrganizationKind.BANNER_LEADERSHIP
+        else OrganizationKind.BANNER_LEADERSHIP
+    )
+    return bodies[chosen], bodies[other]
 
 
 def _money(amount) -> str:
@@ -359,14 +367,15 @@ def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -
 
 @in_official_language
 def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
-    leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    issuer, other = _issuer_and_other(duty_request, DocumentKind.ADMISSION_DECISION)
     townships = list(duty_request.townships.order_by("division_code"))
     basis = _approval(decision)
     return Draft(
         kind=DocumentKind.ADMISSION_DECISION,
-        issuer=leadership,
+        issuer=issuer,
         addressees=[duty_request.department, *townships],
-        copies=[_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)],
+        # The organization office is copied; when it issues the decision itself, the banner leadership is.
+        copies=[other],
         title=f"关于将“{duty_request.duty_name}”纳入乡镇职责事项的通知",
         blocks=[
             {
@@ -411,15 +420,12 @@ def city_approval(*, duty_request: DutyRequest, city: Organization, approves: bo
 
 @in_official_language
 def refusal_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
-    leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    issuer, other = _issuer_and_other(duty_request, DocumentKind.REFUSAL_NOTICE)
     return Draft(
         kind=DocumentKind.REFUSAL_NOTICE,
-        issuer=leadership,
+        issuer=issuer,
         addressees=[duty_request.applicant],
-        copies=[
-            _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
-            *_other_parties(duty_request),
-        ],
+        copies=[other, *_other_parties(duty_request)],
         title=f"关于“{duty_request.duty_name}”不予批准纳入乡镇职责事项的复函"
         if duty_request.purpose == RequestPurpose.ADMISSION
         else f"关于{_asks_to(duty_request)}不予批准的复函",
@@ -438,18 +444,21 @@ def refusal_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> 
 def _notice_to_all_parties(
     *, duty_request: DutyRequest, kind: DocumentKind, title: str, opening: str, blocks: list[dict[str, str]]
 ) -> Draft:
-    """Art. 4(4), 4(5): the organization office tells all parties in writing — addressed to the department and the
+    """Art. 4(4), 4(5): the organization office (or the body the banner chose) tells all parties in writing — addressed to the department and the
     townships, copied to the approving body and the joint meeting's other members. `opening` may use {townships}."""
     townships = list(duty_request.townships.order_by("division_code"))
-    copies = [
-        _body(duty_request.jurisdiction_id, kind)
-        for kind in (OrganizationKind.BANNER_LEADERSHIP, OrganizationKind.JUSTICE_BUREAU, OrganizationKind.DATA_BUREAU)
+    issuer, other = _issuer_and_other(duty_request, kind)
+    bureaus = [
+        _body(duty_request.jurisdiction_id, body)
+        for body in (OrganizationKind.JUSTICE_BUREAU, OrganizationKind.DATA_BUREAU)
     ]
     return Draft(
         kind=kind,
-        issuer=_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
+        issuer=issuer,
+        # Copied to the approving body (the organization office when the leadership issues it) and the joint
+        # meeting's other members.
+        copies=[other, *bureaus],
         addressees=[duty_request.department, *townships],
-        copies=copies,
         title=title,
         blocks=[{"p": opening.replace("{townships}", "、".join(t.name for t in townships))}, *blocks],
     )

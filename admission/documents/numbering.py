@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from ..inheritance import document_prefix
 from ..models import DocumentCounter, DocumentKind, Organization
 from .content import NUMBER_CODE
 
 
 def format_number(*, issuer: Organization, kind: DocumentKind, year: int, serial: int) -> str:
-    """阿编准〔2026〕3号: full year in 〔〕, serial without leading zeros."""
-    return f"{issuer.document_prefix}{NUMBER_CODE[kind]}〔{year}〕{serial}号"
+    """阿编准〔2026〕3号: full year in 〔〕, serial without leading zeros; the abbreviation (阿) is the issuer's
+    jurisdiction's, or inherited from the level above (admission/inheritance.py)."""
+    return f"{document_prefix(issuer)}{NUMBER_CODE[kind]}〔{year}〕{serial}号"
 
 
 def next_serial(*, issuer: Organization, kind: DocumentKind, year: int) -> int:

@@ -122,4 +122,4 @@ def issue_demo_certificates(
 
 def issuing_organizations():
     """Bodies that issue documents in this procedure."""
-    return Organization.objects.exclude(document_prefix="").select_related("jurisdiction")
+    return Organization.objects.exclude(document_code="").select_related("jurisdiction")

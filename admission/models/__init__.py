@@ -9,7 +9,14 @@ from .calendar import (
     TaskDeadline,
     TimeLimit,
 )
-from .documents import DocumentCounter, DocumentKind, DocumentStatus, OfficialDocument, RenderStatus
+from .documents import (
+    DocumentCounter,
+    DocumentKind,
+    DocumentSetting,
+    DocumentStatus,
+    OfficialDocument,
+    RenderStatus,
+)
 from .duties import DUTY_TERMS, DutyStatus, DutyVersion, SafeguardDelivery, SafeguardKind, TownshipDuty
 from .habits import CaseComment, CaseCopy, CaseReturn
 from .identities import ExternalIdentity
@@ -85,6 +92,7 @@ __all__ = [
     "AuditOutcome",
     "BureauReviewOpinion",
     "DocumentCounter",
+    "DocumentSetting",
     "DocumentKind",
     "DocumentStatus",
     "OfficialDocument",

@@ -1,10 +1,11 @@
 """Official documents the procedure issues, their numbers, and their rendering status."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .organizations import Jurisdiction, Organization
+from .organizations import Jurisdiction, Organization, OrganizationKind, Role
 from .requests import DutyRequest
 
 
@@ -19,6 +20,71 @@ class DocumentKind(models.TextChoices):
     ADJUSTMENT_NOTICE = "adjustment_notice", _("调整通知")
     APPROVAL_FORM = "approval_form", _("审批单")
     CITY_APPROVAL = "city_approval", _("准入批复")
+
+
+# Which body issues a kind of document (Art. 4(3)–(5) leave it to the banner): the procedure's choice first; the
+# other bodies a jurisdiction may choose instead. Kinds not named here are fixed by the measure (the applicant's
+# consultation letter, the lead unit's notices and its 请示, the city's reply).
+ISSUER_CHOICES: dict[str, tuple[OrganizationKind, ...]] = {
+    DocumentKind.ADMISSION_DECISION: (OrganizationKind.BANNER_LEADERSHIP, OrganizationKind.ORGANIZATION_OFFICE),
+    DocumentKind.REFUSAL_NOTICE: (OrganizationKind.BANNER_LEADERSHIP, OrganizationKind.ORGANIZATION_OFFICE),
+    DocumentKind.EXIT_NOTICE: (OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP),
+    DocumentKind.ADJUSTMENT_NOTICE: (OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP),
+}
+# GB/T 9704 7.2.6: only an upward document (上行文, the 请示) names its signatory (签发人).
+SIGNED_KINDS = frozenset({DocumentKind.REVIEW_OPINION})
+SIGNATORY_ROLES = (Role.HEAD, Role.REVIEWER)
+
+
+class DocumentSetting(models.Model):
+    """One jurisdiction's choice for one kind of document: which body issues it and which of that body's people signs
+    it off. A blank field is inherited: banner → league or city → region → the procedure's default
+    (admission/inheritance.py)."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.CASCADE, related_name="document_settings", verbose_name=_("旗县（区）")
+    )
+    kind = models.CharField(_("文种"), max_length=32, choices=DocumentKind.choices)
+    issuer_kind = models.CharField(
+        _("发文机关"),
+        max_length=32,
+        choices=OrganizationKind.choices,
+        blank=True,
+        help_text=_("留空则继承上级设置。"),
+    )
+    signatory_role = models.CharField(
+        _("签发人"),
+        max_length=16,
+        choices=Role.choices,
+        blank=True,
+        help_text=_("发文机关中签发该文种的人员（上行文在版头标注签发人）；留空则继承上级设置。"),
+    )
+
+    class Meta:
+        verbose_name = _("公文设置")
+        verbose_name_plural = _("公文设置")
+        ordering = ["jurisdiction", "kind"]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "kind"], name="document_setting_once")]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} · {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.issuer_kind and self.issuer_kind not in ISSUER_CHOICES.get(self.kind, ()):
+            allowed = "、".join(str(OrganizationKind(k).label) for k in ISSUER_CHOICES.get(self.kind, ()))
+            errors["issuer_kind"] = (
+                _("该文种可由以下机关印发：%(bodies)s。") % {"bodies": allowed}
+                if allowed
+                else _("该文种的发文机关由准入办法规定，不能另行设置。")
+            )
+        if self.signatory_role and self.kind not in SIGNED_KINDS:
+            errors["signatory_role"] = _("只有上行文（审核意见的请示）标注签发人。")
+        elif self.signatory_role and self.signatory_role not in SIGNATORY_ROLES:
+            errors["signatory_role"] = _("签发人应为发文机关的负责人或审核人。")
+        if errors:
+            raise ValidationError(errors)
 
 
 class DocumentCounter(models.Model):

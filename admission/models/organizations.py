@@ -46,8 +46,11 @@ class Jurisdiction(models.Model):
     approves_in_system = models.BooleanField(_("市（盟）政府在平台内审批"), default=False)
     division_code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
     city_name = models.CharField(_("所属市（盟）"), max_length=60)
-    # The one-character abbreviation that opens its bodies' document numbers (阿 in 阿编准〔2026〕3号).
-    abbreviation = models.CharField(_("简称"), max_length=4, blank=True)
+    # The one-character abbreviation that opens its bodies' document numbers (阿 in 阿编准〔2026〕3号). Blank: the
+    # city's, else the region's (admission/inheritance.py:document_abbreviation).
+    abbreviation = models.CharField(
+        _("简称"), max_length=4, blank=True, help_text=_("公文字号开头的简称；留空则继承上级（盟市、自治区）的简称。")
+    )
     # 内政办发〔1996〕32号 art. 2: names are shown in Mongolian and Chinese (docs/documents.md).
     mongolian_name = models.CharField(
         _("蒙古文名称"),
@@ -101,9 +104,16 @@ class Organization(models.Model):
     kind = models.CharField(_("类别"), max_length=32, choices=OrganizationKind.choices)
     name = models.CharField(_("名称"), max_length=80)
     division_code = models.CharField(_("区划代码"), max_length=12, blank=True)
-    # For official documents: the full name on the header mark and the seal, and the issuing-body code (发文机关代字).
+    # For official documents: the full name on the header mark and the seal, and the body's own code in document
+    # numbers after its jurisdiction's abbreviation (编 in 阿编准〔2026〕3号; a township's numbers carry no
+    # abbreviation: 那吉政). The full 发文机关代字 is admission/inheritance.py:document_prefix.
     official_name = models.CharField(_("全称"), max_length=120, blank=True)
-    document_prefix = models.CharField(_("发文机关代字"), max_length=12, blank=True)
+    document_code = models.CharField(
+        _("机关代字"),
+        max_length=12,
+        blank=True,
+        help_text=_("发文字号中简称之后的机关代字，如“阿编准〔2026〕3号”中的“编”；乡镇为其全部代字，不加旗县简称。"),
+    )
     # The full name in traditional Mongolian, for the header mark and the seal (内政办发〔1996〕32号 art. 2–3). Mongolian
     # separates words with spaces, so a joint body gives each of its bodies' names on a line of its own.
     mongolian_name = models.TextField(

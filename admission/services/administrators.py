@@ -24,6 +24,10 @@ PERMISSIONS: dict[str, tuple[str, ...]] = {
             for model in ("jurisdiction", "organization", "calendarday", "calendaryear", "timelimit")
             for verb in ("add", "change", "view")
         ),
+        # Settings inherited from the level above (issue 15): removing a jurisdiction's own time limit or document
+        # setting makes it inherit again.
+        "admission.delete_timelimit",
+        *(f"admission.{verb}_documentsetting" for verb in ("add", "change", "view", "delete")),
         "admission.add_membership",
         "admission.view_membership",
         "admission.delete_membership",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..documents import content as drafts
 from ..documents.numbering import format_number, next_serial
+from ..inheritance import signatory
 from ..models import AuditAction, DutyRequest, OfficialDocument
 from . import rendering
 from .audit import record_event
@@ -60,7 +61,7 @@ def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, act
                 "issuers_mongolian": drafts.mongolian_issuer_names(draft.issuer),
                 "mark_suffix": drafts.HEADER_SUFFIX[draft.kind],
                 "letter": draft.kind in drafts.LETTER_KINDS,
-                "signatory": drafts.signatory(draft.issuer) if draft.kind in drafts.UPWARD_KINDS else "",
+                "signatory": signatory(draft.issuer, draft.kind) if draft.kind in drafts.UPWARD_KINDS else "",
                 "date": f"{now:%Y}年{now.month}月{now.day}日",
             },
         )

@@ -30,12 +30,13 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 # Names follow each banner's own: "{short}委编办" etc. are set by the caller when they differ.
-# Per kind: the working name, the full name for headers and seals, and the issuing-body code of document numbers.
+# Per kind: the working name, the full name for headers and seals, and the body's code in document numbers (after
+# the jurisdiction's abbreviation, which may be inherited: admission/inheritance.py:document_prefix).
 BODY_NAMES = {
-    OrganizationKind.ORGANIZATION_OFFICE: ("{short}委编办", "中共{name}委员会机构编制委员会办公室", "{abbr}编"),
-    OrganizationKind.JUSTICE_BUREAU: ("{short}司法局", "{name}司法局", "{abbr}司"),
-    OrganizationKind.DATA_BUREAU: ("{short}政务服务与数据管理局", "{name}政务服务与数据管理局", "{abbr}政数"),
-    OrganizationKind.BANNER_LEADERSHIP: ("{short}委、{short}政府", "中共{name}委员会 {name}人民政府", "{abbr}党政"),
+    OrganizationKind.ORGANIZATION_OFFICE: ("{short}委编办", "中共{name}委员会机构编制委员会办公室", "编"),
+    OrganizationKind.JUSTICE_BUREAU: ("{short}司法局", "{name}司法局", "司"),
+    OrganizationKind.DATA_BUREAU: ("{short}政务服务与数据管理局", "{name}政务服务与数据管理局", "政数"),
+    OrganizationKind.BANNER_LEADERSHIP: ("{short}委、{short}政府", "中共{name}委员会 {name}人民政府", "党政"),
 }
 
 
@@ -72,7 +73,7 @@ def create_jurisdiction(
         abbreviation=abbr,
         mongolian_name=mongolian.get(name, ""),
     )
-    fill = {"short": short_name, "name": name, "abbr": abbr}
+    fill = {"short": short_name, "name": name}
     department_codes = [(d, "") if isinstance(d, str) else d for d in departments]
     Organization.objects.bulk_create(
         [
@@ -81,7 +82,7 @@ def create_jurisdiction(
                 kind=kind,
                 name=working.format(**fill),
                 official_name=official.format(**fill),
-                document_prefix=code.format(**fill),
+                document_code=code,
             )
             for kind, (working, official, code) in BODY_NAMES.items()
         ]
@@ -146,14 +147,14 @@ def create_upper_jurisdiction(
                 kind=OrganizationKind.ORGANIZATION_OFFICE,
                 name=f"{short}{party}编办",
                 official_name=f"中共{name}委员会机构编制委员会办公室",
-                document_prefix=f"{abbreviation}编",
+                document_code="编",
             ),
             Organization(
                 jurisdiction=jurisdiction,
                 kind=OrganizationKind.CITY_GOVERNMENT,
                 name=f"{name}人民政府",
                 official_name=f"{name}人民政府",
-                document_prefix=f"{abbreviation}政",
+                document_code="政",
             ),
         ]
     )
@@ -190,7 +191,7 @@ def _township(jurisdiction: Jurisdiction, name: str, division_code: str) -> Orga
         name=name,
         division_code=division_code,
         official_name=f"{jurisdiction.name}{name}人民政府",
-        document_prefix=f"{name[:2]}政",
+        document_code=f"{name[:2]}政",
     )
 
 
@@ -200,7 +201,7 @@ def _department(jurisdiction: Jurisdiction, name: str, code: str, short_name: st
         kind=OrganizationKind.DEPARTMENT,
         name=name,
         official_name=f"{jurisdiction.name}{_local_name(name, short_name)}",
-        document_prefix=jurisdiction.abbreviation + (code or _local_name(name, short_name)[:2]),
+        document_code=code or _local_name(name, short_name)[:2],
     )
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from admission import permissions, selectors
-from admission.models import Attachment, DutyRequest, RequestState, Track
+from admission.models import Attachment, DutyRequest, JurisdictionLevel, OrganizationKind, RequestState, Track
 from admission.procedure import RETURNS_TO
 from admission.services import files
 from admission.services.errors import ConflictError
@@ -41,9 +41,14 @@ def _visible_request_or_404(user, pk: int) -> DutyRequest:
 def home(request):
     if permissions.membership_of(request.user) is None and request.user.is_staff:
         return redirect("admin:index")
-    permissions.require_membership(request.user)
+    membership = permissions.require_membership(request.user)
     if permissions.oversees_below(request.user):
         return redirect("admission:region")  # an office above the banners has no tasks of its own
+    organization = membership.organization
+    if organization.jurisdiction.level != JurisdictionLevel.BANNER and not (
+        organization.kind == OrganizationKind.CITY_GOVERNMENT and organization.jurisdiction.approves_in_system
+    ):
+        return redirect("admission:notifications")  # a body above the banners with nothing to do on the platform
     return redirect("workflows:inbox")
 
 
@@ -51,8 +56,21 @@ def request_list(request):
     state = listing.text(request, "state", allowed=RequestState.values)
     track = listing.text(request, "track", allowed=Track.values)
     query, year, sort = listing.text(request, "q"), listing.year(request), listing.text(request, "sort")
+    # Above the banners (issue 15): all the banners' cases, or one banner's from the drill-down.
+    banner_text = listing.text(request, "banner")
+    banner = (
+        permissions.require_overseen_banner(request.user, int(banner_text))
+        if banner_text.isdigit() and permissions.oversees_below(request.user)
+        else None
+    )
     duty_requests = selectors.request_list(
-        user=request.user, state=state, query=query, track=track, year=year, sort=sort
+        user=request.user,
+        state=state,
+        query=query,
+        track=track,
+        year=year,
+        sort=sort,
+        banner_id=banner.pk if banner else None,
     )
     page = Paginator(duty_requests, 25).get_page(request.GET.get("page"))
     return render(
@@ -69,6 +87,8 @@ def request_list(request):
             "tracks": Track.choices,
             "years": listing.years(),
             "can_create": permissions.can_create_request(request.user),
+            "banner": banner,
+            "oversees": permissions.oversees_below(request.user),
         },
     )
 
@@ -163,6 +183,10 @@ def request_detail(request, pk: int):
             "comment_form": CommentForm(),
             "can_copy": permissions.can_copy_case(request.user, duty_request),
             "can_issue_approval_form": leads and duty_request.state != RequestState.DRAFT,
+            # An organization office above the banners reads the case; nothing on the page is for it to do.
+            "read_only_banner": duty_request.jurisdiction
+            if permissions.overseen_banner(request.user, duty_request.jurisdiction_id)
+            else None,
         },
     )
 

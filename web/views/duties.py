@@ -32,6 +32,13 @@ from ..forms.fields import apply_service_errors
 
 def duty_list(request):
     membership = permissions.membership_of(request.user)
+    # Above the banners (issue 15): one banner's lists at a time, read-only, reached from the drill-down.
+    banner = None
+    if permissions.oversees_below(request.user):
+        banner_text = request.GET.get("banner", "")
+        if not banner_text.isdigit():
+            return redirect("admission:region")
+        banner = permissions.require_overseen_banner(request.user, int(banner_text))
     township_id = request.GET.get("township") or None
     state = request.GET.get("state", DutyStatus.ACTIVE)
     category = request.GET.get("category", "")
@@ -42,10 +49,11 @@ def duty_list(request):
         query=query,
         state=state,
         category=category,
+        banner_id=banner.pk if banner else None,
     )
     export = request.GET.get("format")
     if export in ("xlsx", "pdf"):
-        title = exports.list_title(user=request.user, township_id=township_id, state=state)
+        title = exports.list_title(user=request.user, township_id=township_id, state=state, banner=banner)
         body, content_type = exports.duty_list_file(duties=duties, title=title, format=export)
         record_download(
             request,
@@ -59,6 +67,10 @@ def duty_list(request):
     page = Paginator(duties, 50).get_page(request.GET.get("page"))
     is_township = membership is not None and membership.organization.kind == OrganizationKind.TOWNSHIP
     oversees = membership is not None and membership.organization.kind == OrganizationKind.ORGANIZATION_OFFICE
+    townships = (
+        [] if is_township else selectors.townships_of(user=request.user, banner_id=banner.pk if banner else None)
+    )
+    township = next((t for t in townships if str(t.pk) == township_id), None)
     return render(
         request,
         "admission/duty_list.html",
@@ -70,8 +82,12 @@ def duty_list(request):
             "state": state,
             "category": category,
             "categories": DutyCategory.choices,
-            "townships": [] if is_township else selectors.townships_of(user=request.user),
-            "summary": selectors.township_summary(jurisdiction_id=membership.organization.jurisdiction_id)
+            "townships": townships,
+            "township": township,
+            "banner": banner,
+            "summary": selectors.township_summary(
+                jurisdiction_id=banner.pk if banner else membership.organization.jurisdiction_id
+            )
             if oversees and not township_id
             else None,
             "query_string": request.GET.urlencode(),
@@ -111,6 +127,8 @@ def duty_detail(request, pk: int, form: DeliveryForm | None = None, status: int 
             and permissions.can_propose_change(request.user, duty, RequestPurpose.EXIT),
             "can_adjust": history["open_change"] is None
             and permissions.can_propose_change(request.user, duty, RequestPurpose.ADJUSTMENT),
+            # An organization office above the banners reads the duty (issue 15); nothing here is for it to do.
+            "read_only_banner": permissions.overseen_banner(request.user, duty.township.jurisdiction_id),
         },
         status=status,
     )

@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from admission import oversight, permissions, selectors
+from admission.models import JurisdictionLevel
 
 from ..audit import record_download
 from ..charts import bar_chart_svg
@@ -54,18 +55,37 @@ def dashboard(request, pk: int | None = None):
             "charts": {k: mark_safe(v) for k, v in charts.items()},
             "jurisdiction": jurisdiction,
             "years": range(this_year, this_year - 5, -1),
+            # A banner below an office above the banners: read-only, with the way on to its cases and lists.
+            "read_only_banner": permissions.overseen_banner(request.user, jurisdiction.pk),
         },
     )
 
 
 def region(request):
-    """Issue 15: the drill-down of the region's or a league's or city's organization office — region → city → banner
-    (its dashboard, its cases) → township (its public duty list). Read-only."""
+    """Issue 15: the drill-down of the region's or a league's or city's organization office — region → city (`city`)
+    → banner (its dashboard, cases and township lists) → township (its duty list). Read-only."""
     if not permissions.oversees_below(request.user):
         raise PermissionDenied(_("仅自治区、盟市党委编办可查看所辖旗县。"))
     organization = permissions.membership_of(request.user).organization
+    rows = selectors.banners_below(organization=organization)
+    city_text = request.GET.get("city", "")
+    city = next((r["city"] for r in rows if r["city"] and str(r["city"].pk) == city_text), None)
+    if city_text and city is None:
+        raise PermissionDenied(_("只能查看本级所辖的盟市和旗县。"))
+    cities = selectors.cities_of(rows) if organization.jurisdiction.level == JurisdictionLevel.REGION else []
     return render(
         request,
         "admission/region.html",
-        {"organization": organization, "rows": selectors.banners_below(organization=organization)},
+        {
+            "organization": organization,
+            "city": city,
+            # The region's office first sees its leagues and cities, then one city's banners.
+            "cities": [] if city else cities,
+            # A city's banners; for the region's office, the banners directly below it (none in Inner Mongolia).
+            "rows": [r for r in rows if r["city"] == city]
+            if city
+            else [r for r in rows if r["city"] is None or r["city"].level != JurisdictionLevel.CITY]
+            if cities
+            else rows,
+        },
     )
