@@ -7,6 +7,8 @@
   ADMISSION_RENDER_SWEEP_SECONDS.
 - admission.daily_reminders: reminders, escalations and expiry prompts, on the scheduler at ADMISSION_REMINDERS_AT
   on working days.
+- admission.seal_audit_events: seal audit events still outside the hash chain (a committer gives way to a seal in
+  progress, services/audit.py:seal_after_commit); on the scheduler every 10 s, and in the web process's sweep.
 
 Without a broker (the embedded default) there is no scheduler: each web process sweeps after start-up and then every
 ADMISSION_RENDER_SWEEP_SECONDS, in a background thread started by a request (never during migrate or tests).
@@ -25,7 +27,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from . import notices  # noqa: F401  (registers admission.email_notice with the worker)
-from .services import notifications, reminders, rendering
+from .services import audit, notifications, reminders, rendering
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,11 @@ log = logging.getLogger(__name__)
 @shared_task(name="admission.sweep_documents", ignore_result=True)
 def sweep_documents() -> int:
     return rendering.sweep()
+
+
+@shared_task(name="admission.seal_audit_events", ignore_result=True)
+def seal_audit_events() -> int:
+    return audit.seal_pending_events()
 
 
 @shared_task(name="admission.daily_reminders", acks_late=True, ignore_result=True)
@@ -104,6 +111,7 @@ def _sweep_in_background() -> None:
     try:
         # In-process, nothing else renders for this server: what is pending now was cut off (e.g. kill -9).
         rendering.sweep(grace_seconds=0 if in_process() else None)
+        audit.seal_pending_events()
     except Exception:
         log.exception("the document sweep failed")
     finally:

@@ -298,6 +298,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=_reminder_hour, minute=_reminder_minute),
     },
     "render-sweep": {"task": "admission.sweep_documents", "schedule": float(ADMISSION_RENDER_SWEEP_SECONDS)},
+    # Audit events whose committer gave way to a seal in progress are sealed by it; this takes any left behind.
+    "audit-seal": {"task": "admission.seal_audit_events", "schedule": 10.0},
 }
 # /readyz pings the broker too.
 ADMISSION_REDIS_URL = ADMISSION_REDIS_URL or CELERY_BROKER_URL
