@@ -30,7 +30,7 @@ from admission.permissions import (
 from admission.procedure import ActingBody, ProcedureStep, step
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit, ReadingIf, ReadingSwitch
+from .nodes import ForEachSplit, ReadingIf, ReadingJoin, ReadingSwitch
 
 
 class HumanTaskActivation(ViewActivation):
@@ -150,7 +150,7 @@ class AdmissionFlow(flow.Flow):
     # Art. 4(1): one written opinion per township concerned, in parallel.
     consult_split = ForEachSplit().Next(this.consult, data_source=this.pending_consultations)
     consult = human_task("consult").Next(this.consult_join)
-    consult_join = nodes.Join().Next(this.consultation_outcome)
+    consult_join = ReadingJoin().Next(this.consultation_outcome)
     consultation_outcome = ReadingIf(case_is(RequestState.CONSULTED)).Then(this.submit).Else(this.revise)
     revise = human_task("revise").Next(this.consult_split)
     submit = human_task("submit").Next(this.intake)
@@ -166,10 +166,10 @@ class AdmissionFlow(flow.Flow):
     advice_needed = ReadingIf(this.has_pending_advice).Then(this.advice_split).Else(this.review_join)
     advice_split = ForEachSplit().Next(this.give_advice, data_source=this.pending_advice)
     give_advice = human_task("give_advice").Next(this.advice_join)
-    advice_join = nodes.Join().Next(this.lead_review)
+    advice_join = ReadingJoin().Next(this.lead_review)
     legality_review = human_task("legality_review").Next(this.review_join)
     data_review = human_task("data_review").Next(this.review_join)
-    review_join = nodes.Join().Next(this.consolidate)
+    review_join = ReadingJoin().Next(this.consolidate)
     consolidate = human_task("consolidate").Next(this.review_outcome)
     review_outcome = ReadingIf(case_is(RequestState.AWAITING_APPROVAL)).Then(this.banner_decision).Else(this.end)
 
