@@ -22,7 +22,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from admission.models import DutyRequest
 from admission.services.errors import ConflictError
-from admission.services.transitions import action_transaction
+from admission.services.transitions import action_transaction, locked_case
 
 from .flows import AdmissionFlow
 from .models import AdmissionProcess
@@ -138,6 +138,9 @@ def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable
         activation = task.flow_task.activation_class(task)
         activation.start(None)
         result = action()
+        case = locked_case(int(task.process.artifact_object_id))
+        if case is not None:  # the next tasks' permissions and deadlines read it as the service left it
+            activation.process.artifact = case
         activation.execute()
         return result
 

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
-_IN_ACTION: ContextVar[bool] = ContextVar("admission_in_action", default=False)
+class _Action:
+    """One action's transaction: the cases it has locked, by key (lock_case)."""
+
+    def __init__(self) -> None:
+        self.locked: dict[int, DutyRequest] = {}
+        self.handed: set[int] = set()
+
+
+_ACTION: ContextVar[_Action | None] = ContextVar("admission_action", default=None)
 
 
 @contextmanager
@@ -27,25 +35,49 @@ def action_transaction(*, opened: bool = False) -> Iterator[None]:
     """The transaction of one action (workflows.engine opens it, `opened` when the case's lock already has): the
     services' blocks inside it take no savepoint. Nothing between them catches a service's error, so the whole action
     rolls back with it either way; the savepoints only cost two statements each."""
-    token = _IN_ACTION.set(True)
+    token = _ACTION.set(_Action())
     try:
         with transaction.atomic(savepoint=not opened):
             yield
     finally:
-        _IN_ACTION.reset(token)
+        _ACTION.reset(token)
 
 
 def service_block() -> transaction.Atomic:
     """A service's atomic block: its own savepoint when called alone inside another transaction, none inside an
     action's transaction."""
-    return transaction.atomic(savepoint=not _IN_ACTION.get())
+    return transaction.atomic(savepoint=_ACTION.get() is None)
+
+
+def lock_case(pk: int) -> DutyRequest:
+    """The case, read and row-locked at once (inside an action, after the engine's lock on its process): the service
+    it is handed to then does not read it a second time (locked_request), and the flow's next tasks take it as their
+    process's case (locked_case)."""
+    case = DutyRequest.objects.select_for_update().get(pk=pk)
+    action = _ACTION.get()
+    if action is not None:
+        action.locked[pk] = case
+    return case
+
+
+def locked_case(pk: int) -> DutyRequest | None:
+    """The case as this action locked it with lock_case (and as its service left it), if it did."""
+    action = _ACTION.get()
+    return action.locked.get(pk) if action is not None else None
 
 
 @contextmanager
 def locked_request(duty_request: DutyRequest) -> Iterator[DutyRequest]:
-    """A fresh copy of the case, row-locked until the surrounding transaction ends."""
+    """A fresh copy of the case, row-locked until the surrounding transaction ends: `duty_request` itself when it is
+    the copy this action has just locked (lock_case) and no service has had it yet, else read again."""
     with service_block():
-        yield DutyRequest.objects.select_for_update().get(pk=duty_request.pk)
+        action = _ACTION.get()
+        pk = duty_request.pk
+        if action is not None and action.locked.get(pk) is duty_request and pk not in action.handed:
+            action.handed.add(pk)
+            yield duty_request
+        else:
+            yield DutyRequest.objects.select_for_update().get(pk=pk)
 
 
 def apply_transition(
