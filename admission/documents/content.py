@@ -112,8 +112,26 @@ def signatory(organization: Organization) -> str:
     return (head.user.get_full_name() or head.user.get_username()) if head else ""
 
 
-def _body(jurisdiction_id: int, kind: OrganizationKind) -> Organization:
-    return Organization.objects.get(jurisdiction_id=jurisdiction_id, kind=kind)
+# The banner's own bodies a document names as issuer, addressee or copy (one of each kind per banner).
+BODY_KINDS = (
+    OrganizationKind.ORGANIZATION_OFFICE,
+    OrganizationKind.BANNER_LEADERSHIP,
+    OrganizationKind.JUSTICE_BUREAU,
+    OrganizationKind.DATA_BUREAU,
+)
+
+
+def _body(duty_request: DutyRequest, kind: OrganizationKind) -> Organization:
+    """The case's banner's body of `kind`: all of them read in one query, once per case object (a document names
+    two to four)."""
+    bodies: dict[str, Organization] | None = duty_request.__dict__.get("_document_bodies")
+    if bodies is None:
+        found = Organization.objects.filter(jurisdiction_id=duty_request.jurisdiction_id, kind__in=BODY_KINDS)
+        bodies = duty_request.__dict__["_document_bodies"] = {o.kind: o for o in found}
+    try:
+        return bodies[kind]
+    except KeyError:
+        raise Organization.DoesNotExist(f"{duty_request.jurisdiction_id} has no {kind}") from None
 
 
 def _money(amount) -> str:
@@ -264,7 +282,7 @@ def _other_parties(duty_request: DutyRequest) -> list[Organization]:
 
 @in_official_language
 def supplement_notice(*, duty_request: DutyRequest, items: list[str]) -> Draft:
-    office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    office = _body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
         kind=DocumentKind.SUPPLEMENT_NOTICE,
         issuer=office,
@@ -291,7 +309,7 @@ def _numbered(*sections: tuple[str, list[dict[str, str]]]) -> list[dict[str, str
 
 @in_official_language
 def non_admission_notice(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
-    office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    office = _body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
         kind=DocumentKind.NON_ADMISSION_NOTICE,
         issuer=office,
@@ -325,8 +343,8 @@ def non_admission_notice(*, duty_request: DutyRequest, conclusion: ReviewConclus
 
 @in_official_language
 def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
-    office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
-    leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    office = _body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)
+    leadership = _body(duty_request, OrganizationKind.BANNER_LEADERSHIP)
     next_step = (
         "该事项属于阶段性、临时性工作任务，建议旗委、旗政府审批后由乡镇组织实施。"
         if duty_request.track == Track.TEMPORARY
@@ -359,14 +377,14 @@ def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -
 
 @in_official_language
 def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
-    leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    leadership = _body(duty_request, OrganizationKind.BANNER_LEADERSHIP)
     townships = list(duty_request.townships.order_by("division_code"))
     basis = _approval(decision)
     return Draft(
         kind=DocumentKind.ADMISSION_DECISION,
         issuer=leadership,
         addressees=[duty_request.department, *townships],
-        copies=[_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)],
+        copies=[_body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)],
         title=f"关于将“{duty_request.duty_name}”纳入乡镇职责事项的通知",
         blocks=[
             {
@@ -386,7 +404,7 @@ def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision)
 @in_official_language
 def city_approval(*, duty_request: DutyRequest, city: Organization, approves: bool, reasons: str) -> Draft:
     """Art. 1, 4(3): the league's or city's government answers the banner government inside the platform (issue 15)."""
-    leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    leadership = _body(duty_request, OrganizationKind.BANNER_LEADERSHIP)
     verdict = "同意" if approves else "不同意"
     blocks: list[dict[str, str]] = [
         {
@@ -403,7 +421,7 @@ def city_approval(*, duty_request: DutyRequest, city: Organization, approves: bo
         kind=DocumentKind.CITY_APPROVAL,
         issuer=city,
         addressees=[leadership],
-        copies=[_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)],
+        copies=[_body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)],
         title=f"关于{verdict}{_asks_to(duty_request)}的批复",
         blocks=blocks,
     )
@@ -411,13 +429,13 @@ def city_approval(*, duty_request: DutyRequest, city: Organization, approves: bo
 
 @in_official_language
 def refusal_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
-    leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    leadership = _body(duty_request, OrganizationKind.BANNER_LEADERSHIP)
     return Draft(
         kind=DocumentKind.REFUSAL_NOTICE,
         issuer=leadership,
         addressees=[duty_request.applicant],
         copies=[
-            _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
+            _body(duty_request, OrganizationKind.ORGANIZATION_OFFICE),
             *_other_parties(duty_request),
         ],
         title=f"关于“{duty_request.duty_name}”不予批准纳入乡镇职责事项的复函"
@@ -442,12 +460,12 @@ def _notice_to_all_parties(
     townships, copied to the approving body and the joint meeting's other members. `opening` may use {townships}."""
     townships = list(duty_request.townships.order_by("division_code"))
     copies = [
-        _body(duty_request.jurisdiction_id, kind)
+        _body(duty_request, kind)
         for kind in (OrganizationKind.BANNER_LEADERSHIP, OrganizationKind.JUSTICE_BUREAU, OrganizationKind.DATA_BUREAU)
     ]
     return Draft(
         kind=kind,
-        issuer=_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE),
+        issuer=_body(duty_request, OrganizationKind.ORGANIZATION_OFFICE),
         addressees=[duty_request.department, *townships],
         copies=copies,
         title=title,
@@ -527,7 +545,7 @@ def approval_form(*, duty_request: DutyRequest) -> Draft:
     (CaseComment) are never part of it."""
     from ..models import AuditAction
 
-    office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    office = _body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)
     blocks: list[dict[str, str]] = [
         {
             "p": f"申请单位：{duty_request.applicant.name}；申请编号：{duty_request.reference}；"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from ..models import AuditAction, DutyRequest, RequestState
-from .audit import record_event
+from .audit import events_batched, record_event
 from .errors import ConflictError
 
 if TYPE_CHECKING:
@@ -34,10 +34,11 @@ _ACTION: ContextVar[_Action | None] = ContextVar("admission_action", default=Non
 def action_transaction(*, opened: bool = False) -> Iterator[None]:
     """The transaction of one action (workflows.engine opens it, `opened` when the case's lock already has): the
     services' blocks inside it take no savepoint. Nothing between them catches a service's error, so the whole action
-    rolls back with it either way; the savepoints only cost two statements each."""
+    rolls back with it either way; the savepoints only cost two statements each. Its audit events are inserted in one
+    statement at its end (audit.events_batched)."""
     token = _ACTION.set(_Action())
     try:
-        with transaction.atomic(savepoint=not opened):
+        with transaction.atomic(savepoint=not opened), events_batched():
             yield
     finally:
         _ACTION.reset(token)
@@ -53,7 +54,8 @@ def lock_case(pk: int) -> DutyRequest:
     """The case, read and row-locked at once (inside an action, after the engine's lock on its process): the service
     it is handed to then does not read it a second time (locked_request), and the flow's next tasks take it as their
     process's case (locked_case)."""
-    case = DutyRequest.objects.select_for_update().get(pk=pk)
+    # The applicant and the department come along (documents and notices name them), not locked.
+    case = DutyRequest.objects.select_related("applicant", "department").select_for_update(of=("self",)).get(pk=pk)
     action = _ACTION.get()
     if action is not None:
         action.locked[pk] = case
