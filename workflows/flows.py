@@ -30,7 +30,7 @@ from admission.permissions import (
 from admission.procedure import ActingBody, ProcedureStep, step
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit, ReadingIf, ReadingJoin, ReadingSwitch
+from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSwitch
 
 
 class HumanTaskActivation(ViewActivation):
@@ -184,7 +184,7 @@ class AdmissionFlow(flow.Flow):
     )
     city_approval = human_task("city_approval").Next(this.end)
     city_decision = human_task("city_decision").Next(this.end)
-    end = nodes.End()
+    end = ReadingEnd()
 
     def start_case(self, activation, duty_request):
         activation.process.artifact = duty_request
