@@ -12,6 +12,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .calendar import forget_calendars
 from .models import (
     ApprovalDecision,
     AuditAction,
@@ -168,6 +169,7 @@ def _announce(sender, instance, created: bool, raw: bool = False, **kwargs) -> N
 def _calendar_changed(sender, instance: CalendarYear | CalendarDay, raw: bool = False, **kwargs) -> None:
     """A year's schedule entered (or a day corrected): every open due date is counted again, provisional ones
     (暂估) become official."""
+    forget_calendars()
     if raw:
         return
     recompute_open_deadlines(reason=f"工作日历变更（{sender._meta.verbose_name}“{instance}”）")

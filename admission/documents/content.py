@@ -378,7 +378,7 @@ def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -
 @in_official_language
 def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
     leadership = _body(duty_request, OrganizationKind.BANNER_LEADERSHIP)
-    townships = list(duty_request.townships.order_by("division_code"))
+    townships = duty_request.townships_in_order()
     basis = _approval(decision)
     return Draft(
         kind=DocumentKind.ADMISSION_DECISION,

@@ -206,6 +206,14 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 
+    def townships_in_order(self) -> list[Organization]:
+        """The townships concerned, by division code, read once per case object: an admission names them in its
+        decision's document and gives each a duty in the same action."""
+        cached: list[Organization] | None = self.__dict__.get("_townships_in_order")
+        if cached is None:
+            cached = self.__dict__["_townships_in_order"] = list(self.townships.order_by("division_code"))
+        return cached
+
     def current_consultations(self) -> "models.QuerySet[Consultation]":
         return self.consultations.filter(round=self.consultation_round)
 
