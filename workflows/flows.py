@@ -7,7 +7,6 @@ in admission.procedure.STEPS: its title and who may act come from there.
 
 from collections.abc import Callable
 
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
@@ -28,6 +27,7 @@ from admission.permissions import (
     organization_task_permission,
 )
 from admission.procedure import ActingBody, ProcedureStep, step
+from admission.services.transitions import locked_case
 
 from .models import AdmissionProcess
 from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSwitch
@@ -61,10 +61,7 @@ class HumanTask(nodes.View):
 
 def _body_permission(kind: OrganizationKind) -> Callable[..., str]:
     def permission(activation) -> str:
-        body = Organization.objects.only("pk").get(
-            jurisdiction_id=activation.process.duty_request.jurisdiction_id, kind=kind
-        )
-        return organization_decision_permission(body.pk)
+        return organization_decision_permission(activation.process.duty_request.banner_body(kind).pk)
 
     return permission
 
@@ -109,24 +106,25 @@ def human_task(node: str) -> HumanTask:
 
 
 def _fresh_case(activation) -> DutyRequest:
-    """The case as the service left it, read once per gateway (with whether its city approves on the platform) and
-    kept as the process's artifact: the next task's deadline reads its jurisdiction from it."""
+    """The case as the service left it: the copy the action locked and the service changed (transitions.locked_case),
+    else read once per gateway; kept as the process's artifact, so the next task's permission and deadline read their
+    jurisdiction from it."""
     if getattr(activation, "_fresh_case", None) is None:
-        city = Organization.objects.filter(
-            kind=OrganizationKind.CITY_GOVERNMENT,
-            jurisdiction__children=OuterRef("jurisdiction_id"),
-            jurisdiction__approves_in_system=True,
-        )
-        activation._fresh_case = DutyRequest.objects.annotate(city_on_platform=Exists(city)).get(
-            pk=activation.process.artifact_object_id
-        )
+        pk = int(activation.process.artifact_object_id)
+        activation._fresh_case = locked_case(pk) or DutyRequest.objects.get(pk=pk)
         activation.process.artifact = activation._fresh_case
     return activation._fresh_case
 
 
 def city_approves_in_system(activation) -> bool:
     case = _fresh_case(activation)
-    return case.state == RequestState.AWAITING_CITY and bool(getattr(case, "city_on_platform", False))
+    if case.state != RequestState.AWAITING_CITY:
+        return False
+    return Organization.objects.filter(
+        kind=OrganizationKind.CITY_GOVERNMENT,
+        jurisdiction__children=case.jurisdiction_id,
+        jurisdiction__approves_in_system=True,
+    ).exists()
 
 
 def case_is(state: RequestState) -> Callable[..., bool]:

@@ -112,26 +112,8 @@ def signatory(organization: Organization) -> str:
     return (head.user.get_full_name() or head.user.get_username()) if head else ""
 
 
-# The banner's own bodies a document names as issuer, addressee or copy (one of each kind per banner).
-BODY_KINDS = (
-    OrganizationKind.ORGANIZATION_OFFICE,
-    OrganizationKind.BANNER_LEADERSHIP,
-    OrganizationKind.JUSTICE_BUREAU,
-    OrganizationKind.DATA_BUREAU,
-)
-
-
 def _body(duty_request: DutyRequest, kind: OrganizationKind) -> Organization:
-    """The case's banner's body of `kind`: all of them read in one query, once per case object (a document names
-    two to four)."""
-    bodies: dict[str, Organization] | None = duty_request.__dict__.get("_document_bodies")
-    if bodies is None:
-        found = Organization.objects.filter(jurisdiction_id=duty_request.jurisdiction_id, kind__in=BODY_KINDS)
-        bodies = duty_request.__dict__["_document_bodies"] = {o.kind: o for o in found}
-    try:
-        return bodies[kind]
-    except KeyError:
-        raise Organization.DoesNotExist(f"{duty_request.jurisdiction_id} has no {kind}") from None
+    return duty_request.banner_body(kind)
 
 
 def _money(amount) -> str:
