@@ -146,6 +146,13 @@ def _case(task: Task) -> DutyRequest:
     return lock_case(int(task.process.artifact_object_id))
 
 
+def _consultation(task: Task) -> Consultation:
+    """The township's consultation, with its case read and row-locked at once (as _case)."""
+    found = Consultation.objects.get(pk=task.data["consultation"])
+    found.request = lock_case(found.request_id)
+    return found
+
+
 def give_consultation_opinion(
     *, task: Task, actor: User, agrees: bool, opinion: str, letter: UploadedFile | None = None
 ) -> Consultation:
@@ -154,7 +161,7 @@ def give_consultation_opinion(
         user=actor,
         nodes=("consult",),
         action=lambda: consultation.record_consultation_opinion(
-            consultation=Consultation.objects.get(pk=task.data["consultation"]),
+            consultation=_consultation(task),
             actor=actor,
             agrees=agrees,
             opinion=opinion,

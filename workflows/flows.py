@@ -30,7 +30,7 @@ from admission.procedure import ActingBody, ProcedureStep, step
 from admission.services.transitions import locked_case
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSwitch
+from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSplit, ReadingSwitch
 
 
 class HumanTaskActivation(ViewActivation):
@@ -159,7 +159,7 @@ class AdmissionFlow(flow.Flow):
     supplement = human_task("supplement").Next(this.intake)
 
     # Art. 3 and 4(2): the three members review in parallel; the lead unit may ask others first.
-    review_split = nodes.Split().Next(this.lead_review).Next(this.legality_review).Next(this.data_review)
+    review_split = ReadingSplit().Next(this.lead_review).Next(this.legality_review).Next(this.data_review)
     lead_review = human_task("lead_review").Next(this.advice_needed)
     advice_needed = ReadingIf(this.has_pending_advice).Then(this.advice_split).Else(this.review_join)
     advice_split = ForEachSplit().Next(this.give_advice, data_source=this.pending_advice)

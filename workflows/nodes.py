@@ -13,34 +13,6 @@ from viewflow.workflow.signals import flow_finished, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 
-class ForEachSplitActivation(SplitActivation):
-    @Activation.status.super()
-    def activate(self):
-        for node, cond, data_source in self.flow_task._branches:
-            if cond and not cond(self):
-                continue
-            if data_source is None:
-                self.next_tasks.append((node, None))
-            else:
-                self.next_tasks.extend((node, item) for item in data_source(self))
-        if not self.next_tasks:
-            raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
-
-
-class ForEachSplit(Split):
-    """Parallel split with one task per item of `data_source(activation)`, the item stored as `task.data`.
-
-    Viewflow 2.4 documents `Split.Next(node, case=None, data_source=None)` but its `Next` accepts no
-    `data_source`; this node supplies exactly the documented behaviour and nothing more.
-    """
-
-    activation_class = ForEachSplitActivation
-
-    def Next(self, node, case=None, data_source=None):
-        self._activate_next.append((node, case, data_source))
-        return self
-
-
 class SavedOnceActivation(Activation):
     """A node that is done as soon as it is reached (a gateway, the end): its task is inserted once, already done,
     when it completes, instead of inserted new and updated done (one statement less per node passed)."""
@@ -69,6 +41,44 @@ class SavedOnceActivation(Activation):
         if self._arriving is not None:
             self.task.previous.add(self._arriving)
             self._arriving = None
+
+
+class ForEachSplitActivation(SavedOnceActivation, SplitActivation):
+    @Activation.status.super()
+    def activate(self):
+        for node, cond, data_source in self.flow_task._branches:
+            if cond and not cond(self):
+                continue
+            if data_source is None:
+                self.next_tasks.append((node, None))
+            else:
+                self.next_tasks.extend((node, item) for item in data_source(self))
+        if not self.next_tasks:
+            raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class ReadingSplitActivation(SavedOnceActivation, SplitActivation):
+    """Viewflow's parallel split, its task inserted once, done (SavedOnceActivation)."""
+
+
+class ReadingSplit(Split):
+    """Viewflow's Split in one statement less (ReadingSplitActivation)."""
+
+    activation_class = ReadingSplitActivation
+
+
+class ForEachSplit(Split):
+    """Parallel split with one task per item of `data_source(activation)`, the item stored as `task.data`.
+
+    Viewflow 2.4 documents `Split.Next(node, case=None, data_source=None)` but its `Next` accepts no
+    `data_source`; this node supplies exactly the documented behaviour and nothing more.
+    """
+
+    activation_class = ForEachSplitActivation
+
+    def Next(self, node, case=None, data_source=None):
+        self._activate_next.append((node, case, data_source))
+        return self
 
 
 class ReadingIfActivation(SavedOnceActivation, IfActivation):

@@ -25,6 +25,7 @@ class _Action:
     def __init__(self) -> None:
         self.locked: dict[int, DutyRequest] = {}
         self.handed: set[int] = set()
+        self.memo: dict[object, object] = {}
 
 
 _ACTION: ContextVar[_Action | None] = ContextVar("admission_action", default=None)
@@ -60,6 +61,13 @@ def lock_case(pk: int) -> DutyRequest:
     if action is not None:
         action.locked[pk] = case
     return case
+
+
+def action_memo() -> dict[object, object] | None:
+    """What the services may keep for the rest of the current action (its transaction): reads that cannot change
+    before it commits; None outside an action."""
+    action = _ACTION.get()
+    return action.memo if action is not None else None
 
 
 def locked_case(pk: int) -> DutyRequest | None:
