@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
@@ -48,7 +48,7 @@ def time_limits(*, jurisdiction_id: int) -> dict[str, tuple[int, str]]:
     memo = action_memo()
     key = ("time_limits", jurisdiction_id)
     if memo is not None and key in memo:
-        return memo[key]  # type: ignore[no-any-return]
+        return cast("dict[str, tuple[int, str]]", memo[key])
     rows = (
         TimeLimit.objects.filter(
             Q(jurisdiction_id=jurisdiction_id)
