@@ -14,11 +14,27 @@ from datetime import date, timedelta
 from functools import cache
 
 import chinese_calendar
+from django.core.cache import cache as shared_cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from lunardate import LunarDate
 
 from .models import CalendarDay, CalendarYear, DayUnit
+
+# Each jurisdiction's calendar entries (its own and the national ones) and the declared years, kept in the cache under
+# a version that every change of them bumps (receivers.py, forget_calendars). A new task's due date then needs no query
+# of its own. Processes sharing the cache (Redis) see a change at once; a process with a cache of its own (no Redis)
+# may count with the old entries for CALENDAR_CACHE_SECONDS at most, on a calendar changed about once a year.
+CALENDAR_CACHE_SECONDS = 60
+_VERSION_KEY = "admission:calendar:version"
+
+
+def forget_calendars() -> None:
+    """After the calendar's entries changed: every calendar is read again."""
+    try:
+        shared_cache.incr(_VERSION_KEY)
+    except ValueError:  # not there (expired, cleared, a new cache)
+        shared_cache.set(_VERSION_KEY, 1, None)
 
 
 def missing_year_instruction(year: int) -> str:
@@ -66,7 +82,8 @@ def _package_covers(year: int) -> bool:
 
 
 class WorkingCalendar:
-    """One jurisdiction's calendar; reads its overrides in two queries, once."""
+    """One jurisdiction's calendar; reads its overrides in two queries, once (then from the cache until they
+    change)."""
 
     def __init__(self, jurisdiction_id: int | None):
         self.jurisdiction_id = jurisdiction_id
@@ -76,13 +93,19 @@ class WorkingCalendar:
 
     def _load(self) -> dict[date, bool]:
         if self._days is None:
-            national: dict[date, bool] = {}
-            local: dict[date, bool] = {}
-            rows = CalendarDay.objects.filter(Q(jurisdiction__isnull=True) | Q(jurisdiction_id=self.jurisdiction_id))
-            for row in rows.values("jurisdiction_id", "date", "is_working_day"):
-                (national if row["jurisdiction_id"] is None else local)[row["date"]] = row["is_working_day"]
-            self._days = national | local
-            self._declared = set(CalendarYear.objects.values_list("year", flat=True))
+            key = f"admission:calendar:{shared_cache.get_or_set(_VERSION_KEY, 0, None)}:{self.jurisdiction_id}"
+            cached = shared_cache.get(key)
+            if cached is None:
+                national: dict[date, bool] = {}
+                local: dict[date, bool] = {}
+                rows = CalendarDay.objects.filter(
+                    Q(jurisdiction__isnull=True) | Q(jurisdiction_id=self.jurisdiction_id)
+                )
+                for row in rows.values("jurisdiction_id", "date", "is_working_day"):
+                    (national if row["jurisdiction_id"] is None else local)[row["date"]] = row["is_working_day"]
+                cached = (national | local, set(CalendarYear.objects.values_list("year", flat=True)))
+                shared_cache.set(key, cached, CALENDAR_CACHE_SECONDS)
+            self._days, self._declared = cached
         return self._days
 
     def is_official(self, year: int) -> bool:

@@ -13,6 +13,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .calendar import forget_calendars
 from .language import in_official_language
 from .models import (
     ApprovalDecision,
@@ -183,6 +184,7 @@ def _publish_decision(sender, instance: ApprovalDecision, created: bool, raw: bo
 def _calendar_changed(sender, instance: CalendarYear | CalendarDay, raw: bool = False, **kwargs) -> None:
     """A year's schedule entered (or a day corrected): every open due date is counted again, provisional ones
     (暂估) become official."""
+    forget_calendars()
     if raw:
         return
     recompute_open_deadlines(reason=f"工作日历变更（{sender._meta.verbose_name}“{instance}”）")

@@ -9,6 +9,8 @@
   clients' signed webhooks, their retries on the scheduler every 30 seconds.
 - admission.daily_reminders: reminders, escalations and expiry prompts, on the scheduler at ADMISSION_REMINDERS_AT
   on working days.
+- admission.seal_audit_events: seal audit events still outside the hash chain (a committer gives way to a seal in
+  progress, services/audit.py:seal_after_commit); on the scheduler every 10 s, and in the web process's sweep.
 
 Without a broker (the embedded default) there is no scheduler: each web process sweeps (documents, then webhook
 retries) after start-up and then every ADMISSION_RENDER_SWEEP_SECONDS, in a background thread started by a request
@@ -28,7 +30,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from . import notices  # noqa: F401  (registers admission.email_notice with the worker)
-from .services import notifications, reminders, rendering, uploads, webhooks
+from .services import audit, notifications, reminders, rendering, uploads, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,11 @@ log = logging.getLogger(__name__)
 def sweep_documents() -> int:
     uploads.drop_stale_kept_uploads()
     return rendering.sweep()
+
+
+@shared_task(name="admission.seal_audit_events", ignore_result=True)
+def seal_audit_events() -> int:
+    return audit.seal_pending_events()
 
 
 @shared_task(name="admission.daily_reminders", acks_late=True, ignore_result=True)
@@ -109,6 +116,7 @@ def _sweep_in_background() -> None:
         # In-process, nothing else renders for this server: what is pending now was cut off (e.g. kill -9).
         rendering.sweep(grace_seconds=0 if in_process() else None)
         uploads.drop_stale_kept_uploads()
+        audit.seal_pending_events()
     except Exception:
         log.exception("the document sweep failed")
     try:

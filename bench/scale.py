@@ -15,13 +15,15 @@ On PostgreSQL (127.0.0.1:5432, user postgres), in a database of its own (`--data
    document verification codes, audit sequence numbers made unique). S = 1 banner, M = 100, L = 1,000.
 3. **Pages at each scale**: Django's test client in this process, signed in as the first banner's people
    (production settings with test conveniences: `config.settings_test`, fast password hasher, no second factor),
-   `--runs` requests per page after two warm-ups: p50 and p95 of the wall time, and the number of queries of one
-   request. The L/S (or M/S) ratio of the p50s.
+   `--runs` requests per page after two warm-ups: p50 and p95 of the wall time, and the number of queries of a
+   request (the fewer of two: the session's 15-second last-seen write is not the page's). The L/S (or M/S) ratio of the p50s.
 4. **Completions at the largest scale built**, at 1, 2 and 4 worker processes for `--seconds` each: the three review
    opinions of cases under review in the copies (each case's tasks to one worker), through
    `workflows.actions.give_bureau_opinion` as the task page calls it (the task and the user loaded as the page does).
    Beside them, in the same run, the same workers doing a bare transaction: `UPDATE` one row and `INSERT` one row.
    Afterwards each completion is checked: its task finished, its opinion recorded, its flow moved on (none lost).
+   The CPU time of the workers and of their PostgreSQL backends (read from /proc) per completion is printed beside:
+   what a completion costs the cores, whatever else the shared machine runs at the time.
 
 Progress is printed as it goes; building stops before a scale whose copying would overrun `--build-budget` seconds
 (measured on the previous scale), and the report says so.
@@ -379,9 +381,15 @@ def measure_pages(seeded: dict[str, Any], runs: int) -> dict[str, dict[str, floa
             started = time.perf_counter()
             client.get(url)
             times.append((time.perf_counter() - started) * 1000)
-        with CaptureQueriesContext(connection) as captured:
-            client.get(url)
-        result[name] = {"p50": statistics.median(times), "p95": percentile(times, 0.95), "queries": len(captured)}
+        # The fewer of two requests' queries: the session's last-seen time is written every 15 s (web/identity.py,
+        # TOUCH_SECONDS), three statements more in whichever request falls due (the duty page's 15 at M against 12,
+        # docs/benchmarks.md), which is the session's, not the page's.
+        counts = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as captured:
+                client.get(url)
+            counts.append(len(captured))
+        result[name] = {"p50": statistics.median(times), "p95": percentile(times, 0.95), "queries": min(counts)}
     return result
 
 
@@ -409,7 +417,32 @@ def review_work(offset: int, first_copy: int, copies: int, seeded: dict[str, Any
     return cases
 
 
-def _complete(args: tuple[list[list[tuple[int, int]]], float, str, str, Any]) -> tuple[int, list[int], list[str]]:
+def _backend_cpu() -> float:
+    """CPU seconds used so far by this process's PostgreSQL backend (same machine: /proc), 0 when unreadable."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+class _Cpu:
+    """CPU seconds of this worker and of its PostgreSQL backend between start() and stop(): what one completion
+    costs the machine's cores, whatever else runs beside it (the machine is shared)."""
+
+    def start(self) -> None:
+        self.worker, self.backend = time.process_time(), _backend_cpu()
+
+    def stop(self) -> dict[str, float]:
+        return {"worker": time.process_time() - self.worker, "backend": _backend_cpu() - self.backend}
+
+
+def _complete(args: tuple[list[list[tuple[int, int]]], float, str, str, Any]) -> tuple[int, list[int], list[str], dict]:
     cases, seconds, database, var_dir, start = args
     setup_django(database, var_dir)
     from django.contrib.auth import get_user_model
@@ -420,12 +453,14 @@ def _complete(args: tuple[list[list[tuple[int, int]]], float, str, str, Any]) ->
     users = get_user_model().objects
     done: list[int] = []
     errors: list[str] = []
+    cpu = _Cpu()
     start.wait()
+    cpu.start()
     deadline = time.perf_counter() + seconds
     for case in cases:
         for task_pk, user_pk in case:
             if time.perf_counter() >= deadline:
-                return len(done), done, errors
+                return len(done), done, errors, cpu.stop()
             task = Task.objects.select_related("process", "owner").get(pk=task_pk)
             user = users.get(pk=user_pk)
             try:
@@ -434,16 +469,18 @@ def _complete(args: tuple[list[list[tuple[int, int]]], float, str, str, Any]) ->
                 errors.append(f"{type(error).__name__}: {error}")
             else:
                 done.append(task_pk)
-    return len(done), done, errors
+    return len(done), done, errors, cpu.stop()
 
 
-def _bare(args: tuple[int, float, str, str, Any]) -> tuple[int, list[int], list[str]]:
+def _bare(args: tuple[int, float, str, str, Any]) -> tuple[int, list[int], list[str], dict]:
     worker, seconds, database, var_dir, start = args
     setup_django(database, var_dir)
     from django.db import connection, transaction
 
     count = 0
+    cpu = _Cpu()
     start.wait()
+    cpu.start()
     deadline = time.perf_counter() + seconds
     with connection.cursor() as cursor:
         while time.perf_counter() < deadline:
@@ -451,10 +488,10 @@ def _bare(args: tuple[int, float, str, str, Any]) -> tuple[int, list[int], list[
                 cursor.execute("UPDATE bench_bare SET n = n + 1 WHERE worker = %s", [worker])
                 cursor.execute("INSERT INTO bench_bare_log (worker) VALUES (%s)", [worker])
             count += 1
-    return count, [], []
+    return count, [], [], cpu.stop()
 
 
-def run_workers(target, jobs: list[tuple], manager) -> tuple[float, list[tuple[int, list[int], list[str]]]]:
+def run_workers(target, jobs: list[tuple], manager) -> tuple[float, list[tuple[int, list[int], list[str], dict]]]:
     start = manager.Event()
     jobs = [(*job, start) for job in jobs]
     with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
@@ -493,8 +530,8 @@ def measure_completions(
             next_copy += per_worker_copies
         say(f"  completions, {workers} worker(s), {seconds:.0f} s")
         elapsed, results = run_workers(_complete, jobs, manager)
-        done = [pk for _n, pks, _e in results for pk in pks]
-        errors = [e for _n, _pks, es in results for e in es]
+        done = [pk for _n, pks, _e, _c in results for pk in pks]
+        errors = [e for _n, _pks, es, _c in results for e in es]
         finished = Task.objects.filter(pk__in=done, status="DONE").count()
         opinions = sum(
             BureauReviewOpinion.objects.filter(
@@ -510,7 +547,12 @@ def measure_completions(
             "errors": errors[:5],
             "error_count": len(errors),
             "lost": len(done) - min(finished, opinions),
-            "bare_per_second": sum(n for n, _p, _e in bare) / bare_elapsed,
+            "bare_per_second": sum(n for n, _p, _e, _c in bare) / bare_elapsed,
+            # CPU milliseconds per completion: the workers' Python, and their PostgreSQL backends.
+            "cpu_ms": {
+                part: 1000 * sum(c[part] for _n, _p, _e, c in results) / max(len(done), 1)
+                for part in ("worker", "backend")
+            },
         }
         say(f"    {result[workers]}")
     manager.shutdown()
@@ -552,13 +594,16 @@ def report(measured: dict[str, dict], sizes: dict[str, dict], completions: dict,
     if completions:
         lines += [
             "",
-            "| workers | completions/s | completions (errors, lost) | bare UPDATE+INSERT tx/s | ratio |",
-            "|---|---|---|---|---|",
+            "| workers | completions/s | completions (errors, lost) | bare UPDATE+INSERT tx/s | ratio "
+            "| CPU ms per completion: Python + PostgreSQL |",
+            "|---|---|---|---|---|---|",
         ]
         for workers, row in completions.items():
+            cpu = row["cpu_ms"]
             lines.append(
                 f"| {workers} | {row['per_second']:.1f} | {row['completions']} ({row['error_count']}, {row['lost']}) "
-                f"| {row['bare_per_second']:.0f} | {row['bare_per_second'] / max(row['per_second'], 0.001):.0f}× |"
+                f"| {row['bare_per_second']:.0f} | {row['bare_per_second'] / max(row['per_second'], 0.001):.0f}× "
+                f"| {cpu['worker']:.1f} + {cpu['backend']:.1f} |"
             )
     return "\n".join(lines)
 

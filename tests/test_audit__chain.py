@@ -108,3 +108,98 @@ def test_the_orm_refuses_to_change_an_event(sealed_case):
         AuditEvent.objects.filter(pk=event.pk).update(note="x")
     with pytest.raises(PermissionError):
         AuditEvent.objects.filter(pk=event.pk).delete()
+
+
+def _waiting_for_a_lock(pid: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [pid])
+        row = cursor.fetchone()
+    return row is not None and row[0] == "Lock"
+
+
+@on_postgresql
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_committer_gives_way_to_a_seal_in_progress_which_seals_its_event_too():
+    """Issue 15 (scale): sealing after each commit under the head's lock made every committer queue behind the
+    others' seals. Now a committer that finds the head locked does not wait, and the sealer holding it looks again
+    after its own commit: the committer's event is sealed in that sealer's next batch, and the chain stays whole.
+
+    Real row locks in three connections: `head` and `row` hold what a sealer needs, a sealer is stopped half-way
+    (holding the head, waiting for the event row), and an event committed meanwhile is sealed by that sealer."""
+    import threading
+
+    from django.db import connections
+
+    from admission.services.audit import record_security_event, seal_after_commit
+
+    AuditChainHead.objects.get_or_create(pk=1)
+    opened: dict[str, object] = {}
+
+    def locker(name: str, sql: str, params: list, release: threading.Event) -> None:
+        try:
+            with transaction.atomic():
+                _sql(sql, *params)
+                opened[name] = True
+                release.wait(20)
+        finally:
+            connections.close_all()
+
+    release_head, release_row = threading.Event(), threading.Event()
+    head = threading.Thread(
+        target=locker,
+        args=("head", "SELECT 1 FROM admission_auditchainhead WHERE id = 1 FOR UPDATE", [], release_head),
+    )
+    head.start()
+    while "head" not in opened:
+        threading.Event().wait(0.01)
+
+    # 1. A committer finds the head locked: it does not wait (a lock timeout would raise here), its event stays
+    #    pending for now.
+    _sql("SET lock_timeout = '2s'")
+    first = record_security_event(actor=None, action=AuditAction.LOGIN_FAILED, note="甲")
+    assert AuditEvent.objects.get(pk=first.pk).sequence is None
+    assert seal_after_commit() == 0
+
+    # 2. A sealer takes the head once it is free and stops on the first event's row, held by another connection.
+    row = threading.Thread(
+        target=locker,
+        args=("row", "SELECT 1 FROM admission_auditevent WHERE id = %s FOR UPDATE", [first.pk], release_row),
+    )
+    row.start()
+    while "row" not in opened:
+        threading.Event().wait(0.01)
+    sealer: dict[str, object] = {}
+
+    def seal() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                sealer["pid"] = cursor.fetchone()[0]
+            sealer["sealed"] = seal_pending_events()
+        finally:
+            connections.close_all()
+
+    sealing = threading.Thread(target=seal)
+    sealing.start()
+    release_head.set()
+    head.join(10)
+    for _ in range(500):
+        if "pid" in sealer and _waiting_for_a_lock(sealer["pid"]):
+            break
+        threading.Event().wait(0.01)
+    assert _waiting_for_a_lock(sealer["pid"]), "the sealer never reached the event's row"
+
+    # 3. Another event commits while the sealer holds the head: its committer gives way at once.
+    second = record_security_event(actor=None, action=AuditAction.LOGIN_FAILED, note="乙")
+    assert AuditEvent.objects.get(pk=second.pk).sequence is None
+
+    # 4. The sealer goes on, commits the first, looks again and seals the second.
+    release_row.set()
+    row.join(10)
+    sealing.join(20)
+    assert sealer["sealed"] == 2
+    events = AuditEvent.objects.filter(pk__in=[first.pk, second.pk]).order_by("sequence")
+    assert [e.pk for e in events] == [first.pk, second.pk]
+    assert not AuditEvent.objects.filter(sequence__isnull=True).exists()
+    assert verify_chain() == (AuditEvent.objects.count(), None)

@@ -194,3 +194,24 @@ def test_finished_steps_show_the_working_days_they_took(client, banner):
     client.force_login(banner.users["office"])
     body = client.get(reverse("admission:request_detail", args=[request.pk])).content.decode()
     assert "各环节用时" in body and "0 / 5" in body  # consultation answered the day it arrived, limit 5
+
+
+def test_issue15_a_banners_calendar_is_read_once_and_again_after_a_holiday_is_entered(
+    banner, django_assert_num_queries
+):
+    """Issue 15 (scale): a new task's due date reads the banner's calendar from the cache, not from the database; a
+    day entered by the administrator (here the first working day the count would use, declared a holiday) is in the
+    next count at once."""
+    request = support.to_under_review(banner)
+    task = support.open_task(request, "legality_review")
+    start = timezone.localdate(task.created)
+    before = WorkingCalendar(banner.jurisdiction.pk).add(start, 10)
+    with django_assert_num_queries(0):  # the entries and the declared years come from the cache
+        assert WorkingCalendar(banner.jurisdiction.pk).add(start, 10) == before
+
+    first_counted = WorkingCalendar(banner.jurisdiction.pk).add(start, 1)
+    CalendarDay.objects.create(jurisdiction=banner.jurisdiction, date=first_counted, is_working_day=False, note="测试")
+
+    after = WorkingCalendar(banner.jurisdiction.pk).add(start, 10)
+    assert after > before
+    assert WorkingCalendar(banner.jurisdiction.pk).is_working_day(first_counted) is False

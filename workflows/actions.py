@@ -36,6 +36,7 @@ from admission.services.duties import confirm_safeguard_delivery, record_safegua
 from admission.services.errors import ConflictError
 from admission.services.habits import comment_on_case, copy_case, issue_approval_form
 from admission.services.reports import handle_report, report_unadmitted_duty
+from admission.services.transitions import lock_case
 
 from . import engine
 
@@ -140,8 +141,16 @@ JOINT_REVIEW_NODES = ("lead_review", "legality_review", "data_review")
 
 
 def _case(task: Task) -> DutyRequest:
-    """The task's case, read by the process's artifact key (one query; the process is loaded with the task)."""
-    return DutyRequest.objects.get(pk=task.process.artifact_object_id)
+    """The task's case, read and row-locked by the process's artifact key (one query; the process is loaded with the
+    task): the service's own lock takes this copy instead of reading the case again."""
+    return lock_case(int(task.process.artifact_object_id))
+
+
+def _consultation(task: Task) -> Consultation:
+    """The township's consultation, with its case read and row-locked at once (as _case)."""
+    found = Consultation.objects.get(pk=task.data["consultation"])
+    found.request = lock_case(found.request_id)
+    return found
 
 
 def give_consultation_opinion(
@@ -152,7 +161,7 @@ def give_consultation_opinion(
         user=actor,
         nodes=("consult",),
         action=lambda: consultation.record_consultation_opinion(
-            consultation=Consultation.objects.get(pk=task.data["consultation"]),
+            consultation=_consultation(task),
             actor=actor,
             agrees=agrees,
             opinion=opinion,

@@ -8,11 +8,14 @@ Only workflows.actions calls the functions that change anything here.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +25,7 @@ from viewflow.workflow.status import PROCESS, STATUS
 
 from admission.models import DutyRequest
 from admission.services.errors import ConflictError
-from admission.services.transitions import action_transaction
+from admission.services.transitions import action_transaction, locked_case
 
 from .flows import AdmissionFlow
 from .models import AdmissionProcess
@@ -118,6 +121,31 @@ def taken_message(task: Task) -> str:
     return _("该任务已由%(holder)s领取办理，请在任务队列中选择其他任务。") % {"holder": _holder(task)}
 
 
+@contextmanager
+def task_locked(task_pk: int) -> Iterator[Task]:
+    """One transaction holding the task's process row (as process_locked), the task read in the statement that locks
+    it (SELECT … FOR UPDATE OF the process NOWAIT): one statement where the lock and the read were two. A lock held
+    by someone else is tried again as Viewflow's lock does (its attempts and back-off), then is a ConflictError."""
+    policy = AdmissionFlow.lock_impl
+    attempts = max(1, int(getattr(policy, "attempts", 5)))
+    for attempt in range(attempts):
+        with action_transaction():
+            try:
+                task = (
+                    Task.objects.select_related("owner", "process")
+                    .select_for_update(nowait=getattr(policy, "nowait", True), of=("process",))
+                    .get(pk=task_pk)
+                )
+            except DatabaseError:
+                transaction.set_rollback(True)
+            else:
+                yield task
+                return
+        if attempt == attempts - 1:
+            raise ConflictError(busy_message())
+        time.sleep(((attempt + 1) * random.random() + 2**attempt) / 2.5)
+
+
 def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable[[], T]) -> T:
     """Claim `task` for `user` if nobody has, run `action()` (the service call), complete the task.
 
@@ -126,8 +154,7 @@ def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable
     """
     if task.flow_task.name not in nodes:
         raise ConflictError(_("该任务不是这一办理环节，请刷新页面。"))
-    with process_locked(task.process_id):
-        task = Task.objects.select_related("owner", "process").get(pk=task.pk)
+    with task_locked(task.pk) as task:
         if task.status not in OPEN_TASK_STATUSES or (task.owner_id and task.owner_id != user.pk):
             raise ConflictError(taken_message(task))
         if task.status == STATUS.NEW:
@@ -138,6 +165,9 @@ def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable
         activation = task.flow_task.activation_class(task)
         activation.start(None)
         result = action()
+        case = locked_case(int(task.process.artifact_object_id))
+        if case is not None:  # the next tasks' permissions and deadlines read it as the service left it
+            activation.process.artifact = case
         activation.execute()
         return result
 

@@ -7,7 +7,6 @@ in admission.procedure.STEPS: its title and who may act come from there.
 
 from collections.abc import Callable
 
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
@@ -28,9 +27,10 @@ from admission.permissions import (
     organization_task_permission,
 )
 from admission.procedure import ActingBody, ProcedureStep, step
+from admission.services.transitions import locked_case
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit, ReadingIf, ReadingSwitch
+from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSplit, ReadingSwitch
 
 
 class HumanTaskActivation(ViewActivation):
@@ -61,10 +61,7 @@ class HumanTask(nodes.View):
 
 def _body_permission(kind: OrganizationKind) -> Callable[..., str]:
     def permission(activation) -> str:
-        body = Organization.objects.only("pk").get(
-            jurisdiction_id=activation.process.duty_request.jurisdiction_id, kind=kind
-        )
-        return organization_decision_permission(body.pk)
+        return organization_decision_permission(activation.process.duty_request.banner_body(kind).pk)
 
     return permission
 
@@ -109,24 +106,25 @@ def human_task(node: str) -> HumanTask:
 
 
 def _fresh_case(activation) -> DutyRequest:
-    """The case as the service left it, read once per gateway (with whether its city approves on the platform) and
-    kept as the process's artifact: the next task's deadline reads its jurisdiction from it."""
+    """The case as the service left it: the copy the action locked and the service changed (transitions.locked_case),
+    else read once per gateway; kept as the process's artifact, so the next task's permission and deadline read their
+    jurisdiction from it."""
     if getattr(activation, "_fresh_case", None) is None:
-        city = Organization.objects.filter(
-            kind=OrganizationKind.CITY_GOVERNMENT,
-            jurisdiction__children=OuterRef("jurisdiction_id"),
-            jurisdiction__approves_in_system=True,
-        )
-        activation._fresh_case = DutyRequest.objects.annotate(city_on_platform=Exists(city)).get(
-            pk=activation.process.artifact_object_id
-        )
+        pk = int(activation.process.artifact_object_id)
+        activation._fresh_case = locked_case(pk) or DutyRequest.objects.get(pk=pk)
         activation.process.artifact = activation._fresh_case
     return activation._fresh_case
 
 
 def city_approves_in_system(activation) -> bool:
     case = _fresh_case(activation)
-    return case.state == RequestState.AWAITING_CITY and bool(getattr(case, "city_on_platform", False))
+    if case.state != RequestState.AWAITING_CITY:
+        return False
+    return Organization.objects.filter(
+        kind=OrganizationKind.CITY_GOVERNMENT,
+        jurisdiction__children=case.jurisdiction_id,
+        jurisdiction__approves_in_system=True,
+    ).exists()
 
 
 def case_is(state: RequestState) -> Callable[..., bool]:
@@ -150,7 +148,7 @@ class AdmissionFlow(flow.Flow):
     # Art. 4(1): one written opinion per township concerned, in parallel.
     consult_split = ForEachSplit().Next(this.consult, data_source=this.pending_consultations)
     consult = human_task("consult").Next(this.consult_join)
-    consult_join = nodes.Join().Next(this.consultation_outcome)
+    consult_join = ReadingJoin().Next(this.consultation_outcome)
     consultation_outcome = ReadingIf(case_is(RequestState.CONSULTED)).Then(this.submit).Else(this.revise)
     revise = human_task("revise").Next(this.consult_split)
     submit = human_task("submit").Next(this.intake)
@@ -161,15 +159,15 @@ class AdmissionFlow(flow.Flow):
     supplement = human_task("supplement").Next(this.intake)
 
     # Art. 3 and 4(2): the three members review in parallel; the lead unit may ask others first.
-    review_split = nodes.Split().Next(this.lead_review).Next(this.legality_review).Next(this.data_review)
+    review_split = ReadingSplit().Next(this.lead_review).Next(this.legality_review).Next(this.data_review)
     lead_review = human_task("lead_review").Next(this.advice_needed)
     advice_needed = ReadingIf(this.has_pending_advice).Then(this.advice_split).Else(this.review_join)
     advice_split = ForEachSplit().Next(this.give_advice, data_source=this.pending_advice)
     give_advice = human_task("give_advice").Next(this.advice_join)
-    advice_join = nodes.Join().Next(this.lead_review)
+    advice_join = ReadingJoin().Next(this.lead_review)
     legality_review = human_task("legality_review").Next(this.review_join)
     data_review = human_task("data_review").Next(this.review_join)
-    review_join = nodes.Join().Next(this.consolidate)
+    review_join = ReadingJoin().Next(this.consolidate)
     consolidate = human_task("consolidate").Next(this.review_outcome)
     review_outcome = ReadingIf(case_is(RequestState.AWAITING_APPROVAL)).Then(this.banner_decision).Else(this.end)
 
@@ -184,7 +182,7 @@ class AdmissionFlow(flow.Flow):
     )
     city_approval = human_task("city_approval").Next(this.end)
     city_decision = human_task("city_decision").Next(this.end)
-    end = nodes.End()
+    end = ReadingEnd()
 
     def start_case(self, activation, duty_request):
         activation.process.artifact = duty_request

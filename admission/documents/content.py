@@ -100,28 +100,20 @@ def mongolian_issuer_names(organization: Organization) -> list[str]:
     return names if len(names) == len(issuer_names(organization)) else []
 
 
-def _body(jurisdiction_id: int, kind: OrganizationKind) -> Organization:
-    # With its jurisdiction: an issuer's number opens with the jurisdiction's abbreviation (inheritance.py).
-    return Organization.objects.select_related("jurisdiction").get(jurisdiction_id=jurisdiction_id, kind=kind)
+def _body(duty_request: DutyRequest, kind: OrganizationKind) -> Organization:
+    return duty_request.banner_body(kind)
 
 
 def _issuer_and_other(duty_request: DutyRequest, kind: DocumentKind) -> tuple[Organization, Organization]:
     """The body the banner (or the level above it) chose to issue `kind` (admission/inheritance.py), and the other
-    of the two bodies that may: the organization office and the banner leadership (one query for both)."""
+    of the two bodies that may: the organization office and the banner leadership (the case's bodies, read once)."""
     chosen = issuing_body_kind(duty_request.jurisdiction_id, kind).value
-    bodies = {
-        o.kind: o
-        for o in Organization.objects.filter(
-            jurisdiction_id=duty_request.jurisdiction_id,
-            kind__in=(OrganizationKind.ORGANIZATION_OFFICE, OrganizationKind.BANNER_LEADERSHIP),
-        ).select_related("jurisdiction")
-    }
     other = (
         OrganizationKind.ORGANIZATION_OFFICE
         if chosen == OrganizationKind.BANNER_LEADERSHIP
         else OrganizationKind.BANNER_LEADERSHIP
     )
-    return bodies[chosen], bodies[other]
+    return _body(duty_request, OrganizationKind(chosen)), _body(duty_request, other)
 
 
 def _money(amount) -> str:
@@ -272,7 +264,7 @@ def _other_parties(duty_request: DutyRequest) -> list[Organization]:
 
 @in_official_language
 def supplement_notice(*, duty_request: DutyRequest, items: list[str]) -> Draft:
-    office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    office = _body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
         kind=DocumentKind.SUPPLEMENT_NOTICE,
         issuer=office,
@@ -299,7 +291,7 @@ def _numbered(*sections: tuple[str, list[dict[str, str]]]) -> list[dict[str, str
 
 @in_official_language
 def non_admission_notice(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
-    office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    office = _body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)
     return Draft(
         kind=DocumentKind.NON_ADMISSION_NOTICE,
         issuer=office,
@@ -333,8 +325,8 @@ def non_admission_notice(*, duty_request: DutyRequest, conclusion: ReviewConclus
 
 @in_official_language
 def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -> Draft:
-    office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
-    leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    office = _body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)
+    leadership = _body(duty_request, OrganizationKind.BANNER_LEADERSHIP)
     next_step = (
         "该事项属于阶段性、临时性工作任务，建议旗委、旗政府审批后由乡镇组织实施。"
         if duty_request.track == Track.TEMPORARY
@@ -368,7 +360,7 @@ def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -
 @in_official_language
 def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Draft:
     issuer, other = _issuer_and_other(duty_request, DocumentKind.ADMISSION_DECISION)
-    townships = list(duty_request.townships.order_by("division_code"))
+    townships = duty_request.townships_in_order()
     basis = _approval(decision)
     return Draft(
         kind=DocumentKind.ADMISSION_DECISION,
@@ -395,7 +387,7 @@ def admission_decision(*, duty_request: DutyRequest, decision: ApprovalDecision)
 @in_official_language
 def city_approval(*, duty_request: DutyRequest, city: Organization, approves: bool, reasons: str) -> Draft:
     """Art. 1, 4(3): the league's or city's government answers the banner government inside the platform (issue 15)."""
-    leadership = _body(duty_request.jurisdiction_id, OrganizationKind.BANNER_LEADERSHIP)
+    leadership = _body(duty_request, OrganizationKind.BANNER_LEADERSHIP)
     verdict = "同意" if approves else "不同意"
     blocks: list[dict[str, str]] = [
         {
@@ -412,7 +404,7 @@ def city_approval(*, duty_request: DutyRequest, city: Organization, approves: bo
         kind=DocumentKind.CITY_APPROVAL,
         issuer=city,
         addressees=[leadership],
-        copies=[_body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)],
+        copies=[_body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)],
         title=f"关于{verdict}{_asks_to(duty_request)}的批复",
         blocks=blocks,
     )
@@ -448,10 +440,7 @@ def _notice_to_all_parties(
     townships, copied to the approving body and the joint meeting's other members. `opening` may use {townships}."""
     townships = list(duty_request.townships.order_by("division_code"))
     issuer, other = _issuer_and_other(duty_request, kind)
-    bureaus = [
-        _body(duty_request.jurisdiction_id, body)
-        for body in (OrganizationKind.JUSTICE_BUREAU, OrganizationKind.DATA_BUREAU)
-    ]
+    bureaus = [_body(duty_request, body) for body in (OrganizationKind.JUSTICE_BUREAU, OrganizationKind.DATA_BUREAU)]
     return Draft(
         kind=kind,
         issuer=issuer,
@@ -536,7 +525,7 @@ def approval_form(*, duty_request: DutyRequest) -> Draft:
     (CaseComment) are never part of it."""
     from ..models import AuditAction
 
-    office = _body(duty_request.jurisdiction_id, OrganizationKind.ORGANIZATION_OFFICE)
+    office = _body(duty_request, OrganizationKind.ORGANIZATION_OFFICE)
     blocks: list[dict[str, str]] = [
         {
             "p": f"申请单位：{duty_request.applicant.name}；申请编号：{duty_request.reference}；"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 
 from ..inheritance import document_prefix
 from ..models import DocumentCounter, DocumentKind, Organization
@@ -17,16 +17,18 @@ def format_number(*, issuer: Organization, kind: DocumentKind, year: int, serial
 
 def next_serial(*, issuer: Organization, kind: DocumentKind, year: int) -> int:
     """Take the next serial under the counter's row lock; call inside the transaction that issues the document,
-    so that a rollback returns the serial and a commit keeps it (no gaps, no reuse)."""
+    so that a rollback returns the serial and a commit keeps it (no gaps, no reuse).
+
+    One statement: the year's counter is created at 1 or, when it exists, counted up under its row lock (PostgreSQL
+    and SQLite both have INSERT … ON CONFLICT … DO UPDATE … RETURNING; a second issuer of the same kind waits for the
+    first's commit, as with SELECT … FOR UPDATE before)."""
     assert transaction.get_connection().in_atomic_block, "numbering must run inside the issuing transaction"
-    counter = DocumentCounter.objects.select_for_update().filter(issuer=issuer, kind=kind, year=year).first()
-    if counter is None:
-        try:
-            with transaction.atomic():  # savepoint: another transaction may create the row first
-                DocumentCounter.objects.create(issuer=issuer, kind=kind, year=year)
-        except IntegrityError:
-            pass
-        counter = DocumentCounter.objects.select_for_update().get(issuer=issuer, kind=kind, year=year)
-    counter.last_serial += 1
-    counter.save(update_fields=["last_serial"])
-    return counter.last_serial
+    table = connection.ops.quote_name(DocumentCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (issuer_id, kind, year, last_serial) VALUES (%s, %s, %s, 1) "
+            f"ON CONFLICT (issuer_id, kind, year) DO UPDATE SET last_serial = {table}.last_serial + 1 "
+            "RETURNING last_serial",
+            [issuer.pk, kind, year],
+        )
+        return int(cursor.fetchone()[0])

@@ -3,6 +3,7 @@ sealed into a hash chain (each event's hash covers the one before it), so a rewr
 
 import hashlib
 import json
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -164,7 +165,7 @@ class AuditEvent(models.Model):
         when = f"{self.created_at:%Y-%m-%d %H:%M} " if self.created_at else ""
         return f"{when}{self.get_action_display()}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise PermissionError("Audit events are append-only.")
         super().save(*args, **kwargs)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import GET_STATE, ConcurrentTransitionMixin, FSMField, transition
 
 from ..file_content import EXTENSIONS
-from .organizations import Jurisdiction, Organization
+from .organizations import SINGLE_BODY_KINDS, Jurisdiction, Organization
 
 
 class Track(models.TextChoices):
@@ -205,6 +205,28 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     @property
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
+
+    def banner_body(self, kind: str) -> Organization:
+        """The case's banner's body of `kind` (organization office, leadership, justice or data bureau): all of them
+        read in one query, once per case object (a document names two to four, the next task's permission one)."""
+        bodies: dict[str, Organization] | None = self.__dict__.get("_banner_bodies")
+        if bodies is None:
+            found = Organization.objects.filter(
+                jurisdiction_id=self.jurisdiction_id, kind__in=SINGLE_BODY_KINDS
+            ).select_related("jurisdiction")  # an issuer's number opens with its abbreviation (inheritance.py)
+            bodies = self.__dict__["_banner_bodies"] = {o.kind: o for o in found}
+        try:
+            return bodies[kind]
+        except KeyError:
+            raise Organization.DoesNotExist(f"jurisdiction {self.jurisdiction_id} has no {kind}") from None
+
+    def townships_in_order(self) -> list[Organization]:
+        """The townships concerned, by division code, read once per case object: an admission names them in its
+        decision's document and gives each a duty in the same action."""
+        cached: list[Organization] | None = self.__dict__.get("_townships_in_order")
+        if cached is None:
+            cached = self.__dict__["_townships_in_order"] = list(self.townships.order_by("division_code"))
+        return cached
 
     def current_consultations(self) -> "models.QuerySet[Consultation]":
         return self.consultations.filter(round=self.consultation_round)

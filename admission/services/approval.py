@@ -18,7 +18,6 @@ from ..models import (
     AttachmentKind,
     AuditAction,
     DutyRequest,
-    Organization,
     OrganizationKind,
     RequestPurpose,
     TownshipDuty,
@@ -28,7 +27,7 @@ from ..models.duties import terms_of_request
 from ..permissions import require_banner_leadership, require_city_approver, require_lead_unit
 from .audit import record_event
 from .documents import issue_document
-from .duties import adjust_duties, exit_duties, record_version
+from .duties import adjust_duties, exit_duties, record_first_versions
 from .transitions import apply_transition, locked_request
 from .uploads import store_attachment
 
@@ -115,8 +114,9 @@ def record_city_decision(
     if errors:
         raise ValidationError(errors)
     assert reply_scan is not None  # a missing scan is among the errors above
-    city = Organization.objects.get(jurisdiction_id=duty_request.jurisdiction_id, kind=OrganizationKind.CITY_GOVERNMENT)
     with locked_request(duty_request) as duty_request:
+        # Among the case's bodies, read once for the decision's document too.
+        city = duty_request.banner_body(OrganizationKind.CITY_GOVERNMENT)
         apply_transition(
             duty_request=duty_request,
             transition=duty_request.record_city_approval if approves else duty_request.refuse_by_city,
@@ -181,19 +181,22 @@ def approve_at_city(*, duty_request: DutyRequest, actor: User, approves: bool, r
 def admit_to_duty_lists(*, duty_request: DutyRequest, decision: ApprovalDecision, actor: User) -> list[TownshipDuty]:
     """Art. 4(3), 4(5), 7: the only way onto a township's list is an admission decision."""
     now = timezone.now()
-    duties = [
-        TownshipDuty.objects.create(
-            township=township,
-            request=duty_request,
-            decision=decision,
-            department=duty_request.department,
-            admitted_at=now,
-            **terms_of_request(duty_request),
-        )
-        for township in duty_request.townships.order_by("division_code")
-    ]
-    for duty in duties:
-        record_version(duty=duty, duty_request=duty_request, decision=decision, changed_fields=[])
+    terms = terms_of_request(duty_request)
+    # One insert for all the townships' duties and one for their first versions, whatever the number of townships.
+    duties = TownshipDuty.objects.bulk_create(
+        [
+            TownshipDuty(
+                township=township,
+                request=duty_request,
+                decision=decision,
+                department=duty_request.department,
+                admitted_at=now,
+                **terms,
+            )
+            for township in duty_request.townships_in_order()
+        ]
+    )
+    record_first_versions(duties=duties, duty_request=duty_request, decision=decision)
     record_event(
         duty_request=duty_request,
         actor=actor,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
@@ -14,6 +14,7 @@ from ..calendar import WorkingCalendar, missing_year_instruction
 from ..models import AuditAction, DayUnit, Jurisdiction, JurisdictionLevel, Step, TaskDeadline, TimeLimit
 from ..procedure import STEPS, ActingBody
 from .audit import record_event
+from .transitions import action_memo
 
 if TYPE_CHECKING:
     from viewflow.workflow.models import Task
@@ -40,12 +41,16 @@ def create_default_time_limits(*, jurisdiction: Jurisdiction) -> None:
     )
 
 
-def time_limit(*, jurisdiction_id: int, step: str) -> tuple[int, str]:
-    """The banner's own time limit for the step, else its city's, else the region's (inherited unless overridden),
-    else the procedure's default: one query."""
-    nearest = (
-        TimeLimit.objects.filter(step=step)
-        .filter(
+def time_limits(*, jurisdiction_id: int) -> dict[str, tuple[int, str]]:
+    """Every step's time limit for the banner: its own, else its city's, else the region's (inherited unless
+    overridden), else the procedure's default; one query, kept for the rest of the action when inside one (a split
+    opens three reviews, each with its deadline)."""
+    memo = action_memo()
+    key = ("time_limits", jurisdiction_id)
+    if memo is not None and key in memo:
+        return cast("dict[str, tuple[int, str]]", memo[key])
+    rows = (
+        TimeLimit.objects.filter(
             Q(jurisdiction_id=jurisdiction_id)
             | Q(jurisdiction__children__id=jurisdiction_id)
             | Q(jurisdiction__children__children__id=jurisdiction_id)
@@ -57,11 +62,19 @@ def time_limit(*, jurisdiction_id: int, step: str) -> tuple[int, str]:
                 default=Value(2),
             )
         )
-        .order_by("depth")
-        .values_list("days", "unit")
-        .first()
+        .order_by("-depth")
+        .values_list("step", "days", "unit")
     )
-    return nearest or DEFAULT_TIME_LIMITS[step]
+    limits = dict(DEFAULT_TIME_LIMITS)
+    limits.update({step: (days, unit) for step, days, unit in rows})  # nearest last: it wins
+    if memo is not None:
+        memo[key] = limits
+    return limits
+
+
+def time_limit(*, jurisdiction_id: int, step: str) -> tuple[int, str]:
+    """The banner's time limit for the step (time_limits)."""
+    return time_limits(jurisdiction_id=jurisdiction_id)[step]
 
 
 def _count(calendar: WorkingCalendar, *, start: date, days: int, unit: str) -> tuple[date, str]:

@@ -65,7 +65,7 @@ def issue_document(*, draft: drafts.Draft, duty_request: DutyRequest | None, act
                 "date": f"{now:%Y}年{now.month}月{now.day}日",
             },
         )
-        document.recipients.set([*draft.addressees, *draft.copies])
+        document.recipients.add(*draft.addressees, *draft.copies)  # a new document: nothing to replace
         if duty_request is not None:
             record_event(
                 duty_request=duty_request,

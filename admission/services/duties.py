@@ -57,6 +57,27 @@ def record_version(
     )
 
 
+def record_first_versions(
+    *, duties: list[TownshipDuty], duty_request: DutyRequest, decision: ApprovalDecision
+) -> list[DutyVersion]:
+    """Version 1 of duties just admitted, in one insert (record_version reads the last number; new ones have none)."""
+    now = timezone.now()
+    return DutyVersion.objects.bulk_create(
+        [
+            DutyVersion(
+                duty=duty,
+                number=1,
+                request=duty_request,
+                decision=decision,
+                changed_fields=[],
+                terms={term: _jsonable(value) for term, value in terms_of_duty(duty).items()},
+                valid_from=now,
+            )
+            for duty in duties
+        ]
+    )
+
+
 def _locked_targets(duty_request: DutyRequest) -> list[TownshipDuty]:
     duties = list(
         TownshipDuty.objects.select_for_update(of=("self",))
