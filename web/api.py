@@ -71,6 +71,7 @@ from workflows import actions, engine
 from workflows import selectors as task_selectors
 
 from .audit import client_address, record_download
+from .listing import whole_number
 from .views.documents import (
     VerifyUploadForm,
     document_file_response,
@@ -116,7 +117,8 @@ class StrictPagination(LimitOffsetPagination):
 
     def _whole(self, request, name: str, maximum: int) -> None:
         value = request.query_params.get(name)
-        if value is not None and not (value.isdigit() and int(value) <= maximum):
+        number = None if value is None else whole_number(value, digits=len(str(maximum)))
+        if value is not None and (number is None or number > maximum):
             raise ValidationError({name: [_("应为 0 至 %(maximum)d 之间的整数。") % {"maximum": maximum}]})
 
     def get_limit(self, request):

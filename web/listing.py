@@ -19,9 +19,15 @@ def text(request: HttpRequest, name: str, *, allowed: Collection[str] | None = N
     return value
 
 
+def whole_number(value: str, *, digits: int = 18) -> int | None:
+    """`value` as a whole number when it is 1 to `digits` ASCII digits, else None. (str.isdigit also takes "²" and
+    other digits int() refuses — a 500 —, and a longer number would not fit a database key.)"""
+    return int(value) if 0 < len(value) <= digits and value.isascii() and value.isdigit() else None
+
+
 def year(request: HttpRequest) -> int | None:
-    value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and FIRST_YEAR <= int(value) <= timezone.localdate().year + 1 else None
+    value = whole_number(request.GET.get("year", ""), digits=4)
+    return value if value is not None and FIRST_YEAR <= value <= timezone.localdate().year + 1 else None
 
 
 def years() -> list[int]:

@@ -64,7 +64,7 @@ def enrol_totp_device(*, user: User, key: str, token: str) -> TOTPDevice:
     any earlier one). A wrong code changes nothing."""
     totp = TOTP(bytes.fromhex(key))
     token = (token or "").strip()
-    if not (token.isdigit() and len(token) == 6 and totp.verify(int(token), tolerance=1)):
+    if not (token.isascii() and token.isdigit() and len(token) == 6 and totp.verify(int(token), tolerance=1)):
         raise ValidationError(
             {"token": _("验证码不正确：请输入验证器应用中当前显示的 6 位数字（注意手机时间须准确）。")}
         )

@@ -44,7 +44,7 @@ class TokenForm(forms.Form):
 
     def clean_token(self):
         token = self.cleaned_data["token"].strip()
-        if not token.isdigit():
+        if not (token.isascii() and token.isdigit()):
             raise forms.ValidationError(_("动态验证码为 6 位数字。"))
         allowed, details = self.device.verify_is_allowed()
         if not allowed:

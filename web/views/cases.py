@@ -57,10 +57,10 @@ def request_list(request):
     track = listing.text(request, "track", allowed=Track.values)
     query, year, sort = listing.text(request, "q"), listing.year(request), listing.text(request, "sort")
     # Above the banners (issue 15): all the banners' cases, or one banner's from the drill-down.
-    banner_text = listing.text(request, "banner")
+    banner_id = listing.whole_number(listing.text(request, "banner"))
     banner = (
-        permissions.require_overseen_banner(request.user, int(banner_text))
-        if banner_text.isdigit() and permissions.oversees_below(request.user)
+        permissions.require_overseen_banner(request.user, banner_id)
+        if banner_id is not None and permissions.oversees_below(request.user)
         else None
     )
     duty_requests = selectors.request_list(

@@ -24,7 +24,7 @@ from admission.services import changes
 from admission.services.errors import ConflictError
 from workflows import actions
 
-from .. import exports
+from .. import exports, listing
 from ..audit import record_download
 from ..forms.duties import ChangeProposalForm, DeliveryForm
 from ..forms.fields import apply_service_errors
@@ -35,17 +35,17 @@ def duty_list(request):
     # Above the banners (issue 15): one banner's lists at a time, read-only, reached from the drill-down.
     banner = None
     if permissions.oversees_below(request.user):
-        banner_text = request.GET.get("banner", "")
-        if not banner_text.isdigit():
+        banner_id = listing.whole_number(request.GET.get("banner", ""))
+        if banner_id is None:
             return redirect("admission:region")
-        banner = permissions.require_overseen_banner(request.user, int(banner_text))
+        banner = permissions.require_overseen_banner(request.user, banner_id)
     township_id = request.GET.get("township") or None
     state = request.GET.get("state", DutyStatus.ACTIVE)
     category = request.GET.get("category", "")
     query = request.GET.get("q", "").strip()
     duties = selectors.township_duties(
         user=request.user,
-        township_id=int(township_id) if township_id and township_id.isdigit() else None,
+        township_id=listing.whole_number(township_id or ""),
         query=query,
         state=state,
         category=category,

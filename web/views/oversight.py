@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from admission import oversight, permissions, selectors
 from admission.models import JurisdictionLevel
 
+from .. import listing
 from ..audit import record_download
 from ..charts import bar_chart_svg
 from ..exports import XLSX_CONTENT_TYPE, dashboard_xlsx, file_name
@@ -24,8 +25,8 @@ def dashboard(request, pk: int | None = None):
         return redirect("admission:region")  # above the banners, the dashboards are the banners'
     jurisdiction = permissions.dashboard_jurisdiction(request.user, pk)
     this_year = timezone.localdate().year
-    year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= this_year else this_year
+    asked = listing.whole_number(request.GET.get("year", ""), digits=4)
+    year = asked if asked is not None and 2000 <= asked <= this_year else this_year
     data = oversight.dashboard_data(jurisdiction_id=jurisdiction.pk, year=year)
     if request.GET.get("format") == "xlsx":
         record_download(

@@ -366,7 +366,7 @@ def claim_task(request, pk: int):
 @require_POST
 def claim_tasks(request):
     """Claim several tasks of the queue at once; those a colleague took meanwhile are named, not an error."""
-    ids = [int(pk) for pk in request.POST.getlist("tasks") if pk.isdigit()][:100]
+    ids = [pk for pk in map(listing.whole_number, request.POST.getlist("tasks")[:100]) if pk is not None]
     if not ids:
         messages.error(request, _("请先勾选要领取的任务。"))
         return redirect("workflows:queue")
