@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Model, Q, QuerySet, Value, When
 
 from .models import (
     DocumentSetting,
@@ -49,10 +49,6 @@ def levels(jurisdiction: Jurisdiction) -> Iterator[Jurisdiction]:
         level = level.parent if level.parent_id is not None else None
 
 
-def chain(jurisdiction: Jurisdiction) -> list[Jurisdiction]:
-    return list(levels(jurisdiction))
-
-
 def document_abbreviation(jurisdiction: Jurisdiction) -> Inherited[str]:
     """The 简称 that opens the document numbers of the jurisdiction's bodies: its own (no query), else the nearest
     above."""
@@ -69,27 +65,32 @@ def document_prefix(organization: Organization) -> str:
     return document_abbreviation(organization.jurisdiction).value + organization.document_code
 
 
+M = TypeVar("M", bound=Model)
+
+
+def up_the_levels(rows: QuerySet[M], jurisdiction_id: int) -> QuerySet[M]:
+    """`rows` (settings with a `jurisdiction`) of a jurisdiction and the two levels above it, each annotated with its
+    `depth`: 0 the jurisdiction's own, 1 its league's or city's, 2 the region's. The one rule of inheritance, for the
+    document settings here and the time limits (services/deadlines.py)."""
+    within: QuerySet[M] = rows.filter(
+        Q(jurisdiction_id=jurisdiction_id)
+        | Q(jurisdiction__children__id=jurisdiction_id)
+        | Q(jurisdiction__children__children__id=jurisdiction_id)
+    ).annotate(
+        depth=Case(
+            When(jurisdiction_id=jurisdiction_id, then=Value(0)),
+            When(jurisdiction__children__id=jurisdiction_id, then=Value(1)),
+            default=Value(2),
+        )
+    )
+    return within
+
+
 def _settings(jurisdiction_id: int, kind: str) -> list[DocumentSetting]:
     """The rows of a jurisdiction and the levels above it for one kind, nearest first (one query, with each row's
     jurisdiction to name the source)."""
-    rows = (
-        DocumentSetting.objects.filter(kind=kind)
-        .filter(
-            Q(jurisdiction_id=jurisdiction_id)
-            | Q(jurisdiction__children__id=jurisdiction_id)
-            | Q(jurisdiction__children__children__id=jurisdiction_id)
-        )
-        .annotate(
-            depth=Case(
-                When(jurisdiction_id=jurisdiction_id, then=Value(0)),
-                When(jurisdiction__children__id=jurisdiction_id, then=Value(1)),
-                default=Value(2),
-            )
-        )
-        .select_related("jurisdiction")
-        .order_by("depth")
-    )
-    return list(rows)
+    rows = up_the_levels(DocumentSetting.objects.filter(kind=kind), jurisdiction_id)
+    return list(rows.select_related("jurisdiction").order_by("depth"))
 
 
 def _nearest(rows: list[DocumentSetting], field: str) -> DocumentSetting | None:
@@ -131,10 +132,8 @@ def signatory(organization: Organization, kind: str) -> str:
 
 def time_limits(jurisdiction: Jurisdiction) -> list[tuple[str, Inherited[tuple[int, str]]]]:
     """Every step's effective time limit with its source, as services/deadlines.py:time_limit counts it (one query)."""
-    found_levels = chain(jurisdiction)
-    depth = {j.pk: i for i, j in enumerate(found_levels)}
     nearest: dict[str, TimeLimit] = {}
-    for row in sorted(TimeLimit.objects.filter(jurisdiction_id__in=depth), key=lambda r: depth[r.jurisdiction_id]):
+    for row in up_the_levels(TimeLimit.objects.all(), jurisdiction.pk).select_related("jurisdiction").order_by("depth"):
         nearest.setdefault(row.step, row)
     found: list[tuple[str, Inherited[tuple[int, str]]]] = []
     for step in STEPS:
@@ -142,7 +141,7 @@ def time_limits(jurisdiction: Jurisdiction) -> list[tuple[str, Inherited[tuple[i
         found.append(
             (
                 step.node,
-                Inherited((limit.days, limit.unit), found_levels[depth[limit.jurisdiction_id]])
+                Inherited((limit.days, limit.unit), limit.jurisdiction)
                 if limit is not None
                 else Inherited((step.days, str(step.unit)), None),
             )

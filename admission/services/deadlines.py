@@ -6,11 +6,11 @@ from datetime import date
 from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
-from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from ..calendar import WorkingCalendar, missing_year_instruction
+from ..inheritance import up_the_levels
 from ..models import AuditAction, DayUnit, Jurisdiction, JurisdictionLevel, Step, TaskDeadline, TimeLimit
 from ..procedure import STEPS, ActingBody
 from .audit import record_event
@@ -50,20 +50,7 @@ def time_limits(*, jurisdiction_id: int) -> dict[str, tuple[int, str]]:
     if memo is not None and key in memo:
         return cast("dict[str, tuple[int, str]]", memo[key])
     rows = (
-        TimeLimit.objects.filter(
-            Q(jurisdiction_id=jurisdiction_id)
-            | Q(jurisdiction__children__id=jurisdiction_id)
-            | Q(jurisdiction__children__children__id=jurisdiction_id)
-        )
-        .annotate(
-            depth=Case(
-                When(jurisdiction_id=jurisdiction_id, then=Value(0)),
-                When(jurisdiction__children__id=jurisdiction_id, then=Value(1)),
-                default=Value(2),
-            )
-        )
-        .order_by("-depth")
-        .values_list("step", "days", "unit")
+        up_the_levels(TimeLimit.objects.all(), jurisdiction_id).order_by("-depth").values_list("step", "days", "unit")
     )
     limits = dict(DEFAULT_TIME_LIMITS)
     limits.update({step: (days, unit) for step, days, unit in rows})  # nearest last: it wins
