@@ -19,6 +19,7 @@ from admission.models import (
     AuditEvent,
     DutyRequest,
     Jurisdiction,
+    JurisdictionLevel,
     Organization,
     OrganizationKind,
     RequestState,
@@ -27,7 +28,7 @@ from admission.models import (
 )
 from admission.services import approval, changes, intake, review
 from admission.services import requests as request_services
-from admission.services.setup import add_member, create_jurisdiction
+from admission.services.setup import add_member, create_jurisdiction, create_upper_jurisdiction
 from tests import files
 from workflows import actions
 from workflows.driver import CaseDriver
@@ -483,3 +484,44 @@ def compile_stale_catalogues(locale_dir: Path) -> list[Path]:
     for po in stale:
         subprocess.run(["msgfmt", "--check-format", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
     return stale
+
+
+@dataclass
+class Above:
+    """The levels over test banners: 内蒙古自治区 → 呼伦贝尔市 (over `banner`) and 通辽市 (over `other`, when given)."""
+
+    region: Jurisdiction
+    city: Jurisdiction
+    other_city: Jurisdiction | None
+
+
+def levels_above(banner: Banner, other: Banner | None = None) -> Above:
+    region = create_upper_jurisdiction(
+        name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
+    )
+    city = create_upper_jurisdiction(
+        name="呼伦贝尔市",
+        division_code="150700",
+        level=JurisdictionLevel.CITY,
+        abbreviation="呼",
+        parent=region,
+        children=[banner.jurisdiction],
+    )
+    other_city = None
+    if other is not None:
+        other_city = create_upper_jurisdiction(
+            name="通辽市",
+            division_code="150500",
+            level=JurisdictionLevel.CITY,
+            abbreviation="通",
+            parent=region,
+            children=[other.jurisdiction],
+        )
+    banner.jurisdiction.refresh_from_db()
+    return Above(region, city, other_city)
+
+
+def office_member(jurisdiction: Jurisdiction, username: str, role: Role = Role.REVIEWER) -> User:
+    """A person of the jurisdiction's organization office."""
+    office = Organization.objects.get(jurisdiction=jurisdiction, kind=OrganizationKind.ORGANIZATION_OFFICE)
+    return add_member(organization=office, username=username, password=PASSWORD, role=role)

@@ -18,14 +18,13 @@ from admission.models import (
     AuditEvent,
     DocumentKind,
     DocumentSetting,
-    JurisdictionLevel,
     OfficialDocument,
     OrganizationKind,
     Role,
     TimeLimit,
 )
 from admission.services.administrators import create_administrator
-from admission.services.setup import add_member, create_upper_jurisdiction
+from admission.services.setup import add_member
 from tests import support
 
 INSIDE = {"REMOTE_ADDR": "10.1.2.3"}  # the administrators' network
@@ -34,19 +33,8 @@ INSIDE = {"REMOTE_ADDR": "10.1.2.3"}  # the administrators' network
 @pytest.fixture
 def levels(banner):
     """阿荣旗 under 呼伦贝尔市 under 内蒙古自治区."""
-    region = create_upper_jurisdiction(
-        name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
-    )
-    city = create_upper_jurisdiction(
-        name="呼伦贝尔市",
-        division_code="150700",
-        level=JurisdictionLevel.CITY,
-        abbreviation="呼",
-        parent=region,
-        children=[banner.jurisdiction],
-    )
-    banner.jurisdiction.refresh_from_db()
-    return {"region": region, "city": city, "banner": banner.jurisdiction}
+    above = support.levels_above(banner)
+    return {"region": above.region, "city": above.city, "banner": banner.jurisdiction}
 
 
 def _setting(jurisdiction, kind, **values):

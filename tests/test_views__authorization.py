@@ -50,10 +50,7 @@ from admission.models import (
     AuditEvent,
     DocumentKind,
     DutyRequest,
-    JurisdictionLevel,
     OfficialDocument,
-    Organization,
-    OrganizationKind,
     RenderStatus,
     RequestState,
     Role,
@@ -64,7 +61,6 @@ from admission.models import (
 from admission.services import duties as duty_services
 from admission.services import reports as report_services
 from admission.services import review
-from admission.services.setup import add_member, create_upper_jurisdiction
 from tests import support
 from workflows import actions, engine
 
@@ -168,37 +164,10 @@ def _naji_exits(banner, name: str) -> DutyRequest:
 def _offices_above(banner, other) -> dict[str, User]:
     """内蒙古自治区 → 呼伦贝尔市 → this banner, 通辽市 → the other; neither city approves on the platform, so the
     cases' city replies are recorded by the banners' offices as before."""
-    region = create_upper_jurisdiction(
-        name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
-    )
-    cities = {
-        "city_office": create_upper_jurisdiction(
-            name="呼伦贝尔市",
-            division_code="150700",
-            level=JurisdictionLevel.CITY,
-            abbreviation="呼",
-            parent=region,
-            children=[banner.jurisdiction],
-        ),
-        "other_city_office": create_upper_jurisdiction(
-            name="通辽市",
-            division_code="150500",
-            level=JurisdictionLevel.CITY,
-            abbreviation="通",
-            parent=region,
-            children=[other.jurisdiction],
-        ),
-        "region_office": region,
-    }
-    return {
-        key: add_member(
-            organization=Organization.objects.get(jurisdiction=jurisdiction, kind=OrganizationKind.ORGANIZATION_OFFICE),
-            username=key,
-            password=support.PASSWORD,
-            role=Role.HEAD,
-        )
-        for key, jurisdiction in cities.items()
-    }
+    above = support.levels_above(banner, other)
+    assert above.other_city is not None
+    offices = {"city_office": above.city, "other_city_office": above.other_city, "region_office": above.region}
+    return {key: support.office_member(jurisdiction, key, Role.HEAD) for key, jurisdiction in offices.items()}
 
 
 def _build_world() -> World:

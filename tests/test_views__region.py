@@ -8,38 +8,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from admission.models import Jurisdiction, JurisdictionLevel, Organization, OrganizationKind, Role
-from admission.services.setup import add_member, create_upper_jurisdiction
+from admission.models import Jurisdiction, Organization, OrganizationKind, Role
+from admission.services.setup import add_member
 from tests import support
 
 
 @pytest.fixture
 def region(banner, other_banner):
-    region = create_upper_jurisdiction(
-        name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
-    )
-    hulunbuir = create_upper_jurisdiction(
-        name="呼伦贝尔市",
-        division_code="150700",
-        level=JurisdictionLevel.CITY,
-        abbreviation="呼",
-        parent=region,
-        children=[banner.jurisdiction],
-    )
-    tongliao = create_upper_jurisdiction(
-        name="通辽市",
-        division_code="150500",
-        level=JurisdictionLevel.CITY,
-        abbreviation="通",
-        parent=region,
-        children=[other_banner.jurisdiction],
-    )
-
-    def office(jurisdiction, username):
-        organization = Organization.objects.get(jurisdiction=jurisdiction, kind=OrganizationKind.ORGANIZATION_OFFICE)
-        return add_member(organization=organization, username=username, password="x", role=Role.REVIEWER)
-
-    return {"region": office(region, "region_office"), "city": office(hulunbuir, "city_office"), "tongliao": tongliao}
+    above = support.levels_above(banner, other_banner)
+    return {
+        "region": support.office_member(above.region, "region_office"),
+        "city": support.office_member(above.city, "city_office"),
+        "tongliao": above.other_city,
+    }
 
 
 def test_an_office_above_the_banners_starts_at_its_banners(client, region):

@@ -3,8 +3,6 @@ list by clicking, at 375 px and on a desktop — read-only, with only the links 
 
 import pytest
 
-from admission.models import JurisdictionLevel, Organization, OrganizationKind, Role
-from admission.services.setup import add_member, create_upper_jurisdiction
 from tests import support
 
 from .conftest import SHOTS
@@ -28,27 +26,8 @@ def test_the_city_office_clicks_down_to_a_townships_duty_list(transactional_db, 
     support.admitted(banner)
     other = support.build_banner(code="150522", name="科尔沁左翼后旗", short="后旗", prefix="kh")
     support.admitted(other, duty_name="秸秆禁烧巡查")
-    region = create_upper_jurisdiction(
-        name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
-    )
-    city = create_upper_jurisdiction(
-        name="呼伦贝尔市",
-        division_code="150700",
-        level=JurisdictionLevel.CITY,
-        abbreviation="呼",
-        parent=region,
-        children=[banner.jurisdiction],
-    )
-    create_upper_jurisdiction(
-        name="通辽市",
-        division_code="150500",
-        level=JurisdictionLevel.CITY,
-        abbreviation="通",
-        parent=region,
-        children=[other.jurisdiction],
-    )
-    office = Organization.objects.get(jurisdiction=city, kind=OrganizationKind.ORGANIZATION_OFFICE)
-    add_member(organization=office, username="city_office", password=support.PASSWORD, role=Role.REVIEWER)
+    above = support.levels_above(banner, other)
+    support.office_member(above.city, "city_office")
 
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if "Refused" in message.text else None)
