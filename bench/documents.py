@@ -123,7 +123,7 @@ def main() -> None:
         from weasyprint import HTML
 
         from admission.documents.ofd import pdf_to_ofd
-        from admission.documents.render import document_html, render_pdf
+        from admission.documents.render import document_html, render_pdf_with_objects
         from admission.documents.signing import get_signer
 
         pipeline_once()  # warm-up: imports, fonts, key loading
@@ -140,13 +140,15 @@ def main() -> None:
             HTML(string=html, base_url=str(ROOT)).write_pdf()
             bare.append(time.perf_counter() - start)
             start = time.perf_counter()
-            pdf = render_pdf(html)
+            rendered = render_pdf_with_objects(html)
             stages["render PDF/A"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            signer.sign(pdf, issuer=document.issuer)
+            signer.sign(rendered.pdf, issuer=document.issuer)
             stages["sign"].append(time.perf_counter() - start)
             start = time.perf_counter()
-            pdf_to_ofd(pdf, title=document.title, author="", code=document.verification_code, number="", date="")
+            pdf_to_ofd(
+                rendered.written, title=document.title, author="", code=document.verification_code, number="", date=""
+            )
             stages["OFD"].append(time.perf_counter() - start)
         cold = subprocess.run(
             [sys.executable, __file__, "--cold", var_dir], capture_output=True, text=True, check=True

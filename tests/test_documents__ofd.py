@@ -26,7 +26,7 @@ from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from admission.documents.ofd import _DRAWINGS, MM, pdf_to_ofd
 from admission.documents.ofd import Path as Path_
-from admission.documents.render import document_html, render_pdf
+from admission.documents.render import document_html, render_pdf, render_pdf_with_objects
 from admission.documents.verification import verify_file
 from tests.test_documents__signing import keys, letter  # noqa: F401  (fixtures)
 
@@ -116,6 +116,20 @@ def test_ofd_reads_a_seal_drawn_before_from_memory_and_writes_the_same_package(l
     segments = sum(len(entry.segments) for entry in recorded[0] if isinstance(entry, Path_))
     assert segments > 500, "the ring, the star and the Mongolian outlines"
     assert make() == afresh
+
+
+def test_ofd_made_from_the_pdfs_objects_is_the_ofd_read_from_the_written_file(letter):  # noqa: F811
+    """Issue 14 part 5–6: the pipeline reads the PDF's objects as WeasyPrint made them rather than parsing the file
+    back; both ways give the same package, byte for byte (fonts, text, the seal's paths)."""
+    rendered = render_pdf_with_objects(document_html(letter, demo=False))
+    make = partial(pdf_to_ofd, title=letter.title, author="", code=letter.verification_code, number="", date="")
+    _DRAWINGS.clear()
+    from_objects = make(rendered.written)
+    _DRAWINGS.clear()
+    assert make(rendered.pdf) == from_objects
+    with zipfile.ZipFile(io.BytesIO(from_objects)) as package:
+        fonts = package.read("Doc_0/PublicRes.xml").decode()
+    assert 'FontName="' in fonts and "b'" not in fonts
 
 
 # --- an independent reader: easyofd renders the OFD like the PDF -----------------------------------------------------

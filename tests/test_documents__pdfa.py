@@ -180,3 +180,34 @@ def test_pdfsig_reports_an_altered_file(letter, tmp_path, where):  # noqa: F811
     path.write_bytes(bytes(data))
     output = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
     assert "Signature is Valid." not in output
+
+
+def test_pdfa_write_deflates_each_stream_once_and_writes_what_weasyprint_writes(monkeypatch):
+    """The file identifier PDF/A requires is a hash over every object, which made pydyf deflate each stream twice;
+    render_pdf keeps a finished stream's bytes — the same file, half the compression."""
+    import zlib
+
+    import pydyf
+    from weasyprint import HTML
+
+    html = (
+        "<h1>阿荣旗</h1><svg width='40' height='40'><circle cx='20' cy='20' r='15' fill='red'/></svg>" + "<p>准入</p>"
+    )
+    deflated = 0
+    compressobj = zlib.compressobj
+
+    def counting(*args, **kwargs):
+        nonlocal deflated
+        deflated += 1
+        return compressobj(*args, **kwargs)
+
+    monkeypatch.setattr(pydyf.zlib, "compressobj", counting)
+    ours = render_pdf(html)
+    ours_deflated, deflated = deflated, 0
+    weasyprint_own = HTML(string=html, base_url=".").write_pdf(pdf_variant="pdf/a-3b")
+
+    assert ours == weasyprint_own
+    streams = ours.count(b"/FlateDecode")
+    # Only pydyf's object stream, made during the write, is still deflated twice.
+    assert ours_deflated == streams + 1
+    assert deflated >= 2 * streams - 1

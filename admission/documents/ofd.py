@@ -23,6 +23,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pypdf
 
+from .written import Written
+
 MM = 25.4 / 72
 NAMESPACE = "http://www.ofdspec.org/2016"
 # A fixed time for every member of the package: the same document always gives the same bytes.
@@ -50,6 +52,8 @@ class Path:
     fill_colour: tuple[int, int, int]
     line_width: float
     alpha: float
+    # Its OFD markup but the ID, by page height: a seal's paths are read once and written in every document.
+    markup: dict[float, str] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass
@@ -410,40 +414,59 @@ class _Reader:
         if font is None:
             return text_matrix
         colour = _rgb(state.fill)
+        # Between glyphs the text matrix only moves along its baseline: the glyph-to-page matrix is worked out once,
+        # then its origin moved by each advance (a long line of text is most of a page's glyphs).
+        size_x, size_y = state.size * state.scale, state.size
+        a, b, c, d, e, f = _multiply(text_matrix, state.ctm)
+        ta, tb = text_matrix[0], text_matrix[1]
+        em = math.hypot(size_x * a, size_x * b)
+        moved = 0.0
         for item in items:
             if isinstance(item, float):
-                text_matrix = _multiply((1, 0, 0, 1, -item / 1000 * state.size * state.scale, 0), text_matrix)
-                continue
-            for i in range(0, len(item) - 1, 2):
-                code = item[i] << 8 | item[i + 1]
-                cid = font.cids.get(code, code) if font.cids is not None else code
-                width = font.widths.get(cid, font.default_width) / 1000
-                render = _multiply(
-                    (state.size * state.scale, 0, 0, state.size, 0, state.rise), _multiply(text_matrix, state.ctm)
-                )
-                text = font.unicode.get(code, "")
-                if text:
-                    self.page.items.append(
-                        Glyph(
-                            text=text,
-                            font=font.name,
-                            size=math.hypot(render[0], render[1]),
-                            matrix=render,
-                            advance=width * math.hypot(render[0], render[1]),
-                            colour=colour,
-                            alpha=state.fill_alpha,
+                step = -item / 1000 * size_x
+            else:
+                for i in range(0, len(item) - 1, 2):
+                    code = item[i] << 8 | item[i + 1]
+                    cid = font.cids.get(code, code) if font.cids is not None else code
+                    width = font.widths.get(cid, font.default_width) / 1000
+                    text = font.unicode.get(code, "")
+                    if text:
+                        self.page.items.append(
+                            Glyph(
+                                text=text,
+                                font=font.name,
+                                size=em,
+                                matrix=(
+                                    size_x * a,
+                                    size_x * b,
+                                    size_y * c,
+                                    size_y * d,
+                                    state.rise * c + e,
+                                    state.rise * d + f,
+                                ),
+                                advance=width * em,
+                                colour=colour,
+                                alpha=state.fill_alpha,
+                            )
                         )
-                    )
-                advance = (width * state.size + state.char_spacing) * state.scale
-                text_matrix = _multiply((1, 0, 0, 1, advance, 0), text_matrix)
-        return text_matrix
+                    step = (width * state.size + state.char_spacing) * state.scale
+                    e, f = e + step * a, f + step * b
+                    moved += step
+                continue
+            e, f = e + step * a, f + step * b
+            moved += step
+        return (ta, tb, text_matrix[2], text_matrix[3], text_matrix[4] + moved * ta, text_matrix[5] + moved * tb)
 
 
-def _reader(pdf: bytes | pypdf.PdfReader) -> pypdf.PdfReader:
-    return pdf if isinstance(pdf, pypdf.PdfReader) else pypdf.PdfReader(io.BytesIO(pdf))
+# What the OFD is read from: the PDF as written, or its objects before they were (render.Rendered.written).
+Source = bytes | pypdf.PdfReader | Written
 
 
-def read_pages(pdf: bytes | pypdf.PdfReader) -> list[Page]:
+def _reader(pdf: Source) -> pypdf.PdfReader | Written:
+    return pdf if isinstance(pdf, (pypdf.PdfReader, Written)) else pypdf.PdfReader(io.BytesIO(pdf))
+
+
+def read_pages(pdf: Source) -> list[Page]:
     reader = _reader(pdf)
     pages = []
     fonts: dict[int, _Font] = {}
@@ -459,7 +482,7 @@ def read_pages(pdf: bytes | pypdf.PdfReader) -> list[Page]:
     return pages
 
 
-def embedded_fonts(pdf: bytes | pypdf.PdfReader) -> dict[str, tuple[bytes, str]]:
+def embedded_fonts(pdf: Source) -> dict[str, tuple[bytes, str]]:
     """The font programs the PDF's pages and their form XObjects use, by base font name: (data, file extension)."""
     reader = _reader(pdf)
     fonts: dict[str, tuple[bytes, str]] = {}
@@ -552,35 +575,12 @@ class _Writer:
         )
 
     def path_object(self, path: Path, page_height: float) -> str | None:
-        points = [(x * MM, (page_height - y) * MM) for segment in path.segments for x, y in segment[1:]]
-        if not points or not (path.stroke or path.fill):
+        if not (path.stroke or path.fill) or not any(len(segment) > 1 for segment in path.segments):
             return None
-        pad = path.line_width * MM / 2 if path.stroke else 0.0
-        left, top = min(x for x, _ in points) - pad, min(y for _, y in points) - pad
-        width = max(x for x, _ in points) + pad - left
-        height = max(y for _, y in points) + pad - top
-        data = []
-        for operator, *coordinates in path.segments:
-            local = " ".join(f"{x * MM - left:.3f} {(page_height - y) * MM - top:.3f}" for x, y in coordinates)
-            data.append(
-                {"m": "M", "l": "L", "c": "B", "v": "B", "y": "B", "h": "C"}[operator] + (" " + local if local else "")
-            )
-        attributes = (
-            f'ID="{self.new_id()}" Boundary="{left:.3f} {top:.3f} {max(width, 0.01):.3f} {max(height, 0.01):.3f}" '
-            f'Stroke="{str(path.stroke).lower()}" Fill="{str(path.fill).lower()}"'
-        )
-        if path.stroke:
-            attributes += f' LineWidth="{path.line_width * MM:.3f}"'
-        if path.evenodd:
-            attributes += ' Rule="Even-Odd"'
-        if path.alpha < 1:
-            attributes += f' Alpha="{round(path.alpha * 255)}"'
-        colours = ""
-        if path.stroke:
-            colours += f'<ofd:StrokeColor Value="{" ".join(map(str, path.stroke_colour))}"/>'
-        if path.fill:
-            colours += f'<ofd:FillColor Value="{" ".join(map(str, path.fill_colour))}"/>'
-        return f"<ofd:PathObject {attributes}>{colours}<ofd:AbbreviatedData>{' '.join(data)}</ofd:AbbreviatedData></ofd:PathObject>"
+        markup = path.markup.get(page_height)
+        if markup is None:
+            markup = path.markup[page_height] = _path_markup(path, page_height)
+        return f'<ofd:PathObject ID="{self.new_id()}" {markup}'
 
     def page(self, page: Page) -> str:
         objects: list[str] = []
@@ -610,6 +610,37 @@ class _Writer:
         )
 
 
+def _path_markup(path: Path, page_height: float) -> str:
+    """A path object's attributes (but its ID), colours and data, its coordinates in millimetres from the top."""
+    points = [(x * MM, (page_height - y) * MM) for segment in path.segments for x, y in segment[1:]]
+    pad = path.line_width * MM / 2 if path.stroke else 0.0
+    left, top = min(x for x, _ in points) - pad, min(y for _, y in points) - pad
+    width = max(x for x, _ in points) + pad - left
+    height = max(y for _, y in points) + pad - top
+    data = []
+    for operator, *coordinates in path.segments:
+        local = " ".join(f"{x * MM - left:.3f} {(page_height - y) * MM - top:.3f}" for x, y in coordinates)
+        data.append(
+            {"m": "M", "l": "L", "c": "B", "v": "B", "y": "B", "h": "C"}[operator] + (" " + local if local else "")
+        )
+    attributes = (
+        f'Boundary="{left:.3f} {top:.3f} {max(width, 0.01):.3f} {max(height, 0.01):.3f}" '
+        f'Stroke="{str(path.stroke).lower()}" Fill="{str(path.fill).lower()}"'
+    )
+    if path.stroke:
+        attributes += f' LineWidth="{path.line_width * MM:.3f}"'
+    if path.evenodd:
+        attributes += ' Rule="Even-Odd"'
+    if path.alpha < 1:
+        attributes += f' Alpha="{round(path.alpha * 255)}"'
+    colours = ""
+    if path.stroke:
+        colours += f'<ofd:StrokeColor Value="{" ".join(map(str, path.stroke_colour))}"/>'
+    if path.fill:
+        colours += f'<ofd:FillColor Value="{" ".join(map(str, path.fill_colour))}"/>'
+    return f"{attributes}>{colours}<ofd:AbbreviatedData>{' '.join(data)}</ofd:AbbreviatedData></ofd:PathObject>"
+
+
 def _continues(previous: Glyph, glyph: Glyph) -> bool:
     """Whether `glyph` goes on `previous`'s run: same font, size, colour, direction, on its baseline, after it."""
     if (previous.font, previous.colour, previous.alpha) != (glyph.font, glyph.colour, glyph.alpha):
@@ -625,7 +656,7 @@ def _continues(previous: Glyph, glyph: Glyph) -> bool:
     return abs(across) < 0.01 and 0 <= along < 4 * previous.size
 
 
-def pdf_to_ofd(pdf: bytes, *, title: str, author: str, code: str, number: str, date: str) -> bytes:
+def pdf_to_ofd(pdf: Source, *, title: str, author: str, code: str, number: str, date: str) -> bytes:
     """The OFD package of the document rendered as `pdf`: one page each, the same objects at the same places."""
     reader = _reader(pdf)
     pages = read_pages(reader)

@@ -28,7 +28,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from ..documents.ofd import pdf_to_ofd
-from ..documents.render import document_html, render_pdf
+from ..documents.render import document_html, render_pdf_with_objects
 from ..documents.signing import get_signer
 from ..models import AuditAction, OfficialDocument, RenderStatus, WebhookEventType
 from . import webhooks
@@ -109,10 +109,10 @@ def render_document(document_id: int, *, expected_attempts: int | None = None) -
         try:
             signer = get_signer()
             html = document_html(document, demo=signer.is_demo(document.issuer))
-            pdf = render_pdf(html)
-            signed, subject = signer.sign(pdf, issuer=document.issuer)
+            rendered = render_pdf_with_objects(html)
+            signed, subject = signer.sign(rendered.pdf, issuer=document.issuer)
             ofd = pdf_to_ofd(
-                pdf,
+                rendered.written,
                 title=document.title,
                 author=document.content["signature"],
                 code=document.verification_code,
