@@ -72,6 +72,16 @@ def test_no_token_no_data_and_every_call_is_audited(client, banner):
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT).count() == before + 1
 
 
+def test_the_apis_refusals_are_in_chinese_and_in_english_for_a_client_that_chose_it(client, banner):
+    """Django REST framework's own messages (it is not an installed app, so its catalogue is not loaded) come from
+    ours: a Chinese reader of the 401 is not left with English."""
+    refused = client.get(reverse("api:cases"), HTTP_ACCEPT="application/json")
+    assert refused.json() == {"detail": "身份认证信息未提供。"}
+    client.cookies["django_language"] = "en"
+    refused = client.get(reverse("api:cases"), HTTP_ACCEPT="application/json")
+    assert refused.json() == {"detail": "Authentication credentials were not provided."}
+
+
 def test_the_client_account_cannot_sign_in_to_the_pages(db, banner):
     call_command(
         "create_api_client", "--organization", str(banner.org("office").pk), "--name", "测试", stdout=StringIO()
