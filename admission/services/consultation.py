@@ -55,9 +55,10 @@ def record_consultation_opinion(
 
 
 def _conclude_if_all_answered(*, duty_request: DutyRequest, actor: User) -> None:
-    if duty_request.current_consultations().filter(outcome=ConsultationOutcome.PENDING).exists():
+    outcomes = duty_request.current_outcomes()
+    if ConsultationOutcome.PENDING in outcomes:
         return
-    if duty_request.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED).exists():
+    if ConsultationOutcome.DISAGREED in outcomes:
         transition, note = (
             duty_request.conclude_consultation_disagreed,
             "有乡镇不同意，退回申请部门修改后重新征求意见或撤回。",

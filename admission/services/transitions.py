@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
+from django_fsm import TransitionNotAllowed
 
 from ..models import AuditAction, DutyRequest, RequestState
 from .audit import events_batched, record_event
@@ -100,14 +100,16 @@ def apply_transition(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Run one FSM transition of `request`, save it and record it, or raise ConflictError."""
-    if not can_proceed(transition):
-        state_label = RequestState(duty_request.state).label
+    from_state = duty_request.state
+    try:
+        # django-fsm checks the source state and the conditions before it changes anything; asking can_proceed first
+        # would read the conditions' rows twice.
+        transition()
+    except TransitionNotAllowed:
         raise ConflictError(
             _("该申请当前状态为「%(state)s」，不能执行「%(action)s」。请刷新页面查看最新进展。")
-            % {"state": state_label, "action": AuditAction(action).label}
-        )
-    from_state = duty_request.state
-    transition()
+            % {"state": RequestState(from_state).label, "action": AuditAction(action).label}
+        ) from None
     duty_request.save()
     record_event(
         duty_request=duty_request,
