@@ -41,13 +41,12 @@ def test_completing_a_township_opinion_takes_at_most_14_queries(banner, django_a
 def test_the_last_township_opinion_moving_the_case_to_its_application_stays_bounded(
     banner, django_assert_max_num_queries
 ):
-    """Not yet 20: the consultation is read before its case is locked and again after, and the join, the gateway and
-    the application task follow."""
+    """Not yet 20: the join, the gateway and the application task follow."""
     request = support.consulting_case(banner)
     first = support.open_task(request, "consult", township=banner.org("naji").pk)
     actions.give_consultation_opinion(task=first, actor=banner.users["naji"], agrees=True, opinion="同意承担。")
     last = support.open_task(request, "consult", township=banner.org("liuhe").pk)
-    with django_assert_max_num_queries(not_yet_20(23)):
+    with django_assert_max_num_queries(not_yet_20(21)):
         actions.give_consultation_opinion(task=last, actor=banner.users["liuhe"], agrees=True, opinion="同意承担。")
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
@@ -19,12 +20,16 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+M = TypeVar("M", bound=Model)
+
+
 class _Action:
-    """One action's transaction: the cases it has locked, by key (lock_case)."""
+    """One action's transaction: the cases it has locked, by key (lock_case), and the rows it has locked that no
+    service has taken yet (lock_row)."""
 
     def __init__(self) -> None:
         self.locked: dict[int, DutyRequest] = {}
-        self.handed: set[int] = set()
+        self.unhanded: dict[tuple[type[Model], object], Model] = {}
         self.memo: dict[object, object] = {}
 
 
@@ -51,12 +56,33 @@ def service_block() -> transaction.Atomic:
     return transaction.atomic(savepoint=_ACTION.get() is None)
 
 
+def lock_row(rows: QuerySet[M], pk: int) -> M:
+    """A row of `rows`, read and row-locked at once (inside an action, after the engine's lock on its process and in
+    the order the service would lock it): the service it is handed to then does not read it a second time
+    (locked_row). What `rows` selects along comes with it, not locked."""
+    row = rows.select_for_update(of=("self",)).get(pk=pk)
+    action = _ACTION.get()
+    if action is not None:
+        action.unhanded[(type(row), row.pk)] = row
+    return row
+
+
+def locked_row(row: M) -> M:
+    """A fresh copy of `row`, row-locked until the surrounding transaction ends: `row` itself when it is the copy this
+    action has just locked (lock_row) and no service has had it yet, else read again."""
+    action = _ACTION.get()
+    key = (type(row), row.pk)
+    if action is not None and action.unhanded.get(key) is row:
+        del action.unhanded[key]
+        return row
+    return type(row)._default_manager.select_for_update().get(pk=row.pk)
+
+
 def lock_case(pk: int) -> DutyRequest:
-    """The case, read and row-locked at once (inside an action, after the engine's lock on its process): the service
-    it is handed to then does not read it a second time (locked_request), and the flow's next tasks take it as their
-    process's case (locked_case)."""
+    """The case, read and row-locked at once (lock_row); the flow's next tasks take it as their process's case
+    (locked_case)."""
     # The applicant and the department come along (documents and notices name them), not locked.
-    case = DutyRequest.objects.select_related("applicant", "department").select_for_update(of=("self",)).get(pk=pk)
+    case = lock_row(DutyRequest.objects.select_related("applicant", "department"), pk)
     action = _ACTION.get()
     if action is not None:
         action.locked[pk] = case
@@ -78,16 +104,10 @@ def locked_case(pk: int) -> DutyRequest | None:
 
 @contextmanager
 def locked_request(duty_request: DutyRequest) -> Iterator[DutyRequest]:
-    """A fresh copy of the case, row-locked until the surrounding transaction ends: `duty_request` itself when it is
-    the copy this action has just locked (lock_case) and no service has had it yet, else read again."""
+    """A fresh copy of the case, row-locked until the surrounding transaction ends (locked_row), in a service's
+    block."""
     with service_block():
-        action = _ACTION.get()
-        pk = duty_request.pk
-        if action is not None and action.locked.get(pk) is duty_request and pk not in action.handed:
-            action.handed.add(pk)
-            yield duty_request
-        else:
-            yield DutyRequest.objects.select_for_update().get(pk=pk)
+        yield locked_row(duty_request)
 
 
 def apply_transition(
