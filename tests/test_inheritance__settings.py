@@ -139,6 +139,24 @@ def test_gbt9704_7_2_6_the_head_signs_off_unless_the_city_says_the_reviewer_and_
     assert opinion.content["signatory"] == "孙振华"
 
 
+def test_gbt9704_7_2_6_who_signs_follows_each_change_of_the_settings_at_every_level(banner, levels):
+    """The role is read with the members each time a document is issued, from the settings as they are then: the
+    nearest level that names one wins, a level whose setting names none is passed over."""
+    office, kind = banner.org("office"), DocumentKind.REVIEW_OPINION
+    add_member(organization=office, username="office_head", password="x", role=Role.HEAD, full_name="孙振华")
+    region = _setting(levels["region"], kind, signatory_role=Role.REVIEWER)
+    assert inheritance.signatory(office, kind) == "office"
+    city = _setting(levels["city"], kind, signatory_role=Role.HEAD)
+    assert inheritance.signatory(office, kind) == "孙振华"
+    _setting(levels["banner"], kind)  # names nobody: the city's still holds
+    assert inheritance.signatory(office, kind) == "孙振华"
+    city.delete()
+    assert inheritance.signatory(office, kind) == "office"
+    region.signatory_role = Role.HEAD
+    region.save()
+    assert inheritance.signatory(office, kind) == "孙振华"
+
+
 def test_gbt9704_7_2_6_only_an_upward_document_names_a_signatory(banner, levels):
     with pytest.raises(ValidationError) as refused:
         _setting(levels["banner"], DocumentKind.EXIT_NOTICE, signatory_role=Role.REVIEWER)

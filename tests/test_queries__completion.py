@@ -26,37 +26,32 @@ def bound(statements: int) -> int:
     return statements + TEST_SAVEPOINT
 
 
-def not_yet_20(statements: int) -> int:
-    """Steps still above the issue's 20 (issue 15 part 1, left for a later step): bounded where they are now."""
-    return statements + TEST_SAVEPOINT
-
-
-def test_completing_a_township_opinion_takes_at_most_14_queries(banner, django_assert_max_num_queries):
+def test_completing_a_township_opinion_takes_at_most_12_queries(banner, django_assert_max_num_queries):
     request = support.consulting_case(banner)
     task = support.open_task(request, "consult", township=banner.org("naji").pk)
-    with django_assert_max_num_queries(bound(14)):
+    with django_assert_max_num_queries(bound(12)):
         actions.give_consultation_opinion(task=task, actor=banner.users["naji"], agrees=True, opinion="同意承担。")
 
 
-def test_the_last_township_opinion_moving_the_case_to_its_application_stays_bounded(
+def test_the_last_township_opinion_moving_the_case_to_its_application_takes_at_most_20_queries(
     banner, django_assert_max_num_queries
 ):
-    """Not yet 20: the consultation's conditions (all answered, all agreed) are read twice each by django-fsm, and
-    the join, the gateway and the application task follow."""
+    """The consultation concludes (its outcomes read once by the service, once by the transition's condition), and
+    the join, the gateway and the application task with its deadline follow."""
     request = support.consulting_case(banner)
     first = support.open_task(request, "consult", township=banner.org("naji").pk)
     actions.give_consultation_opinion(task=first, actor=banner.users["naji"], agrees=True, opinion="同意承担。")
     last = support.open_task(request, "consult", township=banner.org("liuhe").pk)
-    with django_assert_max_num_queries(not_yet_20(27)):
+    with django_assert_max_num_queries(bound(20)):
         actions.give_consultation_opinion(task=last, actor=banner.users["liuhe"], agrees=True, opinion="同意承担。")
 
 
-def test_accepting_for_review_opening_three_reviews_stays_bounded(banner, django_assert_max_num_queries):
-    """Not yet 20: each of the three reviews is inserted with its deadline and its link to the split (four statements
-    each; the time limits are read once)."""
+def test_accepting_for_review_opening_three_reviews_takes_at_most_19_queries(banner, django_assert_max_num_queries):
+    """Each of the three reviews is inserted with its link to the split; their deadlines are inserted together at the
+    action's end (the time limits are read once)."""
     request = support.submitted_case(banner)
     task = support.open_task(request, "intake")
-    with django_assert_max_num_queries(not_yet_20(21)):
+    with django_assert_max_num_queries(bound(19)):
         actions.accept_for_review(task=task, actor=banner.users["office"])
 
 
@@ -74,14 +69,14 @@ def test_completing_a_bureau_opinion_takes_at_most_13_queries(
         actions.give_bureau_opinion(task=task, actor=banner.users[user_key], passes=True, reasoning="审核意见")
 
 
-def test_the_opinion_completing_the_joint_review_stays_bounded(banner, django_assert_max_num_queries):
+def test_the_opinion_completing_the_joint_review_takes_at_most_18_queries(banner, django_assert_max_num_queries):
     """The third opinion closes the review's join and opens the consolidation task, with its deadline."""
     request = support.to_under_review(banner)
     for node, key in (("legality_review", "justice"), ("data_review", "data")):
         task = support.open_task(request, node)
         actions.give_bureau_opinion(task=task, actor=banner.users[key], passes=True, reasoning="审核意见")
     task = support.open_task(request, "lead_review")
-    with django_assert_max_num_queries(bound(19)):
+    with django_assert_max_num_queries(bound(18)):
         actions.give_bureau_opinion(task=task, actor=banner.users["office"], passes=True, reasoning="审核意见")
 
 
@@ -92,13 +87,13 @@ def test_the_banner_decision_takes_at_most_15_queries(banner, django_assert_max_
         actions.decide_at_banner(task=task, actor=banner.users["leadership"], approves=True, reasons="")
 
 
-def test_concluding_the_joint_review_with_its_document_takes_at_most_21_queries(banner, django_assert_max_num_queries):
-    """Not yet 20: the review opinion goes up to the leadership (上行文), so its signatory is named, and since the
-    settings are inherited (issue 15 part 2) who signs is read from the banner's or the level above's setting first."""
+def test_concluding_the_joint_review_with_its_document_takes_at_most_20_queries(banner, django_assert_max_num_queries):
+    """The review opinion goes up to the leadership (上行文), so its signatory is named: who signs, inherited from the
+    banner's or a level above's setting (issue 15 part 2), is read in the same query as the members."""
     request = support.to_under_review(banner)
     support.bureau_opinions(banner, request)
     task = support.open_task(request, "consolidate")
-    with django_assert_max_num_queries(not_yet_20(21)):
+    with django_assert_max_num_queries(bound(20)):
         actions.conclude_review(
             task=task, actor=banner.users["office"], passes=True, findings=support.FINDINGS, reasons="", remedy=""
         )

@@ -43,6 +43,21 @@ def test_art4_2_each_review_task_is_due_after_its_time_limit_in_working_days(ban
     assert calendar.working_days_between(timezone.localdate(task.created), deadline.due_date) == 7
 
 
+def test_issue15_each_review_the_split_opens_gets_its_own_deadline_inserted_with_the_others(banner):
+    """The three deadlines are inserted together at the end of the action that opens the reviews: each still belongs
+    to its task, with its step's time limit."""
+    limits = {"lead_review": 8, "legality_review": 7, "data_review": 6}
+    for step, days in limits.items():
+        TimeLimit.objects.filter(jurisdiction=banner.jurisdiction, step=step).update(days=days)
+    request = support.to_under_review(banner)
+    calendar = WorkingCalendar(banner.jurisdiction.pk)
+    for step, days in limits.items():
+        task = support.open_task(request, step)
+        deadline = TaskDeadline.objects.get(task=task)
+        assert (deadline.step, deadline.days, deadline.jurisdiction_id) == (step, days, banner.jurisdiction.pk)
+        assert deadline.due_date == calendar.add(timezone.localdate(task.created), days)
+
+
 def test_time_limits_are_the_banners_own_settings(banner, other_banner):
     TimeLimit.objects.filter(jurisdiction=banner.jurisdiction, step="consult").update(days=3, unit="natural")
     mine = support.open_task(engine_started(banner), "consult", township=banner.org("naji").pk)

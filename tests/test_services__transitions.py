@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 
 from admission.models import ApprovalDecision, Attachment, DutyRequest, RequestState
 from admission.services.errors import ConflictError
+from admission.services.transitions import action_transaction, lock_row, locked_row
 from tests.support import (
     admitted_temporary_case,
     awaiting_approval_case,
@@ -136,3 +137,18 @@ def test_art2_services_act_on_the_current_state_not_the_callers_stale_copy(banne
         direct_submit(banner, stale)
     assert "「已撤回」" in error.value.message
     assert snapshot(request) == before
+
+
+def test_a_row_an_action_locked_is_handed_to_one_service_unread_and_read_again_after(banner, django_assert_num_queries):
+    """lock_row/locked_row: the service after the action's lock takes its copy without a second read; any later
+    service, or a copy the action did not lock, reads the row as it now is."""
+    request = consulting_case(banner)
+    stale = DutyRequest.objects.get(pk=request.pk)
+    with action_transaction():
+        locked = lock_row(DutyRequest.objects.all(), request.pk)
+        with django_assert_num_queries(0):
+            assert locked_row(locked) is locked
+        DutyRequest.objects.filter(pk=request.pk).update(duty_name="林草防火巡查")
+        again = locked_row(locked)
+        assert again is not locked and again.duty_name == "林草防火巡查"
+        assert locked_row(stale).duty_name == "林草防火巡查"

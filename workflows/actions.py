@@ -36,7 +36,7 @@ from admission.services.duties import confirm_safeguard_delivery, record_safegua
 from admission.services.errors import ConflictError
 from admission.services.habits import comment_on_case, copy_case, issue_approval_form
 from admission.services.reports import handle_report, report_unadmitted_duty
-from admission.services.transitions import lock_case
+from admission.services.transitions import lock_case, lock_row
 
 from . import engine
 
@@ -147,9 +147,11 @@ def _case(task: Task) -> DutyRequest:
 
 
 def _consultation(task: Task) -> Consultation:
-    """The township's consultation, with its case read and row-locked at once (as _case)."""
-    found = Consultation.objects.get(pk=task.data["consultation"])
-    found.request = lock_case(found.request_id)
+    """The township's consultation, read and row-locked at once after its case (as _case; the order the service locks
+    them in), with the township its permission names: the service's own lock takes this copy."""
+    case = _case(task)
+    found = lock_row(Consultation.objects.filter(request=case).select_related("township"), task.data["consultation"])
+    found.request = case
     return found
 
 

@@ -1,5 +1,6 @@
 """Flow nodes Viewflow 2.4 documents but does not ship, and cheaper versions of some it does."""
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils.timezone import now
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
@@ -11,6 +12,9 @@ from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
 from viewflow.workflow.signals import flow_finished, task_finished, task_started
 from viewflow.workflow.status import STATUS
+
+# The statuses of a task no branch waits for (Viewflow's join counts the others as still running).
+CLOSED = (STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED)
 
 
 class SavedOnceActivation(Activation):
@@ -120,10 +124,11 @@ class ReadingJoinActivation(JoinActivation):
     asks whether to complete, again as the transition's condition, and the tokens once more in `complete`), reads the
     process row again for a join it found, saves a new join twice (created, then started) and takes a savepoint in
     `complete` for rolling back the cancellation of other branches, which a join without `continue_on_condition`
-    never does. Here each is read once per arrival, the process is the one the flow holds, a new join is saved once,
-    already started, and its only incoming task is the one arriving (no read)."""
+    never does. Here the incoming tasks and the process's open tasks are read together, once per arrival, the process
+    is the one the flow holds, and a new join is saved once, already started."""
 
     _prefixes: set[str] | None = None
+    _open_tokens: list[str]  # with _prefixes, by _read_branches
     _done: bool | None = None
 
     @classmethod
@@ -149,19 +154,45 @@ class ReadingJoinActivation(JoinActivation):
             task.seed = seed
             task.save()
         task.previous.add(arriving)
-        activation = cls(task)
-        if not found:
-            activation._prefixes = {arriving.token.get_common_split_prefix(task.token, arriving.pk)}
-        return activation
+        return cls(task)
+
+    def _read_branches(self) -> None:
+        """Viewflow's two reads of an arrival in one: the incoming tasks (for the common split prefixes of those not
+        cancelled) and the open tasks of the process (those of the branches joined are the ones under the prefix)."""
+        task_class = self.flow_class.task_class
+        incoming = task_class.previous.through.objects.filter(from_task_id=self.task.pk, to_task_id=OuterRef("pk"))
+        rows = (
+            task_class._default_manager.filter(process=self.process)
+            .annotate(incoming=Exists(incoming))
+            .filter(Q(incoming=True) | ~Q(status__in=CLOSED))
+            .order_by()
+            .values_list("pk", "token", "status", "incoming")
+        )
+        self._prefixes, self._open_tokens = set(), []
+        for pk, token, status, is_incoming in rows:
+            if is_incoming and status not in (STATUS.CANCELED, STATUS.REVIVED):
+                self._prefixes.add(token.get_common_split_prefix(self.task.token, pk))
+            if status not in CLOSED:
+                self._open_tokens.append(str(token))
 
     def _join_token_prefixes(self):
         if self._prefixes is None:
-            self._prefixes = super()._join_token_prefixes()
+            self._read_branches()
         return self._prefixes
 
     def is_done(self):
+        """Viewflow's decision: one prefix came in and no open task is under it (several: done, so that complete
+        raises; none: not done)."""
         if self._done is None:
-            self._done = super().is_done()
+            if self.flow_task._continue_on_condition:
+                self._done = super().is_done()
+            else:
+                prefixes = self._join_token_prefixes()
+                if len(prefixes) != 1:
+                    self._done = len(prefixes) > 1
+                else:
+                    (prefix,) = prefixes
+                    self._done = not any(token.startswith(prefix) for token in self._open_tokens)
         return self._done
 
     @Activation.status.super()

@@ -231,19 +231,17 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
     def current_consultations(self) -> "models.QuerySet[Consultation]":
         return self.consultations.filter(round=self.consultation_round)
 
-    # --- conditions -------------------------------------------------------------------
-    def _consultation_all_answered(self) -> bool:
-        return not self.current_consultations().filter(outcome=ConsultationOutcome.PENDING).exists()
+    def current_outcomes(self) -> set[str]:
+        """The outcomes the current round's consultations have (one query): what concludes the consultation."""
+        return set(self.current_consultations().order_by().values_list("outcome", flat=True).distinct())
 
+    # --- conditions -------------------------------------------------------------------
     def _consultation_all_agreed(self) -> bool:
-        current = self.current_consultations()
-        return current.exists() and not current.exclude(outcome=ConsultationOutcome.AGREED).exists()
+        return self.current_outcomes() == {ConsultationOutcome.AGREED}
 
     def _consultation_someone_disagreed(self) -> bool:
-        return (
-            self._consultation_all_answered()
-            and self.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED).exists()
-        )
+        outcomes = self.current_outcomes()
+        return ConsultationOutcome.PENDING not in outcomes and ConsultationOutcome.DISAGREED in outcomes
 
     def _is_temporary(self) -> bool:
         return self.track == Track.TEMPORARY

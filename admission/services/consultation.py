@@ -14,7 +14,7 @@ from ..models import AttachmentKind, AuditAction, Consultation, ConsultationOutc
 from ..permissions import require_consulted_township
 from .audit import record_event
 from .errors import ConflictError
-from .transitions import apply_transition, locked_request
+from .transitions import apply_transition, locked_request, locked_row
 from .uploads import store_attachment
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def record_consultation_opinion(
     if not agrees and len(opinion) < 10:
         raise ValidationError({"opinion": [_("不同意时请写明理由和修改建议（不少于 10 个字），以便部门修改。")]})
     with locked_request(consultation.request) as duty_request:
-        consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+        consultation = locked_row(consultation)
         if consultation.outcome != ConsultationOutcome.PENDING or consultation.round != duty_request.consultation_round:
             raise ConflictError(_("该乡镇已就本轮征求意见作出答复，不能重复答复。"))
         if letter is not None:
@@ -55,9 +55,10 @@ def record_consultation_opinion(
 
 
 def _conclude_if_all_answered(*, duty_request: DutyRequest, actor: User) -> None:
-    if duty_request.current_consultations().filter(outcome=ConsultationOutcome.PENDING).exists():
+    outcomes = duty_request.current_outcomes()
+    if ConsultationOutcome.PENDING in outcomes:
         return
-    if duty_request.current_consultations().filter(outcome=ConsultationOutcome.DISAGREED).exists():
+    if ConsultationOutcome.DISAGREED in outcomes:
         transition, note = (
             duty_request.conclude_consultation_disagreed,
             "有乡镇不同意，退回申请部门修改后重新征求意见或撤回。",

@@ -14,7 +14,7 @@ from ..inheritance import up_the_levels
 from ..models import AuditAction, DayUnit, Jurisdiction, JurisdictionLevel, Step, TaskDeadline, TimeLimit
 from ..procedure import STEPS, ActingBody
 from .audit import record_event
-from .transitions import action_memo
+from .transitions import action_memo, insert_at_action_end
 
 if TYPE_CHECKING:
     from viewflow.workflow.models import Task
@@ -82,9 +82,13 @@ def set_deadline(*, task: Task, jurisdiction_id: int) -> TaskDeadline | None:
     due, problem = _count(
         WorkingCalendar(jurisdiction_id), start=timezone.localdate(task.created), days=days, unit=unit
     )
-    # A new task has no deadline yet: one INSERT, not update_or_create's lookup inside two savepoints.
-    return TaskDeadline.objects.create(
-        task=task, jurisdiction_id=jurisdiction_id, step=step, days=days, unit=unit, due_date=due, problem=problem
+    # A new task has no deadline yet: an INSERT, not update_or_create's lookup inside two savepoints; inside an
+    # action, one with the other new tasks' deadlines at its end (nothing in it reads them; the announcement of the
+    # new task, which names its due date, runs after the commit).
+    return insert_at_action_end(
+        TaskDeadline(
+            task=task, jurisdiction_id=jurisdiction_id, step=step, days=days, unit=unit, due_date=due, problem=problem
+        )
     )
 
 

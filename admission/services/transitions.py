@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
+from django_fsm import TransitionNotAllowed
 
 from ..models import AuditAction, DutyRequest, RequestState
 from .audit import events_batched, record_event
@@ -19,13 +20,18 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 
+M = TypeVar("M", bound=Model)
+
+
 class _Action:
-    """One action's transaction: the cases it has locked, by key (lock_case)."""
+    """One action's transaction: the cases it has locked, by key (lock_case), the rows it has locked that no service
+    has taken yet (lock_row), and the new rows it inserts at its end (insert_at_action_end)."""
 
     def __init__(self) -> None:
         self.locked: dict[int, DutyRequest] = {}
-        self.handed: set[int] = set()
+        self.unhanded: dict[tuple[type[Model], object], Model] = {}
         self.memo: dict[object, object] = {}
+        self.new_rows: dict[type[Model], list[Model]] = {}
 
 
 _ACTION: ContextVar[_Action | None] = ContextVar("admission_action", default=None)
@@ -36,11 +42,14 @@ def action_transaction(*, opened: bool = False) -> Iterator[None]:
     """The transaction of one action (workflows.engine opens it, `opened` when the case's lock already has): the
     services' blocks inside it take no savepoint. Nothing between them catches a service's error, so the whole action
     rolls back with it either way; the savepoints only cost two statements each. Its audit events are inserted in one
-    statement at its end (audit.events_batched)."""
-    token = _ACTION.set(_Action())
+    statement at its end (audit.events_batched), and so are its new rows of each other kind (insert_at_action_end)."""
+    action = _Action()
+    token = _ACTION.set(action)
     try:
         with transaction.atomic(savepoint=not opened), events_batched():
             yield
+            for model, rows in action.new_rows.items():
+                model._default_manager.bulk_create(rows)
     finally:
         _ACTION.reset(token)
 
@@ -51,16 +60,49 @@ def service_block() -> transaction.Atomic:
     return transaction.atomic(savepoint=_ACTION.get() is None)
 
 
+def lock_row(rows: QuerySet[M], pk: int) -> M:
+    """A row of `rows`, read and row-locked at once (inside an action, after the engine's lock on its process and in
+    the order the service would lock it): the service it is handed to then does not read it a second time
+    (locked_row). What `rows` selects along comes with it, not locked."""
+    row = rows.select_for_update(of=("self",)).get(pk=pk)
+    action = _ACTION.get()
+    if action is not None:
+        action.unhanded[(type(row), row.pk)] = row
+    return row
+
+
+def locked_row(row: M) -> M:
+    """A fresh copy of `row`, row-locked until the surrounding transaction ends: `row` itself when it is the copy this
+    action has just locked (lock_row) and no service has had it yet, else read again."""
+    action = _ACTION.get()
+    key = (type(row), row.pk)
+    if action is not None and action.unhanded.get(key) is row:
+        del action.unhanded[key]
+        return row
+    return type(row)._default_manager.select_for_update().get(pk=row.pk)
+
+
 def lock_case(pk: int) -> DutyRequest:
-    """The case, read and row-locked at once (inside an action, after the engine's lock on its process): the service
-    it is handed to then does not read it a second time (locked_request), and the flow's next tasks take it as their
-    process's case (locked_case)."""
+    """The case, read and row-locked at once (lock_row); the flow's next tasks take it as their process's case
+    (locked_case)."""
     # The applicant and the department come along (documents and notices name them), not locked.
-    case = DutyRequest.objects.select_related("applicant", "department").select_for_update(of=("self",)).get(pk=pk)
+    case = lock_row(DutyRequest.objects.select_related("applicant", "department"), pk)
     action = _ACTION.get()
     if action is not None:
         action.locked[pk] = case
     return case
+
+
+def insert_at_action_end(row: M) -> M:
+    """Insert the new `row` with the current action's other new rows of its kind, in one statement when the action
+    ends without an error (a split's three reviews get their deadlines in one), or at once outside an action. Only
+    for rows nothing reads back within the action and no receiver of post_save needs (a bulk insert sends none)."""
+    action = _ACTION.get()
+    if action is None:
+        row.save(force_insert=True)
+    else:
+        action.new_rows.setdefault(type(row), []).append(row)
+    return row
 
 
 def action_memo() -> dict[object, object] | None:
@@ -78,16 +120,10 @@ def locked_case(pk: int) -> DutyRequest | None:
 
 @contextmanager
 def locked_request(duty_request: DutyRequest) -> Iterator[DutyRequest]:
-    """A fresh copy of the case, row-locked until the surrounding transaction ends: `duty_request` itself when it is
-    the copy this action has just locked (lock_case) and no service has had it yet, else read again."""
+    """A fresh copy of the case, row-locked until the surrounding transaction ends (locked_row), in a service's
+    block."""
     with service_block():
-        action = _ACTION.get()
-        pk = duty_request.pk
-        if action is not None and action.locked.get(pk) is duty_request and pk not in action.handed:
-            action.handed.add(pk)
-            yield duty_request
-        else:
-            yield DutyRequest.objects.select_for_update().get(pk=pk)
+        yield locked_row(duty_request)
 
 
 def apply_transition(
@@ -100,14 +136,16 @@ def apply_transition(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Run one FSM transition of `request`, save it and record it, or raise ConflictError."""
-    if not can_proceed(transition):
-        state_label = RequestState(duty_request.state).label
+    from_state = duty_request.state
+    try:
+        # django-fsm checks the source state and the conditions before it changes anything; asking can_proceed first
+        # would read the conditions' rows twice.
+        transition()
+    except TransitionNotAllowed:
         raise ConflictError(
             _("该申请当前状态为「%(state)s」，不能执行「%(action)s」。请刷新页面查看最新进展。")
-            % {"state": state_label, "action": AuditAction(action).label}
-        )
-    from_state = duty_request.state
-    transition()
+            % {"state": RequestState(from_state).label, "action": AuditAction(action).label}
+        ) from None
     duty_request.save()
     record_event(
         duty_request=duty_request,
