@@ -59,7 +59,9 @@ def say(message: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
 
 
-def setup_django(database: str, var_dir: str) -> None:
+def setup_django(database: str, var_dir: str, broker_url: str = "") -> None:
+    """Django on `database`; with `broker_url`, tasks set off after commit (announcing new work) are queued there as in
+    production (config.settings_test runs them in-process: its tests have no broker)."""
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings_test",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
@@ -70,6 +72,13 @@ def setup_django(database: str, var_dir: str) -> None:
     import django
 
     django.setup()
+    if broker_url:
+        from django.conf import settings
+
+        from admission.tasks import in_process
+
+        settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER = broker_url, False
+        assert not in_process(), "Celery read its configuration before the broker was set"
 
 
 # --- 1. one banner through the services ---------------------------------------------------------------------------
