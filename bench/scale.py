@@ -72,9 +72,13 @@ def setup_django(database: str, var_dir: str, broker_url: str = "") -> None:
     import django
 
     django.setup()
-    if broker_url:
-        from django.conf import settings
+    from django.conf import settings
 
+    from config import settings as production
+
+    # The tests seal the audit chain after every commit; measured here is production's interval.
+    settings.ADMISSION_AUDIT_SEAL_SECONDS = production.ADMISSION_AUDIT_SEAL_SECONDS
+    if broker_url:
         from admission.tasks import in_process
 
         settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER = broker_url, False

@@ -3,12 +3,14 @@ commit; walk the chain to find the first event rewritten, removed or inserted.""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import models, transaction
 
 from ..models import AuditAction, AuditChainHead, AuditEvent, AuditOutcome, DutyRequest
@@ -128,14 +130,25 @@ def record_security_event(
 
 
 def seal_after_commit() -> int:
-    """What every recording transaction runs once it commits: seal, unless another process is sealing right now.
+    """What every recording transaction runs once it commits: seal, unless this process sealed less than
+    ADMISSION_AUDIT_SEAL_SECONDS ago or another process is sealing right now.
 
-    A committer never waits for another's seal: the sealer that holds the chain's head looks again after its own
-    commit and seals what was committed meanwhile (so with several processes acting at once, one seals a batch for
-    all of them instead of each queueing on the head's lock in turn). A process killed between its commit and its
-    seal leaves events the next seal takes, and the scheduler's sweep (admission.seal_audit_events) seals what is
-    left when nothing else is recorded."""
+    A seal is a transaction of its own (the chain's head locked, the pending events read and chained): after every
+    commit it was a quarter of a completion's statements. At most one per interval per process, each sealing the
+    batch committed meanwhile by every process; what the last commits of a burst leave is sealed by the next seal
+    after the interval (this process's or any other's) or by the scheduler's (admission.seal_audit_events, every
+    10 s; without a broker, the web process's sweep). A committer never waits for another's seal: the sealer that
+    holds the chain's head looks again after its own commit and seals what was committed meanwhile. A process killed
+    between its commit and its seal leaves events the same sweeps take."""
+    global _sealed_at
+    now = time.monotonic()
+    if _sealed_at is not None and now - _sealed_at < settings.ADMISSION_AUDIT_SEAL_SECONDS:
+        return 0
+    _sealed_at = now
     return seal_pending_events(wait=False)
+
+
+_sealed_at: float | None = None  # when this process last ran seal_after_commit's seal (time.monotonic)
 
 
 def seal_pending_events(*, batch: int = 500, wait: bool = True) -> int:
