@@ -51,12 +51,14 @@ def service_block() -> transaction.Atomic:
     return transaction.atomic(savepoint=_ACTION.get() is None)
 
 
-def lock_case(pk: int) -> DutyRequest:
+def lock_case(pk: int, *, parties: bool = True) -> DutyRequest:
     """The case, read and row-locked at once (inside an action, after the engine's lock on its process): the service
     it is handed to then does not read it a second time (locked_request), and the flow's next tasks take it as their
     process's case (locked_case)."""
-    # The applicant and the department come along (documents and notices name them), not locked.
-    case = DutyRequest.objects.select_related("applicant", "department").select_for_update(of=("self",)).get(pk=pk)
+    cases = DutyRequest.objects.select_for_update(of=("self",))
+    if parties:  # the applicant and the department come along (documents and notices name them), not locked
+        cases = cases.select_related("applicant", "department")
+    case = cases.get(pk=pk)
     action = _ACTION.get()
     if action is not None:
         action.locked[pk] = case
