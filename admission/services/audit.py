@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, transaction
 
 from ..models import AuditAction, AuditChainHead, AuditEvent, AuditOutcome, DutyRequest
 from ..models.audit import GENESIS_HASH, event_digest
@@ -169,22 +169,27 @@ def seal_pending_events(*, batch: int = 500, wait: bool = True) -> int:
                 event.sequence, event.previous_hash = head.last_sequence + 1, head.last_hash
                 event.hash = event_digest(event.sealed_values())
                 head.last_sequence, head.last_hash = event.sequence, event.hash
-            # The one permitted write to events (AuditEventQuerySet refuses update() to everyone else); on PostgreSQL
-            # a trigger refuses it for an event already sealed. One statement for a batch; a lone event (the common
-            # case with one process) by a plain UPDATE, which costs far less Python than bulk_update's CASE.
-            if len(pending) == 1:
-                (event,) = pending
-                models.QuerySet(model=AuditEvent).filter(pk=event.pk, sequence__isnull=True).update(
-                    sequence=event.sequence, previous_hash=event.previous_hash, hash=event.hash
-                )
-            elif pending:
-                models.QuerySet(model=AuditEvent).bulk_update(pending, ["sequence", "previous_hash", "hash"])
+            if pending:
+                _write_seals(pending)
             if pending:
                 head.save(update_fields=["last_sequence", "last_hash"])
         sealed += len(pending)
         if len(pending) < batch and not AuditEvent.objects.filter(sequence__isnull=True).exists():
             return sealed
         wait = False  # the rest was committed while we sealed: sealed by us, or by whoever holds the head now
+
+
+def _write_seals(events: list[AuditEvent]) -> None:
+    """The one permitted write to events (AuditEventQuerySet refuses update() to everyone else; on PostgreSQL a
+    trigger refuses it for an event already sealed): one UPDATE from a list of values for the whole batch, which
+    costs little Python per event where bulk_update's CASE per field and event cost a millisecond each."""
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(events))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {AuditEvent._meta.db_table} SET sequence = v.column2, previous_hash = v.column3, "
+            f"hash = v.column4 FROM (VALUES {rows}) AS v WHERE id = v.column1 AND sequence IS NULL",
+            [value for event in events for value in (event.pk, event.sequence, event.previous_hash, event.hash)],
+        )
 
 
 def _lock_head(*, wait: bool) -> AuditChainHead | None:
