@@ -311,7 +311,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "admission.sweep_webhooks",
         "schedule": float(os.environ.get("ADMISSION_WEBHOOK_SWEEP_SECONDS", "30")),
     },
-    # Audit events whose committer gave way to a seal in progress are sealed by it; this takes any left behind.
+    # Audit events committed after their process's last seal (ADMISSION_AUDIT_SEAL_SECONDS), or whose committer gave way
+    # to a seal in progress, are sealed by the next seal; this takes any a quiet process left behind.
     "audit-seal": {"task": "admission.seal_audit_events", "schedule": 10.0},
 }
 # /readyz pings the broker too.
