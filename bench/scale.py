@@ -17,9 +17,11 @@ On PostgreSQL (127.0.0.1:5432, user postgres), in a database of its own (`--data
    (production settings with test conveniences: `config.settings_test`, fast password hasher, no second factor),
    `--runs` requests per page after two warm-ups: p50 and p95 of the wall time, and the number of queries of a
    request (the fewer of two: the session's 15-second last-seen write is not the page's). The L/S (or M/S) ratio of the p50s.
-4. **Completions at the largest scale built**, at 1, 2 and 4 worker processes for `--seconds` each: the three review
-   opinions of cases under review in the copies (each case's tasks to one worker), through
-   `workflows.actions.give_bureau_opinion` as the task page calls it (the task and the user loaded as the page does).
+4. **Completions at the largest scale built** (at least 281 banners: smaller scales are copied up to that after their
+   pages), at 1, 2 and 4 worker processes for `--seconds` each: the three review opinions of cases under review in
+   the copies (40 copies to each worker), through `workflows.actions.give_bureau_opinion` as the task page calls it
+   (the task and the user loaded as the page does). New tasks are announced as in production: queued on Redis
+   (database 14, `--broker-url`, emptied afterwards; nothing consumes it), or in the worker with `--in-process`.
    Beside them, in the same run, the same workers doing a bare transaction: `UPDATE` one row and `INSERT` one row.
    Afterwards each completion is checked: its task finished, its opinion recorded, its flow moved on (none lost).
    The CPU time of the workers and of their PostgreSQL backends (read from /proc) per completion is printed beside:
@@ -53,13 +55,19 @@ TOWNSHIPS = 12
 DEPARTMENTS = ("林业和草原局", "应急管理局", "农牧局", "水利局", "自然资源局", "生态环境局")
 ADMITTED, UNDER_REVIEW, AWAITING_BANNER, AWAITING_CITY = 100, 12, 4, 4
 REVIEWERS = {"lead_review": "office", "legality_review": "justice", "data_review": "data"}
+# Each worker of the completions has the cases under review of copies of its own: 40 copies, about 1,400 opinions,
+# more than one worker completes in 10 s; 1 + 2 + 4 workers need 280 copies besides the first banner.
+COPIES_PER_WORKER = 40
+COMPLETION_BANNERS = 1 + 7 * COPIES_PER_WORKER
 
 
 def say(message: str) -> None:
     print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
 
 
-def setup_django(database: str, var_dir: str) -> None:
+def setup_django(database: str, var_dir: str, broker_url: str = "") -> None:
+    """Django on `database`; with `broker_url`, tasks set off after commit (announcing new work) are queued there as in
+    production (config.settings_test runs them in-process: its tests have no broker)."""
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings_test",
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
@@ -70,6 +78,17 @@ def setup_django(database: str, var_dir: str) -> None:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    from config import settings as production
+
+    # The tests seal the audit chain after every commit; measured here is production's interval.
+    settings.ADMISSION_AUDIT_SEAL_SECONDS = production.ADMISSION_AUDIT_SEAL_SECONDS
+    if broker_url:
+        from admission.tasks import in_process
+
+        settings.CELERY_BROKER_URL, settings.CELERY_TASK_ALWAYS_EAGER = broker_url, False
+        assert not in_process(), "Celery read its configuration before the broker was set"
 
 
 # --- 1. one banner through the services ---------------------------------------------------------------------------
@@ -80,6 +99,7 @@ def build_banner() -> dict[str, Any]:
     from django.core.management import call_command
 
     from admission.models import CalendarYear, DutyRequest, OrganizationKind, Role, TownshipDuty
+    from admission.services.audit import seal_pending_events
     from admission.services.setup import add_member, create_jurisdiction
     from tests import support
     from workflows import actions
@@ -145,6 +165,9 @@ def build_banner() -> dict[str, Any]:
         actions.claim_task(task=task, actor=banner.users["office"])
         claimed.append(task.pk)
 
+    # As the scheduler leaves a quiet system: every audit event sealed (a process seals at most once a second, so the
+    # last events of the build would wait, and be copied unsealed into every banner for the first completion to seal).
+    seal_pending_events()
     duty = TownshipDuty.objects.filter(township=keyed["t0"]).order_by("pk").first()
     return {
         "users": {key: user.pk for key, user in banner.users.items()},
@@ -442,9 +465,11 @@ class _Cpu:
         return {"worker": time.process_time() - self.worker, "backend": _backend_cpu() - self.backend}
 
 
-def _complete(args: tuple[list[list[tuple[int, int]]], float, str, str, Any]) -> tuple[int, list[int], list[str], dict]:
-    cases, seconds, database, var_dir, start = args
-    setup_django(database, var_dir)
+def _complete(
+    args: tuple[list[list[tuple[int, int]]], float, str, str, str, Any],
+) -> tuple[int, list[int], list[str], dict]:
+    cases, seconds, database, var_dir, broker_url, start = args
+    setup_django(database, var_dir, broker_url)
     from django.contrib.auth import get_user_model
     from viewflow.workflow.models import Task
 
@@ -504,7 +529,7 @@ def run_workers(target, jobs: list[tuple], manager) -> tuple[float, list[tuple[i
 
 
 def measure_completions(
-    seeded: dict[str, Any], offset: int, copies: int, seconds: float, database: str, var_dir: str
+    seeded: dict[str, Any], offset: int, seconds: float, database: str, var_dir: str, broker_url: str
 ) -> dict[int, Any]:
     from django.db import connection
     from viewflow.workflow.models import Task
@@ -522,12 +547,12 @@ def measure_completions(
     manager = multiprocessing.get_context("spawn").Manager()
     result: dict[int, Any] = {}
     next_copy = 1
-    per_worker_copies = max(1, min((copies - 1) // 7, 40))
     for workers in (1, 2, 4):
         jobs = []
         for _ in range(workers):
-            jobs.append((review_work(offset, next_copy, per_worker_copies, seeded), seconds, database, var_dir))
-            next_copy += per_worker_copies
+            work = review_work(offset, next_copy, COPIES_PER_WORKER, seeded)
+            jobs.append((work, seconds, database, var_dir, broker_url))
+            next_copy += COPIES_PER_WORKER
         say(f"  completions, {workers} worker(s), {seconds:.0f} s")
         elapsed, results = run_workers(_complete, jobs, manager)
         done = [pk for _n, pks, _e, _c in results for pk in pks]
@@ -556,7 +581,17 @@ def measure_completions(
         }
         say(f"    {result[workers]}")
     manager.shutdown()
+    if broker_url:
+        say(f"  announcements dropped from {broker_url}: {purge_broker(broker_url)}")
     return result
+
+
+def purge_broker(broker_url: str) -> int:
+    """Drop what the workers queued: nothing consumes the benchmark's broker database."""
+    from config.celery import app
+
+    with app.connection_for_write(broker_url) as connection:
+        return app.control.purge(connection=connection) or 0
 
 
 def _org_of(permission: str) -> int:
@@ -616,6 +651,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--build-budget", type=float, default=900, help="seconds a scale's copying may take")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/14", help="where completions queue tasks")
+    parser.add_argument("--in-process", action="store_true", help="completions announce new tasks in-process")
     args = parser.parse_args()
     scales = [s.strip() for s in args.scales.split(",")]
     var_dir = tempfile.mkdtemp(prefix="admission-scale-")
@@ -632,6 +669,8 @@ def main() -> int:
         sizes: dict[str, dict] = {}
         notes: list[str] = []
         built, seconds_per_copy = 1, 0.0
+        announced = "in the completing worker (--in-process)" if args.in_process else f"queued on {args.broker_url}"
+        notes.append(f"new tasks of the completions announced {announced}")
         for scale in scales:
             target = SCALES[scale]
             if target > built:
@@ -655,10 +694,14 @@ def main() -> int:
             measured[scale] = measure_pages(seeded, args.runs)
             for page, row in measured[scale].items():
                 say(f"  {page}: p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms, {row['queries']} queries")
-        completions = {}
-        if built > 8:
-            say(f"completions at {built} banners")
-            completions = measure_completions(seeded, offset, built, args.seconds, args.database, var_dir)
+        if built < COMPLETION_BANNERS:
+            say(f"copying to {COMPLETION_BANNERS} banners for the completions")
+            copy_banners(plan, last, offset, built, COMPLETION_BANNERS - 1)
+            notes.append(f"completions on {COMPLETION_BANNERS} banners (copied after the pages were measured)")
+            built = COMPLETION_BANNERS
+        say(f"completions at {built} banners")
+        broker_url = "" if args.in_process else args.broker_url
+        completions = measure_completions(seeded, offset, args.seconds, args.database, var_dir, broker_url)
         print()
         print(report(measured, sizes, completions, notes, args))
     finally:

@@ -284,6 +284,9 @@ ADMISSION_RENDER_RETRY_SECONDS = int(os.environ.get("ADMISSION_RENDER_RETRY_SECO
 # was issued or last queued (its render was lost: kill -9, Redis down at commit) and each failed one whose retry is due.
 ADMISSION_RENDER_SWEEP_SECONDS = int(os.environ.get("ADMISSION_RENDER_SWEEP_SECONDS", "30"))
 ADMISSION_RENDER_SWEEP_GRACE = int(os.environ.get("ADMISSION_RENDER_SWEEP_GRACE", "20"))
+# A process seals the audit chain after its commits at most once in this many seconds (each seal takes what every
+# process committed meanwhile); the scheduler's seal every 10 s, or the web process's sweep, takes the rest.
+ADMISSION_AUDIT_SEAL_SECONDS = float(os.environ.get("ADMISSION_AUDIT_SEAL_SECONDS", "1"))
 # The web process sweeps once after start-up (on its first request, in a thread) and, without a broker, every
 # SWEEP_SECONDS after that, so the embedded default heals itself with no scheduler.
 ADMISSION_SWEEP_IN_WEB = os.environ.get("ADMISSION_SWEEP_IN_WEB", "1") == "1"
@@ -308,7 +311,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "admission.sweep_webhooks",
         "schedule": float(os.environ.get("ADMISSION_WEBHOOK_SWEEP_SECONDS", "30")),
     },
-    # Audit events whose committer gave way to a seal in progress are sealed by it; this takes any left behind.
+    # Audit events committed after their process's last seal (ADMISSION_AUDIT_SEAL_SECONDS), or whose committer gave way
+    # to a seal in progress, are sealed by the next seal; this takes any a quiet process left behind.
     "audit-seal": {"task": "admission.seal_audit_events", "schedule": 10.0},
 }
 # /readyz pings the broker too.

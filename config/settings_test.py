@@ -31,3 +31,7 @@ ADMISSION_SECOND_FACTOR_REQUIRED = False
 # Webhooks (issue 15): the tests' receivers listen on 127.0.0.1 over http; tests/test_webhooks.py turns this off to
 # check that production refuses such a target.
 ADMISSION_WEBHOOK_ALLOW_LOOPBACK = True
+
+# Every commit seals the audit chain at once, so a test sees its events sealed whatever the test before it sealed;
+# tests/test_audit__chain.py sets an interval where it checks the seal's throttle.
+ADMISSION_AUDIT_SEAL_SECONDS = 0.0

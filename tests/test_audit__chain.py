@@ -203,3 +203,28 @@ def test_a_committer_gives_way_to_a_seal_in_progress_which_seals_its_event_too()
     assert [e.pk for e in events] == [first.pk, second.pk]
     assert not AuditEvent.objects.filter(sequence__isnull=True).exists()
     assert verify_chain() == (AuditEvent.objects.count(), None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_process_seals_at_most_once_an_interval_and_its_next_seal_takes_what_it_left(settings):
+    """Issue 15 (scale): a seal after every commit was a quarter of a task completion's statements. A process now
+    seals after a commit at most once every ADMISSION_AUDIT_SEAL_SECONDS; an event committed in between waits for
+    the next seal, which chains it in order."""
+    import time
+
+    from admission.services.audit import record_security_event
+
+    settings.ADMISSION_AUDIT_SEAL_SECONDS = 0.5
+    time.sleep(0.5)  # whatever this process sealed before is an interval ago
+
+    first = record_security_event(actor=None, action=AuditAction.LOGIN_FAILED, note="甲")
+    second = record_security_event(actor=None, action=AuditAction.LOGIN_FAILED, note="乙")
+    assert AuditEvent.objects.get(pk=first.pk).sequence is not None
+    assert AuditEvent.objects.get(pk=second.pk).sequence is None
+
+    time.sleep(0.5)
+    third = record_security_event(actor=None, action=AuditAction.LOGIN_FAILED, note="丙")
+    events = AuditEvent.objects.filter(pk__in=[first.pk, second.pk, third.pk]).order_by("sequence")
+    assert [e.pk for e in events] == [first.pk, second.pk, third.pk]
+    assert not AuditEvent.objects.filter(sequence__isnull=True).exists()
+    assert verify_chain() == (AuditEvent.objects.count(), None)

@@ -140,10 +140,11 @@ JOINT_REVIEW_NODES = ("lead_review", "legality_review", "data_review")
 # --- tasks: one door per step of admission.procedure.STEPS ---------------------------------------------
 
 
-def _case(task: Task) -> DutyRequest:
+def _case(task: Task, *, parties: bool = True) -> DutyRequest:
     """The task's case, read and row-locked by the process's artifact key (one query; the process is loaded with the
-    task): the service's own lock takes this copy instead of reading the case again."""
-    return lock_case(int(task.process.artifact_object_id))
+    task): the service's own lock takes this copy instead of reading the case again. Without `parties` when the step
+    names neither the applicant nor the department."""
+    return lock_case(int(task.process.artifact_object_id), parties=parties)
 
 
 def _consultation(task: Task) -> Consultation:
@@ -275,7 +276,7 @@ def give_bureau_opinion(*, task: Task, actor: User, passes: bool | None, reasoni
         user=actor,
         nodes=JOINT_REVIEW_NODES,
         action=lambda: review.record_bureau_opinion(
-            duty_request=_case(task),
+            duty_request=_case(task, parties=False),  # a member's opinion, or the consolidation task it opens
             actor=actor,
             passes=passes,
             reasoning=reasoning,

@@ -131,8 +131,10 @@ def task_locked(task_pk: int) -> Iterator[Task]:
     for attempt in range(attempts):
         with action_transaction():
             try:
+                # Not its owner: only a refusal names them (taken_message reads them then), and an owner who
+                # completes the task is the acting user (run_task hands that object over).
                 task = (
-                    Task.objects.select_related("owner", "process")
+                    Task.objects.select_related("process")
                     .select_for_update(nowait=getattr(policy, "nowait", True), of=("process",))
                     .get(pk=task_pk)
                 )
@@ -157,6 +159,8 @@ def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable
     with task_locked(task.pk) as task:
         if task.status not in OPEN_TASK_STATUSES or (task.owner_id and task.owner_id != user.pk):
             raise ConflictError(taken_message(task))
+        if task.owner_id:
+            task.owner = user
         if task.status == STATUS.NEW:
             if not task.flow_task.can_assign(user, task):
                 raise _refuse_unit()

@@ -7,10 +7,13 @@ in admission.procedure.STEPS: its title and who may act come from there.
 
 from collections.abc import Callable
 
+from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
 from viewflow.workflow.nodes.view import ViewActivation
+from viewflow.workflow.signals import task_finished
+from viewflow.workflow.status import STATUS
 
 from admission.models import (
     AdvisoryOpinion,
@@ -34,6 +37,14 @@ from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSpli
 
 
 class HumanTaskActivation(ViewActivation):
+    @ViewActivation.status.transition(source=STATUS.STARTED, target=STATUS.DONE)
+    def complete(self):
+        """Viewflow's, the task written with what taking and finishing it change (engine.run_task: its owner, its
+        status, when it was started and finished) instead of all its 17 columns: the one UPDATE of every completion."""
+        self.task.finished = now()
+        self.task.save(update_fields=["owner", "status", "started", "finished"])
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
     def prepare_revived_task(self, task):
         """A task revived by 退回 (engine.send_back) lands in the same unit's queue as when it was first created:
         Viewflow's revive copies the data, not the permission that routes it."""

@@ -82,11 +82,13 @@ def locked_row(row: M) -> M:
     return type(row)._default_manager.select_for_update().get(pk=row.pk)
 
 
-def lock_case(pk: int) -> DutyRequest:
+def lock_case(pk: int, *, parties: bool = True) -> DutyRequest:
     """The case, read and row-locked at once (lock_row); the flow's next tasks take it as their process's case
     (locked_case)."""
-    # The applicant and the department come along (documents and notices name them), not locked.
-    case = lock_row(DutyRequest.objects.select_related("applicant", "department"), pk)
+    cases = DutyRequest.objects.all()
+    if parties:  # the applicant and the department come along (documents and notices name them), not locked
+        cases = cases.select_related("applicant", "department")
+    case = lock_row(cases, pk)
     action = _ACTION.get()
     if action is not None:
         action.locked[pk] = case
