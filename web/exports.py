@@ -9,7 +9,10 @@ import re
 from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
 
 from admission import permissions
 from admission.models import DutyStatus, Organization, OrganizationKind
@@ -33,6 +36,7 @@ COLUMNS = (
     "准入依据",
     "准入时间",
 )
+COLUMN_WIDTHS = (12, 24, 12, 18, 30, 30, 12, 12, 14, 16, 14, 24, 24, 24, 24, 18)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a spreadsheet program may read as the start of a formula (CSV/formula injection, OWASP).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,17 +49,41 @@ def file_name(title: str, extension: str) -> str:
     return f"{safe[:80]}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
+class _Sheet:
+    """A sheet streamed row by row (openpyxl's write-only mode: no cell kept, no style looked up per cell), whose only
+    way in is `append`, which stores every piece of text as text: nothing a user typed becomes a formula. Its heading
+    rows stay in view when scrolling (`freeze`, the cell below and right of them)."""
+
+    def __init__(self, book: Workbook, title: str, *, freeze: str = "A2", widths: tuple[int, ...] = ()) -> None:
+        self._sheet = book.create_sheet(title)
+        self._sheet.freeze_panes = freeze  # written with the sheet's top, before any row
+        for index, width in enumerate(widths, 1):
+            self._sheet.column_dimensions[get_column_letter(index)].width = width
+
+    def style(self, *, font: Font | None = None, alignment: Alignment | None = None) -> StyleArray:
+        """A style for `append`, looked up in the workbook once rather than for each cell."""
+        cell = WriteOnlyCell(self._sheet)
+        if font is not None:
+            cell.font = font
+        if alignment is not None:
+            cell.alignment = alignment
+        return cell._style  # type: ignore[attr-defined]  # the stubs omit it; Cell(style_array=…) copies it
+
+    def append(self, values: list, style: StyleArray | None = None) -> None:
+        self._sheet.append([self._cell(value, style) for value in values])
+
+    def _cell(self, value, style: StyleArray | None):
+        formula_like = isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+        if style is None and not formula_like:
+            return value
+        cell = Cell(self._sheet, row=1, column=1, value=value, style_array=style)  # placed as the row is written
+        if formula_like:
+            cell.data_type = "s"  # openpyxl stores "=…" as a formula unless told otherwise
+            cell.quotePrefix = True  # and a program that re-parses the cell on edit keeps it text
+        return cell
+
+
 def _saved(book: Workbook) -> bytes:
-    """The workbook's bytes, every piece of text stored as text: nothing a user typed becomes a formula. Each
-    sheet's heading rows stay in view when scrolling (set where the sheet is built, else the first row)."""
-    for sheet in book.worksheets:
-        if sheet.freeze_panes is None:
-            sheet.freeze_panes = "A2"
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
-                    cell.data_type = "s"  # openpyxl stores "=…" as a formula unless told otherwise
-                    cell.quotePrefix = True  # and a program that re-parses the cell on edit keeps it text
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -104,20 +132,14 @@ def list_title(*, user, township_id, state: str, banner=None) -> str:
 def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
     duties = list(duties)
     if format == "xlsx":
-        book = Workbook()
-        sheet = book.worksheets[0]  # a new workbook's one sheet
-        sheet.title = "职责清单"
-        sheet.append([title])
-        sheet["A1"].font = Font(bold=True, size=14)
+        book = Workbook(write_only=True)
+        # the title and the headings stay in view, and the township and duty name beside
+        sheet = _Sheet(book, "职责清单", freeze="C3", widths=COLUMN_WIDTHS)
+        sheet.append([title], sheet.style(font=Font(bold=True, size=14)))
         sheet.append(list(COLUMNS))
+        wrapped = sheet.style(alignment=Alignment(wrap_text=True, vertical="top"))
         for duty in duties:
-            sheet.append(_row(duty))
-        for column, width in zip("ABCDEFGHIJKLMNOP", (12, 24, 12, 18, 30, 30, 12, 12, 14, 16, 14, 24, 24, 24, 24, 18)):
-            sheet.column_dimensions[column].width = width
-        for row in sheet.iter_rows(min_row=3):
-            for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "C3"  # the title and the headings stay, and the township and duty name beside
+            sheet.append(_row(duty), wrapped)
         return _saved(book), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 
@@ -134,31 +156,30 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
 
 def dashboard_xlsx(data: dict) -> bytes:
     """The dashboard's figures as a workbook, one sheet per table."""
-    book = Workbook()
-    sheet = book.worksheets[0]  # a new workbook's one sheet
-    sheet.title = "申请状态"
+    book = Workbook(write_only=True)
+    sheet = _Sheet(book, "申请状态")
     sheet.append(["状态", "件数"])
     for label, n in data["states"]:
         sheet.append([str(label), n])
-    sheet = book.create_sheet("乡镇职责数")
+    sheet = _Sheet(book, "乡镇职责数")
     sheet.append(["乡镇", "区划代码", "职责事项总数", f"{data['year']}年新增"])
     for t in data["townships"]:
         sheet.append([t.name, t.division_code, t.duties, t.new])
-    sheet = book.create_sheet("各环节用时")
+    sheet = _Sheet(book, "各环节用时")
     sheet.append(["环节", "件数", "中位数（工作日）", "90%分位", "最长"])
     for s in data["steps"]:
         sheet.append([str(s["step"]), s["count"], s["median"], s["p90"], s["max"]])
-    sheet = book.create_sheet("逾期任务")
+    sheet = _Sheet(book, "逾期任务")
     sheet.append(["任务", "申请", "到期日", "逾期工作日"])
     for row in data["overdue"]:
         sheet.append(
             [row["title"], row["request"].duty_name if row["request"] else "", row["deadline"].due_date, row["days"]]
         )
-    sheet = book.create_sheet("不予准入理由")
+    sheet = _Sheet(book, "不予准入理由")
     sheet.append(["申请", "申请部门", "环节", "理由"])
     for r in data["rejections"]:
         sheet.append([r["request"].duty_name, r["request"].department.name, r["stage"], r["reasons"]])
-    sheet = book.create_sheet("保障措施")
+    sheet = _Sheet(book, "保障措施")
     g = data["safeguards"]
     sheet.append(["职责事项", "有工作经费", "有技术支持", "有业务培训"])
     sheet.append([g["total"], g["funded"], g["supported"], g["trained"]])
