@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone
 from openpyxl import Workbook
@@ -15,7 +16,7 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from admission import permissions
-from admission.models import DutyStatus, Organization, OrganizationKind
+from admission.models import DutyCategory, DutyStatus, Organization, OrganizationKind, Track
 from admission.selectors import safeguard_gaps
 
 COLUMNS = (
@@ -89,17 +90,22 @@ def _saved(book: Workbook) -> bytes:
     return out.getvalue()
 
 
-def _row(duty) -> list:
+def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    """A choice field's labels, translated once for an export rather than for each row."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _row(duty, categories: dict, tracks: dict) -> list:
     decision = duty.decision
     basis = f"{decision.body.name} {decision.document_number}".strip()
     return [
         duty.township.name,
         duty.duty_name,
-        duty.get_category_display(),
+        categories.get(duty.category, duty.category),
         duty.department.name,
         duty.legal_basis,
         duty.content,
-        duty.get_track_display(),
+        tracks.get(duty.track, duty.track),
         duty.end_date,
         duty.funding_amount,
         duty.funding_source,
@@ -138,8 +144,9 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
         sheet.append([title], sheet.style(font=Font(bold=True, size=14)))
         sheet.append(list(COLUMNS))
         wrapped = sheet.style(alignment=Alignment(wrap_text=True, vertical="top"))
+        categories, tracks = _labels(DutyCategory), _labels(Track)
         for duty in duties:
-            sheet.append(_row(duty), wrapped)
+            sheet.append(_row(duty, categories, tracks), wrapped)
         return _saved(book), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 
