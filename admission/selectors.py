@@ -325,8 +325,10 @@ def township_duties(
         duties = duties.filter(category=category)
     if query:
         duties = duties.filter(Q(duty_name__icontains=query) | Q(department__name__icontains=query))
-    return duties.select_related("township", "department", "decision__body", "exit_decision__body", "request").order_by(
-        "township__division_code", "-admitted_at"
+    return (
+        duties.select_related("township", "department", "decision__body", "exit_decision__body")
+        .annotate(case_created_at=F("request__created_at"))  # for case_reference, not the whole case
+        .order_by("township__division_code", "-admitted_at")
     )
 
 

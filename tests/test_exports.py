@@ -47,12 +47,12 @@ def test_the_duty_list_spreadsheet_keeps_formula_like_text_as_text(client, banne
 def test_the_duty_list_spreadsheet_is_laid_out_for_reading(client, banner):
     """Issue 15: the workbook is streamed row by row, for speed; what a reader sees stays: the title in
     large bold type, the headings, each column's width, every row's cells (empty ones too) wrapped and aligned to the
-    top, dates as dates."""
+    top, dates as dates, each duty's case by its number."""
     from openpyxl.utils import get_column_letter
 
     from web.exports import COLUMN_WIDTHS, COLUMNS
 
-    support.admitted(banner)
+    case = support.admitted(banner)
     client.force_login(banner.users["office"])
     sheet = load_workbook(io.BytesIO(client.get(reverse("admission:duty_list"), {"format": "xlsx"}).content)).active
 
@@ -63,6 +63,7 @@ def test_the_duty_list_spreadsheet_is_laid_out_for_reading(client, banner):
     assert rows and all(len(row) == len(COLUMNS) for row in rows)
     assert all(c.alignment.wrap_text and c.alignment.vertical == "top" for row in rows for c in row)
     assert all(row[15].is_date for row in rows)
+    assert all(row[14].value.endswith(f"（{case.reference}）") for row in rows)  # the case's number, read with the duty
     assert not any(c.alignment.wrap_text for c in sheet[2])
 
 

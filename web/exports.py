@@ -113,7 +113,7 @@ def _row(duty, categories: dict, tracks: dict) -> list:
         duty.technical_support,
         duty.training,
         "；".join(safeguard_gaps(duty)) or "无",
-        f"{basis}（{duty.request.reference}）",
+        f"{basis}（{duty.case_reference}）",
         timezone.localtime(duty.admitted_at).replace(tzinfo=None),
     ]
 
