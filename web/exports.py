@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date, datetime
+from decimal import Decimal
 
+import xlsxwriter
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.styles.cell_style import StyleArray
-from openpyxl.utils import get_column_letter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from admission import permissions
 from admission.models import DutyCategory, DutyStatus, Organization, OrganizationKind, Track
@@ -50,44 +50,75 @@ def file_name(title: str, extension: str) -> str:
     return f"{safe[:80]}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
+# Cell styles (XlsxWriter's format properties) for _Sheet.append.
+TITLE = {"bold": True, "font_size": 14}
+WRAPPED = {"text_wrap": True, "valign": "top"}
+# How a date or a time reads in a cell (as openpyxl, which wrote these files before, formatted them).
+DATE_FORMATS = {date: "yyyy-mm-dd", datetime: "yyyy-mm-dd h:mm:ss"}
+
+
+class _Workbook:
+    """An Excel workbook written with XlsxWriter: sheets (`sheet`), each cell format made once, its bytes (`saved`)."""
+
+    def __init__(self) -> None:
+        self._out = io.BytesIO()
+        # _Sheet writes text with write_string, which never makes a formula; these keep any other write from it too.
+        options = {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        }
+        self._book = xlsxwriter.Workbook(self._out, options)
+        self._formats: dict[tuple, Format | None] = {}
+
+    def sheet(self, title: str, *, freeze: tuple[int, int] = (1, 0), widths: tuple[int, ...] = ()) -> _Sheet:
+        return _Sheet(self, self._book.add_worksheet(title), freeze=freeze, widths=widths)
+
+    def format(self, style: tuple, extra: tuple) -> Format | None:
+        key = (style, extra)
+        if key not in self._formats:
+            properties = dict(style + extra)
+            self._formats[key] = self._book.add_format(properties) if properties else None
+        return self._formats[key]
+
+    def saved(self) -> bytes:
+        self._book.close()
+        return self._out.getvalue()
+
+
 class _Sheet:
-    """A sheet streamed row by row (openpyxl's write-only mode: no cell kept, no style looked up per cell), whose only
-    way in is `append`, which stores every piece of text as text: nothing a user typed becomes a formula. Its heading
-    rows stay in view when scrolling (`freeze`, the cell below and right of them)."""
+    """A sheet whose only way in is `append`, which writes every piece of text as text: nothing a user typed becomes
+    a formula, and text a spreadsheet program could read as the start of one gets a quote prefix, so that editing the
+    cell keeps it text. The rows and columns before `freeze` (row, column) stay in view when scrolling."""
 
-    def __init__(self, book: Workbook, title: str, *, freeze: str = "A2", widths: tuple[int, ...] = ()) -> None:
-        self._sheet = book.create_sheet(title)
-        self._sheet.freeze_panes = freeze  # written with the sheet's top, before any row
-        for index, width in enumerate(widths, 1):
-            self._sheet.column_dimensions[get_column_letter(index)].width = width
+    def __init__(self, book: _Workbook, sheet: Worksheet, *, freeze: tuple[int, int], widths: tuple[int, ...]) -> None:
+        self._book, self._sheet, self._row = book, sheet, 0
+        sheet.freeze_panes(*freeze)
+        for column, width in enumerate(widths):
+            sheet.set_column_pixels(column, column, width * 7)  # `width` characters of 7 pixels, as stored
 
-    def style(self, *, font: Font | None = None, alignment: Alignment | None = None) -> StyleArray:
-        """A style for `append`, looked up in the workbook once rather than for each cell."""
-        cell = WriteOnlyCell(self._sheet)
-        if font is not None:
-            cell.font = font
-        if alignment is not None:
-            cell.alignment = alignment
-        return cell._style  # type: ignore[attr-defined]  # the stubs omit it; Cell(style_array=…) copies it
+    def append(self, values: list, style: dict | None = None) -> None:
+        key = tuple(style.items()) if style else ()
+        for column, value in enumerate(values):
+            self._write(column, value, key)
+        self._row += 1
 
-    def append(self, values: list, style: StyleArray | None = None) -> None:
-        self._sheet.append([self._cell(value, style) for value in values])
-
-    def _cell(self, value, style: StyleArray | None):
-        formula_like = isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
-        if style is None and not formula_like:
-            return value
-        cell = Cell(self._sheet, row=1, column=1, value=value, style_array=style)  # placed as the row is written
-        if formula_like:
-            cell.data_type = "s"  # openpyxl stores "=…" as a formula unless told otherwise
-            cell.quotePrefix = True  # and a program that re-parses the cell on edit keeps it text
-        return cell
-
-
-def _saved(book: Workbook) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    def _write(self, column: int, value, style: tuple) -> None:
+        row, sheet, book = self._row, self._sheet, self._book
+        if value is None or value == "":
+            if style:  # an empty cell keeps its row's look
+                sheet.write_blank(row, column, None, book.format(style, ()))
+        elif isinstance(value, str):
+            quoted = (("quote_prefix", True),) if value.startswith(FORMULA_TRIGGERS) else ()
+            sheet.write_string(row, column, value, book.format(style, quoted))
+        elif isinstance(value, date):
+            number_format = DATE_FORMATS[datetime if isinstance(value, datetime) else date]
+            sheet.write_datetime(row, column, value, book.format(style, (("num_format", number_format),)))
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            sheet.write_number(row, column, value, book.format(style, ()))
+        else:
+            raise TypeError(f"no cell for {type(value).__name__}")
 
 
 def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
@@ -138,16 +169,15 @@ def list_title(*, user, township_id, state: str, banner=None) -> str:
 def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
     duties = list(duties)
     if format == "xlsx":
-        book = Workbook(write_only=True)
+        book = _Workbook()
         # the title and the headings stay in view, and the township and duty name beside
-        sheet = _Sheet(book, "职责清单", freeze="C3", widths=COLUMN_WIDTHS)
-        sheet.append([title], sheet.style(font=Font(bold=True, size=14)))
+        sheet = book.sheet("职责清单", freeze=(2, 2), widths=COLUMN_WIDTHS)
+        sheet.append([title], TITLE)
         sheet.append(list(COLUMNS))
-        wrapped = sheet.style(alignment=Alignment(wrap_text=True, vertical="top"))
         categories, tracks = _labels(DutyCategory), _labels(Track)
         for duty in duties:
-            sheet.append(_row(duty, categories, tracks), wrapped)
-        return _saved(book), XLSX_CONTENT_TYPE
+            sheet.append(_row(duty, categories, tracks), WRAPPED)
+        return book.saved(), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 
     html = render_to_string(
@@ -163,31 +193,31 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
 
 def dashboard_xlsx(data: dict) -> bytes:
     """The dashboard's figures as a workbook, one sheet per table."""
-    book = Workbook(write_only=True)
-    sheet = _Sheet(book, "申请状态")
+    book = _Workbook()
+    sheet = book.sheet("申请状态")
     sheet.append(["状态", "件数"])
     for label, n in data["states"]:
         sheet.append([str(label), n])
-    sheet = _Sheet(book, "乡镇职责数")
+    sheet = book.sheet("乡镇职责数")
     sheet.append(["乡镇", "区划代码", "职责事项总数", f"{data['year']}年新增"])
     for t in data["townships"]:
         sheet.append([t.name, t.division_code, t.duties, t.new])
-    sheet = _Sheet(book, "各环节用时")
+    sheet = book.sheet("各环节用时")
     sheet.append(["环节", "件数", "中位数（工作日）", "90%分位", "最长"])
     for s in data["steps"]:
         sheet.append([str(s["step"]), s["count"], s["median"], s["p90"], s["max"]])
-    sheet = _Sheet(book, "逾期任务")
+    sheet = book.sheet("逾期任务")
     sheet.append(["任务", "申请", "到期日", "逾期工作日"])
     for row in data["overdue"]:
         sheet.append(
             [row["title"], row["request"].duty_name if row["request"] else "", row["deadline"].due_date, row["days"]]
         )
-    sheet = _Sheet(book, "不予准入理由")
+    sheet = book.sheet("不予准入理由")
     sheet.append(["申请", "申请部门", "环节", "理由"])
     for r in data["rejections"]:
         sheet.append([r["request"].duty_name, r["request"].department.name, r["stage"], r["reasons"]])
-    sheet = _Sheet(book, "保障措施")
+    sheet = book.sheet("保障措施")
     g = data["safeguards"]
     sheet.append(["职责事项", "有工作经费", "有技术支持", "有业务培训"])
     sheet.append([g["total"], g["funded"], g["supported"], g["trained"]])
-    return _saved(book)
+    return book.saved()
