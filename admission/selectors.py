@@ -13,6 +13,7 @@ from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum, Va
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from .documents.content import term_text
 from .models import (
@@ -282,14 +283,19 @@ def safeguard_gaps(duty: FulfilledDuty) -> list[str]:
             _("经费到位 %(confirmed)s / %(promised)s 元")
             % {"confirmed": f"{duty.funding_confirmed:,.2f}", "promised": f"{duty.funding_amount:,.2f}"}
         )
-    for field, count, missing, unconfirmed in (
-        ("technical_support", duty.technical_confirmed, _("未安排技术支持"), _("技术支持未确认到位")),
-        ("training", duty.training_confirmed, _("未安排业务培训"), _("业务培训未确认到位")),
+    for field, count, missing, unconfirmed in (  # translated only when a gap is found (300 rows in an export)
+        (
+            "technical_support",
+            duty.technical_confirmed,
+            gettext_noop("未安排技术支持"),
+            gettext_noop("技术支持未确认到位"),
+        ),
+        ("training", duty.training_confirmed, gettext_noop("未安排业务培训"), gettext_noop("业务培训未确认到位")),
     ):
         if not getattr(duty, field):
-            gaps.append(missing)
+            gaps.append(_(missing))
         elif not count:
-            gaps.append(unconfirmed)
+            gaps.append(_(unconfirmed))
     return gaps
 
 
@@ -319,8 +325,10 @@ def township_duties(
         duties = duties.filter(category=category)
     if query:
         duties = duties.filter(Q(duty_name__icontains=query) | Q(department__name__icontains=query))
-    return duties.select_related("township", "department", "decision__body", "exit_decision__body", "request").order_by(
-        "township__division_code", "-admitted_at"
+    return (
+        duties.select_related("township", "department", "decision__body", "exit_decision__body")
+        .annotate(case_created_at=F("request__created_at"))  # for case_reference, not the whole case
+        .order_by("township__division_code", "-admitted_at")
     )
 
 

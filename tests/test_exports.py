@@ -40,6 +40,30 @@ def test_the_duty_list_spreadsheet_keeps_formula_like_text_as_text(client, banne
     texts = {c.value for c in cells if isinstance(c.value, str)}
     for field in ("legal_basis", "funding_source", "technical_support", "training"):
         assert HOSTILE[field] in texts, f"{field} was altered or lost"
+    # and a program that re-parses a cell on edit keeps it text
+    assert all(c.quotePrefix for c in cells if c.value in HOSTILE.values())
+
+
+def test_the_duty_list_spreadsheet_is_laid_out_for_reading(client, banner):
+    """Issue 15: the workbook is written with XlsxWriter, for speed; what a reader sees stays: the title in
+    large bold type, the headings, each column's width, every row's cells (empty ones too) wrapped and aligned to the
+    top, dates as dates, each duty's case by its number."""
+    from web.exports import COLUMN_WIDTHS, COLUMNS
+
+    case = support.admitted(banner)
+    client.force_login(banner.users["office"])
+    sheet = load_workbook(io.BytesIO(client.get(reverse("admission:duty_list"), {"format": "xlsx"}).content)).active
+
+    assert sheet.title == "职责清单" and sheet["A1"].font.b and sheet["A1"].font.sz == 14
+    assert [c.value for c in sheet[2]] == list(COLUMNS)
+    widths = {i: d.width for d in sheet.column_dimensions.values() for i in range(d.min, d.max + 1)}  # E:F is one
+    assert [widths.get(i) for i in range(1, len(COLUMNS) + 1)] == list(COLUMN_WIDTHS)
+    rows = list(sheet.iter_rows(min_row=3))
+    assert rows and all(len(row) == len(COLUMNS) for row in rows)
+    assert all(c.alignment.wrap_text and c.alignment.vertical == "top" for row in rows for c in row)
+    assert all(row[15].is_date for row in rows)
+    assert all(row[14].value.endswith(f"（{case.reference}）") for row in rows)  # the case's number, read with the duty
+    assert not any(c.alignment.wrap_text for c in sheet[2])
 
 
 def test_the_dashboard_spreadsheet_keeps_a_refusals_formula_like_reasons_as_text(client, banner):

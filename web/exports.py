@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date, datetime
+from decimal import Decimal
 
+import xlsxwriter
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from admission import permissions
-from admission.models import DutyStatus, Organization, OrganizationKind
+from admission.models import DutyCategory, DutyStatus, Organization, OrganizationKind, Track
 from admission.selectors import safeguard_gaps
 
 COLUMNS = (
@@ -33,6 +37,7 @@ COLUMNS = (
     "准入依据",
     "准入时间",
 )
+COLUMN_WIDTHS = (12, 24, 12, 18, 30, 30, 12, 12, 14, 16, 14, 24, 24, 24, 24, 18)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a spreadsheet program may read as the start of a formula (CSV/formula injection, OWASP).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -45,33 +50,93 @@ def file_name(title: str, extension: str) -> str:
     return f"{safe[:80]}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
-def _saved(book: Workbook) -> bytes:
-    """The workbook's bytes, every piece of text stored as text: nothing a user typed becomes a formula. Each
-    sheet's heading rows stay in view when scrolling (set where the sheet is built, else the first row)."""
-    for sheet in book.worksheets:
-        if sheet.freeze_panes is None:
-            sheet.freeze_panes = "A2"
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
-                    cell.data_type = "s"  # openpyxl stores "=…" as a formula unless told otherwise
-                    cell.quotePrefix = True  # and a program that re-parses the cell on edit keeps it text
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+# Cell styles (XlsxWriter's format properties) for _Sheet.append.
+TITLE = {"bold": True, "font_size": 14}
+WRAPPED = {"text_wrap": True, "valign": "top"}
+# How a date or a time reads in a cell (as openpyxl, which wrote these files before, formatted them).
+DATE_FORMATS = {date: "yyyy-mm-dd", datetime: "yyyy-mm-dd h:mm:ss"}
 
 
-def _row(duty) -> list:
+class _Workbook:
+    """An Excel workbook written with XlsxWriter: sheets (`sheet`), each cell format made once, its bytes (`saved`)."""
+
+    def __init__(self) -> None:
+        self._out = io.BytesIO()
+        # _Sheet writes text with write_string, which never makes a formula; these keep any other write from it too.
+        options = {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        }
+        self._book = xlsxwriter.Workbook(self._out, options)
+        self._formats: dict[tuple, Format | None] = {}
+
+    def sheet(self, title: str, *, freeze: tuple[int, int] = (1, 0), widths: tuple[int, ...] = ()) -> _Sheet:
+        return _Sheet(self, self._book.add_worksheet(title), freeze=freeze, widths=widths)
+
+    def format(self, style: tuple, extra: tuple) -> Format | None:
+        key = (style, extra)
+        if key not in self._formats:
+            properties = dict(style + extra)
+            self._formats[key] = self._book.add_format(properties) if properties else None
+        return self._formats[key]
+
+    def saved(self) -> bytes:
+        self._book.close()
+        return self._out.getvalue()
+
+
+class _Sheet:
+    """A sheet whose only way in is `append`, which writes every piece of text as text: nothing a user typed becomes
+    a formula, and text a spreadsheet program could read as the start of one gets a quote prefix, so that editing the
+    cell keeps it text. The rows and columns before `freeze` (row, column) stay in view when scrolling."""
+
+    def __init__(self, book: _Workbook, sheet: Worksheet, *, freeze: tuple[int, int], widths: tuple[int, ...]) -> None:
+        self._book, self._sheet, self._row = book, sheet, 0
+        sheet.freeze_panes(*freeze)
+        for column, width in enumerate(widths):
+            sheet.set_column_pixels(column, column, width * 7)  # `width` characters of 7 pixels, as stored
+
+    def append(self, values: list, style: dict | None = None) -> None:
+        key = tuple(style.items()) if style else ()
+        for column, value in enumerate(values):
+            self._write(column, value, key)
+        self._row += 1
+
+    def _write(self, column: int, value, style: tuple) -> None:
+        row, sheet, book = self._row, self._sheet, self._book
+        if value is None or value == "":
+            if style:  # an empty cell keeps its row's look
+                sheet.write_blank(row, column, None, book.format(style, ()))
+        elif isinstance(value, str):
+            quoted = (("quote_prefix", True),) if value.startswith(FORMULA_TRIGGERS) else ()
+            sheet.write_string(row, column, value, book.format(style, quoted))
+        elif isinstance(value, date):
+            number_format = DATE_FORMATS[datetime if isinstance(value, datetime) else date]
+            sheet.write_datetime(row, column, value, book.format(style, (("num_format", number_format),)))
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            sheet.write_number(row, column, value, book.format(style, ()))
+        else:
+            raise TypeError(f"no cell for {type(value).__name__}")
+
+
+def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    """A choice field's labels, translated once for an export rather than for each row."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _row(duty, categories: dict, tracks: dict) -> list:
     decision = duty.decision
     basis = f"{decision.body.name} {decision.document_number}".strip()
     return [
         duty.township.name,
         duty.duty_name,
-        duty.get_category_display(),
+        categories.get(duty.category, duty.category),
         duty.department.name,
         duty.legal_basis,
         duty.content,
-        duty.get_track_display(),
+        tracks.get(duty.track, duty.track),
         duty.end_date,
         duty.funding_amount,
         duty.funding_source,
@@ -79,7 +144,7 @@ def _row(duty) -> list:
         duty.technical_support,
         duty.training,
         "；".join(safeguard_gaps(duty)) or "无",
-        f"{basis}（{duty.request.reference}）",
+        f"{basis}（{duty.case_reference}）",
         timezone.localtime(duty.admitted_at).replace(tzinfo=None),
     ]
 
@@ -104,21 +169,15 @@ def list_title(*, user, township_id, state: str, banner=None) -> str:
 def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
     duties = list(duties)
     if format == "xlsx":
-        book = Workbook()
-        sheet = book.worksheets[0]  # a new workbook's one sheet
-        sheet.title = "职责清单"
-        sheet.append([title])
-        sheet["A1"].font = Font(bold=True, size=14)
+        book = _Workbook()
+        # the title and the headings stay in view, and the township and duty name beside
+        sheet = book.sheet("职责清单", freeze=(2, 2), widths=COLUMN_WIDTHS)
+        sheet.append([title], TITLE)
         sheet.append(list(COLUMNS))
+        categories, tracks = _labels(DutyCategory), _labels(Track)
         for duty in duties:
-            sheet.append(_row(duty))
-        for column, width in zip("ABCDEFGHIJKLMNOP", (12, 24, 12, 18, 30, 30, 12, 12, 14, 16, 14, 24, 24, 24, 24, 18)):
-            sheet.column_dimensions[column].width = width
-        for row in sheet.iter_rows(min_row=3):
-            for cell in row:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.freeze_panes = "C3"  # the title and the headings stay, and the township and duty name beside
-        return _saved(book), XLSX_CONTENT_TYPE
+            sheet.append(_row(duty, categories, tracks), WRAPPED)
+        return book.saved(), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 
     html = render_to_string(
@@ -134,32 +193,31 @@ def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
 
 def dashboard_xlsx(data: dict) -> bytes:
     """The dashboard's figures as a workbook, one sheet per table."""
-    book = Workbook()
-    sheet = book.worksheets[0]  # a new workbook's one sheet
-    sheet.title = "申请状态"
+    book = _Workbook()
+    sheet = book.sheet("申请状态")
     sheet.append(["状态", "件数"])
     for label, n in data["states"]:
         sheet.append([str(label), n])
-    sheet = book.create_sheet("乡镇职责数")
+    sheet = book.sheet("乡镇职责数")
     sheet.append(["乡镇", "区划代码", "职责事项总数", f"{data['year']}年新增"])
     for t in data["townships"]:
         sheet.append([t.name, t.division_code, t.duties, t.new])
-    sheet = book.create_sheet("各环节用时")
+    sheet = book.sheet("各环节用时")
     sheet.append(["环节", "件数", "中位数（工作日）", "90%分位", "最长"])
     for s in data["steps"]:
         sheet.append([str(s["step"]), s["count"], s["median"], s["p90"], s["max"]])
-    sheet = book.create_sheet("逾期任务")
+    sheet = book.sheet("逾期任务")
     sheet.append(["任务", "申请", "到期日", "逾期工作日"])
     for row in data["overdue"]:
         sheet.append(
             [row["title"], row["request"].duty_name if row["request"] else "", row["deadline"].due_date, row["days"]]
         )
-    sheet = book.create_sheet("不予准入理由")
+    sheet = book.sheet("不予准入理由")
     sheet.append(["申请", "申请部门", "环节", "理由"])
     for r in data["rejections"]:
         sheet.append([r["request"].duty_name, r["request"].department.name, r["stage"], r["reasons"]])
-    sheet = book.create_sheet("保障措施")
+    sheet = book.sheet("保障措施")
     g = data["safeguards"]
     sheet.append(["职责事项", "有工作经费", "有技术支持", "有业务培训"])
     sheet.append([g["total"], g["funded"], g["supported"], g["trained"]])
-    return _saved(book)
+    return book.saved()

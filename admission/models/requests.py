@@ -5,6 +5,7 @@ change it (the field is protected); services call them, never views or flow node
 """
 
 import uuid
+from datetime import datetime
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +113,11 @@ def _approved_state(request: "DutyRequest", *args, **kwargs) -> str:
     return APPROVED_STATE[request.purpose]
 
 
+def case_reference(pk: int | None, created_at: datetime | None) -> str:
+    """A case's number as shown, e.g. ZR2026-00012 (selectors.CASE_NUMBER reads it back)."""
+    return f"ZR{created_at:%Y}-{pk:05d}" if pk and created_at else "—"
+
+
 class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModelMixin (refresh_from_db)
     if TYPE_CHECKING:
         # For type checkers only: under Python 3.11 django-fsm's mixin types its __init__ through an unresolved
@@ -188,7 +194,7 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
 
     @property
     def reference(self) -> str:
-        return f"ZR{self.created_at:%Y}-{self.pk:05d}" if self.pk and self.created_at else "—"
+        return case_reference(self.pk, self.created_at)
 
     @property
     def state_label(self) -> str:
