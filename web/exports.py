@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
 from django.db import models
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from xlsxwriter.format import Format
@@ -17,7 +19,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from admission import permissions
 from admission.models import DutyCategory, DutyStatus, Organization, OrganizationKind, Track
-from admission.selectors import safeguard_gaps
+from admission.models.requests import case_reference
+from admission.selectors import FulfilledDuty, SafeguardGaps
 
 COLUMNS = (
     "乡镇",
@@ -126,27 +129,54 @@ def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
-def _row(duty, categories: dict, tracks: dict) -> list:
-    decision = duty.decision
-    basis = f"{decision.body.name} {decision.document_number}".strip()
-    return [
-        duty.township.name,
-        duty.duty_name,
-        categories.get(duty.category, duty.category),
-        duty.department.name,
-        duty.legal_basis,
-        duty.content,
-        tracks.get(duty.track, duty.track),
-        duty.end_date,
-        duty.funding_amount,
-        duty.funding_source,
-        duty.funding_confirmed,
-        duty.technical_support,
-        duty.training,
-        "；".join(safeguard_gaps(duty)) or "无",
-        f"{basis}（{duty.case_reference}）",
-        timezone.localtime(duty.admitted_at).replace(tzinfo=None),
-    ]
+# What a row is made of, read as plain rows: model instances (five a duty, with its township, department, decision and
+# body) took a third of an export's time (issue 15).
+ROW_FIELDS = (
+    "township__name",
+    "duty_name",
+    "category",
+    "department__name",
+    "legal_basis",
+    "content",
+    "track",
+    "end_date",
+    "funding_amount",
+    "funding_source",
+    "funding_confirmed",
+    "technical_confirmed",
+    "technical_support",
+    "training",
+    "training_confirmed",
+    "decision__body__name",
+    "decision__document_number",
+    "request_id",
+    "request__created_at",
+    "admitted_at",
+)
+
+
+def _rows(duties: QuerySet[FulfilledDuty]) -> Iterator[list]:
+    categories, tracks, gaps = _labels(DutyCategory), _labels(Track), SafeguardGaps()
+    for duty in duties.values_list(*ROW_FIELDS, named=True):
+        basis = f"{duty.decision__body__name} {duty.decision__document_number}".strip()
+        yield [
+            duty.township__name,
+            duty.duty_name,
+            categories.get(duty.category, duty.category),
+            duty.department__name,
+            duty.legal_basis,
+            duty.content,
+            tracks.get(duty.track, duty.track),
+            duty.end_date,
+            duty.funding_amount,
+            duty.funding_source,
+            duty.funding_confirmed,
+            duty.technical_support,
+            duty.training,
+            "；".join(gaps(duty)) or "无",
+            f"{basis}（{case_reference(duty.request_id, duty.request__created_at)}）",
+            timezone.localtime(duty.admitted_at).replace(tzinfo=None),
+        ]
 
 
 def list_title(*, user, township_id, state: str, banner=None) -> str:
@@ -166,25 +196,25 @@ def list_title(*, user, township_id, state: str, banner=None) -> str:
     return f"{name}{'上级部门收回事项' if state == DutyStatus.EXITED else '履行职责事项清单'}"
 
 
-def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
-    duties = list(duties)
+def duty_list_file(*, duties: QuerySet[FulfilledDuty], title: str, format: str) -> tuple[bytes, str]:
+    """`duties`: a list as selectors.township_duties or list_of_township give it."""
     if format == "xlsx":
         book = _Workbook()
         # the title and the headings stay in view, and the township and duty name beside
         sheet = book.sheet("职责清单", freeze=(2, 2), widths=COLUMN_WIDTHS)
         sheet.append([title], TITLE)
         sheet.append(list(COLUMNS))
-        categories, tracks = _labels(DutyCategory), _labels(Track)
-        for duty in duties:
-            sheet.append(_row(duty, categories, tracks), WRAPPED)
+        for row in _rows(duties):
+            sheet.append(row, WRAPPED)
         return book.saved(), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 
+    gaps = SafeguardGaps()
     html = render_to_string(
         "admission/duty_list_pdf.html",
         {
             "title": title,
-            "rows": [(d, safeguard_gaps(d)) for d in duties],
+            "rows": [(d, gaps(d)) for d in duties],
             "generated": timezone.localtime(),
         },
     )
