@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import xlsxwriter
 from django.db import models
@@ -60,6 +61,16 @@ WRAPPED = {"text_wrap": True, "valign": "top"}
 DATE_FORMATS = {date: "yyyy-mm-dd", datetime: "yyyy-mm-dd h:mm:ss"}
 
 
+class _CellFormats(NamedTuple):
+    """A row style's formats: for any cell, text a spreadsheet could read as a formula, dates, dates with times."""
+
+    styled: bool
+    plain: Format | None
+    quoted: Format | None
+    date: Format | None
+    datetime: Format | None
+
+
 class _Workbook:
     """An Excel workbook written with XlsxWriter: sheets (`sheet`), each cell format made once, its bytes (`saved`)."""
 
@@ -73,17 +84,26 @@ class _Workbook:
             "strings_to_urls": False,
         }
         self._book = xlsxwriter.Workbook(self._out, options)
-        self._formats: dict[tuple, Format | None] = {}
+        self._formats: dict[tuple, _CellFormats] = {}
 
     def sheet(self, title: str, *, freeze: tuple[int, int] = (1, 0), widths: tuple[int, ...] = ()) -> _Sheet:
         return _Sheet(self, self._book.add_worksheet(title), freeze=freeze, widths=widths)
 
-    def format(self, style: tuple, extra: tuple) -> Format | None:
-        key = (style, extra)
+    def formats(self, style: dict | None) -> _CellFormats:
+        """The formats of a row's cells in `style`, made once a style rather than looked up for each cell."""
+        key = tuple(style.items()) if style else ()
         if key not in self._formats:
-            properties = dict(style + extra)
-            self._formats[key] = self._book.add_format(properties) if properties else None
+            self._formats[key] = _CellFormats(
+                styled=bool(key),
+                plain=self._format(key),
+                quoted=self._format(key + (("quote_prefix", True),)),
+                date=self._format(key + (("num_format", DATE_FORMATS[date]),)),
+                datetime=self._format(key + (("num_format", DATE_FORMATS[datetime]),)),
+            )
         return self._formats[key]
+
+    def _format(self, properties: tuple) -> Format | None:
+        return self._book.add_format(dict(properties)) if properties else None
 
     def saved(self) -> bytes:
         self._book.close()
@@ -102,26 +122,23 @@ class _Sheet:
             sheet.set_column_pixels(column, column, width * 7)  # `width` characters of 7 pixels, as stored
 
     def append(self, values: list, style: dict | None = None) -> None:
-        key = tuple(style.items()) if style else ()
+        sheet, row, formats = self._sheet, self._row, self._book.formats(style)
         for column, value in enumerate(values):
-            self._write(column, value, key)
+            if value is None or value == "":
+                if formats.styled:  # an empty cell keeps its row's look
+                    sheet.write_blank(row, column, None, formats.plain)
+            elif isinstance(value, str):
+                quoted = value.startswith(FORMULA_TRIGGERS)
+                sheet.write_string(row, column, value, formats.quoted if quoted else formats.plain)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(row, column, value, formats.datetime)
+            elif isinstance(value, date):
+                sheet.write_datetime(row, column, value, formats.date)
+            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                sheet.write_number(row, column, value, formats.plain)
+            else:
+                raise TypeError(f"no cell for {type(value).__name__}")
         self._row += 1
-
-    def _write(self, column: int, value, style: tuple) -> None:
-        row, sheet, book = self._row, self._sheet, self._book
-        if value is None or value == "":
-            if style:  # an empty cell keeps its row's look
-                sheet.write_blank(row, column, None, book.format(style, ()))
-        elif isinstance(value, str):
-            quoted = (("quote_prefix", True),) if value.startswith(FORMULA_TRIGGERS) else ()
-            sheet.write_string(row, column, value, book.format(style, quoted))
-        elif isinstance(value, date):
-            number_format = DATE_FORMATS[datetime if isinstance(value, datetime) else date]
-            sheet.write_datetime(row, column, value, book.format(style, (("num_format", number_format),)))
-        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            sheet.write_number(row, column, value, book.format(style, ()))
-        else:
-            raise TypeError(f"no cell for {type(value).__name__}")
 
 
 def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
