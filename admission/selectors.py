@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from enum import StrEnum
 from itertools import groupby
-from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypedDict, TypeVar
 
 from django.db.models import Count, DecimalField, F, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
@@ -273,30 +273,59 @@ UNFULFILLED = (
 )
 
 
-def safeguard_gaps(duty: FulfilledDuty) -> list[str]:
-    """What is still missing or unconfirmed for a duty annotated by _with_fulfilment."""
-    gaps = []
-    if not duty.funding_amount:
-        gaps.append(_("未安排工作经费"))
-    elif duty.funding_confirmed < duty.funding_amount:
-        gaps.append(
-            _("经费到位 %(confirmed)s / %(promised)s 元")
-            % {"confirmed": f"{duty.funding_confirmed:,.2f}", "promised": f"{duty.funding_amount:,.2f}"}
-        )
-    for field, count, missing, unconfirmed in (  # translated only when a gap is found (300 rows in an export)
-        (
-            "technical_support",
-            duty.technical_confirmed,
-            gettext_noop("未安排技术支持"),
-            gettext_noop("技术支持未确认到位"),
-        ),
-        ("training", duty.training_confirmed, gettext_noop("未安排业务培训"), gettext_noop("业务培训未确认到位")),
-    ):
-        if not getattr(duty, field):
-            gaps.append(_(missing))
-        elif not count:
-            gaps.append(_(unconfirmed))
-    return gaps
+class Fulfilled(Protocol):
+    """A duty as _with_fulfilment reads it, or a plain row of its values under the same names (an export's)."""
+
+    @property
+    def funding_amount(self) -> Decimal | None: ...
+    @property
+    def funding_confirmed(self) -> Decimal: ...
+    @property
+    def technical_support(self) -> str: ...
+    @property
+    def technical_confirmed(self) -> int: ...
+    @property
+    def training(self) -> str: ...
+    @property
+    def training_confirmed(self) -> int: ...
+
+
+class SafeguardGaps:
+    """What is still missing or unconfirmed for duties annotated by _with_fulfilment, in the active language; each
+    text translated once for all the duties of a list (an export's 300 duties translated them 900 times, ~5 ms)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, str] = {}
+
+    def _text(self, message: str) -> str:
+        text = self._texts.get(message)
+        if text is None:
+            text = self._texts[message] = _(message)
+        return text
+
+    def __call__(self, duty: Fulfilled) -> list[str]:
+        gaps = []
+        if not duty.funding_amount:
+            gaps.append(self._text(gettext_noop("未安排工作经费")))
+        elif duty.funding_confirmed < duty.funding_amount:
+            gaps.append(
+                self._text(gettext_noop("经费到位 %(confirmed)s / %(promised)s 元"))
+                % {"confirmed": f"{duty.funding_confirmed:,.2f}", "promised": f"{duty.funding_amount:,.2f}"}
+            )
+        if not duty.technical_support:
+            gaps.append(self._text(gettext_noop("未安排技术支持")))
+        elif not duty.technical_confirmed:
+            gaps.append(self._text(gettext_noop("技术支持未确认到位")))
+        if not duty.training:
+            gaps.append(self._text(gettext_noop("未安排业务培训")))
+        elif not duty.training_confirmed:
+            gaps.append(self._text(gettext_noop("业务培训未确认到位")))
+        return gaps
+
+
+def safeguard_gaps(duty: Fulfilled) -> list[str]:
+    """One duty's gaps (SafeguardGaps for a list of them)."""
+    return SafeguardGaps()(duty)
 
 
 def township_duties(

@@ -110,3 +110,100 @@ def test_an_export_name_cannot_carry_a_path():
 
     name = file_name('../..\\etc/passwd:"x"', "xlsx")
     assert "/" not in name and "\\" not in name and ":" not in name and name.endswith(".xlsx")
+
+
+@pytest.fixture
+def varied_duties(banner):
+    """Duties covering what a row can hold: a temporary one with an end date; funding none, zero, partly and fully
+    confirmed; a safeguard not arranged; text a spreadsheet would read as a formula; one duty of another department."""
+    from decimal import Decimal
+
+    from admission.models import TownshipDuty
+    from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery
+
+    support.admitted(banner)
+    support.admitted(banner, townships=("naji", "yadong"), **support.temporary_overrides())
+    duties = list(TownshipDuty.objects.filter(township__jurisdiction=banner.jurisdiction).order_by("pk"))
+    assert len(duties) == 4
+    TownshipDuty.objects.filter(pk=duties[0].pk).update(funding_amount=None, technical_support="", content="=1+1")
+    TownshipDuty.objects.filter(pk=duties[1].pk).update(funding_amount=Decimal("0"), training="-培训\r\n另行安排")
+    TownshipDuty.objects.filter(pk=duties[3].pk).update(department=banner.org("emergency"))
+    township_users = {banner.org(key).pk: banner.users[key] for key in ("naji", "liuhe", "yadong")}
+    for kind, amount in (("funding", Decimal("40000.50")), ("training", None)):
+        delivery = record_safeguard_delivery(
+            duty=duties[2], actor=banner.users["forestry"], kind=kind, description="到位", amount=amount
+        )
+        confirm_safeguard_delivery(delivery=delivery, actor=township_users[duties[2].township_id])
+    return duties
+
+
+def _sheet_rows(response) -> list:
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    return list(sheet.iter_rows(min_row=3))
+
+
+def test_each_duty_list_row_says_what_the_duty_page_says_in_cells_of_its_type(client, banner, varied_duties):
+    """Issue 15: the export reads plain rows rather than model instances; each row still holds the duty's terms,
+    labels, confirmed funding, safeguard gaps and decision as the duty's page reads them, text as text (quoted where
+    it could start a formula), amounts as numbers, dates and times as dates in their formats."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from admission.selectors import safeguard_gaps, township_duty_detail_queryset
+
+    client.force_login(banner.users["office"])
+    rows = _sheet_rows(client.get(reverse("admission:duty_list"), {"format": "xlsx"}))
+    duties = township_duty_detail_queryset().filter(pk__in=[d.pk for d in varied_duties])
+    expected = {}
+    for duty in duties.order_by("township__division_code", "-admitted_at"):
+        decision = duty.decision
+        expected[duty.pk] = [
+            duty.township.name,
+            duty.duty_name,
+            duty.get_category_display(),
+            duty.department.name,
+            duty.legal_basis,
+            duty.content,
+            duty.get_track_display(),
+            datetime.combine(duty.end_date, time()) if duty.end_date else None,
+            float(duty.funding_amount) if duty.funding_amount is not None else None,
+            duty.funding_source,
+            float(duty.funding_confirmed),
+            duty.technical_support or None,
+            duty.training or None,
+            "；".join(safeguard_gaps(duty)) or "无",
+            f"{decision.body.name} {decision.document_number}".strip() + f"（{duty.case_reference}）",
+            timezone.localtime(duty.admitted_at).replace(tzinfo=None),
+        ]
+    # A carriage return is stored as its escape, which openpyxl does not read back (Excel does).
+    values = [[c.value.replace("_x000D_", "\r") if isinstance(c.value, str) else c.value for c in r] for r in rows]
+    assert [v[:15] for v in values] == [e[:15] for e in expected.values()]
+    # a time in a cell is a fraction of a day, read back to the millisecond
+    assert all(abs((v[15] - e[15]).total_seconds()) < 0.001 for v, e in zip(values, expected.values(), strict=True))
+    assert {c.value for r in rows for c in r if c.quotePrefix} == {"=1+1", "-培训_x000D_\n另行安排"}
+    assert [r[7].number_format for r in rows if r[7].value] == ["yyyy-mm-dd"] * 2
+    assert all(r[15].number_format == "yyyy-mm-dd h:mm:ss" for r in rows)
+    assert all(r[10].data_type == "n" and r[1].data_type == "s" for r in rows)
+    assert "经费到位 40,000.50 / 120,000.00 元；技术支持未确认到位" in {r[13].value for r in rows}
+
+
+@pytest.mark.parametrize(
+    "who", ["naji", "yadong", "forestry", "emergency", "agriculture", "justice", "data", "office", "leadership"]
+)
+def test_the_duty_list_export_lists_exactly_the_duties_the_page_lists(client, banner, varied_duties, who):
+    """The export follows the page's one visibility rule (permissions.visible_duties), in the page's order."""
+    client.force_login(banner.users[who])
+    page = client.get(reverse("admission:duty_list"))
+    listed = [(d.township.name, d.duty_name, d.department.name) for d in page.context["page"].object_list]
+    rows = _sheet_rows(client.get(reverse("admission:duty_list"), {"format": "xlsx"}))
+    assert [(r[0].value, r[1].value, r[3].value) for r in rows] == listed
+
+
+def test_an_office_above_the_banners_exports_exactly_the_banners_duties_its_page_lists(client, banner, varied_duties):
+    client.force_login(support.office_member(support.levels_above(banner).city, "city_office"))
+    query = {"banner": banner.jurisdiction.pk}
+    listed = [(d.township.name, d.duty_name) for d in client.get(reverse("admission:duty_list"), query).context["page"]]
+    rows = _sheet_rows(client.get(reverse("admission:duty_list"), {**query, "format": "xlsx"}))
+    assert listed and [(r[0].value, r[1].value) for r in rows] == listed

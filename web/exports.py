@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import xlsxwriter
 from django.db import models
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 from xlsxwriter.format import Format
@@ -17,7 +20,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from admission import permissions
 from admission.models import DutyCategory, DutyStatus, Organization, OrganizationKind, Track
-from admission.selectors import safeguard_gaps
+from admission.models.requests import case_reference
+from admission.selectors import FulfilledDuty, SafeguardGaps
 
 COLUMNS = (
     "乡镇",
@@ -57,6 +61,16 @@ WRAPPED = {"text_wrap": True, "valign": "top"}
 DATE_FORMATS = {date: "yyyy-mm-dd", datetime: "yyyy-mm-dd h:mm:ss"}
 
 
+class _CellFormats(NamedTuple):
+    """A row style's formats: for any cell, text a spreadsheet could read as a formula, dates, dates with times."""
+
+    styled: bool
+    plain: Format | None
+    quoted: Format | None
+    date: Format | None
+    datetime: Format | None
+
+
 class _Workbook:
     """An Excel workbook written with XlsxWriter: sheets (`sheet`), each cell format made once, its bytes (`saved`)."""
 
@@ -70,17 +84,26 @@ class _Workbook:
             "strings_to_urls": False,
         }
         self._book = xlsxwriter.Workbook(self._out, options)
-        self._formats: dict[tuple, Format | None] = {}
+        self._formats: dict[tuple, _CellFormats] = {}
 
     def sheet(self, title: str, *, freeze: tuple[int, int] = (1, 0), widths: tuple[int, ...] = ()) -> _Sheet:
         return _Sheet(self, self._book.add_worksheet(title), freeze=freeze, widths=widths)
 
-    def format(self, style: tuple, extra: tuple) -> Format | None:
-        key = (style, extra)
+    def formats(self, style: dict | None) -> _CellFormats:
+        """The formats of a row's cells in `style`, made once a style rather than looked up for each cell."""
+        key = tuple(style.items()) if style else ()
         if key not in self._formats:
-            properties = dict(style + extra)
-            self._formats[key] = self._book.add_format(properties) if properties else None
+            self._formats[key] = _CellFormats(
+                styled=bool(key),
+                plain=self._format(key),
+                quoted=self._format(key + (("quote_prefix", True),)),
+                date=self._format(key + (("num_format", DATE_FORMATS[date]),)),
+                datetime=self._format(key + (("num_format", DATE_FORMATS[datetime]),)),
+            )
         return self._formats[key]
+
+    def _format(self, properties: tuple) -> Format | None:
+        return self._book.add_format(dict(properties)) if properties else None
 
     def saved(self) -> bytes:
         self._book.close()
@@ -99,26 +122,23 @@ class _Sheet:
             sheet.set_column_pixels(column, column, width * 7)  # `width` characters of 7 pixels, as stored
 
     def append(self, values: list, style: dict | None = None) -> None:
-        key = tuple(style.items()) if style else ()
+        sheet, row, formats = self._sheet, self._row, self._book.formats(style)
         for column, value in enumerate(values):
-            self._write(column, value, key)
+            if value is None or value == "":
+                if formats.styled:  # an empty cell keeps its row's look
+                    sheet.write_blank(row, column, None, formats.plain)
+            elif isinstance(value, str):
+                quoted = value.startswith(FORMULA_TRIGGERS)
+                sheet.write_string(row, column, value, formats.quoted if quoted else formats.plain)
+            elif isinstance(value, datetime):
+                sheet.write_datetime(row, column, value, formats.datetime)
+            elif isinstance(value, date):
+                sheet.write_datetime(row, column, value, formats.date)
+            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                sheet.write_number(row, column, value, formats.plain)
+            else:
+                raise TypeError(f"no cell for {type(value).__name__}")
         self._row += 1
-
-    def _write(self, column: int, value, style: tuple) -> None:
-        row, sheet, book = self._row, self._sheet, self._book
-        if value is None or value == "":
-            if style:  # an empty cell keeps its row's look
-                sheet.write_blank(row, column, None, book.format(style, ()))
-        elif isinstance(value, str):
-            quoted = (("quote_prefix", True),) if value.startswith(FORMULA_TRIGGERS) else ()
-            sheet.write_string(row, column, value, book.format(style, quoted))
-        elif isinstance(value, date):
-            number_format = DATE_FORMATS[datetime if isinstance(value, datetime) else date]
-            sheet.write_datetime(row, column, value, book.format(style, (("num_format", number_format),)))
-        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            sheet.write_number(row, column, value, book.format(style, ()))
-        else:
-            raise TypeError(f"no cell for {type(value).__name__}")
 
 
 def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
@@ -126,27 +146,54 @@ def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
     return {value: str(label) for value, label in choices.choices}
 
 
-def _row(duty, categories: dict, tracks: dict) -> list:
-    decision = duty.decision
-    basis = f"{decision.body.name} {decision.document_number}".strip()
-    return [
-        duty.township.name,
-        duty.duty_name,
-        categories.get(duty.category, duty.category),
-        duty.department.name,
-        duty.legal_basis,
-        duty.content,
-        tracks.get(duty.track, duty.track),
-        duty.end_date,
-        duty.funding_amount,
-        duty.funding_source,
-        duty.funding_confirmed,
-        duty.technical_support,
-        duty.training,
-        "；".join(safeguard_gaps(duty)) or "无",
-        f"{basis}（{duty.case_reference}）",
-        timezone.localtime(duty.admitted_at).replace(tzinfo=None),
-    ]
+# What a row is made of, read as plain rows: model instances (five a duty, with its township, department, decision and
+# body) took a third of an export's time (issue 15).
+ROW_FIELDS = (
+    "township__name",
+    "duty_name",
+    "category",
+    "department__name",
+    "legal_basis",
+    "content",
+    "track",
+    "end_date",
+    "funding_amount",
+    "funding_source",
+    "funding_confirmed",
+    "technical_confirmed",
+    "technical_support",
+    "training",
+    "training_confirmed",
+    "decision__body__name",
+    "decision__document_number",
+    "request_id",
+    "request__created_at",
+    "admitted_at",
+)
+
+
+def _rows(duties: QuerySet[FulfilledDuty]) -> Iterator[list]:
+    categories, tracks, gaps = _labels(DutyCategory), _labels(Track), SafeguardGaps()
+    for duty in duties.values_list(*ROW_FIELDS, named=True):
+        basis = f"{duty.decision__body__name} {duty.decision__document_number}".strip()
+        yield [
+            duty.township__name,
+            duty.duty_name,
+            categories.get(duty.category, duty.category),
+            duty.department__name,
+            duty.legal_basis,
+            duty.content,
+            tracks.get(duty.track, duty.track),
+            duty.end_date,
+            duty.funding_amount,
+            duty.funding_source,
+            duty.funding_confirmed,
+            duty.technical_support,
+            duty.training,
+            "；".join(gaps(duty)) or "无",
+            f"{basis}（{case_reference(duty.request_id, duty.request__created_at)}）",
+            timezone.localtime(duty.admitted_at).replace(tzinfo=None),
+        ]
 
 
 def list_title(*, user, township_id, state: str, banner=None) -> str:
@@ -166,25 +213,25 @@ def list_title(*, user, township_id, state: str, banner=None) -> str:
     return f"{name}{'上级部门收回事项' if state == DutyStatus.EXITED else '履行职责事项清单'}"
 
 
-def duty_list_file(*, duties, title: str, format: str) -> tuple[bytes, str]:
-    duties = list(duties)
+def duty_list_file(*, duties: QuerySet[FulfilledDuty], title: str, format: str) -> tuple[bytes, str]:
+    """`duties`: a list as selectors.township_duties or list_of_township give it."""
     if format == "xlsx":
         book = _Workbook()
         # the title and the headings stay in view, and the township and duty name beside
         sheet = book.sheet("职责清单", freeze=(2, 2), widths=COLUMN_WIDTHS)
         sheet.append([title], TITLE)
         sheet.append(list(COLUMNS))
-        categories, tracks = _labels(DutyCategory), _labels(Track)
-        for duty in duties:
-            sheet.append(_row(duty, categories, tracks), WRAPPED)
+        for row in _rows(duties):
+            sheet.append(row, WRAPPED)
         return book.saved(), XLSX_CONTENT_TYPE
     from weasyprint import HTML
 
+    gaps = SafeguardGaps()
     html = render_to_string(
         "admission/duty_list_pdf.html",
         {
             "title": title,
-            "rows": [(d, safeguard_gaps(d)) for d in duties],
+            "rows": [(d, gaps(d)) for d in duties],
             "generated": timezone.localtime(),
         },
     )

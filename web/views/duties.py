@@ -71,12 +71,13 @@ def duty_list(request):
         [] if is_township else selectors.townships_of(user=request.user, banner_id=banner.pk if banner else None)
     )
     township = next((t for t in townships if str(t.pk) == township_id), None)
+    gaps = selectors.SafeguardGaps()
     return render(
         request,
         "admission/duty_list.html",
         {
             "page": page,
-            "rows": [(d, selectors.safeguard_gaps(d)) for d in page],
+            "rows": [(d, gaps(d)) for d in page],
             "q": query,
             "township_id": township_id,
             "state": state,
