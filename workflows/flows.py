@@ -7,12 +7,10 @@ in admission.procedure.STEPS: its title and who may act come from there.
 
 from collections.abc import Callable
 
-from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
 from viewflow.workflow.nodes.view import ViewActivation
-from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import STATUS
 
 from admission.models import (
@@ -33,7 +31,7 @@ from admission.procedure import ActingBody, ProcedureStep, step
 from admission.services.transitions import locked_case
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSplit, ReadingSwitch
+from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSplit, ReadingSwitch, finish_saved_task
 
 
 class HumanTaskActivation(ViewActivation):
@@ -41,9 +39,7 @@ class HumanTaskActivation(ViewActivation):
     def complete(self):
         """Viewflow's, the task written with what taking and finishing it change (engine.run_task: its owner, its
         status, when it was started and finished) instead of all its 17 columns: the one UPDATE of every completion."""
-        self.task.finished = now()
-        self.task.save(update_fields=["owner", "status", "started", "finished"])
-        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+        finish_saved_task(self, "owner", "started")
 
     def prepare_revived_task(self, task):
         """A task revived by 退回 (engine.send_back) lands in the same unit's queue as when it was first created:
