@@ -22,6 +22,7 @@ from admission.models import (
     RequestState,
 )
 from admission.permissions import (
+    banner_body_decision_permission,
     city_approver,
     holds_task_permission,
     organization_decision_permission,
@@ -68,7 +69,7 @@ class HumanTask(nodes.View):
 
 def _body_permission(kind: OrganizationKind) -> Callable[..., str]:
     def permission(activation) -> str:
-        return organization_decision_permission(activation.process.duty_request.banner_body(kind).pk)
+        return banner_body_decision_permission(activation.process.duty_request.jurisdiction_id, kind)
 
     return permission
 
