@@ -4,7 +4,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.timezone import now
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.exceptions import FlowRuntimeError
@@ -131,8 +131,18 @@ class ReadingSwitch(Switch):
     activation_class = ReadingSwitchActivation
 
 
-# Stand-ins for the join's and the process's keys in _branches_statement (no key is negative).
+# Stand-ins for the join's and the process's keys in the statements compiled once (no key is negative).
 _JOIN_MARK, _PROCESS_MARK = -1, -2
+
+
+def _compiled(rows: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = rows.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _filled(slots: tuple[Any, ...], keys: dict[int, int]) -> list[Any]:
+    """A compiled statement's parameters, each stand-in replaced by its key."""
+    return [keys.get(slot, slot) if type(slot) is int else slot for slot in slots]
 
 
 @cache
@@ -148,8 +158,19 @@ def _branches_statement(task_class: type[AbstractTask], vendor: str) -> tuple[st
         .order_by()
         .values_list("pk", "token", "status", "incoming")
     )
-    sql, params = rows.query.sql_with_params()
-    return sql, tuple(params)
+    return _compiled(rows)
+
+
+@cache
+def _waiting_join_statement(
+    task_class: type[AbstractTask], flow_task: Join, vendor: str
+) -> tuple[str, tuple[Any, ...]]:
+    """The statement reading the join's waiting task in the process (_PROCESS_MARK), at most two, with the columns it
+    uses (JOIN_TASK_COLUMNS): compiled once per process, as _branches_statement."""
+    rows = task_class._default_manager.filter(
+        flow_task=flow_task, process_id=_PROCESS_MARK, status__in=[STATUS.NEW, STATUS.STARTED]
+    ).only(*JOIN_TASK_COLUMNS)[:2]
+    return _compiled(rows)
 
 
 # What a join reads of its waiting task and writes when it completes (finish_saved_task); Viewflow's save reads
@@ -176,11 +197,8 @@ class ReadingJoinActivation(JoinActivation):
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         task_class = flow_task.flow_class.task_class
         process = prev_activation.process
-        found = list(
-            task_class._default_manager.filter(
-                flow_task=flow_task, process=process, status__in=[STATUS.NEW, STATUS.STARTED]
-            ).only(*JOIN_TASK_COLUMNS)[:2]
-        )
+        sql, slots = _waiting_join_statement(task_class, flow_task, connection.vendor)
+        found = list(task_class._default_manager.raw(sql, _filled(slots, {_PROCESS_MARK: process.pk})))
         if len(found) > 1:
             raise FlowRuntimeError("More than one join instance for process found")
         arriving = prev_activation.task
@@ -201,9 +219,8 @@ class ReadingJoinActivation(JoinActivation):
         """Viewflow's two reads of an arrival in one: the incoming tasks (for the common split prefixes of those not
         cancelled) and the open tasks of the process (those of the branches joined are the ones under the prefix)."""
         sql, slots = _branches_statement(self.flow_class.task_class, connection.vendor)
-        values: dict[Any, Any] = {_JOIN_MARK: self.task.pk, _PROCESS_MARK: self.process.pk}
         with connection.cursor() as cursor:
-            cursor.execute(sql, [values.get(slot, slot) for slot in slots])
+            cursor.execute(sql, _filled(slots, {_JOIN_MARK: self.task.pk, _PROCESS_MARK: self.process.pk}))
             rows = cursor.fetchall()
         join_token = self.task.token
         self._prefixes, self._open_tokens = set(), []
