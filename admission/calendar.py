@@ -14,27 +14,23 @@ from datetime import date, timedelta
 from functools import cache
 
 import chinese_calendar
-from django.core.cache import cache as shared_cache
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from lunardate import LunarDate
 
 from .models import CalendarDay, CalendarYear, DayUnit
+from .versioned_cache import VersionedCache
 
-# Each jurisdiction's calendar entries (its own and the national ones) and the declared years, kept in the cache under
-# a version that every change of them bumps (receivers.py, forget_calendars). A new task's due date then needs no query
-# of its own. Processes sharing the cache (Redis) see a change at once; a process with a cache of its own (no Redis)
-# may count with the old entries for CALENDAR_CACHE_SECONDS at most, on a calendar changed about once a year.
+# Each jurisdiction's calendar entries (its own and the national ones) and the declared years, kept in the cache until
+# they change (receivers.py, forget_calendars): a new task's due date then needs no query of its own. A process without
+# Redis may count with the old entries for CALENDAR_CACHE_SECONDS at most, on a calendar changed about once a year.
 CALENDAR_CACHE_SECONDS = 60
-_VERSION_KEY = "admission:calendar:version"
+_CALENDARS: VersionedCache[tuple[dict[date, bool], set[int]]] = VersionedCache("calendar", CALENDAR_CACHE_SECONDS)
 
 
 def forget_calendars() -> None:
     """After the calendar's entries changed: every calendar is read again."""
-    try:
-        shared_cache.incr(_VERSION_KEY)
-    except ValueError:  # not there (expired, cleared, a new cache)
-        shared_cache.set(_VERSION_KEY, 1, None)
+    _CALENDARS.forget()
 
 
 def missing_year_instruction(year: int) -> str:
@@ -93,20 +89,16 @@ class WorkingCalendar:
 
     def _load(self) -> dict[date, bool]:
         if self._days is None:
-            key = f"admission:calendar:{shared_cache.get_or_set(_VERSION_KEY, 0, None)}:{self.jurisdiction_id}"
-            cached = shared_cache.get(key)
-            if cached is None:
-                national: dict[date, bool] = {}
-                local: dict[date, bool] = {}
-                rows = CalendarDay.objects.filter(
-                    Q(jurisdiction__isnull=True) | Q(jurisdiction_id=self.jurisdiction_id)
-                )
-                for row in rows.values("jurisdiction_id", "date", "is_working_day"):
-                    (national if row["jurisdiction_id"] is None else local)[row["date"]] = row["is_working_day"]
-                cached = (national | local, set(CalendarYear.objects.values_list("year", flat=True)))
-                shared_cache.set(key, cached, CALENDAR_CACHE_SECONDS)
-            self._days, self._declared = cached
+            self._days, self._declared = _CALENDARS.get(self.jurisdiction_id, self._read)
         return self._days
+
+    def _read(self) -> tuple[dict[date, bool], set[int]]:
+        national: dict[date, bool] = {}
+        local: dict[date, bool] = {}
+        rows = CalendarDay.objects.filter(Q(jurisdiction__isnull=True) | Q(jurisdiction_id=self.jurisdiction_id))
+        for row in rows.values("jurisdiction_id", "date", "is_working_day"):
+            (national if row["jurisdiction_id"] is None else local)[row["date"]] = row["is_working_day"]
+        return national | local, set(CalendarYear.objects.values_list("year", flat=True))
 
     def is_official(self, year: int) -> bool:
         """Whether `year` follows the official schedule (packaged or entered), not the statutory estimate."""

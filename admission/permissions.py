@@ -32,7 +32,9 @@ from .models import (
     TownshipDuty,
     UnadmittedDutyReport,
 )
+from .models.organizations import SINGLE_BODY_KINDS
 from .models.requests import EDITABLE_STATES, WITHDRAWABLE_STATES
+from .versioned_cache import VersionedCache
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -68,6 +70,30 @@ def organization_task_permission(organization_id: int) -> str:
 def organization_decision_permission(organization_id: int) -> str:
     """Like organization_task_permission, but only reviewers and heads hold it."""
     return f"admission.org_{organization_id}_decide"
+
+
+# Each banner's single bodies (organization office, leadership, justice and data bureaus) by kind, kept until an
+# organization is added, changed or removed (receivers.py, services/setup.py): the flow names one in the permission of
+# every task it opens for them.
+_BANNER_BODIES: VersionedCache[dict[str, int]] = VersionedCache("banner_bodies", 60)
+
+
+def forget_banner_bodies() -> None:
+    """After an organization was added, changed or removed: every banner's bodies are read again."""
+    _BANNER_BODIES.forget()
+
+
+def banner_body_decision_permission(jurisdiction_id: int, kind: str) -> str:
+    """organization_decision_permission of the banner's body of `kind` (DutyRequest.banner_body's, from the cache)."""
+
+    def read() -> dict[str, int]:
+        bodies = Organization.objects.filter(jurisdiction_id=jurisdiction_id, kind__in=SINGLE_BODY_KINDS)
+        return dict(bodies.values_list("kind", "pk"))
+
+    try:
+        return organization_decision_permission(_BANNER_BODIES.get(jurisdiction_id, read)[kind])
+    except KeyError:
+        raise Organization.DoesNotExist(f"jurisdiction {jurisdiction_id} has no {kind}") from None
 
 
 def holds_task_permission(user: Viewer, permission: str) -> bool:

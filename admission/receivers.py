@@ -26,14 +26,16 @@ from .models import (
     LoginLockout,
     Membership,
     OfficialDocument,
+    Organization,
     ReviewConclusion,
     SecondFactorDevice,
     TimeLimit,
     WebhookEventType,
 )
+from .permissions import forget_banner_bodies
 from .services.administrators import ensure_administrator_groups
 from .services.audit import record_event, record_security_event
-from .services.deadlines import recompute_open_deadlines
+from .services.deadlines import forget_time_limits, recompute_open_deadlines
 from .services.identity import remember_password
 from .services.webhooks import publish_later
 from .tasks import announce_later
@@ -188,6 +190,22 @@ def _calendar_changed(sender, instance: CalendarYear | CalendarDay, raw: bool = 
     if raw:
         return
     recompute_open_deadlines(reason=f"工作日历变更（{sender._meta.verbose_name}“{instance}”）")
+
+
+@receiver(post_save, sender=TimeLimit, dispatch_uid="deadlines_time_limit_saved")
+@receiver(post_delete, sender=TimeLimit, dispatch_uid="deadlines_time_limit_deleted")
+@receiver(post_save, sender=Jurisdiction, dispatch_uid="deadlines_jurisdiction_saved")
+@receiver(post_delete, sender=Jurisdiction, dispatch_uid="deadlines_jurisdiction_deleted")
+def _time_limits_changed(sender, **kwargs) -> None:
+    """A time limit set, changed or removed, or a jurisdiction moved: the next deadline reads the time limits again."""
+    forget_time_limits()
+
+
+@receiver(post_save, sender=Organization, dispatch_uid="permissions_organization_saved")
+@receiver(post_delete, sender=Organization, dispatch_uid="permissions_organization_deleted")
+def _organization_changed(sender, **kwargs) -> None:
+    """A body added, changed or removed: the next task's permission reads the banner's bodies again."""
+    forget_banner_bodies()
 
 
 @receiver(post_save, sender=TimeLimit, dispatch_uid="audit_time_limit_saved")

@@ -15,12 +15,14 @@ from admission.models import (
     Consultation,
     ConsultationOutcome,
     DutyRequest,
+    OrganizationKind,
     RequestState,
     ReviewConclusion,
     SupplementNotice,
     TownshipDuty,
     Track,
 )
+from admission.permissions import banner_body_decision_permission, organization_decision_permission
 from admission.services import intake, review
 from admission.services import requests as request_services
 from admission.services.errors import ConflictError
@@ -376,3 +378,25 @@ def test_a_finished_task_cannot_be_performed_twice(banner):
     assert "办理完毕" in error.value.message
     assert request.bureau_opinions.count() == 1
     assert AuditEvent.objects.filter(request=request, action=AuditAction.RECORD_BUREAU_OPINION).count() == 1
+
+
+def test_issue15_a_review_lands_in_the_queue_of_the_banners_body_of_now_though_the_bodies_are_kept_in_the_cache(
+    banner, django_assert_num_queries
+):
+    """Issue 15 (scale): the body a new task's permission names is read from the cache; a body that takes over
+    another's kind (here a department made the justice bureau) gets the next review at once."""
+    jurisdiction_id = banner.jurisdiction.pk
+    justice, successor = banner.org("justice"), banner.org("agriculture")
+    permission = banner_body_decision_permission(jurisdiction_id, OrganizationKind.JUSTICE_BUREAU)
+    assert permission == organization_decision_permission(justice.pk)
+    with django_assert_num_queries(0):
+        assert banner_body_decision_permission(jurisdiction_id, OrganizationKind.JUSTICE_BUREAU) == permission
+
+    justice.kind = OrganizationKind.DEPARTMENT
+    justice.save()
+    successor.kind = OrganizationKind.JUSTICE_BUREAU
+    successor.save()
+    request = support.to_under_review(banner)
+    assert support.open_task(request, "legality_review").owner_permission == organization_decision_permission(
+        successor.pk
+    )

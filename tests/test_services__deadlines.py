@@ -14,13 +14,14 @@ from admission.models import (
     AuditEvent,
     CalendarDay,
     CalendarYear,
+    DayUnit,
     NoticeKind,
     Notification,
     Role,
     TaskDeadline,
     TimeLimit,
 )
-from admission.services.deadlines import set_deadline
+from admission.services.deadlines import DEFAULT_TIME_LIMITS, set_deadline, time_limit, time_limits
 from admission.services.reminders import send_reminders
 from admission.services.setup import add_member
 from tests import support
@@ -230,3 +231,26 @@ def test_issue15_a_banners_calendar_is_read_once_and_again_after_a_holiday_is_en
     after = WorkingCalendar(banner.jurisdiction.pk).add(start, 10)
     assert after > before
     assert WorkingCalendar(banner.jurisdiction.pk).is_working_day(first_counted) is False
+
+
+def test_issue15_a_banners_time_limits_are_read_once_and_again_after_a_limit_changes_at_any_level(
+    banner, django_assert_num_queries
+):
+    """Issue 15 (scale): a new task's time limits come from the cache, not from the database; the banner's own limit
+    changed, removed (the default then applies), or one set on the region above it, counts in the next deadline."""
+    jurisdiction_id = banner.jurisdiction.pk
+    first = time_limits(jurisdiction_id=jurisdiction_id)
+    with django_assert_num_queries(0):
+        assert time_limits(jurisdiction_id=jurisdiction_id) == first
+
+    own = TimeLimit.objects.get(jurisdiction=banner.jurisdiction, step="intake")
+    own.days, own.unit = first["intake"][0] + 5, DayUnit.NATURAL
+    own.save()
+    assert time_limit(jurisdiction_id=jurisdiction_id, step="intake") == (first["intake"][0] + 5, DayUnit.NATURAL)
+
+    own.delete()
+    assert time_limit(jurisdiction_id=jurisdiction_id, step="intake") == DEFAULT_TIME_LIMITS["intake"]
+
+    above = support.levels_above(banner)  # the banner moved under a city under the region
+    TimeLimit.objects.create(jurisdiction=above.region, step="intake", days=23)
+    assert time_limit(jurisdiction_id=jurisdiction_id, step="intake") == (23, DayUnit.WORKING)

@@ -7,12 +7,10 @@ in admission.procedure.STEPS: its title and who may act come from there.
 
 from collections.abc import Callable
 
-from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
 from viewflow.workflow.nodes.view import ViewActivation
-from viewflow.workflow.signals import task_finished
 from viewflow.workflow.status import STATUS
 
 from admission.models import (
@@ -24,6 +22,7 @@ from admission.models import (
     RequestState,
 )
 from admission.permissions import (
+    banner_body_decision_permission,
     city_approver,
     holds_task_permission,
     organization_decision_permission,
@@ -33,7 +32,7 @@ from admission.procedure import ActingBody, ProcedureStep, step
 from admission.services.transitions import locked_case
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSplit, ReadingSwitch
+from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSplit, ReadingSwitch, finish_saved_task
 
 
 class HumanTaskActivation(ViewActivation):
@@ -41,9 +40,7 @@ class HumanTaskActivation(ViewActivation):
     def complete(self):
         """Viewflow's, the task written with what taking and finishing it change (engine.run_task: its owner, its
         status, when it was started and finished) instead of all its 17 columns: the one UPDATE of every completion."""
-        self.task.finished = now()
-        self.task.save(update_fields=["owner", "status", "started", "finished"])
-        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+        finish_saved_task(self, "owner", "started")
 
     def prepare_revived_task(self, task):
         """A task revived by 退回 (engine.send_back) lands in the same unit's queue as when it was first created:
@@ -72,7 +69,7 @@ class HumanTask(nodes.View):
 
 def _body_permission(kind: OrganizationKind) -> Callable[..., str]:
     def permission(activation) -> str:
-        return organization_decision_permission(activation.process.duty_request.banner_body(kind).pk)
+        return banner_body_decision_permission(activation.process.duty_request.jurisdiction_id, kind)
 
     return permission
 

@@ -13,6 +13,7 @@ from ..calendar import WorkingCalendar, missing_year_instruction
 from ..inheritance import up_the_levels
 from ..models import AuditAction, DayUnit, Jurisdiction, JurisdictionLevel, Step, TaskDeadline, TimeLimit
 from ..procedure import STEPS, ActingBody
+from ..versioned_cache import VersionedCache
 from .audit import record_event
 from .transitions import action_memo, insert_at_action_end
 
@@ -28,6 +29,16 @@ OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 CITY_STEPS = frozenset(s.node for s in STEPS if s.acting_body == ActingBody.CITY_GOVERNMENT)
 
 
+# Each banner's time limits, kept until a time limit or a jurisdiction's place in the hierarchy changes (receivers.py,
+# create_default_time_limits, setup.attach_banners): a new task's deadline then needs no query for them.
+_TIME_LIMITS: VersionedCache[dict[str, tuple[int, str]]] = VersionedCache("time_limits", 60)
+
+
+def forget_time_limits() -> None:
+    """After a time limit changed, or a jurisdiction's parent: every banner's time limits are read again."""
+    _TIME_LIMITS.forget()
+
+
 def create_default_time_limits(*, jurisdiction: Jurisdiction) -> None:
     """A banner gets the defaults of its steps, a city those of the city's steps; each may change them after."""
     city = jurisdiction.level != JurisdictionLevel.BANNER
@@ -39,21 +50,25 @@ def create_default_time_limits(*, jurisdiction: Jurisdiction) -> None:
         ],
         ignore_conflicts=True,
     )
+    forget_time_limits()  # a bulk insert sends no signal
 
 
 def time_limits(*, jurisdiction_id: int) -> dict[str, tuple[int, str]]:
     """Every step's time limit for the banner: its own, else its city's, else the region's (inherited unless
-    overridden), else the procedure's default; one query, kept for the rest of the action when inside one (a split
-    opens three reviews, each with its deadline)."""
+    overridden), else the procedure's default; one query, then from the cache until they change, and kept for the
+    rest of the action when inside one (a split opens three reviews, each with its deadline)."""
     memo = action_memo()
     key = ("time_limits", jurisdiction_id)
     if memo is not None and key in memo:
         return cast("dict[str, tuple[int, str]]", memo[key])
-    rows = (
-        up_the_levels(TimeLimit.objects.all(), jurisdiction_id).order_by("-depth").values_list("step", "days", "unit")
-    )
-    limits = dict(DEFAULT_TIME_LIMITS)
-    limits.update({step: (days, unit) for step, days, unit in rows})  # nearest last: it wins
+
+    def read() -> dict[str, tuple[int, str]]:
+        rows = up_the_levels(TimeLimit.objects.all(), jurisdiction_id).order_by("-depth")
+        limits = dict(DEFAULT_TIME_LIMITS)
+        limits.update({step: (days, unit) for step, days, unit in rows.values_list("step", "days", "unit")})
+        return limits  # nearest last: it won
+
+    limits = _TIME_LIMITS.get(jurisdiction_id, read)
     if memo is not None:
         memo[key] = limits
     return limits

@@ -23,8 +23,9 @@ from ..models import (
     Role,
 )
 from ..onboarding import BODY_KINDS, BannerFile, at_line
+from ..permissions import forget_banner_bodies
 from .audit import record_event
-from .deadlines import create_default_time_limits
+from .deadlines import create_default_time_limits, forget_time_limits
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -97,6 +98,7 @@ def create_jurisdiction(
         + [_township(jurisdiction, t, code) for t, code in townships]
         + [_department(jurisdiction, d, code, short_name) for d, code in department_codes]
     )
+    forget_banner_bodies()  # a bulk insert sends no signal
     _name_bodies_in_mongolian(jurisdiction=jurisdiction, mongolian=mongolian)
     create_default_time_limits(jurisdiction=jurisdiction)
     return jurisdiction
@@ -158,6 +160,7 @@ def create_upper_jurisdiction(
             ),
         ]
     )
+    forget_banner_bodies()  # a bulk insert sends no signal
     _name_bodies_in_mongolian(jurisdiction=jurisdiction, mongolian=mongolian)
     if level == JurisdictionLevel.CITY:
         create_default_time_limits(jurisdiction=jurisdiction)
@@ -169,6 +172,7 @@ def create_upper_jurisdiction(
 def attach_banners(*, upper: Jurisdiction, banners: list[Jurisdiction], approves_in_system: bool) -> None:
     """Hang banners under a league or city (or a city under the region); set whether the city approves in-system."""
     Jurisdiction.objects.filter(pk__in=[b.pk for b in banners]).update(parent=upper)
+    forget_time_limits()  # the banners now inherit the upper level's; an update sends no signal
     if upper.level == JurisdictionLevel.CITY and upper.approves_in_system != approves_in_system:
         upper.approves_in_system = approves_in_system
         upper.save(update_fields=["approves_in_system"])
