@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -495,7 +495,8 @@ class Above:
     other_city: Jurisdiction | None
 
 
-def levels_above(banner: Banner, other: Banner | None = None) -> Above:
+def levels_above(banner: Banner, other: Banner | None = None, **city_options: Any) -> Above:
+    """`city_options`: more of create_upper_jurisdiction's keywords for 呼伦贝尔市 (approves_in_system, mongolian_names)."""
     region = create_upper_jurisdiction(
         name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
     )
@@ -506,6 +507,7 @@ def levels_above(banner: Banner, other: Banner | None = None) -> Above:
         abbreviation="呼",
         parent=region,
         children=[banner.jurisdiction],
+        **city_options,
     )
     other_city = None
     if other is not None:

@@ -31,7 +31,6 @@ from admission.documents.content import LETTER_KINDS, UPWARD_KINDS
 from admission.documents.pki import issue_demo_certificates, issuing_organizations
 from admission.models import (
     DocumentKind,
-    JurisdictionLevel,
     OfficialDocument,
     Organization,
     OrganizationKind,
@@ -39,7 +38,7 @@ from admission.models import (
     Role,
 )
 from admission.services import intake
-from admission.services.setup import add_member, create_upper_jurisdiction
+from admission.services.setup import add_member
 from tests import support
 from workflows import actions
 from workflows.management.commands.seed_demo import MONGOLIAN_NAMES
@@ -181,19 +180,7 @@ def rendered(django_db_setup, django_db_blocker, tmp_path_factory) -> dict[str, 
             support.banner_decides(banner, refused, approves=False)  # refusal notice
 
         # Issue 15: once the city approves on the platform, its reply is a document of its own (准入批复).
-        region = create_upper_jurisdiction(
-            name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
-        )
-        city = create_upper_jurisdiction(
-            name="呼伦贝尔市",
-            division_code="150700",
-            level=JurisdictionLevel.CITY,
-            abbreviation="呼",
-            parent=region,
-            approves_in_system=True,
-            children=[banner.jurisdiction],
-            mongolian_names=MONGOLIAN_NAMES,
-        )
+        city = support.levels_above(banner, approves_in_system=True, mongolian_names=MONGOLIAN_NAMES).city
         government = Organization.objects.get(jurisdiction=city, kind=OrganizationKind.CITY_GOVERNMENT)
         issue_demo_certificates(keys_dir=keys, organizations=[government], passphrase="")
         city_head = add_member(organization=government, username="city_head", password=support.PASSWORD, role=Role.HEAD)

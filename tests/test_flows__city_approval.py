@@ -10,7 +10,6 @@ from admission.calendar import WorkingCalendar
 from admission.models import (
     ApprovalStage,
     DocumentKind,
-    JurisdictionLevel,
     OfficialDocument,
     Organization,
     OrganizationKind,
@@ -22,24 +21,14 @@ from admission.models import (
 )
 from admission.permissions import visible_requests
 from admission.services.deadlines import time_limit
-from admission.services.setup import add_member, create_upper_jurisdiction
+from admission.services.setup import add_member
 from tests import support
 from workflows import actions, selectors
 
 
 def _city(banner, *, on_platform: bool):
-    region = create_upper_jurisdiction(
-        name="内蒙古自治区", division_code="150000", level=JurisdictionLevel.REGION, abbreviation="内"
-    )
-    city = create_upper_jurisdiction(
-        name="呼伦贝尔市",
-        division_code="150700",
-        level=JurisdictionLevel.CITY,
-        abbreviation="呼",
-        parent=region,
-        approves_in_system=on_platform,
-        children=[banner.jurisdiction],
-    )
+    above = support.levels_above(banner, approves_in_system=on_platform)
+    region, city = above.region, above.city
     government = Organization.objects.get(jurisdiction=city, kind=OrganizationKind.CITY_GOVERNMENT)
     office = Organization.objects.get(jurisdiction=city, kind=OrganizationKind.ORGANIZATION_OFFICE)
     users = {
