@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import sys
 import tempfile
@@ -62,7 +63,7 @@ def build(database: str, completions: int, var_dir: str) -> None:
 
 
 def measure(template: str, completions: int, profile_to: str | None, var_dir: str, broker_url: str) -> None:
-    run = f"{template}_run"
+    run = f"{template}_run_{os.getpid()}"  # measurements side by side each on a copy of their own
     drop_database(run)
     with admin_connection() as admin:
         admin.execute(f'CREATE DATABASE "{run}" TEMPLATE "{template}"')

@@ -131,6 +131,12 @@ DATABASES = {
         conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env("DB_PREPARED_STATEMENTS", "1") == "1":
+    # Parameters bound by the server, and a statement a connection has run five times prepared (psycopg's
+    # prepare_threshold): PostgreSQL then neither parses nor plans it again. A task completion's PostgreSQL CPU
+    # halves (docs/benchmarks.md). Off (0) behind a pooler in transaction mode that cannot keep prepared statements
+    # (PgBouncer before 1.21, or without max_prepared_statements).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Serialize writers instead of failing with "database is locked" under the dev server.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
