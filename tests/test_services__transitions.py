@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 
 from admission.models import ApprovalDecision, Attachment, DutyRequest, RequestState
 from admission.services.errors import ConflictError
-from admission.services.transitions import action_transaction, lock_row, locked_row
+from admission.services.transitions import action_transaction, lock_row, locked_row, locking
 from tests.support import (
     admitted_temporary_case,
     awaiting_approval_case,
@@ -145,7 +145,7 @@ def test_a_row_an_action_locked_is_handed_to_one_service_unread_and_read_again_a
     request = consulting_case(banner)
     stale = DutyRequest.objects.get(pk=request.pk)
     with action_transaction():
-        locked = lock_row(DutyRequest.objects.all(), request.pk)
+        locked = lock_row(locking(lambda pk: DutyRequest.objects.filter(pk=pk)), pk=request.pk)
         with django_assert_num_queries(0):
             assert locked_row(locked) is locked
         DutyRequest.objects.filter(pk=request.pk).update(duty_name="林草防火巡查")

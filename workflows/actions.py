@@ -36,7 +36,7 @@ from admission.services.duties import confirm_safeguard_delivery, record_safegua
 from admission.services.errors import ConflictError
 from admission.services.habits import comment_on_case, copy_case, issue_approval_form
 from admission.services.reports import handle_report, report_unadmitted_duty
-from admission.services.transitions import lock_case, lock_row
+from admission.services.transitions import lock_case, lock_row, locking
 
 from . import engine
 
@@ -147,11 +147,16 @@ def _case(task: Task, *, parties: bool = True) -> DutyRequest:
     return lock_case(int(task.process.artifact_object_id), parties=parties)
 
 
+_CONSULTATIONS = locking(
+    lambda pk, request_id: Consultation.objects.filter(pk=pk, request_id=request_id).select_related("township")
+)
+
+
 def _consultation(task: Task) -> Consultation:
     """The township's consultation, read and row-locked at once after its case (as _case; the order the service locks
     them in), with the township its permission names: the service's own lock takes this copy."""
     case = _case(task)
-    found = lock_row(Consultation.objects.filter(request=case).select_related("township"), task.data["consultation"])
+    found = lock_row(_CONSULTATIONS, pk=task.data["consultation"], request_id=case.pk)
     found.request = case
     return found
 

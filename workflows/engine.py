@@ -23,6 +23,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from admission.compiled import CompiledQuery
 from admission.models import DutyRequest
 from admission.services.errors import ConflictError
 from admission.services.transitions import action_transaction, locked_case
@@ -121,6 +122,18 @@ def taken_message(task: Task) -> str:
     return _("该任务已由%(holder)s领取办理，请在任务队列中选择其他任务。") % {"holder": _holder(task)}
 
 
+def _tasks_locking_process(*, nowait: bool) -> CompiledQuery[Task]:
+    """task_locked's read, compiled once per process (admission.compiled)."""
+    return CompiledQuery(
+        lambda pk: (
+            Task.objects.select_related("process").select_for_update(nowait=nowait, of=("process",)).filter(pk=pk)
+        )
+    )
+
+
+_TASK_LOCKING_PROCESS = {nowait: _tasks_locking_process(nowait=nowait) for nowait in (False, True)}
+
+
 @contextmanager
 def task_locked(task_pk: int) -> Iterator[Task]:
     """One transaction holding the task's process row (as process_locked), the task read in the statement that locks
@@ -133,11 +146,7 @@ def task_locked(task_pk: int) -> Iterator[Task]:
             try:
                 # Not its owner: only a refusal names them (taken_message reads them then), and an owner who
                 # completes the task is the acting user (run_task hands that object over).
-                task = (
-                    Task.objects.select_related("process")
-                    .select_for_update(nowait=getattr(policy, "nowait", True), of=("process",))
-                    .get(pk=task_pk)
-                )
+                task = _TASK_LOCKING_PROCESS[bool(getattr(policy, "nowait", True))].get(pk=task_pk)
             except DatabaseError:
                 transaction.set_rollback(True)
             else:

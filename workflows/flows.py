@@ -13,6 +13,7 @@ from viewflow.workflow import flow, lock, nodes
 from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
+from admission.compiled import CompiledQuery
 from admission.models import (
     AdvisoryOpinion,
     ConsultationOutcome,
@@ -33,6 +34,11 @@ from admission.services.transitions import locked_case
 
 from .models import AdmissionProcess
 from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSplit, ReadingSwitch, finish_saved_task
+
+# The lead's opinion asks it at its gateway: compiled once (admission.compiled).
+_PENDING_ADVICE = CompiledQuery(
+    lambda request_id: AdvisoryOpinion.objects.filter(request_id=request_id, answered_at=None)
+)
 
 
 class HumanTaskActivation(ViewActivation):
@@ -204,8 +210,7 @@ class AdmissionFlow(flow.Flow):
         ]
 
     def has_pending_advice(self, activation) -> bool:
-        pending = AdvisoryOpinion.objects.filter(request_id=activation.process.artifact_object_id, answered_at=None)
-        return pending.exists()
+        return _PENDING_ADVICE.exists(request_id=int(activation.process.artifact_object_id))
 
     def pending_advice(self, activation):
         return [

@@ -3,7 +3,6 @@
 from functools import cache
 from typing import Any
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.timezone import now
 from viewflow.workflow.activation import Activation
@@ -18,6 +17,8 @@ from viewflow.workflow.nodes.switch import SwitchActivation
 from viewflow.workflow.signals import flow_finished, task_finished, task_started
 from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
+
+from admission.compiled import CompiledQuery
 
 # The statuses of a task no branch waits for (Viewflow's join counts the others as still running).
 CLOSED = (STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED)
@@ -131,46 +132,34 @@ class ReadingSwitch(Switch):
     activation_class = ReadingSwitchActivation
 
 
-# Stand-ins for the join's and the process's keys in the statements compiled once (no key is negative).
-_JOIN_MARK, _PROCESS_MARK = -1, -2
+@cache
+def _branches_statement(task_class: type[AbstractTask]) -> CompiledQuery[AbstractTask]:
+    """The statement of ReadingJoinActivation._read_branches, its keys the join's and the process's: compiled by
+    Django once per process rather than at every arrival (admission.compiled; building and compiling it, its subquery
+    twice, was about 3,000 of a bureau opinion's 22,000 Python calls). Its rows as the database sends them."""
 
+    def rows(join: int, process: int) -> QuerySet[Any, Any]:
+        incoming = task_class.previous.through.objects.filter(from_task_id=join, to_task_id=OuterRef("pk"))
+        return (
+            task_class._default_manager.filter(process_id=process)
+            .annotate(incoming=Exists(incoming))
+            .filter(Q(incoming=True) | ~Q(status__in=CLOSED))
+            .order_by()
+            .values_list("pk", "token", "status", "incoming")
+        )
 
-def _compiled(rows: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
-    sql, params = rows.query.sql_with_params()
-    return sql, tuple(params)
-
-
-def _filled(slots: tuple[Any, ...], keys: dict[int, int]) -> list[Any]:
-    """A compiled statement's parameters, each stand-in replaced by its key."""
-    return [keys.get(slot, slot) if type(slot) is int else slot for slot in slots]
+    return CompiledQuery(rows)
 
 
 @cache
-def _branches_statement(task_class: type[AbstractTask], vendor: str) -> tuple[str, tuple[Any, ...]]:
-    """The statement of ReadingJoinActivation._read_branches and its parameters, the keys as _JOIN_MARK and
-    _PROCESS_MARK: compiled by Django once per process rather than at every arrival (building and compiling it, its
-    subquery twice, was about 3,000 of a bureau opinion's 22,000 Python calls)."""
-    incoming = task_class.previous.through.objects.filter(from_task_id=_JOIN_MARK, to_task_id=OuterRef("pk"))
-    rows = (
-        task_class._default_manager.filter(process_id=_PROCESS_MARK)
-        .annotate(incoming=Exists(incoming))
-        .filter(Q(incoming=True) | ~Q(status__in=CLOSED))
-        .order_by()
-        .values_list("pk", "token", "status", "incoming")
+def _waiting_join_statement(task_class: type[AbstractTask], flow_task: Join) -> CompiledQuery[AbstractTask]:
+    """The join's waiting task in a process, at most two, with the columns it uses (JOIN_TASK_COLUMNS): compiled
+    once per process, as _branches_statement."""
+    return CompiledQuery(
+        lambda process: task_class._default_manager.filter(
+            flow_task=flow_task, process_id=process, status__in=[STATUS.NEW, STATUS.STARTED]
+        ).only(*JOIN_TASK_COLUMNS)[:2]
     )
-    return _compiled(rows)
-
-
-@cache
-def _waiting_join_statement(
-    task_class: type[AbstractTask], flow_task: Join, vendor: str
-) -> tuple[str, tuple[Any, ...]]:
-    """The statement reading the join's waiting task in the process (_PROCESS_MARK), at most two, with the columns it
-    uses (JOIN_TASK_COLUMNS): compiled once per process, as _branches_statement."""
-    rows = task_class._default_manager.filter(
-        flow_task=flow_task, process_id=_PROCESS_MARK, status__in=[STATUS.NEW, STATUS.STARTED]
-    ).only(*JOIN_TASK_COLUMNS)[:2]
-    return _compiled(rows)
 
 
 # What a join reads of its waiting task and writes when it completes (finish_saved_task); Viewflow's save reads
@@ -197,8 +186,7 @@ class ReadingJoinActivation(JoinActivation):
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         task_class = flow_task.flow_class.task_class
         process = prev_activation.process
-        sql, slots = _waiting_join_statement(task_class, flow_task, connection.vendor)
-        found = list(task_class._default_manager.raw(sql, _filled(slots, {_PROCESS_MARK: process.pk})))
+        found = _waiting_join_statement(task_class, flow_task).all(process=process.pk)
         if len(found) > 1:
             raise FlowRuntimeError("More than one join instance for process found")
         arriving = prev_activation.task
@@ -218,10 +206,7 @@ class ReadingJoinActivation(JoinActivation):
     def _read_branches(self) -> None:
         """Viewflow's two reads of an arrival in one: the incoming tasks (for the common split prefixes of those not
         cancelled) and the open tasks of the process (those of the branches joined are the ones under the prefix)."""
-        sql, slots = _branches_statement(self.flow_class.task_class, connection.vendor)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, _filled(slots, {_JOIN_MARK: self.task.pk, _PROCESS_MARK: self.process.pk}))
-            rows = cursor.fetchall()
+        rows = _branches_statement(self.flow_class.task_class).rows(join=self.task.pk, process=self.process.pk)
         join_token = self.task.token
         self._prefixes, self._open_tokens = set(), []
         for pk, token, status, is_incoming in rows:  # the tokens as text: only the incoming ones are parsed

@@ -11,6 +11,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from admission.calendar import WorkingCalendar
+from admission.compiled import CompiledQuery
 from admission.models import DutyRequest, Organization, RequestState, Step, TaskDeadline, Track
 from admission.permissions import (
     VIEW_PROCESS_PERMISSION,
@@ -171,6 +172,15 @@ def _deadline(task: Task):
         return task.deadline
     except TaskDeadline.DoesNotExist:
         return None
+
+
+# Read by every task page and every action posted from one: compiled once (admission.compiled).
+_TASKS_WITH_HOLDER = CompiledQuery(lambda pk: Task.objects.select_related("process", "owner").filter(pk=pk))
+
+
+def task_with_holder(*, pk: int) -> Task:
+    """The task with its process and its owner, as the task pages show and act on it (Task.DoesNotExist when none)."""
+    return _TASKS_WITH_HOLDER.get(pk=pk)
 
 
 def lost_to_a_colleague(*, user, task: Task) -> bool:

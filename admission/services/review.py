@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..compiled import CompiledQuery
 from ..documents import content as drafts
 from ..models import (
     JOINT_MEETING_KINDS,
@@ -33,6 +34,14 @@ from .uploads import store_attachment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
+
+
+# Asked at every member's opinion: compiled once (admission.compiled).
+_OPINIONS_GIVEN = CompiledQuery(
+    lambda request_id, organization_id: BureauReviewOpinion.objects.filter(
+        request_id=request_id, organization_id=organization_id
+    )
+)
 
 
 def _require_under_review(duty_request: DutyRequest) -> None:
@@ -59,7 +68,7 @@ def record_bureau_opinion(
     assert passes is not None  # a missing choice is among the errors above
     with locked_request(duty_request) as duty_request:
         _require_under_review(duty_request)
-        if duty_request.bureau_opinions.filter(organization=organization).exists():
+        if _OPINIONS_GIVEN.exists(request_id=duty_request.pk, organization_id=organization.pk):
             raise ConflictError(
                 _("%(organization)s已出具审核意见，不能重复提交。") % {"organization": organization.name}
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 from django_fsm import TransitionNotAllowed
 
+from ..compiled import CompiledQuery
 from ..models import AuditAction, DutyRequest, RequestState
 from .audit import events_batched, record_event
 from .errors import ConflictError
@@ -60,11 +62,18 @@ def service_block() -> transaction.Atomic:
     return transaction.atomic(savepoint=_ACTION.get() is None)
 
 
-def lock_row(rows: QuerySet[M], pk: int) -> M:
-    """A row of `rows`, read and row-locked at once (inside an action, after the engine's lock on its process and in
-    the order the service would lock it): the service it is handed to then does not read it a second time
-    (locked_row). What `rows` selects along comes with it, not locked."""
-    row = rows.select_for_update(of=("self",)).get(pk=pk)
+def locking(rows: Callable[..., QuerySet[M]]) -> CompiledQuery[M]:
+    """The rows `rows(**keys)` selects, as lock_row reads them: each row-locked (what they select along is not),
+    compiled once per process (admission.compiled; an action's reads of its rows are on every completion)."""
+    # wraps: the keys are the parameters of `rows`
+    return CompiledQuery(wraps(rows)(lambda **keys: rows(**keys).select_for_update(of=("self",))))
+
+
+def lock_row(rows: CompiledQuery[M], **keys: int) -> M:
+    """The row of `rows` (from `locking`) with `keys`, read and row-locked at once (inside an action, after the
+    engine's lock on its process and in the order the service would lock it): the service it is handed to then does
+    not read it a second time (locked_row). What `rows` selects along comes with it, not locked."""
+    row = rows.get(**keys)
     action = _ACTION.get()
     if action is not None:
         action.unhanded[(type(row), row.pk)] = row
@@ -82,13 +91,22 @@ def locked_row(row: M) -> M:
     return type(row)._default_manager.select_for_update().get(pk=row.pk)
 
 
+def _cases(*, parties: bool) -> CompiledQuery[DutyRequest]:
+    def rows(pk: int) -> QuerySet[DutyRequest]:
+        cases = DutyRequest.objects.filter(pk=pk)
+        # the applicant and the department come along (documents and notices name them), not locked
+        return cases.select_related("applicant", "department") if parties else cases
+
+    return locking(rows)
+
+
+_CASES = {parties: _cases(parties=parties) for parties in (False, True)}
+
+
 def lock_case(pk: int, *, parties: bool = True) -> DutyRequest:
     """The case, read and row-locked at once (lock_row); the flow's next tasks take it as their process's case
     (locked_case)."""
-    cases = DutyRequest.objects.all()
-    if parties:  # the applicant and the department come along (documents and notices name them), not locked
-        cases = cases.select_related("applicant", "department")
-    case = lock_row(cases, pk)
+    case = lock_row(_CASES[parties], pk=pk)
     action = _ACTION.get()
     if action is not None:
         action.locked[pk] = case

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.forms import BaseForm
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.module_loading import import_string
@@ -295,7 +295,10 @@ class CityDecisionPage(TaskPage):
 def task_or_404(user, pk: int) -> Task:
     """The task, if the user may work on it. A colleague of the unit who lost the race is told who took it
     (ConflictError); another party of the case is refused; anyone else learns nothing."""
-    task = get_object_or_404(Task.objects.select_related("process", "owner"), pk=pk)
+    try:
+        task = task_selectors.task_with_holder(pk=pk)
+    except Task.DoesNotExist:
+        raise Http404 from None
     if not task_selectors.can_work_on(user=user, task=task):
         duty_request = task.process.coerced.duty_request
         if duty_request is not None and can_view_request(user, duty_request):
