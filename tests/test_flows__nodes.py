@@ -64,3 +64,18 @@ def test_a_join_still_waits_for_all_three_reviews_and_links_each_once(banner):
     join.refresh_from_db()
     assert join.status == STATUS.DONE and join.finished is not None
     assert sorted(t.pk for t in join.previous.all()) == sorted([*(r.pk for r in reviews), gateway.pk])
+
+
+def test_the_links_of_one_action_written_together_are_the_links_viewflow_makes_one_by_one(banner):
+    """Accepting for review passes the gateway and the split to three reviews: each task links to the one it came
+    from, as Task.previous.add would have linked them, though links_together writes them in one statement."""
+    request = support.submitted_case(banner)
+    intake = support.open_task(request, "intake")
+    actions.accept_for_review(task=intake, actor=banner.users["office"])
+    process = intake.process
+    gateway = Task.objects.get(process=process, flow_task=AdmissionFlow.intake_outcome)
+    split = Task.objects.get(process=process, flow_task=AdmissionFlow.review_split)
+    reviews = Task.objects.filter(process=process, flow_task_type="HUMAN", status=STATUS.NEW)
+    assert list(gateway.previous.all()) == [intake] and list(split.previous.all()) == [gateway]
+    assert sorted(r.flow_task.name for r in reviews) == ["data_review", "lead_review", "legality_review"]
+    assert all(list(r.previous.all()) == [split] for r in reviews)
