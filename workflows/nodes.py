@@ -6,7 +6,8 @@ from contextvars import ContextVar
 from functools import cache
 from typing import Any, cast
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, Field, Model, OuterRef, Q, QuerySet
 from django.db.models.signals import post_save
 from django.utils.timezone import now
@@ -52,11 +53,18 @@ def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple[Field
     return sql, fields
 
 
+def _database() -> BaseDatabaseWrapper:
+    """The connection itself: each attribute of django.db.connection is looked up through a thread-local proxy (four
+    calls), and preparing a row's values reads several per column."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def write_task(task: AbstractTask, *names: str) -> None:
     """Model.save(update_fields=names) for a task in the table, without the signals."""
-    sql, fields = _update_statement(task._meta.model, names, connection.vendor)
-    values = [field.get_db_prep_save(getattr(task, field.attname), connection) for field in fields]
-    with connection.cursor() as cursor:
+    db = _database()
+    sql, fields = _update_statement(task._meta.model, names, db.vendor)
+    values = [field.get_db_prep_save(getattr(task, field.attname), db) for field in fields]
+    with db.cursor() as cursor:
         cursor.execute(sql, [*values, task.pk])
 
 
@@ -64,16 +72,16 @@ def insert_task(task: AbstractTask) -> None:
     """Viewflow's task.save() for a new task: the row, and post_save as Model.save sends it."""
     if not task.flow_task_type:  # as Viewflow's Task.save
         task.flow_task_type = task.flow_task.task_type
-    model = task._meta.model
-    sql, fields = _insert_statement(model, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_save(field.pre_save(task, True), connection) for field in fields])
-        if connection.features.can_return_columns_from_insert:
+    model, db = task._meta.model, _database()
+    sql, fields = _insert_statement(model, db.vendor)
+    with db.cursor() as cursor:
+        cursor.execute(sql, [field.get_db_prep_save(field.pre_save(task, True), db) for field in fields])
+        if db.features.can_return_columns_from_insert:
             task.pk = cursor.fetchone()[0]
         else:
-            task.pk = connection.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
-    task._state.adding, task._state.db = False, connection.alias
-    post_save.send(sender=model, instance=task, created=True, update_fields=None, raw=False, using=connection.alias)
+            task.pk = db.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+    task._state.adding, task._state.db = False, db.alias
+    post_save.send(sender=model, instance=task, created=True, update_fields=None, raw=False, using=db.alias)
 
 
 @cache
@@ -89,8 +97,9 @@ _PENDING_LINKS: ContextVar[list[tuple[AbstractTask, AbstractTask]] | None] = Con
 
 def _write_links(links: list[tuple[AbstractTask, AbstractTask]]) -> None:
     if links:
-        sql = _links_statement(links[0][0]._meta.model, len(links), connection.vendor)
-        with connection.cursor() as cursor:
+        db = _database()
+        sql = _links_statement(links[0][0]._meta.model, len(links), db.vendor)
+        with db.cursor() as cursor:
             cursor.execute(sql, [pk for task, previous in links for pk in (task.pk, previous.pk)])
 
 
