@@ -2,14 +2,13 @@
 an official document or store an upload, and the completions that finish a parallel branch and move the flow on (no
 savepoints of nested atomic blocks, no permission lookups through the standard backend, the case read once and locked
 in that read, the task read in the statement that locks its process, Viewflow's joins, gateways and end in fewer
-statements, one insert for an action's audit events, the document number in one upsert, the banner's calendar, time limits
-and bodies from the cache).
+statements, the links between the tasks the flow creates in one insert, one insert for an action's audit events, the
+document number in one upsert, the banner's calendar, time limits and bodies from the cache).
 
 Counted inside the test's transaction, which turns the action's BEGIN/COMMIT into a SAVEPOINT/RELEASE pair: those two
 are allowed on top. The audit chain's sealing runs after commit in a transaction of its own and is not part of it, nor
 are the announcements of new work (admission.tasks.announce, on the task engine). Each step's bound is what it takes
-now (PostgreSQL and SQLite alike); none may exceed 20.
-"""
+now (PostgreSQL and SQLite alike); none may exceed 20."""
 
 import pytest
 from django.utils import timezone
@@ -33,7 +32,7 @@ def test_completing_a_township_opinion_takes_at_most_12_queries(banner, django_a
         actions.give_consultation_opinion(task=task, actor=banner.users["naji"], agrees=True, opinion="同意承担。")
 
 
-def test_the_last_township_opinion_moving_the_case_to_its_application_takes_at_most_19_queries(
+def test_the_last_township_opinion_moving_the_case_to_its_application_takes_at_most_17_queries(
     banner, django_assert_max_num_queries
 ):
     """The consultation concludes (its outcomes read once by the service, once by the transition's condition), and
@@ -42,25 +41,25 @@ def test_the_last_township_opinion_moving_the_case_to_its_application_takes_at_m
     first = support.open_task(request, "consult", township=banner.org("naji").pk)
     actions.give_consultation_opinion(task=first, actor=banner.users["naji"], agrees=True, opinion="同意承担。")
     last = support.open_task(request, "consult", township=banner.org("liuhe").pk)
-    with django_assert_max_num_queries(bound(19)):
+    with django_assert_max_num_queries(bound(17)):
         actions.give_consultation_opinion(task=last, actor=banner.users["liuhe"], agrees=True, opinion="同意承担。")
 
 
-def test_accepting_for_review_opening_three_reviews_takes_at_most_17_queries(banner, django_assert_max_num_queries):
-    """Each of the three reviews is inserted with its link to the split; their deadlines are inserted together at the
-    action's end (the time limits from the cache)."""
+def test_accepting_for_review_opening_three_reviews_takes_at_most_13_queries(banner, django_assert_max_num_queries):
+    """Each of the three reviews is inserted, their links to the split (and the gateway's and the split's own) together
+    in one statement and their deadlines together in another at the action's end (the time limits from the cache)."""
     request = support.submitted_case(banner)
     task = support.open_task(request, "intake")
-    with django_assert_max_num_queries(bound(17)):
+    with django_assert_max_num_queries(bound(13)):
         actions.accept_for_review(task=task, actor=banner.users["office"])
 
 
 @pytest.mark.parametrize(
     ("node", "user_key", "statements"),
     # The lead's opinion passes the gateway that asks whether other departments' advice is pending.
-    [("lead_review", "office", 13), ("legality_review", "justice", 11), ("data_review", "data", 11)],
+    [("lead_review", "office", 12), ("legality_review", "justice", 11), ("data_review", "data", 11)],
 )
-def test_completing_a_bureau_opinion_takes_at_most_13_queries(
+def test_completing_a_bureau_opinion_takes_at_most_12_queries(
     banner, node, user_key, statements, django_assert_max_num_queries
 ):
     request = support.to_under_review(banner)
@@ -69,31 +68,31 @@ def test_completing_a_bureau_opinion_takes_at_most_13_queries(
         actions.give_bureau_opinion(task=task, actor=banner.users[user_key], passes=True, reasoning="审核意见")
 
 
-def test_the_opinion_completing_the_joint_review_takes_at_most_16_queries(banner, django_assert_max_num_queries):
+def test_the_opinion_completing_the_joint_review_takes_at_most_14_queries(banner, django_assert_max_num_queries):
     """The third opinion closes the review's join and opens the consolidation task, with its deadline."""
     request = support.to_under_review(banner)
     for node, key in (("legality_review", "justice"), ("data_review", "data")):
         task = support.open_task(request, node)
         actions.give_bureau_opinion(task=task, actor=banner.users[key], passes=True, reasoning="审核意见")
     task = support.open_task(request, "lead_review")
-    with django_assert_max_num_queries(bound(16)):
+    with django_assert_max_num_queries(bound(14)):
         actions.give_bureau_opinion(task=task, actor=banner.users["office"], passes=True, reasoning="审核意见")
 
 
-def test_the_banner_decision_takes_at_most_13_queries(banner, django_assert_max_num_queries):
+def test_the_banner_decision_takes_at_most_12_queries(banner, django_assert_max_num_queries):
     request = support.awaiting_approval_case(banner)
     task = support.open_task(request, "banner_decision")
-    with django_assert_max_num_queries(bound(13)):
+    with django_assert_max_num_queries(bound(12)):
         actions.decide_at_banner(task=task, actor=banner.users["leadership"], approves=True, reasons="")
 
 
-def test_concluding_the_joint_review_with_its_document_takes_at_most_19_queries(banner, django_assert_max_num_queries):
+def test_concluding_the_joint_review_with_its_document_takes_at_most_18_queries(banner, django_assert_max_num_queries):
     """The review opinion goes up to the leadership (上行文), so its signatory is named: who signs, inherited from the
     banner's or a level above's setting (issue 15 part 2), is read in the same query as the members."""
     request = support.to_under_review(banner)
     support.bureau_opinions(banner, request)
     task = support.open_task(request, "consolidate")
-    with django_assert_max_num_queries(bound(19)):
+    with django_assert_max_num_queries(bound(18)):
         actions.conclude_review(
             task=task, actor=banner.users["office"], passes=True, findings=support.FINDINGS, reasons="", remedy=""
         )

@@ -30,6 +30,7 @@ from admission.services.transitions import action_transaction, locked_case
 
 from .flows import AdmissionFlow
 from .models import AdmissionProcess
+from .nodes import links_together
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -84,7 +85,8 @@ def case_locked(duty_request: DutyRequest | None) -> Iterator[None]:
 
 def start_case(duty_request: DutyRequest) -> None:
     """Start the case's flow; its first nodes read the state the service just set."""
-    AdmissionFlow.start.run(duty_request=duty_request)
+    with links_together():
+        AdmissionFlow.start.run(duty_request=duty_request)
 
 
 def cancel_case(duty_request: DutyRequest) -> None:
@@ -181,7 +183,8 @@ def run_task(*, task: Task, user: User, nodes: tuple[str, ...], action: Callable
         case = locked_case(int(task.process.artifact_object_id))
         if case is not None:  # the next tasks' permissions and deadlines read it as the service left it
             activation.process.artifact = case
-        activation.execute()
+        with links_together():
+            activation.execute()
         return result
 
 

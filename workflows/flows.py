@@ -10,7 +10,6 @@ from collections.abc import Callable
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock, nodes
-from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.status import STATUS
 
 from admission.compiled import CompiledQuery
@@ -33,7 +32,16 @@ from admission.procedure import ActingBody, ProcedureStep, step
 from admission.services.transitions import locked_case
 
 from .models import AdmissionProcess
-from .nodes import ForEachSplit, ReadingEnd, ReadingIf, ReadingJoin, ReadingSplit, ReadingSwitch, finish_saved_task
+from .nodes import (
+    ForEachSplit,
+    InsertedViewActivation,
+    ReadingEnd,
+    ReadingIf,
+    ReadingJoin,
+    ReadingSplit,
+    ReadingSwitch,
+    finish_saved_task,
+)
 
 # The lead's opinion asks it at its gateway: compiled once (admission.compiled).
 _PENDING_ADVICE = CompiledQuery(
@@ -41,8 +49,8 @@ _PENDING_ADVICE = CompiledQuery(
 )
 
 
-class HumanTaskActivation(ViewActivation):
-    @ViewActivation.status.transition(source=STATUS.STARTED, target=STATUS.DONE)
+class HumanTaskActivation(InsertedViewActivation):
+    @InsertedViewActivation.status.transition(source=STATUS.STARTED, target=STATUS.DONE)
     def complete(self):
         """Viewflow's, the task written with what taking and finishing it change (engine.run_task: its owner, its
         status, when it was started and finished) instead of all its 17 columns: the one UPDATE of every completion."""
