@@ -134,7 +134,7 @@ def _insert(*, events: list[AuditEvent]) -> None:
         chunk = events[start : start + _ROWS_PER_INSERT]
         values = []
         for event in chunk:
-            event._prepare_related_fields_for_save(operation_name="bulk_create")
+            event._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
             values += [field.get_db_prep_save(field.pre_save(event, True), db) for field in _INSERTED]
         with db.cursor() as cursor:
             cursor.execute(_insert_statement(db.vendor, len(chunk)), values)
