@@ -169,7 +169,7 @@ def _publish_announcement(event: str, subject_id: int) -> None:
     with _announcing:
         pool = current_app.producer_pool
         if _held is None or _held[0] is not pool:
-            _held = (pool, pool.acquire(block=True))
+            _held = (pool, pool.acquire(block=True, timeout=current_app.conf.broker_pool_acquire_timeout))
         try:
             announce.apply_async(args, producer=_held[1], argsrepr=repr(args), kwargsrepr="{}")
         except Exception:  # its connection may be broken for good: the next announcement takes a fresh one
