@@ -325,3 +325,39 @@ def test_issue11_broker_readiness_names_an_unreachable_broker_without_its_passwo
     broker_at("redis://:s3cret@127.0.0.1:1/0")
     ready, why = tasks.broker_ready(timeout=1)
     assert not ready and "unreachable" in why and "127.0.0.1:1" in why and "s3cret" not in why
+
+
+def queued_announcements() -> list[list]:
+    """The arguments of the announcements waiting in the broker's queue, taken from it."""
+    found = []
+    with current_app.connection_for_read() as connection:
+        channel = connection.default_channel
+        while (message := channel.basic_get(current_app.conf.task_default_queue, no_ack=True)) is not None:
+            if message.headers["task"] == "admission.announce":
+                found.append(list(message.decode()[0]))
+    return found
+
+
+def test_announcements_are_queued_after_commit_on_the_broker_configured_and_a_failed_one_loses_only_its_news(
+    db, broker_at, django_capture_on_commit_callbacks, caplog
+):
+    """With a broker, each announcement is queued once its transaction commits, none before; it goes to the broker
+    configured now (the producer a process keeps is the current pool's); one that cannot be published (broker
+    unreachable) is logged, and the next one reaches the broker again."""
+    broker_at("memory://")
+    queued_announcements()  # whatever an earlier test left
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        tasks.announce_later("task", 1)
+        tasks.announce_later("decision", 2)
+        assert queued_announcements() == []
+    assert len(callbacks) == 2 and queued_announcements() == [["task", 1], ["decision", 2]]
+
+    broker_at("redis://127.0.0.1:1/0")  # nothing listens there: published with the retry policy, then given up
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.announce_later("task", 3)
+    assert "could not queue the announcement of task 3" in caplog.text
+
+    broker_at("memory://")
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.announce_later("document", 4)
+    assert queued_announcements() == [["document", 4]]

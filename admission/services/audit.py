@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
 
+from ..inserts import insert_new
 from ..models import AuditAction, AuditChainHead, AuditEvent, AuditOutcome, DutyRequest
 from ..models.audit import GENESIS_HASH, event_digest
 from ..permissions import membership_of
@@ -83,7 +85,7 @@ def record_event(
     if batch is not None:  # inside an action: inserted with the action's other events when it ends
         batch.append(event)
         return event
-    event.save()
+    insert_new([event])
     transaction.on_commit(seal_after_commit, robust=True)  # a failed seal is retried by the next one
     return event
 
@@ -103,7 +105,7 @@ def events_batched() -> Iterator[None]:
     finally:
         _batch.reset(token)
     if batch:
-        AuditEvent.objects.bulk_create(batch)
+        insert_new(batch)  # a statement built once, where bulk_create's building cost twice what it does
         transaction.on_commit(seal_after_commit, robust=True)
 
 
@@ -164,19 +166,42 @@ def seal_pending_events(*, batch: int = 500, wait: bool = True) -> int:
             head = _lock_head(wait=wait)
             if head is None:  # another process is sealing, and looks again before it stops
                 return sealed
-            pending = list(AuditEvent.objects.filter(sequence__isnull=True).order_by("pk")[:batch])
+            last_sequence, last_hash = head
+            sql, params = _pending_statement(connection.vendor, batch)
+            pending = list(AuditEvent.objects.raw(sql, params))
             for event in pending:
-                event.sequence, event.previous_hash = head.last_sequence + 1, head.last_hash
+                event.sequence, event.previous_hash = last_sequence + 1, last_hash
                 event.hash = event_digest(event.sealed_values())
-                head.last_sequence, head.last_hash = event.sequence, event.hash
+                last_sequence, last_hash = event.sequence, event.hash
             if pending:
                 _write_seals(pending)
-            if pending:
-                head.save(update_fields=["last_sequence", "last_hash"])
+                _write_head(last_sequence, last_hash)
         sealed += len(pending)
-        if len(pending) < batch and not AuditEvent.objects.filter(sequence__isnull=True).exists():
+        if len(pending) < batch and not _any_pending():
             return sealed
         wait = False  # the rest was committed while we sealed: sealed by us, or by whoever holds the head now
+
+
+# The seal's reads are compiled by Django once per process (and the head's writes are written out): building and
+# compiling its four statements each time was 3,000 of the 4,300 Python calls of a seal of six events.
+@cache
+def _pending_statement(vendor: str, batch: int) -> tuple[str, tuple[Any, ...]]:
+    """The first `batch` unsealed events, in the order they were inserted."""
+    sql, params = AuditEvent.objects.filter(sequence__isnull=True).order_by("pk")[:batch].query.sql_with_params()
+    return sql, tuple(params)
+
+
+@cache
+def _any_pending_statement(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    sql, params = AuditEvent.objects.filter(sequence__isnull=True).values_list("pk")[:1].query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _any_pending() -> bool:
+    """Whether an unsealed event is committed (or inserted by this transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_any_pending_statement(connection.vendor))
+        return cursor.fetchone() is not None
 
 
 def _write_seals(events: list[AuditEvent]) -> None:
@@ -192,15 +217,35 @@ def _write_seals(events: list[AuditEvent]) -> None:
         )
 
 
-def _lock_head(*, wait: bool) -> AuditChainHead | None:
-    """The chain's head, row-locked until the transaction ends; None when `wait` is false and another holds it."""
-    heads = AuditChainHead.objects.filter(pk=1)
-    head = heads.select_for_update(skip_locked=not wait).first()
-    if head is None:
-        if not wait and heads.exists():
-            return None
-        head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
-    return head
+def _write_head(last_sequence: int, last_hash: str) -> None:
+    """The chain's new end, on the head this transaction has locked."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {AuditChainHead._meta.db_table} SET last_sequence = %s, last_hash = %s WHERE id = 1",
+            [last_sequence, last_hash],
+        )
+
+
+@cache
+def _head_statement(vendor: str, wait: bool) -> tuple[str, tuple[Any, ...]]:
+    """The head's end, locked (without `wait`, skipping it when another holds it); compiled in a transaction."""
+    heads = AuditChainHead.objects.filter(pk=1).select_for_update(skip_locked=not wait)
+    sql, params = heads.values_list("last_sequence", "last_hash").query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _lock_head(*, wait: bool) -> tuple[int, str] | None:
+    """The chain's end (last sequence and hash), its head row-locked until the transaction ends; None when `wait` is
+    false and another holds it."""
+    with connection.cursor() as cursor:
+        cursor.execute(*_head_statement(connection.vendor, wait))
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0], row[1]
+    if not wait and AuditChainHead.objects.filter(pk=1).exists():
+        return None
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    return head.last_sequence, head.last_hash
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # Art. 3, Art. 6: each banner may set its own; until it does, the procedure table's defaults apply.
 DEFAULT_TIME_LIMITS: dict[str, tuple[int, str]] = {s.node: (s.days, s.unit) for s in STEPS}
 OPEN = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
+TIMED_STEPS = frozenset(Step.values)  # Django builds Step.values anew at every read
 
 
 # Steps a league's or city's body performs: their time limits are the city's own, set on the city (issue 15).
@@ -91,7 +92,7 @@ def set_deadline(*, task: Task, jurisdiction_id: int) -> TaskDeadline | None:
     """Fix the due date of a new human task. A year whose schedule nobody has entered is counted on the statutory
     holidays: the clerk sees a provisional (暂估) date, the administrator what to enter."""
     step = task.flow_task.name
-    if step not in Step.values:
+    if step not in TIMED_STEPS:
         return None
     days, unit = time_limit(jurisdiction_id=jurisdiction_id, step=step)
     due, problem = _count(
