@@ -26,6 +26,7 @@ from viewflow.workflow.status import STATUS
 from viewflow.workflow.token import Token
 
 from admission.compiled import CompiledQuery
+from admission.inserts import insert_new
 
 # The statuses of a task no branch waits for (Viewflow's join counts the others as still running).
 CLOSED = (STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED)
@@ -44,17 +45,6 @@ def _update_statement(model: type[Model], names: tuple[str, ...], vendor: str) -
     return f"UPDATE {quote(meta.db_table)} SET {columns} WHERE {quote(meta.pk.column)} = %s", fields
 
 
-@cache
-def _insert_statement(model: type[Model], vendor: str) -> tuple[str, tuple[Field, ...]]:
-    meta, quote = model._meta, connection.ops.quote_name
-    fields = tuple(field for field in meta.local_concrete_fields if field is not meta.auto_field)
-    columns = ", ".join(quote(field.column) for field in fields)
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-    if connection.features.can_return_columns_from_insert:
-        sql += f" RETURNING {quote(meta.pk.column)}"
-    return sql, fields
-
-
 def _database() -> BaseDatabaseWrapper:
     """The connection itself: each attribute of django.db.connection is looked up through a thread-local proxy (four
     calls), and preparing a row's values reads several per column."""
@@ -71,19 +61,13 @@ def write_task(task: AbstractTask, *names: str) -> None:
 
 
 def insert_task(task: AbstractTask) -> None:
-    """Viewflow's task.save() for a new task: the row, and post_save as Model.save sends it."""
+    """Viewflow's task.save() for a new task: the row (admission.inserts), and post_save as Model.save sends it."""
     if not task.flow_task_type:  # as Viewflow's Task.save
         task.flow_task_type = task.flow_task.task_type
-    model, db = task._meta.model, _database()
-    sql, fields = _insert_statement(model, db.vendor)
-    with db.cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_save(field.pre_save(task, True), db) for field in fields])
-        if db.features.can_return_columns_from_insert:
-            task.pk = cursor.fetchone()[0]
-        else:
-            task.pk = db.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
-    task._state.adding, task._state.db = False, db.alias
-    post_save.send(sender=model, instance=task, created=True, update_fields=None, raw=False, using=db.alias)
+    insert_new([task])
+    post_save.send(
+        sender=task._meta.model, instance=task, created=True, update_fields=None, raw=False, using=task._state.db
+    )
 
 
 @cache
