@@ -25,14 +25,14 @@ def bound(statements: int) -> int:
     return statements + TEST_SAVEPOINT
 
 
-def test_completing_a_township_opinion_takes_at_most_12_queries(banner, django_assert_max_num_queries):
+def test_completing_a_township_opinion_takes_at_most_11_queries(banner, django_assert_max_num_queries):
     request = support.consulting_case(banner)
     task = support.open_task(request, "consult", township=banner.org("naji").pk)
-    with django_assert_max_num_queries(bound(12)):
+    with django_assert_max_num_queries(bound(11)):
         actions.give_consultation_opinion(task=task, actor=banner.users["naji"], agrees=True, opinion="同意承担。")
 
 
-def test_the_last_township_opinion_moving_the_case_to_its_application_takes_at_most_17_queries(
+def test_the_last_township_opinion_moving_the_case_to_its_application_takes_at_most_16_queries(
     banner, django_assert_max_num_queries
 ):
     """The consultation concludes (its outcomes read once by the service, once by the transition's condition), and
@@ -41,7 +41,7 @@ def test_the_last_township_opinion_moving_the_case_to_its_application_takes_at_m
     first = support.open_task(request, "consult", township=banner.org("naji").pk)
     actions.give_consultation_opinion(task=first, actor=banner.users["naji"], agrees=True, opinion="同意承担。")
     last = support.open_task(request, "consult", township=banner.org("liuhe").pk)
-    with django_assert_max_num_queries(bound(17)):
+    with django_assert_max_num_queries(bound(16)):
         actions.give_consultation_opinion(task=last, actor=banner.users["liuhe"], agrees=True, opinion="同意承担。")
 
 
@@ -57,9 +57,9 @@ def test_accepting_for_review_opening_three_reviews_takes_at_most_13_queries(ban
 @pytest.mark.parametrize(
     ("node", "user_key", "statements"),
     # The lead's opinion passes the gateway that asks whether other departments' advice is pending.
-    [("lead_review", "office", 12), ("legality_review", "justice", 11), ("data_review", "data", 11)],
+    [("lead_review", "office", 11), ("legality_review", "justice", 10), ("data_review", "data", 10)],
 )
-def test_completing_a_bureau_opinion_takes_at_most_12_queries(
+def test_completing_a_bureau_opinion_takes_at_most_11_queries(
     banner, node, user_key, statements, django_assert_max_num_queries
 ):
     request = support.to_under_review(banner)
@@ -68,14 +68,14 @@ def test_completing_a_bureau_opinion_takes_at_most_12_queries(
         actions.give_bureau_opinion(task=task, actor=banner.users[user_key], passes=True, reasoning="审核意见")
 
 
-def test_the_opinion_completing_the_joint_review_takes_at_most_14_queries(banner, django_assert_max_num_queries):
+def test_the_opinion_completing_the_joint_review_takes_at_most_13_queries(banner, django_assert_max_num_queries):
     """The third opinion closes the review's join and opens the consolidation task, with its deadline."""
     request = support.to_under_review(banner)
     for node, key in (("legality_review", "justice"), ("data_review", "data")):
         task = support.open_task(request, node)
         actions.give_bureau_opinion(task=task, actor=banner.users[key], passes=True, reasoning="审核意见")
     task = support.open_task(request, "lead_review")
-    with django_assert_max_num_queries(bound(14)):
+    with django_assert_max_num_queries(bound(13)):
         actions.give_bureau_opinion(task=task, actor=banner.users["office"], passes=True, reasoning="审核意见")
 
 

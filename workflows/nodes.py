@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Exists, Field, Model, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Field, Model, OuterRef, Q, QuerySet, Subquery
 from django.db.models.signals import post_save
 from django.utils.timezone import now
 from viewflow.workflow.activation import Activation
@@ -264,34 +264,44 @@ class ReadingSwitch(Switch):
     activation_class = ReadingSwitchActivation
 
 
+def _branch_tasks(task_class: type[AbstractTask], process: Any, join: Any) -> QuerySet[Any, Any]:
+    """What an arrival at a join reads of its process: the tasks still open and those linked into the join (`join`
+    its key, or a subquery finding it), each with `incoming` saying which."""
+    incoming = task_class.previous.through.objects.filter(from_task_id=join, to_task_id=OuterRef("pk"))
+    return (
+        task_class._default_manager.filter(process_id=process)
+        .annotate(incoming=Exists(incoming))
+        .filter(Q(incoming=True) | ~Q(status__in=CLOSED))
+        .order_by()
+    )
+
+
 @cache
 def _branches_statement(task_class: type[AbstractTask]) -> CompiledQuery[AbstractTask]:
-    """The statement of ReadingJoinActivation._read_branches, its keys the join's and the process's: compiled by
-    Django once per process rather than at every arrival (admission.compiled; building and compiling it, its subquery
-    twice, was about 3,000 of a bureau opinion's 22,000 Python calls). Its rows as the database sends them."""
-
-    def rows(join: int, process: int) -> QuerySet[Any, Any]:
-        incoming = task_class.previous.through.objects.filter(from_task_id=join, to_task_id=OuterRef("pk"))
-        return (
-            task_class._default_manager.filter(process_id=process)
-            .annotate(incoming=Exists(incoming))
-            .filter(Q(incoming=True) | ~Q(status__in=CLOSED))
-            .order_by()
-            .values_list("pk", "token", "status", "incoming")
-        )
-
-    return CompiledQuery(rows)
+    """The statement of ReadingJoinActivation._read_branches for a join activation not made by its create() (which
+    reads them with the join, _arrival_statement), its keys the join's and the process's: compiled by Django once per
+    process rather than at every arrival (admission.compiled). Its rows as the database sends them."""
+    return CompiledQuery(
+        lambda join, process: _branch_tasks(task_class, process, join).values_list("pk", "token", "status", "incoming")
+    )
 
 
 @cache
-def _waiting_join_statement(task_class: type[AbstractTask], flow_task: Join) -> CompiledQuery[AbstractTask]:
-    """The join's waiting task in a process, at most two, with the columns it uses (JOIN_TASK_COLUMNS): compiled
-    once per process, as _branches_statement."""
-    return CompiledQuery(
-        lambda process: task_class._default_manager.filter(
-            flow_task=flow_task, process_id=process, status__in=[STATUS.NEW, STATUS.STARTED]
-        ).only(*JOIN_TASK_COLUMNS)[:2]
-    )
+def _arrival_statement(task_class: type[AbstractTask], flow_task: Join) -> CompiledQuery[AbstractTask]:
+    """An arrival's one read (ReadingJoinActivation.create): the join's waiting tasks (`waiting`, at most one is
+    right), with the columns a join uses (JOIN_TASK_COLUMNS), among the process's open tasks and those linked into
+    the join, where Viewflow and _branches_statement read the join and then its branches. Compiled once per process."""
+
+    def tasks(process: int) -> QuerySet[Any, Any]:
+        waiting = Q(flow_task=flow_task, status__in=[STATUS.NEW, STATUS.STARTED])
+        join = task_class._default_manager.filter(waiting, process_id=process).order_by().values("pk")[:1]
+        return (
+            _branch_tasks(task_class, process, Subquery(join))
+            .annotate(waiting=ExpressionWrapper(waiting, output_field=BooleanField()))
+            .only(*JOIN_TASK_COLUMNS)
+        )
+
+    return CompiledQuery(tasks)
 
 
 # What a join reads of its waiting task and writes when it completes (finish_saved_task); Viewflow's save reads
@@ -306,9 +316,9 @@ class ReadingJoinActivation(JoinActivation):
     asks whether to complete, again as the transition's condition, and the tokens once more in `complete`), reads the
     process row again for a join it found, saves a new join twice (created, then started) and takes a savepoint in
     `complete` for rolling back the cancellation of other branches, which a join without `continue_on_condition`
-    never does. Here the incoming tasks and the process's open tasks are read together, once per arrival, the process
-    is the one the flow holds, a new join is saved once, already started, and a join is read and finished with the
-    columns it uses (JOIN_TASK_COLUMNS)."""
+    never does. Here the waiting join, the incoming tasks and the process's open tasks are read together, once per
+    arrival, the process is the one the flow holds, a new join is saved once, already started, and a join is read and
+    finished with the columns it uses (JOIN_TASK_COLUMNS)."""
 
     _prefixes: set[str] | None = None
     _open_tokens: list[str]  # with _prefixes, by _read_branches
@@ -318,9 +328,11 @@ class ReadingJoinActivation(JoinActivation):
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         task_class = flow_task.flow_class.task_class
         process = prev_activation.process
-        found = _waiting_join_statement(task_class, flow_task).all(process=process.pk)
+        tasks = _arrival_statement(task_class, flow_task).all(process=process.pk)
+        found = [task for task in tasks if task.waiting]
         if len(found) > 1:
             raise FlowRuntimeError("More than one join instance for process found")
+        branches = [(task.pk, str(task.token), task.status, task.incoming) for task in tasks]
         arriving = prev_activation.task
         if found:
             task = found[0]
@@ -332,18 +344,24 @@ class ReadingJoinActivation(JoinActivation):
             task.data = data if data is not None else {}
             task.seed = seed
             insert_task(task)
+            branches.append((task.pk, str(task.token), task.status, False))  # open, linked into by nothing yet
         link_task(task, arriving)
-        return cls(task)
+        activation = cls(task)
+        activation._read_branches(branches, arriving)
+        return activation
 
-    def _read_branches(self) -> None:
-        """Viewflow's two reads of an arrival in one: the incoming tasks (for the common split prefixes of those not
-        cancelled) and the open tasks of the process (those of the branches joined are the ones under the prefix)."""
-        rows = _branches_statement(self.flow_class.task_class).rows(join=self.task.pk, process=self.process.pk)
+    def _read_branches(self, rows: list[tuple[Any, ...]] | None = None, arriving: AbstractTask | None = None) -> None:
+        """The common split prefixes of the incoming tasks not cancelled, and the tokens of the process's open tasks
+        (those of the branches joined are the ones under the prefix), from `rows` read with the join as it arrived
+        (`arriving`, linked since) or read now."""
+        if rows is None:
+            rows = _branches_statement(self.flow_class.task_class).rows(join=self.task.pk, process=self.process.pk)
         join_token = self.task.token
-        # The tokens as text, only the incoming ones parsed; the arrivals of this action whose links are not written
-        # yet (links_together) come in as well (open, they are among the rows already).
+        # The tokens as text, only the incoming ones parsed; the arrivals whose links are not written yet
+        # (links_together) or were written after the rows were read come in as well (open, they are among the rows).
         incoming = [(pk, token, status) for pk, token, status, is_incoming in rows if is_incoming]
-        incoming += [(task.pk, str(task.token), task.status) for task in arrivals_pending(self.task)]
+        later = [*arrivals_pending(self.task), *([arriving] if arriving is not None else [])]
+        incoming += [(task.pk, str(task.token), task.status) for task in later]
         self._prefixes = {
             Token(token).get_common_split_prefix(join_token, pk)
             for pk, token, status in incoming
