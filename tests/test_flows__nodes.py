@@ -79,3 +79,17 @@ def test_the_links_of_one_action_written_together_are_the_links_viewflow_makes_o
     assert list(gateway.previous.all()) == [intake] and list(split.previous.all()) == [gateway]
     assert sorted(r.flow_task.name for r in reviews) == ["data_review", "lead_review", "legality_review"]
     assert all(list(r.previous.all()) == [split] for r in reviews)
+
+
+def test_a_join_read_from_its_row_decides_as_the_join_an_arrival_read(banner):
+    """An activation Viewflow makes from the join's row (not through create(), which reads the join and its branches
+    in one statement) reads its branches itself and comes to the same decision: waiting while a review is open."""
+    request = support.to_under_review(banner)
+    _opinion(banner, request, "legality_review", "justice")
+    _opinion(banner, request, "data_review", "data")
+    lead = support.open_task(request, "lead_review")
+    join = Task.objects.get(process=lead.process, flow_task=AdmissionFlow.review_join)
+    assert not AdmissionFlow.review_join.activation_class(join).is_done()
+    _opinion(banner, request, "lead_review", "office")
+    join.refresh_from_db()
+    assert join.status == STATUS.DONE
