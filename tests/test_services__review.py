@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from viewflow.workflow.status import STATUS
 
 from admission.models import BureauReviewOpinion, DocumentKind, DutyRequest, RequestState, ReviewConclusion
 from admission.services import review
 from admission.services.errors import ConflictError
-from tests.support import FINDINGS, bureau_opinions, conclude, do, snapshot, to_under_review
+from tests.support import FINDINGS, bureau_opinions, conclude, direct_bureau, do, open_task, snapshot, to_under_review
+from workflows import actions
 
 # --- who may ----------------------------------------------------------------------------------------
 
@@ -61,6 +63,22 @@ def test_art4_2_each_bureau_gives_one_reasoned_opinion(banner):
             duty_request=request, actor=banner.users["justice"], passes=False, reasoning="改判。"
         )
     assert "旗司法局" in error.value.message
+    assert BureauReviewOpinion.objects.get(request=request).passes is True
+    assert snapshot(request) == before
+
+
+def test_art4_2_a_second_opinion_through_the_task_is_refused_and_its_completion_rolled_back(banner):
+    """The opinion's insert leaves out a second opinion of the organization (bureau_opinion_once), and the refusal
+    rolls back the whole completion: the task's claim, the flow's moves and the audit event alike."""
+    request = to_under_review(banner)
+    direct_bureau(banner, request)  # given by the service alone, the task left open
+    task = open_task(request, "legality_review")
+    before = snapshot(request)
+    with pytest.raises(ConflictError) as error:
+        actions.give_bureau_opinion(task=task, actor=banner.users["justice"], passes=False, reasoning="改判。")
+    assert error.value.message == f"{banner.org('justice').name}已出具审核意见，不能重复提交。"
+    task.refresh_from_db()
+    assert (task.status, task.owner) == (STATUS.NEW, None)
     assert BureauReviewOpinion.objects.get(request=request).passes is True
     assert snapshot(request) == before
 
