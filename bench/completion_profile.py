@@ -79,7 +79,6 @@ def measure(template: str, completions: int, profile_to: str | None, var_dir: st
 
 def _measure(completions: int, profile_to: str | None) -> None:
     from django.conf import settings
-    from django.contrib.auth import get_user_model
     from django.db import connection
     from viewflow.workflow.models import Task
 
@@ -103,12 +102,12 @@ def _measure(completions: int, profile_to: str | None) -> None:
         statements += 1
         return execute(sql, params, many, context)
 
-    users = get_user_model().objects
+    user_of = scale.session_user()
 
     def complete(steps: list[tuple[int, int]]) -> None:
         for task_pk, user_pk in steps:
             task = task_with_holder(pk=task_pk)  # as the task page reads it
-            user = users.get(pk=user_pk)
+            user = user_of(user_pk)  # as the auth middleware reads it
             actions.give_bureau_opinion(task=task, actor=user, passes=True, reasoning="审核意见：符合要求。")
 
     complete(warm_up)

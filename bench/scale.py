@@ -41,6 +41,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -470,23 +471,33 @@ class _Cpu:
         return {"worker": time.process_time() - self.worker, "backend": _backend_cpu() - self.backend}
 
 
+def session_user() -> Callable[[int], Any]:
+    """The acting user's read as the auth middleware makes it on every request (django.contrib.auth.get_user): the
+    get_user of the backend a password login records in the session, the first configured ModelBackend (axes'
+    backend before it only refuses)."""
+    from django.conf import settings
+    from django.contrib.auth import load_backend
+    from django.contrib.auth.backends import ModelBackend
+
+    backends = (load_backend(path) for path in settings.AUTHENTICATION_BACKENDS)
+    return next(backend for backend in backends if isinstance(backend, ModelBackend)).get_user
+
+
 def _complete(
     args: tuple[list[list[tuple[int, int]]], float, str, str, str, Any, Any],
 ) -> tuple[int, list[int], list[str], dict]:
     cases, seconds, database, var_dir, broker_url, ready, start = args
     setup_django(database, var_dir, broker_url)
-    from django.contrib.auth import get_user_model
-
     from workflows import actions
     from workflows.selectors import task_with_holder
 
-    users = get_user_model().objects
+    user_of = session_user()
     done: list[int] = []
     errors: list[str] = []
 
     def complete(task_pk: int, user_pk: int) -> None:
         task = task_with_holder(pk=task_pk)  # as the task page reads it
-        user = users.get(pk=user_pk)
+        user = user_of(user_pk)  # as the auth middleware reads it
         actions.give_bureau_opinion(task=task, actor=user, passes=True, reasoning="审核意见：符合要求。")
 
     # A serving worker is warm: its first completion (imports, first statements, connections) is not measured.

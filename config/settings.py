@@ -149,7 +149,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "admission.auth_backends.AccountBackend",  # Django's ModelBackend, the session's user read by a compiled statement
     "admission.auth_backends.OrganizationPermissionBackend",
 ]
 LOGIN_URL = "login"
