@@ -148,17 +148,18 @@ def _forget_queue(queue: str) -> None:
 
 
 def _rendering_now(pks: list[int]) -> set[int]:
-    """Documents whose row a worker holds right now, i.e. that are being rendered (a KEY SHARE probe skips them)."""
+    """Documents whose row a worker holds right now, i.e. that are being rendered: the row's xmax is the id of a
+    transaction still running in another backend. Read without taking a lock: a probe that locked the rows (even
+    FOR KEY SHARE) would make a worker's FOR UPDATE SKIP LOCKED skip a document it polled at the wrong moment."""
     table = OfficialDocument._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM {table} WHERE id = ANY(%s) AND render_status = 'pending' FOR KEY SHARE SKIP LOCKED", [pks]
+            f"SELECT d.id FROM {table} d WHERE d.id = ANY(%s) AND d.render_status = 'pending' AND EXISTS ("
+            " SELECT 1 FROM pg_locks l WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock'"
+            " AND l.granted AND l.transactionid = d.xmax AND l.pid <> pg_backend_pid())",
+            [pks],
         )
-        free = {row[0] for row in cursor.fetchall()}
-    pending = set(
-        OfficialDocument.objects.filter(pk__in=pks, render_status=RenderStatus.PENDING).values_list("pk", flat=True)
-    )
-    return pending - free
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _unfinished(pks) -> int:
