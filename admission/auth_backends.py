@@ -10,23 +10,28 @@ from .permissions import membership_of, permissions_of
 _ACCOUNTS = CompiledQuery(lambda pk: get_user_model()._default_manager.filter(pk=pk))
 
 
+def session_account(user_id):
+    """The account a session's user id names, read through a statement compiled once per process; None when there is
+    none or it may not authenticate (inactive), as ModelBackend.get_user answers. Every signed-in request reads it."""
+    UserModel = get_user_model()
+    pk = UserModel._meta.pk.get_prep_value(user_id)  # as the ORM's pk= prepares it (the session holds an int)
+    if pk is None:
+        return None  # pk=None matches no row
+    try:
+        user = _ACCOUNTS.get(pk=pk)
+    except UserModel.DoesNotExist:
+        return None
+    return user if getattr(user, "is_active", True) else None  # ModelBackend.user_can_authenticate
+
+
 class AccountBackend(ModelBackend):
     """Django's ModelBackend (passwords, permissions) with the session's user read through a statement compiled once
     per process: the auth middleware reads that user on every request, and building and compiling `get(pk=…)` each
     time was an eighth of a task completion's Python function calls (issue 15). get_user keeps ModelBackend's to the
-    letter: the user of that primary key, None when there is none or it may not authenticate (inactive). aget_user
-    stays ModelBackend's: no request of ours is served asynchronously."""
+    letter (`session_account`). aget_user stays ModelBackend's: no request of ours is served asynchronously."""
 
     def get_user(self, user_id):
-        UserModel = get_user_model()
-        pk = UserModel._meta.pk.get_prep_value(user_id)  # as the ORM's pk= prepares it (the session holds an int)
-        if pk is None:
-            return None  # pk=None matches no row
-        try:
-            user = _ACCOUNTS.get(pk=pk)
-        except UserModel.DoesNotExist:
-            return None
-        return user if self.user_can_authenticate(user) else None
+        return session_account(user_id)
 
 
 class OrganizationPermissionBackend(BaseBackend):

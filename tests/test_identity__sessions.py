@@ -11,6 +11,7 @@ from admission.auth_backends import AccountBackend
 from admission.models import AuditAction, AuditEvent
 from tests import support
 from web.identity import LAST_SEEN
+from web.oidc import PlatformBackend
 
 
 @pytest.fixture
@@ -66,8 +67,11 @@ def test_identity_session_cookie_ends_with_the_browser_and_is_http_only(client, 
     assert cookie["httponly"]
 
 
-def test_identity_session_user_is_the_active_user_of_its_key_in_one_statement(banner, django_assert_num_queries):
-    backend, forestry = AccountBackend(), banner.users["forestry"]
+@pytest.mark.parametrize("backend_class", [AccountBackend, PlatformBackend], ids=["password", "single-sign-on"])
+def test_identity_session_user_is_the_active_user_of_its_key_in_one_statement(
+    banner, django_assert_num_queries, backend_class
+):
+    backend, forestry = backend_class(), banner.users["forestry"]
     missing = get_user_model().objects.aggregate(last=Max("pk"))["last"] + 1
     with django_assert_num_queries(1):
         user = backend.get_user(forestry.pk)

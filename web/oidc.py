@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
+from admission.auth_backends import session_account
 from admission.services.identities import IdentityRefused, user_for_identity
 
 logger = logging.getLogger(__name__)
@@ -208,9 +209,8 @@ class PlatformBackend(OIDCAuthenticationBackend):
             claim_value=str(claims.get(match_claim) or "") if match_claim else "",
         )
 
-    def get_user(self, user_id):
-        user = super().get_user(user_id)
-        return user if user is not None and user.is_active else None
+    def get_user(self, user_id):  # a session from the platform is read as a password login's (and inactive ends it)
+        return session_account(user_id)
 
     # Authentication only: permissions come from the other backends.
     def get_user_permissions(self, user_obj, obj=None):
