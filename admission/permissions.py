@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypeAlias
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .compiled import CompiledQuery
@@ -189,10 +189,27 @@ def is_party(user: Viewer, duty_request: DutyRequest) -> bool:
     return membership is not None and DutyRequest.objects.filter(_parties(membership), pk=duty_request.pk).exists()
 
 
-def can_copy_case(user: Viewer, duty_request: DutyRequest) -> bool:
-    """A reviewer or head of a party sends the case to another body for information."""
+def visible_request_and_party(user: Viewer, pk: int) -> tuple[DutyRequest, bool] | None:
+    """The case `pk` with its department and jurisdiction if the user may see it (can_view_request), and whether the
+    user is a party of it (is_party), in one statement; None when the user may not see it or there is no such case."""
     membership = membership_of(user)
-    return membership is not None and membership.can_decide and is_party(user, duty_request)
+    if membership is None:
+        return None  # visible_requests: nothing
+    party = ExpressionWrapper(_parties(membership), output_field=BooleanField())
+    found = visible_requests(user).select_related("department", "jurisdiction").annotate(viewer_is_party=party)
+    duty_request = found.filter(pk=pk).first()
+    if duty_request is None:
+        return None
+    return duty_request, bool(duty_request.viewer_is_party)  # type: ignore[attr-defined]
+
+
+def can_copy_case(user: Viewer, duty_request: DutyRequest, *, party: bool | None = None) -> bool:
+    """A reviewer or head of a party sends the case to another body for information. `party`: is_party's answer,
+    when the caller has it."""
+    membership = membership_of(user)
+    if membership is None or not membership.can_decide:
+        return False
+    return is_party(user, duty_request) if party is None else party
 
 
 def can_reassign_for(user: Viewer, organization_id: int | None) -> bool:

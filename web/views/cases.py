@@ -149,10 +149,12 @@ def request_edit(request, pk: int):
 
 
 def request_detail(request, pk: int):
-    duty_request = _visible_request_or_404(request.user, pk)
+    found = permissions.visible_request_and_party(request.user, pk)
+    if found is None:
+        raise Http404
+    duty_request, party = found
     tasks = case_tasks(duty_request=duty_request)
     steps = current_steps(duty_request=duty_request, tasks=tasks)
-    party = permissions.is_party(request.user, duty_request)
     leads = permissions.can_urge(request.user, duty_request)
     for step in steps:
         step["actionable"] = can_work_on(user=request.user, task=step["task"])
@@ -183,7 +185,7 @@ def request_detail(request, pk: int):
             else "",
             "notes": selectors.case_notes(duty_request=duty_request) if party else None,
             "comment_form": CommentForm(),
-            "can_copy": permissions.can_copy_case(request.user, duty_request),
+            "can_copy": permissions.can_copy_case(request.user, duty_request, party=party),
             "can_issue_approval_form": leads and duty_request.state != RequestState.DRAFT,
             # An organization office above the banners reads the case; nothing on the page is for it to do.
             "read_only_banner": duty_request.jurisdiction
