@@ -5,10 +5,11 @@ A user acts for one organization (Membership). Nobody sees across jurisdictions.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeAlias
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from .compiled import CompiledQuery
@@ -114,14 +115,21 @@ def permissions_of(membership: Membership | None) -> set[str]:
     return perms
 
 
+# A key in a visibility rule: an organization's or a jurisdiction's pk, or a compiled statement's key standing in for
+# it (admission.compiled), which the lookups take as they take the pk.
+Ref: TypeAlias = Any
+
 # A draft is the applicant's own until it goes out: to the townships (the first consultation round) or, when there
 # is no township to consult, to the lead unit.
 FILED = Q(consultation_round__gt=0) | Q(submitted_at__isnull=False)
 
 
 def _visibility_filter(membership: Membership) -> Q:
-    org = membership.organization
-    kind = org.kind
+    return _visibility_of(membership.organization.kind, membership.organization_id)
+
+
+def _visibility_of(kind: str, org: Ref) -> Q:
+    """_visibility_filter of a body of `kind` whose key is `org` (its pk, or a compiled statement's key)."""
     own = Q(applicant=org)
     if kind in (
         OrganizationKind.ORGANIZATION_OFFICE,
@@ -148,7 +156,18 @@ def _visibility_filter(membership: Membership) -> Q:
 
 
 def _parties(membership: Membership) -> Q:
-    return Q(jurisdiction_id=membership.organization.jurisdiction_id) & _visibility_filter(membership)
+    org = membership.organization
+    return _parties_of(org.kind, org.pk, org.jurisdiction_id)
+
+
+def _parties_of(kind: str, org: Ref, jurisdiction: Ref) -> Q:
+    return Q(jurisdiction_id=jurisdiction) & _visibility_of(kind, org)
+
+
+def _seen_in_banner(kind: str, org: Ref, jurisdiction: Ref) -> Q:
+    """What a body of a banner sees (visible_requests): as a party, or as a body the case was copied to."""
+    copied = Exists(CaseCopy.objects.filter(request=OuterRef("pk"), organization_id=org))
+    return Q(jurisdiction_id=jurisdiction) & (_visibility_of(kind, org) | Q(copied))
 
 
 def visible_requests(user: Viewer) -> QuerySet[DutyRequest]:
@@ -161,10 +180,7 @@ def visible_requests(user: Viewer) -> QuerySet[DutyRequest]:
     org = membership.organization
     if org.jurisdiction.level != JurisdictionLevel.BANNER:
         return _visible_from_above(org)
-    copied = Exists(CaseCopy.objects.filter(request=OuterRef("pk"), organization_id=org.pk))
-    return DutyRequest.objects.filter(
-        Q(jurisdiction_id=org.jurisdiction_id) & (_visibility_filter(membership) | Q(copied))
-    )
+    return DutyRequest.objects.filter(_seen_in_banner(org.kind, org.pk, org.jurisdiction_id))
 
 
 def _visible_from_above(org: Organization) -> QuerySet[DutyRequest]:
@@ -189,10 +205,49 @@ def is_party(user: Viewer, duty_request: DutyRequest) -> bool:
     return membership is not None and DutyRequest.objects.filter(_parties(membership), pk=duty_request.pk).exists()
 
 
-def can_copy_case(user: Viewer, duty_request: DutyRequest) -> bool:
-    """A reviewer or head of a party sends the case to another body for information."""
+def _with_party(requests: QuerySet[DutyRequest], parties: Q) -> QuerySet[DutyRequest]:
+    party = ExpressionWrapper(parties, output_field=BooleanField())
+    return requests.select_related("department", "jurisdiction").annotate(viewer_is_party=party)
+
+
+@cache
+def _case_seen_in_banner(kind: str) -> CompiledQuery[DutyRequest]:
+    """visible_request_and_party's statement for a body of a banner of `kind`: compiled once per process and kind
+    (admission.compiled), its keys the case's, the body's and its banner's. Building and compiling it was a sixth of
+    the case page's CPU (issue 15)."""
+    return CompiledQuery(
+        lambda pk, organization_id, jurisdiction_id: _with_party(
+            DutyRequest.objects.filter(_seen_in_banner(kind, organization_id, jurisdiction_id)),
+            _parties_of(kind, organization_id, jurisdiction_id),
+        ).filter(pk=pk)
+    )
+
+
+def visible_request_and_party(user: Viewer, pk: int) -> tuple[DutyRequest, bool] | None:
+    """The case `pk` with its department and jurisdiction if the user may see it (can_view_request), and whether the
+    user is a party of it (is_party), in one statement; None when the user may not see it or there is no such case."""
     membership = membership_of(user)
-    return membership is not None and membership.can_decide and is_party(user, duty_request)
+    if membership is None:
+        return None  # visible_requests: nothing
+    org = membership.organization
+    if org.jurisdiction.level == JurisdictionLevel.BANNER:
+        duty_request = _case_seen_in_banner(org.kind).first(
+            pk=pk, organization_id=org.pk, jurisdiction_id=org.jurisdiction_id
+        )
+    else:
+        duty_request = _with_party(visible_requests(user), _parties(membership)).filter(pk=pk).first()
+    if duty_request is None:
+        return None
+    return duty_request, bool(duty_request.viewer_is_party)  # type: ignore[attr-defined]
+
+
+def can_copy_case(user: Viewer, duty_request: DutyRequest, *, party: bool | None = None) -> bool:
+    """A reviewer or head of a party sends the case to another body for information. `party`: is_party's answer,
+    when the caller has it."""
+    membership = membership_of(user)
+    if membership is None or not membership.can_decide:
+        return False
+    return is_party(user, duty_request) if party is None else party
 
 
 def can_reassign_for(user: Viewer, organization_id: int | None) -> bool:

@@ -94,3 +94,28 @@ def test_art5_safeguards_are_recorded_by_the_department_and_confirmed_by_the_tow
     duty = support.admitted(banner).township_duties.order_by("pk").first()
     assert permissions.can_record_safeguard_delivery(banner.users["forestry"], duty)
     assert not permissions.can_record_safeguard_delivery(banner.users[support.key_of(banner, duty.township)], duty)
+
+
+def test_the_case_pages_one_read_sees_what_can_view_request_and_is_party_see(banner, other_banner):
+    """visible_request_and_party (the case page's read) answers as can_view_request and is_party, for every body: a
+    draft only its applicant sees, a case under review, one copied to a body (抄送: seen, not a party), and from above
+    the banners (issue 15: seen, never a party)."""
+    from workflows import actions
+
+    draft = support.draft(banner)
+    under_review = support.to_under_review(banner)
+    actions.copy_case(
+        duty_request=under_review, actor=banner.users["office"], organizations=[banner.org("agriculture")]
+    )
+    above = support.levels_above(banner, other_banner)
+    viewers = [*banner.users.values(), *other_banner.users.values()]
+    viewers += [support.office_member(above.region, "region_office"), support.office_member(above.city, "city_office")]
+    answers = set()
+    for user in viewers:
+        for case in (draft, under_review):
+            expected = (case.pk, permissions.is_party(user, case)) if permissions.can_view_request(user, case) else None
+            found = permissions.visible_request_and_party(user, case.pk)
+            assert (found and (found[0].pk, found[1])) == expected, (user.username, case.state)
+            answers.add(expected and expected[1])
+        assert permissions.visible_request_and_party(user, under_review.pk + 1000) is None
+    assert answers == {None, True, False}  # unseen, party and seen without being a party all occur

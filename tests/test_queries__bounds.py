@@ -61,4 +61,4 @@ def test_request_page_query_count_does_not_grow_with_its_history(client, banner)
     support.city_decides(banner, request)
     after = queries_for(client, banner.users["office"], url)
     assert after <= before + 3, f"{before} queries under review, {after} once admitted with twice the history"
-    assert after <= 25
+    assert after <= 19

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
@@ -139,13 +140,17 @@ def time_left(*, deadline, calendar: WorkingCalendar, today) -> dict:
     }
 
 
-def task_rows(tasks) -> list[dict]:
-    """Each task with its case, the organization holding it and its time left, in a fixed number of queries."""
+def task_rows(tasks, *, duty_request: DutyRequest | None = None) -> list[dict]:
+    """Each task with its case, the organization holding it and its time left, in a fixed number of queries.
+    `duty_request`: the case of all the tasks, when the caller has it (not read again)."""
     tasks = list(tasks)
     today = timezone.localdate()
     calendars: dict[int, WorkingCalendar] = {}
-    request_ids = {t.process.artifact_object_id for t in tasks}
-    requests = DutyRequest.objects.select_related("department").in_bulk(request_ids)
+    if duty_request is not None:
+        requests = {duty_request.pk: duty_request}
+    else:
+        request_ids = {t.process.artifact_object_id for t in tasks}
+        requests = DutyRequest.objects.select_related("department").in_bulk(request_ids)
     org_ids = {organization_id_from_permission(t.owner_permission) for t in tasks} - {None}
     organizations = Organization.objects.in_bulk(org_ids)
     rows = []
@@ -197,34 +202,46 @@ def can_work_on(*, user, task: Task) -> bool:
     return task.status == STATUS.NEW and task.flow_task.can_assign(user, task)
 
 
-def current_steps(*, duty_request: DutyRequest) -> list[dict]:
-    tasks = (
+# Every human task of a case, oldest first: the one read behind the case page's current steps, the time its steps
+# took and its procedure map. Compiled once per process (admission.compiled); the content type's key is fixed.
+_CASE_TASKS = CompiledQuery(
+    lambda request_id: (
         Task.objects.filter(
-            process__in=AdmissionProcess.for_request(duty_request),
-            status__in=(STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
+            process__in=AdmissionProcess.objects.filter(
+                artifact_content_type=ContentType.objects.get_for_model(DutyRequest), artifact_object_id=request_id
+            ),
             flow_task_type="HUMAN",
         )
         .select_related("process", "owner", "deadline")
         .order_by("created", "pk")
     )
-    return task_rows(tasks)
+)
 
 
-def step_durations(*, duty_request: DutyRequest) -> list[dict]:
-    """Finished steps of the case with the working days each took (against its time limit)."""
-    tasks = (
-        Task.objects.filter(
-            process__in=AdmissionProcess.for_request(duty_request),
-            flow_task_type="HUMAN",
-            finished__isnull=False,
-        )
-        .exclude(status=STATUS.CANCELED)
-        .select_related("owner", "deadline")
-        .order_by("finished", "pk")
+def case_tasks(*, duty_request: DutyRequest) -> list[Task]:
+    """Every human task of the case (AdmissionProcess.for_request's), oldest first, with its process, owner and
+    deadline: what current_steps, step_durations and procedure_map are made from, read once for the three."""
+    return _CASE_TASKS.all(request_id=duty_request.pk)
+
+
+def current_steps(*, duty_request: DutyRequest, tasks: list[Task] | None = None) -> list[dict]:
+    """The case's open steps, oldest first, as task_rows. `tasks`: case_tasks' when the caller has read them."""
+    if tasks is None:
+        tasks = case_tasks(duty_request=duty_request)
+    return task_rows([t for t in tasks if t.status in OPEN], duty_request=duty_request)
+
+
+def step_durations(*, duty_request: DutyRequest, tasks: list[Task] | None = None) -> list[dict]:
+    """Finished steps of the case with the working days each took (against its time limit), in the order they
+    finished. `tasks`: case_tasks' when the caller has read them."""
+    if tasks is None:
+        tasks = case_tasks(duty_request=duty_request)
+    finished = sorted(
+        (t for t in tasks if t.finished is not None and t.status != STATUS.CANCELED), key=lambda t: (t.finished, t.pk)
     )
     calendar = WorkingCalendar(duty_request.jurisdiction_id)
     rows = []
-    for t in tasks:
+    for t in finished:
         took = calendar.working_days_between(timezone.localdate(t.created), timezone.localdate(t.finished))
         deadline = _deadline(t)
         rows.append(
@@ -263,14 +280,13 @@ def _who(task: Task) -> str:
     return (task.owner.get_full_name() or task.owner.get_username()) if task.owner_id else ""
 
 
-def procedure_map(*, duty_request: DutyRequest) -> list[dict]:
+def procedure_map(
+    *, duty_request: DutyRequest, tasks: list[Task] | None = None, open_steps: list[dict] | None = None
+) -> list[dict]:
     """Each step of the procedure for this case: done (when, by whom), current (who holds it, due when), not taken
-    (a branch the case did not or cannot go), or still ahead. A bounded number of queries."""
-    every = list(
-        Task.objects.filter(process__in=AdmissionProcess.for_request(duty_request), flow_task_type="HUMAN")
-        .select_related("process", "owner", "deadline")
-        .order_by("created", "pk")
-    )
+    (a branch the case did not or cannot go), or still ahead. A bounded number of queries; none when the caller has
+    read case_tasks (`tasks`) and current_steps of them (`open_steps`)."""
+    every = case_tasks(duty_request=duty_request) if tasks is None else tasks
     tasks = [t for t in every if t.status not in (STATUS.CANCELED, STATUS.REVIVED)]
     # Where a withdrawal stopped the case: the steps whose open tasks it cancelled.
     cancelled = [t for t in every if t.status == STATUS.CANCELED and t.finished]
@@ -283,7 +299,9 @@ def procedure_map(*, duty_request: DutyRequest) -> list[dict]:
     by_node: dict[str, list[Task]] = {}
     for t in tasks:
         by_node.setdefault(t.flow_task.name, []).append(t)
-    current = {row["task"].pk: row for row in task_rows([t for t in tasks if t.status in OPEN])}
+    if open_steps is None:
+        open_steps = task_rows([t for t in tasks if t.status in OPEN], duty_request=duty_request)
+    current = {row["task"].pk: row for row in open_steps}
     reached = max(
         (index for node, _loop, index in MAP_STEPS if node in by_node),
         default=-1,

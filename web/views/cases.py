@@ -20,7 +20,7 @@ from admission.services import files
 from admission.services.errors import ConflictError
 from admission.storage import StoredFileRefused
 from workflows import actions
-from workflows.selectors import can_work_on, current_steps, procedure_map, step_durations
+from workflows.selectors import can_work_on, case_tasks, current_steps, procedure_map, step_durations
 
 from .. import listing
 from ..audit import record_download
@@ -149,9 +149,12 @@ def request_edit(request, pk: int):
 
 
 def request_detail(request, pk: int):
-    duty_request = _visible_request_or_404(request.user, pk)
-    steps = current_steps(duty_request=duty_request)
-    party = permissions.is_party(request.user, duty_request)
+    found = permissions.visible_request_and_party(request.user, pk)
+    if found is None:
+        raise Http404
+    duty_request, party = found
+    tasks = case_tasks(duty_request=duty_request)
+    steps = current_steps(duty_request=duty_request, tasks=tasks)
     leads = permissions.can_urge(request.user, duty_request)
     for step in steps:
         step["actionable"] = can_work_on(user=request.user, task=step["task"])
@@ -167,7 +170,7 @@ def request_detail(request, pk: int):
             "duty_request": duty_request,
             "detail": selectors.request_detail(duty_request=duty_request),
             "steps": steps,
-            "durations": step_durations(duty_request=duty_request),
+            "durations": step_durations(duty_request=duty_request, tasks=tasks),
             "can_edit": permissions.can_edit_request(request.user, duty_request),
             "can_consult": permissions.can_edit_request(request.user, duty_request)
             and duty_request.state == RequestState.DRAFT,
@@ -175,13 +178,14 @@ def request_detail(request, pk: int):
             "withdraw_form": WithdrawForm(),
             "is_party": party,
             "procedure_map": procedure_map_svg(
-                procedure_map(duty_request=duty_request), temporary=duty_request.track == Track.TEMPORARY
+                procedure_map(duty_request=duty_request, tasks=tasks, open_steps=steps),
+                temporary=duty_request.track == Track.TEMPORARY,
             )
             if party
             else "",
             "notes": selectors.case_notes(duty_request=duty_request) if party else None,
             "comment_form": CommentForm(),
-            "can_copy": permissions.can_copy_case(request.user, duty_request),
+            "can_copy": permissions.can_copy_case(request.user, duty_request, party=party),
             "can_issue_approval_form": leads and duty_request.state != RequestState.DRAFT,
             # An organization office above the banners reads the case; nothing on the page is for it to do.
             "read_only_banner": duty_request.jurisdiction
