@@ -375,43 +375,41 @@ def township_duties(
     )
 
 
-def township_summary(*, jurisdiction_id: int) -> list[dict[str, Any]]:
-    """Per township: duties on the list, funding promised and confirmed, duties with safeguard gaps."""
-    active = _with_fulfilment(
-        TownshipDuty.objects.filter(township__jurisdiction_id=jurisdiction_id, status=DutyStatus.ACTIVE)
-    )
-    gaps = dict(active.filter(UNFULFILLED).values_list("township").annotate(n=Count("pk", distinct=True)))
+def township_summary(*, jurisdiction_id: int, townships: Iterable[Organization] | None = None) -> list[dict[str, Any]]:
+    """Per township: duties on the list, funding promised and confirmed, duties with safeguard gaps. One statement,
+    and one more for the jurisdiction's townships unless given (`townships`: all of them, in division-code order, as
+    townships_of gives them to the list beside)."""
     totals = {
         row["township"]: row
-        for row in TownshipDuty.objects.filter(
-            township__jurisdiction_id=jurisdiction_id,
-            status=DutyStatus.ACTIVE,
+        for row in _with_fulfilment(
+            TownshipDuty.objects.filter(township__jurisdiction_id=jurisdiction_id, status=DutyStatus.ACTIVE)
         )
         .values("township")
-        .annotate(duties=Count("pk"), funding=Sum("funding_amount"))
+        .annotate(
+            duties=Count("pk"),
+            funding=Sum("funding_amount"),
+            gaps=Count("pk", filter=UNFULFILLED),
+            confirmed=Sum("funding_confirmed"),  # not named funding_confirmed: UNFULFILLED reads the duty's
+        )
+        .order_by()
     }
-    confirmed = dict(
-        SafeguardDelivery.objects.filter(
-            duty__township__jurisdiction_id=jurisdiction_id,
-            kind=SafeguardKind.FUNDING,
-            duty__status=DutyStatus.ACTIVE,
-            confirmed_at__isnull=False,
+    if townships is None:
+        townships = Organization.objects.filter(
+            jurisdiction_id=jurisdiction_id, kind=OrganizationKind.TOWNSHIP
+        ).order_by("division_code")
+    summary = []
+    for township in townships:
+        row = totals.get(township.pk, {})
+        summary.append(
+            {
+                "township": township,
+                "duties": row.get("duties", 0),
+                "funding": row.get("funding") or Decimal("0"),
+                "funding_confirmed": row.get("confirmed") or Decimal("0"),
+                "gaps": row.get("gaps", 0),
+            }
         )
-        .values_list("duty__township")
-        .annotate(total=Sum("amount"))
-    )
-    return [
-        {
-            "township": t,
-            "duties": totals.get(t.pk, {}).get("duties", 0),
-            "funding": totals.get(t.pk, {}).get("funding") or Decimal("0"),
-            "funding_confirmed": confirmed.get(t.pk) or Decimal("0"),
-            "gaps": gaps.get(t.pk, 0),
-        }
-        for t in Organization.objects.filter(jurisdiction_id=jurisdiction_id, kind=OrganizationKind.TOWNSHIP).order_by(
-            "division_code"
-        )
-    ]
+    return summary
 
 
 def townships_of(*, user: Viewer, banner_id: int | None = None) -> QuerySet[Organization]:

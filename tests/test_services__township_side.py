@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from admission.models import AuditAction, AuditEvent, ReportFinding, TownshipDuty
+from admission.models import AuditAction, AuditEvent, Organization, ReportFinding, TownshipDuty
 from admission.selectors import safeguard_gaps, township_duty_detail_queryset, township_summary
 from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery
 from admission.services.errors import ConflictError
@@ -83,6 +83,33 @@ def test_the_office_summary_shows_funding_and_duties_with_gaps_per_township(bann
     rows = {r["township"].name: r for r in township_summary(jurisdiction_id=banner.jurisdiction.pk)}
     assert rows["那吉镇"]["duties"] == 1 and rows["那吉镇"]["funding"] == Decimal("120000.00")
     assert rows["那吉镇"]["gaps"] == 1 and rows["亚东镇"]["duties"] == 0
+
+
+def test_art5_the_office_summary_counts_only_confirmed_funding_and_duties_still_missing_a_safeguard(banner, duty):
+    forestry, naji = banner.users["forestry"], banner.users["naji"]
+    other = TownshipDuty.objects.exclude(pk=duty.pk).get(request=duty.request)
+
+    for amount in (Decimal("50000"), Decimal("20000.50")):
+        record = record_safeguard_delivery(duty=duty, actor=forestry, kind="funding", amount=amount, description="拨付")
+        confirm_safeguard_delivery(delivery=record, actor=naji)
+    unconfirmed = record_safeguard_delivery(
+        duty=duty, actor=forestry, kind="funding", amount=Decimal("49999.50"), description="拨付"
+    )
+    for kind in ("technical_support", "training"):
+        confirm_safeguard_delivery(
+            delivery=record_safeguard_delivery(duty=duty, actor=forestry, kind=kind, description="培训"), actor=naji
+        )
+    rows = {r["township"].pk: r for r in township_summary(jurisdiction_id=banner.jurisdiction.pk)}
+    mine, theirs = rows[duty.township_id], rows[other.township_id]
+    assert (mine["duties"], mine["funding_confirmed"], mine["gaps"]) == (1, Decimal("70000.50"), 1)  # funding short
+    assert (theirs["duties"], theirs["funding_confirmed"], theirs["gaps"]) == (1, Decimal("0"), 1)
+    confirm_safeguard_delivery(delivery=unconfirmed, actor=naji)
+    rows = {r["township"].pk: r for r in township_summary(jurisdiction_id=banner.jurisdiction.pk)}
+    assert (rows[duty.township_id]["funding_confirmed"], rows[duty.township_id]["gaps"]) == (Decimal("120000.00"), 0)
+    given = list(
+        Organization.objects.filter(jurisdiction=banner.jurisdiction, kind="township").order_by("division_code")
+    )
+    assert township_summary(jurisdiction_id=banner.jurisdiction.pk, townships=given) == list(rows.values())
 
 
 def test_pages_filter_unfulfilled_and_export_excel_and_pdf(client, banner, duty):

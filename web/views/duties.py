@@ -87,7 +87,7 @@ def duty_list(request):
             "township": township,
             "banner": banner,
             "summary": selectors.township_summary(
-                jurisdiction_id=banner.pk if banner else membership.organization.jurisdiction_id
+                jurisdiction_id=banner.pk if banner else membership.organization.jurisdiction_id, townships=townships
             )
             if oversees and not township_id
             else None,
