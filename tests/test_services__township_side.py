@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from openpyxl import load_workbook
 
 from admission.models import AuditAction, AuditEvent, Organization, ReportFinding, TownshipDuty
@@ -18,6 +18,7 @@ from admission.services.duties import confirm_safeguard_delivery, record_safegua
 from admission.services.errors import ConflictError
 from admission.services.reports import handle_report, report_unadmitted_duty
 from tests import support
+from web.views.duties import URL_MARKER, url_of
 
 
 @pytest.fixture
@@ -125,6 +126,31 @@ def test_pages_filter_unfulfilled_and_export_excel_and_pdf(client, banner, duty)
     assert [c.value for c in sheet[3]][:3] == ["那吉镇", duty.duty_name, "基本履职事项"]
     pdf = client.get(reverse("admission:duty_list"), {"format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_the_list_links_each_row_to_its_duty_and_its_case_as_reverse_does(client, banner, duty):
+    client.force_login(banner.users["office"])
+    response = client.get(reverse("admission:duty_list"))
+    rows = response.context["rows"]
+    assert {row[0].pk for row in rows} == set(TownshipDuty.objects.values_list("pk", flat=True))
+    page = response.content.decode()
+    for d, _gaps, duty_url, case_url, category in rows:
+        assert (duty_url, case_url) == (
+            reverse("admission:duty_detail", args=[d.pk]),
+            reverse("admission:request_detail", args=[d.request_id]),
+        )
+        assert f'<a href="{duty_url}"><strong>{d.duty_name}</strong></a>' in page
+        assert f'<a href="{case_url}">{d.case_reference}</a>' in page
+        assert category == d.get_category_display()
+    # one reverse() a page, the pk in its place: under a script prefix too, even one with the marker's digits in it
+    for prefix in ("/", "/admission/", f"/{URL_MARKER}/"):
+        set_script_prefix(prefix)
+        try:
+            for name in ("admission:duty_detail", "admission:request_detail"):
+                for pk in (1, 10, 99999, URL_MARKER, 12345678901):
+                    assert url_of(name)(pk) == reverse(name, args=[pk])
+        finally:
+            set_script_prefix("/")
 
 
 def test_export_command_writes_a_townships_list(banner, duty, tmp_path):
