@@ -32,7 +32,7 @@ PAGES = [
     ("forestry", "admission:request_list", 8),
     ("naji", "admission:request_list", 8),
     ("naji", "admission:duty_list", 8),
-    ("office", "admission:duty_list", 12),  # plus the per-township summary
+    ("office", "admission:duty_list", 8),  # the per-township summary: one statement (its townships the filter's)
     ("office", "workflows:queue", 12),
     ("justice", "workflows:queue", 12),
     ("office", "workflows:archive", 12),

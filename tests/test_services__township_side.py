@@ -9,15 +9,16 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from openpyxl import load_workbook
 
-from admission.models import AuditAction, AuditEvent, ReportFinding, TownshipDuty
+from admission.models import AuditAction, AuditEvent, Organization, ReportFinding, TownshipDuty
 from admission.selectors import safeguard_gaps, township_duty_detail_queryset, township_summary
 from admission.services.duties import confirm_safeguard_delivery, record_safeguard_delivery
 from admission.services.errors import ConflictError
 from admission.services.reports import handle_report, report_unadmitted_duty
 from tests import support
+from web.views.duties import URL_MARKER, url_of
 
 
 @pytest.fixture
@@ -85,6 +86,33 @@ def test_the_office_summary_shows_funding_and_duties_with_gaps_per_township(bann
     assert rows["那吉镇"]["gaps"] == 1 and rows["亚东镇"]["duties"] == 0
 
 
+def test_art5_the_office_summary_counts_only_confirmed_funding_and_duties_still_missing_a_safeguard(banner, duty):
+    forestry, naji = banner.users["forestry"], banner.users["naji"]
+    other = TownshipDuty.objects.exclude(pk=duty.pk).get(request=duty.request)
+
+    for amount in (Decimal("50000"), Decimal("20000.50")):
+        record = record_safeguard_delivery(duty=duty, actor=forestry, kind="funding", amount=amount, description="拨付")
+        confirm_safeguard_delivery(delivery=record, actor=naji)
+    unconfirmed = record_safeguard_delivery(
+        duty=duty, actor=forestry, kind="funding", amount=Decimal("49999.50"), description="拨付"
+    )
+    for kind in ("technical_support", "training"):
+        confirm_safeguard_delivery(
+            delivery=record_safeguard_delivery(duty=duty, actor=forestry, kind=kind, description="培训"), actor=naji
+        )
+    rows = {r["township"].pk: r for r in township_summary(jurisdiction_id=banner.jurisdiction.pk)}
+    mine, theirs = rows[duty.township_id], rows[other.township_id]
+    assert (mine["duties"], mine["funding_confirmed"], mine["gaps"]) == (1, Decimal("70000.50"), 1)  # funding short
+    assert (theirs["duties"], theirs["funding_confirmed"], theirs["gaps"]) == (1, Decimal("0"), 1)
+    confirm_safeguard_delivery(delivery=unconfirmed, actor=naji)
+    rows = {r["township"].pk: r for r in township_summary(jurisdiction_id=banner.jurisdiction.pk)}
+    assert (rows[duty.township_id]["funding_confirmed"], rows[duty.township_id]["gaps"]) == (Decimal("120000.00"), 0)
+    given = list(
+        Organization.objects.filter(jurisdiction=banner.jurisdiction, kind="township").order_by("division_code")
+    )
+    assert township_summary(jurisdiction_id=banner.jurisdiction.pk, townships=given) == list(rows.values())
+
+
 def test_pages_filter_unfulfilled_and_export_excel_and_pdf(client, banner, duty):
     client.force_login(banner.users["naji"])
     page = client.get(reverse("admission:duty_list"), {"state": "unfulfilled"}).content.decode()
@@ -98,6 +126,31 @@ def test_pages_filter_unfulfilled_and_export_excel_and_pdf(client, banner, duty)
     assert [c.value for c in sheet[3]][:3] == ["那吉镇", duty.duty_name, "基本履职事项"]
     pdf = client.get(reverse("admission:duty_list"), {"format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_the_list_links_each_row_to_its_duty_and_its_case_as_reverse_does(client, banner, duty):
+    client.force_login(banner.users["office"])
+    response = client.get(reverse("admission:duty_list"))
+    rows = response.context["rows"]
+    assert {row[0].pk for row in rows} == set(TownshipDuty.objects.values_list("pk", flat=True))
+    page = response.content.decode()
+    for d, _gaps, duty_url, case_url, category in rows:
+        assert (duty_url, case_url) == (
+            reverse("admission:duty_detail", args=[d.pk]),
+            reverse("admission:request_detail", args=[d.request_id]),
+        )
+        assert f'<a href="{duty_url}"><strong>{d.duty_name}</strong></a>' in page
+        assert f'<a href="{case_url}">{d.case_reference}</a>' in page
+        assert category == d.get_category_display()
+    # one reverse() a page, the pk in its place: under a script prefix too, even one with the marker's digits in it
+    for prefix in ("/", "/admission/", f"/{URL_MARKER}/"):
+        set_script_prefix(prefix)
+        try:
+            for name in ("admission:duty_detail", "admission:request_detail"):
+                for pk in (1, 10, 99999, URL_MARKER, 12345678901):
+                    assert url_of(name)(pk) == reverse(name, args=[pk])
+        finally:
+            set_script_prefix("/")
 
 
 def test_export_command_writes_a_townships_list(banner, duty, tmp_path):
