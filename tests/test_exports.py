@@ -226,9 +226,11 @@ def _package(monkeypatch, worksheet_class) -> dict[str, bytes]:
     for i in range(40):  # more than two blocks of 16 rows, whose spans XlsxWriter writes
         sheet.append(
             [texts[i % len(texts)], i, -1.5 * i, Decimal("40000.50"), date(2026, 1, 1 + i % 28), None, ""]
-            + [datetime(2026, 12, 3, 8, i % 60, 30, 125000), 10**15 + i, 0.1 + 0.2],
+            + [datetime(2026, 12, 3, 8, i % 60, 30, 125000), 10**15 + i, 0.1 + 0.2, Decimal("-0.000001")],
             exports.WRAPPED if i % 3 else None,
         )
+    sheet.append([None] * 10 + ["the widest row,", "in text after cells left out"])
+    sheet.append(["长" * 20000, "x" * 40000 + "=", "truncated"])  # text XlsxWriter measures, and cuts at 32,767
     sheet._sheet.write_string(45, 1, "before the boolean")
     sheet._sheet.write_boolean(45, 3, True)  # a kind of cell _Sheet never writes, in the middle of a row
     sheet._sheet.write_string(45, 5, "after the boolean")
@@ -236,19 +238,29 @@ def _package(monkeypatch, worksheet_class) -> dict[str, bytes]:
     other.append(["职责事项", "有工作经费"])
     other._sheet.set_row(1, 30)  # a row of its own height: XlsxWriter writes such a sheet itself
     other.append([3, 2])
+    book.sheet("文字").append(["text", "only"])
     with zipfile.ZipFile(io.BytesIO(book.saved())) as package:
         return {name: package.read(name) for name in package.namelist()}
 
 
 def test_the_workbooks_sheets_are_the_xml_xlsxwriter_itself_writes(monkeypatch):
-    """Issue 15: _Worksheet writes a sheet's cells a row at a time, for speed; the package is XlsxWriter's own, part
-    for part and byte for byte (escaped text, numbers, dates, blanks, styles, spans, cells it leaves to XlsxWriter)."""
+    """Issue 15: _Worksheet stores and writes a sheet's cells a row at a time, for speed; the package is the one
+    XlsxWriter writes cell by cell, part for part and byte for byte (escaped, long and cut text, numbers, dates, blanks,
+    styles, spans, cells it leaves to XlsxWriter)."""
     from xlsxwriter.worksheet import Worksheet
 
     from web import exports
 
+    class CellByCell(exports._Worksheet):
+        _calculate_spans = Worksheet._calculate_spans
+        _write_rows = Worksheet._write_rows
+
+        def append_row(self, row, values, formats):
+            for column, value in enumerate(values):
+                self._write_value(row, column, value, formats)
+
     fast = _package(monkeypatch, exports._Worksheet)
-    own = _package(monkeypatch, Worksheet)
+    own = _package(monkeypatch, CellByCell)
     assert list(fast) == list(own) and "xl/worksheets/sheet1.xml" in fast
     assert {name: fast[name] for name in fast if fast[name] != own[name]} == {}
     assert (

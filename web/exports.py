@@ -8,7 +8,8 @@ import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple
+from math import isfinite
+from typing import NamedTuple, cast
 
 import xlsxwriter
 from django.db import models
@@ -46,6 +47,8 @@ COLUMN_WIDTHS = (12, 24, 12, 18, 30, 30, 12, 12, 14, 16, 14, 24, 24, 24, 24, 18)
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a spreadsheet program may read as the start of a formula (CSV/formula injection, OWASP).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# The types a cell holds as a number, exactly (not bool); XlsxWriter itself writes what is not finite.
+NUMBERS = frozenset((int, float, Decimal))
 
 
 def file_name(title: str, extension: str) -> str:
@@ -73,10 +76,74 @@ class _CellFormats(NamedTuple):
 
 
 class _Worksheet(Worksheet):
-    """XlsxWriter's worksheet whose cells are written out a row at a time: XlsxWriter writes each cell's XML through
-    a dozen calls (an export's 4,800 cells took ~20 ms, issue 15). The same XML, byte for byte (tests/test_exports.py
-    compares it with XlsxWriter's own); what this sheet does not write as XlsxWriter does (row or column formats,
-    comments, constant memory, other cells than text, numbers, dates and blanks) XlsxWriter writes itself."""
+    """XlsxWriter's worksheet, its cells stored and written out a row at a time: XlsxWriter handles each cell through
+    a dozen calls, twice (an export's 4,800 cells took ~30 ms of them, issue 15). The same package, byte for byte
+    (tests/test_exports.py compares it with XlsxWriter's own); what this sheet does not do as XlsxWriter does (row or
+    column formats, comments, constant memory, long text, other cells than text, numbers, dates and blanks) XlsxWriter
+    does itself."""
+
+    def append_row(self, row: int, values: list, formats: _CellFormats) -> None:
+        """`values` from the first column on, as _Sheet.append writes them."""
+        if self.constant_memory or not 0 <= row < self.xls_rowmax or len(values) > self.xls_colmax:
+            for column, value in enumerate(values):
+                self._write_value(row, column, value, formats)
+            return
+        cells, strings, longest = self.table[row], self.str_table._get_shared_string_index, self.xls_strmax // 2
+        first = last = None
+        for column, value in enumerate(values):
+            if value is None or value == "":
+                if not formats.styled:  # an empty cell keeps its row's look, or is left out
+                    continue
+                cells[column] = CellBlankTuple(formats.plain)
+            elif isinstance(value, str) and len(value) <= longest:
+                quoted = value.startswith(FORMULA_TRIGGERS)
+                cells[column] = CellStringTuple(strings(value), formats.quoted if quoted else formats.plain)
+            elif type(value) in NUMBERS and isfinite(value):
+                cells[column] = CellNumberTuple(value, formats.plain)
+            elif isinstance(value, datetime):
+                cells[column] = CellDatetimeTuple(self._convert_date_time(value), formats.datetime)
+            elif isinstance(value, date):
+                cells[column] = CellDatetimeTuple(self._convert_date_time(value), formats.date)
+            else:
+                self._write_value(row, column, value, formats)
+                continue
+            if first is None:
+                first = column
+            last = column
+        if first is not None:
+            self._check_dimensions(row, first)
+            self._check_dimensions(row, last)
+
+    def _write_value(self, row: int, column: int, value: object, formats: _CellFormats) -> None:
+        """One cell as XlsxWriter writes it: text, a number, a date, a blank."""
+        if value is None or value == "":
+            if formats.styled:
+                self._write_blank(row, column, None, formats.plain)
+        elif isinstance(value, str):
+            self._write_string(
+                row, column, value, formats.quoted if value.startswith(FORMULA_TRIGGERS) else formats.plain
+            )
+        elif isinstance(value, datetime):
+            self._write_datetime(row, column, value, formats.datetime)
+        elif isinstance(value, date):
+            self._write_datetime(row, column, value, formats.date)
+        elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            self._write_number(row, column, value, formats.plain)
+        else:
+            raise TypeError(f"no cell for {type(value).__name__}")
+
+    def _calculate_spans(self) -> None:
+        """Each block of 16 rows' first and last column (`spans` of a <row>), from each row's rather than each cell's."""
+        if self.comments:
+            super()._calculate_spans()
+            return
+        blocks: dict[int, tuple[int, int]] = {}
+        for row, cells in self.table.items():
+            if cells:
+                low, high = min(cells), max(cells)
+                block = blocks.get(row // 16)
+                blocks[row // 16] = (min(low, block[0]), max(high, block[1])) if block else (low, high)
+        self.row_spans = {block: f"{low + 1}:{high + 1}" for block, (low, high) in blocks.items()}
 
     def _write_rows(self) -> None:
         if self.row_info or self.comments or self.constant_memory:
@@ -130,7 +197,8 @@ class _Workbook:
         self._formats: dict[tuple, _CellFormats] = {}
 
     def sheet(self, title: str, *, freeze: tuple[int, int] = (1, 0), widths: tuple[int, ...] = ()) -> _Sheet:
-        return _Sheet(self, self._book.add_worksheet(title, _Worksheet), freeze=freeze, widths=widths)
+        sheet = cast(_Worksheet, self._book.add_worksheet(title, _Worksheet))
+        return _Sheet(self, sheet, freeze=freeze, widths=widths)
 
     def formats(self, style: dict | None) -> _CellFormats:
         """The formats of a row's cells in `style`, made once a style rather than looked up for each cell."""
@@ -158,29 +226,14 @@ class _Sheet:
     a formula, and text a spreadsheet program could read as the start of one gets a quote prefix, so that editing the
     cell keeps it text. The rows and columns before `freeze` (row, column) stay in view when scrolling."""
 
-    def __init__(self, book: _Workbook, sheet: Worksheet, *, freeze: tuple[int, int], widths: tuple[int, ...]) -> None:
+    def __init__(self, book: _Workbook, sheet: _Worksheet, *, freeze: tuple[int, int], widths: tuple[int, ...]) -> None:
         self._book, self._sheet, self._row = book, sheet, 0
         sheet.freeze_panes(*freeze)
         for column, width in enumerate(widths):
             sheet.set_column_pixels(column, column, width * 7)  # `width` characters of 7 pixels, as stored
 
     def append(self, values: list, style: dict | None = None) -> None:
-        sheet, row, formats = self._sheet, self._row, self._book.formats(style)
-        for column, value in enumerate(values):
-            if value is None or value == "":
-                if formats.styled:  # an empty cell keeps its row's look
-                    sheet.write_blank(row, column, None, formats.plain)
-            elif isinstance(value, str):
-                quoted = value.startswith(FORMULA_TRIGGERS)
-                sheet.write_string(row, column, value, formats.quoted if quoted else formats.plain)
-            elif isinstance(value, datetime):
-                sheet.write_datetime(row, column, value, formats.datetime)
-            elif isinstance(value, date):
-                sheet.write_datetime(row, column, value, formats.date)
-            elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-                sheet.write_number(row, column, value, formats.plain)
-            else:
-                raise TypeError(f"no cell for {type(value).__name__}")
+        self._sheet.append_row(self._row, values, self._book.formats(style))
         self._row += 1
 
 
