@@ -270,6 +270,7 @@ ROW_FIELDS = (
 
 def _rows(duties: QuerySet[FulfilledDuty]) -> Iterator[list]:
     categories, tracks, gaps = _labels(DutyCategory), _labels(Track), SafeguardGaps()
+    zone = timezone.get_current_timezone()  # once: timezone.localtime looks it up for each row
     for duty in duties.values_list(*ROW_FIELDS, named=True):
         basis = f"{duty.decision__body__name} {duty.decision__document_number}".strip()
         yield [
@@ -288,7 +289,7 @@ def _rows(duties: QuerySet[FulfilledDuty]) -> Iterator[list]:
             duty.training,
             "；".join(gaps(duty)) or "无",
             f"{basis}（{case_reference(duty.request_id, duty.request__created_at)}）",
-            timezone.localtime(duty.admitted_at).replace(tzinfo=None),
+            duty.admitted_at.astimezone(zone).replace(tzinfo=None),
         ]
 
 
