@@ -89,21 +89,23 @@ class _Worksheet(Worksheet):
                 self._write_value(row, column, value, formats)
             return
         cells, strings, longest = self.table[row], self.str_table._get_shared_string_index, self.xls_strmax // 2
+        cell = tuple.__new__  # a cell as XlsxWriter's named tuples hold it, without a call of their __new__ each
         first = last = None
         for column, value in enumerate(values):
-            if value is None or value == "":
+            kind = type(value)
+            if kind is str and value and len(value) <= longest:
+                quoted = value.startswith(FORMULA_TRIGGERS)
+                cells[column] = cell(CellStringTuple, (strings(value), formats.quoted if quoted else formats.plain))
+            elif value is None or value == "":
                 if not formats.styled:  # an empty cell keeps its row's look, or is left out
                     continue
-                cells[column] = CellBlankTuple(formats.plain)
-            elif isinstance(value, str) and len(value) <= longest:
-                quoted = value.startswith(FORMULA_TRIGGERS)
-                cells[column] = CellStringTuple(strings(value), formats.quoted if quoted else formats.plain)
-            elif type(value) in NUMBERS and isfinite(value):
-                cells[column] = CellNumberTuple(value, formats.plain)
-            elif isinstance(value, datetime):
-                cells[column] = CellDatetimeTuple(self._convert_date_time(value), formats.datetime)
-            elif isinstance(value, date):
-                cells[column] = CellDatetimeTuple(self._convert_date_time(value), formats.date)
+                cells[column] = cell(CellBlankTuple, (formats.plain,))
+            elif kind in NUMBERS and isfinite(value):
+                cells[column] = cell(CellNumberTuple, (value, formats.plain))
+            elif kind is datetime:
+                cells[column] = cell(CellDatetimeTuple, (self._convert_date_time(value), formats.datetime))
+            elif kind is date:
+                cells[column] = cell(CellDatetimeTuple, (self._convert_date_time(value), formats.date))
             else:
                 self._write_value(row, column, value, formats)
                 continue
