@@ -207,3 +207,63 @@ def test_an_office_above_the_banners_exports_exactly_the_banners_duties_its_page
     listed = [(d.township.name, d.duty_name) for d in client.get(reverse("admission:duty_list"), query).context["page"]]
     rows = _sheet_rows(client.get(reverse("admission:duty_list"), {**query, "format": "xlsx"}))
     assert listed and [(r[0].value, r[1].value) for r in rows] == listed
+
+
+def _package(monkeypatch, worksheet_class) -> dict[str, bytes]:
+    """A workbook of cells of every kind _Sheet writes, and of some it does not, as each part of its package."""
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from web import exports
+
+    monkeypatch.setattr(exports, "_Worksheet", worksheet_class)
+    book = exports._Workbook()
+    book._book.set_properties({"created": datetime(2026, 12, 3, 8, 0)})
+    sheet = book.sheet("职责清单", freeze=(2, 2), widths=(12, 24, 30))
+    sheet.append(["标题 & <副标题>"], exports.TITLE)
+    sheet.append(["乡镇", "", None, "=1+1"])
+    texts = ['a "quoted" & <tagged>', " padded ", "line\nbreak\r\n", "\x01\x1f", "+1", "-", "@x", "\tx", "汉字"]
+    for i in range(40):  # more than two blocks of 16 rows, whose spans XlsxWriter writes
+        sheet.append(
+            [texts[i % len(texts)], i, -1.5 * i, Decimal("40000.50"), date(2026, 1, 1 + i % 28), None, ""]
+            + [datetime(2026, 12, 3, 8, i % 60, 30, 125000), 10**15 + i, 0.1 + 0.2, Decimal("-0.000001")],
+            exports.WRAPPED if i % 3 else None,
+        )
+    sheet.append([None] * 10 + ["the widest row,", "in text after cells left out"])
+    sheet.append(["长" * 20000, "x" * 40000 + "=", "truncated"])  # text XlsxWriter measures, and cuts at 32,767
+    sheet._sheet.write_string(45, 1, "before the boolean")
+    sheet._sheet.write_boolean(45, 3, True)  # a kind of cell _Sheet never writes, in the middle of a row
+    sheet._sheet.write_string(45, 5, "after the boolean")
+    other = book.sheet("保障措施")
+    other.append(["职责事项", "有工作经费"])
+    other._sheet.set_row(1, 30)  # a row of its own height: XlsxWriter writes such a sheet itself
+    other.append([3, 2])
+    book.sheet("文字").append(["text", "only"])
+    with zipfile.ZipFile(io.BytesIO(book.saved())) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def test_the_workbooks_sheets_are_the_xml_xlsxwriter_itself_writes(monkeypatch):
+    """Issue 15: _Worksheet stores and writes a sheet's cells a row at a time, for speed; the package is the one
+    XlsxWriter writes cell by cell, part for part and byte for byte (escaped, long and cut text, numbers, dates, blanks,
+    styles, spans, cells it leaves to XlsxWriter)."""
+    from xlsxwriter.worksheet import Worksheet
+
+    from web import exports
+
+    class CellByCell(exports._Worksheet):
+        _calculate_spans = Worksheet._calculate_spans
+        _write_rows = Worksheet._write_rows
+
+        def append_row(self, row, values, formats):
+            for column, value in enumerate(values):
+                self._write_value(row, column, value, formats)
+
+    fast = _package(monkeypatch, exports._Worksheet)
+    own = _package(monkeypatch, CellByCell)
+    assert list(fast) == list(own) and "xl/worksheets/sheet1.xml" in fast
+    assert {name: fast[name] for name in fast if fast[name] != own[name]} == {}
+    assert (
+        b't="b"' in fast["xl/worksheets/sheet1.xml"]
+        and b'<row r="2" spans="1:2" ht="30"' in fast["xl/worksheets/sheet2.xml"]
+    )
