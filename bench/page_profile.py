@@ -4,12 +4,14 @@
     .venv/bin/python bench/page_profile.py --page "case page" --runs 50  # CPU ms per request, queries
     .venv/bin/python bench/page_profile.py --page "duty list (office)" --cprofile /tmp/duty.prof
     .venv/bin/python bench/page_profile.py --page "duty list" --save-bodies /tmp/before
+    .venv/bin/python bench/page_profile.py --database admission_scale --page "public"  # a scale.py --keep database
 
 The pages of scale.py are flat from one banner to a thousand (the same statements at every scale), so what a request
 costs the web process is measured here at one banner: `time.process_time()` per request (the CPU of this process, not
 the wall clock of a shared machine) and the statements it sends. Compare two checkouts by running this script from
 each, alternately (A, B, A, B), against the same kept database. `--save-bodies` writes each page's HTML (or file) so
-that two checkouts' output can be diffed; `--language en` requests the pages in English.
+that two checkouts' output can be diffed; `--language en` requests the pages in English (as the language switch
+chooses it: a cookie).
 """
 
 from __future__ import annotations
@@ -29,22 +31,16 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from load import create_database  # noqa: E402
-from scale import analyze, build_banner, pages, say, setup_django  # noqa: E402
-
-SEED_TABLE = "bench_page_profile_seed"
+from scale import SEED_TABLE, analyze, build_banner, keep_seeded, pages, say, setup_django  # noqa: E402
 
 
 def build(database: str) -> None:
     create_database(database)
     setup_django(database, tempfile.mkdtemp(prefix="admission-pages-"))
-    from django.db import connection
-
     say("building one banner through the services")
     seeded = build_banner()
     analyze()
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {SEED_TABLE} (data jsonb NOT NULL)")
-        cursor.execute(f"INSERT INTO {SEED_TABLE} (data) VALUES (%s)", [json.dumps(seeded)])
+    keep_seeded(seeded)
     say(f"kept in {database}")
 
 
@@ -59,6 +55,7 @@ def seeded_of(database: str) -> dict:
 
 
 def profile(seeded: dict, *, only: str, runs: int, language: str, cprofile: str, bodies: str) -> None:
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -70,7 +67,8 @@ def profile(seeded: dict, *, only: str, runs: int, language: str, cprofile: str,
     users = get_user_model().objects.in_bulk(seeded["users"].values())
     profiler = cProfile.Profile() if cprofile else None
     for name, who, url in selected:
-        client = Client(HTTP_HOST="localhost", HTTP_ACCEPT_LANGUAGE=language)
+        client = Client(HTTP_HOST="localhost")
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the language switch's choice (web/middleware.py)
         if who:
             client.force_login(users[seeded["users"][who]])
         for _ in range(3):
@@ -79,23 +77,24 @@ def profile(seeded: dict, *, only: str, runs: int, language: str, cprofile: str,
         if bodies:
             target = Path(bodies) / (name.replace(" ", "_").replace("/", "_") + f".{language}")
             target.parent.mkdir(parents=True, exist_ok=True)
-            body = b"".join(response.streaming_content) if response.streaming else response.content
+            body = b"".join(response.streaming_content) if response.streaming else response.content  # type: ignore[attr-defined]
             target.write_bytes(body)
         with CaptureQueriesContext(connection) as captured:
             client.get(url)
         statements = len(captured)  # now: the next request's start empties the log
-        cpu = []
+        cpu, wall = [], []
         for _ in range(runs):
-            started = time.process_time()
+            started, clock = time.process_time(), time.perf_counter()
             if profiler:
                 profiler.enable()
             client.get(url)
             if profiler:
                 profiler.disable()
             cpu.append((time.process_time() - started) * 1000)
+            wall.append((time.perf_counter() - clock) * 1000)
         print(
-            f"{name}: CPU median {statistics.median(cpu):.1f} ms, min {min(cpu):.1f} ms "
-            f"over {runs} requests; {statements} statements"
+            f"{name}: CPU median {statistics.median(cpu):.1f} ms, min {min(cpu):.1f} ms; "
+            f"wall median {statistics.median(wall):.1f} ms over {runs} requests; {statements} statements"
         )
     if profiler:
         profiler.dump_stats(cprofile)

@@ -232,6 +232,21 @@ def _special(table: str, column: str, numeric: bool) -> str | None:
     return None
 
 
+# Where a kept database remembers what its pages need (bench/page_profile.py reads it).
+SEED_TABLE = "bench_page_profile_seed"
+
+
+def keep_seeded(seeded: dict[str, Any]) -> None:
+    import json
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {SEED_TABLE} (data jsonb NOT NULL)")
+        cursor.execute(f"DELETE FROM {SEED_TABLE}")
+        cursor.execute(f"INSERT INTO {SEED_TABLE} (data) VALUES (%s)", [json.dumps(seeded)])
+
+
 def copy_plan() -> list[tuple[str, str, str]]:
     """(table, INSERT … SELECT template, WHERE) for every table of the banner, parents before children."""
     from django.apps import apps
@@ -688,6 +703,8 @@ def main() -> int:
         setup_django(args.database, var_dir)
         say("building the first banner through the services")
         seeded = build_banner()
+        if args.keep:
+            keep_seeded(seeded)  # for bench/page_profile.py (not a model: never copied)
         plan = copy_plan()
         last, offset = template_extent(plan)
         analyze()  # every scale is measured with fresh planner statistics
