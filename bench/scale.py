@@ -15,7 +15,8 @@ On PostgreSQL (127.0.0.1:5432, user postgres), in a database of its own (`--data
    document verification codes, audit sequence numbers made unique). S = 1 banner, M = 100, L = 1,000.
 3. **Pages at each scale**: Django's test client in this process, signed in as the first banner's people
    (production settings with test conveniences: `config.settings_test`, fast password hasher, no second factor),
-   `--runs` requests per page after two warm-ups: p50 and p95 of the wall time, and the number of queries of a
+   `--runs` requests per page after two warm-ups, in rounds of one request to every page (as a web process serves
+   them mixed; a slow moment of the shared machine falls on all pages alike): p50 and p95 of the wall time, and the number of queries of a
    request (the fewer of two: the session's 15-second last-seen write is not the page's). The L/S (or M/S) ratio of the p50s.
 4. **Completions at the largest scale built** (at least 281 banners: smaller scales are copied up to that after their
    pages), at 1, 2 and 4 worker processes for `--seconds` each: the three review opinions of cases under review in
@@ -410,7 +411,7 @@ def measure_pages(seeded: dict[str, Any], runs: int) -> dict[str, dict[str, floa
     # the collector's reach, so a full collection scans what the requests made, not the whole process.
     gc.collect()
     gc.freeze()
-    result = {}
+    measured = []
     for name, who, url in pages(seeded):
         if who not in clients:
             clients[who] = Client(HTTP_HOST="localhost")
@@ -420,11 +421,18 @@ def measure_pages(seeded: dict[str, Any], runs: int) -> dict[str, dict[str, floa
         for _ in range(2):
             response = client.get(url)
             assert response.status_code == 200, (name, response.status_code)
-        times = []
-        for _ in range(runs):
+        measured.append((name, client, url))
+    # In rounds, every page once a round, as a web process serves them mixed: a slow moment of the shared machine
+    # falls on every page alike, not on the few whose requests it happened to meet (a page's thirty requests in a row
+    # took about a second, and a page's p50 then moved by half from one run to the next).
+    times: dict[str, list[float]] = {name: [] for name, _client, _url in measured}
+    for _ in range(runs):
+        for name, client, url in measured:
             started = time.perf_counter()
             client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
+            times[name].append((time.perf_counter() - started) * 1000)
+    result = {}
+    for name, client, url in measured:
         # The fewer of two requests' queries: the session's last-seen time is written every 15 s (web/identity.py,
         # TOUCH_SECONDS), three statements more in whichever request falls due (the duty page's 15 at M against 12,
         # docs/benchmarks.md), which is the session's, not the page's.
@@ -433,7 +441,11 @@ def measure_pages(seeded: dict[str, Any], runs: int) -> dict[str, dict[str, floa
             with CaptureQueriesContext(connection) as captured:
                 client.get(url)
             counts.append(len(captured))
-        result[name] = {"p50": statistics.median(times), "p95": percentile(times, 0.95), "queries": min(counts)}
+        result[name] = {
+            "p50": statistics.median(times[name]),
+            "p95": percentile(times[name], 0.95),
+            "queries": min(counts),
+        }
     return result
 
 
