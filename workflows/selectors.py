@@ -203,12 +203,13 @@ def can_work_on(*, user, task: Task) -> bool:
 
 
 # Every human task of a case, oldest first: the one read behind the case page's current steps, the time its steps
-# took and its procedure map. Compiled once per process (admission.compiled); the content type's key is fixed.
+# took and its procedure map. Compiled once per process (admission.compiled); the content type's key is a parameter,
+# not part of the statement: a database whose content types are made again (a test's flush) gives them new keys.
 _CASE_TASKS = CompiledQuery(
-    lambda request_id: (
+    lambda request_id, content_type_id: (
         Task.objects.filter(
             process__in=AdmissionProcess.objects.filter(
-                artifact_content_type=ContentType.objects.get_for_model(DutyRequest), artifact_object_id=request_id
+                artifact_content_type_id=content_type_id, artifact_object_id=request_id
             ),
             flow_task_type="HUMAN",
         )
@@ -221,7 +222,8 @@ _CASE_TASKS = CompiledQuery(
 def case_tasks(*, duty_request: DutyRequest) -> list[Task]:
     """Every human task of the case (AdmissionProcess.for_request's), oldest first, with its process, owner and
     deadline: what current_steps, step_durations and procedure_map are made from, read once for the three."""
-    return _CASE_TASKS.all(request_id=duty_request.pk)
+    content_type = ContentType.objects.get_for_model(DutyRequest)  # cached by Django after the first request
+    return _CASE_TASKS.all(request_id=duty_request.pk, content_type_id=content_type.pk)
 
 
 def current_steps(*, duty_request: DutyRequest, tasks: list[Task] | None = None) -> list[dict]:
