@@ -15,13 +15,18 @@ of a related manager (built from `instance.things`); those refuse to compile.
 Safe under threads: a compiled statement is immutable and a run changes nothing shared; two threads that compile the
 same statement at once both keep an equal one. The columns' converters are the compiling thread's connection's, which
 read only the alias's settings (its time zone); each run hands them its own connection, as Django does.
+
+A build or compilation that sends a statement to any database fails (TypeError): what it would read is a row that may
+change, to be passed as a key. (A value Django cached from an earlier read, as a content type's, is not caught: take
+such a value as a key too.)
 """
 
 from __future__ import annotations
 
 import inspect
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -38,6 +43,23 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=Model)
 Row = tuple[Any, ...]
+
+
+@contextmanager
+def _reading_nothing() -> Iterator[None]:
+    """Every database connection of this thread refuses statements inside: a build or compilation that reads a row
+    would fix it in the statement for the process's life."""
+
+    def refuse(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+        raise TypeError(
+            f"a CompiledQuery's build read the database ({sql[:120]}): a row that may change is a key, not part of "
+            "the statement"
+        )
+
+    with ExitStack() as stack:
+        for connection in connections.all():
+            stack.enter_context(connection.execute_wrapper(refuse))
+        yield
 
 
 class _Key(Expression):
@@ -174,10 +196,13 @@ class CompiledQuery(Generic[M]):
 
     def _rows(self) -> QuerySet[M, Any]:
         if self._queryset is None:
-            rows = self._build(**{name: _Key(name) for name in self._names})
-            if rows._prefetch_related_lookups or rows._known_related_objects:  # type: ignore[attr-defined]
-                raise TypeError("a CompiledQuery runs one statement: no prefetch_related, no related manager's objects")
-            rows.query  # noqa: B018 - a filter deferred by a related manager is applied now, not by concurrent runs
+            with _reading_nothing():
+                rows = self._build(**{name: _Key(name) for name in self._names})
+                if rows._prefetch_related_lookups or rows._known_related_objects:  # type: ignore[attr-defined]
+                    raise TypeError(
+                        "a CompiledQuery runs one statement: no prefetch_related, no related manager's objects"
+                    )
+                rows.query  # noqa: B018 - a filter deferred by a related manager is applied now, not by concurrent runs
             self._queryset = rows
         return self._queryset
 
@@ -196,7 +221,9 @@ class CompiledQuery(Generic[M]):
         connection = connections[alias]
         statement = self._statements.get((shape, alias, connection.vendor))
         if statement is None:
-            statement = self._statements[shape, alias, connection.vendor] = self._compile(shape, rows, connection)
+            with _reading_nothing():
+                statement = self._compile(shape, rows, connection)
+            self._statements[shape, alias, connection.vendor] = statement
         return statement, statement.execute(keys, connection), connection
 
     def _compile(self, shape: str, rows: QuerySet[M, Any], connection: BaseDatabaseWrapper) -> _Statement:

@@ -235,3 +235,20 @@ def test_the_case_pages_read_of_its_tasks_follows_the_content_types_key(banner):
         # The test's rollback gives the content type its old key back; a cache left holding the new one would give
         # every later test's processes a content type that does not exist.
         ContentType.objects.clear_cache()
+
+
+def test_a_build_that_reads_the_database_is_refused_before_any_run(banner):
+    """A compiled statement fixes what its build read (admission/compiled.py): a build that sends a statement — here
+    a jurisdiction's key, read to filter by — fails at its first run rather than serving that row's key for the
+    process's life; a build that only filters by its keys runs."""
+    office = banner.orgs["office"]
+
+    def reading_a_row(pk):
+        jurisdiction = Organization.objects.filter(pk=office.pk).values_list("jurisdiction_id", flat=True)[0]
+        return Organization.objects.filter(pk=pk, jurisdiction_id=jurisdiction)
+
+    with pytest.raises(TypeError, match="build read the database"):
+        CompiledQuery(reading_a_row).all(pk=office.pk)
+    # Refused inside the build only: the connection reads again afterwards.
+    assert [o.pk for o in CompiledQuery(lambda pk: Organization.objects.filter(pk=pk)).all(pk=office.pk)] == [office.pk]
+    assert Organization.objects.filter(pk=office.pk).exists()
