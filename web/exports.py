@@ -12,7 +12,6 @@ from math import isfinite
 from typing import NamedTuple, cast
 
 import xlsxwriter
-from django.db import models
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,6 +23,8 @@ from admission import permissions
 from admission.models import DutyCategory, DutyStatus, Organization, OrganizationKind, Track
 from admission.models.requests import case_reference
 from admission.selectors import FulfilledDuty, SafeguardGaps
+
+from .listing import choice_labels
 
 COLUMNS = (
     "乡镇",
@@ -239,11 +240,6 @@ class _Sheet:
         self._row += 1
 
 
-def _labels(choices: type[models.TextChoices]) -> dict[str, str]:
-    """A choice field's labels, translated once for an export rather than for each row."""
-    return {value: str(label) for value, label in choices.choices}
-
-
 # What a row is made of, read as plain rows: model instances (five a duty, with its township, department, decision and
 # body) took a third of an export's time (issue 15).
 ROW_FIELDS = (
@@ -271,7 +267,7 @@ ROW_FIELDS = (
 
 
 def _rows(duties: QuerySet[FulfilledDuty]) -> Iterator[list]:
-    categories, tracks, gaps = _labels(DutyCategory), _labels(Track), SafeguardGaps()
+    categories, tracks, gaps = choice_labels(DutyCategory), choice_labels(Track), SafeguardGaps()
     zone = timezone.get_current_timezone()  # once: timezone.localtime looks it up for each row
     for duty in duties.values_list(*ROW_FIELDS, named=True):
         basis = f"{duty.decision__body__name} {duty.decision__document_number}".strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -33,3 +34,8 @@ def year(request: HttpRequest) -> int | None:
 def years() -> list[int]:
     """The years a list can be narrowed to, newest first."""
     return list(range(timezone.localdate().year, FIRST_YEAR - 1, -1))
+
+
+def choice_labels(choices: type[models.TextChoices]) -> dict[str, str]:
+    """A choice field's labels in the request's language, translated once for a list rather than once a row."""
+    return {value: str(label) for value, label in choices.choices}

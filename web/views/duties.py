@@ -77,7 +77,7 @@ def duty_list(request):
     gaps = selectors.SafeguardGaps()
     # A row's links and category: reversed and translated once a page, not once a row (fifty rows: 100 reverse()).
     duty_url, case_url = url_of("admission:duty_detail"), url_of("admission:request_detail")
-    category_labels = {value: str(label) for value, label in DutyCategory.choices}
+    category_labels = listing.choice_labels(DutyCategory)
     return render(
         request,
         "admission/duty_list.html",
