@@ -66,3 +66,20 @@ def seeded_database(tmp_path_factory):
     from tests.processes import seeded_sqlite
 
     return seeded_sqlite(tmp_path_factory.mktemp("seeded"))
+
+
+@pytest.fixture
+def migrated(transactional_db):
+    """`migrated(targets)`: the database migrated to `targets` (forwards or backwards), returning the models as they
+    were there; the latest schema again after the test, for the next tests."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def to(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    yield to
+    to(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -1,9 +1,7 @@
 """Issue 15: migration 0026 leaves the task tables only the indexes the application reads (fewer indexes written per
 completion), and gives Viewflow's others back, as Viewflow made them, on the way down."""
 
-import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("admission", "0025_jurisdiction_settings")]
 
@@ -51,25 +49,13 @@ def _dropped_here() -> set[str]:
     return {name for name in DROPPED if connection.vendor == "postgresql" or not name.endswith("_like")}
 
 
-def _migrate(targets) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-
-
 def test_the_task_tables_keep_only_the_indexes_the_application_reads(db):
     for table, kept in KEPT.items():
         assert _indexes(table) == kept
 
 
-@pytest.fixture
-def at_0025(transactional_db):
-    _migrate(BEFORE)
-    yield
-    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())  # the latest schema for the next tests
-
-
-def test_0026_gives_viewflows_indexes_back_as_they_were_and_drops_them_again(at_0025):
+def test_0026_gives_viewflows_indexes_back_as_they_were_and_drops_them_again(migrated):
+    migrated(BEFORE)
     present = _indexes("viewflow_task") | _indexes("viewflow_task_previous")
     assert _dropped_here() <= present
     if connection.vendor == "postgresql":
@@ -78,6 +64,6 @@ def test_0026_gives_viewflows_indexes_back_as_they_were_and_drops_them_again(at_
             definitions = dict(cursor.fetchall())
         assert definitions == {name: f"CREATE INDEX {name} {rest}" for name, rest in DROPPED.items()}
 
-    _migrate([("admission", "0026_drop_unused_task_indexes")])
+    migrated([("admission", "0026_drop_unused_task_indexes")])
     for table, kept in KEPT.items():
         assert _indexes(table) == kept
