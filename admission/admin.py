@@ -110,6 +110,20 @@ class JurisdictionAdmin(MongolianPreview, admin.ModelAdmin):
     readonly_fields = ["mongolian_preview", "effective_settings"]
     inlines = [DocumentSettingInline]
 
+    def changelist_view(self, request, extra_context=None):
+        """Tells the administrator which banners' documents cite a measure by a provisional name."""
+        unnamed = inheritance.banners_without_a_measure()
+        if unnamed:
+            messages.warning(
+                request,
+                _(
+                    "以下旗县的公文暂按旗县名称引用准入办法（如“%(example)s”），请在旗县（或其盟市、自治区）的“准入办法”"
+                    "中填写正式名称：%(names)s。"
+                )
+                % {"example": inheritance.measure(unnamed[0]).value, "names": "、".join(j.name for j in unnamed)},
+            )
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("生效的简称"))
     def effective_abbreviation(self, obj):
         setting = inheritance.document_abbreviation(obj)
@@ -123,6 +137,14 @@ class JurisdictionAdmin(MongolianPreview, admin.ModelAdmin):
         rows: list[tuple[str, str, str]] = []
         abbreviation = inheritance.document_abbreviation(obj)
         rows.append((str(_("简称")), abbreviation.value or "—", _source(abbreviation, obj)))
+        measure = inheritance.measure(obj)
+        rows.append(
+            (
+                str(_("准入办法")),
+                f"《{measure.value}》",
+                _source(measure, obj) if measure.source else str(_("暂按旗县名称拟定，请填写本级或上级的准入办法")),
+            )
+        )
         for kind in ISSUER_CHOICES:
             issuer = inheritance.issuing_body_kind(obj.pk, kind)
             rows.append(

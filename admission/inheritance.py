@@ -1,7 +1,8 @@
 """Per-jurisdiction settings inherited down the hierarchy (issue 15): a banner's own value wins, else its league's or
 city's, else the region's, else the procedure's default. Time limits follow the same rule
 (services/deadlines.py:time_limit); this module reads the document settings — the abbreviation that opens document
-numbers, which body issues which kind of document, who signs it off — and says where each effective value comes from.
+numbers, the measure documents cite, which body issues which kind of document, who signs it off — and says where each
+effective value comes from.
 Reads only."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db.models.functions import Coalesce
 from .models import (
     DocumentSetting,
     Jurisdiction,
+    JurisdictionLevel,
     Membership,
     Organization,
     OrganizationKind,
@@ -57,6 +59,32 @@ def document_abbreviation(jurisdiction: Jurisdiction) -> Inherited[str]:
         if level.abbreviation:
             return Inherited(level.abbreviation, level)
     return Inherited("", None)
+
+
+def measure(jurisdiction: Jurisdiction) -> Inherited[str]:
+    """The name of the measure the jurisdiction's documents cite (without 《》): its own, else its league's or city's,
+    else the region's. Where no level names one, a provisional name made from the jurisdiction's (source None), which
+    the administrator is told to replace (admin: 旗县（区）)."""
+    for level in levels(jurisdiction):
+        if level.measure:
+            return Inherited(level.measure, level)
+    return Inherited(f"{jurisdiction.name}乡镇职责准入管理办法", None)
+
+
+def banners_without_a_measure() -> list[Jurisdiction]:
+    """The banners whose documents cite a provisional measure: none named at their level or above (one query)."""
+    unnamed = Q(measure="")
+    return list(
+        Jurisdiction.objects.filter(unnamed, level=JurisdictionLevel.BANNER)
+        .filter(Q(parent__isnull=True) | Q(parent__measure=""))
+        .filter(Q(parent__parent__isnull=True) | Q(parent__parent__measure=""))
+        .order_by("division_code")
+    )
+
+
+def measure_title(jurisdiction: Jurisdiction) -> str:
+    """《…》, as a sentence cites the measure."""
+    return f"《{measure(jurisdiction).value}》"
 
 
 def document_prefix(organization: Organization) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from django.utils.translation import gettext as _
 
-from .models import OrganizationKind, Role
+from .models import Jurisdiction, OrganizationKind, Role
 
 CSV_COLUMNS = (
     "type",
@@ -28,6 +28,7 @@ CSV_COLUMNS = (
     "city_name",
     "city_government_name",
     "abbreviation",
+    "measure",
     "code",
     "username",
     "full_name",
@@ -44,6 +45,7 @@ BODY_KINDS = (
 BANNER_CODE = re.compile(r"^\d{6}$")
 TOWNSHIP_CODE = re.compile(r"^\d{9}(\d{3})?$")
 USERNAME = re.compile(r"^[\w.@+-]{3,150}$")
+MEASURE_LENGTH: int = Jurisdiction._meta.get_field("measure").max_length or 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class BannerFile:
     city_name: str
     city_government_name: str
     abbreviation: str = ""
+    measure: str = ""  # the banner's own measure, cited by its documents (Jurisdiction.measure)
     townships: list[Township] = field(default_factory=list)
     departments: list[Department] = field(default_factory=list)
     users: list[FirstUser] = field(default_factory=list)
@@ -178,6 +181,7 @@ def _checked(items: list[tuple[int, dict[str, str]]]) -> BannerFile:
         city_name=item.get("city_name", ""),
         city_government_name=item.get("city_government_name", ""),
         abbreviation=item.get("abbreviation", ""),
+        measure=item.get("measure", "").removeprefix("《").removesuffix("》").strip(),
     )
     for attr, label in (
         ("name", _("名称")),
@@ -187,6 +191,14 @@ def _checked(items: list[tuple[int, dict[str, str]]]) -> BannerFile:
     ):
         if not getattr(banner, attr):
             errors.append(at_line(line, _("请填写旗县的%(label)s（%(field)s）") % {"label": label, "field": attr}))
+    if len(banner.measure) > MEASURE_LENGTH:
+        errors.append(
+            at_line(
+                line,
+                _("准入办法名称（measure）不能超过 %(length)s 个字，现有 %(count)s 个")
+                % {"length": MEASURE_LENGTH, "count": len(banner.measure)},
+            )
+        )
     if not BANNER_CODE.match(banner.division_code):
         errors.append(
             at_line(line, _("旗县区划代码“%(code)s”应为 6 位数字（如 150721）") % {"code": banner.division_code})

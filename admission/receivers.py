@@ -238,25 +238,34 @@ def _setting_changed(sender, instance: TimeLimit | DocumentSetting, raw: bool = 
     )
 
 
-@receiver(pre_save, sender=Jurisdiction, dispatch_uid="abbreviation_before")
-def _abbreviation_before(sender, instance: Jurisdiction, raw: bool = False, **kwargs) -> None:
+# What a jurisdiction's documents carry from it: the abbreviation that opens its bodies' numbers and the measure they
+# cite — each, where blank, taken by the banners below (inheritance.py).
+DOCUMENT_NAMES = {"abbreviation": "公文字号简称", "measure": "准入办法"}
+
+
+@receiver(pre_save, sender=Jurisdiction, dispatch_uid="document_names_before")
+def _document_names_before(sender, instance: Jurisdiction, raw: bool = False, **kwargs) -> None:
     if not raw and instance.pk is not None:
-        instance._abbreviation_was = (  # type: ignore[attr-defined]
-            Jurisdiction.objects.filter(pk=instance.pk).values_list("abbreviation", flat=True).first()
+        instance._document_names_were = (  # type: ignore[attr-defined]
+            Jurisdiction.objects.filter(pk=instance.pk).values(*DOCUMENT_NAMES).first()
         )
 
 
-@receiver(post_save, sender=Jurisdiction, dispatch_uid="audit_abbreviation_changed")
-def _abbreviation_changed(sender, instance: Jurisdiction, created: bool, raw: bool = False, **kwargs) -> None:
-    """The abbreviation that opens the numbers of its bodies and, where theirs is blank, of the banners below."""
-    was = getattr(instance, "_abbreviation_was", None)
-    if raw or created or was is None or was == instance.abbreviation:
+@receiver(post_save, sender=Jurisdiction, dispatch_uid="audit_document_names_changed")
+def _document_names_changed(sender, instance: Jurisdiction, created: bool, raw: bool = False, **kwargs) -> None:
+    """The abbreviation or the measure changed: who did it (the request's audit context) and what it says now."""
+    were = getattr(instance, "_document_names_were", None)
+    if raw or created or were is None:
         return
-    record_event(
-        duty_request=None,
-        actor=None,
-        action=AuditAction.ADMIN_CHANGE,
-        note=f"{instance.name} 公文字号简称：由“{was or '继承上级'}”改为“{instance.abbreviation or '继承上级'}”",
-        data={"abbreviation": instance.abbreviation, "was": was},
-        jurisdiction_id=instance.pk,
-    )
+    for field, label in DOCUMENT_NAMES.items():
+        was, now = were[field], getattr(instance, field)
+        if was == now:
+            continue
+        record_event(
+            duty_request=None,
+            actor=None,
+            action=AuditAction.ADMIN_CHANGE,
+            note=f"{instance.name} {label}：由“{was or '继承上级'}”改为“{now or '继承上级'}”",
+            data={field: now, "was": was},
+            jurisdiction_id=instance.pk,
+        )

@@ -58,6 +58,7 @@ class Banner:
 def build_banner(*, code: str, name: str, short: str, prefix: str = "") -> Banner:
     jurisdiction = create_jurisdiction(
         name=name,
+        measure=f"{name}乡镇职责准入管理办法（试行）",
         short_name=short,
         division_code=code,
         city_name="呼伦贝尔市",

@@ -42,6 +42,7 @@ def test_the_template_puts_a_banner_with_its_bodies_townships_and_first_users_on
     assert Membership.objects.get(user__username="mq_nierji").organization.name == "尼尔基镇"
     assert AuditEvent.objects.filter(action=AuditAction.ONBOARDING, jurisdiction=banner).count() == 1
     assert "mq_linye" in output
+    assert banner.measure == "莫力达瓦达斡尔族自治旗乡镇职责准入管理办法（试行）"  # the measure its documents cite
 
 
 def test_first_users_sign_in_with_the_printed_password_which_must_be_changed_at_once(db):
@@ -87,9 +88,9 @@ def _csv(tmp_path, *rows: str) -> Path:
         (["township,尼尔基镇,15072210"], "第 3 行：乡镇“尼尔基镇”的区划代码“15072210”应为 9 位或 12 位数字"),
         (["township,尼尔基镇,150721100"], "并以旗县代码 150722 开头"),
         (["township,尼尔基镇,150722100", "township,尼尔基镇,150722101"], "第 4 行：单位名称“尼尔基镇”与第 3 行重复"),
-        (["user,,,,,,,,mq_x,某人,不存在的单位,clerk"], "第 3 行：用户 mq_x 的单位“不存在的单位”不在本文件中"),
-        (["user,,,,,,,,mq_x,某人,organization_office,boss"], "第 3 行：用户 mq_x 的角色“boss”应为"),
-        (["user,,,,,,,,x y,某人,organization_office,clerk"], "第 3 行：用户名“x y”应为"),
+        (["user,,,,,,,,,mq_x,某人,不存在的单位,clerk"], "第 3 行：用户 mq_x 的单位“不存在的单位”不在本文件中"),
+        (["user,,,,,,,,,mq_x,某人,organization_office,boss"], "第 3 行：用户 mq_x 的角色“boss”应为"),
+        (["user,,,,,,,,,x y,某人,organization_office,clerk"], "第 3 行：用户名“x y”应为"),
         (["county,某地,150722100"], "第 3 行：未知的类型“county”"),
     ],
 )
@@ -192,3 +193,39 @@ def test_the_region_and_a_city_go_on_the_platform_above_their_banners(db):
             "152201",
             stdout=StringIO(),
         )
+
+
+def _with_measure(tmp_path, measure: str) -> Path:
+    path = tmp_path / "banner.yaml"
+    text = YAML.read_text(encoding="utf-8")
+    path.write_text(text.replace("莫力达瓦达斡尔族自治旗乡镇职责准入管理办法（试行）", measure), encoding="utf-8")
+    return path
+
+
+def test_a_banner_on_the_platform_without_a_measure_gets_the_files_and_a_different_one_is_refused_by_line(db, tmp_path):
+    onboard(_with_measure(tmp_path, ""))
+    banner = Jurisdiction.objects.get(division_code="150722")
+    assert banner.measure == ""
+    output = onboard(YAML)  # the measure added later, as anything missing
+    banner.refresh_from_db()
+    assert banner.measure == "莫力达瓦达斡尔族自治旗乡镇职责准入管理办法（试行）" and "准入办法" in output
+    with pytest.raises(CommandError) as refused:
+        onboard(_with_measure(tmp_path, "《莫旗乡镇职责准入暂行办法》"))
+    line = next(
+        n
+        for n, text in enumerate(YAML.read_text(encoding="utf-8").splitlines(), 1)
+        if text == "  name: 莫力达瓦达斡尔族自治旗"
+    )
+    assert (
+        f"第 {line} 行：“莫力达瓦达斡尔族自治旗”的准入办法已是《莫力达瓦达斡尔族自治旗乡镇职责准入管理办法（试行）》"
+        in str(refused.value)
+    )
+    banner.refresh_from_db()
+    assert banner.measure == "莫力达瓦达斡尔族自治旗乡镇职责准入管理办法（试行）"
+
+
+def test_a_measures_name_too_long_is_named_by_its_line_and_nothing_is_written(db, tmp_path):
+    with pytest.raises(CommandError) as refused:
+        onboard(_with_measure(tmp_path, "很长" * 51))
+    assert "准入办法名称（measure）不能超过 100 个字，现有 102 个" in str(refused.value)
+    assert not Jurisdiction.objects.filter(division_code="150722").exists()

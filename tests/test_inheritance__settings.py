@@ -195,19 +195,33 @@ def _rows(table: str) -> list[list[str]]:
     return [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table) if "<td>" in row]
 
 
-def test_the_system_administrator_sets_a_banners_issuer_in_the_admin_and_a_wrong_one_is_refused(client, banner, levels):
-    client.force_login(create_administrator(username="sysadmin", password="x", role=AdministratorRole.SYSTEM))
+def _change_form(client, levels, changes: dict) -> tuple[str, dict]:
+    """The banner's admin change page and its form's data as shown, with `changes` (and no setting rows unless
+    `changes` adds them)."""
     url = reverse("admin:admission_jurisdiction_change", args=[levels["banner"].pk])
     form = client.get(url, **INSIDE).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
     data.update(
         {
             "parent": levels["city"].pk,
-            "document_settings-TOTAL_FORMS": "1",
+            "document_settings-TOTAL_FORMS": "0",
             "document_settings-INITIAL_FORMS": "0",
+            **changes,
+        }
+    )
+    return url, data
+
+
+def test_the_system_administrator_sets_a_banners_issuer_in_the_admin_and_a_wrong_one_is_refused(client, banner, levels):
+    client.force_login(create_administrator(username="sysadmin", password="x", role=AdministratorRole.SYSTEM))
+    url, data = _change_form(
+        client,
+        levels,
+        {
+            "document_settings-TOTAL_FORMS": "1",
             "document_settings-0-kind": DocumentKind.SUPPLEMENT_NOTICE,
             "document_settings-0-issuer_kind": OrganizationKind.BANNER_LEADERSHIP,
-        }
+        },
     )
     refused = client.post(url, data, **INSIDE)
     assert refused.status_code == 200 and "该文种的发文机关由准入办法规定" in refused.content.decode()
@@ -242,3 +256,80 @@ def test_setting_changes_are_in_the_audit_trail_with_who_made_them(client, banne
     assert cleared.note == "阿荣旗 公文字号简称：由“阿”改为“继承上级”"
     levels["banner"].save()  # saved again unchanged: nothing to record
     assert AuditEvent.objects.filter(action=AuditAction.ADMIN_CHANGE).latest("pk") == cleared
+
+
+# --- the measure the documents cite --------------------------------------------------------------------------------
+
+
+def _cited(duty_request, kind) -> str:
+    """The text of the case's document of `kind` as drawn up (its content), where it cites the measure."""
+    import json
+
+    document = OfficialDocument.objects.filter(request=duty_request, kind=kind).latest("pk")
+    text = json.dumps(document.content, ensure_ascii=False)
+    return re.findall(r"根据(《[^》]+》)第四条", text)[0]
+
+
+def test_art4_a_banners_documents_cite_its_own_measure(banner, other_banner, levels):
+    """Every banner's documents cite the measure it adopted (143号: each banner issues its own), not Arun's."""
+    ours, theirs = support.consulting_case(banner), support.consulting_case(other_banner)
+    assert _cited(ours, DocumentKind.CONSULTATION_LETTER) == "《阿荣旗乡镇职责准入管理办法（试行）》"
+    assert _cited(theirs, DocumentKind.CONSULTATION_LETTER) == "《莫力达瓦达斡尔族自治旗乡镇职责准入管理办法（试行）》"
+    admitted = support.admitted(other_banner)
+    assert _cited(admitted, DocumentKind.REVIEW_OPINION) == "《莫力达瓦达斡尔族自治旗乡镇职责准入管理办法（试行）》"
+
+
+def test_a_banner_without_a_measure_cites_its_citys_then_a_provisional_name_the_administrator_is_told_of(
+    client, banner, levels
+):
+    levels["banner"].measure = ""
+    levels["banner"].save()
+    levels["city"].measure = "呼伦贝尔市乡镇职责准入管理办法"
+    levels["city"].save()
+    found = inheritance.measure(levels["banner"])
+    assert (found.value, found.source) == ("呼伦贝尔市乡镇职责准入管理办法", levels["city"])
+    assert (
+        _cited(support.consulting_case(banner), DocumentKind.CONSULTATION_LETTER)
+        == "《呼伦贝尔市乡镇职责准入管理办法》"
+    )
+    assert inheritance.banners_without_a_measure() == []
+
+    levels["city"].measure = ""
+    levels["city"].save()
+    found = inheritance.measure(
+        type(levels["banner"]).objects.select_related("parent__parent").get(pk=levels["banner"].pk)
+    )
+    assert (found.value, found.source) == ("阿荣旗乡镇职责准入管理办法", None)  # never blank: marked provisional
+    assert inheritance.banners_without_a_measure() == [levels["banner"]]
+    client.force_login(create_administrator(username="sysadmin", password="x", role=AdministratorRole.SYSTEM))
+    listing = client.get(reverse("admin:admission_jurisdiction_changelist"), **INSIDE).content.decode()
+    assert "以下旗县的公文暂按旗县名称引用准入办法" in listing and "阿荣旗。" in listing
+    page = client.get(reverse("admin:admission_jurisdiction_change", args=[levels["banner"].pk]), **INSIDE)
+    table = page.content.decode()
+    rows = {cells[0]: cells[1:] for cells in _rows(table[table.index('class="effective-settings"') :])}
+    assert rows["准入办法"] == ["《阿荣旗乡镇职责准入管理办法》", "暂按旗县名称拟定，请填写本级或上级的准入办法"]
+
+
+def test_the_measure_is_set_in_the_admin_without_its_marks_and_the_change_is_audited(client, banner, levels):
+    admin = create_administrator(username="sysadmin", password="x", role=AdministratorRole.SYSTEM)
+    client.force_login(admin)
+    url, data = _change_form(client, levels, {"measure": " 《阿荣旗乡镇职责准入管理办法》 "})
+    assert client.post(url, data, **INSIDE).status_code == 302
+    levels["banner"].refresh_from_db()
+    assert levels["banner"].measure == "阿荣旗乡镇职责准入管理办法"
+    changed = AuditEvent.objects.get(action=AuditAction.ADMIN_CHANGE, note__contains="准入办法")
+    assert changed.actor == admin and changed.jurisdiction_id == levels["banner"].pk
+    assert changed.note == "阿荣旗 准入办法：由“阿荣旗乡镇职责准入管理办法（试行）”改为“阿荣旗乡镇职责准入管理办法”"
+
+
+def test_a_cases_documents_read_the_measure_with_the_banners_bodies(banner, levels, django_assert_num_queries):
+    """Citing the measure costs an issuing action no statement: it comes with the bodies a document names."""
+    from admission.documents.content import _measure
+
+    levels["banner"].measure = ""
+    levels["banner"].save()
+    created = support.consulting_case(banner)
+    case = type(created).objects.get(pk=created.pk)
+    case.banner_body(OrganizationKind.ORGANIZATION_OFFICE)
+    with django_assert_num_queries(0):
+        assert _measure(case) == "《阿荣旗乡镇职责准入管理办法》"

@@ -278,6 +278,16 @@ def test_art1_art7_out_of_scope_affairs_are_refused_with_the_right_channel(
     assert_kept(body, data)
 
 
+def test_art4_1_the_form_and_its_refusals_cite_the_departments_own_banners_measure(client, banner, other_banner):
+    client.force_login(other_banner.users["forestry"])
+    form = client.get(reverse("admission:request_create")).content.decode()
+    assert "依据《莫力达瓦达斡尔族自治旗乡镇职责准入管理办法（试行）》第四条第一项" in form and "阿荣旗乡镇" not in form
+    refused = post_create(client, other_banner, typed(other_banner, affair_class="administrative_penalty"))
+    assert "《莫力达瓦达斡尔族自治旗乡镇职责准入管理办法（试行）》第一条" in errors_of(
+        refused.content.decode(), "affair_class"
+    )
+
+
 def test_only_departments_reach_the_form_a_township_posting_gets_403(client, banner, nothing_saved):
     response = post_create(client, banner, typed(banner), user="naji")
     assert response.status_code == 403

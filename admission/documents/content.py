@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from ..inheritance import issuing_body_kind
+from ..inheritance import issuing_body_kind, measure_title
 from ..language import in_official_language
 from ..models import (
     ApprovalDecision,
@@ -55,7 +55,6 @@ NUMBER_CODE = {
     DocumentKind.APPROVAL_FORM: "单",
     DocumentKind.CITY_APPROVAL: "批",
 }
-MEASURE = "《阿荣旗乡镇职责准入管理办法（试行）》"
 # How each kind of case is named in a sentence: 申请将“X”纳入… / 申请“X”退出… / 申请调整“X”…
 ASKS_TO: dict[str, str] = {
     RequestPurpose.ADMISSION: "将“{name}”纳入乡镇职责准入事项",
@@ -221,12 +220,18 @@ def _approval(decision: ApprovalDecision) -> str:
     return "经旗委、旗政府审批同意，"
 
 
+def _measure(duty_request: DutyRequest) -> str:
+    """《…》: the measure the case's banner cites (Jurisdiction.measure, inherited from above), read with the banner's
+    bodies and the levels above them, once a case."""
+    return measure_title(duty_request.banner_body(OrganizationKind.ORGANIZATION_OFFICE).jurisdiction)
+
+
 @in_official_language
 def consultation_letter(*, duty_request: DutyRequest, township: Organization) -> Draft:
     if duty_request.purpose == RequestPurpose.ADMISSION:
         title = f"关于商请承担“{duty_request.duty_name}”职责事项的函"
         opening = (
-            f"根据{MEASURE}第四条第一项规定，我单位拟将“{duty_request.duty_name}”"
+            f"根据{_measure(duty_request)}第四条第一项规定，我单位拟将“{duty_request.duty_name}”"
             f"纳入乡镇职责准入事项，现将有关情况函告如下，请贵单位研究后出具书面意见。"
         )
         sections = [{"h1": "一、事项基本情况"}, *_elements(duty_request)]
@@ -234,7 +239,7 @@ def consultation_letter(*, duty_request: DutyRequest, township: Organization) ->
         article = "第四条第四项" if duty_request.purpose == RequestPurpose.EXIT else "第四条第五项"
         title = f"关于商请{_asks_to(duty_request).replace('乡镇职责事项', '职责事项')}的函"
         opening = (
-            f"根据{MEASURE}{article}规定，我单位提出{_asks_to(duty_request)}，"
+            f"根据{_measure(duty_request)}{article}规定，我单位提出{_asks_to(duty_request)}，"
             f"理由是：{duty_request.change_reasons.rstrip('。')}。现将有关情况函告如下，请贵单位研究后出具书面意见。"
         )
         sections = (
@@ -344,7 +349,7 @@ def review_opinion(*, duty_request: DutyRequest, conclusion: ReviewConclusion) -
                 "p": f"{duty_request.applicant.name}申请{_asks_to(duty_request)}"
                 f"（涉及{'、'.join(t.name for t in duty_request.townships.order_by('division_code'))}）"
                 + (f"，理由是：{duty_request.change_reasons.rstrip('。')}" if duty_request.is_change else "")
-                + f"。根据{MEASURE}第四条规定，旗乡镇职责准入联席会议进行了审核，现将审核意见请示如下："
+                + f"。根据{_measure(duty_request)}第四条规定，旗乡镇职责准入联席会议进行了审核，现将审核意见请示如下："
             },
             {"h1": "一、审核意见"},
             *({"p": f"{label}：{getattr(conclusion, field)}"} for field, label in FOCUS_POINTS),
@@ -461,7 +466,7 @@ def exit_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) -> Dra
         kind=DocumentKind.EXIT_NOTICE,
         title=f"关于“{duty_request.duty_name}”退出乡镇职责事项的通知",
         opening=f"{duty_request.applicant.name}提出“{duty_request.duty_name}”退出乡镇职责事项（{duty_request.reference}）。"
-        f"根据{MEASURE}第四条第四项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
+        f"根据{_measure(duty_request)}第四条第四项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
         "该事项自本通知印发之日起退出{townships}履行职责事项清单。现将有关事项通知如下：",
         blocks=[
             {"h1": "一、退出事项"},
@@ -492,7 +497,7 @@ def adjustment_notice(*, duty_request: DutyRequest, decision: ApprovalDecision) 
         kind=DocumentKind.ADJUSTMENT_NOTICE,
         title=f"关于调整“{duty_request.duty_name}”乡镇职责事项的通知",
         opening=f"{duty_request.applicant.name}提出调整{{townships}}的“{duty_request.duty_name}”职责事项（{duty_request.reference}）。"
-        f"根据{MEASURE}第四条第五项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
+        f"根据{_measure(duty_request)}第四条第五项规定，经旗乡镇职责准入联席会议审核，{_approval(decision)}"
         "自本通知印发之日起按调整后的内容列入乡镇履行职责事项清单。现将有关事项通知如下：",
         blocks=[
             {"h1": "一、调整内容"},

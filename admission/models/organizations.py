@@ -59,6 +59,17 @@ class Jurisdiction(models.Model):
         validators=[validate_mongolian],
         help_text=_("传统蒙古文（Unicode U+1800–U+18AF），由旗蒙古语言文字工作部门审定。"),
     )
+    # The measure its documents cite by name (根据《…》第四条第一项规定): a banner's own, or one its league or city
+    # issued for all its banners; blank is inherited from the level above (admission/inheritance.py:measure).
+    measure = models.CharField(
+        _("准入办法"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "本级乡镇职责准入管理办法的名称，不加书名号，如“阿荣旗乡镇职责准入管理办法（试行）”，公文据此引用；"
+            "留空则继承上级（盟市、自治区）的设置。"
+        ),
+    )
     # The public duty lists (issue 15) name each duty's safeguard funding only where the banner chooses to publish it.
     publishes_funding = models.BooleanField(_("公开清单中公布工作经费数额"), default=False)
 
@@ -68,6 +79,10 @@ class Jurisdiction(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        self.measure = self.measure.strip().removeprefix("《").removesuffix("》").strip()
 
 
 class OrganizationKind(models.TextChoices):

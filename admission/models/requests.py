@@ -219,7 +219,7 @@ class DutyRequest(ConcurrentTransitionMixin, models.Model):  # includes FSMModel
         if bodies is None:
             found = Organization.objects.filter(
                 jurisdiction_id=self.jurisdiction_id, kind__in=SINGLE_BODY_KINDS
-            ).select_related("jurisdiction")  # an issuer's number opens with its abbreviation (inheritance.py)
+            ).select_related("jurisdiction__parent__parent")  # its abbreviation and measure, maybe inherited
             bodies = self.__dict__["_banner_bodies"] = {o.kind: o for o in found}
         try:
             return bodies[kind]

@@ -15,12 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ..documents import content as drafts
+from ..inheritance import measure_title
 from ..models import (
     AffairClass,
     AttachmentKind,
     AuditAction,
     Consultation,
     DutyRequest,
+    Jurisdiction,
     Organization,
     OrganizationKind,
     RequestPurpose,
@@ -42,8 +44,6 @@ from .uploads import store_attachment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
-
-MEASURE = gettext_lazy("《阿荣旗乡镇职责准入管理办法（试行）》")
 
 # Art. 1 and Art. 7: what is refused, why, and where the department should go instead.
 OUT_OF_SCOPE_REASONS: dict[str, Any] = {
@@ -129,10 +129,14 @@ def change_errors(*, duty_request: DutyRequest) -> dict[str, list[str]]:
     return errors
 
 
-def scope_errors(*, affair_class: str) -> dict[str, list[str]]:
-    """Art. 1, Art. 7: administrative powers and emergency handling cannot be admitted."""
+def scope_errors(*, affair_class: str, jurisdiction_id: int) -> dict[str, list[str]]:
+    """Art. 1, Art. 7: administrative powers and emergency handling cannot be admitted. The message cites the
+    banner's measure (read only when there is one to give)."""
     reason = OUT_OF_SCOPE_REASONS.get(affair_class)
-    return {"affair_class": [reason % {"measure": MEASURE}]} if reason else {}
+    if not reason:
+        return {}
+    banner = Jurisdiction.objects.select_related("parent__parent").get(pk=jurisdiction_id)
+    return {"affair_class": [reason % {"measure": measure_title(banner)}]}
 
 
 def format_errors(
@@ -199,7 +203,10 @@ def save_draft(
         require_can_edit_request(actor, duty_request)
     membership = require_membership(actor)
     errors = _merge(
-        scope_errors(affair_class=values.get("affair_class", AffairClass.ADMINISTRATIVE_AFFAIR)),
+        scope_errors(
+            affair_class=values.get("affair_class", AffairClass.ADMINISTRATIVE_AFFAIR),
+            jurisdiction_id=membership.organization.jurisdiction_id,
+        ),
         format_errors(
             track=values.get("track", Track.REGULAR),
             end_date=values.get("end_date"),
@@ -256,7 +263,7 @@ def start_consultation(*, duty_request: DutyRequest, actor: User) -> DutyRequest
             []
             if duty_request.purpose == RequestPurpose.EXIT
             else [
-                scope_errors(affair_class=duty_request.affair_class),
+                scope_errors(affair_class=duty_request.affair_class, jurisdiction_id=duty_request.jurisdiction_id),
                 completeness_errors(values={f: getattr(duty_request, f) for f in EDITABLE_FIELDS}, townships=townships),
                 format_errors(
                     track=duty_request.track,

@@ -57,6 +57,7 @@ def create_jurisdiction(
     townships: Iterable[tuple[str, str]],
     departments: Iterable[str | tuple[str, str]],
     abbreviation: str = "",
+    measure: str = "",
     mongolian_names: Mapping[str, str] | None = None,
 ) -> Jurisdiction:
     """Create a banner with its joint-meeting bodies, leadership, city government, townships and departments.
@@ -72,6 +73,7 @@ def create_jurisdiction(
         division_code=division_code,
         city_name=city_name,
         abbreviation=abbr,
+        measure=measure,
         mongolian_name=mongolian.get(name, ""),
     )
     fill = {"short": short_name, "name": name}
@@ -241,6 +243,7 @@ def onboard_jurisdiction(*, banner: BannerFile) -> OnboardingResult:
             townships=[],
             departments=[],
             abbreviation=banner.abbreviation,
+            measure=banner.measure,
         )
         result = OnboardingResult(jurisdiction=jurisdiction, created=[f"旗县 {banner.name}（{banner.division_code}）"])
     elif jurisdiction.name != banner.name:
@@ -250,7 +253,18 @@ def onboard_jurisdiction(*, banner: BannerFile) -> OnboardingResult:
             "name": banner.name,
         }
         raise OnboardingConflict([at_line(banner.line, message)])
+    elif banner.measure and jurisdiction.measure and banner.measure != jurisdiction.measure:
+        message = _("“%(name)s”的准入办法已是《%(existing)s》，与文件中的《%(measure)s》不符") % {
+            "name": jurisdiction.name,
+            "existing": jurisdiction.measure,
+            "measure": banner.measure,
+        }
+        raise OnboardingConflict([at_line(banner.line, message)])
     assert result is not None
+    if banner.measure and not jurisdiction.measure:
+        jurisdiction.measure = banner.measure
+        jurisdiction.save(update_fields=["measure"])
+        result.created.append(f"准入办法《{banner.measure}》")
     _add_organizations(banner=banner, jurisdiction=jurisdiction, result=result)
     _add_first_users(banner=banner, jurisdiction=jurisdiction, result=result)
     if result.created:

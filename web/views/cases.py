@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from admission import permissions, selectors
+from admission import inheritance, permissions, selectors
 from admission.models import Attachment, DutyRequest, JurisdictionLevel, OrganizationKind, RequestState, Track
 from admission.procedure import RETURNS_TO
 from admission.services import files
@@ -130,6 +130,7 @@ def _edit(request, duty_request: DutyRequest | None):
         {
             "form": form,
             "duty_request": duty_request,
+            "measure": inheritance.measure_title(membership.organization.jurisdiction),
             "consults_townships": duty_request is None
             or duty_request.townships.exclude(pk=duty_request.applicant_id).exists(),
         },

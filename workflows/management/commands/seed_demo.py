@@ -643,6 +643,7 @@ class Command(BaseCommand):
             townships=[(name, code) for _key, name, code in TOWNSHIPS],
             departments=[(name, code) for _key, name, code in DEPARTMENTS],
             abbreviation="阿",
+            measure="阿荣旗乡镇职责准入管理办法（试行）",  # 阿党办发〔2024〕15号
             mongolian_names=MONGOLIAN_NAMES,
         )
         by_name = {o.name: o for o in jurisdiction.organizations.all()}
