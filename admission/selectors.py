@@ -530,12 +530,15 @@ def documents_for(
         return OfficialDocument.objects.none()
     org = membership.organization
     # Every document belongs to one banner (a city's reply to the banner of the case): the banners the organization
-    # oversees bound the OR, which no index can serve, to theirs instead of the region's (issue 15).
-    documents = OfficialDocument.objects.filter(
-        pk__in=OfficialDocument.objects.filter(jurisdiction__in=jurisdictions_overseen(org))
-        .filter(Q(recipients=org) | Q(issuer=org))
-        .values("pk")
-    ).select_related("issuer", "request")
+    # oversees bound the OR, which no index can serve, to theirs instead of the region's (issue 15). The documents
+    # it received are one indexed read of the recipients by organization, not a join of every banner's recipients
+    # (a hash join over all of them at 100 banners: the page 1.6× slower than at one or a thousand).
+    received = OfficialDocument.recipients.through.objects.filter(organization=org).values("officialdocument_id")
+    documents = (
+        OfficialDocument.objects.filter(jurisdiction__in=jurisdictions_overseen(org))
+        .filter(Q(issuer=org) | Q(pk__in=received))
+        .select_related("issuer", "request")
+    )
     if kind:
         documents = documents.filter(kind=kind)
     if year:
