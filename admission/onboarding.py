@@ -19,6 +19,7 @@ import yaml
 from django.utils.translation import gettext as _
 
 from .models import Jurisdiction, OrganizationKind, Role
+from .models.organizations import measure_name
 
 CSV_COLUMNS = (
     "type",
@@ -181,7 +182,7 @@ def _checked(items: list[tuple[int, dict[str, str]]]) -> BannerFile:
         city_name=item.get("city_name", ""),
         city_government_name=item.get("city_government_name", ""),
         abbreviation=item.get("abbreviation", ""),
-        measure=item.get("measure", "").removeprefix("《").removesuffix("》").strip(),
+        measure=measure_name(item.get("measure", "")),
     )
     for attr, label in (
         ("name", _("名称")),

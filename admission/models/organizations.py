@@ -14,6 +14,11 @@ def mongolian_names(value: str) -> list[str]:
     return [re.sub(r"[ \t]+", " ", line).strip(" \t") for line in value.splitlines() if line.strip(" \t")]
 
 
+def measure_name(value: str) -> str:
+    """A measure's name as documents cite it inside their own 《》: typed with its marks or without, spaces trimmed."""
+    return value.strip().removeprefix("《").removesuffix("》").strip()
+
+
 def validate_mongolian(value: str) -> None:
     """Traditional Mongolian letters (U+1800–U+18AF), the narrow no-break space of its suffixes, joiners, spaces."""
     others = sorted({c for c in value if not (c.isspace() or "\u1800" <= c <= "\u18af" or c in "\u202f\u200c\u200d")})
@@ -82,7 +87,7 @@ class Jurisdiction(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        self.measure = self.measure.strip().removeprefix("《").removesuffix("》").strip()
+        self.measure = measure_name(self.measure)
 
 
 class OrganizationKind(models.TextChoices):
